@@ -1,0 +1,22 @@
+import type { EmailChannel } from '../channels/email.js';
+import type { Db } from '../db/client.js';
+import { createCouponActivities } from './coupons.js';
+import { createJourneyConfigActivities } from './journey-config.js';
+import { createMessageActivities } from './messages.js';
+
+export interface ActivityDeps {
+  db: Db;
+  channels: { email: EmailChannel };
+  config: { brand: string };
+}
+
+/** Every side effect a workflow may cause; built once per worker from its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createJourneyConfigActivities(deps),
+    ...createCouponActivities(deps),
+    ...createMessageActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,60 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import type { CustomerService } from '../customers/service.js';
+import type { Db } from '../db/client.js';
+import type { MailCapture } from '../dev/mail-capture.js';
+import type { Journeys } from '../journeys/index.js';
+import { mountDocs } from './docs.js';
+import { ApiError, onError, sendError, validationError } from './errors.js';
+
+export interface AppDeps {
+  db: Db;
+  journeys: Journeys;
+  customers: CustomerService;
+  pingDatabase: () => Promise<void>;
+  pingTemporal: () => Promise<void>;
+  /** Present in embedded mode, where the API lists what the local SMTP capture received. */
+  mailCapture?: MailCapture;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
+
+/** A router whose validation failures become 422 `{ error: { code, message, field } }`. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return sendError(c, validationError(result.error));
+    },
+  });
+}
+
+export async function createApp(deps: AppDeps) {
+  // Imported here, not at the top: route modules import createRouter from this file.
+  const { eventsRouter } = await import('./routes/events/events.index.js');
+  const { customersRouter } = await import('./routes/customers/customers.index.js');
+  const { healthRouter } = await import('./routes/health/health.index.js');
+  const { devMailRouter } = await import('./routes/dev-mail/dev-mail.index.js');
+
+  const app = createRouter();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.onError(onError);
+  app.notFound((c) => sendError(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.route('/', healthRouter);
+  app.route('/', eventsRouter);
+  app.route('/', customersRouter);
+  app.route('/', devMailRouter);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
+  });
+  mountDocs(app);
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { JourneyStep } from '../domain/journey-config.js';
+
+export type Channel = 'email' | 'sms' | 'push' | 'webhook';
+export type Consent = Partial<Record<Channel, boolean>>;
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const customers = pgTable('customers', {
+  id: text('id').primaryKey(),
+  email: text('email'),
+  phone: text('phone'),
+  name: text('name'),
+  birthday: date('birthday', { mode: 'string' }),
+  timezone: text('timezone'),
+  attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  /** Missing channel = consented (opt-out model, as Customer.io); false = opted out. */
+  consent: jsonb('consent').$type<Consent>().notNull().default({}),
+  erasedAt: timestamp('erased_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const events = pgTable(
+  'events',
+  {
+    /** The producer's idempotency key: the same id twice has the effect of once. */
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    customerId: text('customer_id').notNull(),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set once the event reached every journey it triggers; NULL means a retry must dispatch it again. */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+  },
+  (t) => [index('events_customer_time_idx').on(t.customerId, t.occurredAt)],
+);
+
+export type MessageStatus =
+  | 'pending'
+  | 'sent'
+  | 'delivered'
+  | 'failed'
+  | 'opened'
+  | 'clicked'
+  | 'converted'
+  | 'skipped';
+
+/** One row per touch. The idempotency key (workflow id + step) is what makes a step send at most once. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    journeyKey: text('journey_key'),
+    journeyVersion: integer('journey_version'),
+    campaignId: text('campaign_id'),
+    workflowId: text('workflow_id'),
+    stepKey: text('step_key').notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    status: text('status').$type<MessageStatus>().notNull().default('pending'),
+    recipient: text('recipient'),
+    subject: text('subject'),
+    bodyHtml: text('body_html'),
+    bodyText: text('body_text'),
+    providerMessageId: text('provider_message_id'),
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    errorMessage: text('error_message'),
+    attempts: integer('attempts').notNull().default(0),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    openedAt: timestamp('opened_at', { withTimezone: true }),
+    clickedAt: timestamp('clicked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('messages_customer_idx').on(t.customerId, t.createdAt),
+    index('messages_journey_idx').on(t.journeyKey, t.status),
+    index('messages_campaign_idx').on(t.campaignId, t.status),
+  ],
+);
+
+/** Journey configuration, versioned: a running journey keeps the version it started with. */
+export const journeyConfigs = pgTable(
+  'journey_configs',
+  {
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    steps: jsonb('steps').$type<JourneyStep[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+export const coupons = pgTable('coupons', {
+  code: text('code').primaryKey(),
+  /** workflow id + step: a retried activity gets the coupon it already issued. */
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  customerId: text('customer_id').notNull(),
+  journeyKey: text('journey_key'),
+  percentOff: integer('percent_off').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  redeemedAt: timestamp('redeemed_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export type Customer = typeof customers.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type Message = typeof messages.$inferSelect;
+export type JourneyConfigRow = typeof journeyConfigs.$inferSelect;

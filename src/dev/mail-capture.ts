@@ -1,0 +1,102 @@
+import type { AddressInfo } from 'node:net';
+import PostalMime from 'postal-mime';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMail {
+  id: number;
+  receivedAt: string;
+  from: string;
+  to: string[];
+  messageId: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+}
+
+export interface MailCapture {
+  port: number;
+  url: string;
+  list(): CapturedMail[];
+  clear(): void;
+  /** Resolves with the first captured mail matching `predicate` (already received or yet to come). */
+  waitFor(predicate: (m: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real SMTP server on loopback that keeps what it receives in memory: the embedded default's mail
+ * catcher and the tests' SMTP peer. It speaks plain SMTP without authentication.
+ */
+export async function startMailCapture(options: { port?: number; host?: string; limit?: number } = {}): Promise<MailCapture> {
+  const host = options.host ?? '127.0.0.1';
+  const limit = options.limit ?? 10_000;
+  const mails: CapturedMail[] = [];
+  let nextId = 1;
+  const waiters = new Set<{ predicate: (m: CapturedMail) => boolean; resolve: (m: CapturedMail) => void }>();
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        PostalMime.parse(Buffer.concat(chunks))
+          .then((parsed) => {
+            const mail: CapturedMail = {
+              id: nextId++,
+              receivedAt: new Date().toISOString(),
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              messageId: parsed.messageId ?? null,
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: parsed.html ?? '',
+              headers: Object.fromEntries(parsed.headers.map((h) => [h.key, h.value])),
+            };
+            mails.push(mail);
+            if (mails.length > limit) mails.shift();
+            for (const w of waiters) {
+              if (w.predicate(mail)) {
+                waiters.delete(w);
+                w.resolve(mail);
+              }
+            }
+            callback();
+          })
+          .catch((err: Error) => callback(err));
+      });
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  server.on('error', (err) => console.error('[mail-capture]', err.message));
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    port,
+    url: `smtp://${host}:${port}`,
+    list: () => [...mails],
+    clear: () => void mails.splice(0),
+    waitFor(predicate, timeoutMs = 30_000) {
+      const found = mails.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter = { predicate, resolve: (m: CapturedMail) => (clearTimeout(timer), resolve(m)) };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching mail within ${timeoutMs} ms (captured ${mails.length})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+// The only module that reads process.env. Everything else receives a Config.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const url = (protocols: string[]) =>
+  z.url().refine((v) => protocols.some((p) => v.startsWith(`${p}:`)), {
+    message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  PUBLIC_URL: z.url().optional(),
+
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('touchpoint'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  BRAND_NAME: z.string().min(1).default('Touchpoint'),
+  MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
+  MAIL_CAPTURE_PORT: port.default(1025),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: { host: string; port: number; publicUrl: string };
+  dataDir: string;
+  brand: string;
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+  temporal: {
+    /** undefined: start the embedded dev server */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { certPath?: string; keyPath?: string; serverName?: string };
+    apiKey?: string;
+    devServer: { port: number; uiPort: number; cliPath?: string; testServerPath?: string };
+  };
+  mail: {
+    /** undefined: start the local mail capture */
+    smtpUrl?: string;
+    poolSize: number;
+    from: string;
+    capturePort: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.TEMPORAL_TLS_CERT_PATH && !e.TEMPORAL_TLS_KEY_PATH) problems.push('TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
+  if (e.TEMPORAL_TLS_KEY_PATH && !e.TEMPORAL_TLS_CERT_PATH) problems.push('TEMPORAL_TLS_CERT_PATH: required with TEMPORAL_TLS_KEY_PATH');
+  if (e.TEMPORAL_API_KEY && !e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY');
+  if (problems.length) throw new ConfigError(problems);
+
+  const useTls = e.TEMPORAL_TLS || !!e.TEMPORAL_TLS_CERT_PATH || !!e.TEMPORAL_API_KEY;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}` },
+    dataDir: e.DATA_DIR,
+    brand: e.BRAND_NAME,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: useTls
+        ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, serverName: e.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+      devServer: {
+        port: e.TEMPORAL_PORT,
+        uiPort: e.TEMPORAL_UI_PORT,
+        cliPath: e.TEMPORAL_CLI_PATH,
+        testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+      },
+    },
+    mail: { smtpUrl: e.SMTP_URL, poolSize: e.SMTP_POOL_SIZE, from: e.MAIL_FROM, capturePort: e.MAIL_CAPTURE_PORT },
+  };
+}

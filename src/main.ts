@@ -1,0 +1,60 @@
+// `npm start`: Touchpoint on one machine. What the environment leaves unset runs embedded: the Temporal
+// dev server (with its UI), PGlite in .data/, and a local SMTP capture. `tsx src/main.ts api` runs only
+// the API (for scale-out; workers run from worker.ts).
+import { serve } from '@hono/node-server';
+import { createApp } from './api/app.js';
+import { ConfigError, loadConfig } from './env.js';
+import { startRuntime } from './runtime.js';
+
+async function main() {
+  const mode = process.argv[2] ?? 'all';
+  if (mode !== 'all' && mode !== 'api') throw new Error(`unknown mode "${mode}" (expected "all" or "api")`);
+  const config = loadConfig();
+  const runtime = await startRuntime(config, { embedded: mode === 'all' });
+
+  const runningWorker = mode === 'all' ? await runtime.createWorker() : undefined;
+  const workerDone = runningWorker?.worker.run();
+
+  const app = await createApp(runtime.appDeps());
+  const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const lines = [
+    `Touchpoint is running (${mode === 'all' ? 'API + worker' : 'API only'})`,
+    `  API          http://${config.http.host}:${port}   (docs: /docs, OpenAPI: /openapi.json)`,
+    runtime.devServer?.uiUrl ? `  Temporal UI  ${runtime.devServer.uiUrl}` : `  Temporal     ${runtime.temporalAddress} (namespace ${config.temporal.namespace})`,
+    `  Temporal     ${runtime.temporalAddress}`,
+    `  Database     ${runtime.database.kind === 'pglite' ? `PGlite in ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,
+    runtime.mailCapture ? `  Mail capture ${runtime.mailCapture.url}   (read it at GET /dev/mail)` : `  SMTP         SMTP_URL`,
+    `Try: curl -X POST http://${config.http.host}:${port}/api/events -H 'content-type: application/json' \\`,
+    `       -d '{"id":"evt-1","type":"user_signup","customerId":"ada"}'   (after PUT /api/customers/ada with an email)`,
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[touchpoint] ${signal}: stopping…`);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (runningWorker) {
+      runningWorker.worker.shutdown();
+      await workerDone;
+    }
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `[touchpoint] failed to start: ${err instanceof Error ? err.stack : err}`);
+  process.exit(1);
+});

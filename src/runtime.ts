@@ -1,0 +1,122 @@
+// Builds Touchpoint's dependencies from a Config: the embedded defaults (Temporal dev server, PGlite, local
+// mail capture) for whatever the environment leaves unset, the real services for whatever it names.
+import { join, resolve } from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import type { AppDeps } from './api/app.js';
+import { createEmailChannel, type EmailChannel } from './channels/email.js';
+import { createCustomerService } from './customers/service.js';
+import { createDatabase, type Database } from './db/client.js';
+import { seedJourneyConfigs } from './db/defaults.js';
+import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
+import type { Config } from './env.js';
+import { createJourneys } from './journeys/index.js';
+import { resolveTemporalBinary } from './temporal/binaries.js';
+import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
+import { type DevServer, startDevServer } from './temporal/dev-server.js';
+import { createTouchpointWorker } from './worker/create-worker.js';
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  client: Client;
+  email: EmailChannel;
+  temporalAddress: string;
+  devServer?: DevServer;
+  mailCapture?: MailCapture;
+  appDeps(): AppDeps;
+  createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
+  close(): Promise<void>;
+}
+
+const log = (msg: string) => console.error(`[touchpoint] ${msg}`);
+
+export async function startRuntime(config: Config, options: { embedded: boolean }): Promise<Runtime> {
+  const closers: Array<() => Promise<unknown> | unknown> = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));
+  };
+  try {
+    let devServer: DevServer | undefined;
+    let temporalAddress = config.temporal.address;
+    if (!temporalAddress) {
+      if (!options.embedded) throw new Error('TEMPORAL_ADDRESS is required outside embedded mode');
+      log(`starting the Temporal dev server on port ${config.temporal.devServer.port}…`);
+      devServer = await startDevServer({
+        cliPath: resolveTemporalBinary('temporal', config.temporal.devServer.cliPath),
+        dbFile: resolve(join(config.dataDir, 'temporal.db')),
+        port: config.temporal.devServer.port,
+        uiPort: config.temporal.devServer.uiPort,
+        namespace: config.temporal.namespace,
+      });
+      closers.push(() => devServer!.stop());
+      temporalAddress = devServer.address;
+    }
+
+    if (config.database.kind === 'pglite' && !options.embedded) {
+      throw new Error('DATABASE_URL is required outside embedded mode (PGlite lives inside one process)');
+    }
+    const database = createDatabase(config.database);
+    closers.push(() => database.close());
+    await database.migrate();
+    await seedJourneyConfigs(database.db);
+
+    let mailCapture: MailCapture | undefined;
+    let smtpUrl = config.mail.smtpUrl;
+    if (!smtpUrl) {
+      if (!options.embedded) throw new Error('SMTP_URL is required outside embedded mode');
+      mailCapture = await startMailCapture({ port: config.mail.capturePort });
+      closers.push(() => mailCapture!.close());
+      smtpUrl = mailCapture.url;
+    }
+    const email = createEmailChannel({ smtpUrl, from: config.mail.from, poolSize: config.mail.poolSize });
+    closers.push(() => email.close());
+
+    const client = await connectClient(config.temporal, temporalAddress);
+    closers.push(() => client.connection.close());
+    if (!devServer) {
+      await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err: Error) =>
+        log(`could not register search attributes (register CustomerId, JourneyKey, JourneyStep, CampaignId as Keyword): ${err.message}`),
+      );
+    }
+
+    const journeys = createJourneys(client, config.temporal.taskQueue);
+    const customers = createCustomerService(database.db, journeys);
+
+    return {
+      config,
+      database,
+      client,
+      email,
+      temporalAddress,
+      devServer,
+      mailCapture,
+      appDeps: () => ({
+        db: database.db,
+        journeys,
+        customers,
+        mailCapture,
+        pingDatabase: () => database.ping(),
+        pingTemporal: async () => {
+          await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+        },
+      }),
+      async createWorker() {
+        const connection = await connectWorker(config.temporal, temporalAddress);
+        closers.push(() => connection.close());
+        const worker = await createTouchpointWorker({
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          activities: createActivities({ db: database.db, channels: { email }, config: { brand: config.brand } }),
+        });
+        return { worker, connection };
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
