@@ -4,12 +4,13 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './api/app.js';
 import { ConfigError, loadConfig } from './env.js';
-import { startRuntime } from './runtime.js';
+import { installTemporalLogger, startRuntime } from './runtime.js';
 
 async function main() {
   const mode = process.argv[2] ?? 'all';
   if (mode !== 'all' && mode !== 'api') throw new Error(`unknown mode "${mode}" (expected "all" or "api")`);
   const config = loadConfig();
+  installTemporalLogger(config.logLevel);
   const runtime = await startRuntime(config, { embedded: mode === 'all' });
 
   const runningWorker = mode === 'all' ? await runtime.createWorker() : undefined;
@@ -43,10 +44,9 @@ async function main() {
     stopping = true;
     console.error(`[touchpoint] ${signal}: stopping…`);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (runningWorker) {
-      runningWorker.worker.shutdown();
-      await workerDone;
-    }
+    // The SDK's own SIGINT handler may have begun the worker's shutdown already.
+    if (runningWorker?.worker.getState() === 'RUNNING') runningWorker.worker.shutdown();
+    await workerDone;
     await runtime.close();
     process.exit(0);
   };

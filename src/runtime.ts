@@ -2,7 +2,7 @@
 // mail capture) for whatever the environment leaves unset, the real services for whatever it names.
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
@@ -28,6 +28,11 @@ export interface Runtime {
   appDeps(): AppDeps;
   createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
   close(): Promise<void>;
+}
+
+/** The SDK logs every workflow bundle at INFO; below WARN it is noise for someone running the product. */
+export function installTemporalLogger(level: Config['logLevel']): void {
+  TemporalRuntime.install({ logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN') });
 }
 
 const log = (msg: string) => console.error(`[touchpoint] ${msg}`);
