@@ -13,7 +13,7 @@ export interface IncomingEvent extends JourneyEvent {
   customerId: string;
 }
 
-export type DispatchOutcome = { journey: string; workflowId: string; result: 'started' | 'signalled' | 'already_completed' };
+export type DispatchOutcome = { journey: string; workflowId: string; result: 'dispatched' | 'already_completed' };
 
 export interface ActiveJourney {
   journey: string;
@@ -48,7 +48,7 @@ export function createJourneys(client: Client, taskQueue: string): Journeys {
           { key: JourneyKeyKey, value: 'welcome' },
         ],
       });
-      return { journey: 'welcome', workflowId, result: 'started' };
+      return { journey: 'welcome', workflowId, result: 'dispatched' };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { journey: 'welcome', workflowId, result: 'already_completed' };
       throw err;

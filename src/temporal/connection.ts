@@ -36,10 +36,18 @@ export async function connectWorker(cfg: TemporalConfig, address: string): Promi
 export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = searchAttributeKeys.filter((k) => !customAttributes?.[k.name]);
-  if (missing.length === 0) return;
+  if (missing.length) await addSearchAttributes(connection, namespace, missing.map((k) => k.name));
+}
+
+/** Adds Keyword search attributes outright (the time-skipping test server cannot list them). */
+export async function addSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+  names: string[] = searchAttributeKeys.map((k) => k.name),
+): Promise<void> {
   const KEYWORD = 2; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, KEYWORD])),
+    searchAttributes: Object.fromEntries(names.map((name) => [name, KEYWORD])),
   });
 }

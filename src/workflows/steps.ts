@@ -42,7 +42,8 @@ export class JourneyRun {
   readonly completed: StepOutcome[] = [];
   private currentStep: string | null = null;
   private nextWakeUp: number | null = null;
-  private readonly startedAt = Date.now();
+  /** Offsets count from when the journey was started (the signup), not from when a worker first ran it. */
+  private readonly startedAt = workflowInfo().startTime.getTime();
 
   constructor(
     readonly journey: string,

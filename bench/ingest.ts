@@ -1,0 +1,235 @@
+// `npm run bench:ingest [-- --n 2000 --concurrency 32 --order raw-first|api-first]`
+//
+// How fast do signup events become running welcome journeys through the HTTP API (POST /api/events, one
+// event per request, C requests in flight), compared with calling client.workflow.signalWithStart directly
+// (same workflow, same options as src/journeys/index.ts, same concurrency)? Both paths run in one process
+// against one embedded stack: the Temporal dev server on a fresh temp DATA_DIR, PGlite, the local mail
+// capture and an in-process worker. Every customer exists (with an email) before its timed phase, so the
+// worker really sends the welcome email for both paths; between phases the bench waits for the worker to
+// send the previous phase's emails, so each phase starts with an idle worker. The default order is API
+// first, then raw: the API customers' emails must be waited for anyway, and the raw customers' emails,
+// which nothing measured competes with any more, need not be.
+//
+// Knobs: --n / BENCH_N (2000), --concurrency / BENCH_CONCURRENCY (32), --order / BENCH_ORDER (api-first),
+// BENCH_WARMUP (50 per path), BENCH_MAIL_TIMEOUT_S (120), BENCH_TIMEOUT_S (whole run, 540).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { serve } from '@hono/node-server';
+import { createApp } from '../src/api/app.js';
+import { loadConfig } from '../src/env.js';
+import { welcomeWorkflowId } from '../src/journeys/index.js';
+import { installTemporalLogger, startRuntime } from '../src/runtime.js';
+import { CustomerIdKey, JourneyKeyKey } from '../src/temporal/search-attributes.js';
+import { journeyEventSignal, welcome } from '../src/workflows/welcome.js';
+import * as lib from './lib.js';
+import { fmt, percentile } from './lib.js';
+
+// Before anything touches the Temporal runtime (imports alone do not).
+installTemporalLogger('warn');
+
+type Path = 'api' | 'raw';
+
+const argv = process.argv.slice(2);
+const N = lib.intKnob(argv, 'n', process.env.BENCH_N, 2000);
+const C = lib.intKnob(argv, 'concurrency', process.env.BENCH_CONCURRENCY, 32);
+const ORDER = lib.choiceKnob(argv, 'order', process.env.BENCH_ORDER, ['raw-first', 'api-first'] as const, 'api-first');
+const WARMUP = Math.min(N, lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 50));
+const MAIL_TIMEOUT_MS = lib.intKnob([], 'mail-timeout', process.env.BENCH_MAIL_TIMEOUT_S, 120) * 1000;
+const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 540) * 1000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+// A hung stack must not hang whoever runs the bench.
+const watchdog = setTimeout(() => {
+  console.error(`[bench] gave up: the run exceeded ${RUN_TIMEOUT_MS / 1000} s (BENCH_TIMEOUT_S)`);
+  process.exit(1);
+}, RUN_TIMEOUT_MS);
+watchdog.unref();
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+const t0 = performance.now();
+const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+// Ids unique to this run; each path and the warm-up get their own customers (and mail domain to count by).
+const run = randomBytes(3).toString('hex');
+const customerId = (group: string, i: number) => `bench-${run}-${group}-${i}`;
+const emailOf = (group: string, i: number) => `c${i}@${group}.bench.localhost`;
+const mailDomain = (group: string) => `@${group}.bench.localhost`;
+
+const [temporalPort, uiPort, mailPort, httpPort] = await lib.freePorts(4);
+const dataDir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-'));
+const config = loadConfig({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+  PORT: String(httpPort),
+  DATA_DIR: dataDir,
+  TEMPORAL_PORT: String(temporalPort),
+  TEMPORAL_UI_PORT: String(uiPort),
+  MAIL_CAPTURE_PORT: String(mailPort),
+});
+
+log(`N=${N} concurrency=${C} order=${ORDER} warm-up=${WARMUP}/path; DATA_DIR ${dataDir}`);
+log(`ports: temporal ${temporalPort}, ui ${uiPort}, mail ${mailPort}, http ${httpPort}`);
+
+const runtime = await startRuntime(config, { embedded: true });
+let worker: Awaited<ReturnType<typeof runtime.createWorker>>['worker'] | undefined;
+let workerRun: Promise<void> | undefined;
+let server: ReturnType<typeof serve> | undefined;
+let exitCode = 0;
+
+try {
+  log(`stack up (${since()}); bundling workflows and starting the worker…`);
+  ({ worker } = await runtime.createWorker());
+  workerRun = worker.run().catch((err: Error) => log(`worker stopped with an error: ${err.stack ?? err.message}`));
+
+  const app = await createApp(runtime.appDeps());
+  server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port });
+  await new Promise<void>((resolve, reject) => {
+    server!.once('listening', resolve);
+    server!.once('error', reject);
+  });
+  const base = `http://${config.http.host}:${config.http.port}`;
+  const mailCapture = runtime.mailCapture!;
+  const client = runtime.client;
+  const taskQueue = config.temporal.taskQueue;
+  log(`worker running, API on ${base} (${since()})`);
+
+  // Node 20's global fetch (undici) keeps connections alive by default, so C lanes reuse C sockets.
+  async function request(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  const eventOf = (group: string, i: number) => ({
+    id: `evt-${run}-${group}-${i}`,
+    type: 'user_signup',
+    customerId: customerId(group, i),
+    properties: { source: 'bench' },
+  });
+
+  let notDispatched = 0;
+  /** One event through the API; throws unless 202 with one `accepted` result. */
+  async function sendViaApi(group: string, i: number): Promise<void> {
+    const { status, text } = await request('POST', '/api/events', eventOf(group, i));
+    if (status !== 202) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
+    const results = (JSON.parse(text) as { results?: Array<{ status: string; journeys?: Array<{ result: string }> }> }).results;
+    if (!results || results.length !== 1) throw new Error(`expected one result, got ${text.slice(0, 300)}`);
+    if (results[0]!.status !== 'accepted') throw new Error(`result status "${results[0]!.status}": ${text.slice(0, 300)}`);
+    if (results[0]!.journeys?.[0]?.result !== 'dispatched') notDispatched++;
+  }
+
+  /** The same start as src/journeys/index.ts startWelcome, straight from the SDK. */
+  async function sendViaSdk(group: string, i: number): Promise<void> {
+    const event = eventOf(group, i);
+    await client.workflow.signalWithStart(welcome, {
+      workflowId: welcomeWorkflowId(event.customerId),
+      taskQueue,
+      args: [{ customerId: event.customerId }],
+      signal: journeyEventSignal,
+      signalArgs: [{ id: event.id, type: event.type, properties: event.properties }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CustomerIdKey, value: event.customerId },
+        { key: JourneyKeyKey, value: 'welcome' },
+      ],
+    });
+  }
+
+  const send = (path: Path, group: string) => (i: number) => (path === 'api' ? sendViaApi(group, i) : sendViaSdk(group, i));
+  const mailsTo = (group: string) => {
+    const domain = mailDomain(group);
+    return mailCapture.list().filter((m) => m.to.some((a) => a.endsWith(domain))).length;
+  };
+  /** Waits (bounded) until the worker has sent `count` welcome emails to `group`'s customers. */
+  const drainMail = (group: string, count: number) => lib.pollUntil(() => mailsTo(group), count, MAIL_TIMEOUT_MS);
+
+  // --- Untimed: customers (with an email, so the welcome step sends) for every group. ---
+  const groups: Array<{ group: string; count: number }> = [
+    { group: 'warm-raw', count: WARMUP },
+    { group: 'warm-api', count: WARMUP },
+    { group: 'raw', count: N },
+    { group: 'api', count: N },
+  ];
+  const setupFailures: string[] = [];
+  for (const { group, count } of groups) {
+    const r = await lib.runPool(count, C, async (i) => {
+      const { status, text } = await request('PUT', `/api/customers/${encodeURIComponent(customerId(group, i))}`, { email: emailOf(group, i) });
+      if (status !== 201) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
+    });
+    setupFailures.push(...lib.summariseFailures(r.failures).map((l) => `${group}: ${l}`));
+    log(`created ${count - r.failures.length}/${count} ${group} customers in ${fmt(r.elapsedMs / 1000, 2)} s`);
+  }
+  if (setupFailures.length) log(`customer creation failures:\n  ${setupFailures.join('\n  ')}`);
+
+  // --- Untimed warm-up of both paths (connections, JIT, workflow cache), then let the worker settle. ---
+  for (const path of ['raw', 'api'] as const) {
+    const r = await lib.runPool(WARMUP, C, send(path, `warm-${path}`));
+    if (r.failures.length) log(`warm-up ${path}: ${r.failures.length} failures:\n  ${lib.summariseFailures(r.failures).join('\n  ')}`);
+  }
+  for (const path of ['raw', 'api'] as const) await drainMail(`warm-${path}`, WARMUP);
+  log(`warm-up done (${since()}); timed phases: ${ORDER === 'raw-first' ? 'raw SDK, then API' : 'API, then raw SDK'}`);
+  mailCapture.clear();
+
+  // --- Timed phases, one after the other; the worker is drained of the previous phase's emails in between. ---
+  const phases: Path[] = ORDER === 'raw-first' ? ['raw', 'api'] : ['api', 'raw'];
+  const results = {} as Record<Path, lib.PoolResult & { mails: number; mailWaitMs: number }>;
+  for (const [k, path] of phases.entries()) {
+    log(`timed ${path} phase: ${N} events, ${C} in flight…`);
+    const r = await lib.runPool(N, C, send(path, path));
+    // The API customers' emails are the result to report; a raw phase is waited for only when another phase
+    // follows it (so that one starts with an idle worker): its emails compete with nothing afterwards.
+    const wait = path === 'api' || k < phases.length - 1;
+    log(`${path} phase done in ${fmt(r.elapsedMs / 1000, 2)} s${wait ? '; waiting for its welcome emails…' : ''}`);
+    const mail = wait ? await drainMail(path, N - r.failures.length) : { value: mailsTo(path), waitedMs: Number.NaN };
+    results[path] = { ...r, mails: mail.value, mailWaitMs: mail.waitedMs };
+    if (wait) log(`${mail.value}/${N} ${path} welcome emails captured after ${fmt(mail.waitedMs / 1000, 1)} s more`);
+    // The capture keeps at most 10 000 mails; the count per phase is taken before clearing.
+    mailCapture.clear();
+  }
+
+  // --- Report ---
+  const rate = (r: lib.PoolResult) => (N - r.failures.length) / (r.elapsedMs / 1000);
+  const line = (label: string, r: lib.PoolResult) =>
+    `${label}  ${fmt(rate(r))} events/s   p50 ${fmt(percentile(r.latencies, 50), 2)} ms   p99 ${fmt(percentile(r.latencies, 99), 2)} ms   ` +
+    `(${N - r.failures.length}/${N} ok in ${fmt(r.elapsedMs / 1000, 2)} s)`;
+  const ratio = rate(results.api) / rate(results.raw);
+  const out = [
+    '',
+    `Touchpoint ingest bench: N=${N}, concurrency=${C}, one event per request, embedded stack (Temporal dev server, PGlite, mail capture, in-process worker)`,
+    `order: ${ORDER === 'raw-first' ? 'raw SDK loop first, then API' : 'API first, then raw SDK loop'} (each after an untimed warm-up of ${WARMUP} events per path; worker drained of emails between phases)`,
+    line('raw SDK signalWithStart :', results.raw),
+    line('API POST /api/events    :', results.api),
+    `ratio API/raw: ${fmt(ratio, 2)} (target >= 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
+    `API failures (non-202 or not 'accepted'): ${results.api.failures.length}` +
+      (notDispatched ? `; accepted but welcome not 'dispatched': ${notDispatched}` : ''),
+    ...lib.summariseFailures(results.api.failures).map((l) => `  ${l}`),
+    `raw SDK failures: ${results.raw.failures.length}`,
+    ...lib.summariseFailures(results.raw.failures).map((l) => `  ${l}`),
+    `welcome emails captured for API customers: ${results.api.mails}/${N} (waited ${fmt(results.api.mailWaitMs / 1000, 1)} s after the phase)`,
+    Number.isNaN(results.raw.mailWaitMs)
+      ? `welcome emails captured for raw customers: ${results.raw.mails}/${N} (right after the phase, not waited for)`
+      : `welcome emails captured for raw customers: ${results.raw.mails}/${N} (waited ${fmt(results.raw.mailWaitMs / 1000, 1)} s after the phase)`,
+    `total run time: ${since()}`,
+  ];
+  console.log(out.join('\n'));
+} catch (err) {
+  exitCode = 1;
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  log('shutting down…');
+  if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await workerRun;
+  await runtime.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  log(`stopped (${since()})`);
+}
+process.exit(exitCode);

@@ -1,0 +1,125 @@
+// Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles.
+import { createServer, type Server } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * `count` distinct loopback ports nothing listens on right now. All are held open together before any is
+ * released, so the OS cannot hand the same port out twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+  }
+}
+
+/** `--name N`, `--name=N`, else the environment variable, else the default. Must be a positive integer. */
+export function intKnob(argv: string[], flag: string, envValue: string | undefined, fallback: number): number {
+  let raw: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${flag}`) raw = argv[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) raw = arg.slice(flag.length + 3);
+  }
+  raw ??= envValue === '' ? undefined : envValue;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer, got "${raw}"`);
+  return n;
+}
+
+/** `--name value`, `--name=value`, else the environment variable, else the default; one of `allowed`. */
+export function choiceKnob<T extends string>(argv: string[], flag: string, envValue: string | undefined, allowed: readonly T[], fallback: T): T {
+  let raw: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${flag}`) raw = argv[i + 1];
+    else if (arg.startsWith(`--${flag}=`)) raw = arg.slice(flag.length + 3);
+  }
+  raw ??= envValue === '' ? undefined : envValue;
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`--${flag}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export interface PoolResult {
+  /** Wall-clock time from the first start to the last completion, in ms. */
+  elapsedMs: number;
+  /** Per-operation latency in ms, successful or not. */
+  latencies: number[];
+  /** One entry per failed operation: its index and what went wrong. */
+  failures: Array<{ index: number; error: string }>;
+}
+
+/**
+ * Runs `op(0) … op(count-1)` with at most `concurrency` in flight. An op fails by throwing; the message is
+ * recorded and the run goes on.
+ */
+export async function runPool(count: number, concurrency: number, op: (index: number) => Promise<void>): Promise<PoolResult> {
+  const latencies = new Array<number>(count);
+  const failures: PoolResult['failures'] = [];
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const t0 = performance.now();
+      try {
+        await op(i);
+      } catch (err) {
+        failures.push({ index: i, error: err instanceof Error ? err.message : String(err) });
+      }
+      latencies[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { elapsedMs: performance.now() - started, latencies, failures };
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `current()` until it reaches `target` or `timeoutMs` passes; returns the last value seen. */
+export async function pollUntil(current: () => number | Promise<number>, target: number, timeoutMs: number, intervalMs = 250): Promise<{ value: number; waitedMs: number }> {
+  const t0 = performance.now();
+  let value = await current();
+  while (value < target && performance.now() - t0 < timeoutMs) {
+    await sleep(intervalMs);
+    value = await current();
+  }
+  return { value, waitedMs: performance.now() - t0 };
+}
+
+/** Summarises failure messages: each distinct message once, with how often it occurred. */
+export function summariseFailures(failures: PoolResult['failures'], limit = 10): string[] {
+  const counts = new Map<string, { n: number; first: number }>();
+  for (const f of failures) {
+    const entry = counts.get(f.error);
+    if (entry) entry.n++;
+    else counts.set(f.error, { n: 1, first: f.index });
+  }
+  const lines = [...counts.entries()]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, limit)
+    .map(([msg, { n, first }]) => `${n}× (first at #${first}) ${msg}`);
+  if (counts.size > limit) lines.push(`… and ${counts.size - limit} other distinct errors`);
+  return lines;
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

@@ -1,0 +1,57 @@
+import type {} from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { createDatabase } from '../../src/db/client.js';
+import { seedJourneyConfigs } from '../../src/db/defaults.js';
+import { workflowsPath } from '../../src/worker/create-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A database created for this run, migrated and seeded. */
+    databaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export default async function setup(project: TestProject) {
+  // A fresh database per run: tests never see another run's rows.
+  const name = `touchpoint_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } catch (err) {
+    await admin.end();
+    throw new Error(
+      `PostgreSQL at ${ADMIN_URL} did not answer (${(err as Error).message}). Start it ` +
+        '(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_POSTGRES_URL.',
+    );
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const database = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 });
+  await database.migrate();
+  await seedJourneyConfigs(database.db);
+  await database.close();
+  project.provide('databaseUrl', url.toString());
+
+  // Bundling the workflows takes seconds; do it once and let every worker load the bundle.
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'touchpoint-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, code);
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  };
+}
+
+const noop = () => {};
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };

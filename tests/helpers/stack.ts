@@ -1,0 +1,134 @@
+// The real stack for a test file: a Temporal server (time-skipping or dev), the run's PostgreSQL database,
+// a real SMTP server, a worker with the real activities, and the API app wired to them.
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../src/activities/index.js';
+import { type App, createApp } from '../../src/api/app.js';
+import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
+import { createCustomerService } from '../../src/customers/service.js';
+import { createDatabase, type Database } from '../../src/db/client.js';
+import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
+import { createJourneys, type Journeys } from '../../src/journeys/index.js';
+import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
+import { addSearchAttributes } from '../../src/temporal/connection.js';
+import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { freePort } from './ports.js';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed in this process.
+}
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  database: Database;
+  mail: MailCapture;
+  email: EmailChannel;
+  journeys: Journeys;
+  app: App;
+  taskQueue: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  worker?: Worker;
+  /** JSON request against the app; `body` undefined sends no body. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  timeSkipping: boolean;
+  /** Start an in-process worker (default true). */
+  worker?: boolean;
+  smtpPort?: number;
+}
+
+export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const databaseUrl = inject('databaseUrl');
+  const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
+  const mail = await startMailCapture({ port: options.smtpPort });
+  const email = createEmailChannel({ smtpUrl: mail.url, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 2 });
+
+  let devServer: DevServer | undefined;
+  let env: TestWorkflowEnvironment;
+  if (options.timeSkipping) {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: resolveTemporalBinary('temporal-test-server') } },
+    });
+    await addSearchAttributes(env.connection, env.namespace ?? 'default');
+  } else {
+    devServer = await startDevServer({ cliPath: resolveTemporalBinary('temporal'), port: await freePort(), namespace: 'default' });
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address, namespace: 'default' });
+  }
+  const namespace = env.namespace ?? 'default';
+  const temporalAddress = devServer?.address ?? (env.connection.options.address as string);
+
+  const taskQueue = uid('tq');
+  const journeys = createJourneys(env.client, taskQueue);
+  const customers = createCustomerService(database.db, journeys);
+  const app = await createApp({
+    db: database.db,
+    journeys,
+    customers,
+    mailCapture: mail,
+    pingDatabase: () => database.ping(),
+    pingTemporal: async () => {
+      await env.client.workflowService.describeNamespace({ namespace });
+    },
+  });
+
+  let running: Promise<void> | undefined;
+  const stack: Stack = {
+    env,
+    database,
+    mail,
+    email,
+    journeys,
+    app,
+    taskQueue,
+    databaseUrl,
+    temporalAddress,
+    async api(method, path, body, headers = {}) {
+      const res = await app.request(path, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async startWorker() {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        namespace,
+        taskQueue,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' } }),
+      });
+      stack.worker = worker;
+      running = worker.run();
+      return worker;
+    },
+    async stopWorker() {
+      if (stack.worker?.getState() === 'RUNNING') stack.worker.shutdown();
+      await running;
+      stack.worker = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await env.teardown();
+      await devServer?.stop();
+      email.close();
+      await mail.close();
+      await database.close();
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
