@@ -35,6 +35,8 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
@@ -63,6 +65,8 @@ export interface Config {
     taskQueue: string;
     tls?: { certPath?: string; keyPath?: string; serverName?: string };
     apiKey?: string;
+    /** Worker tuning; unset = the SDK's defaults. 0 cached workflows turns sticky execution off. */
+    worker: { maxCachedWorkflows?: number; maxConcurrentActivities?: number };
     devServer: { port: number; uiPort: number; cliPath?: string; testServerPath?: string };
   };
   mail: {
@@ -113,6 +117,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : undefined,
       apiKey: e.TEMPORAL_API_KEY,
+      worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
       devServer: {
         port: e.TEMPORAL_PORT,
         uiPort: e.TEMPORAL_UI_PORT,

@@ -115,6 +115,10 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({ db: database.db, channels: { email }, config: { brand: config.brand } }),
+          tuning: {
+            maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
+            maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,
+          },
         });
         return { worker, connection };
       },

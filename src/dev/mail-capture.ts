@@ -39,6 +39,8 @@ export async function startMailCapture(options: { port?: number; host?: string; 
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Clients with pooled connections would otherwise hold close() open for 30 s.
+    closeTimeout: 500,
     size: 10 * 1024 * 1024,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -21,6 +21,6 @@ export function createTouchpointWorker(opts: TouchpointWorkerOptions): Promise<W
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    ...opts.tuning,
+    ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
   });
 }

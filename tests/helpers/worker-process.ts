@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Stack } from './stack.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** SIGKILL: no graceful shutdown, as when a machine dies. */
+  kill(): Promise<void>;
+}
+
+/** Runs `worker.ts` (the real scale-out entry point) as its own process against the test stack. */
+export async function startWorkerProcess(stack: Stack): Promise<WorkerProcess> {
+  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child process that SIGKILL would orphan.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      DATABASE_URL: stack.databaseUrl,
+      DATABASE_POOL_SIZE: '4',
+      SMTP_URL: stack.mail.url,
+      MAIL_FROM: 'Touchpoint <hello@touchpoint.test>',
+      // The time-skipping test server never times out a dead worker's sticky queue (a real server does
+      // after 5 s), so these workers take every workflow task from the shared queue and replay history.
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${output}`)), 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('worker polling')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error(`worker exited during start-up:\n${output}`)));
+  });
+  return {
+    child,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/env.js';
+
+/** The ConfigError loadConfig throws for `env` (fails the test when it does not throw one). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not throw`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to embedded everything: PGlite in .data/pglite, embedded Temporal on 7233/8233, port 3000', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000, publicUrl: 'http://127.0.0.1:3000' });
+    expect(config.dataDir).toBe('.data');
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: '.data/pglite' });
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.tls).toBeUndefined();
+    expect(config.temporal.apiKey).toBeUndefined();
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.taskQueue).toBe('touchpoint');
+    expect(config.temporal.devServer).toMatchObject({ port: 7233, uiPort: 8233 });
+    expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.mail.capturePort).toBe(1025);
+  });
+
+  it('follows DATA_DIR for the PGlite directory', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/tp' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/tp/pglite' });
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    const url = 'postgres://app:secret@db.internal:5432/touchpoint';
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ kind: 'postgres', url, poolSize: 10 });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/x', DATABASE_POOL_SIZE: '25' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://db/x',
+      poolSize: 25,
+    });
+  });
+
+  it('reads PORT and TEMPORAL_ADDRESS', () => {
+    const config = loadConfig({ PORT: '8080', TEMPORAL_ADDRESS: 'temporal.internal:7233' });
+    expect(config.http.port).toBe(8080);
+    expect(config.http.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(config.temporal.address).toBe('temporal.internal:7233');
+    expect(config.temporal.tls).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['PORT', '3000.5'],
+    ['DATABASE_URL', 'mysql://db/touchpoint'],
+    ['DATABASE_URL', 'not a url'],
+    ['TEMPORAL_ADDRESS', 'temporal.internal'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['SMTP_URL', 'http://mail:25'],
+    ['TEMPORAL_TLS', 'maybe'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.problems.length).toBeGreaterThan(0);
+    for (const problem of err.problems) expect(problem).toMatch(new RegExp(`^${name}: `));
+    expect(err.message).toContain(name);
+  });
+
+  it('rejects TEMPORAL_TLS_CERT_PATH without TEMPORAL_TLS_KEY_PATH, and the reverse', () => {
+    expect(configError({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' }).problems).toEqual([
+      'TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH',
+    ]);
+    expect(configError({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS_KEY_PATH: '/certs/client.key' }).problems).toEqual([
+      'TEMPORAL_TLS_CERT_PATH: required with TEMPORAL_TLS_KEY_PATH',
+    ]);
+  });
+
+  it('names every bad variable at once', () => {
+    const err = configError({ PORT: 'x', DATABASE_URL: 'mysql://db/x', TEMPORAL_ADDRESS: 'nohost' });
+    const named = err.problems.map((p) => p.split(':')[0]).sort();
+    expect(named).toEqual(['DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS']);
+    for (const name of named) expect(err.message).toContain(name);
+  });
+
+  it('treats an empty string as unset', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', TEMPORAL_TLS_CERT_PATH: '', SMTP_URL: '' });
+    expect(config.http.port).toBe(3000);
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: '.data/pglite' });
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal.tls).toBeUndefined();
+    expect(config.mail.smtpUrl).toBeUndefined();
+  });
+
+  it('TEMPORAL_API_KEY implies TLS (and needs TEMPORAL_ADDRESS)', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-123' });
+    expect(config.temporal.apiKey).toBe('key-123');
+    expect(config.temporal.tls).toEqual({ certPath: undefined, keyPath: undefined, serverName: undefined });
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS: 'false' }).temporal.tls).toBeUndefined();
+    expect(configError({ TEMPORAL_API_KEY: 'key-123' }).problems).toEqual(['TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY']);
+  });
+
+  it('TEMPORAL_TLS=true and a cert/key pair enable TLS', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS: 'true' }).temporal.tls).toBeDefined();
+    expect(
+      loadConfig({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/c.key' }).temporal.tls,
+    ).toEqual({ certPath: '/c.pem', keyPath: '/c.key', serverName: undefined });
+  });
+});
