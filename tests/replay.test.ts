@@ -1,0 +1,51 @@
+// Recorded histories of every workflow must replay on today's code: a change that breaks determinism
+// (a removed timer, a reordered activity) fails here, before it reaches journeys in flight.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Already installed in this process.
+}
+
+const dir = new URL('./histories/', import.meta.url);
+const histories = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((file) => ({ file, history: historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8'))) }));
+
+async function replay(workflowBundle: { code: string } | { codePath: string }) {
+  const results = [];
+  const iterable = histories.map(({ file, history }) => ({ workflowId: file, history }));
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, iterable)) results.push(result);
+  return results;
+}
+
+describe('workflow replay', () => {
+  it('has recorded histories of every welcome outcome', () => {
+    expect(histories.map((h) => h.file).sort()).toEqual([
+      'welcome-completed.json',
+      'welcome-no-email.json',
+      'welcome-unsubscribed.json',
+    ]);
+  });
+
+  it('replays every recorded history on the current workflow code', async () => {
+    const results = await replay({ codePath: inject('workflowBundlePath') });
+    expect(results.map((r) => [r.workflowId, r.error?.message ?? null])).toEqual(histories.map((h) => [h.file, null]));
+  });
+
+  it('catches a workflow change that would break runs in flight', async () => {
+    const changed = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/changed-welcome.ts', import.meta.url)),
+      logger: new DefaultLogger('ERROR'),
+    });
+    const results = await replay(changed);
+    const completed = results.find((r) => r.workflowId === 'welcome-completed.json');
+    expect(completed?.error?.name).toBe('DeterminismViolationError');
+  });
+});
