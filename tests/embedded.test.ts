@@ -1,0 +1,114 @@
+// `npm start` as a user runs it: one process tree with the embedded Temporal dev server (UI included),
+// PGlite and the local mail capture. Signup → welcome email in the capture; Ctrl-C stops everything;
+// a restart on the same data folder finds the journey still running.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from './helpers/ports.js';
+import { waitFor } from './helpers/wait.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'touchpoint-embedded-'));
+let running: ChildProcess | undefined;
+
+afterAll(() => {
+  running?.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(ports: Record<string, number>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      DATA_DIR: dataDir,
+      PORT: String(ports.api),
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      MAIL_CAPTURE_PORT: String(ports.smtp),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running = child;
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);
+    return out.includes('Ctrl-C stops everything.');
+  }, 'the embedded stack to start', 120_000);
+  return { child, exit, output: () => out };
+}
+
+const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
+
+it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C', async () => {
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), smtp: await freePort() };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const first = await start(ports);
+  expect(first.output()).toContain(`API          ${api}`);
+  expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.ui}`);
+  expect(first.output()).toContain(`Mail capture smtp://127.0.0.1:${ports.smtp}`);
+
+  expect((await json(await fetch(`${api}/readyz`))).body).toMatchObject({ status: 'ok' });
+  const ui = await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.ui}/`)).status === 200, 'the Temporal UI');
+  expect(ui).toBe(true);
+
+  const put = await fetch(`${api}/api/customers/ada`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@example.com', name: 'Ada' }),
+  });
+  expect(put.status).toBe(201);
+  const post = await json(
+    await fetch(`${api}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'evt-1', type: 'user_signup', customerId: 'ada' }),
+    }),
+  );
+  expect(post).toMatchObject({ status: 202, body: { results: [{ status: 'accepted' }] } });
+
+  const mail = await waitFor(async () => {
+    const { body } = await json(await fetch(`${api}/dev/mail?to=ada@example.com`));
+    return body.mail[0];
+  }, 'the welcome email in the local capture');
+  expect(mail.subject).toBe('Welcome to Touchpoint, Ada!');
+
+  // Engineers find the journey in Temporal by customer id.
+  const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+  try {
+    const client = new Client({ connection });
+    const found = await waitFor(async () => {
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query: 'CustomerId="ada"' })) ids.push(wf.workflowId);
+      return ids.length ? ids : null;
+    }, 'the journey in Temporal visibility');
+    expect(found).toEqual(['welcome/ada']);
+  } finally {
+    await connection.close();
+  }
+
+  first.child.kill('SIGINT');
+  expect(await first.exit).toBe(0);
+  // Everything it started is gone: the dev server's port is free again.
+  await expect(fetch(`http://127.0.0.1:${ports.ui}/`)).rejects.toThrow();
+
+  // Same data folder: the journey survived the restart, still waiting for its guide step.
+  const second = await start(ports);
+  const profile = await json(await fetch(`${api}/api/customers/ada`));
+  expect(profile.body.journeys).toEqual([
+    expect.objectContaining({
+      workflowId: 'welcome/ada',
+      status: expect.objectContaining({ currentStep: 'guide', completed: [{ step: 'welcome', status: 'sent' }] }),
+    }),
+  ]);
+  second.child.kill('SIGINT');
+  expect(await second.exit).toBe(0);
+});
