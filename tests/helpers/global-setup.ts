@@ -1,6 +1,7 @@
 import type {} from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -27,11 +28,17 @@ export default async function setup(project: TestProject) {
   try {
     await admin.unsafe(`create database ${name}`);
   } catch (err) {
-    await admin.end();
-    throw new Error(
-      `PostgreSQL at ${ADMIN_URL} did not answer (${(err as Error).message}). Start it ` +
-        '(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_POSTGRES_URL.',
-    );
+    // The suite runs worker *processes* against one database, so it needs a server: PGlite lives inside
+    // a single process (it has its own tests in tests/unit/database.test.ts and tests/embedded.test.ts).
+    if (!process.env.TEST_POSTGRES_URL && startLocalCluster()) {
+      await admin.unsafe(`create database ${name}`);
+    } else {
+      await admin.end();
+      throw new Error(
+        `PostgreSQL at ${ADMIN_URL} did not answer (${(err as Error).message}). Start it ` +
+          '(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_POSTGRES_URL.',
+      );
+    }
   }
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
@@ -51,6 +58,19 @@ export default async function setup(project: TestProject) {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   };
+}
+
+/** Starts the machine's own PostgreSQL cluster, as .ci/run does; false when there is none to start. */
+function startLocalCluster(): boolean {
+  try {
+    const [version] = readdirSync('/etc/postgresql');
+    if (!version) return false;
+    console.warn(`[tests] PostgreSQL did not answer; starting the local cluster ${version}/main`);
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const noop = () => {};
