@@ -86,7 +86,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       );
     }
 
-    const journeys = createJourneys(client, config.temporal.taskQueue);
+    const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);
 
     return {

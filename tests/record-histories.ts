@@ -15,7 +15,7 @@ import { createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
-import { exitSignal, statusQuery } from '../src/workflows/welcome.js';
+import { exitSignal, statusQuery } from '../src/workflows/steps.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const out = new URL('./histories/', import.meta.url);
@@ -34,7 +34,7 @@ const worker = await Worker.create({
   workflowsPath,
   activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' } }),
 });
-const journeys = createJourneys(env.client, 'record');
+const journeys = createJourneys(env.client, 'record', database.db);
 
 async function record(name: string, customer: { id: string; email?: string }, during?: (id: string) => Promise<void>) {
   await database.db.insert(customers).values({ ...customer, name: 'Replay' });

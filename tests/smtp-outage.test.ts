@@ -5,7 +5,7 @@ import { messages } from '../src/db/schema.js';
 import { type MailCapture, startMailCapture } from '../src/dev/mail-capture.js';
 import { welcomeWorkflowId } from '../src/journeys/index.js';
 import type { JourneyResult } from '../src/workflows/steps.js';
-import { statusQuery } from '../src/workflows/welcome.js';
+import { statusQuery } from '../src/workflows/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

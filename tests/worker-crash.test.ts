@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { welcomeWorkflowId } from '../src/journeys/index.js';
 import type { JourneyResult } from '../src/workflows/steps.js';
-import { statusQuery } from '../src/workflows/welcome.js';
+import { statusQuery } from '../src/workflows/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';

@@ -1,6 +1,7 @@
 import type { EmailChannel } from '../channels/email.js';
 import type { Db } from '../db/client.js';
 import { createCouponActivities } from './coupons.js';
+import { createCrmActivities } from './crm.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJourneyConfigActivities(deps),
     ...createCouponActivities(deps),
     ...createMessageActivities(deps),
+    ...createCrmActivities(deps),
   };
 }
 

@@ -121,6 +121,41 @@ export const coupons = pgTable('coupons', {
   createdAt: createdAt(),
 });
 
+/** Tasks for the sales team's CRM (cart recovery's phone callback), one per journey step. */
+export const crmTasks = pgTable(
+  'crm_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    journeyKey: text('journey_key'),
+    workflowId: text('workflow_id'),
+    stepKey: text('step_key').notNull(),
+    title: text('title').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status').$type<'open' | 'done'>().notNull().default('open'),
+    webhookUrl: text('webhook_url'),
+    webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('crm_tasks_customer_idx').on(t.customerId, t.createdAt)],
+);
+
+/**
+ * Every journey run the API started, by workflow id: how "all journeys of customer X" is answered without
+ * waiting for Temporal's (eventually consistent) visibility store, on any Temporal server.
+ */
+export const journeyRuns = pgTable(
+  'journey_runs',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    journeyKey: text('journey_key').notNull(),
+    customerId: text('customer_id').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('journey_runs_customer_idx').on(t.customerId), index('journey_runs_journey_idx').on(t.journeyKey, t.startedAt)],
+);
+
 export type Customer = typeof customers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type Message = typeof messages.$inferSelect;

@@ -17,16 +17,31 @@ const emailTemplateSchema = z.object({
   text: z.string().min(1),
 });
 
-export const journeyStepSchema = z.object({
+const stepBase = {
   key: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, _ or -'),
-  /** Time from the start of the journey to this step. */
+  /** Time from the start of the journey (or from its last clock restart) to this step. */
   offset: durationSchema,
+};
+
+export const emailStepSchema = z.object({
+  ...stepBase,
   channel: z.literal('email'),
   template: emailTemplateSchema,
   /** When set, the step issues a unique coupon first; templates see it as {{ coupon.code }}. */
   coupon: z.object({ percentOff: z.number().int().min(1).max(100), validDays: z.number().int().min(1) }).optional(),
 });
 
+/** A task for the sales team's CRM (a row in crm_tasks, and a POST to the CRM's webhook when one is set). */
+export const crmTaskStepSchema = z.object({
+  ...stepBase,
+  channel: z.literal('crm_task'),
+  task: z.object({ title: z.string().min(1), webhookUrl: z.url().optional() }),
+});
+
+export const journeyStepSchema = z.discriminatedUnion('channel', [emailStepSchema, crmTaskStepSchema]);
+
+export type EmailStep = z.infer<typeof emailStepSchema>;
+export type CrmTaskStep = z.infer<typeof crmTaskStepSchema>;
 export type JourneyStep = z.infer<typeof journeyStepSchema>;
 
 export const journeyStepsSchema = z
@@ -37,9 +52,13 @@ export const journeyStepsSchema = z
     steps.forEach((step, i) => {
       if (seen.has(step.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate step key "${step.key}"` });
       seen.add(step.key);
-      for (const part of ['subject', 'html', 'text'] as const) {
-        const error = validateTemplate(step.template[part]);
-        if (error) ctx.addIssue({ code: 'custom', path: [i, 'template', part], message: error });
+      const templates: Array<[string[], string]> =
+        step.channel === 'email'
+          ? (['subject', 'html', 'text'] as const).map((part) => [['template', part], step.template[part]])
+          : [[['task', 'title'], step.task.title]];
+      for (const [path, source] of templates) {
+        const error = validateTemplate(source);
+        if (error) ctx.addIssue({ code: 'custom', path: [i, ...path], message: error });
       }
     });
   });
@@ -50,6 +69,10 @@ export interface JourneyConfig {
   enabled: boolean;
   steps: JourneyStep[];
 }
+
+const cartHtml =
+  '<ul>{% for item in cart.items %}<li>{{ item.quantity }} × {{ item.name }} ({{ item.price }} {{ cart.currency }})</li>{% endfor %}</ul>';
+const cartText = '{% for item in cart.items %}\n- {{ item.quantity }} x {{ item.name }} ({{ item.price }} {{ cart.currency }}){% endfor %}';
 
 const footer = {
   html: '<p style="color:#888;font-size:12px">You receive this because you signed up to {{ brand }}.</p>',
@@ -89,6 +112,36 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
         html: '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' + footer.html,
         text: 'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' + footer.text,
       },
+    },
+  ],
+  /** Seed 000's cart recovery: a reminder after 1 h, a coupon after 24 h, a call from sales after 72 h. */
+  cart_recovery: [
+    {
+      key: 'reminder',
+      offset: '1 hour',
+      channel: 'email',
+      template: {
+        subject: 'You left something in your cart',
+        html: '<p>Hi {{ customer.name | default: "there" }}, your cart is waiting:</p>' + cartHtml + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, your cart is waiting:' + cartText + footer.text,
+      },
+    },
+    {
+      key: 'coupon',
+      offset: '24 hours',
+      channel: 'email',
+      coupon: { percentOff: 10, validDays: 3 },
+      template: {
+        subject: '{{ coupon.percent_off }}% off the items in your cart',
+        html: '<p>Still thinking it over? Code <strong>{{ coupon.code }}</strong> takes {{ coupon.percent_off }}% off:</p>' + cartHtml + footer.html,
+        text: 'Still thinking it over? Code {{ coupon.code }} takes {{ coupon.percent_off }}% off:' + cartText + footer.text,
+      },
+    },
+    {
+      key: 'callback',
+      offset: '72 hours',
+      channel: 'crm_task',
+      task: { title: 'Call {{ customer.name | default: customer.id }} about their abandoned cart ({{ cart.total }} {{ cart.currency }})' },
     },
   ],
 };

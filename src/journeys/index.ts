@@ -1,19 +1,35 @@
 // The one module that starts, signals and queries journey workflows for the API. Workflow ids live here.
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { ExitReason, JourneyStatus } from '../workflows/steps.js';
-import { exitSignal, type JourneyEvent, journeyEventSignal, statusQuery, welcome } from '../workflows/welcome.js';
+import {
+  type Client,
+  type WithWorkflowArgs,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowSignalWithStartOptions,
+} from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { journeyRuns } from '../db/schema.js';
+import { cartFromProperties } from '../domain/cart.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
+import { cartRecovery } from '../workflows/cart-recovery.js';
+import {
+  type ExitReason,
+  exitSignal,
+  type JourneyEvent,
+  journeyEventSignal,
+  type JourneyStatus,
+  statusQuery,
+} from '../workflows/steps.js';
+import { welcome } from '../workflows/welcome.js';
 
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
-
-/** Journeys with at most one run per customer, by their workflow id. */
-const perCustomerJourneys: Record<string, (customerId: string) => string> = { welcome: welcomeWorkflowId };
+export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => `cart-recovery/${customerId}/${cartId}`;
 
 export interface IncomingEvent extends JourneyEvent {
   customerId: string;
 }
 
-export type DispatchOutcome = { journey: string; workflowId: string; result: 'dispatched' | 'already_completed' };
+export type DispatchOutcome = { journey: string; workflowId: string; result: 'dispatched' | 'already_completed' | 'not_running' };
 
 export interface ActiveJourney {
   journey: string;
@@ -31,41 +47,108 @@ export interface Journeys {
   active(customerId: string): Promise<ActiveJourney[]>;
 }
 
-export function createJourneys(client: Client, taskQueue: string): Journeys {
-  async function startWelcome(event: IncomingEvent): Promise<DispatchOutcome> {
-    const workflowId = welcomeWorkflowId(event.customerId);
+/** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
+export function welcomeStartOptions(event: IncomingEvent, taskQueue: string) {
+  const options: WithWorkflowArgs<typeof welcome, WorkflowSignalWithStartOptions<[JourneyEvent]>> & { workflowId: string } = {
+    workflowId: welcomeWorkflowId(event.customerId),
+    taskQueue,
+    args: [{ customerId: event.customerId }],
+    signal: journeyEventSignal,
+    signalArgs: [{ id: event.id, type: event.type, properties: event.properties }] as [JourneyEvent],
+    // One welcome journey per customer, ever (within the namespace's retention).
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: CustomerIdKey, value: event.customerId },
+      { key: JourneyKeyKey, value: 'welcome' },
+    ],
+  };
+  return options;
+}
+
+export function createJourneys(client: Client, taskQueue: string, db: Db): Journeys {
+  const toEvent = (e: IncomingEvent): JourneyEvent => ({ id: e.id, type: e.type, properties: e.properties });
+
+  /** Starts the journey, or signals the run already going under that id. */
+  async function startOrSignal(
+    journey: string,
+    customerId: string,
+    workflowId: string,
+    signalWithStart: () => Promise<unknown>,
+  ): Promise<DispatchOutcome> {
+    // Recorded first: a run that starts is always findable by customer, even if this process dies now.
+    await db.insert(journeyRuns).values({ workflowId, journeyKey: journey, customerId }).onConflictDoNothing();
     try {
-      await client.workflow.signalWithStart(welcome, {
-        workflowId,
-        taskQueue,
-        args: [{ customerId: event.customerId }],
-        signal: journeyEventSignal,
-        signalArgs: [{ id: event.id, type: event.type, properties: event.properties }],
-        // One welcome journey per customer, ever (within the namespace's retention).
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: CustomerIdKey, value: event.customerId },
-          { key: JourneyKeyKey, value: 'welcome' },
-        ],
-      });
-      return { journey: 'welcome', workflowId, result: 'dispatched' };
+      await signalWithStart();
+      return { journey, workflowId, result: 'dispatched' };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { journey: 'welcome', workflowId, result: 'already_completed' };
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { journey, workflowId, result: 'already_completed' };
       throw err;
     }
   }
 
+  /** Signals a run that may or may not be going; an event for a finished journey changes nothing. */
+  async function signalIfRunning(journey: string, workflowId: string, event: IncomingEvent): Promise<DispatchOutcome> {
+    try {
+      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, toEvent(event));
+      return { journey, workflowId, result: 'dispatched' };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
+      throw err;
+    }
+  }
+
+  /** Event type → the journeys it concerns. */
+  const routes: Record<string, (event: IncomingEvent) => Array<Promise<DispatchOutcome>>> = {
+    user_signup: (event) => {
+      const options = welcomeStartOptions(event, taskQueue);
+      return [startOrSignal('welcome', event.customerId, options.workflowId, () => client.workflow.signalWithStart(welcome, options))];
+    },
+    cart_abandoned: (event) => {
+      const cart = cartFromProperties(event.properties);
+      if (!cart) return [];
+      const workflowId = cartRecoveryWorkflowId(event.customerId, cart.id);
+      return [
+        startOrSignal('cart_recovery', event.customerId, workflowId, () =>
+          client.workflow.signalWithStart(cartRecovery, {
+            workflowId,
+            taskQueue,
+            args: [{ customerId: event.customerId, cart }],
+            signal: journeyEventSignal,
+            signalArgs: [toEvent(event)],
+            // A cart recovered (or bought) once is not chased again for the same cart id.
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: CustomerIdKey, value: event.customerId },
+              { key: JourneyKeyKey, value: 'cart_recovery' },
+            ],
+          }),
+        ),
+      ];
+    },
+    cart_updated: (event) => cartSignal(event),
+    order_completed: (event) => cartSignal(event),
+  };
+
+  function cartSignal(event: IncomingEvent) {
+    const cartId = event.properties?.cart_id;
+    if (typeof cartId !== 'string') return [];
+    return [signalIfRunning('cart_recovery', cartRecoveryWorkflowId(event.customerId, cartId), event)];
+  }
+
+  async function runsOf(customerId: string) {
+    return db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId));
+  }
+
   return {
     async dispatch(event) {
-      if (event.type === 'user_signup') return [await startWelcome(event)];
-      return [];
+      return Promise.all(routes[event.type]?.(event) ?? []);
     },
 
     async exitAll(customerId, reason) {
       let exited = 0;
-      for (const workflowIdOf of Object.values(perCustomerJourneys)) {
+      for (const run of await runsOf(customerId)) {
         try {
-          await client.workflow.getHandle(workflowIdOf(customerId)).signal(exitSignal, { reason });
+          await client.workflow.getHandle(run.workflowId).signal(exitSignal, { reason });
           exited++;
         } catch (err) {
           // Not found, or already closed: nothing to end.
@@ -76,19 +159,19 @@ export function createJourneys(client: Client, taskQueue: string): Journeys {
     },
 
     async active(customerId) {
-      const runs: ActiveJourney[] = [];
-      for (const [journey, workflowIdOf] of Object.entries(perCustomerJourneys)) {
-        const handle = client.workflow.getHandle(workflowIdOf(customerId));
+      const active: ActiveJourney[] = [];
+      for (const run of await runsOf(customerId)) {
+        const handle = client.workflow.getHandle(run.workflowId);
         try {
           const d = await handle.describe();
           if (d.status.name !== 'RUNNING') continue;
           const status = await handle.query(statusQuery).catch(() => undefined);
-          runs.push({ journey, workflowId: d.workflowId, runId: d.runId, startedAt: d.startTime.toISOString(), status });
+          active.push({ journey: run.journeyKey, workflowId: d.workflowId, runId: d.runId, startedAt: d.startTime.toISOString(), status });
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
-      return runs;
+      return active;
     },
   };
 }

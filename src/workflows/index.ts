@@ -1,1 +1,2 @@
+export * from './cart-recovery.js';
 export * from './welcome.js';

@@ -1,17 +1,29 @@
 // Plumbing shared by every journey, so each journey file reads like the flow a marketer draws.
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { getJourneyConfig, issueCoupon, sendEmail } = proxyActivities<Activities>({
+const { getJourneyConfig, issueCoupon, sendEmail, createCrmTask } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // Transient failures (SMTP or database down) retry until they succeed; the step stays where it is.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-export type ExitReason = 'unsubscribed' | 'erased' | 'cancelled';
+/** A customer event routed to a running journey (signalWithStart carries the triggering one). */
+export interface JourneyEvent {
+  id: string;
+  type: string;
+  properties?: Record<string, unknown>;
+}
+
+/** Why a journey ended early: unsubscribed, erased, cancelled, or a journey's own reason (purchased, …). */
+export type ExitReason = string;
+
+export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
+export const exitSignal = defineSignal<[{ reason: ExitReason }]>('exit');
+export const statusQuery = defineQuery<JourneyStatus>('status');
 
 export interface StepOutcome {
   step: string;
@@ -31,9 +43,11 @@ export interface JourneyStatus {
 
 export interface JourneyResult {
   outcome: 'completed' | 'exited' | 'disabled';
-  reason?: ExitReason | string;
+  reason?: ExitReason;
   steps: StepOutcome[];
 }
+
+export type WaitResult = 'due' | 'exited' | 'restarted';
 
 /** The state of one journey run; its status() is what the status query returns. */
 export class JourneyRun {
@@ -43,7 +57,10 @@ export class JourneyRun {
   private currentStep: string | null = null;
   private nextWakeUp: number | null = null;
   /** Offsets count from when the journey was started (the signup), not from when a worker first ran it. */
-  private readonly startedAt = workflowInfo().startTime.getTime();
+  private clockStart = workflowInfo().startTime.getTime();
+  /** Bumped by restartClock(); part of each send's idempotency key, so a restarted step sends anew. */
+  private generation = 0;
+  private readonly seenEvents = new Set<string>();
 
   constructor(
     readonly journey: string,
@@ -60,40 +77,77 @@ export class JourneyRun {
     this.exited ??= reason;
   }
 
-  /** Sleeps until the step's offset from the start of the journey; false when the journey exited meanwhile. */
-  async waitFor(step: JourneyStep): Promise<boolean> {
+  /** False for an event this run has seen already: producers and the API may deliver one twice. */
+  accept(event: JourneyEvent): boolean {
+    if (this.seenEvents.has(event.id)) return false;
+    this.seenEvents.add(event.id);
+    return true;
+  }
+
+  /** Starts the step offsets again from now (e.g. the cart changed); a pending wait returns 'restarted'. */
+  restartClock(): void {
+    this.clockStart = Date.now();
+    this.generation++;
+  }
+
+  /** Sleeps until the step's offset from the clock's start, unless the journey exits or its clock restarts. */
+  async waitFor(step: JourneyStep): Promise<WaitResult> {
     this.enter(step.key);
-    const due = this.startedAt + msToNumber(step.offset);
+    const generation = this.generation;
+    const due = this.clockStart + msToNumber(step.offset);
     const wait = due - Date.now();
     if (wait > 0) {
       this.nextWakeUp = due;
-      await condition(() => this.exited !== null, wait);
+      await condition(() => this.exited !== null || this.generation !== generation, wait);
       this.nextWakeUp = null;
     }
-    return this.exited === null;
+    if (this.exited !== null) return 'exited';
+    return this.generation !== generation ? 'restarted' : 'due';
   }
 
-  /** Sends a step's message once, issuing its coupon first when it has one. */
-  async send(step: JourneyStep): Promise<StepOutcome> {
-    const key = `${workflowInfo().workflowId}/${step.key}`;
-    const coupon = step.coupon
-      ? await issueCoupon({ idempotencyKey: key, customerId: this.customerId, journeyKey: this.journey, ...step.coupon })
-      : undefined;
-    const result = await sendEmail({
-      idempotencyKey: key,
-      customerId: this.customerId,
-      journeyKey: this.journey,
-      journeyVersion: this.config?.version ?? null,
-      workflowId: workflowInfo().workflowId,
-      stepKey: step.key,
-      template: step.template,
-      vars: coupon ? { coupon } : {},
-    });
+  /** Runs one step once: an email (issuing its coupon first when it has one) or a CRM task. */
+  async send(step: JourneyStep, vars: Record<string, unknown> = {}): Promise<StepOutcome> {
+    const { workflowId } = workflowInfo();
+    // Generation 0 keeps the plain key, so runs started before clock restarts existed keep theirs.
+    const key = `${workflowId}/${step.key}${this.generation ? `@${this.generation}` : ''}`;
+    const common = { idempotencyKey: key, customerId: this.customerId, journeyKey: this.journey, stepKey: step.key };
+    let result;
+    if (step.channel === 'crm_task') {
+      result = await createCrmTask({ ...common, workflowId, task: step.task, vars });
+    } else {
+      const coupon = step.coupon ? await issueCoupon({ ...common, ...step.coupon }) : undefined;
+      result = await sendEmail({
+        ...common,
+        journeyVersion: this.config?.version ?? null,
+        workflowId,
+        template: step.template,
+        vars: coupon ? { ...vars, coupon } : vars,
+      });
+    }
     const outcome: StepOutcome = { step: step.key, status: result.status, reason: result.reason };
     this.completed.push(outcome);
     // A customer who can no longer be reached (opted out, erased) leaves the journey.
     if (result.status === 'skipped' && (result.reason === 'unsubscribed' || result.reason === 'erased')) this.exit(result.reason);
     return outcome;
+  }
+
+  /**
+   * Walks the configured steps in order: wait, then send. A clock restart goes back to the first step;
+   * an exit ends the walk. `vars` is read at each send, so messages show the latest state.
+   */
+  async runSteps(vars: () => Record<string, unknown> = () => ({})): Promise<void> {
+    const steps = this.config?.steps ?? [];
+    for (let i = 0; i < steps.length && this.exited === null; ) {
+      const step = steps[i]!;
+      const waited = await this.waitFor(step);
+      if (waited === 'exited') break;
+      if (waited === 'restarted') {
+        i = 0;
+        continue;
+      }
+      await this.send(step, vars());
+      i++;
+    }
   }
 
   result(): JourneyResult {

@@ -1,20 +1,9 @@
-import { defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
-import { type ExitReason, JourneyRun, type JourneyResult, type JourneyStatus } from './steps.js';
+import { setHandler } from '@temporalio/workflow';
+import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from './steps.js';
 
 export interface WelcomeInput {
   customerId: string;
 }
-
-/** A customer event routed to the running journey (signalWithStart carries the triggering one). */
-export interface JourneyEvent {
-  id: string;
-  type: string;
-  properties?: Record<string, unknown>;
-}
-
-export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
-export const exitSignal = defineSignal<[{ reason: ExitReason }]>('exit');
-export const statusQuery = defineQuery<JourneyStatus>('status');
 
 /** Welcome series (seed 000): welcome email at once, onboarding guide after 24 h, a coupon after 7 days. */
 export async function welcome(input: WelcomeInput): Promise<JourneyResult> {
@@ -22,16 +11,10 @@ export async function welcome(input: WelcomeInput): Promise<JourneyResult> {
   setHandler(statusQuery, () => run.status());
   setHandler(exitSignal, ({ reason }) => run.exit(reason));
   setHandler(journeyEventSignal, (event) => {
-    if (event.type === 'unsubscribed') run.exit('unsubscribed');
+    if (run.accept(event) && event.type === 'unsubscribed') run.exit('unsubscribed');
   });
 
-  const config = await run.load();
-  if (!config) return { outcome: 'disabled', steps: [] };
-
-  for (const step of config.steps) {
-    if (!(await run.waitFor(step))) break;
-    await run.send(step);
-    if (run.exited) break;
-  }
+  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  await run.runSteps();
   return run.result();
 }

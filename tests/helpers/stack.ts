@@ -70,7 +70,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const temporalAddress = devServer?.address ?? (env.connection.options.address as string);
 
   const taskQueue = uid('tq');
-  const journeys = createJourneys(env.client, taskQueue);
+  const journeys = createJourneys(env.client, taskQueue, database.db);
   const customers = createCustomerService(database.db, journeys);
   const app = await createApp({
     db: database.db,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJourneyConfigs, journeyStepsSchema, type JourneyStep } from '../../src/domain/journey-config.js';
+import { defaultJourneyConfigs, journeyStepsSchema, type EmailStep } from '../../src/domain/journey-config.js';
 import { renderTemplate, validateTemplate } from '../../src/domain/template.js';
 
 describe('renderTemplate', () => {
@@ -44,7 +44,7 @@ describe('validateTemplate', () => {
 });
 
 describe('journeyStepsSchema', () => {
-  const step = (overrides: Partial<JourneyStep> = {}): JourneyStep => ({
+  const step = (overrides: Partial<EmailStep> = {}): EmailStep => ({
     key: 'welcome',
     offset: '0s',
     channel: 'email',

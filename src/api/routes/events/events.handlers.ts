@@ -2,6 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app.js';
 import { ApiError, validationError } from '../../errors.js';
 import { ingestEvents } from '../../../events/ingest.js';
+import { knownEventProperties } from '../../../events/properties.js';
 import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
 
 export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async (c) => {
@@ -13,8 +14,12 @@ export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async 
   }
   // Every event is checked before any is stored: one bad event rejects the whole batch, nothing half-written.
   const events = batch.map((raw, i) => {
+    const at = Array.isArray(body) ? [i] : [];
     const parsed = eventSchema.safeParse(raw);
-    if (!parsed.success) throw validationError(parsed.error, Array.isArray(body) ? [i] : []);
+    if (!parsed.success) throw validationError(parsed.error, at);
+    // Journeys read some properties of well-known types (a cart's items, an order's cart): check them too.
+    const properties = knownEventProperties[parsed.data.type]?.safeParse(parsed.data.properties ?? {});
+    if (properties && !properties.success) throw validationError(properties.error, [...at, 'properties']);
     return parsed.data;
   });
   const results = await ingestEvents(c.var.deps.db, c.var.deps.journeys, events);

@@ -23,7 +23,7 @@ const outcomeSchema = z
     status: z.enum(['accepted', 'duplicate', 'failed']),
     customerCreated: z.boolean().optional(),
     journeys: z
-      .array(z.object({ journey: z.string(), workflowId: z.string(), result: z.enum(['dispatched', 'already_completed']) }))
+      .array(z.object({ journey: z.string(), workflowId: z.string(), result: z.enum(['dispatched', 'already_completed', 'not_running']) }))
       .optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
