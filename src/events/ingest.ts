@@ -22,7 +22,8 @@ export type EventOutcome =
  * Order matters for "never lose, never duplicate": an event row is written first (its id is the
  * producer's idempotency key), then dispatched, then marked dispatched. A crash or a Temporal outage in
  * between leaves the row undispatched, and the producer's retry dispatches it again instead of calling
- * it a duplicate. Dispatch itself is idempotent (deterministic workflow ids), so a repeat is harmless.
+ * it a duplicate. Dispatch itself is idempotent (deterministic workflow ids, and journeys drop an event id
+ * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
  */
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
   const now = new Date();
@@ -81,14 +82,21 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
         try {
           // An erased customer's events are kept (anonymous counts) but start nothing.
           const outcome = erased.has(event.customerId) ? [] : await journeys.dispatch({ ...event, properties: event.properties ?? {} });
-          results.set(e.id, { id: e.id, status: 'accepted', customerCreated: createdIds.has(e.customerId), journeys: outcome });
+          // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
+          // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
+          results.set(
+            e.id,
+            stored.has(e.id)
+              ? { id: e.id, status: 'duplicate' }
+              : { id: e.id, status: 'accepted', customerCreated: createdIds.has(e.customerId), journeys: outcome },
+          );
         } catch (err) {
           results.set(e.id, { id: e.id, status: 'failed', error: { code: 'dispatch_failed', message: (err as Error).message } });
         }
       }),
   );
 
-  const dispatched = [...results.values()].filter((r) => r.status === 'accepted').map((r) => r.id);
+  const dispatched = [...results.values()].filter((r) => r.status !== 'failed').map((r) => r.id);
   if (dispatched.length) {
     await db.update(events).set({ dispatchedAt: sql`now()` }).where(inArray(events.id, dispatched));
   }
