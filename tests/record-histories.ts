@@ -1,7 +1,7 @@
 // Records welcome-journey histories for the replay test: `npm run record:histories`.
 // Run it after a deliberate, patched() change to workflow code, and commit the new files beside the old:
 // old histories must keep replaying, which is the point.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -11,7 +11,7 @@ import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
-import { createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
+import { cartRecoveryWorkflowId, createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
@@ -42,8 +42,31 @@ async function record(name: string, customer: { id: string; email?: string }, du
   const handle = env.client.workflow.getHandle(welcomeWorkflowId(customer.id));
   await during?.(customer.id);
   await handle.result();
-  writeFileSync(new URL(`welcome-${name}.json`, out), historyToJSON(await handle.fetchHistory()));
-  console.log(`recorded welcome-${name}.json`);
+  save(`welcome-${name}`, await handle.fetchHistory());
+}
+
+/** Never overwrites: a history recorded by older code must keep replaying on newer code. */
+function save(name: string, history: Parameters<typeof historyToJSON>[0]) {
+  const file = new URL(`${name}.json`, out);
+  if (existsSync(file)) return console.log(`kept ${name}.json (delete it to record it again)`);
+  writeFileSync(file, historyToJSON(history));
+  console.log(`recorded ${name}.json`);
+}
+
+const cart = { cart_id: 'cart-1', items: [{ sku: 'MUG', name: 'Mug', price: 12, quantity: 1 }], currency: 'EUR' };
+const asleep = async (workflowId: string) => {
+  const handle = env.client.workflow.getHandle(workflowId);
+  while ((await handle.query(statusQuery)).nextWakeUp === null) await new Promise((r) => setTimeout(r, 50));
+};
+
+async function recordCart(name: string, customerId: string, during?: (workflowId: string) => Promise<void>) {
+  await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay' });
+  await journeys.dispatch({ id: `evt-${customerId}`, type: 'cart_abandoned', customerId, properties: cart });
+  const workflowId = cartRecoveryWorkflowId(customerId, cart.cart_id);
+  await during?.(workflowId);
+  const handle = env.client.workflow.getHandle(workflowId);
+  await handle.result();
+  save(`cart-recovery-${name}`, await handle.fetchHistory());
 }
 
 await worker.runUntil(async () => {
@@ -55,6 +78,21 @@ await worker.runUntil(async () => {
     await handle.signal(exitSignal, { reason: 'unsubscribed' });
   });
   await record('no-email', { id: 'replay-no-email' });
+  await recordCart('completed', 'replay-cart-completed');
+  await recordCart('purchased', 'replay-cart-purchased', async (workflowId) => {
+    await asleep(workflowId);
+    await env.sleep('2 hours');
+    await asleep(workflowId);
+    await journeys.dispatch({ id: 'order-1', type: 'order_completed', customerId: 'replay-cart-purchased', properties: { cart_id: cart.cart_id } });
+  });
+  await recordCart('updated', 'replay-cart-updated', async (workflowId) => {
+    await asleep(workflowId);
+    await env.sleep('2 hours');
+    await asleep(workflowId);
+    const properties = { ...cart, items: [{ sku: 'POT', name: 'Pot', price: 30, quantity: 1 }] };
+    await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
+    await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
+  });
 });
 
 email.close();

@@ -26,8 +26,11 @@ async function replay(workflowBundle: { code: string } | { codePath: string }) {
 }
 
 describe('workflow replay', () => {
-  it('has recorded histories of every welcome outcome', () => {
+  it('has recorded histories of every workflow and its outcomes', () => {
     expect(histories.map((h) => h.file).sort()).toEqual([
+      'cart-recovery-completed.json',
+      'cart-recovery-purchased.json',
+      'cart-recovery-updated.json',
       'welcome-completed.json',
       'welcome-no-email.json',
       'welcome-unsubscribed.json',
