@@ -11,6 +11,7 @@ import { createDatabase, type Database } from './db/client.js';
 import { seedJourneyConfigs } from './db/defaults.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
+import { createJourneyConfigService } from './journeys/config.js';
 import { createJourneys } from './journeys/index.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -101,6 +102,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         db: database.db,
         journeys,
         customers,
+        journeyConfigs: createJourneyConfigService(database.db),
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import type { MailCapture } from '../dev/mail-capture.js';
+import type { JourneyConfigService } from '../journeys/config.js';
 import type { Journeys } from '../journeys/index.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
@@ -11,6 +12,7 @@ export interface AppDeps {
   db: Db;
   journeys: Journeys;
   customers: CustomerService;
+  journeyConfigs: JourneyConfigService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
@@ -34,6 +36,7 @@ export async function createApp(deps: AppDeps) {
   const { customersRouter } = await import('./routes/customers/customers.index.js');
   const { healthRouter } = await import('./routes/health/health.index.js');
   const { devMailRouter } = await import('./routes/dev-mail/dev-mail.index.js');
+  const { journeysRouter } = await import('./routes/journeys/journeys.index.js');
 
   const app = createRouter();
   app.use(requestId());
@@ -47,6 +50,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', healthRouter);
   app.route('/', eventsRouter);
   app.route('/', customersRouter);
+  app.route('/', journeysRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

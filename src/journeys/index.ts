@@ -6,7 +6,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { count, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { journeyRuns } from '../db/schema.js';
 import { cartFromProperties } from '../domain/cart.js';
@@ -39,7 +39,25 @@ export interface ActiveJourney {
   status?: JourneyStatus;
 }
 
+export interface RunView {
+  workflowId: string;
+  journey: string;
+  customerId: string;
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  /** Read from the workflow through its status query (running runs only). */
+  state?: JourneyStatus;
+}
+
 export interface Journeys {
+  /** One run as Temporal knows it; null when no such run was started. */
+  run(workflowId: string): Promise<RunView | null>;
+  /** A journey's runs, newest first. */
+  runs(journey: string, page: { limit: number; offset: number }): Promise<{ total: number; runs: RunView[] }>;
+  /** Ends a running run the graceful way (it records why); false when it is not running. */
+  cancel(workflowId: string): Promise<boolean>;
   /** Routes one stored event to the journeys it starts or concerns. Safe to repeat: journeys dedupe by event id. */
   dispatch(event: IncomingEvent): Promise<DispatchOutcome[]>;
   /** Ends every running journey of the customer (unsubscribe, erasure). Returns how many were running. */
@@ -139,7 +157,49 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     return db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId));
   }
 
+  async function view(row: typeof journeyRuns.$inferSelect): Promise<RunView | null> {
+    const handle = client.workflow.getHandle(row.workflowId);
+    try {
+      const d = await handle.describe();
+      const running = d.status.name === 'RUNNING';
+      const state = running ? await handle.query(statusQuery).catch(() => undefined) : undefined;
+      return {
+        workflowId: row.workflowId,
+        journey: row.journeyKey,
+        customerId: row.customerId,
+        runId: d.runId,
+        status: d.status.name,
+        startedAt: d.startTime.toISOString(),
+        closedAt: d.closeTime?.toISOString() ?? null,
+        ...(state ? { state } : {}),
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
   return {
+    async run(workflowId) {
+      const [row] = await db.select().from(journeyRuns).where(eq(journeyRuns.workflowId, workflowId));
+      return row ? view(row) : null;
+    },
+
+    async runs(journey, { limit, offset }) {
+      const where = eq(journeyRuns.journeyKey, journey);
+      const [{ total }] = (await db.select({ total: count() }).from(journeyRuns).where(where)) as [{ total: number }];
+      const rows = await db.select().from(journeyRuns).where(where).orderBy(desc(journeyRuns.startedAt)).limit(limit).offset(offset);
+      const views = await Promise.all(rows.map(view));
+      return { total, runs: views.filter((v): v is RunView => v !== null) };
+    },
+
+    async cancel(workflowId) {
+      const current = await this.run(workflowId);
+      if (current?.status !== 'RUNNING') return false;
+      await client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
+      return true;
+    },
+
     async dispatch(event) {
       return Promise.all(routes[event.type]?.(event) ?? []);
     },

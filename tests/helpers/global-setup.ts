@@ -15,6 +15,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A database created for this run, migrated and seeded. */
     databaseUrl: string;
+    /** `create database x template <template>` gives a test file a migrated, seeded database of its own. */
+    databaseTemplate: { adminUrl: string; template: string };
     workflowBundlePath: string;
   }
 }
@@ -47,6 +49,10 @@ export default async function setup(project: TestProject) {
   await seedJourneyConfigs(database.db);
   await database.close();
   project.provide('databaseUrl', url.toString());
+  // A pristine copy nobody connects to, for test files that need a database of their own (they change
+  // journey configuration, which every run of that journey would otherwise see).
+  await admin.unsafe(`create database ${name}_tpl template ${name}`);
+  project.provide('databaseTemplate', { adminUrl: ADMIN_URL, template: `${name}_tpl` });
 
   // Bundling the workflows takes seconds; do it once and let every worker load the bundle.
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
@@ -55,7 +61,8 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    const dbs = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`${name}%`}`;
+    for (const { datname } of dbs) await admin.unsafe(`drop database if exists ${datname} with (force)`);
     await admin.end();
   };
 }

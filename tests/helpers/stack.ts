@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type App, createApp } from '../../src/api/app.js';
@@ -10,6 +11,7 @@ import { createEmailChannel, type EmailChannel } from '../../src/channels/email.
 import { createCustomerService } from '../../src/customers/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
+import { createJourneyConfigService } from '../../src/journeys/config.js';
 import { createJourneys, type Journeys } from '../../src/journeys/index.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
@@ -45,12 +47,38 @@ export interface StackOptions {
   /** Start an in-process worker (default true). */
   worker?: boolean;
   smtpPort?: number;
+  /** A database of the file's own (dropped with the run's), for tests that change shared configuration. */
+  isolatedDatabase?: boolean;
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
+/** A migrated, seeded database for this test file alone, cloned from the run's template. */
+async function isolatedDatabaseUrl(): Promise<string> {
+  const { adminUrl, template } = inject('databaseTemplate');
+  const name = `${template.replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    // Two files cloning at the same instant: PostgreSQL refuses the second while the first copies.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.unsafe(`create database ${name} template ${template}`);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const databaseUrl = inject('databaseUrl');
+  const databaseUrl = options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl');
   const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
   const mail = await startMailCapture({ port: options.smtpPort });
   const email = createEmailChannel({ smtpUrl: mail.url, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 2 });
@@ -76,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     db: database.db,
     journeys,
     customers,
+    journeyConfigs: createJourneyConfigService(database.db),
     mailCapture: mail,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {

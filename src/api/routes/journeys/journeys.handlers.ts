@@ -1,0 +1,47 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../../app.js';
+import { ApiError } from '../../errors.js';
+import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney } from './journeys.routes.js';
+
+const unknownJourney = (key: string) => new ApiError(404, 'journey_not_found', `no journey "${key}"`);
+const unknownRun = (id: string) => new ApiError(404, 'run_not_found', `no journey run "${id}"`);
+
+export const listJourneysHandler: RouteHandler<typeof listJourneys, AppEnv> = async (c) =>
+  c.json({ journeys: await c.var.deps.journeyConfigs.list() }, 200);
+
+export const getJourneyHandler: RouteHandler<typeof getJourney, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const journey = await c.var.deps.journeyConfigs.latest(key);
+  if (!journey) throw unknownJourney(key);
+  return c.json({ journey }, 200);
+};
+
+export const putJourneyHandler: RouteHandler<typeof putJourney, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const journey = await c.var.deps.journeyConfigs.update(key, c.req.valid('json'));
+  if (!journey) throw unknownJourney(key);
+  return c.json({ journey }, 200);
+};
+
+export const listRunsHandler: RouteHandler<typeof listRuns, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const { page, page_size } = c.req.valid('query');
+  if (!(await c.var.deps.journeyConfigs.latest(key))) throw unknownJourney(key);
+  const { total, runs } = await c.var.deps.journeys.runs(key, { limit: page_size, offset: (page - 1) * page_size });
+  return c.json({ runs, pagination: { total, page, page_size } }, 200);
+};
+
+export const getRunHandler: RouteHandler<typeof getRun, AppEnv> = async (c) => {
+  const { workflowId } = c.req.valid('param');
+  const run = await c.var.deps.journeys.run(workflowId);
+  if (!run) throw unknownRun(workflowId);
+  return c.json({ run }, 200);
+};
+
+export const cancelRunHandler: RouteHandler<typeof cancelRun, AppEnv> = async (c) => {
+  const { workflowId } = c.req.valid('param');
+  if (await c.var.deps.journeys.cancel(workflowId)) return c.json({ cancelled: true as const }, 202);
+  const run = await c.var.deps.journeys.run(workflowId);
+  if (!run) throw unknownRun(workflowId);
+  throw new ApiError(409, 'run_not_running', `journey run "${workflowId}" is ${run.status.toLowerCase()}, not running`);
+};

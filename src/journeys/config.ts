@@ -1,0 +1,55 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { journeyConfigs } from '../db/schema.js';
+import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
+
+const toConfig = (row: typeof journeyConfigs.$inferSelect): JourneyConfig & { createdAt: string } => ({
+  key: row.key,
+  version: row.version,
+  enabled: row.enabled,
+  steps: row.steps,
+  createdAt: row.createdAt.toISOString(),
+});
+
+/** Journey configuration versions: each change is a new version; runs keep the version they started with. */
+export function createJourneyConfigService(db: Db) {
+  async function latest(key: string) {
+    const [row] = await db.select().from(journeyConfigs).where(eq(journeyConfigs.key, key)).orderBy(desc(journeyConfigs.version)).limit(1);
+    return row ? toConfig(row) : null;
+  }
+
+  return {
+    latest,
+
+    async list() {
+      const rows = await db
+        .selectDistinctOn([journeyConfigs.key])
+        .from(journeyConfigs)
+        .orderBy(journeyConfigs.key, desc(journeyConfigs.version));
+      return rows.map(toConfig);
+    },
+
+    /** Writes version n+1 from the latest, changed by `patch`; null when the journey does not exist. */
+    async update(key: string, patch: { enabled?: boolean; steps?: JourneyStep[] }) {
+      for (;;) {
+        const current = await latest(key);
+        if (!current) return null;
+        // Two saves racing for the same version: the primary key (key, version) lets one win; the other retries.
+        const [row] = await db
+          .insert(journeyConfigs)
+          .values({
+            key,
+            version: current.version + 1,
+            enabled: patch.enabled ?? current.enabled,
+            steps: patch.steps ?? current.steps,
+            createdAt: sql`now()`,
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (row) return toConfig(row);
+      }
+    },
+  };
+}
+
+export type JourneyConfigService = ReturnType<typeof createJourneyConfigService>;
