@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
 import { renderTemplate } from '../domain/template.js';
 import type { ActivityDeps } from './index.js';
@@ -43,89 +43,95 @@ function skipReason(customer: Customer | undefined): string | null {
   return null;
 }
 
-type Attempt = SendResult | { status: 'retry'; error: Error };
+/** Longer than the activity's start-to-close timeout, so a live attempt never loses its lease. */
+const LEASE = '2 minutes';
 
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
   return {
     /**
-     * Renders and sends one email and records it as one row, at most once per idempotency key.
-     * The row is locked (SELECT … FOR UPDATE) for the whole attempt, so a retry that overlaps a slow
-     * first attempt waits for it and then finds the message already sent.
+     * Renders and sends one email and records it as one row, at most once per idempotency key. An attempt
+     * holds the row's lease while it sends, so a retry that overlaps a slow first attempt backs off (and is
+     * retried) instead of sending again, and then finds the message sent.
      */
     async sendEmail(input: SendEmailInput): Promise<SendResult> {
-      const attempt: Attempt = await db.transaction(async (tx) => {
-        await tx
-          .insert(messages)
-          .values({
-            idempotencyKey: input.idempotencyKey,
-            customerId: input.customerId,
-            journeyKey: input.journeyKey,
-            journeyVersion: input.journeyVersion,
-            workflowId: input.workflowId,
-            stepKey: input.stepKey,
-            channel: 'email',
-          })
-          .onConflictDoNothing({ target: messages.idempotencyKey });
-        const [row] = await tx.select().from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey)).for('update');
-        if (!row) throw new Error(`message ${input.idempotencyKey} vanished`);
-        if (row.status !== 'pending') {
-          return { status: row.status === 'skipped' || row.status === 'failed' ? row.status : 'sent', messageId: row.id, reason: row.errorMessage ?? undefined };
-        }
+      const byKey = eq(messages.idempotencyKey, input.idempotencyKey);
+      await db
+        .insert(messages)
+        .values({
+          idempotencyKey: input.idempotencyKey,
+          customerId: input.customerId,
+          journeyKey: input.journeyKey,
+          journeyVersion: input.journeyVersion,
+          workflowId: input.workflowId,
+          stepKey: input.stepKey,
+          channel: 'email',
+        })
+        .onConflictDoNothing({ target: messages.idempotencyKey });
 
-        const [customer] = await tx.select().from(customers).where(eq(customers.id, input.customerId));
-        const finish = (status: 'skipped' | 'failed', reason: string) =>
-          tx
-            .update(messages)
-            .set({ status, errorMessage: reason, updatedAt: sql`now()` })
-            .where(eq(messages.id, row.id))
-            .then((): SendResult => ({ status, messageId: row.id, reason }));
+      // One attempt at a time: take the row's lease, or learn that the message is done or in progress.
+      // No transaction stays open across the SMTP round trip (PGlite has a single connection).
+      const [row] = await db
+        .update(messages)
+        .set({ leaseUntil: sql`now() + ${LEASE}::interval`, attempts: sql`${messages.attempts} + 1`, updatedAt: sql`now()` })
+        .where(and(byKey, eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))))
+        .returning();
+      if (!row) {
+        const [current] = await db.select().from(messages).where(byKey);
+        if (!current) throw new Error(`message ${input.idempotencyKey} vanished`);
+        if (current.status === 'pending') throw new Error(`message ${input.idempotencyKey} is being sent by another attempt`);
+        const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';
+        return { status, messageId: current.id, reason: current.errorMessage ?? undefined };
+      }
+      const finish = async (status: 'skipped' | 'failed', reason: string): Promise<SendResult> => {
+        await db.update(messages).set({ status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` }).where(eq(messages.id, row.id));
+        return { status, messageId: row.id, reason };
+      };
 
-        const skip = skipReason(customer);
-        if (skip || !customer?.email) return finish('skipped', skip ?? 'no_email_address');
+      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+      const skip = skipReason(customer);
+      if (skip || !customer?.email) return finish('skipped', skip ?? 'no_email_address');
 
-        let rendered: { subject: string; html: string; text: string };
-        try {
-          const vars = { ...input.vars, brand: config.brand, customer: customerVars(customer) };
-          rendered = {
-            subject: renderTemplate(input.template.subject, vars, 'text'),
-            html: renderTemplate(input.template.html, vars, 'html'),
-            text: renderTemplate(input.template.text, vars, 'text'),
-          };
-        } catch (err) {
-          // A template that cannot render will not render on a retry either: record it, send nothing.
-          return finish('failed', `template error: ${(err as Error).message}`);
-        }
+      let rendered: { subject: string; html: string; text: string };
+      try {
+        const vars = { ...input.vars, brand: config.brand, customer: customerVars(customer) };
+        rendered = {
+          subject: renderTemplate(input.template.subject, vars, 'text'),
+          html: renderTemplate(input.template.html, vars, 'html'),
+          text: renderTemplate(input.template.text, vars, 'text'),
+        };
+      } catch (err) {
+        // A template that cannot render will not render on a retry either: record it, send nothing.
+        return finish('failed', `template error: ${(err as Error).message}`);
+      }
 
-        try {
-          const sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered });
-          await tx
-            .update(messages)
-            .set({
-              status: 'sent',
-              recipient: customer.email,
-              subject: rendered.subject,
-              bodyHtml: rendered.html,
-              bodyText: rendered.text,
-              providerMessageId: sent.providerMessageId,
-              response: { smtp: sent.response },
-              errorMessage: null,
-              attempts: row.attempts + 1,
-              sentAt: sql`now()`,
-              updatedAt: sql`now()`,
-            })
-            .where(eq(messages.id, row.id));
-          return { status: 'sent', messageId: row.id };
-        } catch (err) {
-          // Transient (SMTP down, timeout): keep the row pending with the error, and let Temporal retry.
-          await tx
-            .update(messages)
-            .set({ errorMessage: (err as Error).message, attempts: row.attempts + 1, updatedAt: sql`now()` })
-            .where(eq(messages.id, row.id));
-          return { status: 'retry', error: err as Error };
-        }
-      });
-      if (attempt.status === 'retry') throw attempt.error;
-      return attempt;
+      let sent;
+      try {
+        sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered });
+      } catch (err) {
+        // Transient (SMTP down, timeout): keep the row pending with the error, and let Temporal retry.
+        await db
+          .update(messages)
+          .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
+          .where(eq(messages.id, row.id));
+        throw err;
+      }
+      await db
+        .update(messages)
+        .set({
+          status: 'sent',
+          recipient: customer.email,
+          subject: rendered.subject,
+          bodyHtml: rendered.html,
+          bodyText: rendered.text,
+          providerMessageId: sent.providerMessageId,
+          response: { smtp: sent.response },
+          errorMessage: null,
+          leaseUntil: null,
+          sentAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(messages.id, row.id));
+      return { status: 'sent', messageId: row.id };
     },
   };
 }

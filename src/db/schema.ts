@@ -83,6 +83,8 @@ export const messages = pgTable(
     response: jsonb('response').$type<Record<string, unknown>>(),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),
+    /** Held by the one attempt sending this message; an attempt that died lets go when it expires. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     openedAt: timestamp('opened_at', { withTimezone: true }),
     clickedAt: timestamp('clicked_at', { withTimezone: true }),
