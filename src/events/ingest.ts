@@ -28,12 +28,7 @@ export type EventOutcome =
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
-  const created = await db
-    .insert(customers)
-    .values(customerIds.map((id) => ({ id })))
-    .onConflictDoNothing()
-    .returning({ id: customers.id });
-  const createdIds = new Set(created.map((c) => c.id));
+  const { created: createdIds, erased } = await ensureCustomers(db, customerIds);
 
   // The first occurrence of an id in the batch wins; later ones are duplicates like any repeat.
   const firstIndex = new Map<string, number>();
@@ -60,10 +55,10 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
 
   // Seen before but never dispatched (a crash or outage last time): dispatch now, as the stored event.
   const seen = unique.filter((e) => !toDispatch.has(e.id)).map((e) => e.id);
-  const stored = new Map<string, { id: string; type: string; customerId: string; properties: Record<string, unknown> }>();
+  const stored = new Map<string, { id: string; type: string; customerId: string; properties: Record<string, unknown>; occurredAt: Date }>();
   if (seen.length) {
     const undispatched = await db
-      .select({ id: events.id, type: events.type, customerId: events.customerId, properties: events.properties })
+      .select({ id: events.id, type: events.type, customerId: events.customerId, properties: events.properties, occurredAt: events.occurredAt })
       .from(events)
       .where(and(inArray(events.id, seen), isNull(events.dispatchedAt)));
     for (const row of undispatched) {
@@ -72,16 +67,20 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
     }
   }
 
-  const erased = await erasedAmong(db, customerIds);
   const results = new Map<string, EventOutcome>();
   await Promise.all(
     unique
       .filter((e) => toDispatch.has(e.id))
       .map(async (e) => {
-        const event = stored.get(e.id) ?? e;
+        const event = stored.get(e.id) ?? { ...e, occurredAt: e.timestamp ? new Date(e.timestamp) : now };
         try {
           // An erased customer's events are kept (anonymous counts) but start nothing.
-          const outcome = erased.has(event.customerId) ? [] : await journeys.dispatch({ ...event, properties: event.properties ?? {} });
+          const outcome = erased.has(event.customerId) ? [] : await journeys.dispatch({
+                ...event,
+                properties: event.properties ?? {},
+                // The stored time (the producer's, or when received): journeys that count time read it.
+                occurredAt: event.occurredAt.toISOString(),
+              });
           // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
           // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
           results.set(
@@ -106,10 +105,27 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
   );
 }
 
-async function erasedAmong(db: Db, ids: string[]): Promise<Set<string>> {
-  const rows = await db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(and(inArray(customers.id, ids), sql`${customers.erasedAt} is not null`));
-  return new Set(rows.map((r) => r.id));
+/**
+ * Creates the customers that do not exist yet and tells which were created and which are erased, in one
+ * statement: ingestion is the API's hot path, and PGlite runs every query on the one main thread.
+ */
+async function ensureCustomers(db: Db, ids: string[]): Promise<{ created: Set<string>; erased: Set<string> }> {
+  const list = sql`array[${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::text[]`;
+  const result = await db.execute(sql`
+    with inserted as (
+      insert into ${customers} (id) select unnest(${list}) on conflict do nothing returning id
+    )
+    select id, true as created, false as erased from inserted
+    union all
+    select id, false, erased_at is not null from ${customers}
+    where id = any(${list}) and id not in (select id from inserted)`);
+  // postgres.js answers with the rows, PGlite with { rows }.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ id: string; created: boolean; erased: boolean }>;
+  return {
+    created: new Set(rows.filter((r) => r.created).map((r) => r.id)),
+    erased: new Set(rows.filter((r) => r.erased).map((r) => r.id)),
+  };
 }
