@@ -61,9 +61,12 @@ export function createCustomerService(db: Db, journeys: Journeys) {
       return row;
     },
 
-    /** Identify: creates or updates a profile. Opting out of email ends the customer's journeys. */
+    /**
+     * Identify: creates or updates a profile. Opting out of email ends the customer's journeys; a changed
+     * birthday or time zone (or opting back in) starts, moves or ends the birthday journey.
+     */
     async upsert(id: string, patch: CustomerPatch): Promise<{ customer: Customer; created: boolean }> {
-      const { customer, created, optedOut } = await db.transaction(async (tx) => {
+      const { customer, created, optedOut, optedIn, birthdayMoved } = await db.transaction(async (tx) => {
         const inserted = await tx.insert(customers).values({ id }).onConflictDoNothing().returning({ id: customers.id });
         const [before] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
         if (!before) throw new Error(`customer ${id} vanished`);
@@ -85,9 +88,16 @@ export function createCustomerService(db: Db, journeys: Journeys) {
           })
           .where(eq(customers.id, id))
           .returning();
-        return { customer: after!, created: inserted.length > 0, optedOut: before.consent.email !== false && consent.email === false };
+        return {
+          customer: after!,
+          created: inserted.length > 0,
+          optedOut: before.consent.email !== false && consent.email === false,
+          optedIn: before.consent.email === false && consent.email !== false,
+          birthdayMoved: before.birthday !== after!.birthday || (after!.birthday !== null && before.timezone !== after!.timezone),
+        };
       });
       if (optedOut) await journeys.exitAll(id, 'unsubscribed');
+      if (birthdayMoved || (optedIn && customer.birthday)) await journeys.profileChanged(customer);
       return { customer, created };
     },
 

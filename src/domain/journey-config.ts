@@ -144,4 +144,18 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       task: { title: 'Call {{ customer.name | default: customer.id }} about their abandoned cart ({{ cart.total }} {{ cart.currency }})' },
     },
   ],
+  /** Birthday: every year at 09:00 in the customer's zone, a greeting with a coupon (the offset does not apply). */
+  birthday: [
+    {
+      key: 'greeting',
+      offset: '0s',
+      channel: 'email',
+      coupon: { percentOff: 20, validDays: 30 },
+      template: {
+        subject: 'Happy birthday, {{ customer.name | default: "friend" }}!',
+        html: '<h1>Happy birthday, {{ customer.name | default: "friend" }}!</h1><p>Here is {{ coupon.percent_off }}% off, on us: use code <strong>{{ coupon.code }}</strong> until {{ coupon.expires_on }}.</p>' + footer.html,
+        text: 'Happy birthday, {{ customer.name | default: "friend" }}! Here is {{ coupon.percent_off }}% off, on us: use code {{ coupon.code }} until {{ coupon.expires_on }}.' + footer.text,
+      },
+    },
+  ],
 };

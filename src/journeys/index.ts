@@ -8,9 +8,10 @@ import {
 } from '@temporalio/client';
 import { count, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { journeyRuns } from '../db/schema.js';
+import { type Customer, journeyRuns } from '../db/schema.js';
 import { cartFromProperties } from '../domain/cart.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
+import { birthday, type BirthdayProfile, profileChangedSignal } from '../workflows/birthday.js';
 import { cartRecovery } from '../workflows/cart-recovery.js';
 import {
   type ExitReason,
@@ -24,6 +25,7 @@ import { welcome } from '../workflows/welcome.js';
 
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
 export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => `cart-recovery/${customerId}/${cartId}`;
+export const birthdayWorkflowId = (customerId: string) => `birthday/${customerId}`;
 
 export interface IncomingEvent extends JourneyEvent {
   customerId: string;
@@ -63,6 +65,11 @@ export interface Journeys {
   /** Ends every running journey of the customer (unsubscribe, erasure). Returns how many were running. */
   exitAll(customerId: string, reason: ExitReason): Promise<number>;
   active(customerId: string): Promise<ActiveJourney[]>;
+  /**
+   * The customer's birthday or time zone changed: starts their birthday journey, moves its next greeting,
+   * or ends it (birthday removed). Null when there is nothing to do (opted out of email).
+   */
+  profileChanged(customer: Pick<Customer, 'id' | 'birthday' | 'timezone' | 'consent'>): Promise<DispatchOutcome | null>;
 }
 
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
@@ -232,6 +239,37 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
         }
       }
       return active;
+    },
+
+    async profileChanged(customer) {
+      const workflowId = birthdayWorkflowId(customer.id);
+      const profile: BirthdayProfile = { birthday: customer.birthday, timezone: customer.timezone };
+      if (!profile.birthday) {
+        try {
+          await client.workflow.getHandle(workflowId).signal(profileChangedSignal, profile);
+          return { journey: 'birthday', workflowId, result: 'dispatched' };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return { journey: 'birthday', workflowId, result: 'not_running' };
+          throw err;
+        }
+      }
+      // Opting out ended the customer's journeys; a birthday set meanwhile does not start one (opting in does).
+      if (customer.consent.email === false) return null;
+      return startOrSignal('birthday', customer.id, workflowId, () =>
+        client.workflow.signalWithStart(birthday, {
+          workflowId,
+          taskQueue,
+          args: [{ customerId: customer.id, ...profile }],
+          signal: profileChangedSignal,
+          signalArgs: [profile],
+          // One open run per customer; a birthday removed and set again starts a new one.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          typedSearchAttributes: [
+            { key: CustomerIdKey, value: customer.id },
+            { key: JourneyKeyKey, value: 'birthday' },
+          ],
+        }),
+      );
     },
   };
 }

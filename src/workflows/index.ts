@@ -1,2 +1,3 @@
+export * from './birthday.js';
 export * from './cart-recovery.js';
 export * from './welcome.js';

@@ -92,17 +92,25 @@ export class JourneyRun {
 
   /** Sleeps until the step's offset from the clock's start, unless the journey exits or its clock restarts. */
   async waitFor(step: JourneyStep): Promise<WaitResult> {
-    this.enter(step.key);
+    return this.sleepUntil(this.clockStart + msToNumber(step.offset), step.key);
+  }
+
+  /**
+   * Sleeps until an instant the journey computed itself (e.g. a birthday), shown as the status's
+   * nextWakeUp, unless the journey exits, its clock restarts or `interrupt` turns true ('restarted').
+   */
+  async sleepUntil(at: number, stepKey: string, interrupt: () => boolean = () => false): Promise<WaitResult> {
+    this.enter(stepKey);
     const generation = this.generation;
-    const due = this.clockStart + msToNumber(step.offset);
-    const wait = due - Date.now();
+    const restarted = () => this.generation !== generation || interrupt();
+    const wait = at - Date.now();
     if (wait > 0) {
-      this.nextWakeUp = due;
-      await condition(() => this.exited !== null || this.generation !== generation, wait);
+      this.nextWakeUp = at;
+      await condition(() => this.exited !== null || restarted(), wait);
       this.nextWakeUp = null;
     }
     if (this.exited !== null) return 'exited';
-    return this.generation !== generation ? 'restarted' : 'due';
+    return restarted() ? 'restarted' : 'due';
   }
 
   /** Runs one step once: an email (issuing its coupon first when it has one) or a CRM task. */
