@@ -291,7 +291,11 @@ describe('good paths', () => {
 
     const fetched = await stack.api('GET', `/api/customers/${id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toEqual({ customer: updated.body.customer, journeys: [] });
+    // A customer with a birthday has a birthday journey.
+    expect(fetched.body).toEqual({
+      customer: updated.body.customer,
+      journeys: [expect.objectContaining({ journey: 'birthday', workflowId: `birthday/${id}` })],
+    });
 
     // Explicit null clears a field; an empty patch changes nothing.
     const cleared = await stack.api('PUT', `/api/customers/${id}`, { phone: null });

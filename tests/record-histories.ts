@@ -11,7 +11,7 @@ import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
-import { cartRecoveryWorkflowId, createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
+import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
@@ -69,6 +69,19 @@ async function recordCart(name: string, customerId: string, during?: (workflowId
   save(`cart-recovery-${name}`, await handle.fetchHistory());
 }
 
+/** A birthday run three days ahead (Berlin); `during` drives it, and the history saved is its first run's. */
+async function recordBirthday(name: string, customerId: string, during: (workflowId: string) => Promise<void>) {
+  const birthday = `1990${new Date((await env.currentTimeMs()) + 3 * 86_400_000).toISOString().slice(4, 10)}`;
+  const values = { id: customerId, email: `${customerId}@example.com`, name: 'Replay', birthday, timezone: 'Europe/Berlin' };
+  const [customer] = await database.db.insert(customers).values(values).returning();
+  await journeys.profileChanged(customer!);
+  const workflowId = birthdayWorkflowId(customerId);
+  const { runId } = await env.client.workflow.getHandle(workflowId).describe();
+  await asleep(workflowId);
+  await during(workflowId);
+  save(`birthday-${name}`, await env.client.workflow.getHandle(workflowId, runId).fetchHistory());
+}
+
 await worker.runUntil(async () => {
   await record('completed', { id: 'replay-completed', email: 'completed@example.com' });
   await record('unsubscribed', { id: 'replay-unsubscribed', email: 'unsub@example.com' }, async (id) => {
@@ -92,6 +105,28 @@ await worker.runUntil(async () => {
     const properties = { ...cart, items: [{ sku: 'POT', name: 'Pot', price: 30, quantity: 1 }] };
     await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
     await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
+  });
+  // Greeted on the birthday, then continued as new (the next run is ended, and not saved).
+  await recordBirthday('greeting', 'replay-birthday-greeting', async (workflowId) => {
+    await env.sleep('4 days');
+    await mail.waitFor((m) => m.to.includes('replay-birthday-greeting@example.com'));
+    const handle = env.client.workflow.getHandle(workflowId);
+    while ((await handle.query(statusQuery)).completed.length > 0 || (await handle.query(statusQuery)).nextWakeUp === null) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await handle.signal(exitSignal, { reason: 'cancelled' });
+    await handle.result();
+  });
+  // The birthday moved (and the same move again, a no-op), then removed.
+  await recordBirthday('removed', 'replay-birthday-removed', async (workflowId) => {
+    const handle = env.client.workflow.getHandle(workflowId);
+    const before = (await handle.query(statusQuery)).nextWakeUp;
+    const moved = { id: 'replay-birthday-removed', consent: {}, birthday: '1990-01-15', timezone: 'America/New_York' };
+    await journeys.profileChanged(moved);
+    await journeys.profileChanged(moved);
+    while ([null, before].includes((await handle.query(statusQuery)).nextWakeUp)) await new Promise((r) => setTimeout(r, 50));
+    await journeys.profileChanged({ ...moved, birthday: null });
+    await handle.result();
   });
 });
 
