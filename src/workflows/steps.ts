@@ -16,6 +16,8 @@ export interface JourneyEvent {
   id: string;
   type: string;
   properties?: Record<string, unknown>;
+  /** When it happened (ISO 8601), as stored by the API. */
+  occurredAt?: string;
 }
 
 /** Why a journey ended early: unsubscribed, erased, cancelled, or a journey's own reason (purchased, …). */
