@@ -45,6 +45,8 @@ const schema = z.object({
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   BRAND_NAME: z.string().min(1).default('Touchpoint'),
+  /** How often the churn win-back sweep looks for customers who went quiet (a Temporal Schedule); 0 turns it off. */
+  CHURN_SWEEP_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
 });
@@ -57,6 +59,8 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string };
   dataDir: string;
   brand: string;
+  /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
+  churnSweepEveryMinutes: number;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
   temporal: {
     /** undefined: start the embedded dev server */
@@ -106,6 +110,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}` },
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
+    churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },

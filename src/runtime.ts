@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
+import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createCustomerService } from './customers/service.js';
@@ -87,6 +88,10 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       );
     }
 
+    // Every process keeps the schedule as configured; creating it twice is harmless.
+    await ensureChurnSweepSchedule(client, config.temporal.taskQueue, config.churnSweepEveryMinutes).catch((err: Error) =>
+      log(`could not create the churn sweep schedule (${churnSweepScheduleId}): ${err.message}`),
+    );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);
 
@@ -116,7 +121,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
-          activities: createActivities({ db: database.db, channels: { email }, config: { brand: config.brand } }),
+          activities: createActivities({ db: database.db, channels: { email }, config: { brand: config.brand }, journeys }),
           tuning: {
             maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,

@@ -28,13 +28,13 @@ const env = await TestWorkflowEnvironment.createTimeSkipping({
   server: { executable: { type: 'existing-path', path: resolveTemporalBinary('temporal-test-server') } },
 });
 await addSearchAttributes(env.connection, 'default');
+const journeys = createJourneys(env.client, 'record', database.db);
 const worker = await Worker.create({
   connection: env.nativeConnection,
   taskQueue: 'record',
   workflowsPath,
-  activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' } }),
+  activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys }),
 });
-const journeys = createJourneys(env.client, 'record', database.db);
 
 async function record(name: string, customer: { id: string; email?: string }, during?: (id: string) => Promise<void>) {
   await database.db.insert(customers).values({ ...customer, name: 'Replay' });

@@ -10,7 +10,7 @@ let stack: Stack;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: true, worker: false });
-  activities = createActivities({ db: stack.database.db, channels: { email: stack.email }, config: { brand: 'Touchpoint' } });
+  activities = createActivities({ db: stack.database.db, channels: { email: stack.email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
 });
 afterAll(async () => {
   await stack?.close();

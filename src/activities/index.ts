@@ -1,5 +1,7 @@
 import type { EmailChannel } from '../channels/email.js';
 import type { Db } from '../db/client.js';
+import type { Journeys } from '../journeys/index.js';
+import { createChurnActivities } from './churn.js';
 import { createCouponActivities } from './coupons.js';
 import { createCrmActivities } from './crm.js';
 import { createJourneyConfigActivities } from './journey-config.js';
@@ -9,6 +11,8 @@ export interface ActivityDeps {
   db: Db;
   channels: { email: EmailChannel };
   config: { brand: string };
+  /** Journeys some activities start (the churn sweep). */
+  journeys: Pick<Journeys, 'startChurnWinBack'>;
 }
 
 /** Every side effect a workflow may cause; built once per worker from its dependencies. */
@@ -18,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCouponActivities(deps),
     ...createMessageActivities(deps),
     ...createCrmActivities(deps),
+    ...createChurnActivities(deps),
   };
 }
 

@@ -31,9 +31,19 @@ export const customers = pgTable('customers', {
   /** Missing channel = consented (opt-out model, as Customer.io); false = opted out. */
   consent: jsonb('consent').$type<Consent>().notNull().default({}),
   erasedAt: timestamp('erased_at', { withTimezone: true }),
+  /**
+   * The latest activity (a login, or any event that counts as activity), to within an hour; NULL for a
+   * customer never seen active. The churn win-back sweep reads it through the index below.
+   */
+  lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
+  /** The churn win-back run started for the current silence; the next activity clears it. */
+  churnRunId: text('churn_run_id'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-});
+}, (t) => [
+  // Only customers without a run for their current silence: the sweep's range scan reads just the ones due.
+  index('customers_churn_sweep_idx').on(t.lastActivityAt).where(sql`${t.churnRunId} is null and ${t.erasedAt} is null`),
+]);
 
 export const events = pgTable(
   'events',

@@ -144,6 +144,40 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       task: { title: 'Call {{ customer.name | default: customer.id }} about their abandoned cart ({{ cart.total }} {{ cart.currency }})' },
     },
   ],
+  /** Churn win-back: offsets count from the customer's last activity; any new activity restarts them. */
+  churn_win_back: [
+    {
+      key: 'miss_you',
+      offset: '30 days',
+      channel: 'email',
+      template: {
+        subject: 'We miss you, {{ customer.name | default: "friend" }}',
+        html: '<p>Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.</p>' + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.' + footer.text,
+      },
+    },
+    {
+      key: 'offer',
+      offset: '45 days',
+      channel: 'email',
+      coupon: { percentOff: 20, validDays: 7 },
+      template: {
+        subject: 'Come back: {{ coupon.percent_off }}% off for 7 days',
+        html: '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' + footer.text,
+      },
+    },
+    {
+      key: 'final_recall',
+      offset: '60 days',
+      channel: 'email',
+      template: {
+        subject: 'Should we stay in touch, {{ customer.name | default: "friend" }}?',
+        html: '<p>Hi {{ customer.name | default: "there" }}, we have not seen you for two months. This is our last reminder.</p>' + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, we have not seen you for two months. This is our last reminder.' + footer.text,
+      },
+    },
+  ],
   /** Birthday: every year at 09:00 in the customer's zone, a greeting with a coupon (the offset does not apply). */
   birthday: [
     {

@@ -1,6 +1,7 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { customers, events } from '../db/schema.js';
+import { isActivity, latestActivity } from '../domain/activity.js';
 import type { DispatchOutcome, Journeys } from '../journeys/index.js';
 
 export interface EventInput {
@@ -28,7 +29,6 @@ export type EventOutcome =
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
-  const { created: createdIds, erased } = await ensureCustomers(db, customerIds);
 
   // The first occurrence of an id in the batch wins; later ones are duplicates like any repeat.
   const firstIndex = new Map<string, number>();
@@ -67,6 +67,17 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
     }
   }
 
+  // Only events this request dispatches count as activity: a repeat must not move the clock again.
+  const fresh = unique.filter((e) => toDispatch.has(e.id));
+  const { created: createdIds, erased, returned } = await ensureCustomers(db, customerIds, latestActivity(fresh, now.getTime()));
+
+  // A customer back from a silence ends its churn win-back run; the first activity event reports it.
+  const endsChurnRun = new Map<string, string>();
+  for (const [customerId, workflowId] of returned) {
+    const first = unique.find((e) => e.customerId === customerId && toDispatch.has(e.id) && isActivity(e));
+    if (first) endsChurnRun.set(first.id, workflowId);
+  }
+
   const results = new Map<string, EventOutcome>();
   await Promise.all(
     unique
@@ -81,6 +92,8 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
                 // The stored time (the producer's, or when received): journeys that count time read it.
                 occurredAt: event.occurredAt.toISOString(),
               });
+          const churnRun = endsChurnRun.get(e.id);
+          if (churnRun) outcome.push(await journeys.endRun('churn_win_back', churnRun, 'reactivated'));
           // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
           // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
           results.set(
@@ -106,26 +119,60 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
 }
 
 /**
- * Creates the customers that do not exist yet and tells which were created and which are erased, in one
- * statement: ingestion is the API's hot path, and PGlite runs every query on the one main thread.
+ * In one statement (ingestion is the API's hot path, and PGlite runs every query on the one main thread):
+ * creates the customers that do not exist yet, moves each customer's last activity forward (to within an
+ * hour, so a busy customer is not rewritten on every click), and tells which customers were created, which
+ * are erased, and which came back while a churn win-back run was open for their silence (that run is
+ * cleared here, so the sweep counts a new silence from this activity).
  */
-async function ensureCustomers(db: Db, ids: string[]): Promise<{ created: Set<string>; erased: Set<string> }> {
-  const list = sql`array[${sql.join(
+async function ensureCustomers(
+  db: Db,
+  ids: string[],
+  activity: Map<string, number>,
+): Promise<{ created: Set<string>; erased: Set<string>; returned: Map<string, string> }> {
+  const idList = sql`array[${sql.join(
     ids.map((id) => sql`${id}`),
     sql`, `,
   )}]::text[]`;
+  const atList = sql`array[${sql.join(
+    ids.map((id) => {
+      const at = activity.get(id);
+      return sql`${at === undefined ? null : new Date(at).toISOString()}`;
+    }),
+    sql`, `,
+  )}]::timestamptz[]`;
   const result = await db.execute(sql`
-    with inserted as (
-      insert into ${customers} (id) select unnest(${list}) on conflict do nothing returning id
+    with batch as (
+      select * from unnest(${idList}, ${atList}) as b(id, active_at)
+    ),
+    open_runs as (
+      select id, churn_run_id from ${customers} where id = any(${idList}) and churn_run_id is not null
+    ),
+    upserted as (
+      insert into ${customers} (id, last_activity_at) select id, active_at from batch
+      on conflict (id) do update
+        set last_activity_at = greatest(${customers.lastActivityAt}, excluded.last_activity_at), churn_run_id = null
+        where ${customers.erasedAt} is null and (
+          excluded.last_activity_at > coalesce(${customers.lastActivityAt}, '-infinity') + interval '1 hour'
+          or (${customers.churnRunId} is not null and excluded.last_activity_at > ${customers.lastActivityAt}))
+      returning id, (xmax = 0) as created
     )
-    select id, true as created, false as erased from inserted
-    union all
-    select id, false, erased_at is not null from ${customers}
-    where id = any(${list}) and id not in (select id from inserted)`);
+    select b.id, coalesce(u.created, false) as created, coalesce(c.erased_at is not null, false) as erased,
+      case when u.created = false then o.churn_run_id end as returned_from
+    from batch b
+      left join upserted u on u.id = b.id
+      left join ${customers} c on c.id = b.id
+      left join open_runs o on o.id = b.id`);
   // postgres.js answers with the rows, PGlite with { rows }.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ id: string; created: boolean; erased: boolean }>;
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
+    id: string;
+    created: boolean;
+    erased: boolean;
+    returned_from: string | null;
+  }>;
   return {
     created: new Set(rows.filter((r) => r.created).map((r) => r.id)),
     erased: new Set(rows.filter((r) => r.erased).map((r) => r.id)),
+    returned: new Map(rows.filter((r) => r.returned_from).map((r) => [r.id, r.returned_from!])),
   };
 }

@@ -1,4 +1,5 @@
 // The one module that starts, signals and queries journey workflows for the API. Workflow ids live here.
+import { randomUUID } from 'node:crypto';
 import {
   type Client,
   type WithWorkflowArgs,
@@ -13,6 +14,7 @@ import { cartFromProperties } from '../domain/cart.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
 import { birthday, type BirthdayProfile, profileChangedSignal } from '../workflows/birthday.js';
 import { cartRecovery } from '../workflows/cart-recovery.js';
+import { churnSweep, churnWinBack } from '../workflows/churn-win-back.js';
 import {
   type ExitReason,
   exitSignal,
@@ -26,6 +28,9 @@ import { welcome } from '../workflows/welcome.js';
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
 export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => `cart-recovery/${customerId}/${cartId}`;
 export const birthdayWorkflowId = (customerId: string) => `birthday/${customerId}`;
+/** One churn win-back run per silence: the customer and their last activity before it. */
+export const churnWinBackWorkflowId = (customerId: string, lastActivityAt: number) =>
+  `churn-win-back/${customerId}/${new Date(lastActivityAt).toISOString()}`;
 
 export interface IncomingEvent extends JourneyEvent {
   customerId: string;
@@ -70,6 +75,12 @@ export interface Journeys {
    * or ends it (birthday removed). Null when there is nothing to do (opted out of email).
    */
   profileChanged(customer: Pick<Customer, 'id' | 'birthday' | 'timezone' | 'consent'>): Promise<DispatchOutcome | null>;
+  /** Starts the churn win-back run for one silence (last activity at `lastActivityAt`, epoch ms); once per silence. */
+  startChurnWinBack(customerId: string, lastActivityAt: number): Promise<DispatchOutcome>;
+  /** Ends one run with a reason (e.g. the customer came back); 'not_running' when it already ended. */
+  endRun(journey: string, workflowId: string, reason: ExitReason): Promise<DispatchOutcome>;
+  /** Runs a churn sweep now (the schedule runs one every hour); how many runs it started. */
+  sweepChurn(): Promise<{ workflowId: string; started: number }>;
 }
 
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
@@ -239,6 +250,38 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
         }
       }
       return active;
+    },
+
+    async startChurnWinBack(customerId, lastActivityAt) {
+      const workflowId = churnWinBackWorkflowId(customerId, lastActivityAt);
+      return startOrSignal('churn_win_back', customerId, workflowId, () =>
+        client.workflow.start(churnWinBack, {
+          workflowId,
+          taskQueue,
+          args: [{ customerId, lastActivityAt }],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: CustomerIdKey, value: customerId },
+            { key: JourneyKeyKey, value: 'churn_win_back' },
+          ],
+        }),
+      );
+    },
+
+    async endRun(journey, workflowId, reason) {
+      try {
+        await client.workflow.getHandle(workflowId).signal(exitSignal, { reason });
+        return { journey, workflowId, result: 'dispatched' };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
+        throw err;
+      }
+    },
+
+    async sweepChurn() {
+      const workflowId = `churn-sweep/${randomUUID()}`;
+      const { started } = await client.workflow.execute(churnSweep, { workflowId, taskQueue, args: [{}] });
+      return { workflowId, started };
     },
 
     async profileChanged(customer) {

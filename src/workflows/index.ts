@@ -1,3 +1,4 @@
 export * from './birthday.js';
 export * from './cart-recovery.js';
+export * from './churn-win-back.js';
 export * from './welcome.js';

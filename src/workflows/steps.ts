@@ -86,6 +86,11 @@ export class JourneyRun {
     return true;
   }
 
+  /** Counts the step offsets from `at` instead of the run's start (before the first wait). */
+  startClockAt(at: number): void {
+    this.clockStart = at;
+  }
+
   /** Starts the step offsets again from now (e.g. the cart changed); a pending wait returns 'restarted'. */
   restartClock(): void {
     this.clockStart = Date.now();

@@ -1,6 +1,7 @@
 // The real stack for a test file: a Temporal server (time-skipping or dev), the run's PostgreSQL database,
 // a real SMTP server, a worker with the real activities, and the API app wired to them.
 import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import postgres from 'postgres';
@@ -26,6 +27,12 @@ try {
 
 export interface Stack {
   env: TestWorkflowEnvironment;
+  /**
+   * A client that never lets time skip. `env.client` skips time while it awaits a result, and on a test
+   * server whose only timers are far away (or none) that jumps to the next one — up to a run's 10-year
+   * timeout. Await results of runs that end by a signal through this one.
+   */
+  client: Client;
   database: Database;
   mail: MailCapture;
   email: EmailChannel;
@@ -98,7 +105,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const temporalAddress = devServer?.address ?? (env.connection.options.address as string);
 
   const taskQueue = uid('tq');
-  const journeys = createJourneys(env.client, taskQueue, database.db);
+  // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
+  // result (the churn sweep's), and the test server then runs far ahead of what the test asked for.
+  const client = new Client({ connection: env.connection, namespace });
+  const journeys = createJourneys(client, taskQueue, database.db);
   const customers = createCustomerService(database.db, journeys);
   const app = await createApp({
     db: database.db,
@@ -115,6 +125,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let running: Promise<void> | undefined;
   const stack: Stack = {
     env,
+    client,
     database,
     mail,
     email,
@@ -138,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         namespace,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' } }),
+        activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys }),
       });
       stack.worker = worker;
       running = worker.run();

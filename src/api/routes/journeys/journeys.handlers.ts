@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app.js';
 import { ApiError } from '../../errors.js';
-import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney } from './journeys.routes.js';
+import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
 
 const unknownJourney = (key: string) => new ApiError(404, 'journey_not_found', `no journey "${key}"`);
 const unknownRun = (id: string) => new ApiError(404, 'run_not_found', `no journey run "${id}"`);
@@ -45,3 +45,5 @@ export const cancelRunHandler: RouteHandler<typeof cancelRun, AppEnv> = async (c
   if (!run) throw unknownRun(workflowId);
   throw new ApiError(409, 'run_not_running', `journey run "${workflowId}" is ${run.status.toLowerCase()}, not running`);
 };
+
+export const sweepChurnHandler: RouteHandler<typeof sweepChurn, AppEnv> = async (c) => c.json(await c.var.deps.journeys.sweepChurn(), 200);

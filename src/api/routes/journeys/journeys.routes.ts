@@ -122,3 +122,18 @@ export const cancelRun = createRoute({
     ...errorResponses(404, 409),
   },
 });
+
+export const sweepChurn = createRoute({
+  method: 'post',
+  path: '/api/journeys/churn_win_back/sweep',
+  tags: ['journeys'],
+  summary: 'Run the churn win-back sweep now (a Temporal Schedule runs it every hour)',
+  description:
+    'Starts a churn win-back run for every customer quiet for longer than the first step\'s offset and not yet in one for this silence. Answers when the sweep is done.',
+  responses: {
+    200: {
+      description: 'Sweep done',
+      content: { 'application/json': { schema: z.object({ workflowId: z.string(), started: z.number().int() }).openapi('ChurnSweep') } },
+    },
+  },
+});
