@@ -5,6 +5,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -38,6 +39,15 @@ export const customers = pgTable('customers', {
   lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
   /** The churn win-back run started for the current silence; the next activity clears it. */
   churnRunId: text('churn_run_id'),
+  /** Visits: activity after at least an hour without any (counted where last_activity_at moves). */
+  visitCount: integer('visit_count').notNull().default(0),
+  /** Totals over the customer's orders (the orders table), moved in the statement that stores an order. */
+  orderCount: integer('order_count').notNull().default(0),
+  totalSpend: numeric('total_spend', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+  /** Loyalty tier (seed 002): vip, loyal, potential, regular, churn_risk, new; moved by the tier journey. */
+  tier: text('tier').notNull().default('new'),
+  tierUpdatedAt: timestamp('tier_updated_at', { withTimezone: true }),
+  points: integer('points').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
@@ -116,6 +126,8 @@ export const journeyConfigs = pgTable(
     version: integer('version').notNull(),
     enabled: boolean('enabled').notNull().default(true),
     steps: jsonb('steps').$type<JourneyStep[]>().notNull(),
+    /** A journey's own settings beyond its steps (the tier journey's rules), versioned with them. */
+    settings: jsonb('settings').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.key, t.version] })],
@@ -166,6 +178,72 @@ export const journeyRuns = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('journey_runs_customer_idx').on(t.customerId), index('journey_runs_journey_idx').on(t.journeyKey, t.startedAt)],
+);
+
+/** Orders from `order_completed` events: one row per order id, so a repeated order counts once. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    eventId: text('event_id'),
+    amount: numeric('amount', { precision: 14, scale: 2, mode: 'number' }).notNull(),
+    currency: text('currency'),
+    /** [{ sku, name?, category?, price, quantity }] */
+    items: jsonb('items').$type<Array<Record<string, unknown>>>().notNull().default([]),
+    cartId: text('cart_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('orders_customer_time_idx').on(t.customerId, t.occurredAt)],
+);
+
+/** Every tier change with the rewards it granted; the idempotency key makes an upgrade happen once. */
+export const upgradeHistory = pgTable(
+  'upgrade_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    fromTier: text('from_tier').notNull(),
+    toTier: text('to_tier').notNull(),
+    rewards: jsonb('rewards').$type<Record<string, unknown>>().notNull().default({}),
+    /** What triggered it: 'automatic' (the tier journey) or 'api' (upgrade/execute). */
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('upgrade_history_customer_idx').on(t.customerId, t.createdAt)],
+);
+
+/** Marketer-defined flows (seed 000's automation engine); the definition lives in versions. */
+export const flows = pgTable(
+  'flows',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    triggerEvent: text('trigger_event').notNull(),
+    active: boolean('active').notNull().default(false),
+    /** The latest version; new runs take it, runs in flight keep the one they started with. */
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('flows_trigger_idx').on(t.triggerEvent).where(sql`${t.active}`)],
+);
+
+export const flowVersions = pgTable(
+  'flow_versions',
+  {
+    flowId: text('flow_id').notNull(),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    triggerEvent: text('trigger_event').notNull(),
+    actions: jsonb('actions').$type<Array<Record<string, unknown>>>().notNull(),
+    /** Event types that end a run of this version at once. */
+    exitOn: text('exit_on').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.version] })],
 );
 
 export type Customer = typeof customers.$inferSelect;

@@ -1,6 +1,7 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { customers, events } from '../db/schema.js';
+import { customers, events, orders } from '../db/schema.js';
+import { orderFromProperties } from '../domain/order.js';
 import { isActivity, latestActivity } from '../domain/activity.js';
 import type { DispatchOutcome, Journeys } from '../journeys/index.js';
 
@@ -71,6 +72,8 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
   const fresh = unique.filter((e) => toDispatch.has(e.id));
   const { created: createdIds, erased, returned } = await ensureCustomers(db, customerIds, latestActivity(fresh, now.getTime()));
 
+  await recordOrders(db, fresh, now);
+
   // A customer back from a silence ends its churn win-back run; the first activity event reports it.
   const endsChurnRun = new Map<string, string>();
   for (const [customerId, workflowId] of returned) {
@@ -119,6 +122,31 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
 }
 
 /**
+ * Stores the orders among the events (an order id once, whatever repeats) and moves each customer's order
+ * count and total spend by the orders that were new, in one statement.
+ */
+async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<void> {
+  const rows = batch
+    .filter((e) => e.type === 'order_completed')
+    .map((e) => {
+      const p = orderFromProperties(e.properties);
+      return sql`(${p.orderId ?? e.id}, ${e.customerId}, ${e.id}, ${p.amount}::numeric, ${p.currency}, ${JSON.stringify(p.items)}::jsonb,
+        ${p.cartId}, ${e.timestamp ?? now.toISOString()}::timestamptz)`;
+    });
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    with stored as (
+      insert into ${orders} (id, customer_id, event_id, amount, currency, items, cart_id, occurred_at)
+      values ${sql.join(rows, sql`, `)}
+      on conflict (id) do nothing
+      returning customer_id, amount
+    ),
+    totals as (select customer_id, count(*)::int as n, sum(amount) as spend from stored group by customer_id)
+    update ${customers} c set order_count = c.order_count + t.n, total_spend = c.total_spend + t.spend
+    from totals t where c.id = t.customer_id`);
+}
+
+/**
  * In one statement (ingestion is the API's hot path, and PGlite runs every query on the one main thread):
  * creates the customers that do not exist yet, moves each customer's last activity forward (to within an
  * hour, so a busy customer is not rewritten on every click), and tells which customers were created, which
@@ -149,9 +177,12 @@ async function ensureCustomers(
       select id, churn_run_id from ${customers} where id = any(${idList}) and churn_run_id is not null
     ),
     upserted as (
-      insert into ${customers} (id, last_activity_at) select id, active_at from batch
+      insert into ${customers} (id, last_activity_at, visit_count)
+        select id, active_at, case when active_at is null then 0 else 1 end from batch
       on conflict (id) do update
-        set last_activity_at = greatest(${customers.lastActivityAt}, excluded.last_activity_at), churn_run_id = null
+        set last_activity_at = greatest(${customers.lastActivityAt}, excluded.last_activity_at), churn_run_id = null,
+          visit_count = ${customers.visitCount} + case
+            when excluded.last_activity_at > coalesce(${customers.lastActivityAt}, '-infinity') + interval '1 hour' then 1 else 0 end
         where ${customers.erasedAt} is null and (
           excluded.last_activity_at > coalesce(${customers.lastActivityAt}, '-infinity') + interval '1 hour'
           or (${customers.churnRunId} is not null and excluded.last_activity_at > ${customers.lastActivityAt}))

@@ -13,10 +13,14 @@ const cartSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
 });
 
+const orderItemSchema = cartItemSchema.extend({ category: z.string().min(1).max(100).optional() });
+
 const orderSchema = z.object({
   order_id: z.string().min(1).max(200).optional(),
   cart_id: z.string().min(1).max(200).optional(),
-  amount: z.number().min(0).optional(),
+  /** The order's value; without it, the sum of its items. */
+  amount: z.number().min(0).max(1e11).optional(),
+  items: z.array(orderItemSchema).max(500).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
 });
 
