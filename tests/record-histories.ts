@@ -2,6 +2,7 @@
 // Run it after a deliberate, patched() change to workflow code, and commit the new files beside the old:
 // old histories must keep replaying, which is the point.
 import { existsSync, writeFileSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, welcomeWork
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
+import { churnSweep } from '../src/workflows/churn-win-back.js';
 import { exitSignal, statusQuery } from '../src/workflows/steps.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -82,7 +84,14 @@ async function recordBirthday(name: string, customerId: string, during: (workflo
   save(`birthday-${name}`, await env.client.workflow.getHandle(workflowId, runId).fetchHistory());
 }
 
-await worker.runUntil(async () => {
+/**
+ * Recorders by group: `npm run record:histories -- cart` runs only the groups whose name contains "cart"
+ * (every group without an argument). Files that exist are kept either way.
+ */
+const groups: Array<[string, () => Promise<void>]> = [];
+const group = (name: string, recordAll: () => Promise<void>) => groups.push([name, recordAll]);
+
+group('welcome', async () => {
   await record('completed', { id: 'replay-completed', email: 'completed@example.com' });
   await record('unsubscribed', { id: 'replay-unsubscribed', email: 'unsub@example.com' }, async (id) => {
     const handle = env.client.workflow.getHandle(welcomeWorkflowId(id));
@@ -91,6 +100,9 @@ await worker.runUntil(async () => {
     await handle.signal(exitSignal, { reason: 'unsubscribed' });
   });
   await record('no-email', { id: 'replay-no-email' });
+});
+
+group('cart-recovery', async () => {
   await recordCart('completed', 'replay-cart-completed');
   await recordCart('purchased', 'replay-cart-purchased', async (workflowId) => {
     await asleep(workflowId);
@@ -106,6 +118,9 @@ await worker.runUntil(async () => {
     await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
     await journeys.dispatch({ id: 'upd-1', type: 'cart_updated', customerId: 'replay-cart-updated', properties });
   });
+});
+
+group('birthday', async () => {
   // Greeted on the birthday, then continued as new (the next run is ended, and not saved).
   await recordBirthday('greeting', 'replay-birthday-greeting', async (workflowId) => {
     await env.sleep('4 days');
@@ -128,6 +143,48 @@ await worker.runUntil(async () => {
     await journeys.profileChanged({ ...moved, birthday: null });
     await handle.result();
   });
+});
+
+/** A customer quiet since 30 days ago (the test server's clock), and their churn win-back run. */
+async function recordChurn(name: string, customerId: string, during: (workflowId: string) => Promise<void>) {
+  const lastActivityAt = new Date((await env.currentTimeMs()) - 30 * 86_400_000);
+  await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', lastActivityAt });
+  const { workflowId } = await journeys.startChurnWinBack(customerId, lastActivityAt.getTime());
+  await during(workflowId);
+  await env.client.workflow.getHandle(workflowId).result();
+  save(`churn-win-back-${name}`, await env.client.workflow.getHandle(workflowId).fetchHistory());
+}
+
+group('churn', async () => {
+  await recordChurn('completed', 'replay-churn-completed', async (workflowId) => {
+    await mail.waitFor((m) => m.to.includes('replay-churn-completed@example.com'));
+    await asleep(workflowId);
+    await env.sleep('15 days');
+    await asleep(workflowId);
+    await env.sleep('15 days');
+  });
+  await recordChurn('reactivated', 'replay-churn-reactivated', async (workflowId) => {
+    await mail.waitFor((m) => m.to.includes('replay-churn-reactivated@example.com'));
+    await asleep(workflowId);
+    await journeys.endRun('churn_win_back', workflowId, 'reactivated');
+  });
+  // A sweep that finds one quiet customer and starts their run.
+  await database.db.insert(customers).values({
+    id: 'replay-churn-swept',
+    email: 'replay-churn-swept@example.com',
+    lastActivityAt: new Date((await env.currentTimeMs()) - 40 * 86_400_000),
+  });
+  const sweep = await env.client.workflow.start(churnSweep, { workflowId: 'churn-sweep/replay', taskQueue: 'record', args: [{}] });
+  await sweep.result();
+  save('churn-sweep', await sweep.fetchHistory());
+  const [swept] = await database.db.select().from(customers).where(eq(customers.id, 'replay-churn-swept'));
+  await journeys.endRun('churn_win_back', swept!.churnRunId!, 'cancelled');
+});
+
+// New groups go above this line.
+const only = process.argv[2];
+await worker.runUntil(async () => {
+  for (const [name, recordAll] of groups) if (!only || name.includes(only)) await recordAll();
 });
 
 email.close();
