@@ -1,5 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
+import { createHttpChannel, type ProviderMessage } from '../channels/http.js';
 import { renderTemplate } from '../domain/template.js';
 import type { ActivityDeps } from './index.js';
 
@@ -43,10 +44,88 @@ function skipReason(customer: Customer | undefined): string | null {
   return null;
 }
 
+export interface SendMessageInput {
+  /** The UNIQUE key that makes this touch happen at most once. */
+  idempotencyKey: string;
+  customerId: string;
+  journeyKey: string;
+  journeyVersion: number | null;
+  workflowId: string;
+  stepKey: string;
+  channel: 'sms' | 'push' | 'webhook';
+  /** Liquid templates by part: sms { text }, push { title, body }, webhook { body? }. */
+  template: Record<string, string>;
+  /** webhook: where to POST. */
+  url?: string;
+  vars: Record<string, unknown>;
+}
+
 /** Longer than the activity's start-to-close timeout, so a live attempt never loses its lease. */
 const LEASE = '2 minutes';
 
+type MessageRow = typeof messages.$inferSelect;
+type MessageKey = Pick<SendEmailInput, 'idempotencyKey' | 'customerId' | 'journeyKey' | 'journeyVersion' | 'workflowId' | 'stepKey'>;
+
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
+  /**
+   * Inserts the touch's row once (ON CONFLICT DO NOTHING on its idempotency key) and takes its lease: the
+   * row to send, or the result of an earlier attempt that finished it. An attempt in progress elsewhere
+   * is an error, so Temporal retries this one later, when it will find the message done.
+   * No transaction stays open across the send (PGlite has a single connection).
+   */
+  async function claim(input: MessageKey, channel: MessageRow['channel']): Promise<{ row: MessageRow } | { done: SendResult }> {
+    const byKey = eq(messages.idempotencyKey, input.idempotencyKey);
+    await db
+      .insert(messages)
+      .values({
+        idempotencyKey: input.idempotencyKey,
+        customerId: input.customerId,
+        journeyKey: input.journeyKey,
+        journeyVersion: input.journeyVersion,
+        workflowId: input.workflowId,
+        stepKey: input.stepKey,
+        channel,
+      })
+      .onConflictDoNothing({ target: messages.idempotencyKey });
+    const [row] = await db
+      .update(messages)
+      .set({ leaseUntil: sql`now() + ${LEASE}::interval`, attempts: sql`${messages.attempts} + 1`, updatedAt: sql`now()` })
+      .where(and(byKey, eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))))
+      .returning();
+    if (row) return { row };
+    const [current] = await db.select().from(messages).where(byKey);
+    if (!current) throw new Error(`message ${input.idempotencyKey} vanished`);
+    if (current.status === 'pending') throw new Error(`message ${input.idempotencyKey} is being sent by another attempt`);
+    const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';
+    return { done: { status, messageId: current.id, reason: current.errorMessage ?? undefined } };
+  }
+
+  /** Records a touch that will not be sent (skipped) or cannot be (failed): not retried. */
+  async function finish(row: MessageRow, status: 'skipped' | 'failed', reason: string, extra: Partial<MessageRow> = {}): Promise<SendResult> {
+    await db
+      .update(messages)
+      .set({ ...extra, status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
+      .where(eq(messages.id, row.id));
+    return { status, messageId: row.id, reason };
+  }
+
+  /** A transient failure (server down, timeout): the row stays pending with the error, and Temporal retries. */
+  async function release(row: MessageRow, err: unknown): Promise<never> {
+    await db
+      .update(messages)
+      .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
+      .where(eq(messages.id, row.id));
+    throw err;
+  }
+
+  async function markSent(row: MessageRow, fields: Partial<MessageRow>): Promise<SendResult> {
+    await db
+      .update(messages)
+      .set({ ...fields, status: 'sent', errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(messages.id, row.id));
+    return { status: 'sent', messageId: row.id };
+  }
+
   return {
     /**
      * Renders and sends one email and records it as one row, at most once per idempotency key. An attempt
@@ -54,42 +133,13 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
      * retried) instead of sending again, and then finds the message sent.
      */
     async sendEmail(input: SendEmailInput): Promise<SendResult> {
-      const byKey = eq(messages.idempotencyKey, input.idempotencyKey);
-      await db
-        .insert(messages)
-        .values({
-          idempotencyKey: input.idempotencyKey,
-          customerId: input.customerId,
-          journeyKey: input.journeyKey,
-          journeyVersion: input.journeyVersion,
-          workflowId: input.workflowId,
-          stepKey: input.stepKey,
-          channel: 'email',
-        })
-        .onConflictDoNothing({ target: messages.idempotencyKey });
-
-      // One attempt at a time: take the row's lease, or learn that the message is done or in progress.
-      // No transaction stays open across the SMTP round trip (PGlite has a single connection).
-      const [row] = await db
-        .update(messages)
-        .set({ leaseUntil: sql`now() + ${LEASE}::interval`, attempts: sql`${messages.attempts} + 1`, updatedAt: sql`now()` })
-        .where(and(byKey, eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))))
-        .returning();
-      if (!row) {
-        const [current] = await db.select().from(messages).where(byKey);
-        if (!current) throw new Error(`message ${input.idempotencyKey} vanished`);
-        if (current.status === 'pending') throw new Error(`message ${input.idempotencyKey} is being sent by another attempt`);
-        const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';
-        return { status, messageId: current.id, reason: current.errorMessage ?? undefined };
-      }
-      const finish = async (status: 'skipped' | 'failed', reason: string): Promise<SendResult> => {
-        await db.update(messages).set({ status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` }).where(eq(messages.id, row.id));
-        return { status, messageId: row.id, reason };
-      };
+      const claimed = await claim(input, 'email');
+      if ('done' in claimed) return claimed.done;
+      const { row } = claimed;
 
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
       const skip = skipReason(customer);
-      if (skip || !customer?.email) return finish('skipped', skip ?? 'no_email_address');
+      if (skip || !customer?.email) return finish(row, 'skipped', skip ?? 'no_email_address');
 
       let rendered: { subject: string; html: string; text: string };
       try {
@@ -101,37 +151,81 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
         };
       } catch (err) {
         // A template that cannot render will not render on a retry either: record it, send nothing.
-        return finish('failed', `template error: ${(err as Error).message}`);
+        return finish(row, 'failed', `template error: ${(err as Error).message}`);
       }
 
       let sent;
       try {
         sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered });
       } catch (err) {
-        // Transient (SMTP down, timeout): keep the row pending with the error, and let Temporal retry.
-        await db
-          .update(messages)
-          .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
-          .where(eq(messages.id, row.id));
-        throw err;
+        return release(row, err);
       }
-      await db
-        .update(messages)
-        .set({
-          status: 'sent',
-          recipient: customer.email,
-          subject: rendered.subject,
-          bodyHtml: rendered.html,
-          bodyText: rendered.text,
-          providerMessageId: sent.providerMessageId,
-          response: { smtp: sent.response },
-          errorMessage: null,
-          leaseUntil: null,
-          sentAt: sql`now()`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(messages.id, row.id));
-      return { status: 'sent', messageId: row.id };
+      return markSent(row, {
+        recipient: customer.email,
+        subject: rendered.subject,
+        bodyHtml: rendered.html,
+        bodyText: rendered.text,
+        providerMessageId: sent.providerMessageId,
+        response: { smtp: sent.response },
+      });
+    },
+
+    /**
+     * One SMS, push or webhook touch through its HTTP channel, at most once per idempotency key (the same
+     * claim and lease as sendEmail). 2xx: sent, with the provider's answer stored; 4xx: failed, not
+     * retried; 5xx, timeouts: thrown, so Temporal retries. No provider configured, opted out of the
+     * channel or (SMS) no phone number: skipped with the reason — never silently dropped.
+     */
+    async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      const claimed = await claim(input, input.channel);
+      if ('done' in claimed) return claimed.done;
+      const { row } = claimed;
+
+      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+      if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
+      const channel = channels[input.channel];
+      const url = input.channel === 'webhook' ? input.url : channel?.url;
+      if (!url) return finish(row, 'skipped', 'channel_not_configured');
+      if (customer.consent[input.channel] === false) return finish(row, 'skipped', 'unsubscribed');
+      if (input.channel === 'sms' && !customer.phone) return finish(row, 'skipped', 'no_phone');
+      const to = input.channel === 'sms' ? customer.phone! : input.channel === 'push' ? customer.id : url;
+
+      const profile = customerVars(customer);
+      const content: Record<string, string> = {};
+      try {
+        const vars = { ...input.vars, brand: config.brand, customer: profile };
+        for (const [part, source] of Object.entries(input.template)) content[part] = renderTemplate(source, vars, 'text');
+      } catch (err) {
+        return finish(row, 'failed', `template error: ${(err as Error).message}`);
+      }
+      const message: ProviderMessage = {
+        channel: input.channel,
+        idempotency_key: input.idempotencyKey,
+        customer_id: customer.id,
+        to,
+        content,
+        source: { journey: input.journeyKey, version: input.journeyVersion, step: input.stepKey, workflow_id: input.workflowId },
+        ...(input.channel === 'webhook' ? { customer: profile, event: input.vars.event as Record<string, unknown> | undefined } : {}),
+      };
+      const stored = {
+        recipient: to,
+        subject: content.title ?? null,
+        bodyText: content.text ?? content.body ?? null,
+      };
+
+      let result;
+      try {
+        result = await (channel ?? createHttpChannel()).send(message, url);
+      } catch (err) {
+        return release(row, err);
+      }
+      if (result.outcome === 'rejected') return finish(row, 'failed', result.error, { ...stored, response: { status: result.status } });
+      const answer = result.response.body as Record<string, unknown> | null;
+      return markSent(row, {
+        ...stored,
+        providerMessageId: typeof answer?.id === 'string' ? answer.id : null,
+        response: result.response,
+      });
     },
   };
 }

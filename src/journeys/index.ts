@@ -7,14 +7,16 @@ import {
   WorkflowNotFoundError,
   type WorkflowSignalWithStartOptions,
 } from '@temporalio/client';
-import { count, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, like } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Customer, journeyRuns } from '../db/schema.js';
 import { cartFromProperties } from '../domain/cart.js';
+import { flowJourneyKey } from '../domain/flow-types.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
 import { birthday, type BirthdayProfile, profileChangedSignal } from '../workflows/birthday.js';
 import { cartRecovery } from '../workflows/cart-recovery.js';
 import { churnSweep, churnWinBack } from '../workflows/churn-win-back.js';
+import { flowRun } from '../workflows/flow.js';
 import {
   type ExitReason,
   exitSignal,
@@ -24,10 +26,13 @@ import {
   statusQuery,
 } from '../workflows/steps.js';
 import { welcome } from '../workflows/welcome.js';
+import { createFlowRoutes } from './flow-routes.js';
 
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
 export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => `cart-recovery/${customerId}/${cartId}`;
 export const birthdayWorkflowId = (customerId: string) => `birthday/${customerId}`;
+/** One open run per flow and customer; a trigger after it closed starts the next run under the same id. */
+export const flowWorkflowId = (flowId: string, customerId: string) => `flow/${flowId}/${customerId}`;
 /** One churn win-back run per silence: the customer and their last activity before it. */
 export const churnWinBackWorkflowId = (customerId: string, lastActivityAt: number) =>
   `churn-win-back/${customerId}/${new Date(lastActivityAt).toISOString()}`;
@@ -81,6 +86,8 @@ export interface Journeys {
   endRun(journey: string, workflowId: string, reason: ExitReason): Promise<DispatchOutcome>;
   /** Runs a churn sweep now (the schedule runs one every hour); how many runs it started. */
   sweepChurn(): Promise<{ workflowId: string; started: number }>;
+  /** A flow was created, edited, activated or deactivated in this process: route by the new state at once. */
+  flowsChanged(): void;
 }
 
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
@@ -123,9 +130,14 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
   }
 
   /** Signals a run that may or may not be going; an event for a finished journey changes nothing. */
-  async function signalIfRunning(journey: string, workflowId: string, event: IncomingEvent): Promise<DispatchOutcome> {
+  async function signalIfRunning(
+    journey: string,
+    workflowId: string,
+    event: IncomingEvent,
+    payload: JourneyEvent = toEvent(event),
+  ): Promise<DispatchOutcome> {
     try {
-      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, toEvent(event));
+      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, payload);
       return { journey, workflowId, result: 'dispatched' };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
@@ -164,6 +176,51 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     cart_updated: (event) => cartSignal(event),
     order_completed: (event) => cartSignal(event),
   };
+
+  const flowRoutes = createFlowRoutes(db);
+
+  /**
+   * Marketer flows: (1) active flows triggered by this event type start a run for the customer, or hand the
+   * event to the run already open (signalWithStart); (2) an event type some flow waits for or exits on goes
+   * to the customer's flow runs (each ignores what it does not care about). An event type no flow
+   * mentions costs no query: the routing is cached in memory.
+   */
+  async function dispatchToFlows(event: IncomingEvent): Promise<DispatchOutcome[]> {
+    const routing = await flowRoutes.get();
+    // Flow runs read occurredAt: an event from before their trigger does not concern them.
+    const flowEvent: JourneyEvent = { ...toEvent(event), ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}) };
+    const started = await Promise.all(
+      (routing.triggers.get(event.type) ?? []).map(({ flowId, version }) => {
+        const workflowId = flowWorkflowId(flowId, event.customerId);
+        const journey = flowJourneyKey(flowId);
+        return startOrSignal(journey, event.customerId, workflowId, () =>
+          client.workflow.signalWithStart(flowRun, {
+            workflowId,
+            taskQueue,
+            args: [{ flowId, version, customerId: event.customerId, trigger: flowEvent }],
+            signal: journeyEventSignal,
+            signalArgs: [flowEvent],
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            typedSearchAttributes: [
+              { key: CustomerIdKey, value: event.customerId },
+              { key: JourneyKeyKey, value: journey },
+            ],
+          }),
+        );
+      }),
+    );
+    if (!routing.watched.has(event.type)) return started;
+    const reached = new Set(started.map((o) => o.workflowId));
+    const runs = await db
+      .select({ workflowId: journeyRuns.workflowId, journey: journeyRuns.journeyKey })
+      .from(journeyRuns)
+      .where(and(eq(journeyRuns.customerId, event.customerId), like(journeyRuns.journeyKey, 'flow:%')));
+    const signalled = await Promise.all(
+      runs.filter((r) => !reached.has(r.workflowId)).map((r) => signalIfRunning(r.journey, r.workflowId, event, flowEvent)),
+    );
+    // Runs of this customer that closed long ago are not news.
+    return [...started, ...signalled.filter((o) => o.result !== 'not_running')];
+  }
 
   function cartSignal(event: IncomingEvent) {
     const cartId = event.properties?.cart_id;
@@ -219,7 +276,12 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     },
 
     async dispatch(event) {
-      return Promise.all(routes[event.type]?.(event) ?? []);
+      const [journeys, flows] = await Promise.all([Promise.all(routes[event.type]?.(event) ?? []), dispatchToFlows(event)]);
+      return [...journeys, ...flows];
+    },
+
+    flowsChanged() {
+      flowRoutes.invalidate();
     },
 
     async exitAll(customerId, reason) {

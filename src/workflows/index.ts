@@ -1,4 +1,5 @@
 export * from './birthday.js';
 export * from './cart-recovery.js';
 export * from './churn-win-back.js';
+export * from './flow.js';
 export * from './welcome.js';

@@ -29,7 +29,8 @@ export const statusQuery = defineQuery<JourneyStatus>('status');
 
 export interface StepOutcome {
   step: string;
-  status: 'sent' | 'skipped' | 'failed';
+  /** 'done': a step that sends nothing (a flow's add_tag, wait_for_event, branch). */
+  status: 'sent' | 'skipped' | 'failed' | 'done';
   reason?: string;
 }
 

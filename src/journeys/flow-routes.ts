@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+
+/** What event routing needs to know about flows, kept in memory so an event no flow cares about costs no query. */
+export interface FlowRouting {
+  /** Event type → the active flows it starts, each at its latest version. */
+  triggers: Map<string, Array<{ flowId: string; version: number }>>;
+  /**
+   * Event types some flow run may be waiting for (wait_for_event) or exit on (exit_on), over every saved
+   * version of every flow: runs in flight keep old versions, and a deactivated flow's runs go on.
+   */
+  watched: Set<string>;
+}
+
+export interface FlowRoutes {
+  get(): Promise<FlowRouting>;
+  /** Flows changed in this process: the next get() reads them again. */
+  invalidate(): void;
+}
+
+/**
+ * An in-process cache of the flows' routing, read again when this process changes a flow and at most
+ * `maxAgeMs` after the last read otherwise (other API processes change flows too: they are seen that late).
+ */
+export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
+  let current: { routing: FlowRouting; at: number } | null = null;
+  let loading: Promise<FlowRouting> | null = null;
+  let generation = 0;
+
+  async function load(): Promise<FlowRouting> {
+    const started = generation;
+    const [active, watched] = await Promise.all([
+      db.execute(sql`select id, version, trigger_event from flows where active`),
+      db.execute(sql`
+        select distinct t as type from flow_versions, unnest(exit_on) as t
+        union
+        select distinct a->>'event' from flow_versions, jsonb_array_elements(actions) as a where a->>'type' = 'wait_for_event'`),
+    ]);
+    const triggers = new Map<string, Array<{ flowId: string; version: number }>>();
+    for (const row of rows<{ id: string; version: number; trigger_event: string }>(active)) {
+      const list = triggers.get(row.trigger_event) ?? [];
+      list.push({ flowId: row.id, version: row.version });
+      triggers.set(row.trigger_event, list);
+    }
+    const routing = { triggers, watched: new Set(rows<{ type: string }>(watched).map((r) => r.type)) };
+    // A change made while this read was under way may be missing from it: keep it only for this caller.
+    if (started === generation) current = { routing, at: Date.now() };
+    return routing;
+  }
+
+  return {
+    async get() {
+      if (current && Date.now() - current.at < maxAgeMs) return current.routing;
+      loading ??= load().finally(() => (loading = null));
+      return loading;
+    },
+    invalidate() {
+      generation++;
+      current = null;
+      loading = null;
+    },
+  };
+}
+
+/** postgres.js answers with the rows, PGlite with { rows }. */
+function rows<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
