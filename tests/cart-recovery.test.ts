@@ -98,7 +98,10 @@ describe('cart recovery', () => {
     expect(c.mail()).toHaveLength(sentBefore);
 
     const order = await send(c.id, 'order_completed', { order_id: uid('o'), cart_id: 'c2', amount: 25 });
-    expect(order.body.results[0].journeys).toEqual([expect.objectContaining({ journey: 'cart_recovery', result: 'dispatched' })]);
+    expect(order.body.results[0].journeys).toEqual([
+      expect.objectContaining({ journey: 'cart_recovery', result: 'dispatched' }),
+      expect.objectContaining({ journey: 'tier_upgrade', result: 'dispatched' }),
+    ]);
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'exited', reason: 'purchased' });
     expect(result.steps).toHaveLength(sentBefore);

@@ -8,6 +8,7 @@ import { createCrmActivities } from './crm.js';
 import { createFlowActivities } from './flows.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
+import { createTierActivities } from './tiers.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMessageActivities(deps),
     ...createCrmActivities(deps),
     ...createChurnActivities(deps),
+    ...createTierActivities(deps),
     ...createFlowActivities(deps),
   };
 }

@@ -13,7 +13,7 @@ export function createJourneyConfigActivities({ db }: Pick<ActivityDeps, 'db'>) 
         .where(eq(journeyConfigs.key, key))
         .orderBy(desc(journeyConfigs.version))
         .limit(1);
-      return row ? { key: row.key, version: row.version, enabled: row.enabled, steps: row.steps } : null;
+      return row ? { key: row.key, version: row.version, enabled: row.enabled, steps: row.steps, settings: row.settings ?? null } : null;
     },
   };
 }

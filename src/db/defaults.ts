@@ -1,9 +1,9 @@
-import { defaultJourneyConfigs } from '../domain/journey-config.js';
+import { defaultJourneyConfigs, defaultJourneySettings } from '../domain/journey-config.js';
 import type { Db } from './client.js';
 import { journeyConfigs } from './schema.js';
 
 /** Gives every journey its version 1 configuration (the seed's defaults) unless it has one already. */
 export async function seedJourneyConfigs(db: Db): Promise<void> {
-  const rows = Object.entries(defaultJourneyConfigs).map(([key, steps]) => ({ key, version: 1, steps }));
+  const rows = Object.entries(defaultJourneyConfigs).map(([key, steps]) => ({ key, version: 1, steps, settings: defaultJourneySettings[key] ?? null }));
   await db.insert(journeyConfigs).values(rows).onConflictDoNothing();
 }

@@ -1,6 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { validateTemplate } from './template.js';
+import { DEFAULT_TIER_RULES } from './tiers.js';
 
 /** A duration as Temporal reads it: "0s", "24 hours", "7 days", or milliseconds. */
 export const durationSchema = z.union([z.number().int().min(0), z.string().min(1)]).superRefine((v, ctx) => {
@@ -68,6 +69,8 @@ export interface JourneyConfig {
   version: number;
   enabled: boolean;
   steps: JourneyStep[];
+  /** A journey's own settings (the tier journey's rules), versioned with its steps; null when it has none. */
+  settings?: Record<string, unknown> | null;
 }
 
 const cartHtml =
@@ -192,4 +195,28 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       },
     },
   ],
+  /** Tier upgrade (seed 002): a congratulation on every upgrade; the tier rules are its settings. */
+  tier_upgrade: [
+    {
+      key: 'congratulation',
+      offset: '0s',
+      channel: 'email',
+      template: {
+        subject: 'Congratulations, {{ customer.name | default: "friend" }}: you are now {{ upgrade.to_label }}',
+        html:
+          '<h1>Welcome to {{ upgrade.to_label }}!</h1><p>Hi {{ customer.name | default: "there" }}, thank you for your loyalty. You earned <strong>{{ upgrade.points }} points</strong> (now {{ upgrade.total_points }}).</p>' +
+          '{% if coupon %}<p>Your {{ upgrade.to_label }} gift: code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>{% endif %}' +
+          footer.html,
+        text:
+          'Hi {{ customer.name | default: "there" }}, thank you for your loyalty: you are now {{ upgrade.to_label }} and earned {{ upgrade.points }} points (now {{ upgrade.total_points }}).' +
+          '{% if coupon %} Your gift: code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.{% endif %}' +
+          footer.text,
+      },
+    },
+  ],
+};
+
+/** Settings of version 1, for journeys that have any. */
+export const defaultJourneySettings: Record<string, Record<string, unknown>> = {
+  tier_upgrade: DEFAULT_TIER_RULES as unknown as Record<string, unknown>,
 };

@@ -3,11 +3,12 @@ import type { Db } from '../db/client.js';
 import { journeyConfigs } from '../db/schema.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 
-const toConfig = (row: typeof journeyConfigs.$inferSelect): JourneyConfig & { createdAt: string } => ({
+const toConfig = (row: typeof journeyConfigs.$inferSelect): JourneyConfig & { settings: Record<string, unknown> | null; createdAt: string } => ({
   key: row.key,
   version: row.version,
   enabled: row.enabled,
   steps: row.steps,
+  settings: row.settings ?? null,
   createdAt: row.createdAt.toISOString(),
 });
 
@@ -30,7 +31,7 @@ export function createJourneyConfigService(db: Db) {
     },
 
     /** Writes version n+1 from the latest, changed by `patch`; null when the journey does not exist. */
-    async update(key: string, patch: { enabled?: boolean; steps?: JourneyStep[] }) {
+    async update(key: string, patch: { enabled?: boolean; steps?: JourneyStep[]; settings?: Record<string, unknown> }) {
       for (;;) {
         const current = await latest(key);
         if (!current) return null;
@@ -42,6 +43,7 @@ export function createJourneyConfigService(db: Db) {
             version: current.version + 1,
             enabled: patch.enabled ?? current.enabled,
             steps: patch.steps ?? current.steps,
+            settings: patch.settings ?? current.settings,
             createdAt: sql`now()`,
           })
           .onConflictDoNothing()

@@ -17,6 +17,7 @@ import { birthday, type BirthdayProfile, profileChangedSignal } from '../workflo
 import { cartRecovery } from '../workflows/cart-recovery.js';
 import { churnSweep, churnWinBack } from '../workflows/churn-win-back.js';
 import { flowRun } from '../workflows/flow.js';
+import { tierUpgrade } from '../workflows/tier-upgrade.js';
 import {
   type ExitReason,
   exitSignal,
@@ -31,6 +32,8 @@ import { createFlowRoutes } from './flow-routes.js';
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
 export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => `cart-recovery/${customerId}/${cartId}`;
 export const birthdayWorkflowId = (customerId: string) => `birthday/${customerId}`;
+/** One long-lived tier run per customer (it continues as new under the same id). */
+export const tierUpgradeWorkflowId = (customerId: string) => `tier-upgrade/${customerId}`;
 /** One open run per flow and customer; a trigger after it closed starts the next run under the same id. */
 export const flowWorkflowId = (flowId: string, customerId: string) => `flow/${flowId}/${customerId}`;
 /** One churn win-back run per silence: the customer and their last activity before it. */
@@ -88,6 +91,8 @@ export interface Journeys {
   sweepChurn(): Promise<{ workflowId: string; started: number }>;
   /** A flow was created, edited, activated or deactivated in this process: route by the new state at once. */
   flowsChanged(): void;
+  /** Asks the customer's tier run to evaluate them (starting it if needed): an order, or an upgrade made through the API. */
+  evaluateTier(customerId: string, event: JourneyEvent): Promise<DispatchOutcome>;
 }
 
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
@@ -174,7 +179,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
       ];
     },
     cart_updated: (event) => cartSignal(event),
-    order_completed: (event) => cartSignal(event),
+    order_completed: (event) => [...cartSignal(event), tierSignal(event.customerId, toEvent(event))],
   };
 
   const flowRoutes = createFlowRoutes(db);
@@ -220,6 +225,26 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     );
     // Runs of this customer that closed long ago are not news.
     return [...started, ...signalled.filter((o) => o.result !== 'not_running')];
+  }
+
+  /** The tier run evaluates the totals the API already moved; signals queue up, so evaluations never overlap. */
+  function tierSignal(customerId: string, event: JourneyEvent): Promise<DispatchOutcome> {
+    const workflowId = tierUpgradeWorkflowId(customerId);
+    return startOrSignal('tier_upgrade', customerId, workflowId, () =>
+      client.workflow.signalWithStart(tierUpgrade, {
+        workflowId,
+        taskQueue,
+        args: [{ customerId }],
+        signal: journeyEventSignal,
+        signalArgs: [event],
+        // A run that ended (cancelled, opted out) is started again by the next order.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [
+          { key: CustomerIdKey, value: customerId },
+          { key: JourneyKeyKey, value: 'tier_upgrade' },
+        ],
+      }),
+    );
   }
 
   function cartSignal(event: IncomingEvent) {
@@ -282,6 +307,10 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
 
     flowsChanged() {
       flowRoutes.invalidate();
+    },
+
+    evaluateTier(customerId, event) {
+      return tierSignal(customerId, event);
     },
 
     async exitAll(customerId, reason) {

@@ -185,6 +185,11 @@ export class JourneyRun {
     };
   }
 
+  /** Marks where a run that waits on events (not offsets) is: the status's currentStep and JourneyStep. */
+  enterStep(step: string): void {
+    this.enter(step);
+  }
+
   private enter(step: string | null): void {
     this.currentStep = step;
     upsertSearchAttributes([{ key: JourneyStepKey, value: step ?? 'done' }]);

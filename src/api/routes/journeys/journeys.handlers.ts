@@ -1,6 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app.js';
-import { ApiError } from '../../errors.js';
+import { journeySettingsSchemas } from '../../../domain/tier-settings.js';
+import { ApiError, validationError } from '../../errors.js';
 import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
 
 const unknownJourney = (key: string) => new ApiError(404, 'journey_not_found', `no journey "${key}"`);
@@ -18,7 +19,15 @@ export const getJourneyHandler: RouteHandler<typeof getJourney, AppEnv> = async 
 
 export const putJourneyHandler: RouteHandler<typeof putJourney, AppEnv> = async (c) => {
   const { key } = c.req.valid('param');
-  const journey = await c.var.deps.journeyConfigs.update(key, c.req.valid('json'));
+  const patch = c.req.valid('json');
+  if (patch.settings !== undefined) {
+    const schema = journeySettingsSchemas[key];
+    if (!schema) throw new ApiError(422, 'validation_error', `settings: journey "${key}" has no settings`, 'settings');
+    const parsed = schema.safeParse(patch.settings);
+    if (!parsed.success) throw validationError(parsed.error, ['settings']);
+    patch.settings = parsed.data as Record<string, unknown>;
+  }
+  const journey = await c.var.deps.journeyConfigs.update(key, patch);
   if (!journey) throw unknownJourney(key);
   return c.json({ journey }, 200);
 };

@@ -8,6 +8,7 @@ const configSchema = z
     version: z.number(),
     enabled: z.boolean(),
     steps: z.array(z.record(z.string(), z.unknown())),
+    settings: z.record(z.string(), z.unknown()).nullable().openapi({ description: "the journey's own settings (tier_upgrade: its rules)" }),
     createdAt: z.string(),
   })
   .openapi('JourneyConfig');
@@ -63,7 +64,16 @@ export const putJourney = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.strictObject({ enabled: z.boolean().optional(), steps: journeyStepsSchema.optional() }).openapi('JourneyConfigPatch'),
+          schema: z
+            .strictObject({
+              enabled: z.boolean().optional(),
+              steps: journeyStepsSchema.optional(),
+              settings: z
+                .record(z.string(), z.unknown())
+                .optional()
+                .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+            })
+            .openapi('JourneyConfigPatch'),
         },
       },
     },
