@@ -49,6 +49,9 @@ const schema = z.object({
   CHURN_SWEEP_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
+  /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
+  SMS_PROVIDER_URL: url(['http', 'https']).optional(),
+  PUSH_PROVIDER_URL: url(['http', 'https']).optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -80,6 +83,8 @@ export interface Config {
     from: string;
     capturePort: number;
   };
+  /** HTTP providers for SMS and push; undefined: not configured (messages are skipped, reason channel_not_configured). */
+  providers: { smsUrl?: string; pushUrl?: string };
 }
 
 export class ConfigError extends Error {
@@ -131,5 +136,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
     mail: { smtpUrl: e.SMTP_URL, poolSize: e.SMTP_POOL_SIZE, from: e.MAIL_FROM, capturePort: e.MAIL_CAPTURE_PORT },
+    providers: { smsUrl: e.SMS_PROVIDER_URL, pushUrl: e.PUSH_PROVIDER_URL },
   };
 }

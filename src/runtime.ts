@@ -7,12 +7,14 @@ import { createActivities } from './activities/index.js';
 import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
+import { createHttpChannel } from './channels/http.js';
 import { createCustomerService } from './customers/service.js';
 import { createDatabase, type Database } from './db/client.js';
 import { seedJourneyConfigs } from './db/defaults.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
+import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -108,6 +110,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         journeys,
         customers,
         journeyConfigs: createJourneyConfigService(database.db),
+        flows: createFlowService(database.db, journeys),
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
@@ -121,7 +124,17 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
-          activities: createActivities({ db: database.db, channels: { email }, config: { brand: config.brand }, journeys }),
+          activities: createActivities({
+            db: database.db,
+            channels: {
+              email,
+              sms: createHttpChannel({ url: config.providers.smsUrl }),
+              push: createHttpChannel({ url: config.providers.pushUrl }),
+              webhook: createHttpChannel(),
+            },
+            config: { brand: config.brand },
+            journeys,
+          }),
           tuning: {
             maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,

@@ -4,6 +4,7 @@ import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import type { MailCapture } from '../dev/mail-capture.js';
 import type { JourneyConfigService } from '../journeys/config.js';
+import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
@@ -13,6 +14,7 @@ export interface AppDeps {
   journeys: Journeys;
   customers: CustomerService;
   journeyConfigs: JourneyConfigService;
+  flows: FlowService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
@@ -37,6 +39,7 @@ export async function createApp(deps: AppDeps) {
   const { healthRouter } = await import('./routes/health/health.index.js');
   const { devMailRouter } = await import('./routes/dev-mail/dev-mail.index.js');
   const { journeysRouter } = await import('./routes/journeys/journeys.index.js');
+  const { flowsRouter } = await import('./routes/flows/flows.index.js');
 
   const app = createRouter();
   app.use(requestId());
@@ -51,6 +54,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', eventsRouter);
   app.route('/', customersRouter);
   app.route('/', journeysRouter);
+  app.route('/', flowsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

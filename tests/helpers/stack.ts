@@ -9,10 +9,12 @@ import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type App, createApp } from '../../src/api/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
+import { createHttpChannel } from '../../src/channels/http.js';
 import { createCustomerService } from '../../src/customers/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { createJourneyConfigService } from '../../src/journeys/config.js';
+import { createFlowService } from '../../src/journeys/flows.js';
 import { createJourneys, type Journeys } from '../../src/journeys/index.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
@@ -56,6 +58,8 @@ export interface StackOptions {
   smtpPort?: number;
   /** A database of the file's own (dropped with the run's), for tests that change shared configuration. */
   isolatedDatabase?: boolean;
+  /** SMS and push provider URLs for the worker's HTTP channels (unset: not configured). */
+  providers?: { smsUrl?: string; pushUrl?: string };
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -115,6 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     journeys,
     customers,
     journeyConfigs: createJourneyConfigService(database.db),
+    flows: createFlowService(database.db, journeys),
     mailCapture: mail,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {
@@ -149,7 +154,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         namespace,
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys }),
+        activities: createActivities({
+          db: database.db,
+          channels: {
+            email,
+            sms: createHttpChannel({ url: options.providers?.smsUrl, timeoutMs: 2_000 }),
+            push: createHttpChannel({ url: options.providers?.pushUrl, timeoutMs: 2_000 }),
+            webhook: createHttpChannel({ timeoutMs: 2_000 }),
+          },
+          config: { brand: 'Touchpoint' },
+          journeys,
+        }),
       });
       stack.worker = worker;
       running = worker.run();
