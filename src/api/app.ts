@@ -40,6 +40,7 @@ export async function createApp(deps: AppDeps) {
   const { devMailRouter } = await import('./routes/dev-mail/dev-mail.index.js');
   const { journeysRouter } = await import('./routes/journeys/journeys.index.js');
   const { flowsRouter } = await import('./routes/flows/flows.index.js');
+  const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
 
   const app = createRouter();
   app.use(requestId());
@@ -55,6 +56,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', customersRouter);
   app.route('/', journeysRouter);
   app.route('/', flowsRouter);
+  app.route('/', aiOpsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {
