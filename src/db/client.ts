@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Config } from '../env.js';
+import { startPgliteThread } from './pglite-remote.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -52,7 +53,8 @@ export function createDatabase(config: Config['database']): Database {
     };
   }
   if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
-  const client = new PGlite(config.dataDir);
+  // drizzle's PGlite driver only calls query/exec/transaction, which the thread's client provides.
+  const client = startPgliteThread(config.dataDir) as unknown as PGlite;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
@@ -62,7 +64,7 @@ export function createDatabase(config: Config['database']): Database {
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: () => (client as unknown as { close(): Promise<void> }).close(),
   };
 }
 

@@ -56,6 +56,35 @@ describe('PGlite database (memory://)', () => {
   });
 });
 
+describe('PGlite on its own thread: transactions and errors', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = createDatabase({ kind: 'pglite', dataDir: 'memory://' });
+    await database.migrate();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  const ids = async () => (await database.db.select({ id: customers.id }).from(customers)).map((c) => c.id).sort();
+
+  it('commits a transaction, rolls one back when its callback throws, and keeps PostgreSQL error codes', async () => {
+    await database.db.transaction(async (tx) => {
+      await tx.insert(customers).values({ id: 'tx-1' });
+      await tx.insert(customers).values({ id: 'tx-2' });
+    });
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.insert(customers).values({ id: 'tx-3' });
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await ids()).toEqual(['tx-1', 'tx-2']);
+
+    const duplicate = await database.db.insert(customers).values({ id: 'tx-1' }).catch((err: Error & { cause?: { code?: string } }) => err);
+    expect((duplicate as { cause?: { code?: string } }).cause?.code).toBe('23505');
+  });
+});
+
 describe('PGlite database on disk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'touchpoint-pglite-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
