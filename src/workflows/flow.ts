@@ -74,9 +74,10 @@ export async function flowRun(input: FlowRunInput): Promise<JourneyResult> {
 
     if (step.type === 'wait_for_event') {
       const claimable = () => kept.findIndex((e) => e.type === step.event);
-      const waited = await run.sleepUntil(Date.now() + step.timeoutMs, key, () => claimable() >= 0);
+      const waited = await run.sleepUntil(clock + step.timeoutMs, key, () => claimable() >= 0);
       if (waited === 'exited') break;
-      clock = Date.now();
+      // The next delay counts from the event's arrival, or from the timeout.
+      clock = waited === 'restarted' ? Date.now() : clock + step.timeoutMs;
       if (waited === 'restarted') {
         const [event] = kept.splice(claimable(), 1);
         record(run, { step: key, status: 'done', reason: `received ${event!.id}` });

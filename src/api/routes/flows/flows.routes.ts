@@ -17,24 +17,13 @@ const flowSchema = z
   })
   .openapi('Flow');
 
-const definition = flowDefinitionSchema.openapi('FlowDefinition', {
-  description:
-    `A name, a trigger event type, up to ${MAX_FLOW_ACTIONS} actions run in order (${FLOW_ACTION_TYPES.join(', ')}), ` +
-    'each after its delay (`delay` "2 hours" or seconds, `delay_hours`, or `delay_days`, counted from when the previous ' +
-    'action was due), and `exit_on` event types that end a run at once. README: "Marketer flows".',
-  example: {
-    name: 'Welcome series',
-    trigger_event: 'user_signup',
-    exit_on: ['account_closed'],
-    actions: [
-      { type: 'send_email', template: { subject: 'Welcome, {{ customer.first_name }}', html: '<p>Hello!</p>', text: 'Hello!' } },
-      { type: 'send_sms', delay_hours: 24, template: { text: 'Your 10% code: WELCOME10' } },
-      { type: 'send_webhook', delay_days: 7, url: 'https://example.com/hooks/feedback' },
-    ],
-  },
-});
+/** The domain's schema (plain zod, shared with validation at save): described here in words. */
+const definitionDescription =
+  `A name, a trigger event type, up to ${MAX_FLOW_ACTIONS} actions run in order (${FLOW_ACTION_TYPES.join(', ')}), ` +
+  'each after its delay (`delay` "2 hours" or seconds, `delay_hours`, or `delay_days`, counted from when the previous ' +
+  'action was due), and `exit_on` event types that end a run at once. README: "Marketer flows" has the reference and an example.';
 
-const flowBody = { required: true, content: { 'application/json': { schema: definition } } };
+const flowBody = { required: true, description: definitionDescription, content: { 'application/json': { schema: flowDefinitionSchema } } };
 const idParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'fl_3f9a1c2b7d4e' }) });
 const oneFlow = (description: string) => ({ description, content: { 'application/json': { schema: z.object({ flow: flowSchema }) } } });
 
