@@ -12,12 +12,13 @@ import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
-import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
+import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
 import { churnSweep } from '../src/workflows/churn-win-back.js';
 import { exitSignal, statusQuery } from '../src/workflows/steps.js';
+import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const out = new URL('./histories/', import.meta.url);
@@ -179,6 +180,44 @@ group('churn', async () => {
   save('churn-sweep', await sweep.fetchHistory());
   const [swept] = await database.db.select().from(customers).where(eq(customers.id, 'replay-churn-swept'));
   await journeys.endRun('churn_win_back', swept!.churnRunId!, 'cancelled');
+});
+
+/** A customer whose totals already qualify for regular; `during` drives their tier run, whose first run is saved. */
+async function recordTier(name: string, customerId: string, during: (workflowId: string) => Promise<void>) {
+  await database.db
+    .insert(customers)
+    .values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', orderCount: 2, totalSpend: 150, visitCount: 1, lastActivityAt: new Date() });
+  const workflowId = tierUpgradeWorkflowId(customerId);
+  await during(workflowId);
+  const { runId } = await env.client.workflow.getHandle(workflowId).describe();
+  await env.client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
+  await env.client.workflow.getHandle(workflowId).result();
+  save(`tier-upgrade-${name}`, await env.client.workflow.getHandle(workflowId, runId).fetchHistory());
+}
+
+const tierStatus = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(statusQuery) as Promise<TierStatus>;
+const order = (id: string, customerId: string) => ({ id, type: 'order_completed', customerId, properties: { order_id: id, amount: 10 } });
+
+group('tier', async () => {
+  // An order → upgraded to regular and congratulated; the same event again (dropped), and another order.
+  await recordTier('upgraded', 'replay-tier-upgraded', async (workflowId) => {
+    await journeys.dispatch(order('tier-o1', 'replay-tier-upgraded'));
+    await mail.waitFor((m) => m.to.includes('replay-tier-upgraded@example.com'));
+    await journeys.dispatch(order('tier-o1', 'replay-tier-upgraded'));
+    await journeys.dispatch(order('tier-o2', 'replay-tier-upgraded'));
+    while ((await tierStatus(workflowId)).evaluations < 2) await new Promise((r) => setTimeout(r, 50));
+  });
+  // One evaluation per run: the second order continues the run as new (the saved history ends there).
+  const continued = 'replay-tier-continued';
+  await database.db.insert(customers).values({ id: continued, email: `${continued}@example.com`, name: 'Replay' });
+  const workflowId = tierUpgradeWorkflowId(continued);
+  const first = await env.client.workflow.start(tierUpgrade, { workflowId, taskQueue: 'record', args: [{ customerId: continued, maxEvaluations: 1 }] });
+  await journeys.dispatch(order('tier-c1', continued));
+  while ((await tierStatus(workflowId)).evaluations < 1) await new Promise((r) => setTimeout(r, 50));
+  await journeys.dispatch(order('tier-c2', continued));
+  while ((await env.client.workflow.getHandle(workflowId).describe()).runId === first.firstExecutionRunId) await new Promise((r) => setTimeout(r, 50));
+  save('tier-upgrade-continued', await env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).fetchHistory());
+  await env.client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
 });
 
 // New groups go above this line.

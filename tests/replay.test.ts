@@ -36,6 +36,8 @@ describe('workflow replay', () => {
       'churn-sweep.json',
       'churn-win-back-completed.json',
       'churn-win-back-reactivated.json',
+      'tier-upgrade-continued.json',
+      'tier-upgrade-upgraded.json',
       'welcome-completed.json',
       'welcome-no-email.json',
       'welcome-unsubscribed.json',
