@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import type { MailCapture } from '../dev/mail-capture.js';
+import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
@@ -17,6 +18,8 @@ export interface AppDeps {
   flows: FlowService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
+  /** Stores and dispatches events (default: group commit over ingestEvents, see src/events/ingest.ts). */
+  ingest?: (events: EventInput[]) => Promise<EventOutcome[]>;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
   mailCapture?: MailCapture;
 }
@@ -42,10 +45,11 @@ export async function createApp(deps: AppDeps) {
   const { flowsRouter } = await import('./routes/flows/flows.index.js');
   const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
 
+  const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
   const app = createRouter();
   app.use(requestId());
   app.use(async (c, next) => {
-    c.set('deps', deps);
+    c.set('deps', appDeps);
     await next();
   });
   app.onError(onError);

@@ -1,5 +1,6 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { coalesce } from '../db/coalesce.js';
 import { customers, events, orders } from '../db/schema.js';
 import { orderFromProperties } from '../domain/order.js';
 import { isActivity, latestActivity } from '../domain/activity.js';
@@ -17,6 +18,24 @@ export type EventOutcome =
   | { id: string; status: 'accepted'; customerCreated: boolean; journeys: DispatchOutcome[] }
   | { id: string; status: 'duplicate' }
   | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } };
+
+/**
+ * ingestEvents behind group commit: the events of concurrent requests are stored, dispatched and marked
+ * together — a handful of statements for every batch instead of for every request — and each request
+ * gets back the outcomes of its own events. Up to four batches are in flight (one storing while others
+ * wait on Temporal).
+ */
+export function createEventIngest(db: Db, journeys: Journeys): (events: EventInput[]) => Promise<EventOutcome[]> {
+  const ingest = coalesce<EventInput[], EventOutcome[]>(
+    async (requests) => {
+      const outcomes = await ingestEvents(db, journeys, requests.flat());
+      let at = 0;
+      return requests.map((events) => outcomes.slice(at, (at += events.length)));
+    },
+    { concurrency: 4, maxItems: 1000, size: (events) => events.length },
+  );
+  return ingest;
+}
 
 /**
  * Stores a batch of events and hands the new ones to their journeys.

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { and, count, desc, eq, like } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { coalesce } from '../db/coalesce.js';
 import { type Customer, journeyRuns } from '../db/schema.js';
 import { cartFromProperties } from '../domain/cart.js';
 import { flowJourneyKey } from '../domain/flow-types.js';
@@ -116,6 +117,12 @@ export function welcomeStartOptions(event: IncomingEvent, taskQueue: string) {
 export function createJourneys(client: Client, taskQueue: string, db: Db): Journeys {
   const toEvent = (e: IncomingEvent): JourneyEvent => ({ id: e.id, type: e.type, properties: e.properties });
 
+  // The runs of concurrent dispatches (a batch of events, concurrent requests) are recorded in one statement.
+  const recordRun = coalesce<typeof journeyRuns.$inferInsert, void>(async (rows) => {
+    await db.insert(journeyRuns).values(rows).onConflictDoNothing();
+    return rows.map(() => undefined);
+  });
+
   /** Starts the journey, or signals the run already going under that id. */
   async function startOrSignal(
     journey: string,
@@ -124,7 +131,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     signalWithStart: () => Promise<unknown>,
   ): Promise<DispatchOutcome> {
     // Recorded first: a run that starts is always findable by customer, even if this process dies now.
-    await db.insert(journeyRuns).values({ workflowId, journeyKey: journey, customerId }).onConflictDoNothing();
+    await recordRun({ workflowId, journeyKey: journey, customerId });
     try {
       await signalWithStart();
       return { journey, workflowId, result: 'dispatched' };

@@ -1,7 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app.js';
 import { ApiError, validationError } from '../../errors.js';
-import { ingestEvents } from '../../../events/ingest.js';
 import { knownEventProperties } from '../../../events/properties.js';
 import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
 
@@ -22,6 +21,6 @@ export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async 
     if (properties && !properties.success) throw validationError(properties.error, [...at, 'properties']);
     return parsed.data;
   });
-  const results = await ingestEvents(c.var.deps.db, c.var.deps.journeys, events);
+  const results = await c.var.deps.ingest!(events);
   return c.json({ results }, results.some((r) => r.status === 'failed') ? 503 : 202);
 };

@@ -1,0 +1,49 @@
+/**
+ * Group commit: calls made while `flush` is busy (or in the same tick) are merged into its next call, so
+ * N concurrent requests cost one statement, not N. At most `concurrency` flushes run at once; each takes
+ * at most `maxItems` items. A flush that fails fails exactly the calls it carried.
+ */
+export function coalesce<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  options: { concurrency?: number; maxItems?: number; size?: (item: T) => number } = {},
+): (item: T) => Promise<R> {
+  const concurrency = options.concurrency ?? 1;
+  const maxItems = options.maxItems ?? 1000;
+  const size = options.size ?? (() => 1);
+  const queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
+  let running = 0;
+  let scheduled = false;
+
+  function pump() {
+    scheduled = false;
+    while (running < concurrency && queue.length > 0) {
+      const take: typeof queue = [];
+      let n = 0;
+      while (queue.length > 0 && (take.length === 0 || n + size(queue[0]!.item) <= maxItems)) {
+        const next = queue.shift()!;
+        n += size(next.item);
+        take.push(next);
+      }
+      running++;
+      flush(take.map((t) => t.item))
+        .then(
+          (results) => take.forEach((t, i) => t.resolve(results[i]!)),
+          (err) => take.forEach((t) => t.reject(err)),
+        )
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  }
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      // Wait for the rest of this tick's calls before the first flush.
+      if (!scheduled && running < concurrency) {
+        scheduled = true;
+        setImmediate(pump);
+      }
+    });
+}
