@@ -2,6 +2,8 @@
 // Run it after a deliberate, patched() change to workflow code, and commit the new files beside the old:
 // old histories must keep replaying, which is the point.
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,7 +14,8 @@ import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
-import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
+import { createFlowService } from '../src/journeys/flows.js';
+import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
@@ -218,6 +221,57 @@ group('tier', async () => {
   while ((await env.client.workflow.getHandle(workflowId).describe()).runId === first.firstExecutionRunId) await new Promise((r) => setTimeout(r, 50));
   save('tier-upgrade-continued', await env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).fetchHistory());
   await env.client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
+});
+
+group('flow', async () => {
+  // A webhook receiver on loopback (SMS has no provider here: those steps record channel_not_configured).
+  const hooks = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  const flows = createFlowService(database.db, journeys);
+  const flow = await flows.create({
+    name: 'Replay flow',
+    trigger_event: 'replay_signup',
+    exit_on: ['account_closed'],
+    actions: [
+      { type: 'send_email', template: { subject: 'Hi {{ customer.name }}', html: '<p>Hi</p>', text: 'Hi' } },
+      { type: 'send_sms', delay_hours: 2, template: { text: 'Hi {{ customer.first_name }}' } },
+      { type: 'wait_for_event', event: 'clicked', timeout: '1 day', on_timeout: 'continue' },
+      { type: 'branch', attribute: 'plan', op: 'eq', value: 'pro', if_false: { skip: 1 } },
+      { type: 'send_webhook', delay_days: 1, url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`, template: '{{ customer.id }}' },
+      { type: 'add_tag', tag: 'replayed' },
+    ],
+  });
+  await flows.setActive(flow.id, true);
+
+  async function recordFlow(name: string, plan: string, during?: (workflowId: string, customerId: string) => Promise<void>) {
+    const customerId = `replay-flow-${name}`;
+    await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan } });
+    await journeys.dispatch({ id: `evt-${customerId}`, type: 'replay_signup', customerId });
+    const workflowId = flowWorkflowId(flow.id, customerId);
+    await during?.(workflowId, customerId);
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.result();
+    save(`flow-${name}`, await handle.fetchHistory());
+  }
+  // Every action: email, SMS after 2 h, the awaited event, the branch taken, a webhook a day later, a tag.
+  await recordFlow('completed', 'pro', async (workflowId, customerId) => {
+    await asleep(workflowId);
+    await env.sleep('2 hours');
+    await asleep(workflowId);
+    await journeys.dispatch({ id: 'clicked-1', type: 'clicked', customerId });
+    await journeys.dispatch({ id: 'clicked-1', type: 'clicked', customerId });
+  });
+  // The wait times out and goes on; the branch skips the webhook.
+  await recordFlow('timed-out', 'free');
+  // An exit event while the SMS is due.
+  await recordFlow('exited', 'pro', async (workflowId, customerId) => {
+    await asleep(workflowId);
+    await journeys.dispatch({ id: 'closed-1', type: 'account_closed', customerId });
+  });
+  hooks.close();
 });
 
 // New groups go above this line.
