@@ -107,4 +107,11 @@ describe('loadConfig', () => {
       loadConfig({ TEMPORAL_ADDRESS: 'x:7233', TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/c.key' }).temporal.tls,
     ).toEqual({ certPath: '/c.pem', keyPath: '/c.key', serverName: undefined });
   });
+
+  it('SMS_PROVIDER_URL and PUSH_PROVIDER_URL: http(s) URLs, unset by default (not configured)', () => {
+    expect(loadConfig({}).providers).toEqual({ smsUrl: undefined, pushUrl: undefined });
+    const urls = { SMS_PROVIDER_URL: 'https://sms.example.com/send', PUSH_PROVIDER_URL: 'http://127.0.0.1:9000/push' };
+    expect(loadConfig(urls).providers).toEqual({ smsUrl: urls.SMS_PROVIDER_URL, pushUrl: urls.PUSH_PROVIDER_URL });
+    expect(configError({ SMS_PROVIDER_URL: 'ftp://sms.example.com' }).problems).toEqual(['SMS_PROVIDER_URL: must start with http:// or https://']);
+  });
 });
