@@ -281,6 +281,29 @@ describe('tier upgrade', () => {
     expect(await stack.api('POST', path, 'x', { 'content-type': 'text/plain' })).toMatchObject({ status: 415 });
   });
 
+  it('upgrades a customer who opted out of email without congratulating them, then or after they opt back in', async () => {
+    const c = await customer();
+    await send([order(c, 60), order(c, 60)]);
+    await mailCount(c, 1);
+    await settled(c, 'regular');
+    const firstRun = (await c.run().describe()).runId;
+    expect((await stack.api('PUT', `/api/customers/${c.id}`, { consent: { email: false } })).status).toBe(200);
+    expect(await stack.client.workflow.getHandle(tierUpgradeWorkflowId(c.id), firstRun).result()).toMatchObject({ outcome: 'exited', reason: 'unsubscribed' });
+
+    // Loyalty still counts: the next order starts a run that upgrades (points, coupon), and sends nothing.
+    await send(order(c, 900));
+    const upgraded = await waitFor(async () => ((await c.row()).tier === 'potential' ? c.row() : null), 'the upgrade to potential');
+    expect(upgraded.points).toBe(300);
+    expect(await c.run().result()).toEqual({ outcome: 'exited', reason: 'unsubscribed', steps: [{ step: 'congratulation-potential', status: 'skipped', reason: 'unsubscribed' }] });
+
+    // Back in: the next run does not congratulate the upgrade made while they were out.
+    expect((await stack.api('PUT', `/api/customers/${c.id}`, { consent: { email: true } })).status).toBe(200);
+    await send(order(c, 10));
+    expect(await settled(c, 'potential')).toMatchObject({ exited: null, completed: [] });
+    expect(c.mail()).toHaveLength(1);
+    expect((await c.upgrades()).map((u) => u.toTier)).toEqual(['regular', 'potential']);
+  });
+
   it('ends the run on erasure', async () => {
     const c = await customer();
     await send(order(c, 60));

@@ -70,6 +70,8 @@ export async function tierUpgrade(input: TierUpgradeInput): Promise<JourneyResul
 
   if (!(await run.load())) return { outcome: 'disabled', steps: [] };
   const settings = run.config!.settings ?? null;
+  const firstStep = run.config!.steps[0];
+  const congratulationKeyPrefix = firstStep ? `${workflowInfo().workflowId}/${firstStep.key}-` : undefined;
   run.enterStep(WAITING);
 
   while (run.exited === null) {
@@ -80,7 +82,7 @@ export async function tierUpgrade(input: TierUpgradeInput): Promise<JourneyResul
     // it runs wait for the next one.
     pending.length = 0;
     evaluations++;
-    const outcome = await applyTierUpgrade({ customerId: input.customerId, settings });
+    const outcome = await applyTierUpgrade({ customerId: input.customerId, settings, congratulationKeyPrefix });
     if (outcome.status === 'erased' || outcome.status === 'not_found') {
       run.exit(outcome.status === 'erased' ? 'erased' : 'customer_not_found');
       break;
@@ -89,7 +91,7 @@ export async function tierUpgrade(input: TierUpgradeInput): Promise<JourneyResul
     // The upgrade that put the customer in their tier — this evaluation's, or one made through the API, or
     // one a retried activity committed before — is congratulated once.
     const upgrade = outcome.latestUpgrade;
-    if (upgrade && !congratulated.includes(upgrade.idempotencyKey)) await congratulate(upgrade, outcome.points);
+    if (upgrade && !outcome.congratulated && !congratulated.includes(upgrade.idempotencyKey)) await congratulate(upgrade, outcome.points);
   }
   return run.result();
 
