@@ -160,6 +160,32 @@ describe('welcome journey', () => {
     expect(await rowsFor(id)).toHaveLength(1);
   });
 
+  for (const exit of ['unsubscribed', 'erased'] as const) {
+    for (const waiting of ['guide', 'coupon'] as const) {
+      it(`ends when the customer is ${exit} while the journey waits for the ${waiting}`, async () => {
+        const { id, email } = await signUp();
+        const handle = stack.client.workflow.getHandle(welcomeWorkflowId(id));
+        await waitForStep(handle, 'guide');
+        if (waiting === 'coupon') {
+          await stack.env.sleep('24 hours');
+          await waitForStep(handle, 'coupon');
+        }
+        const sent = waiting === 'guide' ? ['welcome'] : ['welcome', 'guide'];
+        await waitFor(() => mailTo(email).length === sent.length, `${sent.length} mails`);
+
+        const res =
+          exit === 'unsubscribed'
+            ? await stack.api('PUT', `/api/customers/${id}`, { consent: { email: false } })
+            : await stack.api('DELETE', `/api/customers/${id}`);
+        expect(res.status).toBe(200);
+        const result: JourneyResult = await handle.result();
+        expect(result).toEqual({ outcome: 'exited', reason: exit, steps: sent.map((step) => ({ step, status: 'sent' })) });
+        expect(mailTo(email)).toHaveLength(sent.length);
+        expect((await rowsFor(id)).map((r) => r.stepKey).sort()).toEqual([...sent].sort());
+      });
+    }
+  }
+
   it('stops and forgets personal data when the customer is erased', async () => {
     const { id, email, handle } = await signUp();
     await stack.mail.waitFor((m) => m.to.includes(email));
