@@ -4,6 +4,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../src/activities/index.js';
 import { coupons, customers, journeyRuns, messages, upgradeHistory } from '../src/db/schema.js';
 import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { DEFAULT_TIER_RULES } from '../src/domain/tiers.js';
@@ -219,6 +220,20 @@ describe('tier upgrade', () => {
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(await c.upgrades()).toHaveLength(1);
     await mailCount(c, 1);
+
+    // The journey's activity and the API in the same instant, several of each: the row lock lets one
+    // transaction upgrade, and the others read the tier it wrote.
+    const { applyTierUpgrade } = createActivities({ db: db(), channels: { email: stack.email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
+    const d = await customer();
+    await setTotals(d, 2, 1200);
+    const outcomes = await Promise.all([
+      ...[1, 2, 3].map(() => applyTierUpgrade({ customerId: d.id, settings: null })),
+      ...[1, 2, 3].map(() => executeApi(d.id)),
+    ]);
+    expect(outcomes.map((o) => o.status).filter((x) => x === 'upgraded' || x === 200)).toHaveLength(1);
+    expect((await d.upgrades()).map((u) => [u.fromTier, u.toTier])).toEqual([['new', 'potential']]);
+    expect(await d.row()).toMatchObject({ tier: 'potential', points: 200 });
+    expect(await d.coupons()).toHaveLength(1);
   });
 
   it('evaluates and executes through the API, with its errors', async () => {
@@ -279,6 +294,9 @@ describe('tier upgrade', () => {
     expect(await stack.api('POST', path, { customer_id: c.id, tier: 'vip' })).toMatchObject({ status: 422, body: { error: { field: 'tier' } } });
     expect(await stack.api('POST', path, '{"customer_id":')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
     expect(await stack.api('POST', path, 'x', { 'content-type': 'text/plain' })).toMatchObject({ status: 415 });
+    const doc = await stack.api('GET', '/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/ai-ops/customer/upgrade/evaluate', path]));
+    expect(Object.keys(doc.body.paths[path].post.responses).sort()).toEqual(['200', '400', '404', '409', '410', '413', '415', '422']);
   });
 
   it('upgrades a customer who opted out of email without congratulating them, then or after they opt back in', async () => {
