@@ -5,8 +5,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, journeyRuns, messages } from '../src/db/schema.js';
 import { flowWorkflowId } from '../src/journeys/index.js';
-import type { flowRun } from '../src/workflows/flow.js';
-import { statusQuery } from '../src/workflows/steps.js';
+import { flowRun } from '../src/workflows/flow.js';
+import { journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -437,5 +437,48 @@ describe('marketer flows', () => {
     expect(await run(f.id, cancelled.id).result()).toEqual({ outcome: 'exited', reason: 'cancelled', steps: [] });
     expect(provider.received(erased.phone)).toHaveLength(0);
     expect(provider.received(cancelled.phone)).toHaveLength(0);
+  });
+
+  it('continues as new when events pile up in its history, keeping its place, its outcomes and the events it saw', async () => {
+    const f = await flow([
+      { type: 'wait_for_event', event: 'clicked', timeout: '1 day' },
+      { type: 'wait_for_event', event: 'clicked', timeout: '1 day' },
+      sms('Clicked twice', { delay: '1 hour' }),
+    ]);
+    const c = await customer();
+    const workflowId = flowWorkflowId(f.id, c.id);
+    // Started as the API would, with a low bound so that three events make the history "long".
+    const first = await stack.client.workflow.start(flowRun, {
+      workflowId,
+      taskQueue: stack.taskQueue,
+      args: [{ flowId: f.id, version: 1, customerId: c.id, trigger: { id: uid('evt'), type: f.trigger }, maxEventsPerRun: 3 }],
+    });
+    const signal = (id: string, type = 'clicked') => first.signal(journeyEventSignal, { id, type });
+    await asleepIn(first, '0-wait_for_event');
+    await signal('click-a');
+    await asleepIn(first, '1-wait_for_event');
+    await signal('noise-1', 'page_view');
+    await signal('noise-2', 'page_view');
+    // The third event ended the first run; its continuation waits in the same step.
+    await waitFor(async () => (await stack.client.workflow.getHandle(workflowId).describe()).runId !== first.firstExecutionRunId, 'the continuation');
+    const { status: next } = await asleepIn(run(f.id, c.id), '1-wait_for_event');
+    expect(next.completed).toEqual([{ step: '0-wait_for_event', status: 'done', reason: 'received click-a' }]);
+    expect((await stack.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+
+    // A repeat of an event the first run saw is still recognised; a new one goes on.
+    const current = run(f.id, c.id);
+    await current.signal(journeyEventSignal, { id: 'click-a', type: 'clicked' });
+    await current.signal(journeyEventSignal, { id: 'click-b', type: 'clicked' });
+    await asleepIn(current, '2-send_sms');
+    await stack.env.sleep('1 hour');
+    expect(await current.result()).toEqual({
+      outcome: 'completed',
+      steps: [
+        { step: '0-wait_for_event', status: 'done', reason: 'received click-a' },
+        { step: '1-wait_for_event', status: 'done', reason: 'received click-b' },
+        { step: '2-send_sms', status: 'sent' },
+      ],
+    });
+    expect(provider.received(c.phone)).toHaveLength(1);
   });
 });

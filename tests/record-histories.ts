@@ -20,7 +20,8 @@ import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
 import { churnSweep } from '../src/workflows/churn-win-back.js';
-import { exitSignal, statusQuery } from '../src/workflows/steps.js';
+import { flowRun } from '../src/workflows/flow.js';
+import { exitSignal, journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -271,6 +272,21 @@ group('flow', async () => {
     await asleep(workflowId);
     await journeys.dispatch({ id: 'closed-1', type: 'account_closed', customerId });
   });
+  // Events piling up while the SMS is due: the run continues as new (the first run's history is saved).
+  const customerId = 'replay-flow-continued';
+  await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan: 'pro' } });
+  const first = await env.client.workflow.start(flowRun, {
+    workflowId: flowWorkflowId(flow.id, customerId),
+    taskQueue: 'record',
+    args: [{ flowId: flow.id, version: 1, customerId, trigger: { id: `evt-${customerId}`, type: 'replay_signup' }, maxEventsPerRun: 2 }],
+  });
+  await asleep(first.workflowId);
+  await first.signal(journeyEventSignal, { id: 'noise-1', type: 'page_view' });
+  await first.signal(journeyEventSignal, { id: 'noise-2', type: 'page_view' });
+  const firstRun = env.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);
+  while ((await firstRun.describe()).status.name === 'RUNNING') await new Promise((r) => setTimeout(r, 50));
+  save('flow-continued', await firstRun.fetchHistory());
+  await journeys.endRun(`flow:${flow.id}`, first.workflowId, 'cancelled');
   hooks.close();
 });
 

@@ -37,6 +37,7 @@ describe('workflow replay', () => {
       'churn-win-back-completed.json',
       'churn-win-back-reactivated.json',
       'flow-completed.json',
+      'flow-continued.json',
       'flow-exited.json',
       'flow-timed-out.json',
       'tier-upgrade-continued.json',

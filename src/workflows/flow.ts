@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { type BranchOutcome, flowJourneyKey, type FlowStep, type FlowVersion } from '../domain/flow-types.js';
 import { exitSignal, type JourneyEvent, type JourneyResult, JourneyRun, journeyEventSignal, statusQuery, type StepOutcome } from './steps.js';
@@ -16,7 +16,26 @@ export interface FlowRunInput {
   customerId: string;
   /** The event that started the run. */
   trigger: JourneyEvent;
+  /** Where a run that continued as new picks up. */
+  resume?: FlowResume;
+  /** Events a run takes before it continues as new (default 1 000; tests lower it). */
+  maxEventsPerRun?: number;
 }
+
+/** The state a run hands to its continuation: its history had grown long with the events sent to it. */
+export interface FlowResume {
+  /** The action to go on with, and whether its delay is over already (it was waiting for an event). */
+  next: number;
+  delayDone: boolean;
+  clock: number;
+  completed: StepOutcome[];
+  /** Ids of the latest events seen, so a repeat is still recognised. */
+  seen: string[];
+  kept: JourneyEvent[];
+}
+
+const MAX_EVENTS_PER_RUN = 1000;
+const MAX_SEEN_CARRIED = 500;
 
 /** Events kept for a later wait_for_event; more than this many unclaimed ones are dropped (oldest kept). */
 const MAX_KEPT_EVENTS = 100;
@@ -37,10 +56,15 @@ export async function flowRun(input: FlowRunInput): Promise<JourneyResult> {
   const kept: JourneyEvent[] = [];
   /** Events that came before the version was loaded. */
   const early: JourneyEvent[] = [];
+  const seen: string[] = [];
+  /** Every event signalled to this run (repeats too): each one is history. */
+  let received = 0;
+  const historyLong = () => received >= (input.maxEventsPerRun ?? MAX_EVENTS_PER_RUN) || workflowInfo().continueAsNewSuggested;
 
   const onEvent = (event: JourneyEvent) => {
     if (!flow) return void early.push(event);
     if (!run.accept(event)) return;
+    seen.push(event.id);
     // A late event from before the trigger (events travel out of order) does not concern this run.
     if (triggerAt !== null && event.occurredAt && Date.parse(event.occurredAt) < triggerAt) return;
     if (flow.exitOn.includes(event.type)) return run.exit(`exit_on:${event.type}`);
@@ -48,9 +72,16 @@ export async function flowRun(input: FlowRunInput): Promise<JourneyResult> {
   };
   // The trigger arrives again as signalWithStart's signal: seen already.
   run.accept(input.trigger);
+  const resume = input.resume;
+  for (const id of resume?.seen ?? []) run.accept({ id, type: '' });
+  run.completed.push(...(resume?.completed ?? []));
+  kept.push(...(resume?.kept ?? []));
   setHandler(statusQuery, () => run.status());
   setHandler(exitSignal, ({ reason }) => run.exit(reason));
-  setHandler(journeyEventSignal, onEvent);
+  setHandler(journeyEventSignal, (event) => {
+    received++;
+    onEvent(event);
+  });
 
   flow = await getFlowVersion(input.flowId, input.version);
   if (!flow) return { outcome: 'disabled', steps: [] };
@@ -64,18 +95,29 @@ export async function flowRun(input: FlowRunInput): Promise<JourneyResult> {
   };
   const steps = flow.steps;
   /** When the previous action was due: delays count from it, not from when a slow send finished. */
-  let clock = startTime.getTime();
-  for (let i = 0; i < steps.length && run.exited === null; i++) {
+  let clock = resume?.clock ?? startTime.getTime();
+  /** Continues as new from action `next`; the next run walks the same version from there. */
+  const startAfresh = async (next: number, delayDone: boolean) => {
+    await condition(allHandlersFinished);
+    const carried: FlowResume = { next, delayDone, clock, completed: run.completed, seen: seen.slice(-MAX_SEEN_CARRIED), kept };
+    return continueAsNew<typeof flowRun>({ ...input, resume: carried });
+  };
+  for (let i = resume?.next ?? 0; i < steps.length && run.exited === null; i++) {
     const step = steps[i]!;
     const key = `${i}-${step.type}`;
-    const due = clock + step.delayMs;
-    if ((await run.sleepUntil(due, key)) === 'exited') break;
-    clock = due;
+    if (!(resume?.delayDone && i === resume.next)) {
+      const due = clock + step.delayMs;
+      const slept = await run.sleepUntil(due, key, historyLong);
+      if (slept === 'exited') break;
+      if (slept === 'restarted') return startAfresh(i, false);
+      clock = due;
+    }
 
     if (step.type === 'wait_for_event') {
       const claimable = () => kept.findIndex((e) => e.type === step.event);
-      const waited = await run.sleepUntil(clock + step.timeoutMs, key, () => claimable() >= 0);
+      const waited = await run.sleepUntil(clock + step.timeoutMs, key, () => claimable() >= 0 || historyLong());
       if (waited === 'exited') break;
+      if (waited === 'restarted' && claimable() < 0) return startAfresh(i, true);
       // The next delay counts from the event's arrival, or from the timeout.
       clock = waited === 'restarted' ? Date.now() : clock + step.timeoutMs;
       if (waited === 'restarted') {
