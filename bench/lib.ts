@@ -1,6 +1,7 @@
 // Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles.
 import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 
 /**
  * `count` distinct loopback ports nothing listens on right now. All are held open together before any is
@@ -123,3 +124,41 @@ export function summariseFailures(failures: PoolResult['failures'], limit = 10):
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+export interface HttpRequestSpec {
+  method: string;
+  path: string;
+  body: unknown;
+}
+export type HttpResponse = { status: number; text: string } | { error: string };
+
+/**
+ * An HTTP load generator on its own thread (bench/http-load.mjs), as a producer in another process would
+ * be: `run` sends the requests with at most `concurrency` in flight, and `check` turns each response into
+ * success or a failure message, like runPool's ops.
+ */
+export function startHttpLoad(base: string, timeoutMs: number) {
+  const worker = new Worker(new URL('./http-load.mjs', import.meta.url), { workerData: { base, timeoutMs } });
+  return {
+    run(requests: HttpRequestSpec[], concurrency: number, check: (res: HttpResponse, index: number) => void): Promise<PoolResult> {
+      return new Promise((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', (r: { elapsedMs: number; latencies: number[]; responses: HttpResponse[] }) => {
+          worker.off('error', reject);
+          const failures: PoolResult['failures'] = [];
+          r.responses.forEach((res, index) => {
+            try {
+              if ('error' in res) throw new Error(res.error);
+              check(res, index);
+            } catch (err) {
+              failures.push({ index, error: err instanceof Error ? err.message : String(err) });
+            }
+          });
+          resolve({ elapsedMs: r.elapsedMs, latencies: r.latencies, failures });
+        });
+        worker.postMessage({ requests, concurrency });
+      });
+    },
+    close: () => worker.terminate(),
+  };
+}

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -22,6 +23,8 @@ export interface Database {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: how busy its thread has been (benchmarks print it). */
+  threadUtilization?(since?: EventLoopUtilization): EventLoopUtilization;
 }
 
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
@@ -54,7 +57,8 @@ export function createDatabase(config: Config['database']): Database {
   }
   if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
   // drizzle's PGlite driver only calls query/exec/transaction, which the thread's client provides.
-  const client = startPgliteThread(config.dataDir) as unknown as PGlite;
+  const remote = startPgliteThread(config.dataDir);
+  const client = remote as unknown as PGlite;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
@@ -64,7 +68,8 @@ export function createDatabase(config: Config['database']): Database {
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => (client as unknown as { close(): Promise<void> }).close(),
+    close: () => remote.close(),
+    threadUtilization: (since) => remote.threadUtilization!(since),
   };
 }
 

@@ -2,6 +2,7 @@
 // exec, transaction). PGlite runs every statement on the thread that owns it; on the main thread that
 // was the API's, the Temporal worker's and the SMTP capture's thread too (bench:ingest measured it at
 // ~40 % of that thread). Here it runs beside them, on the machine's other core.
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 type Params = unknown[] | undefined;
@@ -21,6 +22,8 @@ export interface PgliteLike {
   exec(sql: string): Promise<Results[]>;
   transaction<T>(fn: (tx: PgliteLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** How busy the PGlite thread has been (for benchmarks): Node's event-loop utilisation of that thread. */
+  threadUtilization?(since?: EventLoopUtilization): EventLoopUtilization;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -85,6 +88,7 @@ export function startPgliteThread(dataDir: string): PgliteLike {
       await call('end', { tx: id, commit: true });
       return result;
     },
+    threadUtilization: (since) => worker.performance.eventLoopUtilization(since),
     async close() {
       if (failure) return;
       await call('close');

@@ -4,7 +4,7 @@ import { coalesce } from '../db/coalesce.js';
 import { customers, events, orders } from '../db/schema.js';
 import { orderFromProperties } from '../domain/order.js';
 import { isActivity, latestActivity } from '../domain/activity.js';
-import type { DispatchOutcome, Journeys } from '../journeys/index.js';
+import type { DispatchOutcome, IncomingEvent, Journeys } from '../journeys/index.js';
 
 export interface EventInput {
   id: string;
@@ -20,21 +20,34 @@ export type EventOutcome =
   | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } };
 
 /**
- * ingestEvents behind group commit: the events of concurrent requests are stored, dispatched and marked
- * together — a handful of statements for every batch instead of for every request — and each request
- * gets back the outcomes of its own events. Up to four batches are in flight (one storing while others
- * wait on Temporal).
+ * Ingestion behind group commit: the events of concurrent requests are stored together (one set of
+ * statements for all of them), each request then dispatches its own events at once — nothing waits behind
+ * another request's calls to Temporal — and the dispatch marks are written together again. Each request
+ * gets back the outcomes of its own events.
  */
 export function createEventIngest(db: Db, journeys: Journeys): (events: EventInput[]) => Promise<EventOutcome[]> {
-  const ingest = coalesce<EventInput[], EventOutcome[]>(
+  const store = coalesce<EventInput[], Planned[]>(
     async (requests) => {
-      const outcomes = await ingestEvents(db, journeys, requests.flat());
+      const planned = await storeEvents(db, requests.flat());
       let at = 0;
-      return requests.map((events) => outcomes.slice(at, (at += events.length)));
+      return requests.map((events) => planned.slice(at, (at += events.length)));
     },
-    { concurrency: 4, maxItems: 1000, size: (events) => events.length },
+    { concurrency: 1, maxItems: 1000, size: (events) => events.length },
   );
-  return ingest;
+  const mark = coalesce<string[], void>(
+    async (lists) => {
+      await markDispatched(db, lists.flat());
+      return lists.map(() => undefined);
+    },
+    { maxItems: 5000, size: (ids) => ids.length },
+  );
+  return async (events) => {
+    const planned = await store(events);
+    const outcomes = await dispatchPlanned(journeys, planned);
+    const ids = dispatchedIds(planned, outcomes);
+    if (ids.length) await mark(ids);
+    return outcomes;
+  };
 }
 
 /**
@@ -47,6 +60,29 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
  * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
  */
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
+  const planned = await storeEvents(db, batch);
+  const outcomes = await dispatchPlanned(journeys, planned);
+  await markDispatched(db, dispatchedIds(planned, outcomes));
+  return outcomes;
+}
+
+/** What one position of a batch became once stored: a duplicate, or an event to dispatch. */
+type Planned =
+  | { kind: 'duplicate'; id: string }
+  | {
+      kind: 'dispatch';
+      event: IncomingEvent;
+      /** Stored by an earlier request that did not dispatch it: dispatched again, reported as a duplicate. */
+      repeat: boolean;
+      customerCreated: boolean;
+      /** An erased customer's events are kept (anonymous counts) but start nothing. */
+      erased: boolean;
+      /** The churn win-back run this event ends (the customer came back). */
+      endsChurnRun?: string;
+    };
+
+/** The statements of ingestion, for a whole batch: store, create customers and move their activity, orders. */
+async function storeEvents(db: Db, batch: EventInput[]): Promise<Planned[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -87,57 +123,65 @@ export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput
     }
   }
 
-  // Only events this request dispatches count as activity: a repeat must not move the clock again.
+  // Only events this batch dispatches count as activity: a repeat must not move the clock again.
   const fresh = unique.filter((e) => toDispatch.has(e.id));
-  const { created: createdIds, erased, returned } = await ensureCustomers(db, customerIds, latestActivity(fresh, now.getTime()));
-
+  const { created, erased, returned } = await ensureCustomers(db, customerIds, latestActivity(fresh, now.getTime()));
   await recordOrders(db, fresh, now);
 
   // A customer back from a silence ends its churn win-back run; the first activity event reports it.
   const endsChurnRun = new Map<string, string>();
   for (const [customerId, workflowId] of returned) {
-    const first = unique.find((e) => e.customerId === customerId && toDispatch.has(e.id) && isActivity(e));
+    const first = fresh.find((e) => e.customerId === customerId && isActivity(e));
     if (first) endsChurnRun.set(first.id, workflowId);
   }
 
-  const results = new Map<string, EventOutcome>();
-  await Promise.all(
-    unique
-      .filter((e) => toDispatch.has(e.id))
-      .map(async (e) => {
-        const event = stored.get(e.id) ?? { ...e, occurredAt: e.timestamp ? new Date(e.timestamp) : now };
-        try {
-          // An erased customer's events are kept (anonymous counts) but start nothing.
-          const outcome = erased.has(event.customerId) ? [] : await journeys.dispatch({
-                ...event,
-                properties: event.properties ?? {},
-                // The stored time (the producer's, or when received): journeys that count time read it.
-                occurredAt: event.occurredAt.toISOString(),
-              });
-          const churnRun = endsChurnRun.get(e.id);
-          if (churnRun) outcome.push(await journeys.endRun('churn_win_back', churnRun, 'reactivated'));
-          // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
-          // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
-          results.set(
-            e.id,
-            stored.has(e.id)
-              ? { id: e.id, status: 'duplicate' }
-              : { id: e.id, status: 'accepted', customerCreated: createdIds.has(e.customerId), journeys: outcome },
-          );
-        } catch (err) {
-          results.set(e.id, { id: e.id, status: 'failed', error: { code: 'dispatch_failed', message: (err as Error).message } });
-        }
-      }),
-  );
+  return batch.map((e, i): Planned => {
+    if (firstIndex.get(e.id) !== i || !toDispatch.has(e.id)) return { kind: 'duplicate', id: e.id };
+    const event = stored.get(e.id) ?? { ...e, occurredAt: e.timestamp ? new Date(e.timestamp) : now };
+    return {
+      kind: 'dispatch',
+      event: {
+        id: event.id,
+        type: event.type,
+        customerId: event.customerId,
+        properties: event.properties ?? {},
+        // The stored time (the producer's, or when received): journeys that count time read it.
+        occurredAt: event.occurredAt.toISOString(),
+      },
+      repeat: stored.has(e.id),
+      customerCreated: created.has(e.customerId),
+      erased: erased.has(e.customerId),
+      endsChurnRun: endsChurnRun.get(e.id),
+    };
+  });
+}
 
-  const dispatched = [...results.values()].filter((r) => r.status !== 'failed').map((r) => r.id);
-  if (dispatched.length) {
-    await db.update(events).set({ dispatchedAt: sql`now()` }).where(inArray(events.id, dispatched));
-  }
-
-  return batch.map((e, i) =>
-    firstIndex.get(e.id) === i ? (results.get(e.id) ?? { id: e.id, status: 'duplicate' }) : { id: e.id, status: 'duplicate' },
+/** Hands each planned event to its journeys, all at once; a Temporal failure fails that event alone. */
+async function dispatchPlanned(journeys: Journeys, planned: Planned[]): Promise<EventOutcome[]> {
+  return Promise.all(
+    planned.map(async (p): Promise<EventOutcome> => {
+      if (p.kind === 'duplicate') return { id: p.id, status: 'duplicate' };
+      const { event } = p;
+      try {
+        const outcome = p.erased ? [] : await journeys.dispatch(event);
+        if (p.endsChurnRun) outcome.push(await journeys.endRun('churn_win_back', p.endsChurnRun, 'reactivated'));
+        // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
+        // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
+        return p.repeat
+          ? { id: event.id, status: 'duplicate' }
+          : { id: event.id, status: 'accepted', customerCreated: p.customerCreated, journeys: outcome };
+      } catch (err) {
+        return { id: event.id, status: 'failed', error: { code: 'dispatch_failed', message: (err as Error).message } };
+      }
+    }),
   );
+}
+
+const dispatchedIds = (planned: Planned[], outcomes: EventOutcome[]) =>
+  planned.flatMap((p, i) => (p.kind === 'dispatch' && outcomes[i]!.status !== 'failed' ? [p.event.id] : []));
+
+async function markDispatched(db: Db, ids: string[]): Promise<void> {
+  if (ids.length) await db.update(events).set({ dispatchedAt: sql`now()` }).where(inArray(events.id, ids));
 }
 
 /**
