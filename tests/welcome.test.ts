@@ -124,9 +124,11 @@ describe('welcome journey', () => {
     expect(result.outcome).toBe('completed');
     expect(mailTo(email)).toHaveLength(3);
     expect(await rowsFor(id)).toHaveLength(3);
-    const stored = await stack.database.db.select().from(events).where(eq(events.customerId, id));
+    const stored = await waitFor(async () => {
+      const rows = await stack.database.db.select().from(events).where(eq(events.customerId, id));
+      return rows.every((e) => e.dispatchedAt !== null) ? rows : null;
+    }, 'both events marked dispatched');
     expect(stored).toHaveLength(2);
-    expect(stored.every((e) => e.dispatchedAt !== null)).toBe(true);
 
     // After the journey ended, another signup does not start a second welcome series.
     const late = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });

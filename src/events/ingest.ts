@@ -1,4 +1,4 @@
-import { and, inArray, isNull, sql } from 'drizzle-orm';
+import { and, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events, orders } from '../db/schema.js';
@@ -20,35 +20,56 @@ export type EventOutcome =
   | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } };
 
 /**
- * Ingestion behind group commit: the events of concurrent requests are stored together (one set of
- * statements for all of them), each request then dispatches its own events at once — nothing waits behind
- * another request's calls to Temporal — and the dispatch marks are written together again. Each request
- * gets back the outcomes of its own events.
+ * Ingestion behind group commit, one statement per batch: the events of concurrent requests are stored
+ * together (events, customers and their activity in one statement); each request then dispatches its own
+ * events at once — nothing waits behind another request's calls to Temporal — and answers. The dispatch
+ * marks ride on the next batch's statement (or, when no batch follows, are written on their own shortly
+ * after). A mark lost in a crash only means a repeat of that event is dispatched again, which journeys
+ * ignore (they drop event ids they have seen, and message keys carry the triggering event's id).
  */
 export function createEventIngest(db: Db, journeys: Journeys): (events: EventInput[]) => Promise<EventOutcome[]> {
+  let pendingMarks: string[] = [];
+  let markTimer: NodeJS.Timeout | undefined;
+  const takeMarks = () => {
+    const marks = pendingMarks;
+    pendingMarks = [];
+    return marks;
+  };
   const store = coalesce<EventInput[], Planned[]>(
     async (requests) => {
-      const planned = await storeEvents(db, requests.flat());
-      let at = 0;
-      return requests.map((events) => planned.slice(at, (at += events.length)));
+      const marks = takeMarks();
+      try {
+        const planned = await storeEvents(db, requests.flat(), marks);
+        let at = 0;
+        return requests.map((events) => planned.slice(at, (at += events.length)));
+      } catch (err) {
+        pendingMarks.push(...marks);
+        throw err;
+      }
     },
-    { concurrency: 1, maxItems: 1000, size: (events) => events.length },
+    { maxItems: 1000, size: (events) => events.length },
   );
-  const mark = coalesce<string[], void>(
-    async (lists) => {
-      await markDispatched(db, lists.flat());
-      return lists.map(() => undefined);
-    },
-    { maxItems: 5000, size: (ids) => ids.length },
-  );
+  const flushMarks = () => {
+    markTimer = undefined;
+    const marks = takeMarks();
+    if (marks.length) {
+      markDispatched(db, marks).catch(() => {
+        // Kept for the next batch; at worst a repeat of these events is dispatched again.
+        pendingMarks.push(...marks);
+      });
+    }
+  };
   return async (events) => {
     const planned = await store(events);
     const outcomes = await dispatchPlanned(journeys, planned);
-    const ids = dispatchedIds(planned, outcomes);
-    if (ids.length) await mark(ids);
+    pendingMarks.push(...dispatchedIds(planned, outcomes));
+    if (pendingMarks.length && !markTimer) markTimer = setTimeout(flushMarks, MARK_DELAY_MS).unref();
     return outcomes;
   };
 }
+
+/** How long marks wait for a batch to ride on before they are written on their own. */
+const MARK_DELAY_MS = 20;
 
 /**
  * Stores a batch of events and hands the new ones to their journeys.
@@ -60,7 +81,7 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
  * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
  */
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
-  const planned = await storeEvents(db, batch);
+  const planned = await storeEvents(db, batch, []);
   const outcomes = await dispatchPlanned(journeys, planned);
   await markDispatched(db, dispatchedIds(planned, outcomes));
   return outcomes;
@@ -81,8 +102,16 @@ type Planned =
       endsChurnRun?: string;
     };
 
-/** The statements of ingestion, for a whole batch: store, create customers and move their activity, orders. */
-async function storeEvents(db: Db, batch: EventInput[]): Promise<Planned[]> {
+/**
+ * Stores a batch in one statement (ingestion is the API's hot path; PGlite runs one statement at a time):
+ * inserts the events, writes `marks` (earlier batches' dispatch marks), creates the customers that do not
+ * exist yet, moves each customer's last activity forward by the events that were new (to within an hour,
+ * so a busy customer is not rewritten on every click; a visit is counted when it moves) and tells which
+ * customers were created, which are erased, and which came back while a churn win-back run was open for
+ * their silence (cleared here, so the sweep counts a new silence from this activity). Orders, and events
+ * stored earlier but never dispatched, take a statement more when there are any.
+ */
+async function storeEvents(db: Db, batch: EventInput[], marks: string[]): Promise<Planned[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -92,22 +121,41 @@ async function storeEvents(db: Db, batch: EventInput[]): Promise<Planned[]> {
     if (!firstIndex.has(e.id)) firstIndex.set(e.id, i);
   });
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
+  const occurredAt = (e: EventInput) => (e.timestamp ? new Date(e.timestamp) : now).toISOString();
 
-  const inserted = await db
-    .insert(events)
-    .values(
-      unique.map((e) => ({
-        id: e.id,
-        type: e.type,
-        customerId: e.customerId,
-        properties: e.properties ?? {},
-        occurredAt: e.timestamp ? new Date(e.timestamp) : now,
-        receivedAt: now,
-      })),
-    )
-    .onConflictDoNothing({ target: events.id })
-    .returning({ id: events.id });
-  const toDispatch = new Set(inserted.map((r) => r.id));
+  const array = (values: Array<string | null>, type: string) =>
+    sql`array[${sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    )}]::${sql.raw(type)}[]`;
+  const ids = array(unique.map((e) => e.id), 'text');
+  const customerList = array(customerIds, 'text');
+  const result = await db.execute(sql`
+    with input as (
+      select * from unnest(${ids}, ${array(unique.map((e) => e.type), 'text')}, ${array(unique.map((e) => e.customerId), 'text')},
+        ${array(unique.map((e) => JSON.stringify(e.properties ?? {})), 'text')}, ${array(unique.map(occurredAt), 'timestamptz')},
+        ${array(unique.map((e) => (isActivity(e) ? occurredAt(e) : null)), 'timestamptz')})
+        as t(id, type, customer_id, properties, occurred_at, active_at)
+    ),
+    -- Runs whether or not it is read (PostgreSQL runs every data-modifying WITH once, to completion).
+    marked as (
+      update ${events} set dispatched_at = now() where id = any(${array(marks, 'text')}) and dispatched_at is null
+    ),
+    stored as (
+      insert into ${events} (id, type, customer_id, properties, occurred_at, received_at)
+      select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input
+      on conflict (id) do nothing
+      returning id
+    ),
+    activity as (
+      select i.customer_id as id, max(i.active_at) as active_at from input i join stored s on s.id = i.id group by i.customer_id
+    ),
+    ${customerUpsert(customerList, sql`select c.id, a.active_at from unnest(${customerList}) as c(id) left join activity a on a.id = c.id`)}
+    union all
+    select 'event', id, null, null, null from stored`);
+  const rows = rowsOf(result);
+  const toDispatch = new Set(rows.filter((r) => r.kind === 'event').map((r) => r.id!));
+  let customers = customerFacts(rows.filter((r) => r.kind === 'customer'));
 
   // Seen before but never dispatched (a crash or outage last time): dispatch now, as the stored event.
   const seen = unique.filter((e) => !toDispatch.has(e.id)).map((e) => e.id);
@@ -121,11 +169,16 @@ async function storeEvents(db: Db, batch: EventInput[]): Promise<Planned[]> {
       toDispatch.add(row.id);
       stored.set(row.id, row);
     }
+    // Their activity counts now (this is the attempt that dispatches them).
+    const again = unique.filter((e) => stored.has(e.id));
+    if (again.length) {
+      const more = await ensureCustomers(db, [...new Set(again.map((e) => e.customerId))], latestActivity(again, now.getTime()));
+      customers = { created: customers.created, erased: new Set([...customers.erased, ...more.erased]), returned: new Map([...customers.returned, ...more.returned]) };
+    }
   }
+  const { created, erased, returned } = customers;
 
-  // Only events this batch dispatches count as activity: a repeat must not move the clock again.
   const fresh = unique.filter((e) => toDispatch.has(e.id));
-  const { created, erased, returned } = await ensureCustomers(db, customerIds, latestActivity(fresh, now.getTime()));
   await recordOrders(db, fresh, now);
 
   // A customer back from a silence ends its churn win-back run; the first activity event reports it.
@@ -209,33 +262,25 @@ async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<voi
     from totals t where c.id = t.customer_id`);
 }
 
+type StoreRow = { kind: string; id: string | null; created: boolean | null; erased: boolean | null; returned_from: string | null };
+
+// postgres.js answers with the rows, PGlite with { rows }.
+const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as StoreRow[];
+
+function customerFacts(rows: StoreRow[]) {
+  return {
+    created: new Set(rows.filter((r) => r.created).map((r) => r.id!)),
+    erased: new Set(rows.filter((r) => r.erased).map((r) => r.id!)),
+    returned: new Map(rows.filter((r) => r.returned_from).map((r) => [r.id!, r.returned_from!])),
+  };
+}
+
 /**
- * In one statement (ingestion is the API's hot path, and PGlite runs every query on the one main thread):
- * creates the customers that do not exist yet, moves each customer's last activity forward (to within an
- * hour, so a busy customer is not rewritten on every click), and tells which customers were created, which
- * are erased, and which came back while a churn win-back run was open for their silence (that run is
- * cleared here, so the sweep counts a new silence from this activity).
+ * The CTEs (and final select, of kind 'customer') that create the customers of `batch` (rows `id,
+ * active_at`) that do not exist, move their last activity and visits, and report them.
  */
-async function ensureCustomers(
-  db: Db,
-  ids: string[],
-  activity: Map<string, number>,
-): Promise<{ created: Set<string>; erased: Set<string>; returned: Map<string, string> }> {
-  const idList = sql`array[${sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::text[]`;
-  const atList = sql`array[${sql.join(
-    ids.map((id) => {
-      const at = activity.get(id);
-      return sql`${at === undefined ? null : new Date(at).toISOString()}`;
-    }),
-    sql`, `,
-  )}]::timestamptz[]`;
-  const result = await db.execute(sql`
-    with batch as (
-      select * from unnest(${idList}, ${atList}) as b(id, active_at)
-    ),
+function customerUpsert(idList: SQL, batch: SQL): SQL {
+  return sql`batch as (${batch}),
     open_runs as (
       select id, churn_run_id from ${customers} where id = any(${idList}) and churn_run_id is not null
     ),
@@ -251,22 +296,27 @@ async function ensureCustomers(
           or (${customers.churnRunId} is not null and excluded.last_activity_at > ${customers.lastActivityAt}))
       returning id, (xmax = 0) as created
     )
-    select b.id, coalesce(u.created, false) as created, coalesce(c.erased_at is not null, false) as erased,
+    select 'customer' as kind, b.id, coalesce(u.created, false) as created, coalesce(c.erased_at is not null, false) as erased,
       case when u.created = false then o.churn_run_id end as returned_from
     from batch b
       left join upserted u on u.id = b.id
       left join ${customers} c on c.id = b.id
-      left join open_runs o on o.id = b.id`);
-  // postgres.js answers with the rows, PGlite with { rows }.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
-    id: string;
-    created: boolean;
-    erased: boolean;
-    returned_from: string | null;
-  }>;
-  return {
-    created: new Set(rows.filter((r) => r.created).map((r) => r.id)),
-    erased: new Set(rows.filter((r) => r.erased).map((r) => r.id)),
-    returned: new Map(rows.filter((r) => r.returned_from).map((r) => [r.id, r.returned_from!])),
-  };
+      left join open_runs o on o.id = b.id`;
+}
+
+/** The customer part of storeEvents on its own, for events dispatched by a later attempt than the one that stored them. */
+async function ensureCustomers(db: Db, ids: string[], activity: Map<string, number>) {
+  const idList = sql`array[${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::text[]`;
+  const atList = sql`array[${sql.join(
+    ids.map((id) => {
+      const at = activity.get(id);
+      return sql`${at === undefined ? null : new Date(at).toISOString()}`;
+    }),
+    sql`, `,
+  )}]::timestamptz[]`;
+  const result = await db.execute(sql`with ${customerUpsert(idList, sql`select * from unnest(${idList}, ${atList}) as b(id, active_at)`)}`);
+  return customerFacts(rowsOf(result));
 }

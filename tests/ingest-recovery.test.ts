@@ -1,0 +1,76 @@
+// "Never lose" at the door: an event stored while Temporal is unreachable is answered 503, kept
+// undispatched, and dispatched by the producer's retry — the journey runs, once.
+import { Client, Connection } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
+import { createCustomerService } from '../src/customers/service.js';
+import { events, messages } from '../src/db/schema.js';
+import { createJourneyConfigService } from '../src/journeys/config.js';
+import { createFlowService } from '../src/journeys/flows.js';
+import { createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
+import { type Stack, startStack, uid } from './helpers/stack.js';
+import { freePort } from './helpers/ports.js';
+import { waitFor } from './helpers/wait.js';
+
+let stack: Stack;
+let deadConnection: Connection;
+beforeAll(async () => {
+  stack = await startStack({ timeSkipping: true });
+  // A Temporal address nothing listens on, and no retries: every call fails at once, as in an outage.
+  deadConnection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
+});
+afterAll(async () => {
+  await deadConnection?.close();
+  await stack?.close();
+});
+
+/** The same API on the same database, whose Temporal is down. */
+async function appDuringOutage() {
+  const db = stack.database.db;
+  const journeys = createJourneys(new Client({ connection: deadConnection }), stack.taskQueue, db);
+  return createApp({
+    db,
+    journeys,
+    customers: createCustomerService(db, journeys),
+    journeyConfigs: createJourneyConfigService(db),
+    flows: createFlowService(db, journeys),
+    pingDatabase: () => stack.database.ping(),
+    pingTemporal: async () => {
+      await deadConnection.workflowService.getSystemInfo({});
+    },
+  });
+}
+
+describe('ingestion during a Temporal outage', () => {
+  it('answers 503 for an event it could not dispatch, keeps it, and dispatches it on the retry', async () => {
+    const customerId = uid('outage');
+    const email = `${customerId}@example.com`;
+    expect((await stack.api('PUT', `/api/customers/${customerId}`, { email })).status).toBe(201);
+    const event = { id: uid('evt'), type: 'user_signup', customerId };
+
+    const down = await appDuringOutage();
+    const res = await down.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { results: Array<{ status: string; error?: { code: string } }> };
+    expect(body.results[0]).toMatchObject({ status: 'failed', error: { code: 'dispatch_failed' } });
+    const [row] = await stack.database.db.select().from(events).where(eq(events.id, event.id));
+    expect(row).toMatchObject({ id: event.id, dispatchedAt: null });
+    expect((await down.request('/readyz')).status).toBe(503);
+
+    // The producer retries against the API once Temporal is back: the stored event is dispatched now.
+    const retry = await stack.api('POST', '/api/events', event);
+    expect(retry.status).toBe(202);
+    expect(retry.body.results).toEqual([{ id: event.id, status: 'duplicate' }]);
+    await stack.mail.waitFor((m) => m.to.includes(email));
+    const handle = stack.client.workflow.getHandle(welcomeWorkflowId(customerId));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await waitFor(async () => (await stack.database.db.select().from(events).where(eq(events.id, event.id)))[0]?.dispatchedAt, 'the mark');
+
+    // A third delivery is a plain duplicate now: nothing is dispatched again.
+    expect((await stack.api('POST', '/api/events', event)).body.results).toEqual([{ id: event.id, status: 'duplicate' }]);
+    const rows = await stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
+    expect(rows.map((r) => r.stepKey)).toEqual(['welcome']);
+    await handle.terminate('test done');
+  });
+});
