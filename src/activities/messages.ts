@@ -75,7 +75,10 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
    */
   async function claim(input: MessageKey, channel: MessageRow['channel']): Promise<{ row: MessageRow } | { done: SendResult }> {
     const byKey = eq(messages.idempotencyKey, input.idempotencyKey);
-    await db
+    // One statement: a new row comes with its lease; an existing one is leased only while it is pending and
+    // no live attempt holds it. No row back means sent, skipped, failed, or being sent elsewhere.
+    const lease = { leaseUntil: sql`now() + ${LEASE}::interval`, updatedAt: sql`now()` };
+    const [row] = await db
       .insert(messages)
       .values({
         idempotencyKey: input.idempotencyKey,
@@ -85,12 +88,14 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
         workflowId: input.workflowId,
         stepKey: input.stepKey,
         channel,
+        attempts: 1,
+        ...lease,
       })
-      .onConflictDoNothing({ target: messages.idempotencyKey });
-    const [row] = await db
-      .update(messages)
-      .set({ leaseUntil: sql`now() + ${LEASE}::interval`, attempts: sql`${messages.attempts} + 1`, updatedAt: sql`now()` })
-      .where(and(byKey, eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))))
+      .onConflictDoUpdate({
+        target: messages.idempotencyKey,
+        set: { ...lease, attempts: sql`${messages.attempts} + 1` },
+        setWhere: and(eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))),
+      })
       .returning();
     if (row) return { row };
     const [current] = await db.select().from(messages).where(byKey);
