@@ -247,7 +247,7 @@ try {
     log(
       `${path} phase done in ${fmt(r.elapsedMs / 1000, 2)} s (${fmt((count - r.failures.length) / (r.elapsedMs / 1000))} events/s, ` +
         `main-thread event loop ${fmt(elu * 100, 0)}% busy` +
-        (dbElu === undefined ? ')' : `, PGlite thread ${fmt(dbElu * 100, 0)}% busy)`),
+        (dbElu === undefined ? ')' : `, PGlite thread ${fmt(Math.max(0, dbElu) * 100, 0)}% busy)`),
     );
     if (WORKER === 'after' || (last && path !== 'api')) continue;
     const drained = await drainMail(path, expected[path]);

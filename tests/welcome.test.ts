@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coupons, customers, events, messages } from '../src/db/schema.js';
+import { coupons, customers, events, journeyRuns, messages } from '../src/db/schema.js';
 import { welcomeWorkflowId } from '../src/journeys/index.js';
 import { CustomerIdKey, JourneyKeyKey } from '../src/temporal/search-attributes.js';
 import type { JourneyResult } from '../src/workflows/steps.js';
@@ -208,6 +208,11 @@ describe('welcome journey', () => {
     // Events of an erased customer are kept anonymously and start nothing.
     const later = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });
     expect(later.body.results[0]).toMatchObject({ status: 'accepted', journeys: [] });
+    const cart = { cart_id: 'c9', items: [{ sku: 'MUG', name: 'Mug', price: 9 }] };
+    const abandoned = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId: id, properties: cart });
+    expect(abandoned.body.results[0]).toMatchObject({ status: 'accepted', journeys: [] });
+    const runs = await stack.database.db.select().from(journeyRuns).where(eq(journeyRuns.customerId, id));
+    expect(runs.map((r) => r.journeyKey)).toEqual(['welcome']);
   });
 
   it('lists the running journey with its status on the customer profile', async () => {

@@ -1,7 +1,7 @@
 import { and, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
-import { customers, events, orders } from '../db/schema.js';
+import { customers, events, journeyRuns, orders } from '../db/schema.js';
 import { orderFromProperties } from '../domain/order.js';
 import { isActivity, latestActivity } from '../domain/activity.js';
 import type { DispatchOutcome, IncomingEvent, Journeys } from '../journeys/index.js';
@@ -39,7 +39,7 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
     async (requests) => {
       const marks = takeMarks();
       try {
-        const planned = await storeEvents(db, requests.flat(), marks);
+        const planned = await storeEvents(db, journeys, requests.flat(), marks);
         let at = 0;
         return requests.map((events) => planned.slice(at, (at += events.length)));
       } catch (err) {
@@ -81,7 +81,7 @@ const MARK_DELAY_MS = 20;
  * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
  */
 export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
-  const planned = await storeEvents(db, batch, []);
+  const planned = await storeEvents(db, journeys, batch, []);
   const outcomes = await dispatchPlanned(journeys, planned);
   await markDispatched(db, dispatchedIds(planned, outcomes));
   return outcomes;
@@ -111,7 +111,7 @@ type Planned =
  * their silence (cleared here, so the sweep counts a new silence from this activity). Orders, and events
  * stored earlier but never dispatched, take a statement more when there are any.
  */
-async function storeEvents(db: Db, batch: EventInput[], marks: string[]): Promise<Planned[]> {
+async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], marks: string[]): Promise<Planned[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -129,6 +129,8 @@ async function storeEvents(db: Db, batch: EventInput[], marks: string[]): Promis
       sql`, `,
     )}]::${sql.raw(type)}[]`;
   const ids = array(unique.map((e) => e.id), 'text');
+  // The journey runs these events will start, recorded with them (for the events that are new).
+  const runs = unique.flatMap((e) => journeys.plannedRuns({ id: e.id, type: e.type, customerId: e.customerId, properties: e.properties }).map((r) => ({ ...r, eventId: e.id })));
   const customerList = array(customerIds, 'text');
   const result = await db.execute(sql`
     with input as (
@@ -150,12 +152,23 @@ async function storeEvents(db: Db, batch: EventInput[], marks: string[]): Promis
     activity as (
       select i.customer_id as id, max(i.active_at) as active_at from input i join stored s on s.id = i.id group by i.customer_id
     ),
+    runs as (
+      insert into ${journeyRuns} (workflow_id, journey_key, customer_id)
+      select r.workflow_id, r.journey_key, r.customer_id
+      from unnest(${array(runs.map((r) => r.workflowId), 'text')}, ${array(runs.map((r) => r.journeyKey), 'text')},
+        ${array(runs.map((r) => r.customerId), 'text')}, ${array(runs.map((r) => r.eventId), 'text')}) as r(workflow_id, journey_key, customer_id, event_id)
+      where r.event_id in (select id from stored)
+        -- An erased customer's events start nothing (see dispatchPlanned).
+        and not exists (select 1 from ${customers} c where c.id = r.customer_id and c.erased_at is not null)
+      on conflict do nothing
+    ),
     ${customerUpsert(customerList, sql`select c.id, a.active_at from unnest(${customerList}) as c(id) left join activity a on a.id = c.id`)}
     union all
     select 'event', id, null, null, null from stored`);
   const rows = rowsOf(result);
   const toDispatch = new Set(rows.filter((r) => r.kind === 'event').map((r) => r.id!));
-  let customers = customerFacts(rows.filter((r) => r.kind === 'customer'));
+  journeys.runsRecorded(runs.filter((r) => toDispatch.has(r.eventId)).map((r) => r.workflowId));
+  let facts = customerFacts(rows.filter((r) => r.kind === 'customer'));
 
   // Seen before but never dispatched (a crash or outage last time): dispatch now, as the stored event.
   const seen = unique.filter((e) => !toDispatch.has(e.id)).map((e) => e.id);
@@ -173,10 +186,10 @@ async function storeEvents(db: Db, batch: EventInput[], marks: string[]): Promis
     const again = unique.filter((e) => stored.has(e.id));
     if (again.length) {
       const more = await ensureCustomers(db, [...new Set(again.map((e) => e.customerId))], latestActivity(again, now.getTime()));
-      customers = { created: customers.created, erased: new Set([...customers.erased, ...more.erased]), returned: new Map([...customers.returned, ...more.returned]) };
+      facts = { created: facts.created, erased: new Set([...facts.erased, ...more.erased]), returned: new Map([...facts.returned, ...more.returned]) };
     }
   }
-  const { created, erased, returned } = customers;
+  const { created, erased, returned } = facts;
 
   const fresh = unique.filter((e) => toDispatch.has(e.id));
   await recordOrders(db, fresh, now);

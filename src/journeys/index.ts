@@ -74,6 +74,13 @@ export interface Journeys {
   runs(journey: string, page: { limit: number; offset: number }): Promise<{ total: number; runs: RunView[] }>;
   /** Ends a running run the graceful way (it records why); false when it is not running. */
   cancel(workflowId: string): Promise<boolean>;
+  /**
+   * The runs dispatch(event) will start or signal by its fixed routes (not flows), for ingestion to record in
+   * the statement that stores the event; anything not foreseen here is recorded by dispatch itself.
+   */
+  plannedRuns(event: IncomingEvent): Array<{ journeyKey: string; workflowId: string; customerId: string }>;
+  /** These runs' journey_runs rows are written: their dispatch need not write them again. */
+  runsRecorded(workflowIds: Iterable<string>): void;
   /** Routes one stored event to the journeys it starts or concerns. Safe to repeat: journeys dedupe by event id. */
   dispatch(event: IncomingEvent): Promise<DispatchOutcome[]>;
   /** Ends every running journey of the customer (unsubscribe, erasure). Returns how many were running. */
@@ -123,6 +130,9 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     return rows.map(() => undefined);
   });
 
+  /** Runs whose journey_runs row is already written (by ingestion), each consumed by its dispatch. */
+  const recordedAhead = new Set<string>();
+
   /** Starts the journey, or signals the run already going under that id. */
   async function startOrSignal(
     journey: string,
@@ -130,8 +140,9 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     workflowId: string,
     signalWithStart: () => Promise<unknown>,
   ): Promise<DispatchOutcome> {
-    // Recorded first: a run that starts is always findable by customer, even if this process dies now.
-    await recordRun({ workflowId, journeyKey: journey, customerId });
+    // Recorded first: a run that starts is always findable by customer, even if this process dies now
+    // (ingestion records the runs it can foresee in the statement that stores their events).
+    if (!recordedAhead.delete(workflowId)) await recordRun({ workflowId, journeyKey: journey, customerId });
     try {
       await signalWithStart();
       return { journey, workflowId, result: 'dispatched' };
@@ -305,6 +316,20 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
       if (current?.status !== 'RUNNING') return false;
       await client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
       return true;
+    },
+
+    plannedRuns(event) {
+      const run = (journeyKey: string, workflowId: string) => [{ journeyKey, workflowId, customerId: event.customerId }];
+      if (event.type === 'user_signup') return run('welcome', welcomeWorkflowId(event.customerId));
+      if (event.type === 'order_completed') return run('tier_upgrade', tierUpgradeWorkflowId(event.customerId));
+      const cart = event.type === 'cart_abandoned' ? cartFromProperties(event.properties) : null;
+      return cart ? run('cart_recovery', cartRecoveryWorkflowId(event.customerId, cart.id)) : [];
+    },
+
+    runsRecorded(workflowIds) {
+      // Bounded: an entry whose dispatch never came (its request failed) must not pile up.
+      if (recordedAhead.size > 100_000) recordedAhead.clear();
+      for (const id of workflowIds) recordedAhead.add(id);
     },
 
     async dispatch(event) {
