@@ -5,7 +5,7 @@
  */
 export function coalesce<T, R>(
   flush: (items: T[]) => Promise<R[]>,
-  options: { concurrency?: number; maxItems?: number; size?: (item: T) => number } = {},
+  options: { concurrency?: number; maxItems?: number; size?: (item: T) => number; delayMs?: number } = {},
 ): (item: T) => Promise<R> {
   const concurrency = options.concurrency ?? 1;
   const maxItems = options.maxItems ?? 1000;
@@ -40,10 +40,11 @@ export function coalesce<T, R>(
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      // Wait for the rest of this tick's calls before the first flush.
+      // Wait for the rest of this tick's calls (or `delayMs` more) before the first flush.
       if (!scheduled && running < concurrency) {
         scheduled = true;
-        setImmediate(pump);
+        if (options.delayMs) setTimeout(pump, options.delayMs);
+        else setImmediate(pump);
       }
     });
 }

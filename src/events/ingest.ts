@@ -47,7 +47,7 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
         throw err;
       }
     },
-    { maxItems: 1000, size: (events) => events.length },
+    { maxItems: 1000, size: (events) => events.length, delayMs: STORE_WINDOW_MS },
   );
   const flushMarks = () => {
     markTimer = undefined;
@@ -67,6 +67,12 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
     return outcomes;
   };
 }
+
+/**
+ * How long the first request of an idle moment waits for others to share its statement: a few
+ * milliseconds of latency against several times fewer statements when requests arrive together.
+ */
+const STORE_WINDOW_MS = 2;
 
 /** How long marks wait for a batch to ride on before they are written on their own. */
 const MARK_DELAY_MS = 20;

@@ -66,4 +66,21 @@ describe('coalesce (group commit)', () => {
     await Promise.all([1, 2, 3, 4, 5].map(run));
     expect(peak).toBe(2);
   });
+
+  it('waits delayMs for more calls before the first flush', async () => {
+    const flushes: number[][] = [];
+    const run = coalesce<number, number>(
+      async (items) => {
+        flushes.push(items);
+        return items;
+      },
+      { delayMs: 5 },
+    );
+    const first = run(1);
+    // A later tick, inside the window: same flush.
+    await new Promise((r) => setImmediate(r));
+    const second = run(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(flushes).toEqual([[1, 2]]);
+  });
 });
