@@ -3,18 +3,39 @@
 // Runs one pool at a time: { requests: [{ method, path, body }], concurrency } → per-request latency,
 // status and body. Plain JavaScript so that it loads the same way under tsx and node.
 import { parentPort, workerData } from 'node:worker_threads';
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 const { base, timeoutMs } = workerData;
+// node:http with keep-alive sockets: a lighter client than fetch (undici), so the producer takes less of
+// the machine the API runs on.
+const url = new URL(base);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-async function request({ method, path, body }) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
+function request({ method, path, body }) {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        agent,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
   });
-  return { status: res.status, text: await res.text() };
 }
 
 parentPort.on('message', async ({ requests, concurrency }) => {
