@@ -4,16 +4,19 @@ import { createHttpChannel, type ProviderMessage } from '../channels/http.js';
 import { renderTemplate } from '../domain/template.js';
 import type { ActivityDeps } from './index.js';
 
-export interface SendEmailInput {
-  /** workflow id + step key: the UNIQUE key that makes this step send at most once. */
+/** Who and what a touch is for; the idempotency key (workflow id + step) makes it happen at most once. */
+interface TouchInput {
   idempotencyKey: string;
   customerId: string;
   journeyKey: string;
   journeyVersion: number | null;
   workflowId: string;
   stepKey: string;
-  template: { subject: string; html: string; text: string };
   vars: Record<string, unknown>;
+}
+
+export interface SendEmailInput extends TouchInput {
+  template: { subject: string; html: string; text: string };
 }
 
 export interface SendResult {
@@ -44,20 +47,12 @@ function skipReason(customer: Customer | undefined): string | null {
   return null;
 }
 
-export interface SendMessageInput {
-  /** The UNIQUE key that makes this touch happen at most once. */
-  idempotencyKey: string;
-  customerId: string;
-  journeyKey: string;
-  journeyVersion: number | null;
-  workflowId: string;
-  stepKey: string;
+export interface SendMessageInput extends TouchInput {
   channel: 'sms' | 'push' | 'webhook';
   /** Liquid templates by part: sms { text }, push { title, body }, webhook { body? }. */
   template: Record<string, string>;
   /** webhook: where to POST. */
   url?: string;
-  vars: Record<string, unknown>;
 }
 
 /** Longer than the activity's start-to-close timeout, so a live attempt never loses its lease. */
