@@ -18,7 +18,7 @@ export interface AppDeps {
   flows: FlowService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
-  /** Stores and dispatches events (default: group commit over ingestEvents, see src/events/ingest.ts). */
+  /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
   ingest?: (events: EventInput[]) => Promise<EventOutcome[]>;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
   mailCapture?: MailCapture;

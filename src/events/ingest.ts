@@ -20,7 +20,15 @@ export type EventOutcome =
   | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } };
 
 /**
- * Ingestion behind group commit, one statement per batch: the events of concurrent requests are stored
+ * Stores events and hands the new ones to their journeys.
+ *
+ * Order matters for "never lose, never duplicate": an event row is written first (its id is the
+ * producer's idempotency key), then dispatched, then marked dispatched. A crash or a Temporal outage in
+ * between leaves the row undispatched, and the producer's retry dispatches it again instead of calling
+ * it a duplicate. Dispatch itself is idempotent (deterministic workflow ids, and journeys drop an event id
+ * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
+ *
+ * Ingestion is group-committed, one statement per batch: the events of concurrent requests are stored
  * together (events, customers and their activity in one statement); each request then dispatches its own
  * events at once — nothing waits behind another request's calls to Temporal — and answers. The dispatch
  * marks ride on the next batch's statement (or, when no batch follows, are written on their own shortly
@@ -76,22 +84,6 @@ const STORE_WINDOW_MS = 2;
 
 /** How long marks wait for a batch to ride on before they are written on their own. */
 const MARK_DELAY_MS = 20;
-
-/**
- * Stores a batch of events and hands the new ones to their journeys.
- *
- * Order matters for "never lose, never duplicate": an event row is written first (its id is the
- * producer's idempotency key), then dispatched, then marked dispatched. A crash or a Temporal outage in
- * between leaves the row undispatched, and the producer's retry dispatches it again instead of calling
- * it a duplicate. Dispatch itself is idempotent (deterministic workflow ids, and journeys drop an event id
- * they have seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
- */
-export async function ingestEvents(db: Db, journeys: Journeys, batch: EventInput[]): Promise<EventOutcome[]> {
-  const planned = await storeEvents(db, journeys, batch, []);
-  const outcomes = await dispatchPlanned(journeys, planned);
-  await markDispatched(db, dispatchedIds(planned, outcomes));
-  return outcomes;
-}
 
 /** What one position of a batch became once stored: a duplicate, or an event to dispatch. */
 type Planned =
