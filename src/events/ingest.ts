@@ -121,11 +121,6 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
   const unique = [...firstIndex.values()].map((i) => batch[i]!);
   const occurredAt = (e: EventInput) => (e.timestamp ? new Date(e.timestamp) : now).toISOString();
 
-  const array = (values: Array<string | null>, type: string) =>
-    sql`array[${sql.join(
-      values.map((v) => sql`${v}`),
-      sql`, `,
-    )}]::${sql.raw(type)}[]`;
   const ids = array(unique.map((e) => e.id), 'text');
   // The journey runs these events will start, recorded with them (for the events that are new).
   const runs = unique.flatMap((e) => journeys.plannedRuns({ id: e.id, type: e.type, customerId: e.customerId, properties: e.properties }).map((r) => ({ ...r, eventId: e.id })));
@@ -201,16 +196,16 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
 
   return batch.map((e, i): Planned => {
     if (firstIndex.get(e.id) !== i || !toDispatch.has(e.id)) return { kind: 'duplicate', id: e.id };
-    const event = stored.get(e.id) ?? { ...e, occurredAt: e.timestamp ? new Date(e.timestamp) : now };
+    const row = stored.get(e.id);
     return {
       kind: 'dispatch',
       event: {
-        id: event.id,
-        type: event.type,
-        customerId: event.customerId,
-        properties: event.properties ?? {},
+        id: e.id,
+        type: row?.type ?? e.type,
+        customerId: row?.customerId ?? e.customerId,
+        properties: row?.properties ?? e.properties ?? {},
         // The stored time (the producer's, or when received): journeys that count time read it.
-        occurredAt: event.occurredAt.toISOString(),
+        occurredAt: row?.occurredAt.toISOString() ?? occurredAt(e),
       },
       repeat: stored.has(e.id),
       customerCreated: created.has(e.customerId),
@@ -273,6 +268,13 @@ async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<voi
     from totals t where c.id = t.customer_id`);
 }
 
+/** A parameterised SQL array of `type` (one parameter per value). */
+const array = (values: Array<string | null>, type: string) =>
+  sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::${sql.raw(type)}[]`;
+
 type StoreRow = { kind: string; id: string | null; created: boolean | null; erased: boolean | null; returned_from: string | null };
 
 // postgres.js answers with the rows, PGlite with { rows }.
@@ -317,17 +319,14 @@ function customerUpsert(idList: SQL, batch: SQL): SQL {
 
 /** The customer part of storeEvents on its own, for events dispatched by a later attempt than the one that stored them. */
 async function ensureCustomers(db: Db, ids: string[], activity: Map<string, number>) {
-  const idList = sql`array[${sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::text[]`;
-  const atList = sql`array[${sql.join(
+  const idList = array(ids, 'text');
+  const atList = array(
     ids.map((id) => {
       const at = activity.get(id);
-      return sql`${at === undefined ? null : new Date(at).toISOString()}`;
+      return at === undefined ? null : new Date(at).toISOString();
     }),
-    sql`, `,
-  )}]::timestamptz[]`;
+    'timestamptz',
+  );
   const result = await db.execute(sql`with ${customerUpsert(idList, sql`select * from unnest(${idList}, ${atList}) as b(id, active_at)`)}`);
   return customerFacts(rowsOf(result));
 }
