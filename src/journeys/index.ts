@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
+  type SignalDefinition,
   type WithWorkflowArgs,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -103,6 +104,12 @@ export interface Journeys {
   evaluateTier(customerId: string, event: JourneyEvent): Promise<DispatchOutcome>;
 }
 
+/** What the Temporal UI finds every journey run by: its customer and its journey. */
+const journeyAttributes = (customerId: string, journey: string) => [
+  { key: CustomerIdKey, value: customerId },
+  { key: JourneyKeyKey, value: journey },
+];
+
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
 export function welcomeStartOptions(event: IncomingEvent, taskQueue: string) {
   const options: WithWorkflowArgs<typeof welcome, WorkflowSignalWithStartOptions<[JourneyEvent]>> & { workflowId: string } = {
@@ -113,10 +120,7 @@ export function welcomeStartOptions(event: IncomingEvent, taskQueue: string) {
     signalArgs: [{ id: event.id, type: event.type, properties: event.properties }] as [JourneyEvent],
     // One welcome journey per customer, ever (within the namespace's retention).
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [
-      { key: CustomerIdKey, value: event.customerId },
-      { key: JourneyKeyKey, value: 'welcome' },
-    ],
+    typedSearchAttributes: journeyAttributes(event.customerId, 'welcome'),
   };
   return options;
 }
@@ -152,15 +156,10 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     }
   }
 
-  /** Signals a run that may or may not be going; an event for a finished journey changes nothing. */
-  async function signalIfRunning(
-    journey: string,
-    workflowId: string,
-    event: IncomingEvent,
-    payload: JourneyEvent = toEvent(event),
-  ): Promise<DispatchOutcome> {
+  /** Signals a run that may or may not be going; a signal for a finished (or never started) run changes nothing. */
+  async function signalRun<A>(journey: string, workflowId: string, signal: SignalDefinition<[A]>, arg: A): Promise<DispatchOutcome> {
     try {
-      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, payload);
+      await client.workflow.getHandle(workflowId).signal(signal, arg);
       return { journey, workflowId, result: 'dispatched' };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
@@ -188,10 +187,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
             signalArgs: [toEvent(event)],
             // A cart recovered (or bought) once is not chased again for the same cart id.
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CustomerIdKey, value: event.customerId },
-              { key: JourneyKeyKey, value: 'cart_recovery' },
-            ],
+            typedSearchAttributes: journeyAttributes(event.customerId, 'cart_recovery'),
           }),
         ),
       ];
@@ -224,10 +220,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
             signal: journeyEventSignal,
             signalArgs: [flowEvent],
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CustomerIdKey, value: event.customerId },
-              { key: JourneyKeyKey, value: journey },
-            ],
+            typedSearchAttributes: journeyAttributes(event.customerId, journey),
           }),
         );
       }),
@@ -239,7 +232,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
       .from(journeyRuns)
       .where(and(eq(journeyRuns.customerId, event.customerId), like(journeyRuns.journeyKey, 'flow:%')));
     const signalled = await Promise.all(
-      runs.filter((r) => !reached.has(r.workflowId)).map((r) => signalIfRunning(r.journey, r.workflowId, event, flowEvent)),
+      runs.filter((r) => !reached.has(r.workflowId)).map((r) => signalRun(r.journey, r.workflowId, journeyEventSignal, flowEvent)),
     );
     // Runs of this customer that closed long ago are not news.
     return [...started, ...signalled.filter((o) => o.result !== 'not_running')];
@@ -257,10 +250,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
         signalArgs: [event],
         // A run that ended (cancelled, opted out) is started again by the next order.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [
-          { key: CustomerIdKey, value: customerId },
-          { key: JourneyKeyKey, value: 'tier_upgrade' },
-        ],
+        typedSearchAttributes: journeyAttributes(customerId, 'tier_upgrade'),
       }),
     );
   }
@@ -268,7 +258,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
   function cartSignal(event: IncomingEvent) {
     const cartId = event.properties?.cart_id;
     if (typeof cartId !== 'string') return [];
-    return [signalIfRunning('cart_recovery', cartRecoveryWorkflowId(event.customerId, cartId), event)];
+    return [signalRun('cart_recovery', cartRecoveryWorkflowId(event.customerId, cartId), journeyEventSignal, toEvent(event))];
   }
 
   async function runsOf(customerId: string) {
@@ -348,13 +338,8 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     async exitAll(customerId, reason) {
       let exited = 0;
       for (const run of await runsOf(customerId)) {
-        try {
-          await client.workflow.getHandle(run.workflowId).signal(exitSignal, { reason });
-          exited++;
-        } catch (err) {
-          // Not found, or already closed: nothing to end.
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
+        // Not found, or already closed: nothing to end.
+        if ((await signalRun(run.journeyKey, run.workflowId, exitSignal, { reason })).result === 'dispatched') exited++;
       }
       return exited;
     },
@@ -383,22 +368,13 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
           taskQueue,
           args: [{ customerId, lastActivityAt }],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: CustomerIdKey, value: customerId },
-            { key: JourneyKeyKey, value: 'churn_win_back' },
-          ],
+          typedSearchAttributes: journeyAttributes(customerId, 'churn_win_back'),
         }),
       );
     },
 
-    async endRun(journey, workflowId, reason) {
-      try {
-        await client.workflow.getHandle(workflowId).signal(exitSignal, { reason });
-        return { journey, workflowId, result: 'dispatched' };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
-        throw err;
-      }
+    endRun(journey, workflowId, reason) {
+      return signalRun(journey, workflowId, exitSignal, { reason });
     },
 
     async sweepChurn() {
@@ -410,15 +386,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     async profileChanged(customer) {
       const workflowId = birthdayWorkflowId(customer.id);
       const profile: BirthdayProfile = { birthday: customer.birthday, timezone: customer.timezone };
-      if (!profile.birthday) {
-        try {
-          await client.workflow.getHandle(workflowId).signal(profileChangedSignal, profile);
-          return { journey: 'birthday', workflowId, result: 'dispatched' };
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) return { journey: 'birthday', workflowId, result: 'not_running' };
-          throw err;
-        }
-      }
+      if (!profile.birthday) return signalRun('birthday', workflowId, profileChangedSignal, profile);
       // Opting out ended the customer's journeys; a birthday set meanwhile does not start one (opting in does).
       if (customer.consent.email === false) return null;
       return startOrSignal('birthday', customer.id, workflowId, () =>
@@ -430,10 +398,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
           signalArgs: [profile],
           // One open run per customer; a birthday removed and set again starts a new one.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          typedSearchAttributes: [
-            { key: CustomerIdKey, value: customer.id },
-            { key: JourneyKeyKey, value: 'birthday' },
-          ],
+          typedSearchAttributes: journeyAttributes(customer.id, 'birthday'),
         }),
       );
     },
