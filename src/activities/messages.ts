@@ -59,17 +59,16 @@ export interface SendMessageInput extends TouchInput {
 const LEASE = '2 minutes';
 
 type MessageRow = typeof messages.$inferSelect;
-type MessageKey = Pick<SendEmailInput, 'idempotencyKey' | 'customerId' | 'journeyKey' | 'journeyVersion' | 'workflowId' | 'stepKey'>;
+type MessageKey = Omit<TouchInput, 'vars'>;
 
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
   /**
-   * Inserts the touch's row once (ON CONFLICT DO NOTHING on its idempotency key) and takes its lease: the
-   * row to send, or the result of an earlier attempt that finished it. An attempt in progress elsewhere
-   * is an error, so Temporal retries this one later, when it will find the message done.
+   * Inserts the touch's row once (UNIQUE idempotency key) and takes its lease, in one statement: the row to
+   * send, or the result of an earlier attempt that finished it. An attempt in progress elsewhere is an
+   * error, so Temporal retries this one later, when it will find the message done.
    * No transaction stays open across the send (PGlite has a single connection).
    */
   async function claim(input: MessageKey, channel: MessageRow['channel']): Promise<{ row: MessageRow } | { done: SendResult }> {
-    const byKey = eq(messages.idempotencyKey, input.idempotencyKey);
     // One statement: a new row comes with its lease; an existing one is leased only while it is pending and
     // no live attempt holds it. No row back means sent, skipped, failed, or being sent elsewhere.
     const lease = { leaseUntil: sql`now() + ${LEASE}::interval`, updatedAt: sql`now()` };
@@ -93,7 +92,7 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       })
       .returning();
     if (row) return { row };
-    const [current] = await db.select().from(messages).where(byKey);
+    const [current] = await db.select().from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
     if (!current) throw new Error(`message ${input.idempotencyKey} vanished`);
     if (current.status === 'pending') throw new Error(`message ${input.idempotencyKey} is being sent by another attempt`);
     const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';

@@ -69,7 +69,7 @@ export function createDatabase(config: Config['database']): Database {
       await db.execute(sql`select 1`);
     },
     close: () => remote.close(),
-    threadUtilization: (since) => remote.threadUtilization!(since),
+    threadUtilization: (since) => remote.threadUtilization(since),
   };
 }
 

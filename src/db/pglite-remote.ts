@@ -23,7 +23,7 @@ export interface PgliteLike {
   transaction<T>(fn: (tx: PgliteLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** How busy the PGlite thread has been (for benchmarks): Node's event-loop utilisation of that thread. */
-  threadUtilization?(since?: EventLoopUtilization): EventLoopUtilization;
+  threadUtilization(since?: EventLoopUtilization): EventLoopUtilization;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
