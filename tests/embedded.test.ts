@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFailed } from 'vitest';
 import { freePort } from './helpers/ports.js';
 import { waitFor } from './helpers/wait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'touchpoint-embedded-'));
 let running: ChildProcess | undefined;
+/** What each started process printed, shown when the test fails (a hang otherwise says nothing). */
+const outputs: Array<() => string> = [];
 
 afterAll(() => {
   running?.kill('SIGKILL');
@@ -42,13 +44,29 @@ async function start(ports: Record<string, number>) {
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);
     return out.includes('Ctrl-C stops everything.');
-  }, 'the embedded stack to start', 120_000);
+  }, 'the embedded stack to start', 60_000);
+  outputs.push(() => out);
   return { child, exit, output: () => out };
 }
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
 
+/** Ctrl-C, then the exit code; a process still running after `ms` fails the test with its output. */
+async function stop(run: Awaited<ReturnType<typeof start>>, ms = 30_000): Promise<number | null> {
+  run.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after Ctrl-C:\n${run.output()}`)), ms);
+  });
+  try {
+    return await Promise.race([run.exit, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C', async () => {
+  onTestFailed(() => outputs.forEach((out, i) => console.error(`--- npm start #${i + 1} printed:\n${out()}`)));
   const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), smtp: await freePort() };
   const api = `http://127.0.0.1:${ports.api}`;
   const first = await start(ports);
@@ -95,8 +113,7 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
     await connection.close();
   }
 
-  first.child.kill('SIGINT');
-  expect(await first.exit).toBe(0);
+  expect(await stop(first)).toBe(0);
   // Everything it started is gone: the dev server's port is free again.
   await expect(fetch(`http://127.0.0.1:${ports.ui}/`)).rejects.toThrow();
 
@@ -109,6 +126,5 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
       status: expect.objectContaining({ currentStep: 'guide', completed: [{ step: 'welcome', status: 'sent' }] }),
     }),
   ]);
-  second.child.kill('SIGINT');
-  expect(await second.exit).toBe(0);
+  expect(await stop(second)).toBe(0);
 });
