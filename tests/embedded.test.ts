@@ -18,7 +18,8 @@ let running: ChildProcess | undefined;
 const outputs: Array<() => string> = [];
 
 afterAll(() => {
-  running?.kill('SIGKILL');
+  // The whole process group: a failed run must not leave its Temporal dev server behind.
+  if (running?.pid && running.exitCode === null) process.kill(-running.pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -35,6 +36,8 @@ async function start(ports: Record<string, number>) {
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that a failure can end everything it started.
+    detached: true,
   });
   running = child;
   let out = '';
