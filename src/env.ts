@@ -52,6 +52,15 @@ const schema = z.object({
   /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
   SMS_PROVIDER_URL: url(['http', 'https']).optional(),
   PUSH_PROVIDER_URL: url(['http', 'https']).optional(),
+  /** Broadcasts: customers per batch activity, batches per workflow run (then continue-as-new), sends in flight. */
+  CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  CAMPAIGN_BATCHES_PER_RUN: z.coerce.number().int().min(1).max(1000).default(100),
+  CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  /** Messages per second per channel on each worker (0: no limit). */
+  CAMPAIGN_RATE_LIMIT_EMAIL: z.coerce.number().int().min(0).default(0),
+  CAMPAIGN_RATE_LIMIT_SMS: z.coerce.number().int().min(0).default(50),
+  CAMPAIGN_RATE_LIMIT_PUSH: z.coerce.number().int().min(0).default(0),
+  CAMPAIGN_RATE_LIMIT_WEBHOOK: z.coerce.number().int().min(0).default(100),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -85,6 +94,13 @@ export interface Config {
   };
   /** HTTP providers for SMS and push; undefined: not configured (messages are skipped, reason channel_not_configured). */
   providers: { smsUrl?: string; pushUrl?: string };
+  campaigns: {
+    batchSize: number;
+    batchesPerRun: number;
+    concurrency: number;
+    /** Messages per second per channel on each worker; 0: no limit. */
+    rateLimits: { email: number; sms: number; push: number; webhook: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +153,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     mail: { smtpUrl: e.SMTP_URL, poolSize: e.SMTP_POOL_SIZE, from: e.MAIL_FROM, capturePort: e.MAIL_CAPTURE_PORT },
     providers: { smsUrl: e.SMS_PROVIDER_URL, pushUrl: e.PUSH_PROVIDER_URL },
+    campaigns: {
+      batchSize: e.CAMPAIGN_BATCH_SIZE,
+      batchesPerRun: e.CAMPAIGN_BATCHES_PER_RUN,
+      concurrency: e.CAMPAIGN_CONCURRENCY,
+      rateLimits: {
+        email: e.CAMPAIGN_RATE_LIMIT_EMAIL,
+        sms: e.CAMPAIGN_RATE_LIMIT_SMS,
+        push: e.CAMPAIGN_RATE_LIMIT_PUSH,
+        webhook: e.CAMPAIGN_RATE_LIMIT_WEBHOOK,
+      },
+    },
   };
 }

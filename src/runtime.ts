@@ -8,6 +8,7 @@ import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/sched
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
+import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
 import { createDatabase, type Database } from './db/client.js';
 import { seedJourneyConfigs } from './db/defaults.js';
@@ -16,6 +17,7 @@ import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
 import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
+import { createTemplateService } from './templates/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
@@ -111,6 +113,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         customers,
         journeyConfigs: createJourneyConfigService(database.db),
         flows: createFlowService(database.db, journeys),
+        campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
+        templates: createTemplateService(database.db),
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
@@ -132,7 +136,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand },
+            config: { brand: config.brand, campaigns: config.campaigns },
             journeys,
           }),
           tuning: {

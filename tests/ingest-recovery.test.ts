@@ -4,6 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
+import { createCampaignService } from '../src/campaigns/service.js';
+import { createTemplateService } from '../src/templates/service.js';
 import { createCustomerService } from '../src/customers/service.js';
 import { events, messages } from '../src/db/schema.js';
 import { createJourneyConfigService } from '../src/journeys/config.js';
@@ -35,6 +37,8 @@ async function appDuringOutage() {
     customers: createCustomerService(db, journeys),
     journeyConfigs: createJourneyConfigService(db),
     flows: createFlowService(db, journeys),
+    campaigns: createCampaignService(db, new Client({ connection: deadConnection }), stack.taskQueue),
+    templates: createTemplateService(db),
     pingDatabase: () => stack.database.ping(),
     pingTemporal: async () => {
       await deadConnection.workflowService.getSystemInfo({});

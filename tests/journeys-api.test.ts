@@ -122,8 +122,8 @@ describe('journey runs API', () => {
     expect(page1.body.pagination.total).toBeGreaterThanOrEqual(2);
     const page2 = await stack.api('GET', '/api/journeys/welcome/runs?page=2&page_size=1');
     expect(page2.body.runs[0].customerId).toBe(a.id);
-    expect((await stack.api('GET', '/api/journeys/welcome/runs?page_size=1000')).status).toBe(422);
-    expect((await stack.api('GET', '/api/journeys/welcome/runs?page=0')).status).toBe(422);
+    expect((await stack.api('GET', '/api/journeys/welcome/runs?page_size=1000')).status).toBe(400);
+    expect((await stack.api('GET', '/api/journeys/welcome/runs?page=0')).status).toBe(400);
     expect((await stack.api('GET', '/api/journeys/nope/runs')).status).toBe(404);
   });
 

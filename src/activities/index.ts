@@ -1,6 +1,8 @@
 import type { EmailChannel } from '../channels/email.js';
 import type { HttpChannel } from '../channels/http.js';
 import type { Db } from '../db/client.js';
+import type { Channel } from '../db/schema.js';
+import { createCampaignActivities } from './campaigns.js';
 import type { Journeys } from '../journeys/index.js';
 import { createChurnActivities } from './churn.js';
 import { createCouponActivities } from './coupons.js';
@@ -14,7 +16,11 @@ export interface ActivityDeps {
   db: Db;
   /** sms and push: the provider (none configured: messages are skipped); webhook: the client for actions' own URLs. */
   channels: { email: EmailChannel; sms?: HttpChannel; push?: HttpChannel; webhook?: HttpChannel };
-  config: { brand: string };
+  config: {
+    brand: string;
+    /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
+    campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
+  };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;
 }
@@ -29,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChurnActivities(deps),
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import type { CampaignService } from '../campaigns/service.js';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import type { MailCapture } from '../dev/mail-capture.js';
@@ -7,6 +8,7 @@ import { createEventIngest, type EventInput, type EventOutcome } from '../events
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
+import type { TemplateService } from '../templates/service.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
 
@@ -16,6 +18,8 @@ export interface AppDeps {
   customers: CustomerService;
   journeyConfigs: JourneyConfigService;
   flows: FlowService;
+  campaigns: CampaignService;
+  templates: TemplateService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
@@ -30,7 +34,12 @@ export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return sendError(c, validationError(result.error));
+      if (!result.success) {
+        // A bad query string is a bad request (400); a body that does not validate is unprocessable (422).
+        const err = validationError(result.error);
+        if (result.target === 'query') return sendError(c, new ApiError(400, 'invalid_query', err.message, err.field));
+        return sendError(c, err);
+      }
     },
   });
 }
@@ -44,6 +53,8 @@ export async function createApp(deps: AppDeps) {
   const { journeysRouter } = await import('./routes/journeys/journeys.index.js');
   const { flowsRouter } = await import('./routes/flows/flows.index.js');
   const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
+  const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
+  const { templatesRouter } = await import('./routes/templates/templates.index.js');
 
   const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
   const app = createRouter();
@@ -61,6 +72,8 @@ export async function createApp(deps: AppDeps) {
   app.route('/', journeysRouter);
   app.route('/', flowsRouter);
   app.route('/', aiOpsRouter);
+  app.route('/', marketingRouter);
+  app.route('/', templatesRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

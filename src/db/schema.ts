@@ -79,7 +79,9 @@ export type MessageStatus =
   | 'opened'
   | 'clicked'
   | 'converted'
-  | 'skipped';
+  | 'skipped'
+  /** A campaign simulation's record: rendered and stored, never sent. */
+  | 'simulated';
 
 /** One row per touch. The idempotency key (workflow id + step) is what makes a step send at most once. */
 export const messages = pgTable(
@@ -91,6 +93,8 @@ export const messages = pgTable(
     journeyKey: text('journey_key'),
     journeyVersion: integer('journey_version'),
     campaignId: text('campaign_id'),
+    /** The campaign execution (actual or simulation) a campaign record belongs to. */
+    executionId: text('execution_id'),
     workflowId: text('workflow_id'),
     stepKey: text('step_key').notNull(),
     channel: text('channel').$type<Channel>().notNull(),
@@ -115,6 +119,7 @@ export const messages = pgTable(
     index('messages_customer_idx').on(t.customerId, t.createdAt),
     index('messages_journey_idx').on(t.journeyKey, t.status),
     index('messages_campaign_idx').on(t.campaignId, t.status),
+    index('messages_campaign_customer_idx').on(t.campaignId, t.customerId).where(sql`${t.campaignId} is not null`),
   ],
 );
 
@@ -244,6 +249,75 @@ export const flowVersions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.version] })],
+);
+
+/** Seed 003's campaign types; `push_notification` sends on the push channel. */
+export type CampaignType = 'email' | 'sms' | 'push_notification' | 'webhook';
+export type CampaignStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'completed' | 'cancelled' | 'archived';
+
+/**
+ * Seed 003's marketing_campaign. Its records are rows of `messages` (campaign_id, execution_id): one table
+ * for every touch, so a campaign's records and a journey's messages are counted, tracked and capped alike.
+ */
+export const marketingCampaigns = pgTable(
+  'marketing_campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    type: text('type').$type<CampaignType>().notNull(),
+    status: text('status').$type<CampaignStatus>().notNull().default('draft'),
+    targetTags: text('target_tags').array().notNull().default(sql`'{}'::text[]`),
+    targetSegmentId: text('target_segment_id'),
+    contentTemplateId: text('content_template_id'),
+    /** Inline content: a string, or the channel's parts ({ subject, html, text } for email). */
+    content: jsonb('content').$type<string | Record<string, string>>(),
+    /** webhook campaigns: where each customer's message is POSTed. */
+    webhookUrl: text('webhook_url'),
+    /** Messages per second for this campaign (under the channel's own limit); null: the channel's limit. */
+    rateLimit: integer('rate_limit'),
+    startTime: timestamp('start_time', { withTimezone: true }),
+    endTime: timestamp('end_time', { withTimezone: true }),
+    actualStartTime: timestamp('actual_start_time', { withTimezone: true }),
+    actualEndTime: timestamp('actual_end_time', { withTimezone: true }),
+    /** The actual execution (scheduled or running or done); simulations have their own ids, not kept here. */
+    executionId: text('execution_id'),
+    /** The actual execution's final counts, kept when it ends (while it runs, the workflow answers). */
+    stats: jsonb('stats').$type<Record<string, unknown>>(),
+    createdBy: text('created_by'),
+    updatedBy: text('updated_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('marketing_campaigns_status_idx').on(t.status, t.createdAt)],
+);
+
+/** Stored message templates per channel (Liquid parts), referenced by campaigns' content_template_id. */
+export const templates = pgTable('templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  channel: text('channel').$type<CampaignType>().notNull(),
+  /** email: subject, html, text; sms: text; push_notification: title, body; webhook: body. */
+  parts: jsonb('parts').$type<Record<string, string>>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Customer segments; members are kept in segment_members (refreshed from the segment's rules). */
+export const segments = pgTable('segments', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  rules: jsonb('rules').$type<Record<string, unknown>>(),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const segmentMembers = pgTable(
+  'segment_members',
+  {
+    segmentId: text('segment_id').notNull(),
+    customerId: text('customer_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.segmentId, t.customerId] })],
 );
 
 export type Customer = typeof customers.$inferSelect;

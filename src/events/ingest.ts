@@ -1,4 +1,5 @@
 import { and, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events, journeyRuns, orders } from '../db/schema.js';
@@ -158,7 +159,7 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
     ${customerUpsert(customerList, sql`select c.id, a.active_at from unnest(${customerList}) as c(id) left join activity a on a.id = c.id`)}
     union all
     select 'event', id, null, null, null from stored`);
-  const rows = rowsOf(result);
+  const rows = rowsOf<StoreRow>(result);
   const toDispatch = new Set(rows.filter((r) => r.kind === 'event').map((r) => r.id!));
   journeys.runsRecorded(runs.filter((r) => toDispatch.has(r.eventId)).map((r) => r.workflowId));
   let facts = customerFacts(rows.filter((r) => r.kind === 'customer'));
@@ -268,17 +269,8 @@ async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<voi
     from totals t where c.id = t.customer_id`);
 }
 
-/** A parameterised SQL array of `type` (one parameter per value). */
-const array = (values: Array<string | null>, type: string) =>
-  sql`array[${sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  )}]::${sql.raw(type)}[]`;
-
 type StoreRow = { kind: string; id: string | null; created: boolean | null; erased: boolean | null; returned_from: string | null };
 
-// postgres.js answers with the rows, PGlite with { rows }.
-const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as StoreRow[];
 
 function customerFacts(rows: StoreRow[]) {
   return {
@@ -328,5 +320,5 @@ async function ensureCustomers(db: Db, ids: string[], activity: Map<string, numb
     'timestamptz',
   );
   const result = await db.execute(sql`with ${customerUpsert(idList, sql`select * from unnest(${idList}, ${atList}) as b(id, active_at)`)}`);
-  return customerFacts(rowsOf(result));
+  return customerFacts(rowsOf<StoreRow>(result));
 }

@@ -10,6 +10,8 @@ import { createActivities } from '../../src/activities/index.js';
 import { type App, createApp } from '../../src/api/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { createHttpChannel } from '../../src/channels/http.js';
+import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
+import { createTemplateService } from '../../src/templates/service.js';
 import { createCustomerService } from '../../src/customers/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
@@ -60,6 +62,10 @@ export interface StackOptions {
   isolatedDatabase?: boolean;
   /** SMS and push provider URLs for the worker's HTTP channels (unset: not configured). */
   providers?: { smsUrl?: string; pushUrl?: string };
+  /** Broadcast batch size and batches per run (small ones reach continue-as-new in a test). */
+  campaigns?: CampaignServiceOptions;
+  /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
+  campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'webhook', number>> };
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -120,6 +126,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     customers,
     journeyConfigs: createJourneyConfigService(database.db),
     flows: createFlowService(database.db, journeys),
+    campaigns: createCampaignService(database.db, client, taskQueue, options.campaigns),
+    templates: createTemplateService(database.db),
     mailCapture: mail,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {
@@ -162,7 +170,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             push: createHttpChannel({ url: options.providers?.pushUrl, timeoutMs: 2_000 }),
             webhook: createHttpChannel({ timeoutMs: 2_000 }),
           },
-          config: { brand: 'Touchpoint' },
+          config: { brand: 'Touchpoint', campaigns: options.campaignSending },
           journeys,
         }),
       });

@@ -1,0 +1,317 @@
+// Campaign broadcasts' side effects: begin and finish an execution, and send one batch of its audience.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { audienceWhere } from '../campaigns/audience.js';
+import type { ProviderMessage } from '../channels/http.js';
+import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
+import { coalesce } from '../db/coalesce.js';
+import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
+import { array, rowsOf } from '../db/sql-helpers.js';
+import { type BroadcastCounts, campaignParts, channelOf, emptyCounts } from '../domain/campaign.js';
+import { renderTemplate } from '../domain/template.js';
+import type { CampaignMode, CampaignProgress } from '../workflows/campaign.js';
+import type { ActivityDeps } from './index.js';
+import { customerVars } from './messages.js';
+
+export interface CampaignBatchInput {
+  campaignId: string;
+  executionId: string;
+  mode: CampaignMode;
+  /** The last customer id of the previous batch (null: from the start). */
+  after: string | null;
+  limit: number;
+  /** Stop sending at this time (epoch ms). */
+  endAt: number | null;
+}
+
+export interface CampaignBatchResult {
+  counts: BroadcastCounts;
+  /** The last customer id of this batch (null: the batch was empty). */
+  cursor: string | null;
+  /** No customers after this batch. */
+  done: boolean;
+  /** end_time came during the batch: the rest of it was recorded as skipped (reason end_time). */
+  stoppedAtEnd: boolean;
+}
+
+/** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
+export const campaignRecordKey = (executionId: string, customerId: string) => `campaign/${executionId}/${customerId}`;
+export const campaignWorkflowId = (campaignId: string, executionId: string) => `campaign/${campaignId}/${executionId}`;
+
+type Outcome = {
+  id: string;
+  status: Extract<MessageStatus, 'sent' | 'failed' | 'skipped' | 'simulated'>;
+  error: string | null;
+  recipient: string | null;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  providerMessageId: string | null;
+  response: Record<string, unknown> | null;
+};
+
+const PROFILE = {
+  id: customers.id,
+  email: customers.email,
+  phone: customers.phone,
+  name: customers.name,
+  birthday: customers.birthday,
+  timezone: customers.timezone,
+  attributes: customers.attributes,
+  tags: customers.tags,
+  consent: customers.consent,
+};
+type Profile = Pick<Customer, keyof typeof PROFILE>;
+
+/** Why a customer gets no message on this channel (recorded as skipped), or null. */
+function skipReason(channel: Channel, c: Profile, configured: boolean): string | null {
+  if (c.consent[channel] === false) return 'unsubscribed';
+  if (channel === 'email' && !c.email) return 'no_email_address';
+  if (channel === 'sms' && !c.phone) return 'no_phone';
+  if (!configured) return 'channel_not_configured';
+  return null;
+}
+
+/** An SMTP answer that will not change on a retry: a 5xx reply (mailbox unknown, message refused). */
+const permanentSmtp = (err: unknown) => {
+  const code = (err as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+};
+
+export function createCampaignActivities({ db, channels, config }: ActivityDeps) {
+  const settings = config.campaigns ?? {};
+  const concurrency = settings.concurrency ?? 10;
+  // One limiter per channel for the whole worker: every campaign on it shares the channel's rate.
+  const channelLimits = new Map<Channel, RateLimiter>();
+  const channelLimiter = (channel: Channel) => {
+    let limiter = channelLimits.get(channel);
+    if (!limiter) channelLimits.set(channel, (limiter = createRateLimiter(settings.rateLimits?.[channel] ?? 0)));
+    return limiter;
+  };
+
+  /** Each record's outcome, written in groups: a send waits for its own row to be written. */
+  const record = coalesce<Outcome, void>(
+    async (outcomes) => {
+      const col = <K extends keyof Outcome>(k: K, type: string) => array(outcomes.map((o) => o[k] as string | null), type);
+      await db.execute(sql`
+        update ${messages} m set
+          status = v.status, error_message = v.error, recipient = v.recipient, subject = v.subject,
+          body_text = v.body_text, body_html = v.body_html, provider_message_id = v.provider_message_id,
+          response = v.response::jsonb, sent_at = case when v.status = 'sent' then now() end,
+          lease_until = null, updated_at = now()
+        from unnest(${col('id', 'uuid')}, ${col('status', 'text')}, ${col('error', 'text')}, ${col('recipient', 'text')},
+          ${col('subject', 'text')}, ${col('text', 'text')}, ${col('html', 'text')}, ${col('providerMessageId', 'text')},
+          ${array(outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)), 'text')})
+          as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response)
+        where m.id = v.id`);
+      return outcomes.map(() => undefined);
+    },
+    { concurrency: 2, maxItems: 250 },
+  );
+
+  async function loadCampaign(campaignId: string) {
+    const [campaign] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, campaignId));
+    if (!campaign) throw ApplicationFailure.create({ nonRetryable: true, type: 'CampaignNotFound', message: `no campaign ${campaignId}` });
+    let content = campaign.content;
+    if (campaign.contentTemplateId) {
+      const [template] = await db.select().from(templates).where(eq(templates.id, campaign.contentTemplateId));
+      if (!template) {
+        throw ApplicationFailure.create({ nonRetryable: true, type: 'TemplateNotFound', message: `no template ${campaign.contentTemplateId}` });
+      }
+      content = template.parts;
+    }
+    if (content === null) throw ApplicationFailure.create({ nonRetryable: true, type: 'NoContent', message: `campaign ${campaignId} has no content` });
+    // Checked when the campaign was saved; a campaign that cannot render fails its execution, it does not retry.
+    try {
+      return { campaign, parts: campaignParts(campaign.type, campaign.name, content) };
+    } catch (err) {
+      throw ApplicationFailure.create({ nonRetryable: true, type: 'InvalidContent', message: (err as Error).message });
+    }
+  }
+
+  return {
+    /** Marks the campaign active (an actual execution) and counts its audience as it stands now. */
+    async beginCampaignExecution(input: { campaignId: string; executionId: string; mode: CampaignMode }): Promise<{ audienceSize: number }> {
+      const { campaign } = await loadCampaign(input.campaignId);
+      if (input.mode === 'actual') {
+        await db
+          .update(marketingCampaigns)
+          .set({ status: 'active', actualStartTime: sql`coalesce(${marketingCampaigns.actualStartTime}, now())`, updatedAt: sql`now()` })
+          .where(and(eq(marketingCampaigns.id, input.campaignId), inArray(marketingCampaigns.status, ['scheduled', 'active'])));
+      }
+      const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(campaign));
+      return { audienceSize: row?.n ?? 0 };
+    },
+
+    /** Marks the campaign completed or cancelled, with the execution's final counts (actual executions). */
+    async finishCampaignExecution(input: { campaignId: string; executionId: string; mode: CampaignMode; progress: CampaignProgress }) {
+      if (input.mode !== 'actual') return;
+      await db
+        .update(marketingCampaigns)
+        .set({
+          status: input.progress.state === 'cancelled' ? 'cancelled' : 'completed',
+          actualEndTime: sql`now()`,
+          stats: input.progress as unknown as Record<string, unknown>,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(
+            eq(marketingCampaigns.id, input.campaignId),
+            eq(marketingCampaigns.executionId, input.executionId),
+            inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused']),
+          ),
+        );
+    },
+
+    /**
+     * One batch of a broadcast: the next `limit` customers of the audience after `after`. Every customer gets
+     * exactly one record (its idempotency key is the execution and the customer); those without consent or
+     * an address are recorded as skipped with the reason; the rest are rendered and sent at the channel's
+     * rate (a simulation records them as `simulated` and sends nothing). A retry after a crash finds the
+     * records already done and sends only what is still pending.
+     */
+    async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
+      const { campaign, parts } = await loadCampaign(input.campaignId);
+      const channel = channelOf(campaign.type);
+      const simulate = input.mode === 'simulation';
+      const provider = channel === 'email' ? undefined : channels[channel];
+      const configured = channel === 'email' || (channel === 'webhook' ? !!campaign.webhookUrl && !!provider : !!provider?.url);
+
+      const audience: Profile[] = await db
+        .select(PROFILE)
+        .from(customers)
+        .where(audienceWhere(campaign, input.after))
+        .orderBy(asc(customers.id))
+        .limit(input.limit);
+      if (audience.length === 0) return { counts: emptyCounts(), cursor: null, done: true, stoppedAtEnd: false };
+      const byId = new Map(audience.map((c) => [c.id, c]));
+      const workflowId = campaignWorkflowId(input.campaignId, input.executionId);
+
+      // One statement claims the batch: new records are inserted (skipped ones final at once); records left
+      // pending by an attempt that died come back; records an earlier attempt finished do not.
+      const skips = audience.map((c) => skipReason(channel, c, configured));
+      const claimed = (await db.execute(sql`
+        insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
+        select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1
+        from unnest(${array(audience.map((c) => campaignRecordKey(input.executionId, c.id)), 'text')}, ${array(audience.map((c) => c.id), 'text')},
+          ${array(skips, 'text')}) as b(k, c, r)
+        on conflict (idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now()
+          where ${messages.status} = 'pending'
+        returning id, customer_id, status`)) as unknown;
+      const pending = rowsOf<{ id: string; customer_id: string; status: string }>(claimed).filter((r) => r.status === 'pending');
+
+      const limit = simulate ? async () => {} : bothLimits(channelLimiter(channel), campaign.rateLimit ? createRateLimiter(campaign.rateLimit) : undefined);
+      const heartbeat = heartbeater();
+      let transient: Error | null = null;
+      let stoppedAtEnd = false;
+
+      const one = async (rowId: string, customer: Profile): Promise<void> => {
+        if (input.endAt !== null && Date.now() >= input.endAt) {
+          stoppedAtEnd = true;
+          return record(blank(rowId, 'skipped', 'end_time'));
+        }
+        const profile = customerVars(customer as Customer);
+        const vars = { brand: config.brand, customer: profile, campaign: { id: campaign.id, name: campaign.name } };
+        let content: Record<string, string>;
+        try {
+          content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, part === 'html' ? 'html' : 'text')]));
+        } catch (err) {
+          return record(blank(rowId, 'failed', `template error: ${(err as Error).message}`));
+        }
+        const key = campaignRecordKey(input.executionId, customer.id);
+        const to = channel === 'email' ? customer.email! : channel === 'sms' ? customer.phone! : channel === 'push' ? customer.id : campaign.webhookUrl!;
+        const stored = {
+          recipient: to,
+          subject: content.subject ?? content.title ?? null,
+          text: content.text ?? content.body ?? null,
+          html: simulate ? (content.html ?? null) : null,
+        };
+        if (simulate) return record({ ...blank(rowId, 'simulated', null), ...stored });
+
+        await limit();
+        if (input.endAt !== null && Date.now() >= input.endAt) {
+          stoppedAtEnd = true;
+          return record(blank(rowId, 'skipped', 'end_time'));
+        }
+        try {
+          if (channel === 'email') {
+            const sent = await channels.email.send({ to, idempotencyKey: key, subject: content.subject!, html: content.html!, text: content.text! });
+            return record({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: sent.providerMessageId, response: { smtp: sent.response } });
+          }
+          const message: ProviderMessage = {
+            channel,
+            idempotency_key: key,
+            customer_id: customer.id,
+            to,
+            content,
+            source: { journey: `campaign:${campaign.id}`, version: null, step: input.executionId, workflow_id: workflowId },
+            ...(channel === 'webhook' ? { customer: profile } : {}),
+          };
+          const result = await provider!.send(message, channel === 'webhook' ? to : undefined);
+          if (result.outcome === 'rejected') return record({ ...blank(rowId, 'failed', result.error), ...stored, response: { status: result.status } });
+          const answer = result.response.body as Record<string, unknown> | null;
+          const id = typeof answer?.id === 'string' ? answer.id : null;
+          return record({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: id, response: result.response });
+        } catch (err) {
+          if (channel === 'email' && permanentSmtp(err)) return record({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
+          // Left pending: the activity fails once the batch is through, and its retry sends what is left.
+          transient ??= err as Error;
+        } finally {
+          heartbeat();
+        }
+      };
+
+      let next = 0;
+      const workers = Array.from({ length: Math.min(concurrency, pending.length) }, async () => {
+        while (next < pending.length) {
+          const row = pending[next++]!;
+          await one(row.id, byId.get(row.customer_id)!);
+        }
+      });
+      await Promise.all(workers);
+      if (transient) throw transient;
+
+      // The batch's counts from its records, whichever attempt wrote them.
+      const tally = (await db.execute(sql`
+        select status, error_message as reason, count(*)::int as n from ${messages}
+        where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(audience.map((c) => c.id), 'text')})
+          and ${messages.executionId} = ${input.executionId}
+        group by 1, 2`)) as unknown;
+      const counts = emptyCounts();
+      for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(tally)) {
+        counts.processed += n;
+        if (status === 'sent' || status === 'simulated') counts.sent += n;
+        else if (status === 'failed') counts.failed += n;
+        else if (status === 'skipped') counts.skipped += n;
+        if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+      }
+      return { counts, cursor: audience.at(-1)!.id, done: audience.length < input.limit, stoppedAtEnd };
+    },
+  };
+}
+
+const blank = (id: string, status: Outcome['status'], error: string | null): Outcome => ({
+  id,
+  status,
+  error,
+  recipient: null,
+  subject: null,
+  text: null,
+  html: null,
+  providerMessageId: null,
+  response: null,
+});
+
+/** Heartbeats at most every second (the SDK throttles too, but this keeps the call off the hot path). */
+function heartbeater(): () => void {
+  let last = 0;
+  let sent = 0;
+  return () => {
+    sent++;
+    const now = Date.now();
+    if (now - last < 1000) return;
+    last = now;
+    Context.current().heartbeat({ sent });
+  };
+}

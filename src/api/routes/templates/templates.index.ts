@@ -1,0 +1,25 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import { TemplateError } from '../../../templates/service.js';
+import { type AppEnv, createRouter } from '../../app.js';
+import { ApiError } from '../../errors.js';
+import { createTemplate, getTemplate, listTemplates } from './templates.routes.js';
+
+const create: RouteHandler<typeof createTemplate, AppEnv> = async (c) => {
+  try {
+    return c.json(await c.var.deps.templates.create(c.req.valid('json')), 201);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new ApiError(422, 'invalid_template', err.message, err.field);
+    throw err;
+  }
+};
+
+const get: RouteHandler<typeof getTemplate, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const template = await c.var.deps.templates.get(id);
+  if (!template) throw new ApiError(404, 'template_not_found', `no template "${id}"`);
+  return c.json(template, 200);
+};
+
+const list: RouteHandler<typeof listTemplates, AppEnv> = async (c) => c.json({ templates: await c.var.deps.templates.list() }, 200);
+
+export const templatesRouter = createRouter().openapi(createTemplate, create).openapi(getTemplate, get).openapi(listTemplates, list);

@@ -1,0 +1,11 @@
+import { sql } from 'drizzle-orm';
+
+/** A parameterised SQL array of `type` (one parameter per value): the same on postgres.js and PGlite. */
+export const array = (values: ReadonlyArray<string | number | null>, type: string) =>
+  sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::${sql.raw(type)}[]`;
+
+/** The rows of `db.execute`: postgres.js answers with the rows, PGlite with { rows }. */
+export const rowsOf = <T>(result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
