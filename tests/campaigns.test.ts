@@ -1,0 +1,143 @@
+// Campaign broadcasts through the real stack: a Temporal dev server (real time: start and end times are
+// seconds away), PostgreSQL, a real SMTP server and a real HTTP provider.
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { customers, marketingCampaigns, messages } from '../src/db/schema.js';
+import type { CampaignProgress } from '../src/workflows/campaign.js';
+import { type ProviderServer, startProvider } from './helpers/http-provider.js';
+import { type Stack, startStack, uid } from './helpers/stack.js';
+import { waitFor } from './helpers/wait.js';
+
+let stack: Stack;
+let provider: ProviderServer;
+beforeAll(async () => {
+  provider = await startProvider();
+  // Small batches and runs, so a few thousand customers cross continue-as-new.
+  stack = await startStack({
+    timeSkipping: false,
+    providers: { smsUrl: `${provider.url}/sms` },
+    campaigns: { batchSize: 200, batchesPerRun: 5 },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await provider?.close();
+});
+
+/** `n` customers with a tag of their own, inserted in one statement; `extra` changes some of them. */
+async function audience(n: number, extra: (i: number) => Partial<typeof customers.$inferInsert> = () => ({})) {
+  const tag = uid('tag');
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: `${tag}-${String(i).padStart(6, '0')}`,
+    email: `${tag}-${i}@example.com`,
+    phone: `+1555${String(i).padStart(7, '0')}`,
+    name: `Customer ${i}`,
+    tags: [tag],
+    ...extra(i),
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await stack.database.db.insert(customers).values(rows.slice(i, i + 1000));
+  return { tag, ids: rows.map((r) => r.id), emails: rows.map((r) => r.email) };
+}
+
+async function campaign(body: Record<string, unknown>) {
+  const res = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; status: string; execution_id: string | null };
+}
+
+const records = (campaignId: string, executionId?: string) =>
+  stack.database.db
+    .select()
+    .from(messages)
+    .where(executionId ? and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId)) : eq(messages.campaignId, campaignId));
+
+const status = async (id: string) => (await stack.api('GET', `/api/marketing/campaigns/${id}`)).body.status as string;
+const progress = async (id: string, executionId?: string) =>
+  (await stack.api('GET', `/api/marketing/campaigns/${id}/status${executionId ? `?execution_id=${executionId}` : ''}`)).body
+    .execution as CampaignProgress | null;
+
+const result = (id: string, executionId: string) =>
+  stack.client.workflow.getHandle(campaignWorkflowId(id, executionId)).result() as Promise<CampaignProgress>;
+
+describe('an actual email broadcast', () => {
+  it('sends each customer one email, skips those without consent or an address with the reason, and completes', async () => {
+    const { tag, emails } = await audience(30, (i) =>
+      i === 3 ? { consent: { email: false } } : i === 4 ? { email: null } : i === 5 ? { erasedAt: new Date() } : {},
+    );
+    const c = await campaign({
+      target_tags: [tag],
+      content: { subject: 'June gift for {{ customer.first_name }}', text: 'Hi {{ customer.name }}, a gift from {{ brand }}.' },
+    });
+    expect(c.status).toBe('draft');
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${c.id}/trigger`, { execution_type: 'actual' });
+    expect(trig.status).toBe(202);
+    expect(trig.body.status).toBe('triggered');
+    const done = await result(c.id, trig.body.execution_id);
+
+    expect(done).toMatchObject({ state: 'completed', stopReason: 'audience_done', audienceSize: 29, processed: 29, sent: 27, skipped: 2, failed: 0 });
+    expect(done.reasons).toEqual({ unsubscribed: 1, no_email_address: 1 });
+    expect(await status(c.id)).toBe('completed');
+    const mail = stack.mail.list().filter((m) => m.to.some((t) => t.includes(tag)));
+    expect(mail).toHaveLength(27);
+    expect(new Set(mail.map((m) => m.to[0])).size).toBe(27);
+    expect(mail.find((m) => m.to[0] === emails[7])?.subject).toBe('June gift for Customer');
+    expect(mail.some((m) => m.to[0] === emails[3])).toBe(false);
+
+    const rows = await records(c.id);
+    expect(rows).toHaveLength(29);
+    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(27);
+    expect(rows.find((r) => r.recipient === null && r.status === 'skipped' && r.errorMessage === 'unsubscribed')).toBeTruthy();
+
+    const [row] = await stack.database.db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, c.id));
+    expect(row!.actualStartTime).not.toBeNull();
+    expect(row!.actualEndTime).not.toBeNull();
+    expect(row!.stats).toMatchObject({ sent: 27 });
+
+    const again = await stack.api('POST', `/api/marketing/campaigns/${c.id}/trigger`, { execution_type: 'actual' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('campaign_already_triggered');
+  });
+});
+
+describe('a simulation', () => {
+  it('renders and records every message with status simulated and sends nothing', async () => {
+    const { tag } = await audience(12, (i) => (i === 0 ? { consent: { email: false } } : {}));
+    const c = await campaign({ target_tags: [tag], content: { subject: 'Hi {{ customer.first_name }}', html: '<p>{{ customer.name }}</p>' } });
+    const before = stack.mail.list().length;
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${c.id}/trigger`, { execution_type: 'simulation' });
+    expect(trig.status).toBe(202);
+    expect(trig.body.status).toBe('simulation_started');
+    const done = await result(c.id, trig.body.execution_id);
+    expect(done).toMatchObject({ mode: 'simulation', processed: 12, sent: 11, skipped: 1 });
+
+    const rows = await records(c.id, trig.body.execution_id);
+    expect(rows.filter((r) => r.status === 'simulated')).toHaveLength(11);
+    expect(rows.find((r) => r.status === 'simulated')!.bodyHtml).toMatch(/^<p>Customer \d+<\/p>$/);
+    expect(stack.mail.list().filter((m) => m.to.some((t) => t.includes(tag)))).toHaveLength(0);
+    expect(stack.mail.list().length).toBe(before);
+    // The campaign itself has not run.
+    expect(await status(c.id)).toBe('draft');
+    expect((await progress(c.id, trig.body.execution_id))?.state).toBe('completed');
+  });
+});
+
+describe('a broadcast of 5 000', () => {
+  it('crosses continue-as-new and still records each customer exactly once', async () => {
+    const { tag } = await audience(5000);
+    const c = await campaign({ type: 'sms', target_tags: [tag], content: 'Hello {{ customer.first_name }}' });
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${c.id}/trigger`, {});
+    expect(trig.status).toBe(202);
+    const done = await result(c.id, trig.body.execution_id);
+    expect(done).toMatchObject({ processed: 5000, sent: 5000, state: 'completed' });
+    // 25 batches of 200, 5 per run: 5 runs, so continue-as-new happened 4 times.
+    expect(done.runs).toBeGreaterThanOrEqual(2);
+    const [n] = await stack.database.db
+      .select({ all: sql<number>`count(*)::int`, customers: sql<number>`count(distinct ${messages.customerId})::int` })
+      .from(messages)
+      .where(eq(messages.campaignId, c.id));
+    expect(n).toEqual({ all: 5000, customers: 5000 });
+    const received = provider.requests.filter((r) => (r.body as { customer_id: string }).customer_id.startsWith(tag));
+    expect(received).toHaveLength(5000);
+  });
+});
