@@ -8,7 +8,7 @@ import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rat
 import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
-import { type BroadcastCounts, campaignParts, channelOf, emptyCounts } from '../domain/campaign.js';
+import { addCounts, type BroadcastCounts, campaignParts, channelOf, emptyCounts, leftOverCounts } from '../domain/campaign.js';
 import { renderTemplate } from '../domain/template.js';
 import type { CampaignMode, CampaignProgress } from '../workflows/campaign.js';
 import type { ActivityDeps } from './index.js';
@@ -31,7 +31,7 @@ export interface CampaignBatchResult {
   cursor: string | null;
   /** No customers after this batch. */
   done: boolean;
-  /** end_time came during the batch: the rest of it was recorded as skipped (reason end_time). */
+  /** end_time came during the batch: it stopped sending (what it had claimed is left for the execution's end). */
   stoppedAtEnd: boolean;
 }
 
@@ -144,15 +144,32 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       return { audienceSize: row?.n ?? 0 };
     },
 
-    /** Marks the campaign completed or cancelled, with the execution's final counts (actual executions). */
-    async finishCampaignExecution(input: { campaignId: string; executionId: string; mode: CampaignMode; progress: CampaignProgress }) {
-      if (input.mode !== 'actual') return;
+    /**
+     * Ends an execution: records left pending by a stopped batch become skipped (reason end_time or
+     * cancelled), and an actual execution's campaign is marked completed or cancelled with its final counts.
+     * The counts saved include those records.
+     */
+    async finishCampaignExecution(input: {
+      campaignId: string;
+      executionId: string;
+      mode: CampaignMode;
+      progress: CampaignProgress;
+    }): Promise<{ leftOver: number }> {
+      // Records a batch claimed but did not send before end_time or a cancel: skipped, with that reason.
+      const left = await db
+        .update(messages)
+        .set({ status: 'skipped', errorMessage: input.progress.stopReason ?? 'stopped', leaseUntil: null, updatedAt: sql`now()` })
+        .where(and(eq(messages.campaignId, input.campaignId), eq(messages.executionId, input.executionId), eq(messages.status, 'pending')))
+        .returning({ id: messages.id });
+      if (input.mode !== 'actual') return { leftOver: left.length };
+      const stats = { ...input.progress, reasons: { ...input.progress.reasons } };
+      addCounts(stats, leftOverCounts(input.progress.stopReason, left.length));
       await db
         .update(marketingCampaigns)
         .set({
           status: input.progress.state === 'cancelled' ? 'cancelled' : 'completed',
           actualEndTime: sql`now()`,
-          stats: input.progress as unknown as Record<string, unknown>,
+          stats: stats as unknown as Record<string, unknown>,
           updatedAt: sql`now()`,
         })
         .where(
@@ -162,6 +179,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
             inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused']),
           ),
         );
+      return { leftOver: left.length };
     },
 
     /**
@@ -202,22 +220,25 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       const pending = rowsOf<{ id: string; customer_id: string; status: string }>(claimed).filter((r) => r.status === 'pending');
 
       const limit = simulate ? async () => {} : bothLimits(channelLimiter(channel), campaign.rateLimit ? createRateLimiter(campaign.rateLimit) : undefined);
-      const heartbeat = heartbeater();
       let transient: Error | null = null;
-      let stoppedAtEnd = false;
+      /** Why the batch stops before its end: end_time came, or the campaign was paused or cancelled. */
+      let halt: 'end_time' | 'paused' | 'cancelled' | null = null;
+      const pastEnd = () => input.endAt !== null && Date.now() >= input.endAt;
+      const finished = new Set<string>();
+      const recorded = async (outcome: Outcome) => {
+        await record(outcome);
+        return true;
+      };
 
-      const one = async (rowId: string, customer: Profile): Promise<void> => {
-        if (input.endAt !== null && Date.now() >= input.endAt) {
-          stoppedAtEnd = true;
-          return record(blank(rowId, 'skipped', 'end_time'));
-        }
+      /** Renders and sends (or simulates) one record; false when it was left pending (halted, or a transient failure). */
+      const one = async (rowId: string, customer: Profile): Promise<boolean> => {
         const profile = customerVars(customer as Customer);
         const vars = { brand: config.brand, customer: profile, campaign: { id: campaign.id, name: campaign.name } };
         let content: Record<string, string>;
         try {
           content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, part === 'html' ? 'html' : 'text')]));
         } catch (err) {
-          return record(blank(rowId, 'failed', `template error: ${(err as Error).message}`));
+          return recorded(blank(rowId, 'failed', `template error: ${(err as Error).message}`));
         }
         const key = campaignRecordKey(input.executionId, customer.id);
         const to = channel === 'email' ? customer.email! : channel === 'sms' ? customer.phone! : channel === 'push' ? customer.id : campaign.webhookUrl!;
@@ -227,17 +248,17 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
           text: content.text ?? content.body ?? null,
           html: simulate ? (content.html ?? null) : null,
         };
-        if (simulate) return record({ ...blank(rowId, 'simulated', null), ...stored });
+        if (simulate) return recorded({ ...blank(rowId, 'simulated', null), ...stored });
 
         await limit();
-        if (input.endAt !== null && Date.now() >= input.endAt) {
-          stoppedAtEnd = true;
-          return record(blank(rowId, 'skipped', 'end_time'));
+        if (pastEnd()) {
+          halt = 'end_time';
+          return false;
         }
         try {
           if (channel === 'email') {
             const sent = await channels.email.send({ to, idempotencyKey: key, subject: content.subject!, html: content.html!, text: content.text! });
-            return record({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: sent.providerMessageId, response: { smtp: sent.response } });
+            return recorded({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: sent.providerMessageId, response: { smtp: sent.response } });
           }
           const message: ProviderMessage = {
             channel,
@@ -249,44 +270,80 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
             ...(channel === 'webhook' ? { customer: profile } : {}),
           };
           const result = await provider!.send(message, channel === 'webhook' ? to : undefined);
-          if (result.outcome === 'rejected') return record({ ...blank(rowId, 'failed', result.error), ...stored, response: { status: result.status } });
+          if (result.outcome === 'rejected') return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: { status: result.status } });
           const answer = result.response.body as Record<string, unknown> | null;
           const id = typeof answer?.id === 'string' ? answer.id : null;
-          return record({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: id, response: result.response });
+          return recorded({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: id, response: result.response });
         } catch (err) {
-          if (channel === 'email' && permanentSmtp(err)) return record({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
+          if (channel === 'email' && permanentSmtp(err)) return recorded({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
           // Left pending: the activity fails once the batch is through, and its retry sends what is left.
           transient ??= err as Error;
-        } finally {
-          heartbeat();
+          return false;
         }
       };
 
-      let next = 0;
-      const workers = Array.from({ length: Math.min(concurrency, pending.length) }, async () => {
-        while (next < pending.length) {
-          const row = pending[next++]!;
-          await one(row.id, byId.get(row.customer_id)!);
-        }
-      });
-      await Promise.all(workers);
+      // Every second: a heartbeat (a worker that dies stops them, and Temporal retries the batch elsewhere),
+      // and a look at the campaign, so a pause or cancel stops the batch within a second.
+      const watch = setInterval(() => {
+        Context.current().heartbeat({ finished: finished.size });
+        if (input.mode !== 'actual') return;
+        db.select({ status: marketingCampaigns.status })
+          .from(marketingCampaigns)
+          .where(eq(marketingCampaigns.id, input.campaignId))
+          .then(([row]) => {
+            if (row?.status === 'paused' || row?.status === 'cancelled') halt ??= row.status;
+          })
+          .catch(() => {});
+      }, 1000);
+      try {
+        pending.sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
+        let next = 0;
+        const workers = Array.from({ length: Math.min(concurrency, pending.length) }, async () => {
+          while (next < pending.length && !halt) {
+            if (pastEnd()) {
+              halt = 'end_time';
+              break;
+            }
+            const row = pending[next++]!;
+            if (await one(row.id, byId.get(row.customer_id)!)) finished.add(row.customer_id);
+          }
+        });
+        await Promise.all(workers);
+      } finally {
+        clearInterval(watch);
+      }
       if (transient) throw transient;
 
+      // Stopped early: the batch ends before the first customer it did not finish (their records stay
+      // pending; the next batch takes them up again, or the execution's end marks them skipped).
+      const unfinished = new Set(pending.filter((r) => !finished.has(r.customer_id)).map((r) => r.customer_id));
+      let through = audience.length;
+      if (halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
+      const done = audience.slice(0, through);
+      const cursor = done.length ? done.at(-1)!.id : input.after;
+
       // The batch's counts from its records, whichever attempt wrote them.
-      const tally = (await db.execute(sql`
-        select status, error_message as reason, count(*)::int as n from ${messages}
-        where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(audience.map((c) => c.id), 'text')})
-          and ${messages.executionId} = ${input.executionId}
-        group by 1, 2`)) as unknown;
       const counts = emptyCounts();
-      for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(tally)) {
-        counts.processed += n;
-        if (status === 'sent' || status === 'simulated') counts.sent += n;
-        else if (status === 'failed') counts.failed += n;
-        else if (status === 'skipped') counts.skipped += n;
-        if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+      if (done.length) {
+        const tally = (await db.execute(sql`
+          select status, error_message as reason, count(*)::int as n from ${messages}
+          where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(done.map((c) => c.id), 'text')})
+            and ${messages.executionId} = ${input.executionId}
+          group by 1, 2`)) as unknown;
+        for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(tally)) {
+          counts.processed += n;
+          if (status === 'sent' || status === 'simulated') counts.sent += n;
+          else if (status === 'failed') counts.failed += n;
+          else if (status === 'skipped') counts.skipped += n;
+          if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+        }
       }
-      return { counts, cursor: audience.at(-1)!.id, done: audience.length < input.limit, stoppedAtEnd };
+      return {
+        counts,
+        cursor,
+        done: !halt && audience.length < input.limit,
+        stoppedAtEnd: halt === 'end_time',
+      };
     },
   };
 }
@@ -302,16 +359,3 @@ const blank = (id: string, status: Outcome['status'], error: string | null): Out
   providerMessageId: null,
   response: null,
 });
-
-/** Heartbeats at most every second (the SDK throttles too, but this keeps the call off the hot path). */
-function heartbeater(): () => void {
-  let last = 0;
-  let sent = 0;
-  return () => {
-    sent++;
-    const now = Date.now();
-    if (now - last < 1000) return;
-    last = now;
-    Context.current().heartbeat({ sent });
-  };
-}

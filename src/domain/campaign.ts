@@ -116,6 +116,11 @@ export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
   for (const [reason, n] of Object.entries(more.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
 }
 
+/** Records a stopped execution left pending, counted as skipped for the reason it stopped. */
+export function leftOverCounts(reason: string | null, n: number): BroadcastCounts {
+  return { processed: n, sent: 0, failed: 0, skipped: n, reasons: n ? { [reason ?? 'stopped']: n } : {} };
+}
+
 /** Messages per second since the broadcast began, and the seconds left at that rate (null when unknown). */
 export function rateAndEta(
   processed: number,

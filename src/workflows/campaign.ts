@@ -10,13 +10,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { addCounts, type BroadcastCounts, emptyCounts, rateAndEta } from '../domain/campaign.js';
+import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from '../domain/campaign.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
 const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution } = proxyActivities<Activities>({
   // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  // The batch heartbeats every second while it runs, however slow a send is.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
@@ -110,7 +111,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     endAt = times.endAt ?? null;
     rescheduled = true;
   });
-  setHandler(progressQuery, () => ({
+  const snapshot = (): CampaignProgress => ({
     campaignId,
     executionId,
     mode,
@@ -122,9 +123,11 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     startedAt,
     finishedAt,
     ...counts,
+    reasons: { ...counts.reasons },
     ...rateAndEta(counts.processed, audienceSize, startedAt, finishedAt ?? Date.now()),
     runs: (carried?.runs ?? 0) + 1,
-  }));
+  });
+  setHandler(progressQuery, snapshot);
   const setState = (next: ExecutionState) => {
     state = next;
     upsertSearchAttributes([{ key: JourneyStepKey, value: next }]);
@@ -184,21 +187,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
 
   finishedAt = Date.now();
   setState(stopReason === 'cancelled' ? 'cancelled' : 'completed');
-  const progress = {
-    campaignId,
-    executionId,
-    mode,
-    state,
-    stopReason,
-    audienceSize,
-    startAt,
-    endAt,
-    startedAt,
-    finishedAt,
-    ...counts,
-    ...rateAndEta(counts.processed, audienceSize, startedAt, finishedAt),
-    runs: (carried?.runs ?? 0) + 1,
-  };
-  await finishCampaignExecution({ campaignId, executionId, mode, progress });
-  return progress;
+  const { leftOver } = await finishCampaignExecution({ campaignId, executionId, mode, progress: snapshot() });
+  addCounts(counts, leftOverCounts(stopReason, leftOver));
+  return snapshot();
 }
