@@ -52,7 +52,10 @@ const schema = z.object({
   /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
   SMS_PROVIDER_URL: url(['http', 'https']).optional(),
   PUSH_PROVIDER_URL: url(['http', 'https']).optional(),
-  /** Broadcasts: customers per batch activity, batches per workflow run (then continue-as-new), sends in flight. */
+  /**
+   * Broadcasts: customers per batch activity and batches per workflow run (then continue-as-new), set by the
+   * process that starts campaigns (the API); sends in flight per batch, set on workers.
+   */
   CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   CAMPAIGN_BATCHES_PER_RUN: z.coerce.number().int().min(1).max(1000).default(100),
   CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),

@@ -43,7 +43,7 @@ async function audience(n: number, extra: (i: number) => Partial<typeof customer
 async function campaign(body: Record<string, unknown>) {
   const res = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', ...body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; status: string; execution_id: string | null };
+  return res.body as { id: string; status: string; execution_id: string | null; end_time: string | null };
 }
 
 const records = (campaignId: string, executionId?: string) =>

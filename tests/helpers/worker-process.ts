@@ -11,7 +11,10 @@ export interface WorkerProcess {
 }
 
 /** Runs `worker.ts` (the real scale-out entry point) as its own process against the test stack. */
-export async function startWorkerProcess(stack: Stack): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  stack: Stack,
+  options: { smtpUrl?: string; env?: Record<string, string> } = {},
+): Promise<WorkerProcess> {
   // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child process that SIGKILL would orphan.
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
     cwd: root,
@@ -23,11 +26,12 @@ export async function startWorkerProcess(stack: Stack): Promise<WorkerProcess> {
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DATABASE_URL: stack.databaseUrl,
       DATABASE_POOL_SIZE: '4',
-      SMTP_URL: stack.mail.url,
+      SMTP_URL: options.smtpUrl ?? stack.mail.url,
       MAIL_FROM: 'Touchpoint <hello@touchpoint.test>',
       // The time-skipping test server never times out a dead worker's sticky queue (a real server does
       // after 5 s), so these workers take every workflow task from the shared queue and replay history.
       WORKER_MAX_CACHED_WORKFLOWS: '0',
+      ...options.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
