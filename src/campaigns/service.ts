@@ -91,6 +91,9 @@ export class CampaignError extends Error {
   }
 }
 
+/** Ids that PostgreSQL's uuid type accepts: anything else is unknown, not a failed query. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export const campaignView = (r: CampaignRow): CampaignView => ({
@@ -130,7 +133,7 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
   const now = () => Date.now();
 
   async function find(id: string): Promise<CampaignRow> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    if (!UUID.test(id)) {
       throw new CampaignError(404, 'campaign_not_found', `no campaign "${id}"`);
     }
     const [row] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, id));
@@ -167,7 +170,7 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
       }
     }
     if (c.content_template_id) {
-      const [template] = /^[0-9a-f-]{36}$/i.test(c.content_template_id)
+      const [template] = UUID.test(c.content_template_id)
         ? await db.select().from(templates).where(eq(templates.id, c.content_template_id))
         : [];
       if (!template) throw new CampaignError(422, 'unknown_template', `content_template_id: no template "${c.content_template_id}"`, 'content_template_id');

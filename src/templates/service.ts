@@ -57,7 +57,8 @@ export function createTemplateService(db: Db) {
       return view(row!);
     },
     async get(id: string): Promise<TemplateView | null> {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+      // Only what the uuid column accepts: anything else is unknown, not a failed query.
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
       const [row] = await db.select().from(templates).where(eq(templates.id, id));
       return row ? view(row) : null;
     },
