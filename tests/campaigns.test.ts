@@ -236,6 +236,10 @@ describe('start, end, pause, resume, cancel', () => {
     expect(rows.filter((r) => r.status === 'pending')).toHaveLength(0);
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(mailed().length);
     expect(await status(c.id)).toBe('cancelled');
+    // The execution's end is kept on the campaign though the API set its status first.
+    const [row] = await stack.database.db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, c.id));
+    expect(row!.actualEndTime).not.toBeNull();
+    expect(row!.stats).toMatchObject({ state: 'cancelled', sent: done.sent, processed: rows.length });
     expect((await stack.api('POST', `/api/marketing/campaigns/${c.id}/resume`)).status).toBe(409);
   });
 });

@@ -8,7 +8,9 @@ import { eq } from 'drizzle-orm';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { campaignWorkflowId } from '../src/activities/campaigns.js';
 import { createActivities } from '../src/activities/index.js';
+import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel } from '../src/channels/email.js';
 import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
@@ -19,6 +21,7 @@ import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, flowWorkflo
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
+import { pauseSignal, progressQuery, resumeSignal } from '../src/workflows/campaign.js';
 import { churnSweep } from '../src/workflows/churn-win-back.js';
 import { flowRun } from '../src/workflows/flow.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
@@ -288,6 +291,53 @@ group('flow', async () => {
   save('flow-continued', await firstRun.fetchHistory());
   await journeys.endRun(`flow:${flow.id}`, first.workflowId, 'cancelled');
   hooks.close();
+});
+
+group('campaign', async () => {
+  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 2 });
+  const tag = 'replay-campaign';
+  await database.db.insert(customers).values(
+    Array.from({ length: 5 }, (_, i) => ({ id: `replay-campaign-${i}`, email: `replay-campaign-${i}@example.com`, name: 'Replay', tags: [tag] })),
+  );
+  const create = (name: string, extra: Record<string, unknown> = {}) =>
+    campaigns.create({ name, type: 'email', target_tags: [tag], content: { subject: 'Hi {{ customer.first_name }}', text: 'June news' }, ...extra }, null);
+
+  // Three batches of two, two a run: the first run continues as new, the second completes.
+  const actual = await create('Replay broadcast');
+  const { executionId } = await campaigns.trigger(actual.id, 'actual');
+  const workflowId = campaignWorkflowId(actual.id, executionId);
+  await env.client.workflow.getHandle(workflowId).result();
+  const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  // The test server lists no workflows: the last run's start names the run it continued.
+  const firstRun = last.events![0]!.workflowExecutionStartedEventAttributes!.continuedExecutionRunId!;
+  save('campaign-continued', await env.client.workflow.getHandle(workflowId, firstRun).fetchHistory());
+  save('campaign-completed', last);
+
+  const sim = await campaigns.trigger(actual.id, 'simulation');
+  await env.client.workflow.getHandle(campaignWorkflowId(actual.id, sim.executionId)).result();
+  save('campaign-simulation', await env.client.workflow.getHandle(campaignWorkflowId(actual.id, sim.executionId)).fetchHistory());
+
+  // Scheduled an hour ahead, then cancelled before it begins.
+  // By the test server's clock, which earlier waits moved far ahead of the machine's.
+  const later = async () => new Date((await env.currentTimeMs()) + 3600_000).toISOString();
+  const cancelled = await create('Replay cancelled', { start_time: await later() });
+  await campaigns.control(cancelled.id, 'cancel');
+  await env.client.workflow.getHandle(campaignWorkflowId(cancelled.id, cancelled.execution_id!)).result();
+  save('campaign-cancelled', await env.client.workflow.getHandle(campaignWorkflowId(cancelled.id, cancelled.execution_id!)).fetchHistory());
+
+  // Scheduled, rescheduled, paused before it begins, resumed once it has begun.
+  const paused = await create('Replay paused', { start_time: await later() });
+  const handle = env.client.workflow.getHandle(campaignWorkflowId(paused.id, paused.execution_id!));
+  await campaigns.update(paused.id, { start_time: await later() }, null);
+  await handle.signal(pauseSignal);
+  await env.sleep('2 hours');
+  while ((await handle.query(progressQuery)).state !== 'paused') await new Promise((r) => setTimeout(r, 50));
+  await handle.signal(resumeSignal);
+  await handle.result();
+  // The run that was paused and resumed is the first; it continued as new after two batches.
+  const lastPaused = await handle.fetchHistory();
+  const pausedRun = lastPaused.events![0]!.workflowExecutionStartedEventAttributes!.continuedExecutionRunId!;
+  save('campaign-paused', await env.client.workflow.getHandle(handle.workflowId, pausedRun).fetchHistory());
 });
 
 // New groups go above this line.

@@ -30,6 +30,11 @@ describe('workflow replay', () => {
     expect(histories.map((h) => h.file).sort()).toEqual([
       'birthday-greeting.json',
       'birthday-removed.json',
+      'campaign-cancelled.json',
+      'campaign-completed.json',
+      'campaign-continued.json',
+      'campaign-paused.json',
+      'campaign-simulation.json',
       'cart-recovery-completed.json',
       'cart-recovery-purchased.json',
       'cart-recovery-updated.json',

@@ -167,7 +167,8 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       await db
         .update(marketingCampaigns)
         .set({
-          status: input.progress.state === 'cancelled' ? 'cancelled' : 'completed',
+          // A cancel through the API set `cancelled` already; it stays.
+          status: input.progress.state === 'cancelled' ? 'cancelled' : sql`case when ${marketingCampaigns.status} = 'cancelled' then 'cancelled' else 'completed' end`,
           actualEndTime: sql`now()`,
           stats: stats as unknown as Record<string, unknown>,
           updatedAt: sql`now()`,
@@ -176,7 +177,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
           and(
             eq(marketingCampaigns.id, input.campaignId),
             eq(marketingCampaigns.executionId, input.executionId),
-            inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused']),
+            inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused', 'cancelled']),
           ),
         );
       return { leftOver: left.length };

@@ -390,7 +390,12 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
       }
       const next: CampaignStatus = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'cancelled';
       const def = action === 'pause' ? pauseSignal : action === 'resume' ? resumeSignal : cancelSignal;
-      await client.workflow.getHandle(campaignWorkflowId(id, row.executionId)).signal(def);
+      try {
+        await client.workflow.getHandle(campaignWorkflowId(id, row.executionId)).signal(def);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new CampaignError(409, 'campaign_not_running', `campaign's execution has ended: cannot ${action} it`);
+        throw unavailable(err);
+      }
       // A scheduled campaign that is cancelled never begins: its status is set here, not by its workflow.
       const [updated] = await db
         .update(marketingCampaigns)
