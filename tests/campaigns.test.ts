@@ -18,6 +18,7 @@ beforeAll(async () => {
     timeSkipping: false,
     providers: { smsUrl: `${provider.url}/sms` },
     campaigns: { batchSize: 200, batchesPerRun: 5 },
+    campaignSending: { concurrency: 25 },
   });
 });
 afterAll(async () => {

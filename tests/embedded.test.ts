@@ -102,6 +102,33 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   }, 'the welcome email in the local capture');
   expect(mail.subject).toBe('Welcome to Touchpoint, Ada!');
 
+  // A campaign on the embedded stack (PGlite): Ada is tagged, the broadcast reaches her.
+  const tagged = await fetch(`${api}/api/customers/ada`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tags: ['newsletter'] }),
+  });
+  expect(tagged.status).toBe(200);
+  const campaign = await json(
+    await fetch(`${api}/api/marketing/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'June news', type: 'email', target_tags: ['newsletter'], content: { subject: 'June news for {{ customer.first_name }}', text: 'Hello' } }),
+    }),
+  );
+  expect(campaign.status).toBe(201);
+  const triggered = await json(await fetch(`${api}/api/marketing/campaigns/${campaign.body.id}/trigger`, { method: 'POST' }));
+  expect(triggered.status).toBe(202);
+  await waitFor(async () => {
+    const { body } = await json(await fetch(`${api}/dev/mail?to=ada@example.com`));
+    return body.mail.some((m: { subject: string }) => m.subject === 'June news for Ada');
+  }, 'the campaign email in the local capture');
+  const records = await waitFor(async () => {
+    const { body } = await json(await fetch(`${api}/api/marketing/records?campaign_id=${campaign.body.id}`));
+    return body.records[0]?.status === 'sent' ? body : null;
+  }, 'the campaign record');
+  expect(records.pagination.total).toBe(1);
+
   // Engineers find the journey in Temporal by customer id.
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   try {

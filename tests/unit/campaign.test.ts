@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
+import { addCounts, campaignParts, channelOf, checkParts, ContentError, emptyCounts, leftOverCounts, rateAndEta } from '../../src/domain/campaign.js';
+import { renderTemplate } from '../../src/domain/template.js';
+
+describe('campaignParts', () => {
+  it('turns a string into each channel’s message', () => {
+    expect(campaignParts('sms', 'June', 'Hi {{ customer.name }}')).toEqual({ text: 'Hi {{ customer.name }}' });
+    expect(campaignParts('push_notification', 'June', 'Gift')).toEqual({ title: 'June', body: 'Gift' });
+    expect(campaignParts('webhook', 'June', '{"a":1}')).toEqual({ body: '{"a":1}' });
+    const email = campaignParts('email', 'June gift', 'Hi <b> & {{ customer.name }}\nbye');
+    expect(email.subject).toBe('June gift');
+    expect(email.text).toBe('Hi <b> & {{ customer.name }}\nbye');
+    // The literal text is escaped; what the tag outputs is escaped by the HTML engine.
+    expect(renderTemplate(email.html!, { customer: { name: '<Ada>' } }, 'html')).toBe('Hi &lt;b&gt; &amp; &lt;Ada&gt;<br>\nbye');
+  });
+
+  it('takes parts and names a missing or unknown one', () => {
+    expect(campaignParts('email', 'x', { subject: 'S', html: '<p>H</p>' })).toEqual({ subject: 'S', html: '<p>H</p>', text: '' });
+    expect(campaignParts('push_notification', 'Name', { body: 'B' })).toEqual({ title: 'Name', body: 'B' });
+    const field = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as ContentError).field;
+      }
+      return null;
+    };
+    expect(field(() => campaignParts('email', 'x', { text: 'T' }))).toBe('content.subject');
+    expect(field(() => campaignParts('email', 'x', { subject: 'S' }))).toBe('content.text');
+    expect(field(() => campaignParts('sms', 'x', { body: 'B' }))).toBe('content.body');
+    expect(field(() => campaignParts('sms', 'x', {}))).toBe('content.text');
+    expect(field(() => campaignParts('push_notification', 'x', { title: 'T' }))).toBe('content.body');
+  });
+
+  it('checks that every part parses', () => {
+    expect(() => checkParts({ subject: 'Hi {{ customer.name }}' }, 'content')).not.toThrow();
+    expect(() => checkParts({ subject: 'Hi {{ customer.name ' }, 'content')).toThrow(/content\.subject/);
+    expect(() => checkParts({ text: '{{ x | nosuchfilter }}' }, 'content')).toThrow(/content\.text/);
+  });
+
+  it('sends push_notification on the push channel', () => {
+    expect(channelOf('push_notification')).toBe('push');
+    expect(channelOf('email')).toBe('email');
+  });
+});
+
+describe('counts and progress', () => {
+  it('adds counts and reasons', () => {
+    const total = emptyCounts();
+    addCounts(total, { processed: 3, sent: 2, failed: 0, skipped: 1, reasons: { unsubscribed: 1 } });
+    addCounts(total, { processed: 2, sent: 0, failed: 1, skipped: 1, reasons: { unsubscribed: 1 } });
+    addCounts(total, leftOverCounts('end_time', 4));
+    expect(total).toEqual({ processed: 9, sent: 2, failed: 1, skipped: 6, reasons: { unsubscribed: 2, end_time: 4 } });
+    expect(leftOverCounts(null, 0)).toEqual(emptyCounts());
+  });
+
+  it('gives a rate and an ETA once something was processed', () => {
+    expect(rateAndEta(0, 100, 1000, 5000)).toEqual({ ratePerSecond: null, etaSeconds: null });
+    expect(rateAndEta(10, 100, null, 5000)).toEqual({ ratePerSecond: null, etaSeconds: null });
+    expect(rateAndEta(50, 150, 0, 10_000)).toEqual({ ratePerSecond: 5, etaSeconds: 20 });
+    expect(rateAndEta(50, null, 0, 10_000)).toEqual({ ratePerSecond: 5, etaSeconds: null });
+    expect(rateAndEta(200, 150, 0, 10_000).etaSeconds).toBe(0);
+  });
+});
+
+describe('rate limiter', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('hands out one slot per 1/rate seconds, in call order, with no burst after idling', async () => {
+    const limiter = createRateLimiter(4);
+    const done: number[] = [];
+    for (let i = 0; i < 6; i++) void limiter.take().then(() => done.push(i));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(done).toEqual([0, 1]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(done).toEqual([0, 1, 2, 3, 4, 5]);
+    // Idle for ten seconds: the next take is at once, the one after waits a slot.
+    await vi.advanceTimersByTimeAsync(10_000);
+    const after: number[] = [];
+    void limiter.take().then(() => after.push(1));
+    void limiter.take().then(() => after.push(2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(after).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(after).toEqual([1, 2]);
+  });
+
+  it('does not wait without a limit, and obeys the slower of two', async () => {
+    const none = createRateLimiter(0);
+    let n = 0;
+    for (let i = 0; i < 100; i++) void none.take().then(() => n++);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(n).toBe(100);
+
+    const take = bothLimits(createRateLimiter(100), createRateLimiter(2));
+    let m = 0;
+    for (let i = 0; i < 4; i++) void take().then(() => m++);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(m).toBe(1);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(m).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(m).toBe(4);
+  });
+});
