@@ -112,6 +112,9 @@ export const messages = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     openedAt: timestamp('opened_at', { withTimezone: true }),
     clickedAt: timestamp('clicked_at', { withTimezone: true }),
+    /** Set once, by the order attributed to this touch; its revenue with it. */
+    convertedAt: timestamp('converted_at', { withTimezone: true }),
+    revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -306,9 +309,64 @@ export const templates = pgTable('templates', {
 export const segments = pgTable('segments', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  description: text('description'),
   rules: jsonb('rules').$type<Record<string, unknown>>(),
+  /** Members at the last refresh. */
+  memberCount: integer('member_count').notNull().default(0),
   refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
   createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * What the customer-intelligence refresh computed for each customer (seeds 001 and 002): RFM values and
+ * scores, the segment (VIP, loyal, potential, regular, churn-risk, new — where the customer stands now,
+ * unlike `customers.tier`, the loyalty level the tier journey moves up), the computed tags with their
+ * evidence. Rewritten whole by each refresh.
+ */
+export const customerInsights = pgTable(
+  'customer_insights',
+  {
+    customerId: text('customer_id').primaryKey(),
+    /** Days since the last order; null: no order. */
+    recencyDays: integer('recency_days'),
+    /** Orders and their total in the RFM window. */
+    frequency: integer('frequency').notNull().default(0),
+    monetary: numeric('monetary', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+    /** 1 (low) to 3 (high) by the seed's thresholds, or 1–5 by quintiles (rfmMethod). */
+    rScore: integer('r_score').notNull(),
+    fScore: integer('f_score').notNull(),
+    mScore: integer('m_score').notNull(),
+    rfmMethod: text('rfm_method').notNull(),
+    segment: text('segment').notNull(),
+    /** Computed tags (manual ones stay in customers.tags). */
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    /** Why each tag holds: { high_frequency: { orders: 7, threshold: 6 }, … }. */
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('customer_insights_segment_idx').on(t.segment)],
+);
+
+/** Item-to-item similarity from co-purchases (recommendations), recomputed by a batch on a schedule. */
+export const itemSimilarity = pgTable(
+  'item_similarity',
+  {
+    item: text('item').notNull(),
+    other: text('other').notNull(),
+    /** Cosine similarity of the two items' buyer sets, 0–1. */
+    score: numeric('score', { precision: 8, scale: 6, mode: 'number' }).notNull(),
+    /** Customers who bought both. */
+    together: integer('together').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.item, t.other] })],
+);
+
+/** Settings of customer intelligence (RFM thresholds and window, segment rules), versioned by replacement. */
+export const intelligenceSettings = pgTable('intelligence_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+  updatedAt: updatedAt(),
 });
 
 export const segmentMembers = pgTable(
