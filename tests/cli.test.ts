@@ -1,0 +1,88 @@
+// The `touchpoint` command as a user runs it: a child process against the API served over real HTTP.
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { customers } from '../src/db/schema.js';
+import { type Stack, startStack, uid } from './helpers/stack.js';
+
+const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
+let stack: Stack;
+let server: ServerType;
+let url: string;
+beforeAll(async () => {
+  stack = await startStack({ timeSkipping: false });
+  server = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await stack?.close();
+});
+
+async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, TOUCHPOINT_URL: url } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('touchpoint', () => {
+  it('prints its usage, and refuses an unknown command with exit code 2', async () => {
+    expect((await touchpoint('help')).stdout).toMatch(/campaign send --campaign NAME/);
+    const bad = await touchpoint('launch');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command "launch"/);
+    expect((await touchpoint('campaign', 'send')).stderr).toMatch(/--campaign NAME is required/);
+  });
+
+  it('lists, activates and deactivates flows by name', async () => {
+    const name = uid('CLI flow');
+    const created = await stack.api('POST', '/api/flows', {
+      name,
+      trigger_event: uid('cli_evt').replace('-', '_'),
+      actions: [{ type: 'send_email', template: { subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' } }],
+    });
+    expect(created.status).toBe(201);
+    expect((await touchpoint('flows', 'list')).stdout).toMatch(new RegExp(`${name}\\s+\\S+\\s+no`));
+    const on = await touchpoint('flows', 'activate', '--flow', name);
+    expect(on).toMatchObject({ code: 0, stdout: `${name}: active\n` });
+    expect((await stack.api('GET', `/api/flows/${created.body.flow.id}`)).body.flow.active).toBe(true);
+    expect((await touchpoint('flows', 'deactivate', '--flow', name)).code).toBe(0);
+    expect((await stack.api('GET', `/api/flows/${created.body.flow.id}`)).body.flow.active).toBe(false);
+    const missing = await touchpoint('flows', 'activate', '--flow', 'no such flow');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no flow named "no such flow"/);
+  });
+
+  it('sends a campaign by name and reports on it', async () => {
+    const tag = uid('cli');
+    await stack.database.db.insert(customers).values([0, 1, 2].map((i) => ({ id: `${tag}-${i}`, email: `${tag}-${i}@example.com`, tags: [tag] })));
+    const name = uid('CLI campaign');
+    const created = await stack.api('POST', '/api/marketing/campaigns', { name, type: 'email', target_tags: [tag], content: 'Hello {{ customer.id }}' });
+    expect(created.status).toBe(201);
+    expect((await touchpoint('campaign', 'list')).stdout).toContain(name);
+
+    const sent = await touchpoint('campaign', 'send', '--campaign', name);
+    expect(sent.code).toBe(0);
+    const executionId = sent.stdout.match(/execution ([\w-]+)/)![1]!;
+    await stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, executionId)).result();
+    expect(stack.mail.list().filter((m) => m.to[0]!.startsWith(tag))).toHaveLength(3);
+
+    const report = await touchpoint('report', '--campaign', name);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(`${name}: completed`);
+    expect(report.stdout).toMatch(/audience\s+processed\s+sent[\s\S]*\n3\s+3\s+3\s+0\s+0/);
+
+    const again = await touchpoint('campaign', 'send', '--campaign', name);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/409 campaign_already_triggered/);
+  });
+});
