@@ -140,7 +140,7 @@ describe('a broadcast of 5 000', () => {
     expect(n).toEqual({ all: 5000, customers: 5000 });
     const received = provider.requests.filter((r) => (r.body as { customer_id: string }).customer_id.startsWith(tag));
     expect(received).toHaveLength(5000);
-  });
+  }, 300_000);
 });
 
 describe('start, end, pause, resume, cancel', () => {

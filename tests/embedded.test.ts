@@ -47,7 +47,7 @@ async function start(ports: Record<string, number>) {
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);
     return out.includes('Ctrl-C stops everything.');
-  }, 'the embedded stack to start', 60_000);
+  }, 'the embedded stack to start', 120_000);
   outputs.push(() => out);
   return { child, exit, output: () => out };
 }
@@ -157,4 +157,4 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
     }),
   ]);
   expect(await stop(second)).toBe(0);
-});
+}, 400_000);
