@@ -212,7 +212,9 @@ export function createSegmentService(db: Db) {
 
     /**
      * One page of the scheduled refresh: the segments with rules after `after` (by id), each refreshed in a
-     * transaction of its own. A segment whose stored rules no longer validate is skipped and reported.
+     * transaction of its own. One that fails (deleted meanwhile, stored rules edited into something invalid, a
+     * query error) is reported and the others still refresh; only a page where every segment failed throws,
+     * so that Temporal retries it (the database is likely down).
      */
     async refreshPage({ after, limit }: { after: string | null; limit: number }) {
       const page = await db
@@ -223,19 +225,20 @@ export function createSegmentService(db: Db) {
         .limit(limit);
       let refreshed = 0;
       let members = 0;
-      const skipped: string[] = [];
+      const failed: string[] = [];
+      let lastError: unknown = null;
       for (const { id } of page) {
         try {
           members += (await refresh(id)).count;
           refreshed++;
         } catch (err) {
-          // Deleted meanwhile, or rules edited into something invalid: the others still refresh.
-          if (!(err instanceof SegmentError)) throw err;
-          console.warn(`[segments] ${id} not refreshed: ${err.message}`);
-          skipped.push(id);
+          console.warn(`[segments] ${id} not refreshed: ${(err as Error).message}`);
+          failed.push(id);
+          if (!(err instanceof SegmentError)) lastError = err;
         }
       }
-      return { found: page.length, refreshed, members, skipped, last: page.at(-1)?.id ?? after };
+      if (lastError && refreshed === 0) throw lastError;
+      return { found: page.length, refreshed, members, failed, last: page.at(-1)?.id ?? after };
     },
   };
 }
