@@ -25,7 +25,10 @@ export const personalisedCampaign = createRoute({
     "The expected return comes from the segment's history: messages sent to its current members (response: opened or clicked; " +
     'conversion: converted) and their orders; defaults without history. Trigger it with POST /api/marketing/campaigns/{id}/trigger.',
   middleware: [jsonBody(16 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: body } } } },
+  request: {
+    headers: z.object({ 'x-user-id': z.string().min(1).max(200).optional().openapi({ description: "Kept as the campaign's created_by" }) }),
+    body: { required: true, content: { 'application/json': { schema: body } } },
+  },
   responses: {
     201: json(
       z.object({
