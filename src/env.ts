@@ -47,6 +47,13 @@ const schema = z.object({
   BRAND_NAME: z.string().min(1).default('Touchpoint'),
   /** How often the churn win-back sweep looks for customers who went quiet (a Temporal Schedule); 0 turns it off. */
   CHURN_SWEEP_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** How often every dynamic segment's members are refreshed (a Temporal Schedule); 0 turns it off. */
+  SEGMENTS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
+  /** What one message costs per channel (expected ROI of campaigns). */
+  CHANNEL_COST_EMAIL: z.coerce.number().min(0).default(0.001),
+  CHANNEL_COST_SMS: z.coerce.number().min(0).default(0.05),
+  CHANNEL_COST_PUSH: z.coerce.number().min(0).default(0.0005),
+  CHANNEL_COST_WEBHOOK: z.coerce.number().min(0).default(0),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
   /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
@@ -76,6 +83,10 @@ export interface Config {
   brand: string;
   /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
   churnSweepEveryMinutes: number;
+  /** Minutes between refreshes of every dynamic segment; 0: no schedule (refresh on demand only). */
+  segmentsRefreshEveryMinutes: number;
+  /** Cost of one message per channel. */
+  channelCosts: Record<'email' | 'sms' | 'push' | 'webhook', number>;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
   temporal: {
     /** undefined: start the embedded dev server */
@@ -135,6 +146,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
+    segmentsRefreshEveryMinutes: e.SEGMENTS_REFRESH_EVERY_MINUTES,
+    channelCosts: { email: e.CHANNEL_COST_EMAIL, sms: e.CHANNEL_COST_SMS, push: e.CHANNEL_COST_PUSH, webhook: e.CHANNEL_COST_WEBHOOK },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/schedules.js';
+import { churnSweepScheduleId, ensureChurnSweepSchedule, ensureSegmentsRefreshSchedule, segmentsRefreshScheduleId } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
@@ -17,6 +17,7 @@ import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
 import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
+import { createSegmentService } from './segments/service.js';
 import { createTemplateService } from './templates/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -96,6 +97,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await ensureChurnSweepSchedule(client, config.temporal.taskQueue, config.churnSweepEveryMinutes).catch((err: Error) =>
       log(`could not create the churn sweep schedule (${churnSweepScheduleId}): ${err.message}`),
     );
+    await ensureSegmentsRefreshSchedule(client, config.temporal.taskQueue, config.segmentsRefreshEveryMinutes).catch((err: Error) =>
+      log(`could not create the segments refresh schedule (${segmentsRefreshScheduleId}): ${err.message}`),
+    );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);
 
@@ -115,6 +119,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         flows: createFlowService(database.db, journeys),
         campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
         templates: createTemplateService(database.db),
+        segments: createSegmentService(database.db),
+        channelCosts: config.channelCosts,
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createCampaignService } from '../src/campaigns/service.js';
 import { createTemplateService } from '../src/templates/service.js';
+import { createSegmentService } from '../src/segments/service.js';
 import { createCustomerService } from '../src/customers/service.js';
 import { events, messages } from '../src/db/schema.js';
 import { createJourneyConfigService } from '../src/journeys/config.js';
@@ -39,6 +40,7 @@ async function appDuringOutage() {
     flows: createFlowService(db, journeys),
     campaigns: createCampaignService(db, new Client({ connection: deadConnection }), stack.taskQueue),
     templates: createTemplateService(db),
+    segments: createSegmentService(db),
     pingDatabase: () => stack.database.ping(),
     pingTemporal: async () => {
       await deadConnection.workflowService.getSystemInfo({});

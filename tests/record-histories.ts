@@ -23,6 +23,8 @@ import { addSearchAttributes } from '../src/temporal/connection.js';
 import { workflowsPath } from '../src/worker/create-worker.js';
 import { pauseSignal, progressQuery, resumeSignal } from '../src/workflows/campaign.js';
 import { churnSweep } from '../src/workflows/churn-win-back.js';
+import { createSegmentService } from '../src/segments/service.js';
+import { segmentsRefresh } from '../src/workflows/segments-refresh.js';
 import { flowRun } from '../src/workflows/flow.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
@@ -338,6 +340,28 @@ group('campaign', async () => {
   const lastPaused = await handle.fetchHistory();
   const pausedRun = lastPaused.events![0]!.workflowExecutionStartedEventAttributes!.continuedExecutionRunId!;
   save('campaign-paused', await env.client.workflow.getHandle(handle.workflowId, pausedRun).fetchHistory());
+});
+
+group('segments', async () => {
+  const segments = createSegmentService(database.db);
+  await database.db.insert(customers).values([
+    { id: 'replay-segment-1', email: 'replay-segment-1@example.com', name: 'Replay', tags: ['replay-segment'] },
+    { id: 'replay-segment-2', email: 'replay-segment-2@example.com', name: 'Replay', totalSpend: 500 },
+  ]);
+  await segments.create({ name: 'Replay tagged', rules: { has_tag: 'replay-segment' } });
+  await segments.create({ name: 'Replay spenders', rules: { any: [{ attribute: 'total_spend', op: 'gte', value: 100 }, { not: { has_tag: 'replay-segment' } }] } });
+  // Every segment in one page, then the run ends.
+  const whole = await env.client.workflow.start(segmentsRefresh, { workflowId: 'replay-segments-refresh', taskQueue: 'record', args: [{}] });
+  await whole.result();
+  save('segments-refresh', await whole.fetchHistory());
+  // A page of one segment per run: the first run continues as new (its history is saved).
+  const paged = await env.client.workflow.start(segmentsRefresh, {
+    workflowId: 'replay-segments-refresh-continued',
+    taskQueue: 'record',
+    args: [{ pageSize: 1, pagesPerRun: 1 }],
+  });
+  await paged.result();
+  save('segments-refresh-continued', await env.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId).fetchHistory());
 });
 
 // New groups go above this line.

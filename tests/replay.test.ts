@@ -45,6 +45,8 @@ describe('workflow replay', () => {
       'flow-continued.json',
       'flow-exited.json',
       'flow-timed-out.json',
+      'segments-refresh-continued.json',
+      'segments-refresh.json',
       'tier-upgrade-continued.json',
       'tier-upgrade-upgraded.json',
       'welcome-completed.json',

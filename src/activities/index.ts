@@ -10,6 +10,7 @@ import { createCrmActivities } from './crm.js';
 import { createFlowActivities } from './flows.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
+import { createSegmentActivities } from './segments.js';
 import { createTierActivities } from './tiers.js';
 
 export interface ActivityDeps {
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),
+    ...createSegmentActivities(deps),
   };
 }
 

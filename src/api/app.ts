@@ -8,6 +8,7 @@ import { createEventIngest, type EventInput, type EventOutcome } from '../events
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
+import type { SegmentService } from '../segments/service.js';
 import type { TemplateService } from '../templates/service.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
@@ -20,6 +21,9 @@ export interface AppDeps {
   flows: FlowService;
   campaigns: CampaignService;
   templates: TemplateService;
+  segments: SegmentService;
+  /** Cost of one message per channel (expected ROI); default: the CHANNEL_COST_* defaults. */
+  channelCosts?: Record<'email' | 'sms' | 'push' | 'webhook', number>;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
@@ -55,6 +59,7 @@ export async function createApp(deps: AppDeps) {
   const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
   const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
   const { templatesRouter } = await import('./routes/templates/templates.index.js');
+  const { segmentsRouter } = await import('./routes/segments/segments.index.js');
 
   const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
   const app = createRouter();
@@ -74,6 +79,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', aiOpsRouter);
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
+  app.route('/', segmentsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

@@ -1,6 +1,7 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { churnSweep } from '../workflows/churn-win-back.js';
+import { segmentsRefresh } from '../workflows/segments-refresh.js';
 
 export const churnSweepScheduleId = 'touchpoint-churn-sweep';
 
@@ -25,6 +26,30 @@ export async function ensureChurnSweepSchedule(client: Client, taskQueue: string
       action,
       policies: { overlap: 'SKIP', catchupWindow: '1 day' },
     });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await handle.update((previous) => ({ ...previous, spec, action }));
+  }
+}
+
+export const segmentsRefreshScheduleId = 'touchpoint-segments-refresh';
+
+/**
+ * The refresh of every dynamic segment's members every `everyMinutes` (0: none). Overlapping refreshes are
+ * skipped (the next one sees the data as it is then), and after an outage one catch-up run is enough.
+ */
+export async function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  const handle = client.schedule.getHandle(segmentsRefreshScheduleId);
+  if (everyMinutes === 0) {
+    await handle.delete().catch((err: Error) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return;
+  }
+  const spec = { intervals: [{ every: `${everyMinutes} minutes` }] };
+  const action = { type: 'startWorkflow' as const, workflowType: segmentsRefresh, workflowId: 'segments-refresh', taskQueue, args: [{}] as [{}] };
+  try {
+    await client.schedule.create({ scheduleId: segmentsRefreshScheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 day' } });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await handle.update((previous) => ({ ...previous, spec, action }));

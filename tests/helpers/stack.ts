@@ -12,6 +12,7 @@ import { createEmailChannel, type EmailChannel } from '../../src/channels/email.
 import { createHttpChannel } from '../../src/channels/http.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
+import { createSegmentService } from '../../src/segments/service.js';
 import { createCustomerService } from '../../src/customers/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
@@ -128,6 +129,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     flows: createFlowService(database.db, journeys),
     campaigns: createCampaignService(database.db, client, taskQueue, options.campaigns),
     templates: createTemplateService(database.db),
+    segments: createSegmentService(database.db),
     mailCapture: mail,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {
