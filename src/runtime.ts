@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/schedules.js';
+import { churnSweepScheduleId, ensureChurnSweepSchedule, ensureRecommendationsSchedule, recommendationsScheduleId } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
+import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
 import { createDatabase, type Database } from './db/client.js';
@@ -17,6 +18,7 @@ import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
 import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
+import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -96,6 +98,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await ensureChurnSweepSchedule(client, config.temporal.taskQueue, config.churnSweepEveryMinutes).catch((err: Error) =>
       log(`could not create the churn sweep schedule (${churnSweepScheduleId}): ${err.message}`),
     );
+    await ensureRecommendationsSchedule(client, config.temporal.taskQueue, config.recommendations.refreshEveryMinutes).catch((err: Error) =>
+      log(`could not create the recommendations schedule (${recommendationsScheduleId}): ${err.message}`),
+    );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);
 
@@ -115,6 +120,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         flows: createFlowService(database.db, journeys),
         campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
         templates: createTemplateService(database.db),
+        performance: createCampaignPerformanceService(database.db, config.channelCosts),
+        recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
@@ -136,7 +143,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand, campaigns: config.campaigns },
+            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations },
             journeys,
           }),
           tuning: {

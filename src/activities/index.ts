@@ -10,6 +10,7 @@ import { createCrmActivities } from './crm.js';
 import { createFlowActivities } from './flows.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
+import { createRecommendationActivities } from './recommendations.js';
 import { createTierActivities } from './tiers.js';
 
 export interface ActivityDeps {
@@ -20,6 +21,8 @@ export interface ActivityDeps {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
     campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
+    /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
+    recommendations?: { topK?: number; minTogether?: number };
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;
@@ -36,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),
+    ...createRecommendationActivities(deps),
   };
 }
 

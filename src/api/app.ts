@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import type { CampaignPerformanceService } from '../campaigns/performance.js';
 import type { CampaignService } from '../campaigns/service.js';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
@@ -8,6 +9,7 @@ import { createEventIngest, type EventInput, type EventOutcome } from '../events
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
+import type { RecommendationService } from '../recommendations/service.js';
 import type { TemplateService } from '../templates/service.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
@@ -20,6 +22,8 @@ export interface AppDeps {
   flows: FlowService;
   campaigns: CampaignService;
   templates: TemplateService;
+  performance: CampaignPerformanceService;
+  recommendations: RecommendationService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
@@ -55,6 +59,7 @@ export async function createApp(deps: AppDeps) {
   const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
   const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
   const { templatesRouter } = await import('./routes/templates/templates.index.js');
+  const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
 
   const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
   const app = createRouter();
@@ -74,6 +79,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', aiOpsRouter);
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
+  app.route('/', recommendationsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

@@ -1,15 +1,23 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { churnSweep } from '../workflows/churn-win-back.js';
+import { recommendationsRefresh } from '../workflows/recommendations.js';
 
 export const churnSweepScheduleId = 'touchpoint-churn-sweep';
+export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';
 
 /**
- * The churn win-back sweep every `everyMinutes` (0: none). Overlapping sweeps are skipped (one finds
- * everything due anyway), and after an outage one catch-up run is enough.
+ * A schedule starting `workflowType` every `everyMinutes` (0: none, and an existing one is deleted).
+ * Overlapping runs are skipped (the next one does the whole job anyway), and after an outage one catch-up
+ * run is enough. Creating it again (every process does at start) updates it.
  */
-export async function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  const handle = client.schedule.getHandle(churnSweepScheduleId);
+async function ensureIntervalSchedule(
+  client: Client,
+  scheduleId: string,
+  everyMinutes: number,
+  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
+): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
     await handle.delete().catch((err: Error) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
@@ -17,16 +25,31 @@ export async function ensureChurnSweepSchedule(client: Client, taskQueue: string
     return;
   }
   const spec = { intervals: [{ every: `${everyMinutes} minutes` }] };
-  const action = { type: 'startWorkflow' as const, workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] as [{}] };
+  const startWorkflow = { type: 'startWorkflow' as const, ...action };
   try {
     await client.schedule.create({
-      scheduleId: churnSweepScheduleId,
+      scheduleId,
       spec,
-      action,
+      action: startWorkflow,
       policies: { overlap: 'SKIP', catchupWindow: '1 day' },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((previous) => ({ ...previous, spec, action }));
+    await handle.update((previous) => ({ ...previous, spec, action: startWorkflow }));
   }
+}
+
+/** The churn win-back sweep every `everyMinutes` (0: none). */
+export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] });
+}
+
+/** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
+export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
+    workflowType: recommendationsRefresh,
+    workflowId: 'recommendations-refresh',
+    taskQueue,
+    args: [],
+  });
 }

@@ -5,3 +5,4 @@ export * from './flow.js';
 export * from './campaign.js';
 export * from './tier-upgrade.js';
 export * from './welcome.js';
+export * from './recommendations.js';

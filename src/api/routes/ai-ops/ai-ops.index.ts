@@ -1,5 +1,8 @@
 import { createRouter } from '../../app.js';
-import { evaluateUpgradeHandler, executeUpgradeHandler } from './ai-ops.handlers.js';
-import { evaluateUpgrade, executeUpgrade } from './ai-ops.routes.js';
+import { campaignPerformanceHandler, evaluateUpgradeHandler, executeUpgradeHandler } from './ai-ops.handlers.js';
+import { campaignPerformance, evaluateUpgrade, executeUpgrade } from './ai-ops.routes.js';
 
-export const aiOpsRouter = createRouter().openapi(evaluateUpgrade, evaluateUpgradeHandler).openapi(executeUpgrade, executeUpgradeHandler);
+export const aiOpsRouter = createRouter()
+  .openapi(evaluateUpgrade, evaluateUpgradeHandler)
+  .openapi(executeUpgrade, executeUpgradeHandler)
+  .openapi(campaignPerformance, campaignPerformanceHandler);
