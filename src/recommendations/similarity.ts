@@ -109,7 +109,8 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
       select sku from bought
       union select unnest(${exclude.length ? array(exclude, 'text') : sql`array[]::text[]`})
     ),
-    similar as (
+    -- ("similar" is a keyword: SIMILAR TO)
+    alike as (
       select s.other as sku, sum(s.score) as score, (array_agg(s.item order by s.score desc, s.item))[1:${sql.raw(String(BECAUSE))}] as because
       from item_similarity s join bought b on b.sku = s.item
       where s.other <> s.item and not exists (select 1 from excluded e where e.sku = s.other)
@@ -122,7 +123,7 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
       from item_similarity s
       where s.item = s.other and not exists (select 1 from bought)
     )
-    select sku, round(score, 6)::float8 as score, because, 'similar_items' as basis from similar
+    select sku, round(score, 6)::float8 as score, because, 'similar_items' as basis from alike
     union all
     select * from (
       select sku, round(score, 6)::float8, because, 'popular' from popular
