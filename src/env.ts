@@ -71,6 +71,11 @@ const schema = z.object({
   CAMPAIGN_RATE_LIMIT_SMS: z.coerce.number().int().min(0).default(50),
   CAMPAIGN_RATE_LIMIT_PUSH: z.coerce.number().int().min(0).default(0),
   CAMPAIGN_RATE_LIMIT_WEBHOOK: z.coerce.number().int().min(0).default(100),
+  /** How often item similarities are recomputed from orders (a Temporal Schedule); 0 turns it off. */
+  RECOMMENDATIONS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(360),
+  /** Similar items kept per item, and customers who must have bought both for a pair to count. */
+  RECOMMENDATIONS_TOP_K: z.coerce.number().int().min(1).max(1000).default(20),
+  RECOMMENDATIONS_MIN_TOGETHER: z.coerce.number().int().min(1).default(1),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -114,6 +119,12 @@ export interface Config {
     concurrency: number;
     /** Messages per second per channel on each worker; 0: no limit. */
     rateLimits: { email: number; sms: number; push: number; webhook: number };
+  };
+  recommendations: {
+    /** Minutes between similarity refreshes; 0: no schedule (refreshes run only when asked through the API). */
+    refreshEveryMinutes: number;
+    topK: number;
+    minTogether: number;
   };
 }
 
@@ -179,6 +190,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         push: e.CAMPAIGN_RATE_LIMIT_PUSH,
         webhook: e.CAMPAIGN_RATE_LIMIT_WEBHOOK,
       },
+    },
+    recommendations: {
+      refreshEveryMinutes: e.RECOMMENDATIONS_REFRESH_EVERY_MINUTES,
+      topK: e.RECOMMENDATIONS_TOP_K,
+      minTogether: e.RECOMMENDATIONS_MIN_TOGETHER,
     },
   };
 }

@@ -4,10 +4,18 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { churnSweepScheduleId, ensureChurnSweepSchedule, ensureSegmentsRefreshSchedule, segmentsRefreshScheduleId } from './temporal/schedules.js';
+import {
+  churnSweepScheduleId,
+  ensureChurnSweepSchedule,
+  ensureRecommendationsSchedule,
+  ensureSegmentsRefreshSchedule,
+  recommendationsScheduleId,
+  segmentsRefreshScheduleId,
+} from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
+import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
 import { createDatabase, type Database } from './db/client.js';
@@ -18,6 +26,7 @@ import { createJourneyConfigService } from './journeys/config.js';
 import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
 import { createSegmentService } from './segments/service.js';
+import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -100,6 +109,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await ensureSegmentsRefreshSchedule(client, config.temporal.taskQueue, config.segmentsRefreshEveryMinutes).catch((err: Error) =>
       log(`could not create the segments refresh schedule (${segmentsRefreshScheduleId}): ${err.message}`),
     );
+    await ensureRecommendationsSchedule(client, config.temporal.taskQueue, config.recommendations.refreshEveryMinutes).catch((err: Error) =>
+      log(`could not create the recommendations schedule (${recommendationsScheduleId}): ${err.message}`),
+    );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);
 
@@ -121,6 +133,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         templates: createTemplateService(database.db),
         segments: createSegmentService(database.db),
         channelCosts: config.channelCosts,
+        performance: createCampaignPerformanceService(database.db, config.channelCosts),
+        recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
         mailCapture,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
@@ -142,7 +156,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand, campaigns: config.campaigns },
+            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations },
             journeys,
           }),
           tuning: {

@@ -7,6 +7,8 @@ import { createApp } from '../src/api/app.js';
 import { createCampaignService } from '../src/campaigns/service.js';
 import { createTemplateService } from '../src/templates/service.js';
 import { createSegmentService } from '../src/segments/service.js';
+import { createCampaignPerformanceService } from '../src/campaigns/performance.js';
+import { createRecommendationService } from '../src/recommendations/service.js';
 import { createCustomerService } from '../src/customers/service.js';
 import { events, messages } from '../src/db/schema.js';
 import { createJourneyConfigService } from '../src/journeys/config.js';
@@ -41,6 +43,8 @@ async function appDuringOutage() {
     campaigns: createCampaignService(db, new Client({ connection: deadConnection }), stack.taskQueue),
     templates: createTemplateService(db),
     segments: createSegmentService(db),
+    performance: createCampaignPerformanceService(db),
+    recommendations: createRecommendationService(db, new Client({ connection: deadConnection }), stack.taskQueue),
     pingDatabase: () => stack.database.ping(),
     pingTemporal: async () => {
       await deadConnection.workflowService.getSystemInfo({});

@@ -14,7 +14,7 @@ import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel } from '../src/channels/email.js';
 import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
-import { customers } from '../src/db/schema.js';
+import { customers, orders } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
 import { createFlowService } from '../src/journeys/flows.js';
 import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
@@ -25,6 +25,7 @@ import { pauseSignal, progressQuery, resumeSignal } from '../src/workflows/campa
 import { churnSweep } from '../src/workflows/churn-win-back.js';
 import { createSegmentService } from '../src/segments/service.js';
 import { segmentsRefresh } from '../src/workflows/segments-refresh.js';
+import { recommendationsRefresh } from '../src/workflows/recommendations.js';
 import { flowRun } from '../src/workflows/flow.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
@@ -362,6 +363,21 @@ group('segments', async () => {
   });
   await paged.result();
   save('segments-refresh-continued', await env.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId).fetchHistory());
+});
+
+group('recommendations', async () => {
+  // Two customers who bought the same two items: one refresh over their orders.
+  const items = [
+    { sku: 'REPLAY-TEA', name: 'Tea', price: 3, quantity: 1 },
+    { sku: 'REPLAY-CUP', name: 'Cup', price: 6, quantity: 1 },
+  ];
+  for (const id of ['replay-rec-a', 'replay-rec-b']) {
+    await database.db.insert(customers).values({ id, email: `${id}@example.com`, name: 'Replay' });
+    await database.db.insert(orders).values({ id: `${id}-order`, customerId: id, amount: 9, items, occurredAt: new Date() });
+  }
+  const refresh = await env.client.workflow.start(recommendationsRefresh, { workflowId: 'recommendations-refresh/replay', taskQueue: 'record' });
+  await refresh.result();
+  save('recommendations-refresh', await refresh.fetchHistory());
 });
 
 // New groups go above this line.

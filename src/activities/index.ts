@@ -11,6 +11,7 @@ import { createFlowActivities } from './flows.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
 import { createSegmentActivities } from './segments.js';
+import { createRecommendationActivities } from './recommendations.js';
 import { createTierActivities } from './tiers.js';
 
 export interface ActivityDeps {
@@ -21,6 +22,8 @@ export interface ActivityDeps {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
     campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
+    /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
+    recommendations?: { topK?: number; minTogether?: number };
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;
@@ -38,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),
     ...createSegmentActivities(deps),
+    ...createRecommendationActivities(deps),
   };
 }
 

@@ -1,7 +1,9 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
 import { createHttpChannel, type ProviderMessage } from '../channels/http.js';
+import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../domain/recommendations.js';
 import { renderTemplate } from '../domain/template.js';
+import { recommendFor } from '../recommendations/similarity.js';
 import type { ActivityDeps } from './index.js';
 
 /** Who and what a touch is for; the idempotency key (workflow id + step) makes it happen at most once. */
@@ -140,9 +142,20 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       const skip = skipReason(customer);
       if (skip || !customer?.email) return finish(row, 'skipped', skip ?? 'no_email_address');
 
+      // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
+      let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
+      if (mentionsRecommendations(input.template)) {
+        try {
+          const found = await recommendFor(db, customer.id, { limit: EMAIL_RECOMMENDATIONS, exclude: cartSkus(input.vars) });
+          recommendations = found.items.map(({ sku, name, category, score }) => ({ sku, name, category, score }));
+        } catch (err) {
+          return release(row, err);
+        }
+      }
+
       let rendered: { subject: string; html: string; text: string };
       try {
-        const vars = { ...input.vars, brand: config.brand, customer: customerVars(customer) };
+        const vars = { ...input.vars, ...(recommendations ? { recommendations } : {}), brand: config.brand, customer: customerVars(customer) };
         rendered = {
           subject: renderTemplate(input.template.subject, vars, 'text'),
           html: renderTemplate(input.template.html, vars, 'html'),

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
+import type { CampaignPerformanceService } from '../campaigns/performance.js';
 import type { CampaignService } from '../campaigns/service.js';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
@@ -9,6 +10,7 @@ import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
 import type { Journeys } from '../journeys/index.js';
 import type { SegmentService } from '../segments/service.js';
+import type { RecommendationService } from '../recommendations/service.js';
 import type { TemplateService } from '../templates/service.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
@@ -24,6 +26,8 @@ export interface AppDeps {
   segments: SegmentService;
   /** Cost of one message per channel (expected ROI); default: the CHANNEL_COST_* defaults. */
   channelCosts?: Record<'email' | 'sms' | 'push' | 'webhook', number>;
+  performance: CampaignPerformanceService;
+  recommendations: RecommendationService;
   pingDatabase: () => Promise<void>;
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
@@ -60,6 +64,7 @@ export async function createApp(deps: AppDeps) {
   const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
   const { templatesRouter } = await import('./routes/templates/templates.index.js');
   const { segmentsRouter } = await import('./routes/segments/segments.index.js');
+  const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
 
   const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
   const app = createRouter();
@@ -80,6 +85,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
   app.route('/', segmentsRouter);
+  app.route('/', recommendationsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

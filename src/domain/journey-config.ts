@@ -77,6 +77,12 @@ const cartHtml =
   '<ul>{% for item in cart.items %}<li>{{ item.quantity }} × {{ item.name }} ({{ item.price }} {{ cart.currency }})</li>{% endfor %}</ul>';
 const cartText = '{% for item in cart.items %}\n- {{ item.quantity }} x {{ item.name }} ({{ item.price }} {{ cart.currency }}){% endfor %}';
 
+// Items similar to what the customer bought (src/recommendations/); nothing at all when there are none.
+const alsoLike = {
+  html: '{% if recommendations.size > 0 %}<p>You may also like:</p><ul>{% for item in recommendations %}<li>{{ item.name | default: item.sku }}</li>{% endfor %}</ul>{% endif %}',
+  text: '{% if recommendations.size > 0 %}\n\nYou may also like:{% for item in recommendations %}\n- {{ item.name | default: item.sku }}{% endfor %}{% endif %}',
+};
+
 const footer = {
   html: '<p style="color:#888;font-size:12px">You receive this because you signed up to {{ brand }}.</p>',
   text: '\n--\nYou receive this because you signed up to {{ brand }}.',
@@ -125,8 +131,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       channel: 'email',
       template: {
         subject: 'You left something in your cart',
-        html: '<p>Hi {{ customer.name | default: "there" }}, your cart is waiting:</p>' + cartHtml + footer.html,
-        text: 'Hi {{ customer.name | default: "there" }}, your cart is waiting:' + cartText + footer.text,
+        html: '<p>Hi {{ customer.name | default: "there" }}, your cart is waiting:</p>' + cartHtml + alsoLike.html + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, your cart is waiting:' + cartText + alsoLike.text + footer.text,
       },
     },
     {
@@ -155,8 +161,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       channel: 'email',
       template: {
         subject: 'We miss you, {{ customer.name | default: "friend" }}',
-        html: '<p>Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.</p>' + footer.html,
-        text: 'Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.' + footer.text,
+        html: '<p>Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.</p>' + alsoLike.html + footer.html,
+        text: 'Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.' + alsoLike.text + footer.text,
       },
     },
     {

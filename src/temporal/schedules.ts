@@ -1,16 +1,25 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { churnSweep } from '../workflows/churn-win-back.js';
+import { recommendationsRefresh } from '../workflows/recommendations.js';
 import { segmentsRefresh } from '../workflows/segments-refresh.js';
 
 export const churnSweepScheduleId = 'touchpoint-churn-sweep';
+export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';
+export const segmentsRefreshScheduleId = 'touchpoint-segments-refresh';
 
 /**
- * The churn win-back sweep every `everyMinutes` (0: none). Overlapping sweeps are skipped (one finds
- * everything due anyway), and after an outage one catch-up run is enough.
+ * A schedule starting `workflowType` every `everyMinutes` (0: none, and an existing one is deleted).
+ * Overlapping runs are skipped (the next one does the whole job anyway), and after an outage one catch-up
+ * run is enough. Creating it again (every process does at start) updates it.
  */
-export async function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  const handle = client.schedule.getHandle(churnSweepScheduleId);
+async function ensureIntervalSchedule(
+  client: Client,
+  scheduleId: string,
+  everyMinutes: number,
+  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh | typeof segmentsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
+): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
     await handle.delete().catch((err: Error) => {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
@@ -18,40 +27,41 @@ export async function ensureChurnSweepSchedule(client: Client, taskQueue: string
     return;
   }
   const spec = { intervals: [{ every: `${everyMinutes} minutes` }] };
-  const action = { type: 'startWorkflow' as const, workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] as [{}] };
+  const startWorkflow = { type: 'startWorkflow' as const, ...action };
   try {
     await client.schedule.create({
-      scheduleId: churnSweepScheduleId,
+      scheduleId,
       spec,
-      action,
+      action: startWorkflow,
       policies: { overlap: 'SKIP', catchupWindow: '1 day' },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((previous) => ({ ...previous, spec, action }));
+    await handle.update((previous) => ({ ...previous, spec, action: startWorkflow }));
   }
 }
 
-export const segmentsRefreshScheduleId = 'touchpoint-segments-refresh';
+/** The churn win-back sweep every `everyMinutes` (0: none). */
+export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] });
+}
 
-/**
- * The refresh of every dynamic segment's members every `everyMinutes` (0: none). Overlapping refreshes are
- * skipped (the next one sees the data as it is then), and after an outage one catch-up run is enough.
- */
-export async function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  const handle = client.schedule.getHandle(segmentsRefreshScheduleId);
-  if (everyMinutes === 0) {
-    await handle.delete().catch((err: Error) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-    return;
-  }
-  const spec = { intervals: [{ every: `${everyMinutes} minutes` }] };
-  const action = { type: 'startWorkflow' as const, workflowType: segmentsRefresh, workflowId: 'segments-refresh', taskQueue, args: [{}] as [{}] };
-  try {
-    await client.schedule.create({ scheduleId: segmentsRefreshScheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 day' } });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((previous) => ({ ...previous, spec, action }));
-  }
+/** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
+export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
+    workflowType: recommendationsRefresh,
+    workflowId: 'recommendations-refresh',
+    taskQueue,
+    args: [],
+  });
+}
+
+/** The refresh of every dynamic segment's members every `everyMinutes` (0: none). */
+export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, segmentsRefreshScheduleId, everyMinutes, {
+    workflowType: segmentsRefresh,
+    workflowId: 'segments-refresh',
+    taskQueue,
+    args: [{}],
+  });
 }

@@ -6,3 +6,4 @@ export * from './segments-refresh.js';
 export * from './campaign.js';
 export * from './tier-upgrade.js';
 export * from './welcome.js';
+export * from './recommendations.js';

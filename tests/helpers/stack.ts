@@ -13,6 +13,8 @@ import { createHttpChannel } from '../../src/channels/http.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
 import { createSegmentService } from '../../src/segments/service.js';
+import { createCampaignPerformanceService } from '../../src/campaigns/performance.js';
+import { createRecommendationService } from '../../src/recommendations/service.js';
 import { createCustomerService } from '../../src/customers/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
@@ -130,6 +132,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     campaigns: createCampaignService(database.db, client, taskQueue, options.campaigns),
     templates: createTemplateService(database.db),
     segments: createSegmentService(database.db),
+    performance: createCampaignPerformanceService(database.db),
+    recommendations: createRecommendationService(database.db, client, taskQueue),
     mailCapture: mail,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {

@@ -6,7 +6,7 @@ import { TIER_LABELS, type Tier, type TierEvaluation } from '../../../domain/tie
 import type { DispatchOutcome } from '../../../journeys/index.js';
 import type { AppEnv } from '../../app.js';
 import { ApiError } from '../../errors.js';
-import type { evaluateUpgrade, executeUpgrade } from './ai-ops.routes.js';
+import type { campaignPerformance, evaluateUpgrade, executeUpgrade } from './ai-ops.routes.js';
 
 const unknown = (id: string) => new ApiError(404, 'customer_not_found', `no customer "${id}"`);
 const gone = (id: string) => new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
@@ -75,4 +75,11 @@ export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> 
     (coupon ? ` and a ${coupon.percent_off}% coupon (${coupon.code})` : '');
   const { idempotencyKey: _key, customerId: _customer, ...shown } = upgrade;
   return c.json({ upgraded: true as const, upgrade: shown, evaluation, message, congratulation }, 200);
+};
+
+export const campaignPerformanceHandler: RouteHandler<typeof campaignPerformance, AppEnv> = async (c) => {
+  const { campaign_id: id } = c.req.valid('query');
+  const performance = await c.var.deps.performance.get(id);
+  if (!performance) throw new ApiError(404, 'campaign_not_found', `no campaign "${id}"`);
+  return c.json(performance, 200);
 };
