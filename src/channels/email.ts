@@ -81,11 +81,14 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
  */
 function openNoDelay(host: string, port: number, callback: (err: Error | null, socket?: { connection: Socket }) => void): void {
   const socket = connect({ host, port, noDelay: true });
-  const timer = setTimeout(() => socket.destroy(new Error(`connection to ${host}:${port} timed out`)), 10_000);
-  const fail = (err: Error) => {
+  // A connection that fails is left to nodemailer: it then connects the usual way and reports the error
+  // itself (an error given back from here would leave its pool waiting on a connection that never comes).
+  const fail = () => {
     clearTimeout(timer);
-    callback(err);
+    socket.destroy();
+    callback(null);
   };
+  const timer = setTimeout(fail, 10_000);
   socket.once('error', fail);
   socket.once('connect', () => {
     clearTimeout(timer);
