@@ -47,6 +47,8 @@ const schema = z.object({
   BRAND_NAME: z.string().min(1).default('Touchpoint'),
   /** How often the churn win-back sweep looks for customers who went quiet (a Temporal Schedule); 0 turns it off. */
   CHURN_SWEEP_EVERY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** How often every customer's RFM, segment and tags are recomputed (a Temporal Schedule); 0 turns it off. */
+  INSIGHTS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
   /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
@@ -76,6 +78,8 @@ export interface Config {
   brand: string;
   /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
   churnSweepEveryMinutes: number;
+  /** Minutes between full customer-insights refreshes; 0: no schedule (POST /api/ai-ops/customer/refresh still works). */
+  insightsRefreshEveryMinutes: number;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
   temporal: {
     /** undefined: start the embedded dev server */
@@ -135,6 +139,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
+    insightsRefreshEveryMinutes: e.INSIGHTS_REFRESH_EVERY_MINUTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { churnSweepScheduleId, ensureChurnSweepSchedule } from './temporal/schedules.js';
+import {
+  churnSweepScheduleId,
+  ensureChurnSweepSchedule,
+  ensureInsightsRefreshSchedule,
+  insightsRefreshScheduleId,
+} from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
@@ -95,6 +100,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     // Every process keeps the schedule as configured; creating it twice is harmless.
     await ensureChurnSweepSchedule(client, config.temporal.taskQueue, config.churnSweepEveryMinutes).catch((err: Error) =>
       log(`could not create the churn sweep schedule (${churnSweepScheduleId}): ${err.message}`),
+    );
+    await ensureInsightsRefreshSchedule(client, config.temporal.taskQueue, config.insightsRefreshEveryMinutes).catch((err: Error) =>
+      log(`could not create the customer-insights refresh schedule (${insightsRefreshScheduleId}): ${err.message}`),
     );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);

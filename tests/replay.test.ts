@@ -45,6 +45,7 @@ describe('workflow replay', () => {
       'flow-continued.json',
       'flow-exited.json',
       'flow-timed-out.json',
+      'insights-refresh.json',
       'tier-upgrade-continued.json',
       'tier-upgrade-upgraded.json',
       'welcome-completed.json',

@@ -8,6 +8,7 @@ import { createChurnActivities } from './churn.js';
 import { createCouponActivities } from './coupons.js';
 import { createCrmActivities } from './crm.js';
 import { createFlowActivities } from './flows.js';
+import { createInsightActivities } from './insights.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
 import { createTierActivities } from './tiers.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),
+    ...createInsightActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import type { MailCapture } from '../dev/mail-capture.js';
 import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
+import { createIntelligenceService, type IntelligenceService } from '../intelligence/service.js';
 import type { Journeys } from '../journeys/index.js';
 import type { TemplateService } from '../templates/service.js';
 import { mountDocs } from './docs.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
   ingest?: (events: EventInput[]) => Promise<EventOutcome[]>;
+  /** Customer intelligence: RFM, segments, tags (default: createIntelligenceService on db). */
+  intelligence?: IntelligenceService;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
   mailCapture?: MailCapture;
 }
@@ -56,7 +59,11 @@ export async function createApp(deps: AppDeps) {
   const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
   const { templatesRouter } = await import('./routes/templates/templates.index.js');
 
-  const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
+  const appDeps: AppDeps = {
+    ...deps,
+    ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys),
+    intelligence: deps.intelligence ?? createIntelligenceService(deps.db),
+  };
   const app = createRouter();
   app.use(requestId());
   app.use(async (c, next) => {

@@ -10,6 +10,7 @@ import {
   describeRule,
   type IntelligenceSettings,
   type RfmMethod,
+  type Segment,
   SEGMENT_DESCRIPTIONS,
   SEGMENT_NAMES,
   SEGMENTS,
@@ -20,7 +21,7 @@ import { insightSelect } from './sql.js';
 export const SETTINGS_KEY = 'customer';
 
 export interface SegmentSummary {
-  segments: Array<{ id: string; name: string; customerCount: number; description: string; rule: string }>;
+  segments: Array<{ id: Segment; name: string; customerCount: number; description: string; rule: string }>;
   method: RfmMethod;
   windowDays: number;
   totalCustomers: number;

@@ -28,7 +28,7 @@ export interface InsightQuery {
 }
 
 /** Whole days from `at` to now, never negative; null stays null. */
-const daysSince = (at: SQL, now: SQL) => sql`greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400))::int`;
+const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
 
 /** `level` (high/mid/low) from a score of the method. */
 function levelCase(score: SQL, method: IntelligenceSettings['rfm']['method']): SQL {
