@@ -15,7 +15,16 @@ export interface DataSpec {
 
 const DAY = 86_400_000;
 const SPAN_DAYS = 730;
-const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Shanghai', 'Asia/Tokyo', 'Australia/Sydney', 'America/Los_Angeles'];
+/** Time zones some customers have, with their standard UTC offset (hours): orders are placed by local hour. */
+const ZONES: Array<[string, number]> = [
+  ['Europe/Berlin', 1],
+  ['America/New_York', -5],
+  ['Asia/Shanghai', 8],
+  ['Asia/Tokyo', 9],
+  ['Australia/Sydney', 10],
+  ['America/Los_Angeles', -8],
+];
+const zoneOf = (n: number) => (trait(n, 7) < 0.3 ? ZONES[Math.floor(trait(n, 8) * ZONES.length)]! : null);
 const CATEGORIES = ['beer', 'wine', 'snack', 'package', 'coffee', 'tea', 'cheese', 'bread', 'fruit', 'spirits'];
 
 /** A small, fast, seeded generator (mulberry32): the same spec always gives the same data. */
@@ -51,7 +60,7 @@ function csvStream(total: number, line: (i: number) => string, chunk = 2000): Re
 export async function copyCustomers(sql: postgres.Sql, spec: DataSpec): Promise<void> {
   const random = rng(1);
   const line = (n: number) => {
-    const tz = trait(n, 7) < 0.3 ? ZONES[Math.floor(trait(n, 8) * ZONES.length)]! : '';
+    const tz = zoneOf(n)?.[0] ?? '';
     const created = new Date(spec.now - Math.floor(random() * (SPAN_DAYS + 60)) * DAY - Math.floor(random() * DAY)).toISOString();
     const active = random() < 0.9 ? new Date(spec.now - Math.floor(random() * 400 * DAY)).toISOString() : '';
     const tags = random() < 0.05 ? '"{newsletter}"' : '{}';
@@ -68,18 +77,20 @@ export async function copyOrders(sql: postgres.Sql, spec: DataSpec): Promise<voi
     // u² skews orders toward low customer numbers: a few heavy buyers, many light ones, some with none.
     const u = random();
     const n = Math.floor(u * u * spec.customers);
-    // Days in sequence (the table fills in time order, as a real one does), the hour by the customer's habit.
+    // Days in sequence (the table fills in time order, as a real one does), the local hour by the customer's
+    // habit: a few order mostly at night.
     const day = Math.floor((i / spec.orders) * SPAN_DAYS);
     const nightOwl = trait(n, 3) < 0.05;
     const hour = nightOwl && random() < 0.8 ? (22 + Math.floor(random() * 8)) % 24 : 8 + Math.floor(random() * 14);
-    const at = new Date(start + day * DAY + hour * 3_600_000 + Math.floor(random() * 3_600_000)).toISOString();
+    const offset = zoneOf(n)?.[1] ?? 0;
+    const at = new Date(start + day * DAY + (hour - offset) * 3_600_000 + Math.floor(random() * 3_600_000)).toISOString();
     const favourite = CATEGORIES[Math.floor(trait(n, 5) * CATEGORIES.length)]!;
     const count = 1 + Math.floor(random() * 4);
     let amount = 0;
     let items = '';
     for (let k = 0; k < count; k++) {
       const category = random() < 0.5 ? favourite : CATEGORIES[Math.floor(random() * CATEGORIES.length)]!;
-      const price = 5 + Math.floor(random() * 14500) / 100;
+      const price = 2 + Math.floor(random() * 5800) / 100;
       const quantity = 1 + Math.floor(random() * 3);
       amount += price * quantity;
       items += `${k ? ',' : ''}{""sku"":""${category}-${Math.floor(random() * 50)}"",""category"":""${category}"",""price"":${price},""quantity"":${quantity}}`;
