@@ -54,6 +54,8 @@ const schema = z.object({
   CHANNEL_COST_SMS: z.coerce.number().min(0).default(0.05),
   CHANNEL_COST_PUSH: z.coerce.number().min(0).default(0.0005),
   CHANNEL_COST_WEBHOOK: z.coerce.number().min(0).default(0),
+  /** How often every customer's RFM, segment and tags are recomputed (a Temporal Schedule); 0 turns it off. */
+  INSIGHTS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
   /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
@@ -92,6 +94,8 @@ export interface Config {
   segmentsRefreshEveryMinutes: number;
   /** Cost of one message per channel. */
   channelCosts: Record<'email' | 'sms' | 'push' | 'webhook', number>;
+  /** Minutes between full customer-insights refreshes; 0: no schedule (POST /api/ai-ops/customer/refresh still works). */
+  insightsRefreshEveryMinutes: number;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
   temporal: {
     /** undefined: start the embedded dev server */
@@ -159,6 +163,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
     segmentsRefreshEveryMinutes: e.SEGMENTS_REFRESH_EVERY_MINUTES,
     channelCosts: { email: e.CHANNEL_COST_EMAIL, sms: e.CHANNEL_COST_SMS, push: e.CHANNEL_COST_PUSH, webhook: e.CHANNEL_COST_WEBHOOK },
+    insightsRefreshEveryMinutes: e.INSIGHTS_REFRESH_EVERY_MINUTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: `${e.DATA_DIR}/pglite` },

@@ -11,6 +11,8 @@ import {
   ensureSegmentsRefreshSchedule,
   recommendationsScheduleId,
   segmentsRefreshScheduleId,
+  ensureInsightsRefreshSchedule,
+  insightsRefreshScheduleId,
 } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
@@ -111,6 +113,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     );
     await ensureRecommendationsSchedule(client, config.temporal.taskQueue, config.recommendations.refreshEveryMinutes).catch((err: Error) =>
       log(`could not create the recommendations schedule (${recommendationsScheduleId}): ${err.message}`),
+    );
+    await ensureInsightsRefreshSchedule(client, config.temporal.taskQueue, config.insightsRefreshEveryMinutes).catch((err: Error) =>
+      log(`could not create the customer-insights refresh schedule (${insightsRefreshScheduleId}): ${err.message}`),
     );
     const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
     const customers = createCustomerService(database.db, journeys);

@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -27,6 +27,7 @@ import { createSegmentService } from '../src/segments/service.js';
 import { segmentsRefresh } from '../src/workflows/segments-refresh.js';
 import { recommendationsRefresh } from '../src/workflows/recommendations.js';
 import { flowRun } from '../src/workflows/flow.js';
+import { insightsRefresh } from '../src/workflows/insights-refresh.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
 
@@ -378,6 +379,16 @@ group('recommendations', async () => {
   const refresh = await env.client.workflow.start(recommendationsRefresh, { workflowId: 'recommendations-refresh/replay', taskQueue: 'record' });
   await refresh.result();
   save('recommendations-refresh', await refresh.fetchHistory());
+});
+
+group('insights', async () => {
+  // The scheduled full refresh of customer insights, over a customer with an order.
+  await database.db.insert(customers).values({ id: 'replay-insights', email: 'replay-insights@example.com', name: 'Replay' });
+  await database.db.execute(sql`insert into orders (id, customer_id, amount, items, occurred_at)
+    values ('replay-insights-o1', 'replay-insights', 120, '[{"sku": "IPA", "category": "beer", "price": 40, "quantity": 3}]', now())`);
+  const run = await env.client.workflow.start(insightsRefresh, { workflowId: 'insights-refresh/replay', taskQueue: 'record', args: [] });
+  await run.result();
+  save('insights-refresh', await run.fetchHistory());
 });
 
 // New groups go above this line.

@@ -45,6 +45,7 @@ describe('workflow replay', () => {
       'flow-continued.json',
       'flow-exited.json',
       'flow-timed-out.json',
+      'insights-refresh.json',
       'recommendations-refresh.json',
       'segments-refresh-continued.json',
       'segments-refresh.json',

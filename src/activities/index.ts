@@ -8,6 +8,7 @@ import { createChurnActivities } from './churn.js';
 import { createCouponActivities } from './coupons.js';
 import { createCrmActivities } from './crm.js';
 import { createFlowActivities } from './flows.js';
+import { createInsightActivities } from './insights.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
 import { createSegmentActivities } from './segments.js';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCampaignActivities(deps),
     ...createSegmentActivities(deps),
     ...createRecommendationActivities(deps),
+    ...createInsightActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import type { MailCapture } from '../dev/mail-capture.js';
 import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
 import type { JourneyConfigService } from '../journeys/config.js';
 import type { FlowService } from '../journeys/flows.js';
+import { createIntelligenceService, type IntelligenceService } from '../intelligence/service.js';
 import type { Journeys } from '../journeys/index.js';
 import type { SegmentService } from '../segments/service.js';
 import type { RecommendationService } from '../recommendations/service.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   pingTemporal: () => Promise<void>;
   /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
   ingest?: (events: EventInput[]) => Promise<EventOutcome[]>;
+  /** Customer intelligence: RFM, segments, tags (default: createIntelligenceService on db). */
+  intelligence?: IntelligenceService;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
   mailCapture?: MailCapture;
 }
@@ -66,7 +69,11 @@ export async function createApp(deps: AppDeps) {
   const { segmentsRouter } = await import('./routes/segments/segments.index.js');
   const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
 
-  const appDeps: AppDeps = { ...deps, ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys) };
+  const appDeps: AppDeps = {
+    ...deps,
+    ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys),
+    intelligence: deps.intelligence ?? createIntelligenceService(deps.db),
+  };
   const app = createRouter();
   app.use(requestId());
   app.use(async (c, next) => {

@@ -3,6 +3,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@tem
 import { churnSweep } from '../workflows/churn-win-back.js';
 import { recommendationsRefresh } from '../workflows/recommendations.js';
 import { segmentsRefresh } from '../workflows/segments-refresh.js';
+import { insightsRefresh } from '../workflows/insights-refresh.js';
 
 export const churnSweepScheduleId = 'touchpoint-churn-sweep';
 export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';
@@ -17,7 +18,7 @@ async function ensureIntervalSchedule(
   client: Client,
   scheduleId: string,
   everyMinutes: number,
-  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh | typeof segmentsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
+  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh | typeof segmentsRefresh | typeof insightsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
 ): Promise<void> {
   const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
@@ -63,5 +64,17 @@ export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string,
     workflowId: 'segments-refresh',
     taskQueue,
     args: [{}],
+  });
+}
+
+export const insightsRefreshScheduleId = 'touchpoint-insights-refresh';
+
+/** The full customer-insights refresh (RFM, segment, tags) every `everyMinutes` (0: none). */
+export function ensureInsightsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
+  return ensureIntervalSchedule(client, insightsRefreshScheduleId, everyMinutes, {
+    workflowType: insightsRefresh,
+    workflowId: 'insights-refresh',
+    taskQueue,
+    args: [],
   });
 }

@@ -74,7 +74,7 @@ export interface StackOptions {
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
 /** A migrated, seeded database for this test file alone, cloned from the run's template. */
-async function isolatedDatabaseUrl(): Promise<string> {
+export async function isolatedDatabaseUrl(): Promise<string> {
   const { adminUrl, template } = inject('databaseTemplate');
   const name = `${template.replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

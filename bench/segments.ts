@@ -1,0 +1,162 @@
+// `npm run bench:segments [-- --customers 1000000 --orders 5000000 --reps 2]`
+//
+// How long does the product's full customer-intelligence refresh (RFM + segment + tags with evidence for
+// every customer, written to customer_insights: src/intelligence/refresh.ts) take, compared with one
+// hand-written SQL statement computing RFM on the same data? Both run on a fresh database on the
+// machine's PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres), created
+// and migrated here and dropped at the end, filled by COPY … FROM STDIN (CSV streamed from this process)
+// with customers and orders spread over two years, then indexed and VACUUM ANALYZEd (as autovacuum leaves
+// an append-mostly table).
+//
+// The baseline writes its result, as the product does: CREATE TABLE … AS SELECT, a table of RFM values
+// and threshold scores for every customer who is not erased. A logged table, like customer_insights (a
+// TEMP or UNLOGGED one skips the WAL the product must write); with the product's work_mem (its SET LOCAL),
+// so that neither spills where the other does not. The two alternate (baseline, product, product,
+// baseline, …) after an untimed read of both tables, so drift on a busy machine falls on both.
+//
+// Knobs: --customers / BENCH_CUSTOMERS (1 000 000), --orders / BENCH_ORDERS (5 000 000), --reps / BENCH_REPS
+// (2 of each), --keep (keep the database, print its name).
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import postgres from 'postgres';
+import { createDatabase } from '../src/db/client.js';
+import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/domain/rfm.js';
+import { refreshAll } from '../src/intelligence/refresh.js';
+import * as lib from './lib.js';
+import { fmt } from './lib.js';
+import { copyCustomers, copyOrders } from './segments-data.js';
+
+const argv = process.argv.slice(2);
+const CUSTOMERS = lib.intKnob(argv, 'customers', process.env.BENCH_CUSTOMERS, 1_000_000);
+const ORDERS = lib.intKnob(argv, 'orders', process.env.BENCH_ORDERS, 5_000_000);
+const REPS = lib.intKnob(argv, 'reps', process.env.BENCH_REPS, 2);
+const KEEP = argv.includes('--keep');
+const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const WORK_MEM = '256MB';
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+const t0 = performance.now();
+const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+const seconds = (ms: number) => fmt(ms / 1000, 2);
+
+const name = `touchpoint_bench_segments_${randomBytes(3).toString('hex')}`;
+const url = new URL(ADMIN_URL);
+url.pathname = `/${name}`;
+const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+const now = new Date();
+const settings = DEFAULT_INTELLIGENCE_SETTINGS;
+
+/** The fair baseline: RFM by the seed's table for every customer, in one statement, written to a table. */
+function baselineSql(at: Date): string {
+  const n = `'${at.toISOString()}'::timestamptz`;
+  const windowStart = `${n} - interval '${settings.rfm.windowDays} days'`;
+  return `
+    create table bench_rfm_baseline as
+    select c.id as customer_id,
+      floor(extract(epoch from ${n} - o.last_order_at) / 86400)::int as recency_days,
+      coalesce(o.frequency, 0) as frequency,
+      coalesce(o.monetary, 0) as monetary,
+      case when o.last_order_at is null then 1
+        when o.last_order_at > ${n} - interval '30 days' then 3
+        when o.last_order_at > ${n} - interval '91 days' then 2 else 1 end as r_score,
+      case when coalesce(o.frequency, 0) > 5 then 3 when coalesce(o.frequency, 0) >= 2 then 2 else 1 end as f_score,
+      case when coalesce(o.monetary, 0) > 1000 then 3 when coalesce(o.monetary, 0) >= 500 then 2 else 1 end as m_score
+    from customers c
+    left join (
+      select customer_id, max(occurred_at) as last_order_at,
+        count(*) filter (where occurred_at >= ${windowStart}) as frequency,
+        sum(amount) filter (where occurred_at >= ${windowStart}) as monetary
+      from orders group by customer_id
+    ) o on o.customer_id = c.id
+    where c.erased_at is null`;
+}
+
+let exitCode = 0;
+let database: ReturnType<typeof createDatabase> | undefined;
+let sql: postgres.Sql | undefined;
+try {
+  log(`creating database ${name}`);
+  await admin.unsafe(`create database ${name}`);
+  database = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 });
+  await database.migrate();
+  sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+
+  // --- Untimed: data. The orders index is built after the load (faster than maintaining it row by row). ---
+  const spec = { customers: CUSTOMERS, orders: ORDERS, now: now.getTime() };
+  await sql`drop index orders_customer_time_idx`;
+  let t = performance.now();
+  await copyCustomers(sql, spec);
+  log(`COPY ${CUSTOMERS} customers: ${seconds(performance.now() - t)} s`);
+  t = performance.now();
+  await copyOrders(sql, spec);
+  log(`COPY ${ORDERS} orders: ${seconds(performance.now() - t)} s`);
+  t = performance.now();
+  await sql.unsafe(`set maintenance_work_mem = '512MB'`);
+  await sql`create index orders_customer_time_idx on orders (customer_id, occurred_at)`;
+  await sql`vacuum analyze customers`;
+  await sql`vacuum analyze orders`;
+  log(`index, vacuum, analyze: ${seconds(performance.now() - t)} s (${since()})`);
+  const [size] = await sql<[{ orders: string; customers: string }]>`
+    select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers`;
+  // Both read every table once before timing starts: neither pays for the first read from disk.
+  await sql`select count(*) from orders`;
+  await sql`select count(*) from customers`;
+
+  // --- Timed: alternating. ---
+  const runBaseline = async () => {
+    await sql!`drop table if exists bench_rfm_baseline`;
+    const start = performance.now();
+    await sql!.begin(async (tx) => {
+      await tx.unsafe(`set local work_mem = '${WORK_MEM}'`);
+      await tx.unsafe(baselineSql(now));
+    });
+    return performance.now() - start;
+  };
+  const runProduct = async () => {
+    const start = performance.now();
+    const record = await refreshAll(database!.db, settings, now);
+    if (record.customers !== CUSTOMERS) throw new Error(`the refresh wrote ${record.customers} customers, expected ${CUSTOMERS}`);
+    return performance.now() - start;
+  };
+  const order: Array<'baseline' | 'product'> = [];
+  for (let i = 0; i < REPS; i++) order.push(...(i % 2 === 0 ? (['baseline', 'product'] as const) : (['product', 'baseline'] as const)));
+  const times: Record<'baseline' | 'product', number[]> = { baseline: [], product: [] };
+  for (const what of order) {
+    log(`timing ${what}…`);
+    const ms = what === 'baseline' ? await runBaseline() : await runProduct();
+    times[what].push(ms);
+    log(`${what}: ${seconds(ms)} s (${since()})`);
+  }
+
+  // --- Report ---
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const [baselineRows] = await sql<[{ n: string }]>`select count(*) as n from bench_rfm_baseline`;
+  const segments = await sql<Array<{ segment: string; n: string }>>`select segment, count(*) as n from customer_insights group by 1 order by 2 desc`;
+  const tags = await sql<Array<{ tag: string; n: string }>>`select t as tag, count(*) as n from customer_insights, unnest(tags) t group by 1 order by 2 desc`;
+  const b = median(times.baseline);
+  const p = median(times.product);
+  const line = (label: string, xs: number[], m: number) =>
+    `${label}  median ${seconds(m)} s  (runs: ${xs.map(seconds).join(', ')} s)  ${fmt(CUSTOMERS / (m / 1000), 0)} customers/s, ${fmt(ORDERS / (m / 1000), 0)} orders/s`;
+  const out = [
+    '',
+    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}), ` +
+      `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} for both; order: ${order.join(' → ')}`,
+    line('baseline (one CREATE TABLE AS: RFM only)    :', times.baseline, b),
+    line('product refresh (RFM + segment + tags, swap):', times.product, p),
+    `ratio product/baseline: ${fmt(p / b, 2)} (target <= 1.5: ${p / b <= 1.5 ? 'met' : 'NOT met'})`,
+    `baseline rows: ${baselineRows.n}; segments: ${segments.map((s) => `${s.segment} ${s.n}`).join(', ')}`,
+    `tags: ${tags.map((s) => `${s.tag} ${s.n}`).join(', ')}`,
+    `total run time: ${since()}`,
+  ];
+  console.log(out.join('\n'));
+} catch (err) {
+  exitCode = 1;
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  await sql?.end();
+  await database?.close();
+  if (KEEP) log(`kept database ${name}`);
+  else await admin.unsafe(`drop database if exists ${name} with (force)`).catch((err: Error) => log(`could not drop ${name}: ${err.message}`));
+  await admin.end();
+}
+process.exit(exitCode);

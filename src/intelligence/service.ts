@@ -1,0 +1,166 @@
+// Customer intelligence for the API and the scheduled refresh: settings, refreshes, the six segments with
+// their counts, and one customer's tags.
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/sql-helpers.js';
+import { customerInsights, customers, intelligenceSettings } from '../db/schema.js';
+import { kindOf, thresholdsOf, type TagKind } from '../domain/customer-tags.js';
+import { intelligenceSettingsFrom, intelligenceSettingsSchema, mergeSettings } from '../domain/intelligence-settings.js';
+import {
+  describeRule,
+  type IntelligenceSettings,
+  type RfmMethod,
+  type Segment,
+  SEGMENT_DESCRIPTIONS,
+  SEGMENT_NAMES,
+  SEGMENTS,
+} from '../domain/rfm.js';
+import { LAST_REFRESH_KEY, type RefreshRecord, refreshAll, refreshOne } from './refresh.js';
+import { insightSelect } from './sql.js';
+
+export const SETTINGS_KEY = 'customer';
+
+export interface SegmentSummary {
+  segments: Array<{ id: Segment; name: string; customerCount: number; description: string; rule: string }>;
+  method: RfmMethod;
+  windowDays: number;
+  totalCustomers: number;
+  /** When the counted insights were computed. */
+  computedAt: string;
+  /** stored: counted from customer_insights; computed: by another method than the settings', nothing stored. */
+  source: 'stored' | 'computed';
+}
+
+export interface CustomerTag {
+  tag: string;
+  kind: TagKind;
+  /** The customer's numbers and the thresholds they met; null for a manual tag. */
+  evidence: Record<string, unknown> | null;
+}
+
+export type CustomerTagsResult =
+  | { status: 'not_found' }
+  | { status: 'erased' }
+  | {
+      status: 'ok';
+      customerId: string;
+      tags: CustomerTag[];
+      segment: string;
+      rfm: { method: RfmMethod; recencyDays: number | null; frequency: number; monetary: number; r: number; f: number; m: number };
+      computedAt: string;
+    };
+
+export function createIntelligenceService(db: Db) {
+  async function stored(key: string): Promise<unknown> {
+    const [row] = await db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, key));
+    return row?.value ?? null;
+  }
+
+  const settings = async (): Promise<IntelligenceSettings> => intelligenceSettingsFrom(await stored(SETTINGS_KEY));
+  const lastRefresh = async () => (await stored(LAST_REFRESH_KEY)) as RefreshRecord | null;
+
+  /** Whether customer_insights holds a refresh by these settings' method and window. */
+  const current = (last: RefreshRecord | null, s: IntelligenceSettings) => last !== null && last.method === s.rfm.method && last.windowDays === s.rfm.windowDays;
+
+  return {
+    settings,
+    lastRefresh,
+
+    /** Lays `patch` over the current settings; the whole must validate (throws the ZodError otherwise). */
+    async updateSettings(patch: unknown): Promise<IntelligenceSettings> {
+      const next = intelligenceSettingsSchema.parse(mergeSettings(await settings(), patch));
+      await db
+        .insert(intelligenceSettings)
+        .values({ key: SETTINGS_KEY, value: next as unknown as Record<string, unknown> })
+        .onConflictDoUpdate({ target: intelligenceSettings.key, set: { value: next as unknown as Record<string, unknown>, updatedAt: sql`now()` } });
+      return next;
+    },
+
+    async refreshAll(now = new Date()): Promise<RefreshRecord> {
+      return refreshAll(db, await settings(), now);
+    },
+
+    /**
+     * The six segments with their counts (zeros included). By the settings' method: counted from
+     * customer_insights, refreshed first when asked, never computed, or computed by other settings. By
+     * another method: computed on the fly, nothing stored.
+     */
+    async segments(options: { method?: RfmMethod; refresh?: boolean } = {}): Promise<SegmentSummary> {
+      const s = await settings();
+      const method = options.method ?? s.rfm.method;
+      const applied: IntelligenceSettings = { ...s, rfm: { ...s.rfm, method } };
+      let counts: Array<{ segment: string; n: number | string }>;
+      let computedAt: string;
+      let source: SegmentSummary['source'];
+      if (method === s.rfm.method) {
+        let last = await lastRefresh();
+        if (options.refresh || !current(last, s)) last = await refreshAll(db, s);
+        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from ${customerInsights} group by segment`));
+        computedAt = last!.at;
+        source = 'stored';
+      } else {
+        const now = new Date();
+        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now })}) i group by segment`));
+        computedAt = now.toISOString();
+        source = 'computed';
+      }
+      const byId = new Map(counts.map((c) => [c.segment, Number(c.n)]));
+      return {
+        segments: SEGMENTS.map((id) => ({
+          id,
+          name: SEGMENT_NAMES[id],
+          customerCount: byId.get(id) ?? 0,
+          description: SEGMENT_DESCRIPTIONS[id],
+          rule: describeRule(id, applied),
+        })),
+        method,
+        windowDays: s.rfm.windowDays,
+        totalCustomers: counts.reduce((sum, c) => sum + Number(c.n), 0),
+        computedAt,
+        source,
+      };
+    },
+
+    /**
+     * Recomputes and stores one customer's insights, then answers their tags: computed ones with evidence
+     * (the customer's numbers beside the thresholds met), then manual ones from the profile.
+     */
+    async customerTags(customerId: string, now = new Date()): Promise<CustomerTagsResult> {
+      const [customer] = await db.select({ tags: customers.tags, erasedAt: customers.erasedAt }).from(customers).where(eq(customers.id, customerId));
+      if (!customer) return { status: 'not_found' };
+      if (customer.erasedAt) return { status: 'erased' };
+      const s = await settings();
+      let cuts = undefined;
+      if (s.rfm.method === 'quintile') {
+        // Quintiles rank everyone: without a full refresh by these settings there is nothing to rank against.
+        let last = await lastRefresh();
+        if (!current(last, s) || !last!.cuts) last = await refreshAll(db, s, now);
+        cuts = last!.cuts ?? undefined;
+      }
+      await refreshOne(db, s, customerId, cuts, now);
+      const [row] = await db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId));
+      if (!row) return { status: 'not_found' };
+      const evidence = row.evidence as Record<string, Record<string, unknown>>;
+      const computed: CustomerTag[] = row.tags.map((tag) => ({ tag, kind: kindOf(tag), evidence: { ...evidence[tag], ...thresholdsOf(tag, s) } }));
+      const manual: CustomerTag[] = customer.tags.map((tag) => ({ tag, kind: 'manual', evidence: null }));
+      return {
+        status: 'ok',
+        customerId,
+        tags: [...computed, ...manual],
+        segment: row.segment,
+        rfm: {
+          method: row.rfmMethod as RfmMethod,
+          recencyDays: row.recencyDays,
+          frequency: row.frequency,
+          monetary: Number(row.monetary),
+          r: row.rScore,
+          f: row.fScore,
+          m: row.mScore,
+        },
+        computedAt: row.computedAt.toISOString(),
+      };
+    },
+  };
+}
+
+export type IntelligenceService = ReturnType<typeof createIntelligenceService>;

@@ -1,0 +1,285 @@
+// The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
+// tags and their evidence, as rows of customer_insights — set-based, one pass per source table. The rules
+// are those of src/domain/rfm.ts and src/domain/customer-tags.ts (tests check both agree).
+import { type SQL, sql } from 'drizzle-orm';
+import { type IntelligenceSettings, type Level, type QuintileCuts, type SegmentRule } from '../domain/rfm.js';
+
+/** A number from validated settings, inlined: constants fold in the plan, and CREATE TABLE AS takes no parameters. */
+export function num(n: number): SQL {
+  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  return sql.raw(`(${n}::numeric)`);
+}
+const int = (n: number): SQL => {
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${n}`);
+  return sql.raw(String(n));
+};
+const ts = (d: Date): SQL => sql.raw(`'${d.toISOString()}'::timestamptz`);
+
+export interface InsightQuery {
+  settings: IntelligenceSettings;
+  now: Date;
+  /** One customer; undefined: every customer who is not erased. */
+  customerId?: string;
+  /**
+   * Quintile method only: the cuts to score by (a one-customer refresh takes the last full refresh's);
+   * undefined: computed in the query from everyone's values.
+   */
+  cuts?: QuintileCuts;
+}
+
+/** Whole days from `at` to now, never negative; null stays null. */
+const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
+
+/** `level` (high/mid/low) from a score of the method. */
+function levelCase(score: SQL, method: IntelligenceSettings['rfm']['method']): SQL {
+  return method === 'threshold'
+    ? sql`case ${score} when 3 then 'high' when 2 then 'mid' else 'low' end`
+    : sql`case when ${score} >= 4 then 'high' when ${score} = 3 then 'mid' else 'low' end`;
+}
+
+const levelRank: Record<Level, number> = { low: 0, mid: 1, high: 2 };
+const rankOf = (level: SQL) => sql`(case ${level} when 'high' then 2 when 'mid' then 1 else 0 end)`;
+
+/** A segment rule as a condition on the levels (r_level, f_level, m_level) and lifetime orders. */
+function ruleCondition(rule: SegmentRule): SQL {
+  const parts: SQL[] = [];
+  for (const dim of ['r', 'f', 'm'] as const) {
+    const level = sql.raw(`${dim}_level`);
+    const min = rule.min?.[dim];
+    const max = rule.max?.[dim];
+    if (min && min !== 'low') parts.push(sql`${rankOf(level)} >= ${int(levelRank[min])}`);
+    if (max && max !== 'high') parts.push(sql`${rankOf(level)} <= ${int(levelRank[max])}`);
+  }
+  if (rule.minLifetimeOrders) parts.push(sql`lifetime_orders >= ${int(rule.minLifetimeOrders)}`);
+  return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+/** Night in local hours: from startHour up to (not including) endHour, across midnight when start > end. */
+function isNight(hour: SQL, s: IntelligenceSettings['tags']['nightVisitor']): SQL {
+  // One evaluation of the hour: its distance past startHour, around the clock, is less than the night's length.
+  return sql`mod(${hour} + ${int(24 - s.startHour)}, 24) < ${int((s.endHour - s.startHour + 24) % 24)}`;
+}
+
+/**
+ * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts from
+ * the orders index, one scan of the window's orders (amounts, night hours, item categories), one of the
+ * window's messages; everything else is per customer.
+ */
+export function insightSelect({ settings, now: nowDate, customerId, cuts }: InsightQuery): SQL {
+  const { rfm, segments, tags: t } = settings;
+  const now = ts(nowDate);
+  const windowStart = ts(new Date(nowDate.getTime() - rfm.windowDays * 86_400_000));
+  const one = (column: SQL) => (customerId === undefined ? sql`` : sql`and ${column} = ${customerId}`);
+  const inWindow = (column = sql`occurred_at`) => sql`${column} >= ${windowStart}`;
+  const T = rfm.thresholds;
+  const utcHour = sql`mod(floor(date_part('epoch', occurred_at) / 3600)::int8, 24)`;
+
+  // Scores. Threshold: the seed's table as written. Quintile: 1 + the cuts a value reaches (see rfm.ts).
+  const byCuts = (value: SQL, cutsOf: SQL) =>
+    sql`case when ${value} is null or ${cutsOf} is null then 1
+      else 1 + (${value} >= ${cutsOf}[1])::int + (${value} >= ${cutsOf}[2])::int + (${value} >= ${cutsOf}[3])::int + (${value} >= ${cutsOf}[4])::int end`;
+  const scores =
+    rfm.method === 'threshold'
+      ? {
+          r: sql`case when recency_days is null then 1 when recency_days < ${int(T.recency.highBelowDays)} then 3
+                  when recency_days <= ${int(T.recency.lowAboveDays)} then 2 else 1 end`,
+          f: sql`case when frequency > ${num(T.frequency.highAbove)} then 3 when frequency >= ${num(T.frequency.lowBelow)} then 2 else 1 end`,
+          m: sql`case when monetary > ${num(T.monetary.highAbove)} then 3 when monetary >= ${num(T.monetary.lowBelow)} then 2 else 1 end`,
+        }
+      : {
+          r: byCuts(sql`-recency_days`, sql`cuts.r`),
+          f: byCuts(sql`nullif(frequency, 0)`, sql`cuts.f`),
+          m: byCuts(sql`nullif(monetary, 0)`, sql`cuts.m`),
+        };
+
+  const cutsCte =
+    rfm.method === 'threshold'
+      ? sql``
+      : cuts
+        ? sql`, cuts as (select ${numArray(cuts.r)} as r, ${numArray(cuts.f)} as f, ${numArray(cuts.m)} as m)`
+        : sql`, cuts as (${quintileCutsSelect(sql`facts`)})`;
+
+  const p = t.preference;
+  const nv = t.nightVisitor;
+  const act = t.activity;
+  const churnOrders = segments.churn_risk.minLifetimeOrders ?? 0;
+  const tag = (key: string, condition: SQL) => sql`case when ${condition} then ${sql.raw(`'${key}'`)} end`;
+
+  // Conditions of each computed tag (customer-tags.ts), on the columns of `facts`.
+  const cond = {
+    high_frequency: sql`frequency > ${num(T.frequency.highAbove)}`,
+    low_frequency: sql`lifetime_orders > 0 and frequency < ${num(T.frequency.lowBelow)}`,
+    active: sql`quiet_days < ${int(act.activeBelowDays)}`,
+    dormant: sql`quiet_days > ${int(act.dormantAboveDays)}`,
+    night_visitor: sql`frequency >= ${int(nv.minOrders)} and night_orders >= ${num(nv.minShare)} * frequency`,
+    churn_risk: sql`lifetime_orders >= ${int(churnOrders)} and recency_days > ${int(T.recency.lowAboveDays)}`,
+    high_value: sql`lifetime_orders > 0 and monetary > ${num(T.monetary.highAbove)}`,
+    medium_value: sql`lifetime_orders > 0 and monetary >= ${num(T.monetary.lowBelow)} and monetary <= ${num(T.monetary.highAbove)}`,
+    low_value: sql`lifetime_orders > 0 and monetary < ${num(T.monetary.lowBelow)}`,
+    potential: sql`frequency > 0 and frequency <= ${num(T.frequency.highAbove)} and monetary >= ${num(t.potential.minAverageOrder)} * frequency`,
+    responsive: sql`messages_sent >= ${int(t.responsive.minMessages)} and messages_responded >= ${num(t.responsive.minRate)} * messages_sent`,
+  };
+
+  /** `"key":{…}` when the condition holds: evidence is built as text and parsed once (far cheaper than jsonb_build_object). */
+  const evidence = (key: string, condition: SQL, body: SQL) => sql`case when ${condition} then ${sql.raw(`'"${key}":{'`)} || ${body} || '}' end`;
+  const text = (fragment: string) => sql.raw(`'${fragment.replace(/'/g, "''")}'`);
+
+  return sql`
+    with life as (
+      -- Lifetime facts only need (customer_id, occurred_at): orders_customer_time_idx answers them in customer
+      -- order, without the heap and without a hash table.
+      select customer_id, count(*)::int as lifetime_orders, min(occurred_at) as first_order_at, max(occurred_at) as last_order_at
+      from orders where true ${one(sql`customer_id`)}
+      group by customer_id
+    ),
+    item as (
+      -- The window's orders, one row per item (an order without items: one row of quantity 0), its order's
+      -- amount and night flag on the first row only, so that orders are counted once.
+      select customer_id, e ->> 'category' as category, coalesce((e ->> 'quantity')::float8, 1) as quantity,
+        k = 1 as first, amount, night
+      from (
+        select customer_id, amount, night,
+          jsonb_array_elements(case when jsonb_typeof(items) = 'array' and jsonb_array_length(items) > 0 then items else '[{"quantity": 0}]' end) as e,
+          generate_series(1, case when jsonb_typeof(items) = 'array' then greatest(jsonb_array_length(items), 1) else 1 end) as k
+        from (
+          -- Per order, below the item expansion (which would evaluate it again for every item).
+          select o.customer_id, o.amount, o.items,
+            ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
+          from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
+          where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
+          offset 0
+        ) o
+      ) x
+      -- Kept below the aggregate: pulled up, the aggregate would keep each group's whole item (jsonb), not its category.
+      offset 0
+    ),
+    cat as (
+      select customer_id, category, sum(quantity) as items,
+        count(*) filter (where first) as orders,
+        -- float8 sums are far cheaper than numeric ones; rounded to cents they are exact for any real total.
+        sum(amount::float8) filter (where first) as amount,
+        count(*) filter (where first and night) as night_orders
+      from item group by customer_id, category
+    ),
+    win as (
+      select customer_id, sum(items) as total_items, sum(orders)::int as frequency, round(sum(amount)::numeric, 2) as monetary,
+        sum(night_orders)::int as night_orders
+      from cat group by customer_id
+    ),
+    lover as (
+      select * from (
+        select distinct on (c.customer_id, c.tag) c.customer_id, c.tag, c.category, c.items, w.total_items
+        from (select customer_id, category, items, trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+              from cat where category is not null and items >= ${int(p.minItems)}) c
+        join win w using (customer_id)
+        where c.items >= ${num(p.minShare)} * w.total_items and c.tag <> '_lover'
+        order by c.customer_id, c.tag, c.items desc
+      ) d
+      -- Aggregated in this order: most items first (one sort here, not one per customer).
+      order by customer_id, items desc, tag
+    ),
+    lovers as (
+      select customer_id, array_agg(tag) as tags,
+        string_agg('"' || tag || '":{"category":' || to_json(category)::text || ',"items":' || items || ',"total_items":' || total_items
+          || ',"share":' || round((items / total_items)::numeric, 4) || '}', ',') as evidence
+      from lover group by customer_id
+    ),
+    msg as (
+      select customer_id, count(*)::int as sent,
+        count(*) filter (where opened_at is not null or clicked_at is not null or converted_at is not null)::int as responded
+      from messages where sent_at >= ${windowStart} ${one(sql`customer_id`)}
+      group by customer_id
+    ),
+    facts as (
+      select c.id as customer_id, c.timezone,
+        coalesce(l.lifetime_orders, 0) as lifetime_orders,
+        coalesce(w.frequency, 0) as frequency,
+        coalesce(w.monetary, 0) as monetary,
+        ${daysSince(sql`l.last_order_at`, now)} as recency_days,
+        ${daysSince(sql`l.first_order_at`, now)} as first_order_days,
+        ${daysSince(sql`c.created_at`, now)} as signup_days,
+        ${daysSince(sql`coalesce(greatest(l.last_order_at, c.last_activity_at), c.created_at)`, now)} as quiet_days,
+        greatest(l.last_order_at, c.last_activity_at) is null as never_active,
+        coalesce(w.night_orders, 0) as night_orders,
+        lv.tags as lover_tags, lv.evidence as lover_evidence,
+        coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded
+      from customers c
+      left join life l on l.customer_id = c.id
+      left join win w on w.customer_id = c.id
+      left join lovers lv on lv.customer_id = c.id
+      left join msg m on m.customer_id = c.id
+      where c.erased_at is null ${one(sql`c.id`)}
+      -- OFFSET 0 keeps each step a step: pulled up, its expressions would be computed again at every use.
+      offset 0
+    )${cutsCte},
+    scored as (
+      select f.*, ${scores.r} as r_score, ${scores.f} as f_score, ${scores.m} as m_score
+      from facts f ${rfm.method === 'threshold' ? sql`` : sql`cross join cuts`}
+      offset 0
+    ),
+    leveled as (
+      select s.*, ${levelCase(sql`r_score`, rfm.method)} as r_level, ${levelCase(sql`f_score`, rfm.method)} as f_level,
+        ${levelCase(sql`m_score`, rfm.method)} as m_level
+      from scored s
+      offset 0
+    )
+    select customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+      ${text(rfm.method)} as rfm_method,
+      case
+        when coalesce(first_order_days, signup_days) < ${int(segments.new.withinDays)} then 'new'
+        when ${ruleCondition(segments.churn_risk)} then 'churn_risk'
+        when ${ruleCondition(segments.vip)} then 'vip'
+        when ${ruleCondition(segments.loyal)} then 'loyal'
+        when ${ruleCondition(segments.potential)} then 'potential'
+        else 'regular'
+      end as segment,
+      array_remove(array[
+        ${tag('high_frequency', cond.high_frequency)}, ${tag('low_frequency', cond.low_frequency)},
+        ${tag('active', cond.active)}, ${tag('dormant', cond.dormant)},
+        ${tag('night_visitor', cond.night_visitor)}, ${tag('churn_risk', cond.churn_risk)}
+      ], null) || coalesce(lover_tags, '{}'::text[]) || array_remove(array[
+        ${tag('high_value', cond.high_value)}, ${tag('medium_value', cond.medium_value)}, ${tag('low_value', cond.low_value)},
+        ${tag('potential', cond.potential)}, ${tag('responsive', cond.responsive)}
+      ], null) as tags,
+      ('{' || concat_ws(',',
+        ${evidence('high_frequency', cond.high_frequency, sql`'"orders":' || frequency`)},
+        ${evidence('low_frequency', cond.low_frequency, sql`'"orders":' || frequency || ',"lifetime_orders":' || lifetime_orders`)},
+        ${evidence('active', cond.active, sql`'"days_since_activity":' || quiet_days`)},
+        ${evidence('dormant', cond.dormant, sql`'"days_since_activity":' || quiet_days || ',"since":' || case when never_active then '"signup"' else '"activity"' end`)},
+        ${evidence('night_visitor', cond.night_visitor, sql`'"night_orders":' || night_orders || ',"orders":' || frequency
+          || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`)},
+        ${evidence('churn_risk', cond.churn_risk, sql`'"lifetime_orders":' || lifetime_orders || ',"recency_days":' || recency_days`)},
+        lover_evidence,
+        ${evidence('high_value', cond.high_value, sql`'"monetary":' || monetary`)},
+        ${evidence('medium_value', cond.medium_value, sql`'"monetary":' || monetary`)},
+        ${evidence('low_value', cond.low_value, sql`'"monetary":' || monetary`)},
+        ${evidence('potential', cond.potential, sql`'"orders":' || frequency || ',"average_order":' || round(monetary / frequency, 2)`)},
+        ${evidence('responsive', cond.responsive, sql`'"messages":' || messages_sent || ',"responded":' || messages_responded
+          || ',"rate":' || round(messages_responded::numeric / messages_sent, 4)`)}
+      ) || '}')::jsonb as evidence,
+      ${now} as computed_at
+    from leveled`;
+}
+
+function numArray(values: number[] | null): SQL {
+  if (!values) return sql`null::numeric[]`;
+  return sql.raw(`array[${values.map((v) => Number(v).toString()).join(', ')}]::numeric[]`);
+}
+
+/** The quintile cuts (columns r, f, m) of everyone in `from`, a relation with recency_days, frequency, monetary. */
+export function quintileCutsSelect(from: SQL): SQL {
+  return sql`select ${cutsOf(sql`-recency_days`, from)} as r, ${cutsOf(sql`nullif(frequency, 0)`, from)} as f,
+    ${cutsOf(sql`nullif(monetary, 0)`, from)} as m`;
+}
+
+/**
+ * The least value scoring s, for s = 2..5, with score = ceil(5 × k / n), k the customers at or below the
+ * value (ties included: they share a score) and n those ranked (non-null values). Grouped by value first,
+ * so the sort is over distinct values.
+ */
+function cutsOf(value: SQL, from: SQL): SQL {
+  return sql`(select case when count(*) > 0 then
+      array[min(v) filter (where s >= 2), min(v) filter (where s >= 3), min(v) filter (where s >= 4), min(v) filter (where s >= 5)]::numeric[] end
+    from (select v, ceil(5.0 * sum(k) over (order by v) / sum(k) over ()) as s
+          from (select ${value} as v, count(*) as k from ${from} where ${value} is not null group by 1) d) ranked)`;
+}
