@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/activities/campaigns.js';
-import { customers } from '../src/db/schema.js';
+import { customers, orders } from '../src/db/schema.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
@@ -84,5 +84,25 @@ describe('touchpoint', () => {
     const again = await touchpoint('campaign', 'send', '--campaign', name);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/409 campaign_already_triggered/);
+  });
+
+  it('prints the customers per segment by RFM (segment --method rfm)', async () => {
+    // The seed's example customer: last order 15 days ago, 6 orders, 1 200 in all — high value.
+    const id = uid('cli-vip');
+    await stack.database.db.insert(customers).values({ id, email: `${id}@example.com`, createdAt: new Date(Date.now() - 400 * 86_400_000) });
+    await stack.database.db.insert(orders).values(
+      Array.from({ length: 6 }, (_, i) => ({ id: `${id}-o${i}`, customerId: id, amount: 200, occurredAt: new Date(Date.now() - (15 + i * 20) * 86_400_000) })),
+    );
+    const out = await touchpoint('segment', '--method', 'rfm', '--refresh');
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^segment\s+customers\s+share\s+rule/);
+    // One row per segment (seed 002), then the total.
+    expect(lines).toHaveLength(1 + 6 + 1);
+    const vip = lines.find((l) => /^(VIP|vip)\b/.test(l))!;
+    expect(Number(vip.split(/\s+/)[1])).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)).toMatch(/^\d+ customers$/);
+    const bad = await touchpoint('segment', '--method', 'kmeans');
+    expect(bad.code).toBe(2);
   });
 });
