@@ -1,0 +1,616 @@
+// `npm run bench:broadcast [-- --n 100000 --pool 5 --concurrency 10 --batch-size 500 --order sandwich]`
+//
+// How fast does a campaign broadcast deliver email, compared with the SMTP floor? One run, one SMTP sink,
+// one N, one pool size:
+//   raw        — the product's pooled nodemailer transport (src/channels/email.ts: pool: true,
+//                maxConnections = SMTP_POOL_SIZE) sending N messages of the campaign's size (its subject,
+//                text and HTML with the first name filled in) with CAMPAIGN_CONCURRENCY sends in flight,
+//                from this process;
+//   broadcast  — an email campaign (target_tags [the tag], Liquid content with {{ customer.first_name }})
+//                created through createCampaignService and triggered 'actual': timed from the trigger to
+//                the workflow's result (across its continue-as-new runs); the worker, a separate process
+//                (`node --import tsx worker.ts`, as scaled out), pages through the audience in batch
+//                activities that claim, render, send and record every message in PostgreSQL;
+//   simulation — the same campaign triggered 'simulation': everything but the SMTP send.
+// Every phase is checked: the sink must count exactly N broadcast messages to N distinct recipients, the
+// messages table N 'sent' records (then N 'simulated' ones), and the simulation must send nothing.
+//
+// The stack: a fresh PostgreSQL database on 127.0.0.1:5432 (dropped at the end) seeded untimed with N
+// customers (one tag, an email each) by one INSERT … SELECT generate_series; the Temporal dev server from
+// the installed binary on a fresh SQLite file; the SMTP sink (bench/smtp-sink.mjs) in a child process of
+// its own that only counts; the worker in another child process, whose peak RSS (VmHWM) is read from /proc.
+//
+// Order (--order / BENCH_ORDER): first an untimed warm-up of each path (BENCH_WARMUP messages: raw sends
+// on the raw transport, and a small broadcast on a tag of its own, which warms the worker's JIT, SMTP pool,
+// workflow cache and database connections). Then 'sandwich' (the default) runs raw ×N/2 → broadcast ×N →
+// raw ×N/2 → simulation ×N: the raw figure is taken on both sides of the broadcast, so a drift in the
+// machine's load over the run (another engineer's tests on this 2-core machine) favours neither. The
+// simulation comes last: it is compared with no other phase. 'raw-first' and 'broadcast-first' run each
+// path whole. After each campaign phase the messages table is vacuumed (untimed), so autovacuum of its
+// dead rows does not land on the next phase.
+//
+// Knobs: --n / BENCH_N (100000; 1000000 for a manual run), --pool / BENCH_POOL (SMTP_POOL_SIZE, 5),
+// --concurrency / BENCH_CONCURRENCY (CAMPAIGN_CONCURRENCY and the raw loop's sends in flight, 10),
+// --batch-size / BENCH_BATCH_SIZE (500), --batches-per-run / BENCH_BATCHES_PER_RUN (100), --order /
+// BENCH_ORDER, BENCH_WARMUP (1000), BENCH_POSTGRES_URL (admin URL, postgres://postgres@127.0.0.1:5432/postgres),
+// BENCH_TIMEOUT_S (whole run; 600 + N/25 s). Progress goes to stderr, the results table to stdout.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { createCampaignService } from '../src/campaigns/service.js';
+import { createEmailChannel, type EmailChannel } from '../src/channels/email.js';
+import { createDatabase, type Database } from '../src/db/client.js';
+import { rowsOf } from '../src/db/sql-helpers.js';
+import { campaignParts } from '../src/domain/campaign.js';
+import { resolveTemporalBinary } from '../src/temporal/binaries.js';
+import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
+import type { CampaignMode, CampaignProgress, campaignExecution } from '../src/workflows/campaign.js';
+import * as lib from './lib.js';
+import { fmt } from './lib.js';
+
+const argv = process.argv.slice(2);
+const N = lib.intKnob(argv, 'n', process.env.BENCH_N, 100_000);
+const POOL = lib.intKnob(argv, 'pool', process.env.BENCH_POOL, 5);
+const C = lib.intKnob(argv, 'concurrency', process.env.BENCH_CONCURRENCY, 10);
+const BATCH = lib.intKnob(argv, 'batch-size', process.env.BENCH_BATCH_SIZE, 500);
+const PER_RUN = lib.intKnob(argv, 'batches-per-run', process.env.BENCH_BATCHES_PER_RUN, 100);
+const ORDER = lib.choiceKnob(argv, 'order', process.env.BENCH_ORDER, ['sandwich', 'raw-first', 'broadcast-first'] as const, 'sandwich');
+const WARMUP = Math.min(N, lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 1000));
+const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(N / 25)) * 1000;
+const ADMIN_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const TARGET_RATIO = 0.5;
+const TARGET_RSS_MB = 500;
+const TARGET_HISTORY = 10_000;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = randomBytes(4).toString('hex');
+const TASK_QUEUE = `bench-broadcast-${run}`;
+const NAMESPACE = 'default';
+const MAIL_FROM = 'Touchpoint <hello@touchpoint.localhost>';
+// Recipient domains: the sink counts by domain, so each phase's messages are told apart.
+const DOMAIN = { broadcast: 'bench.localhost', warmBroadcast: 'warm.bench.localhost', raw: 'raw.bench.localhost', warmRaw: 'warm-raw.bench.localhost' };
+const TAG = 'bench';
+const WARM_TAG = 'bench-warm';
+
+// What every message says: about 1 KB of text (and its HTML), with the first name in the subject and body.
+const CONTENT = {
+  subject: 'Spring news for {{ customer.first_name }}',
+  text:
+    'Hi {{ customer.first_name }},\n\n' +
+    'Our spring collection is in. '.repeat(8) +
+    '\n\nAs one of our regular customers you get early access this week: every order over fifty euros ships free, ' +
+    'and returns are free for sixty days. '.repeat(4) +
+    '\n\nSee you soon,\nThe Touchpoint team',
+};
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+const t0 = performance.now();
+const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+// --- Cleanup: every resource registers how to release it; run once, in reverse, on exit, failure, signal or watchdog.
+const cleanups: Array<{ name: string; fn: () => unknown }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const { name, fn } of cleanups.reverse()) {
+      try {
+        await withTimeout(Promise.resolve(fn()), 20_000, name);
+      } catch (err) {
+        log(`cleanup (${name}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+
+// A hung stack must not hang whoever runs the bench, nor leave processes or a database behind.
+const watchdog = setTimeout(() => {
+  log(`gave up: the run exceeded ${RUN_TIMEOUT_MS / 1000} s (BENCH_TIMEOUT_S); cleaning up`);
+  void cleanup().finally(() => process.exit(1));
+}, RUN_TIMEOUT_MS);
+watchdog.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// --- /proc readings: a process's memory and CPU time, and the machine's CPU. ---
+function procStatus(pid: number): { rssMb: number; hwmMb: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+/** User + system CPU seconds a process has used (clock ticks of 1/100 s, as on Linux x86); 0 once it is gone. */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+/** The machine's busy and total CPU time so far (from /proc/stat), to report how busy it was in a phase. */
+function machineCpu(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const v = values.map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+// --- The SMTP sink, in a process of its own. ---
+interface DomainStats {
+  messages: number;
+  recipients: number;
+  bytes: number;
+}
+interface Sink {
+  url: string;
+  pid: number;
+  stats(): Promise<Record<string, DomainStats>>;
+}
+async function startSink(): Promise<Sink> {
+  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(child, 'SIGTERM') });
+  const pending = new Map<number, (d: Record<string, DomainStats>) => void>();
+  let nextId = 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`SMTP sink exited with code ${code} during start-up`)));
+    child.on('message', (msg: { type: string; port?: number; id?: number; domains?: Record<string, DomainStats> }) => {
+      if (msg.type === 'ready') resolve(msg.port!);
+      if (msg.type === 'stats') pending.get(msg.id!)?.(msg.domains!);
+    });
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stats: () =>
+      withTimeout(
+        new Promise<Record<string, DomainStats>>((resolve) => {
+          const id = nextId++;
+          pending.set(id, (d) => {
+            pending.delete(id);
+            resolve(d);
+          });
+          child.send({ type: 'stats', id });
+        }),
+        10_000,
+        'SMTP sink stats',
+      ),
+  };
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- The worker, as scaled out: `node --import tsx worker.ts` (see tests/helpers/worker-process.ts). ---
+async function startWorker(env: Record<string, string>): Promise<{ pid: number; stop(): Promise<void> }> {
+  // `node --import tsx`, not the tsx CLI: the CLI would run the worker in a grandchild, whose RSS we would miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = () => stopChild(child, 'SIGTERM');
+  cleanups.push({ name: 'worker', fn: stop });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  let ready = false;
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (ready) {
+      // After start-up only warnings and errors come (LOG_LEVEL=warn): show them as they come.
+      for (const line of text.split('\n')) if (line.trim()) console.error(`[worker] ${line}`);
+      return;
+    }
+    output += text;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 120 s:\n${output}`)), 120_000);
+    const poll = setInterval(() => {
+      if (!output.includes('worker polling')) return;
+      ready = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve();
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`worker exited with code ${code} during start-up:\n${output}`));
+    });
+  });
+  void exited.then((code) => {
+    if (!cleaning) log(`worker exited unexpectedly (code ${code})`);
+  });
+  return { pid: child.pid!, stop };
+}
+
+// --- The run. ---
+/** CPU seconds by process: the sender (this process for raw, the worker for campaigns), PostgreSQL's
+ * backends on the bench database, the Temporal dev server, the SMTP sink. */
+const CPU_PARTS = ['sender', 'postgres', 'temporal', 'sink'] as const;
+type Cpu = Record<(typeof CPU_PARTS)[number], number>;
+
+interface PhaseFigure {
+  messages: number;
+  seconds: number;
+  cpu: Cpu;
+  /** Busy CPU time of the whole machine (every process, the bench's or not), in seconds. */
+  machineBusy: number;
+  /** CPU time the machine had in the phase (wall time × cores), in seconds. */
+  machineTotal: number;
+  loads: number[];
+}
+
+const addFigures = (a: PhaseFigure, b: PhaseFigure): PhaseFigure => ({
+  messages: a.messages + b.messages,
+  seconds: a.seconds + b.seconds,
+  cpu: Object.fromEntries(CPU_PARTS.map((k) => [k, a.cpu[k] + b.cpu[k]])) as Cpu,
+  machineBusy: a.machineBusy + b.machineBusy,
+  machineTotal: a.machineTotal + b.machineTotal,
+  loads: [...a.loads, ...b.loads],
+});
+
+/** The pids of this process's children whose command name is `comm` (the Temporal dev server: 'temporal'). */
+function childPids(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && name === comm) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+let exitCode = 0;
+const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+const dbName = `touchpoint_bench_${run}`;
+const tempDir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-broadcast-'));
+cleanups.push({ name: 'temp dir', fn: () => rmSync(tempDir, { recursive: true, force: true }) });
+cleanups.push({ name: 'admin connection', fn: () => admin.end({ timeout: 5 }) });
+
+try {
+  log(`N=${N} pool=${POOL} concurrency=${C} batch=${BATCH} batches/run=${PER_RUN} order=${ORDER} warm-up=${WARMUP}; timeout ${RUN_TIMEOUT_MS / 1000} s`);
+
+  // 1. A fresh database, migrated and seeded (untimed).
+  await admin.unsafe(`create database ${dbName}`);
+  cleanups.push({ name: `drop database ${dbName}`, fn: () => admin.unsafe(`drop database if exists ${dbName} with (force)`) });
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const database: Database = createDatabase({ kind: 'postgres', url: dbUrl.toString(), poolSize: 4 });
+  cleanups.push({ name: 'database pool', fn: () => database.close() });
+  await database.migrate();
+  const db = database.db;
+  const seed = async (prefix: string, count: number, domain: string, tag: string) => {
+    await db.execute(sql`
+      insert into customers (id, email, name, tags)
+      select ${prefix}::text || lpad(g::text, 8, '0'), ${prefix}::text || g || ${`@${domain}`}::text, 'Ada' || g || ' Lovelace', array[${tag}::text]
+      from generate_series(1, ${count}::int) g`);
+  };
+  const seedStart = performance.now();
+  await seed('c', N, DOMAIN.broadcast, TAG);
+  await seed('w', WARMUP, DOMAIN.warmBroadcast, WARM_TAG);
+  await db.execute(sql`vacuum analyze customers`);
+  // A checkpoint now, not during a timed phase (superuser only: skipped otherwise).
+  await db.execute(sql`checkpoint`).catch(() => {});
+  log(`database ${dbName}: ${N} + ${WARMUP} customers seeded in ${fmt((performance.now() - seedStart) / 1000, 1)} s (${since()})`);
+
+  // 2. The SMTP sink.
+  const sink = await startSink();
+  log(`SMTP sink on ${sink.url} (pid ${sink.pid})`);
+
+  // 3. The Temporal dev server and the worker process.
+  const [temporalPort] = await lib.freePorts(1);
+  const devServer: DevServer = await startDevServer({
+    cliPath: resolveTemporalBinary('temporal'),
+    dbFile: join(tempDir, 'temporal.db'),
+    port: temporalPort!,
+    namespace: NAMESPACE,
+  });
+  cleanups.push({ name: 'Temporal dev server', fn: () => devServer.stop() });
+  const connection = await Connection.connect({ address: devServer.address });
+  cleanups.push({ name: 'Temporal client', fn: () => connection.close() });
+  const client = new Client({ connection, namespace: NAMESPACE });
+  log(`Temporal dev server on ${devServer.address} (${since()}); starting the worker process…`);
+
+  const worker = await startWorker({
+    PATH: process.env.PATH ?? '',
+    ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: devServer.address,
+    TEMPORAL_NAMESPACE: NAMESPACE,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    DATABASE_URL: dbUrl.toString(),
+    SMTP_URL: sink.url,
+    SMTP_POOL_SIZE: String(POOL),
+    MAIL_FROM,
+    CAMPAIGN_RATE_LIMIT_EMAIL: '0',
+    CAMPAIGN_BATCH_SIZE: String(BATCH),
+    CAMPAIGN_BATCHES_PER_RUN: String(PER_RUN),
+    CAMPAIGN_CONCURRENCY: String(C),
+    // No churn sweep schedule: nothing but the campaigns runs on this worker.
+    CHURN_SWEEP_EVERY_MINUTES: '0',
+  });
+  log(`worker polling (pid ${worker.pid}, ${since()})`);
+  let rssSampledMax = 0;
+  const sampleRss = () => {
+    const s = procStatus(worker.pid);
+    if (s) rssSampledMax = Math.max(rssSampledMax, s.rssMb);
+    return s;
+  };
+  const sampler = setInterval(sampleRss, 250);
+  cleanups.push({ name: 'RSS sampler', fn: () => clearInterval(sampler) });
+  const startupHwm = sampleRss()?.hwmMb ?? Number.NaN;
+
+  const campaigns = createCampaignService(db, client, TASK_QUEUE, { batchSize: BATCH, batchesPerRun: PER_RUN });
+
+  // The raw path: the product's pooled transport, from this process.
+  const email: EmailChannel = createEmailChannel({ smtpUrl: sink.url, from: MAIL_FROM, poolSize: POOL });
+  cleanups.push({ name: 'raw transport', fn: () => email.close() });
+  const template = campaignParts('email', 'Bench broadcast', CONTENT);
+  const rendered = (first: string) => ({
+    subject: template.subject!.replaceAll('{{ customer.first_name }}', first),
+    text: template.text!.replaceAll('{{ customer.first_name }}', first),
+    html: template.html!.replaceAll('{{ customer.first_name }}', first),
+  });
+  async function sendRaw(domain: string, from: number, count: number): Promise<lib.PoolResult> {
+    return lib.runPool(count, C, async (k) => {
+      const i = from + k + 1;
+      await email.send({ to: `r${i}@${domain}`, idempotencyKey: `raw/${run}/${domain}/${i}`, ...rendered(`Ada${i}`) });
+    });
+  }
+
+  /** Creates (or reuses) the campaign for `tag` and runs one execution to its result; returns its progress and timings. */
+  async function runCampaign(campaignId: string, mode: CampaignMode) {
+    const started = performance.now();
+    const { executionId } = await campaigns.trigger(campaignId, mode);
+    const workflowId = campaignWorkflowId(campaignId, executionId);
+    const progress: CampaignProgress = await client.workflow.getHandle<typeof campaignExecution>(workflowId).result();
+    return { executionId, workflowId, progress, ms: performance.now() - started };
+  }
+  const createCampaign = async (name: string, tag: string) =>
+    (await campaigns.create({ name, type: 'email', target_tags: [tag], content: CONTENT }, 'bench')).id;
+
+  /** Records of an execution by status: how many, and for how many distinct customers. */
+  async function recordsOf(executionId: string): Promise<Record<string, { n: number; customers: number }>> {
+    const rows = rowsOf<{ status: string; n: number; customers: number }>(
+      await db.execute(sql`
+        select status, count(*)::int as n, count(distinct customer_id)::int as customers
+        from messages where execution_id = ${executionId} group by status`),
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, { n: r.n, customers: r.customers }]));
+  }
+
+  /** Event counts of every run of a workflow id, following the continue-as-new chain back from the latest run. */
+  async function historyLengths(workflowId: string): Promise<number[]> {
+    let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+    const lengths: number[] = [];
+    while (runId) {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      lengths.unshift(history.events?.length ?? 0);
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    }
+    return lengths;
+  }
+  /** Runs of a workflow id as visibility lists them (a cross-check of the chain: it may lag a little). */
+  async function listedRuns(workflowId: string): Promise<Array<{ runId: string; historyLength: number }>> {
+    const runs: Array<{ runId: string; historyLength: number }> = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs.push({ runId: wf.runId, historyLength: wf.historyLength });
+    return runs;
+  }
+
+  const sinkCount = async (domain: string) => (await sink.stats())[domain] ?? { messages: 0, recipients: 0, bytes: 0 };
+
+  const temporalPids = childPids('temporal');
+  /** Every backend on the bench database (the worker's pool, this process's, autovacuum), by pid. */
+  const postgresPids = async () =>
+    rowsOf<{ pid: number }>(await db.execute(sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
+  const ticksPerSecond = 100;
+  const cores = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+
+  /** Runs `body` as a timed phase, recording the CPU time each process of the bench used around it. */
+  async function measure<T>(label: string, senderPid: number | 'self', body: () => Promise<T & { messages: number; ms: number }>) {
+    const load = loadavg()[0]!;
+    const senderCpu = () => (senderPid === 'self' ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : procCpuSeconds(senderPid));
+    const sum = (pids: number[]) => pids.reduce((a, pid) => a + procCpuSeconds(pid), 0);
+    const pg0 = new Map((await postgresPids()).map((pid) => [pid, procCpuSeconds(pid)]));
+    const before = { sender: senderCpu(), temporal: sum(temporalPids), sink: procCpuSeconds(sink.pid), machine: machineCpu() };
+    const result = await body();
+    const after = { sender: senderCpu(), temporal: sum(temporalPids), sink: procCpuSeconds(sink.pid), machine: machineCpu() };
+    // Backends that connected during the phase count from zero; any that ended during it are missed.
+    const pgPids = new Set([...pg0.keys(), ...(await postgresPids())]);
+    const postgresCpu = [...pgPids].reduce((a, pid) => a + Math.max(0, procCpuSeconds(pid) - (pg0.get(pid) ?? 0)), 0);
+    const figure: PhaseFigure = {
+      messages: result.messages,
+      seconds: result.ms / 1000,
+      cpu: { sender: after.sender - before.sender, postgres: postgresCpu, temporal: after.temporal - before.temporal, sink: after.sink - before.sink },
+      machineBusy: (after.machine.busy - before.machine.busy) / ticksPerSecond,
+      machineTotal: (after.machine.total - before.machine.total) / ticksPerSecond,
+      loads: [load],
+    };
+    const share = (k: keyof Cpu) => `${k} ${fmt((figure.cpu[k] / figure.seconds) * 100, 0)}%`;
+    log(
+      `${label}: ${result.messages} in ${fmt(figure.seconds, 2)} s = ${fmt(result.messages / figure.seconds)} messages/s ` +
+        `(CPU of a core: ${CPU_PARTS.map(share).join(', ')}; machine ${fmt((figure.machineBusy / figure.machineTotal) * 100, 0)}% busy of ${cores} cores, ` +
+        `load ${fmt(load, 2)} before) [${since()}]`,
+    );
+    return { ...result, figure };
+  }
+
+  const checks: Array<{ ok: boolean; text: string }> = [];
+  const check = (ok: boolean, text: string) => {
+    checks.push({ ok, text });
+    if (!ok) log(`CHECK FAILED: ${text}`);
+  };
+
+  // --- Warm-up, untimed: both paths once. ---
+  const warmRaw = await sendRaw(DOMAIN.warmRaw, 0, WARMUP);
+  if (warmRaw.failures.length) log(`warm-up raw: ${warmRaw.failures.length} failures:\n  ${lib.summariseFailures(warmRaw.failures).join('\n  ')}`);
+  const warmCampaign = await createCampaign('Bench warm-up', WARM_TAG);
+  const warm = await runCampaign(warmCampaign, 'actual');
+  log(`warm-up done: raw ${WARMUP} in ${fmt(warmRaw.elapsedMs / 1000, 2)} s, broadcast ${warm.progress.sent}/${WARMUP} in ${fmt(warm.ms / 1000, 2)} s (${since()})`);
+  await db.execute(sql`vacuum analyze messages`);
+
+  // --- Timed phases. ---
+  const half = Math.ceil(N / 2);
+  type Step = { kind: 'raw'; from: number; count: number } | { kind: 'broadcast' } | { kind: 'simulation' };
+  const steps: Step[] =
+    ORDER === 'sandwich'
+      ? [{ kind: 'raw', from: 0, count: half }, { kind: 'broadcast' }, { kind: 'raw', from: half, count: N - half }, { kind: 'simulation' }]
+      : ORDER === 'raw-first'
+        ? [{ kind: 'raw', from: 0, count: N }, { kind: 'broadcast' }, { kind: 'simulation' }]
+        : [{ kind: 'broadcast' }, { kind: 'raw', from: 0, count: N }, { kind: 'simulation' }];
+  const stepsWithCounts = steps.filter((s) => s.kind !== 'raw' || s.count > 0);
+  const orderText = stepsWithCounts.map((s) => `${s.kind} ×${s.kind === 'raw' ? s.count : N}`).join(' → ');
+  log(`timed phases: ${orderText}`);
+
+  const campaignId = await createCampaign('Bench broadcast', TAG);
+  let rawFigure: PhaseFigure | undefined;
+  const rawFailures: lib.PoolResult['failures'] = [];
+  let broadcast: Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure } | undefined;
+  let simulation: Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure } | undefined;
+  let rssDuringCampaigns = 0;
+
+  for (const step of stepsWithCounts) {
+    if (step.kind === 'raw') {
+      const r = await measure(`raw ×${step.count}`, 'self', async () => {
+        const p = await sendRaw(DOMAIN.raw, step.from, step.count);
+        return { ...p, messages: step.count - p.failures.length, ms: p.elapsedMs };
+      });
+      rawFigure = rawFigure ? addFigures(rawFigure, r.figure) : r.figure;
+      rawFailures.push(...r.failures);
+      continue;
+    }
+    const mode: CampaignMode = step.kind === 'broadcast' ? 'actual' : 'simulation';
+    const sinkBefore = await sink.stats();
+    rssSampledMax = 0;
+    const r = await measure(`${step.kind} ×${N}`, worker.pid, async () => {
+      const c = await runCampaign(campaignId, mode);
+      return { ...c, messages: c.progress.sent };
+    });
+    rssDuringCampaigns = Math.max(rssDuringCampaigns, rssSampledMax);
+    const sinkAfter = await sink.stats();
+    const records = await recordsOf(r.executionId);
+    const total = (s: Record<string, DomainStats>) => Object.values(s).reduce((a, d) => a + d.messages, 0);
+    const p = r.progress;
+    check(p.state === 'completed' && p.stopReason === 'audience_done', `${step.kind}: workflow ended ${p.state}/${p.stopReason} after ${p.runs} runs`);
+    check(p.processed === N && p.sent === N && p.failed === 0 && p.skipped === 0, `${step.kind}: result counts processed ${p.processed}, sent ${p.sent}, failed ${p.failed}, skipped ${p.skipped} (expected ${N} sent)`);
+    if (mode === 'actual') {
+      const got = sinkAfter[DOMAIN.broadcast] ?? { messages: 0, recipients: 0, bytes: 0 };
+      check(got.messages === N && got.recipients === N, `broadcast: the sink received ${got.messages} messages for ${got.recipients} distinct recipients (expected ${N} and ${N})`);
+      check(records.sent?.n === N && records.sent.customers === N && Object.keys(records).length === 1, `broadcast: messages table ${JSON.stringify(records)} (expected ${N} sent)`);
+      broadcast = r;
+    } else {
+      const added = total(sinkAfter) - total(sinkBefore);
+      check(added === 0, `simulation: the sink received ${added} messages during it (expected 0)`);
+      check(records.simulated?.n === N && records.simulated.customers === N && Object.keys(records).length === 1, `simulation: messages table ${JSON.stringify(records)} (expected ${N} simulated)`);
+      simulation = r;
+    }
+    await db.execute(sql`vacuum analyze messages`);
+  }
+  const rawSink = await sinkCount(DOMAIN.raw);
+  check(rawFailures.length === 0, `raw: ${rawFailures.length} failed sends${rawFailures.length ? `: ${lib.summariseFailures(rawFailures, 3).join('; ')}` : ''}`);
+  check(rawSink.messages === N && rawSink.recipients === N, `raw: the sink received ${rawSink.messages} messages for ${rawSink.recipients} distinct recipients (expected ${N})`);
+
+  // Peak RSS: VmHWM covers the worker's whole life (start-up and workflow bundling included).
+  const finalStatus = sampleRss();
+  const peakRss = finalStatus?.hwmMb ?? Number.NaN;
+
+  // History lengths of every run of both executions.
+  const histories: Array<{ label: string; lengths: number[]; listed: number }> = [];
+  for (const [label, r] of [['broadcast', broadcast], ['simulation', simulation]] as const) {
+    if (!r) continue;
+    const lengths = await historyLengths(r.workflowId);
+    const listed = await listedRuns(r.workflowId).catch(() => []);
+    histories.push({ label, lengths, listed: listed.length });
+    check(lengths.length === r.progress.runs, `${label}: ${lengths.length} runs in the continue-as-new chain, the result says ${r.progress.runs}`);
+    log(`${label} history: ${lengths.length} runs, events per run ${lengths.join(', ')} (visibility lists ${listed.length} runs)`);
+  }
+  const maxHistory = Math.max(...histories.flatMap((h) => h.lengths));
+
+  // --- Report ---
+  const rate = (f: PhaseFigure | undefined) => (f ? f.messages / f.seconds : Number.NaN);
+  const ratio = rate(broadcast?.figure) / rate(rawFigure);
+  const pct = (f: PhaseFigure, k: keyof Cpu) => `${fmt((f.cpu[k] / f.seconds) * 100, 0)}%`;
+  const row = (label: string, f: PhaseFigure) => [
+    label,
+    String(f.messages),
+    fmt(f.seconds, 2),
+    fmt(rate(f)),
+    ...CPU_PARTS.map((k) => pct(f, k)),
+    fmt((CPU_PARTS.reduce((a, k) => a + f.cpu[k], 0) / f.messages) * 1000, 2),
+    `${fmt((f.machineBusy / f.machineTotal) * 100, 0)}%`,
+    f.loads.map((l) => fmt(l, 2)).join(' / '),
+  ];
+  const rows: string[][] = [
+    ['phase', 'messages', 'seconds', 'messages/s', 'sender CPU', 'PostgreSQL', 'Temporal', 'sink', 'CPU ms/msg', 'machine busy', 'load before'],
+    ...(rawFigure ? [row(`raw nodemailer pool (${rawFigure.loads.length} part${rawFigure.loads.length > 1 ? 's' : ''})`, rawFigure)] : []),
+    ...(broadcast ? [row('broadcast (actual, worker)', broadcast.figure)] : []),
+    ...(simulation ? [row('simulation (worker)', simulation.figure)] : []),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`);
+  table.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  const out = [
+    '',
+    `Touchpoint broadcast bench, ${new Date().toISOString()}: N=${N}, SMTP pool ${POOL}, ${C} sends in flight, batches of ${BATCH}, ` +
+      `${PER_RUN} batches per run; PostgreSQL ${new URL(ADMIN_URL).host}, Temporal dev server, worker and SMTP sink in processes of their own`,
+    `order (${ORDER}): untimed warm-up of ${WARMUP} per path, then ${orderText}`,
+    ...table,
+    `(CPU columns: share of one core over the phase — sender = this process for raw, the worker for campaigns; ` +
+      `CPU ms/msg = their sum per message; machine busy counts every process, other users' too)`,
+    `broadcast/raw ratio      : ${fmt(ratio, 2)}   (target >= ${TARGET_RATIO}: ${verdict(ratio >= TARGET_RATIO)})`,
+    `worker peak RSS (VmHWM)  : ${fmt(peakRss, 0)} MB   (target < ${TARGET_RSS_MB} MB: ${verdict(peakRss < TARGET_RSS_MB)}; ` +
+      `${fmt(startupHwm, 0)} MB once polling, max sampled VmRSS during the campaigns ${fmt(rssDuringCampaigns, 0)} MB)`,
+    `max history length       : ${maxHistory} events   (target < ${TARGET_HISTORY}: ${verdict(maxHistory < TARGET_HISTORY)}; ` +
+      histories.map((h) => `${h.label} ${h.lengths.length} runs [${h.lengths.join(', ')}]`).join(', ') +
+      ')',
+    `checks: ${checks.filter((c) => c.ok).length}/${checks.length} passed`,
+    ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.text}`),
+    `total run time: ${since()}`,
+  ];
+  console.log(out.join('\n'));
+  if (checks.some((c) => !c.ok)) exitCode = 1;
+} catch (err) {
+  exitCode = 1;
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  log('shutting down…');
+  await cleanup();
+  log(`stopped (${since()})`);
+}
+process.exit(exitCode);
