@@ -1,11 +1,13 @@
 // The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
-// tags and their evidence, as rows of customer_insights — set-based, one pass per source table. The rules
-// are those of src/domain/rfm.ts and src/domain/customer-tags.ts (tests check both agree).
+// tags and their evidence, as rows of customer_insights — set-based: the orders index once, the window's
+// orders once, the window's messages once. The rules are those of src/domain/rfm.ts and
+// src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
+// numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
 import { type IntelligenceSettings, type Level, type QuintileCuts, type SegmentRule } from '../domain/rfm.js';
 
-/** A number from validated settings, inlined: constants fold in the plan, and CREATE TABLE AS takes no parameters. */
-export function num(n: number): SQL {
+/** A number from validated settings, as a literal. */
+function num(n: number): SQL {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return sql.raw(`(${n}::numeric)`);
 }
