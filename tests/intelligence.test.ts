@@ -192,11 +192,15 @@ describe('tags through the SQL: each just holding and just missing', () => {
     const beer = (quantity: number): Item => ({ sku: 'IPA', category: 'Craft Beer', price: 3, quantity });
     const wine = (quantity: number): Item => ({ sku: 'RED', category: 'wine', price: 9, quantity });
     const loved = await tags({ orders: basket(beer(3), wine(4)) });
-    expect(loved.tags.filter((t) => t.endsWith('_lover'))).toEqual(['wine_lover', 'craft_beer_lover']);
+    expect(loved.tags.filter((t) => t.endsWith('_lover'))).toEqual(['craft_beer_lover', 'wine_lover']);
     expect(loved.evidence.craft_beer_lover).toEqual({ category: 'Craft Beer', items: 3, total_items: 7, share: 0.4286 });
     expect(await has('craft_beer_lover', { orders: basket(beer(3), wine(5)) })).toBe(false); // 37.5 %
     expect(await has('craft_beer_lover', { orders: basket(beer(2)) })).toBe(false); // 2 items
     expect(await has('craft_beer_lover', { orders: [{ at: ago(400), amount: 50, items: [beer(9)] }] })).toBe(false); // outside the window
+    // Two spellings of one category make one tag; the one with more items gives the evidence.
+    const spelt = await tags({ orders: basket({ category: 'Wine', quantity: 3 }, { category: 'wine', quantity: 4 }) });
+    expect(spelt.tags).toEqual(['low_frequency', 'wine_lover', 'low_value']);
+    expect(spelt.evidence.wine_lover).toMatchObject({ category: 'wine', items: 4 });
     // Items without a category count in the total.
     expect(await has('wine_lover', { orders: basket(wine(3), { sku: 'BAG', quantity: 5 }) })).toBe(false);
   });

@@ -44,7 +44,7 @@ export function preferenceTag(category: string): string | null {
 export const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
- * Every tag that holds, behaviour first, then preference (most items first), then value. Evidence holds the
+ * Every tag that holds, behaviour first, then preference (alphabetical), then value. Evidence holds the
  * customer's numbers that made the tag hold; the thresholds they met are the settings' (thresholdsOf).
  */
 export function tagsOf(f: TagFacts, s: IntelligenceSettings): ComputedTag[] {
@@ -75,14 +75,16 @@ export function tagsOf(f: TagFacts, s: IntelligenceSettings): ComputedTag[] {
   }
 
   const p = t.preference;
-  const loved = Object.entries(f.categoryItems)
-    .filter(([, items]) => items >= p.minItems && items >= p.minShare * f.totalItems - 1e-9)
-    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
-  const seen = new Set<string>();
-  for (const [category, items] of loved) {
+  // One tag per name (two categories spelt differently can make the same tag: the one with more items
+  // stays), in alphabetical order.
+  const loved = new Map<string, { category: string; items: number }>();
+  for (const [category, items] of Object.entries(f.categoryItems)) {
     const tag = preferenceTag(category);
-    if (!tag || seen.has(tag)) continue;
-    seen.add(tag);
+    if (!tag || items < p.minItems || items < p.minShare * f.totalItems - 1e-9) continue;
+    if ((loved.get(tag)?.items ?? -1) < items) loved.set(tag, { category, items });
+  }
+  for (const tag of [...loved.keys()].sort()) {
+    const { category, items } = loved.get(tag)!;
     add('preference', tag, { category, items, total_items: f.totalItems, share: round(items / f.totalItems, 4) });
   }
 

@@ -1,11 +1,13 @@
 // The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
-// tags and their evidence, as rows of customer_insights — set-based, one pass per source table. The rules
-// are those of src/domain/rfm.ts and src/domain/customer-tags.ts (tests check both agree).
+// tags and their evidence, as rows of customer_insights — set-based: the orders index once, the window's
+// orders once, the window's messages once. The rules are those of src/domain/rfm.ts and
+// src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
+// numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
 import { type IntelligenceSettings, type Level, type QuintileCuts, type SegmentRule } from '../domain/rfm.js';
 
-/** A number from validated settings, inlined: constants fold in the plan, and CREATE TABLE AS takes no parameters. */
-export function num(n: number): SQL {
+/** A number from validated settings, as a literal. */
+function num(n: number): SQL {
   if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
   return sql.raw(`(${n}::numeric)`);
 }
@@ -133,17 +135,18 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
       group by customer_id
     ),
     item as (
-      -- The window's orders, one row per item (an order without items: one row of quantity 0), its order's
-      -- amount and night flag on the first row only, so that orders are counted once.
+      -- The window's orders, one row per item (an order without items: one row of quantity 0). Each row
+      -- carries 1/n of its order (n items): of the order itself, its amount and its night flag, so summing
+      -- them counts each order once without a second pass (exact once rounded).
       select customer_id, e ->> 'category' as category, coalesce((e ->> 'quantity')::float8, 1) as quantity,
-        k = 1 as first, amount, night
+        1.0::float8 / n as order_part, amount::float8 / n as amount_part, case when night then 1.0::float8 / n else 0 end as night_part
       from (
-        select customer_id, amount, night,
-          jsonb_array_elements(case when jsonb_typeof(items) = 'array' and jsonb_array_length(items) > 0 then items else '[{"quantity": 0}]' end) as e,
-          generate_series(1, case when jsonb_typeof(items) = 'array' then greatest(jsonb_array_length(items), 1) else 1 end) as k
+        select customer_id, amount, night, greatest(n, 1) as n,
+          jsonb_array_elements(case when n > 0 then items else '[{"quantity": 0}]' end) as e
         from (
           -- Per order, below the item expansion (which would evaluate it again for every item).
           select o.customer_id, o.amount, o.items,
+            case when jsonb_typeof(o.items) = 'array' then jsonb_array_length(o.items) else 0 end as n,
             ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
           from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
           where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
@@ -154,29 +157,26 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
       offset 0
     ),
     cat as (
-      select customer_id, category, sum(quantity) as items,
-        count(*) filter (where first) as orders,
-        -- float8 sums are far cheaper than numeric ones; rounded to cents they are exact for any real total.
-        sum(amount::float8) filter (where first) as amount,
-        count(*) filter (where first and night) as night_orders
+      select customer_id, category, sum(quantity) as items, sum(order_part) as orders, sum(amount_part) as amount, sum(night_part) as night_orders
       from item group by customer_id, category
     ),
     win as (
-      select customer_id, sum(items) as total_items, sum(orders)::int as frequency, round(sum(amount)::numeric, 2) as monetary,
-        sum(night_orders)::int as night_orders
+      -- float8 sums are far cheaper than numeric ones; rounded (to whole orders, to cents) they are exact.
+      select customer_id, sum(items) as total_items, round(sum(orders))::int as frequency, round(sum(amount)::numeric, 2) as monetary,
+        round(sum(night_orders))::int as night_orders
       from cat group by customer_id
     ),
     lover as (
-      select * from (
-        select distinct on (c.customer_id, c.tag) c.customer_id, c.tag, c.category, c.items, w.total_items
-        from (select customer_id, category, items, trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
-              from cat where category is not null and items >= ${int(p.minItems)}) c
-        join win w using (customer_id)
-        where c.items >= ${num(p.minShare)} * w.total_items and c.tag <> '_lover'
-        order by c.customer_id, c.tag, c.items desc
+      -- One sort serves both: one row per tag (two categories spelt differently can make the same tag: the
+      -- one with more items stays), and tags in alphabetical order per customer.
+      select distinct on (customer_id, tag) * from (
+        select c.customer_id, c.category, c.items, w.total_items,
+          trim(both '_' from regexp_replace(lower(c.category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+        from cat c join win w using (customer_id)
+        where c.category is not null and c.items >= ${int(p.minItems)} and c.items >= ${num(p.minShare)} * w.total_items
       ) d
-      -- Aggregated in this order: most items first (one sort here, not one per customer).
-      order by customer_id, items desc, tag
+      where tag <> '_lover'
+      order by customer_id, tag, items desc
     ),
     lovers as (
       select customer_id, array_agg(tag) as tags,
