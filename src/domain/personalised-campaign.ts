@@ -1,3 +1,4 @@
+import { SEGMENT_NAMES } from './rfm.js';
 // The personalised campaign per customer segment (seed 002 §2.3): the offer each segment gets, its Liquid
 // content per channel, and the campaign's expected return from the segment's history. No I/O here.
 import type { Channel } from '../db/schema.js';
@@ -6,14 +7,8 @@ import type { InsightSegment } from './segment-rules.js';
 export const PERSONALISED_CHANNELS = ['email', 'sms', 'push_notification'] as const;
 export type PersonalisedChannel = (typeof PERSONALISED_CHANNELS)[number];
 
-export const SEGMENT_LABELS: Record<InsightSegment, string> = {
-  vip: 'VIP',
-  loyal: 'Loyal',
-  potential: 'Potential',
-  regular: 'Regular',
-  churn_risk: 'Churn risk',
-  new: 'New',
-};
+/** The segments' display names, as the insights refresh names them. */
+export const SEGMENT_LABELS: Record<InsightSegment, string> = SEGMENT_NAMES;
 
 export interface Offer {
   kind: 'double_points' | 'gift_and_upgrade_plan' | 'discount' | 'coupon_pack' | 'win_back_pack';
