@@ -1,6 +1,6 @@
-import { SEGMENT_NAMES } from './rfm.js';
 // The personalised campaign per customer segment (seed 002 §2.3): the offer each segment gets, its Liquid
 // content per channel, and the campaign's expected return from the segment's history. No I/O here.
+import { SEGMENT_NAMES } from './rfm.js';
 import type { Channel } from '../db/schema.js';
 import type { InsightSegment } from './segment-rules.js';
 
