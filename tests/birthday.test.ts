@@ -48,7 +48,7 @@ async function customer(profile: { birthday?: string | null; timezone?: string |
   const email = `${id}@example.com`;
   const put = await stack.api('PUT', `/api/customers/${id}`, { email, name, ...profile });
   expect(put.status).toBe(201);
-  const handle: WorkflowHandle<() => Promise<JourneyResult>> = stack.env.client.workflow.getHandle(birthdayWorkflowId(id));
+  const handle: WorkflowHandle<() => Promise<JourneyResult>> = stack.client.workflow.getHandle(birthdayWorkflowId(id));
   started.push(handle);
   return {
     id,
@@ -114,7 +114,7 @@ describe('birthday journey', () => {
     await waitForWakeUp(c.handle, second.at);
     const afterFirst = await c.handle.describe();
     expect(afterFirst.runId).not.toBe(firstRunId);
-    const firstRun = await stack.env.client.workflow.getHandle(birthdayWorkflowId(c.id), firstRunId).describe();
+    const firstRun = await stack.client.workflow.getHandle(birthdayWorkflowId(c.id), firstRunId).describe();
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
     expect(c.mail()).toHaveLength(1);
 

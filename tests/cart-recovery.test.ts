@@ -9,6 +9,7 @@ import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { cartRecoveryWorkflowId } from '../src/journeys/index.js';
 import { type JourneyResult, statusQuery } from '../src/workflows/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -35,7 +36,7 @@ function send(customerId: string, type: string, properties: Record<string, unkno
 }
 
 function handleOf(customerId: string, cartId: string): WorkflowHandle<() => Promise<JourneyResult>> {
-  return stack.env.client.workflow.getHandle(cartRecoveryWorkflowId(customerId, cartId));
+  return stack.client.workflow.getHandle(cartRecoveryWorkflowId(customerId, cartId));
 }
 
 /** The run asleep before `step`, with its wake-up time relative to the run's start. */
@@ -136,7 +137,7 @@ describe('cart recovery', () => {
       ['reminder', 'sent'],
       ['reminder', 'sent'],
     ]);
-    await handle.terminate('test done');
+    await endRun(handle);
   });
 
   it('ends when the cart is emptied', async () => {
@@ -165,7 +166,7 @@ describe('cart recovery', () => {
     await stack.mail.waitFor((m) => m.to.includes(c.email));
     await asleepBefore(handle, 'coupon');
     expect(c.mail()).toHaveLength(1);
-    await handle.terminate('test done');
+    await endRun(handle);
 
     // A change for a cart with no journey running reaches nothing and starts nothing.
     const stray = await send(c.id, 'cart_updated', { cart_id: 'nope', items: [mug] });

@@ -9,6 +9,7 @@ import { flowRun } from '../src/workflows/flow.js';
 import { journeyEventSignal, statusQuery } from '../src/workflows/steps.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -293,7 +294,7 @@ describe('marketer flows', () => {
     await asleepIn(handle, '1-wait_for_event');
     expect(provider.received(c.phone)).toHaveLength(2);
     expect(new Set(provider.received(c.phone).map((r) => r.body.idempotency_key)).size).toBe(2);
-    await handle.terminate('test done');
+    await endRun(handle);
   });
 
   it('keeps the old version for runs in flight when the flow is edited; new runs take the new one', async () => {

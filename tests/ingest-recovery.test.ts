@@ -15,6 +15,7 @@ import { createJourneyConfigService } from '../src/journeys/config.js';
 import { createFlowService } from '../src/journeys/flows.js';
 import { createJourneys, welcomeWorkflowId } from '../src/journeys/index.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { endRun } from './helpers/end-run.js';
 import { freePort } from './helpers/ports.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -81,6 +82,6 @@ describe('ingestion during a Temporal outage', () => {
     expect((await stack.api('POST', '/api/events', event)).body.results).toEqual([{ id: event.id, status: 'duplicate' }]);
     const rows = await stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
     expect(rows.map((r) => r.stepKey)).toEqual(['welcome']);
-    await handle.terminate('test done');
+    await endRun(handle);
   });
 });

@@ -23,7 +23,7 @@ async function signUp() {
   const email = `${id}@example.com`;
   await stack.api('PUT', `/api/customers/${id}`, { email, name: 'Joan' });
   await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });
-  const handle = stack.env.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
+  const handle = stack.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
   const asleep = () =>
     waitFor(async () => {
       const s = await handle.query(statusQuery);
@@ -84,7 +84,7 @@ describe('journey configuration API', () => {
     try {
       const id = uid('off');
       await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId: id, properties: { cart_id: 'k', items: [{ sku: 'a', name: 'A', price: 1 }] } });
-      const result = await stack.env.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'k')).result();
+      const result = await stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'k')).result();
       expect(result).toEqual({ outcome: 'disabled', steps: [] });
     } finally {
       await stack.api('PUT', '/api/journeys/cart_recovery', { enabled: true });
@@ -144,7 +144,7 @@ describe('journey runs API', () => {
     const { id, handle, asleep } = await signUp();
     await asleep();
     await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId: id, properties: { cart_id: 'x', items: [{ sku: 'a', name: 'A', price: 1 }] } });
-    const cart = stack.env.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'x'));
+    const cart = stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'x'));
     await waitFor(async () => (await cart.query(statusQuery)).nextWakeUp, 'cart run asleep');
     const del = await stack.api('DELETE', `/api/customers/${id}`);
     expect(del.body.journeysEnded).toBeGreaterThanOrEqual(2);

@@ -8,6 +8,7 @@ import { cartRecoveryWorkflowId } from '../src/journeys/index.js';
 import { refreshItemSimilarity } from '../src/recommendations/similarity.js';
 import { statusQuery } from '../src/workflows/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -178,7 +179,7 @@ describe('{{ recommendations }} in the cart-recovery reminder', () => {
       const res = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId, properties: { cart_id: 'cart', items, currency: 'EUR' } });
       expect(res.status).toBe(202);
     }
-    const handles = [c.b, c.fresh].map((id) => stack.env.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'cart')));
+    const handles = [c.b, c.fresh].map((id) => stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'cart')));
     for (const handle of handles) await asleep(handle);
     await stack.env.sleep('1 hour');
 
@@ -191,7 +192,7 @@ describe('{{ recommendations }} in the cart-recovery reminder', () => {
     const fresh = await stack.mail.waitFor((m) => m.to.includes(`${c.fresh}@example.com`));
     expect(fresh.text.split('You may also like:')[1]).toMatch(/^\n- Salted chips\n- Red wine\n- Gouda\n--/);
     expect(fresh.html).toContain('<ul><li>Salted chips</li><li>Red wine</li><li>Gouda</li></ul>');
-    for (const handle of handles) await handle.terminate('test done');
+    for (const handle of handles) await endRun(handle);
   });
 });
 

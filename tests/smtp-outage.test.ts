@@ -22,7 +22,7 @@ afterAll(async () => {
 it('retries a step while SMTP is down and sends it exactly once when SMTP returns', async () => {
   const id = uid('outage');
   const email = `${id}@example.com`;
-  const handle = stack.env.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
+  const handle = stack.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
   await stack.api('PUT', `/api/customers/${id}`, { email, name: 'Margaret' });
   await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });
   await stack.mail.waitFor((m) => m.to.includes(email));

@@ -8,6 +8,7 @@ import { CustomerIdKey, JourneyKeyKey } from '../src/temporal/search-attributes.
 import type { JourneyResult } from '../src/workflows/steps.js';
 import { statusQuery } from '../src/workflows/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -26,7 +27,7 @@ async function signUp(name = 'Ada Lovelace') {
   const eventId = uid('evt');
   const res = await stack.api('POST', '/api/events', { id: eventId, type: 'user_signup', customerId: id });
   expect(res.status).toBe(202);
-  return { id, email, eventId, res, handle: stack.env.client.workflow.getHandle(welcomeWorkflowId(id)) };
+  return { id, email, eventId, res, handle: stack.client.workflow.getHandle(welcomeWorkflowId(id)) };
 }
 
 /** The journey asleep before `step`: the mail of the step before may arrive before the workflow sees it sent. */
@@ -96,12 +97,11 @@ describe('welcome journey', () => {
 
   it('is found in Temporal by customer id and journey (search attributes)', async () => {
     const { id, handle } = await signUp();
-    // Terminating a run while its activity is in flight would leave the test server's clock locked.
     await waitForStep(handle, 'guide');
     const { typedSearchAttributes } = await handle.describe();
     expect(typedSearchAttributes.get(CustomerIdKey)).toBe(id);
     expect(typedSearchAttributes.get(JourneyKeyKey)).toBe('welcome');
-    await handle.terminate('test done');
+    await endRun(handle);
   });
 
   it('treats a repeated event id as one event: one journey, one set of emails', async () => {
@@ -143,7 +143,7 @@ describe('welcome journey', () => {
     const [customer] = await stack.database.db.select().from(customers).where(eq(customers.id, id));
     expect(customer).toBeDefined();
     await stack.env.sleep('7 days');
-    const result: JourneyResult = await stack.env.client.workflow.getHandle(welcomeWorkflowId(id)).result();
+    const result: JourneyResult = await stack.client.workflow.getHandle(welcomeWorkflowId(id)).result();
     expect(result.steps.map((s) => s.reason)).toEqual(['no_email_address', 'no_email_address', 'no_email_address']);
     expect((await rowsFor(id)).map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
   });
@@ -228,7 +228,7 @@ describe('welcome journey', () => {
         status: expect.objectContaining({ currentStep: 'guide', completed: [{ step: 'welcome', status: 'sent' }] }),
       }),
     ]);
-    await stack.env.client.workflow.getHandle(welcomeWorkflowId(id)).terminate('test done');
+    await endRun(stack.client.workflow.getHandle(welcomeWorkflowId(id)));
   });
 
   it('keeps the configuration version it started with', async () => {
@@ -250,12 +250,12 @@ describe('welcome journey', () => {
       const next = await signUp();
       await stack.mail.waitFor((m) => m.to.includes(next.email));
       expect((await next.handle.query(statusQuery)).version).toBe(version);
-      await next.handle.terminate('test done');
+      await endRun(next.handle);
     } finally {
       await stack.database.db
         .delete(journeyConfigs)
         .where(and(eq(journeyConfigs.key, 'welcome'), eq(journeyConfigs.version, version)));
     }
-    await handle.terminate('test done');
+    await endRun(handle);
   });
 });

@@ -23,7 +23,7 @@ it('loses and duplicates no email when the worker is killed between steps', asyn
   const id = uid('crash');
   const email = `${id}@example.com`;
   const mailTo = () => stack.mail.list().filter((m) => m.to.includes(email));
-  const handle = stack.env.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
+  const handle = stack.client.workflow.getHandle<() => Promise<JourneyResult>>(welcomeWorkflowId(id));
   const asleepBefore = (step: string) =>
     waitFor(async () => {
       const s = await handle.query(statusQuery);
