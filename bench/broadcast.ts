@@ -31,7 +31,7 @@
 //
 // Knobs: --n / BENCH_N (100000; 1000000 for a manual run), --pool / BENCH_POOL (SMTP_POOL_SIZE, 5),
 // --concurrency / BENCH_CONCURRENCY (CAMPAIGN_CONCURRENCY and the raw loop's sends in flight, 10),
-// --batch-size / BENCH_BATCH_SIZE (500), --batches-per-run / BENCH_BATCHES_PER_RUN (100), --order /
+// --batch-size / BENCH_BATCH_SIZE (2000), --batches-per-run / BENCH_BATCHES_PER_RUN (100), --order /
 // BENCH_ORDER, BENCH_WARMUP (1000), BENCH_POSTGRES_URL (admin URL, postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_TIMEOUT_S (whole run; 600 + N/25 s). Progress goes to stderr, the results table to stdout.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -52,6 +52,7 @@ import { rowsOf } from '../src/db/sql-helpers.js';
 import { campaignParts } from '../src/domain/campaign.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
+import { writeWorkflowBundle } from '../src/worker/bundle.js';
 import type { CampaignMode, CampaignProgress, campaignExecution } from '../src/workflows/campaign.js';
 import * as lib from './lib.js';
 import { fmt } from './lib.js';
@@ -60,8 +61,10 @@ const argv = process.argv.slice(2);
 const N = lib.intKnob(argv, 'n', process.env.BENCH_N, 100_000);
 const POOL = lib.intKnob(argv, 'pool', process.env.BENCH_POOL, 5);
 const C = lib.intKnob(argv, 'concurrency', process.env.BENCH_CONCURRENCY, 10);
-const BATCH = lib.intKnob(argv, 'batch-size', process.env.BENCH_BATCH_SIZE, 500);
+const BATCH = lib.intKnob(argv, 'batch-size', process.env.BENCH_BATCH_SIZE, 2000);
 const PER_RUN = lib.intKnob(argv, 'batches-per-run', process.env.BENCH_BATCHES_PER_RUN, 100);
+// The worker's V8 old-space cap in MB (0: Node's default), as a container's NODE_OPTIONS would set it.
+const HEAP_MB = lib.intKnob(argv, 'heap-mb', process.env.BENCH_HEAP_MB, 0);
 const ORDER = lib.choiceKnob(argv, 'order', process.env.BENCH_ORDER, ['sandwich', 'raw-first', 'broadcast-first'] as const, 'sandwich');
 const WARMUP = Math.min(N, lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 1000));
 const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(N / 25)) * 1000;
@@ -301,7 +304,7 @@ cleanups.push({ name: 'temp dir', fn: () => rmSync(tempDir, { recursive: true, f
 cleanups.push({ name: 'admin connection', fn: () => admin.end({ timeout: 5 }) });
 
 try {
-  log(`N=${N} pool=${POOL} concurrency=${C} batch=${BATCH} batches/run=${PER_RUN} order=${ORDER} warm-up=${WARMUP}; timeout ${RUN_TIMEOUT_MS / 1000} s`);
+  log(`N=${N} pool=${POOL} concurrency=${C} batch=${BATCH} batches/run=${PER_RUN} heap=${HEAP_MB || "default"} order=${ORDER} warm-up=${WARMUP}; timeout ${RUN_TIMEOUT_MS / 1000} s`);
 
   // 1. A fresh database, migrated and seeded (untimed).
   await admin.unsafe(`create database ${dbName}`);
@@ -342,7 +345,9 @@ try {
   const connection = await Connection.connect({ address: devServer.address });
   cleanups.push({ name: 'Temporal client', fn: () => connection.close() });
   const client = new Client({ connection, namespace: NAMESPACE });
-  log(`Temporal dev server on ${devServer.address} (${since()}); starting the worker process…`);
+  // The worker loads a bundle built here, as a deployment built by `npm run build:workflows` would.
+  const bundlePath = await writeWorkflowBundle(join(tempDir, 'workflows.js'));
+  log(`Temporal dev server on ${devServer.address}, workflow bundle built (${since()}); starting the worker process…`);
 
   const worker = await startWorker({
     PATH: process.env.PATH ?? '',
@@ -361,6 +366,8 @@ try {
     CAMPAIGN_BATCH_SIZE: String(BATCH),
     CAMPAIGN_BATCHES_PER_RUN: String(PER_RUN),
     CAMPAIGN_CONCURRENCY: String(C),
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    ...(HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` } : {}),
     // No churn sweep schedule: nothing but the campaigns runs on this worker.
     CHURN_SWEEP_EVERY_MINUTES: '0',
   });

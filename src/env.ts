@@ -37,6 +37,7 @@ const schema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
@@ -65,7 +66,7 @@ const schema = z.object({
    * Broadcasts: customers per batch activity and batches per workflow run (then continue-as-new), set by the
    * process that starts campaigns (the API); sends in flight per batch, set on workers.
    */
-  CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  CAMPAIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(2000),
   CAMPAIGN_BATCHES_PER_RUN: z.coerce.number().int().min(1).max(1000).default(100),
   CAMPAIGN_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   /** Messages per second per channel on each worker (0: no limit). */
@@ -105,7 +106,7 @@ export interface Config {
     tls?: { certPath?: string; keyPath?: string; serverName?: string };
     apiKey?: string;
     /** Worker tuning; unset = the SDK's defaults. 0 cached workflows turns sticky execution off. */
-    worker: { maxCachedWorkflows?: number; maxConcurrentActivities?: number };
+    worker: { maxCachedWorkflows?: number; maxConcurrentActivities?: number; bundlePath?: string };
     devServer: { port: number; uiPort: number; cliPath?: string; testServerPath?: string };
   };
   mail: {
@@ -175,7 +176,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : undefined,
       apiKey: e.TEMPORAL_API_KEY,
-      worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES },
+      worker: {
+        maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+        maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        bundlePath: e.WORKFLOW_BUNDLE_PATH,
+      },
       devServer: {
         port: e.TEMPORAL_PORT,
         uiPort: e.TEMPORAL_UI_PORT,

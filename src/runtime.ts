@@ -164,6 +164,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
             config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations },
             journeys,
           }),
+          ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),
           tuning: {
             maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,

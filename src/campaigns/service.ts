@@ -119,7 +119,7 @@ export const campaignView = (r: CampaignRow): CampaignView => ({
 });
 
 export interface CampaignServiceOptions {
-  /** Customers per batch activity (default 500). */
+  /** Customers per batch activity (default 2000). */
   batchSize?: number;
   /** Batches per workflow run before it continues as new (default 100). */
   batchesPerRun?: number;
@@ -128,7 +128,7 @@ export interface CampaignServiceOptions {
 export type CampaignService = ReturnType<typeof createCampaignService>;
 
 export function createCampaignService(db: Db, client: Client, taskQueue: string, options: CampaignServiceOptions = {}) {
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 2000;
   const batchesPerRun = options.batchesPerRun ?? 100;
   const now = () => Date.now();
 

@@ -1,15 +1,14 @@
 import type {} from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../../src/db/client.js';
 import { seedJourneyConfigs } from '../../src/db/defaults.js';
-import { workflowsPath } from '../../src/worker/create-worker.js';
+import { writeWorkflowBundle } from '../../src/worker/bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,9 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseTemplate', { adminUrl: ADMIN_URL, template: `${name}_tpl` });
 
   // Bundling the workflows takes seconds; do it once and let every worker load the bundle.
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'touchpoint-bundle-')), 'workflows.js');
-  writeFileSync(bundlePath, code);
+  const bundlePath = await writeWorkflowBundle(join(mkdtempSync(join(tmpdir(), 'touchpoint-bundle-')), 'workflows.js'));
   project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
@@ -80,5 +77,3 @@ function startLocalCluster(): boolean {
   }
 }
 
-const noop = () => {};
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error };

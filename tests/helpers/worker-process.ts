@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { Stack } from './stack.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +32,9 @@ export async function startWorkerProcess(
       // The time-skipping test server never times out a dead worker's sticky queue (a real server does
       // after 5 s), so these workers take every workflow task from the shared queue and replay history.
       WORKER_MAX_CACHED_WORKFLOWS: '0',
+      // The run's prebuilt bundle, as a deployment's `npm run build:workflows` output (bundling at start-up
+      // is covered by the embedded test, which runs `npm start`).
+      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
       ...options.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
