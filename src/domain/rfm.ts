@@ -2,6 +2,8 @@
 // tags with the numbers that made them hold. Pure: src/intelligence/ computes the same for every customer
 // at once in SQL (its tests check both agree); these functions are the readable definition.
 
+import { TIER_LABELS } from './tiers.js';
+
 export const RFM_METHODS = ['threshold', 'quintile'] as const;
 export type RfmMethod = (typeof RFM_METHODS)[number];
 
@@ -15,14 +17,8 @@ export type Segment = (typeof SEGMENTS)[number];
 export const SEGMENT_EVALUATION_ORDER = ['new', 'churn_risk', 'vip', 'loyal', 'potential'] as const;
 export type RuleSegment = (typeof SEGMENT_EVALUATION_ORDER)[number];
 
-export const SEGMENT_NAMES: Record<Segment, string> = {
-  vip: 'VIP',
-  loyal: 'Loyal',
-  potential: 'Potential',
-  regular: 'Regular',
-  churn_risk: 'Churn risk',
-  new: 'New',
-};
+/** Segments are seed 002's tiers under another name; so are their labels. */
+export const SEGMENT_NAMES: Record<Segment, string> = TIER_LABELS;
 
 /**
  * Seed 001's table, in its own words: R < 30 days high, 30–90 mid, > 90 low; F > 5 high, 2–5 mid, < 2 low;
