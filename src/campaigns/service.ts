@@ -16,6 +16,7 @@ import {
 import { campaignParts, type CampaignContent, channelOf, checkParts, ContentError, editable } from '../domain/campaign.js';
 import { campaignWorkflowId } from '../activities/campaigns.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
+import { signalIfRunning } from '../temporal/signal.js';
 import {
   campaignExecution,
   type CampaignMode,
@@ -201,11 +202,7 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
 
   /** Signals an execution that may have ended already (its end needs no signal then). */
   async function signal<A extends unknown[]>(row: CampaignRow, executionId: string, def: SignalDefinition<A>, ...args: A) {
-    try {
-      await client.workflow.getHandle(campaignWorkflowId(row.id, executionId)).signal(def, ...args);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+    await signalIfRunning(client, campaignWorkflowId(row.id, executionId), def, ...args);
   }
 
   /** A future start time schedules the campaign: its execution is started now and waits for the time. */

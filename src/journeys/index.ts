@@ -29,6 +29,7 @@ import {
   statusQuery,
 } from '../workflows/steps.js';
 import { welcome } from '../workflows/welcome.js';
+import { signalIfRunning } from '../temporal/signal.js';
 import { createFlowRoutes } from './flow-routes.js';
 
 export const welcomeWorkflowId = (customerId: string) => `welcome/${customerId}`;
@@ -158,13 +159,8 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
 
   /** Signals a run that may or may not be going; a signal for a finished (or never started) run changes nothing. */
   async function signalRun<A>(journey: string, workflowId: string, signal: SignalDefinition<[A]>, arg: A): Promise<DispatchOutcome> {
-    try {
-      await client.workflow.getHandle(workflowId).signal(signal, arg);
-      return { journey, workflowId, result: 'dispatched' };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { journey, workflowId, result: 'not_running' };
-      throw err;
-    }
+    const delivered = await signalIfRunning(client, workflowId, signal, arg);
+    return { journey, workflowId, result: delivered ? 'dispatched' : 'not_running' };
   }
 
   /** Event type → the journeys it concerns. */
