@@ -9,6 +9,7 @@ import type { CampaignView } from '../src/campaigns/service.js';
 import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { seedAudience } from './helpers/audience.js';
 import { waitFor } from './helpers/wait.js';
 
 const BASE = '/api/marketing/campaigns';
@@ -26,19 +27,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-/** `n` customers with a tag of their own; `extra` changes some of them. */
-async function audience(n: number, extra: (i: number) => Partial<typeof customers.$inferInsert> = () => ({})) {
-  const tag = uid('tag');
-  const rows = Array.from({ length: n }, (_, i) => ({
-    id: `${tag}-${String(i).padStart(3, '0')}`,
-    email: `${tag}-${i}@example.com`,
-    name: `Cust${i} Tester`,
-    tags: [tag],
-    ...extra(i),
-  }));
-  await stack.database.db.insert(customers).values(rows);
-  return { tag, ids: rows.map((r) => r.id), emails: rows.map((r) => r.email) };
-}
+const audience = (n: number, extra?: Parameters<typeof seedAudience>[2]) => seedAudience(stack.database.db, n, extra);
 
 /** A campaign the API accepted (201); by default an email draft to a tag nobody has. */
 async function create(body: Record<string, unknown>, headers?: Record<string, string>): Promise<CampaignView> {
@@ -468,7 +457,7 @@ describe('GET /api/marketing/records', () => {
   });
 
   it('records push_notification campaigns with that channel', async () => {
-    const { tag } = await audience(2);
+    const { tag } = await audience(2, (i) => ({ name: `Cust${i} Tester` }));
     const c = await create({ type: 'push_notification', target_tags: [tag], content: { title: 'Hey', body: 'Hi {{ customer.first_name }}' } });
     expect((await runActual(c.id)).done).toMatchObject({ sent: 2 });
     const res = await records(`campaign_id=${c.id}&channel=push_notification`);

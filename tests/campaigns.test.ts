@@ -7,6 +7,7 @@ import { customers, marketingCampaigns, messages } from '../src/db/schema.js';
 import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { seedAudience } from './helpers/audience.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -26,20 +27,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-/** `n` customers with a tag of their own, inserted in one statement; `extra` changes some of them. */
-async function audience(n: number, extra: (i: number) => Partial<typeof customers.$inferInsert> = () => ({})) {
-  const tag = uid('tag');
-  const rows = Array.from({ length: n }, (_, i) => ({
-    id: `${tag}-${String(i).padStart(6, '0')}`,
-    email: `${tag}-${i}@example.com`,
-    phone: `+1555${String(i).padStart(7, '0')}`,
-    name: `Customer ${i}`,
-    tags: [tag],
-    ...extra(i),
-  }));
-  for (let i = 0; i < rows.length; i += 1000) await stack.database.db.insert(customers).values(rows.slice(i, i + 1000));
-  return { tag, ids: rows.map((r) => r.id), emails: rows.map((r) => r.email) };
-}
+const audience = (n: number, extra?: Parameters<typeof seedAudience>[2]) => seedAudience(stack.database.db, n, extra);
 
 async function campaign(body: Record<string, unknown>) {
   const res = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', ...body });
