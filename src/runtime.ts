@@ -1,5 +1,7 @@
 // Builds Touchpoint's dependencies from a Config: the embedded defaults (Temporal dev server, PGlite, local
 // mail capture) for whatever the environment leaves unset, the real services for whatever it names.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
@@ -17,6 +19,7 @@ import {
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
+import type { TrackingConfig } from './domain/email-tracking.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
@@ -30,6 +33,7 @@ import { createJourneys } from './journeys/index.js';
 import { createSegmentService } from './segments/service.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
+import { createTrackingService } from './tracking/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
@@ -41,6 +45,7 @@ export interface Runtime {
   client: Client;
   email: EmailChannel;
   temporalAddress: string;
+  tracking: TrackingConfig;
   devServer?: DevServer;
   mailCapture?: MailCapture;
   appDeps(): AppDeps;
@@ -61,6 +66,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));
   };
   try {
+    const tracking: TrackingConfig = { secret: trackingSecret(config, options.embedded), baseUrl: config.http.publicUrl };
     let devServer: DevServer | undefined;
     let temporalAddress = config.temporal.address;
     if (!temporalAddress) {
@@ -126,6 +132,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       client,
       email,
       temporalAddress,
+      tracking,
       devServer,
       mailCapture,
       appDeps: () => ({
@@ -141,6 +148,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         performance: createCampaignPerformanceService(database.db, config.channelCosts),
         recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
         mailCapture,
+        tracking: createTrackingService(database.db, customers, tracking.secret),
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
           await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
@@ -161,7 +169,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations },
+            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking },
             journeys,
           }),
           tuning: {
@@ -177,4 +185,25 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await close();
     throw err;
   }
+}
+
+/**
+ * TRACKING_SECRET, or in embedded mode one generated on first start and kept in DATA_DIR, so links in mail
+ * already sent keep working after a restart. Processes that scale out must share one: the worker signs
+ * the links the API verifies.
+ */
+function trackingSecret(config: Config, embedded: boolean): string {
+  if (config.tracking.secret) return config.tracking.secret;
+  if (!embedded) throw new Error('TRACKING_SECRET is required outside embedded mode (the same value for the API and every worker)');
+  const file = join(config.dataDir, 'tracking-secret');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 32) return kept;
+  } catch {
+    // Not there yet: made below.
+  }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
