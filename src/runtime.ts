@@ -1,7 +1,5 @@
 // Builds Touchpoint's dependencies from a Config: the embedded defaults (Temporal dev server, PGlite, local
 // mail capture) for whatever the environment leaves unset, the real services for whatever it names.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
@@ -33,6 +31,7 @@ import { createJourneys } from './journeys/index.js';
 import { createSegmentService } from './segments/service.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
+import { trackingSecret } from './tracking/secret.js';
 import { createTrackingService } from './tracking/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
@@ -185,25 +184,4 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await close();
     throw err;
   }
-}
-
-/**
- * TRACKING_SECRET, or in embedded mode one generated on first start and kept in DATA_DIR, so links in mail
- * already sent keep working after a restart. Processes that scale out must share one: the worker signs
- * the links the API verifies.
- */
-function trackingSecret(config: Config, embedded: boolean): string {
-  if (config.tracking.secret) return config.tracking.secret;
-  if (!embedded) throw new Error('TRACKING_SECRET is required outside embedded mode (the same value for the API and every worker)');
-  const file = join(config.dataDir, 'tracking-secret');
-  try {
-    const kept = readFileSync(file, 'utf8').trim();
-    if (kept.length >= 32) return kept;
-  } catch {
-    // Not there yet: made below.
-  }
-  const secret = randomBytes(32).toString('hex');
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
