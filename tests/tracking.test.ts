@@ -304,3 +304,12 @@ describe('one-click unsubscribe', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'exited', reason: 'unsubscribed' });
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('lists the tracking and unsubscribe routes', async () => {
+    const { body } = await stack.api('GET', '/openapi.json');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/t/o/{token}', '/t/c/{token}', '/u/{token}']));
+    expect(Object.keys(body.paths['/u/{token}']).sort()).toEqual(['get', 'post']);
+    expect(body.paths['/t/c/{token}'].get.responses).toHaveProperty('404');
+  });
+});
