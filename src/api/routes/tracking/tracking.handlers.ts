@@ -16,28 +16,28 @@ function service(c: Context<AppEnv>) {
 }
 
 /** Every answer here is about one recipient: never cached, never sent on as a referrer. */
-function private_(c: Context<AppEnv>) {
+function noStore(c: Context<AppEnv>) {
   c.header('Cache-Control', 'no-store, private');
   c.header('Referrer-Policy', 'no-referrer');
 }
 
 export const openPixelHandler: RouteHandler<typeof openPixel, AppEnv> = async (c) => {
   if (!(await service(c).open(c.req.valid('param').token))) throw notFound();
-  private_(c);
+  noStore(c);
   return c.body(new Uint8Array(PIXEL), 200, { 'Content-Type': 'image/gif' });
 };
 
 export const clickRedirectHandler: RouteHandler<typeof clickRedirect, AppEnv> = async (c) => {
   const target = await service(c).click(c.req.valid('param').token);
   if (!target) throw notFound();
-  private_(c);
+  noStore(c);
   return c.redirect(target, 302);
 };
 
 export const unsubscribePageHandler: RouteHandler<typeof unsubscribePage, AppEnv> = async (c) => {
   const status = await service(c).unsubscribeStatus(c.req.valid('param').token);
   if (!status) throw notFound();
-  private_(c);
+  noStore(c);
   if (status.unsubscribed) return c.html(page('You are unsubscribed', '<p>You will not receive these emails any more.</p>'), 200);
   // An empty action posts to this same URL; the hidden field is the body RFC 8058 one-click senders use.
   const form =
@@ -49,7 +49,7 @@ export const unsubscribePageHandler: RouteHandler<typeof unsubscribePage, AppEnv
 
 export const unsubscribeHandler: RouteHandler<typeof unsubscribe, AppEnv> = async (c) => {
   if (!(await service(c).unsubscribe(c.req.valid('param').token))) throw notFound();
-  private_(c);
+  noStore(c);
   return c.html(page('You are unsubscribed', '<p>You will not receive these emails any more.</p>'), 200);
 };
 
