@@ -362,6 +362,8 @@ try {
     SMTP_URL: sink.url,
     SMTP_POOL_SIZE: String(POOL),
     MAIL_FROM,
+    // Required outside embedded mode: every email's links are signed with it.
+    TRACKING_SECRET: 'bench-tracking-secret-0123456789abcdef',
     CAMPAIGN_RATE_LIMIT_EMAIL: '0',
     CAMPAIGN_BATCH_SIZE: String(BATCH),
     CAMPAIGN_BATCHES_PER_RUN: String(PER_RUN),

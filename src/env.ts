@@ -19,7 +19,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   DATA_DIR: z.string().min(1).default('.data'),
-  PUBLIC_URL: z.url().optional(),
+  PUBLIC_URL: url(['http', 'https']).optional(),
+  /** The HMAC key of tracking and unsubscribe links; required outside embedded mode (src/runtime.ts). */
+  TRACKING_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -86,7 +88,10 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  /** publicUrl: where recipients reach the API (tracking and unsubscribe links). */
   http: { host: string; port: number; publicUrl: string };
+  /** undefined secret: embedded mode generates one and keeps it in DATA_DIR; other modes refuse to start. */
+  tracking: { secret?: string };
   dataDir: string;
   brand: string;
   /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
@@ -159,6 +164,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}` },
+    tracking: { secret: e.TRACKING_SECRET },
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,

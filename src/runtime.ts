@@ -17,6 +17,7 @@ import {
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createHttpChannel } from './channels/http.js';
+import type { TrackingConfig } from './domain/email-tracking.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
@@ -30,6 +31,8 @@ import { createJourneys } from './journeys/index.js';
 import { createSegmentService } from './segments/service.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
+import { trackingSecret } from './tracking/secret.js';
+import { createTrackingService } from './tracking/service.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
@@ -41,6 +44,7 @@ export interface Runtime {
   client: Client;
   email: EmailChannel;
   temporalAddress: string;
+  tracking: TrackingConfig;
   devServer?: DevServer;
   mailCapture?: MailCapture;
   appDeps(): AppDeps;
@@ -61,6 +65,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));
   };
   try {
+    const tracking: TrackingConfig = { secret: trackingSecret(config, options.embedded), baseUrl: config.http.publicUrl };
     let devServer: DevServer | undefined;
     let temporalAddress = config.temporal.address;
     if (!temporalAddress) {
@@ -126,6 +131,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       client,
       email,
       temporalAddress,
+      tracking,
       devServer,
       mailCapture,
       appDeps: () => ({
@@ -141,6 +147,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         performance: createCampaignPerformanceService(database.db, config.channelCosts),
         recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
         mailCapture,
+        tracking: createTrackingService(database.db, customers, tracking.secret),
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
           await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
@@ -161,7 +168,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations },
+            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking },
             journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),

@@ -9,6 +9,7 @@ import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { addCounts, type BroadcastCounts, campaignParts, channelOf, emptyCounts, leftOverCounts } from '../domain/campaign.js';
+import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import type { CampaignMode, CampaignProgress } from '../workflows/campaign.js';
 import type { ActivityDeps } from './index.js';
@@ -47,6 +48,8 @@ type Outcome = {
   subject: string | null;
   text: string | null;
   html: string | null;
+  /** A tracked email's link targets (the click redirect's only destinations). */
+  links: string[] | null;
   providerMessageId: string | null;
   response: Record<string, unknown> | null;
 };
@@ -98,12 +101,13 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         update ${messages} m set
           status = v.status, error_message = v.error, recipient = v.recipient, subject = v.subject,
           body_text = v.body_text, body_html = v.body_html, provider_message_id = v.provider_message_id,
-          response = v.response::jsonb, sent_at = case when v.status = 'sent' then now() end,
+          response = v.response::jsonb, links = v.links::jsonb, sent_at = case when v.status = 'sent' then now() end,
           lease_until = null, updated_at = now()
         from unnest(${col('id', 'uuid')}, ${col('status', 'text')}, ${col('error', 'text')}, ${col('recipient', 'text')},
           ${col('subject', 'text')}, ${col('text', 'text')}, ${col('html', 'text')}, ${col('providerMessageId', 'text')},
-          ${array(outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)), 'text')})
-          as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response)
+          ${array(outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)), 'text')},
+          ${array(outcomes.map((o) => (o.links ? JSON.stringify(o.links) : null)), 'text')})
+          as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response, links)
         where m.id = v.id`);
       return outcomes.map(() => undefined);
     },
@@ -234,7 +238,13 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       /** Renders and sends (or simulates) one record; false when it was left pending (halted, or a transient failure). */
       const one = async (rowId: string, customer: Profile): Promise<boolean> => {
         const profile = customerVars(customer as Customer);
-        const vars = { brand: config.brand, customer: profile, campaign: { id: campaign.id, name: campaign.name } };
+        const tracking = channel === 'email' ? config.tracking : undefined;
+        const vars = {
+          brand: config.brand,
+          customer: profile,
+          campaign: { id: campaign.id, name: campaign.name },
+          ...(tracking ? { unsubscribe_url: unsubscribeUrl(tracking, rowId) } : {}),
+        };
         let content: Record<string, string>;
         try {
           content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, part === 'html' ? 'html' : 'text')]));
@@ -258,8 +268,16 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         }
         try {
           if (channel === 'email') {
-            const sent = await channels.email.send({ to, idempotencyKey: key, subject: content.subject!, html: content.html!, text: content.text! });
-            return recorded({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: sent.providerMessageId, response: { smtp: sent.response } });
+            const tracked = tracking ? trackEmail(content.html!, rowId, tracking) : null;
+            const html = tracked?.html ?? content.html!;
+            const sent = await channels.email.send({ to, idempotencyKey: key, subject: content.subject!, html, text: content.text!, headers: tracked?.headers });
+            return recorded({
+              ...blank(rowId, 'sent', null),
+              ...stored,
+              links: tracked?.links ?? null,
+              providerMessageId: sent.providerMessageId,
+              response: { smtp: sent.response },
+            });
           }
           const message: ProviderMessage = {
             channel,
@@ -357,6 +375,7 @@ const blank = (id: string, status: Outcome['status'], error: string | null): Out
   subject: null,
   text: null,
   html: null,
+  links: null,
   providerMessageId: null,
   response: null,
 });

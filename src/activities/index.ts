@@ -2,6 +2,7 @@ import type { EmailChannel } from '../channels/email.js';
 import type { HttpChannel } from '../channels/http.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
+import type { TrackingConfig } from '../domain/email-tracking.js';
 import { createCampaignActivities } from './campaigns.js';
 import type { Journeys } from '../journeys/index.js';
 import { createChurnActivities } from './churn.js';
@@ -25,6 +26,11 @@ export interface ActivityDeps {
     campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
     /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
     recommendations?: { topK?: number; minTogether?: number };
+    /**
+     * Open and click tracking and List-Unsubscribe for email (journeys, flows and campaigns are all
+     * marketing). Unset only where activities are built by hand (a test): mail then goes out as rendered.
+     */
+    tracking?: TrackingConfig;
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;

@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
 import { createHttpChannel, type ProviderMessage } from '../channels/http.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../domain/recommendations.js';
+import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import { recommendFor } from '../recommendations/similarity.js';
 import type { ActivityDeps } from './index.js';
@@ -155,7 +156,13 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
 
       let rendered: { subject: string; html: string; text: string };
       try {
-        const vars = { ...input.vars, ...(recommendations ? { recommendations } : {}), brand: config.brand, customer: customerVars(customer) };
+        const vars = {
+          ...input.vars,
+          ...(recommendations ? { recommendations } : {}),
+          ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, row.id) } : {}),
+          brand: config.brand,
+          customer: customerVars(customer),
+        };
         rendered = {
           subject: renderTemplate(input.template.subject, vars, 'text'),
           html: renderTemplate(input.template.html, vars, 'html'),
@@ -166,17 +173,21 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
         return finish(row, 'failed', `template error: ${(err as Error).message}`);
       }
 
+      // The row's id is in every tracking link, so a retry sends the same links.
+      const tracked = config.tracking ? trackEmail(rendered.html, row.id, config.tracking) : null;
+      const html = tracked?.html ?? rendered.html;
       let sent;
       try {
-        sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered });
+        sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered, html, headers: tracked?.headers });
       } catch (err) {
         return release(row, err);
       }
       return markSent(row, {
         recipient: customer.email,
         subject: rendered.subject,
-        bodyHtml: rendered.html,
+        bodyHtml: html,
         bodyText: rendered.text,
+        links: tracked?.links ?? null,
         providerMessageId: sent.providerMessageId,
         response: { smtp: sent.response },
       });

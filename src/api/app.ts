@@ -13,6 +13,7 @@ import type { Journeys } from '../journeys/index.js';
 import type { SegmentService } from '../segments/service.js';
 import type { RecommendationService } from '../recommendations/service.js';
 import type { TemplateService } from '../templates/service.js';
+import type { TrackingService } from '../tracking/service.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
 
@@ -37,6 +38,8 @@ export interface AppDeps {
   intelligence?: IntelligenceService;
   /** Present in embedded mode, where the API lists what the local SMTP capture received. */
   mailCapture?: MailCapture;
+  /** Open pixel, click redirect and unsubscribe links; unset: those routes answer 404 (tracking_disabled). */
+  tracking?: TrackingService;
 }
 
 export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
@@ -68,6 +71,7 @@ export async function createApp(deps: AppDeps) {
   const { templatesRouter } = await import('./routes/templates/templates.index.js');
   const { segmentsRouter } = await import('./routes/segments/segments.index.js');
   const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
+  const { trackingRouter } = await import('./routes/tracking/tracking.index.js');
 
   const appDeps: AppDeps = {
     ...deps,
@@ -93,6 +97,7 @@ export async function createApp(deps: AppDeps) {
   app.route('/', templatesRouter);
   app.route('/', segmentsRouter);
   app.route('/', recommendationsRouter);
+  app.route('/', trackingRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

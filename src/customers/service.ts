@@ -127,7 +127,7 @@ export function createCustomerService(db: Db, journeys: Journeys) {
         await tx.update(events).set({ properties: {} }).where(eq(events.customerId, id));
         await tx
           .update(messages)
-          .set({ recipient: null, subject: null, bodyHtml: null, bodyText: null, updatedAt: sql`now()` })
+          .set({ recipient: null, subject: null, bodyHtml: null, bodyText: null, links: null, updatedAt: sql`now()` })
           .where(eq(messages.customerId, id));
       });
       return { journeysEnded };

@@ -110,8 +110,15 @@ export const messages = pgTable(
     /** Held by the one attempt sending this message; an attempt that died lets go when it expires. */
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** The first open (the pixel) and click; later ones only count. */
     openedAt: timestamp('opened_at', { withTimezone: true }),
     clickedAt: timestamp('clicked_at', { withTimezone: true }),
+    openCount: integer('open_count').notNull().default(0),
+    clickCount: integer('click_count').notNull().default(0),
+    /** A tracked email's link targets by index: the click redirect goes only to one of these. */
+    links: jsonb('links').$type<string[]>(),
+    /** When the recipient unsubscribed through this message's List-Unsubscribe link. */
+    unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true }),
     /** Set once, by the order attributed to this touch; its revenue with it. */
     convertedAt: timestamp('converted_at', { withTimezone: true }),
     revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }),

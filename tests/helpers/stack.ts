@@ -16,6 +16,8 @@ import { createSegmentService } from '../../src/segments/service.js';
 import { createCampaignPerformanceService } from '../../src/campaigns/performance.js';
 import { createRecommendationService } from '../../src/recommendations/service.js';
 import { createCustomerService } from '../../src/customers/service.js';
+import type { TrackingConfig } from '../../src/domain/email-tracking.js';
+import { createTrackingService } from '../../src/tracking/service.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { createJourneyConfigService } from '../../src/journeys/config.js';
@@ -31,6 +33,9 @@ try {
 } catch {
   // Already installed in this process.
 }
+
+/** The tracking key and base URL of every stack (and of worker processes started against one). */
+export const TEST_TRACKING: TrackingConfig = { secret: 'test-tracking-secret-0123456789abcdef', baseUrl: 'http://touchpoint.test' };
 
 export interface Stack {
   env: TestWorkflowEnvironment;
@@ -135,6 +140,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     performance: createCampaignPerformanceService(database.db),
     recommendations: createRecommendationService(database.db, client, taskQueue),
     mailCapture: mail,
+    tracking: createTrackingService(database.db, customers, TEST_TRACKING.secret),
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {
       await env.client.workflowService.describeNamespace({ namespace });
@@ -176,7 +182,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             push: createHttpChannel({ url: options.providers?.pushUrl, timeoutMs: 2_000 }),
             webhook: createHttpChannel({ timeoutMs: 2_000 }),
           },
-          config: { brand: 'Touchpoint', campaigns: options.campaignSending },
+          config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING },
           journeys,
         }),
       });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import type { Stack } from './stack.js';
+import { type Stack, TEST_TRACKING } from './stack.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,6 +29,8 @@ export async function startWorkerProcess(
       DATABASE_POOL_SIZE: '4',
       SMTP_URL: options.smtpUrl ?? stack.mail.url,
       MAIL_FROM: 'Touchpoint <hello@touchpoint.test>',
+      TRACKING_SECRET: TEST_TRACKING.secret,
+      PUBLIC_URL: TEST_TRACKING.baseUrl,
       // The time-skipping test server never times out a dead worker's sticky queue (a real server does
       // after 5 s), so these workers take every workflow task from the shared queue and replay history.
       WORKER_MAX_CACHED_WORKFLOWS: '0',

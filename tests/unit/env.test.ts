@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/env.js';
+import { trackingSecret } from '../../src/tracking/secret.js';
 
 /** The ConfigError loadConfig throws for `env` (fails the test when it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -113,5 +117,32 @@ describe('loadConfig', () => {
     const urls = { SMS_PROVIDER_URL: 'https://sms.example.com/send', PUSH_PROVIDER_URL: 'http://127.0.0.1:9000/push' };
     expect(loadConfig(urls).providers).toEqual({ smsUrl: urls.SMS_PROVIDER_URL, pushUrl: urls.PUSH_PROVIDER_URL });
     expect(configError({ SMS_PROVIDER_URL: 'ftp://sms.example.com' }).problems).toEqual(['SMS_PROVIDER_URL: must start with http:// or https://']);
+  });
+
+  it('TRACKING_SECRET: at least 32 characters; PUBLIC_URL: an http(s) URL', () => {
+    expect(loadConfig({}).tracking).toEqual({ secret: undefined });
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ TRACKING_SECRET: secret }).tracking).toEqual({ secret });
+    expect(configError({ TRACKING_SECRET: 'short' }).problems[0]).toMatch(/^TRACKING_SECRET: must be at least 32 characters/);
+    expect(loadConfig({ PUBLIC_URL: 'https://mail.example.com' }).http.publicUrl).toBe('https://mail.example.com');
+    expect(configError({ PUBLIC_URL: 'ftp://example.com' }).problems).toEqual(['PUBLIC_URL: must start with http:// or https://']);
+  });
+});
+
+describe('trackingSecret', () => {
+  it('is TRACKING_SECRET when set; required outside embedded mode; generated once and kept in DATA_DIR when embedded', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'touchpoint-secret-')), 'data');
+    try {
+      const set = 's'.repeat(40);
+      expect(trackingSecret({ tracking: { secret: set }, dataDir }, false)).toBe(set);
+      expect(() => trackingSecret({ tracking: {}, dataDir }, false)).toThrow(/TRACKING_SECRET is required outside embedded mode/);
+      const generated = trackingSecret({ tracking: {}, dataDir }, true);
+      expect(generated).toMatch(/^[0-9a-f]{64}$/);
+      expect(readFileSync(join(dataDir, 'tracking-secret'), 'utf8').trim()).toBe(generated);
+      // A restart reads the same one, so links in mail already sent still verify.
+      expect(trackingSecret({ tracking: {}, dataDir }, true)).toBe(generated);
+    } finally {
+      rmSync(join(dataDir, '..'), { recursive: true, force: true });
+    }
   });
 });
