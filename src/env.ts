@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { knownTimeZone, type PacingConfig, parseQuietHours } from './domain/pacing.js';
 
 // The only module that reads process.env. Everything else receives a Config.
 
@@ -76,6 +77,24 @@ const schema = z.object({
   CAMPAIGN_RATE_LIMIT_SMS: z.coerce.number().int().min(0).default(50),
   CAMPAIGN_RATE_LIMIT_PUSH: z.coerce.number().int().min(0).default(0),
   CAMPAIGN_RATE_LIMIT_WEBHOOK: z.coerce.number().int().min(0).default(100),
+  /** Journeys' marketing email: quiet hours in the customer's zone ("off" for none) and frequency caps (0: none). */
+  QUIET_HOURS: z
+    .string()
+    .default('21:00-08:00')
+    .superRefine((v, ctx) => {
+      try {
+        parseQuietHours(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  QUIET_HOURS_DEFAULT_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((z) => knownTimeZone(z, '') === z, 'not a time zone this runtime knows (e.g. Europe/Berlin)'),
+  FREQUENCY_CAP_PER_DAY: z.coerce.number().int().min(0).default(3),
+  FREQUENCY_CAP_PER_WEEK: z.coerce.number().int().min(0).default(10),
+  FREQUENCY_CAP_MODE: z.enum(['defer', 'skip']).default('defer'),
   /** How often item similarities are recomputed from orders (a Temporal Schedule); 0 turns it off. */
   RECOMMENDATIONS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(360),
   /** Similar items kept per item, and customers who must have bought both for a pair to count. */
@@ -130,6 +149,7 @@ export interface Config {
     /** Messages per second per channel on each worker; 0: no limit. */
     rateLimits: { email: number; sms: number; push: number; webhook: number };
   };
+  pacing: PacingConfig;
   recommendations: {
     /** Minutes between similarity refreshes; 0: no schedule (refreshes run only when asked through the API). */
     refreshEveryMinutes: number;
@@ -206,6 +226,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         push: e.CAMPAIGN_RATE_LIMIT_PUSH,
         webhook: e.CAMPAIGN_RATE_LIMIT_WEBHOOK,
       },
+    },
+    pacing: {
+      quietHours: parseQuietHours(e.QUIET_HOURS),
+      defaultTimeZone: e.QUIET_HOURS_DEFAULT_TIMEZONE,
+      caps: { day: e.FREQUENCY_CAP_PER_DAY, week: e.FREQUENCY_CAP_PER_WEEK },
+      capMode: e.FREQUENCY_CAP_MODE,
     },
     recommendations: {
       refreshEveryMinutes: e.RECOMMENDATIONS_REFRESH_EVERY_MINUTES,

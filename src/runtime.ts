@@ -168,7 +168,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
               push: createHttpChannel({ url: config.providers.pushUrl }),
               webhook: createHttpChannel(),
             },
-            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking },
+            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking, pacing: config.pacing },
             journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),

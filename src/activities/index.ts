@@ -3,6 +3,7 @@ import type { HttpChannel } from '../channels/http.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
+import type { PacingConfig } from '../domain/pacing.js';
 import { createCampaignActivities } from './campaigns.js';
 import type { Journeys } from '../journeys/index.js';
 import { createChurnActivities } from './churn.js';
@@ -12,6 +13,7 @@ import { createFlowActivities } from './flows.js';
 import { createInsightActivities } from './insights.js';
 import { createJourneyConfigActivities } from './journey-config.js';
 import { createMessageActivities } from './messages.js';
+import { createPacingActivities } from './pacing.js';
 import { createSegmentActivities } from './segments.js';
 import { createRecommendationActivities } from './recommendations.js';
 import { createTierActivities } from './tiers.js';
@@ -31,6 +33,8 @@ export interface ActivityDeps {
      * marketing). Unset only where activities are built by hand (a test): mail then goes out as rendered.
      */
     tracking?: TrackingConfig;
+    /** Quiet hours and frequency caps of journeys' marketing messages (unset: none). */
+    pacing?: PacingConfig;
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJourneyConfigActivities(deps),
     ...createCouponActivities(deps),
     ...createMessageActivities(deps),
+    ...createPacingActivities(deps),
     ...createCrmActivities(deps),
     ...createChurnActivities(deps),
     ...createTierActivities(deps),

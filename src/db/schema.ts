@@ -122,6 +122,8 @@ export const messages = pgTable(
     /** Set once, by the order attributed to this touch; its revenue with it. */
     convertedAt: timestamp('converted_at', { withTimezone: true }),
     revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }),
+    /** Exempt from quiet hours and frequency caps, and not counted by them (a journey step's `transactional`). */
+    transactional: boolean('transactional').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

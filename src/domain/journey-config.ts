@@ -30,6 +30,8 @@ export const emailStepSchema = z.object({
   template: emailTemplateSchema,
   /** When set, the step issues a unique coupon first; templates see it as {{ coupon.code }}. */
   coupon: z.object({ percentOff: z.number().int().min(1).max(100), validDays: z.number().int().min(1) }).optional(),
+  /** A message the customer's own action asked for (a signup's welcome): no quiet hours, no frequency caps. */
+  transactional: z.boolean().optional(),
 });
 
 /** A task for the sales team's CRM (a row in crm_tasks, and a POST to the CRM's webhook when one is set). */
@@ -95,6 +97,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       key: 'welcome',
       offset: '0s',
       channel: 'email',
+      // The answer to the signup itself: at any hour, and not counted by frequency caps.
+      transactional: true,
       template: {
         subject: 'Welcome to {{ brand }}, {{ customer.name | default: "friend" }}!',
         html: '<h1>Welcome, {{ customer.name | default: "friend" }}!</h1><p>We are glad you are here.</p>' + footer.html,
@@ -207,6 +211,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       key: 'congratulation',
       offset: '0s',
       channel: 'email',
+      // News of the customer's own status: not paced as marketing.
+      transactional: true,
       template: {
         subject: 'Congratulations, {{ customer.name | default: "friend" }}: you are now {{ upgrade.to_label }}',
         html:

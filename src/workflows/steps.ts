@@ -1,11 +1,12 @@
 // Plumbing shared by every journey, so each journey file reads like the flow a marketer draws.
 import { msToNumber } from '@temporalio/common/lib/time.js';
-import { condition, defineQuery, defineSignal, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { ReserveInput } from '../activities/pacing.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { getJourneyConfig, issueCoupon, sendEmail, createCrmTask } = proxyActivities<Activities>({
+const { getJourneyConfig, issueCoupon, sendEmail, createCrmTask, reserveTouch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // Transient failures (SMTP or database down) retry until they succeed; the step stays where it is.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -121,29 +122,56 @@ export class JourneyRun {
     return restarted() ? 'restarted' : 'due';
   }
 
-  /** Runs one step once: an email (issuing its coupon first when it has one) or a CRM task. */
-  async send(step: JourneyStep, vars: Record<string, unknown> = {}): Promise<StepOutcome> {
+  /**
+   * Runs one step once: an email (issuing its coupon first when it has one) or a CRM task. An email first
+   * passes pacing: inside the customer's quiet hours or over a frequency cap it waits (a durable timer)
+   * until it may go, or is skipped when caps are set to skip. Null: the clock restarted while it waited.
+   */
+  async send(step: JourneyStep, vars: Record<string, unknown> = {}): Promise<StepOutcome | null> {
     const { workflowId } = workflowInfo();
     // Generation 0 keeps the plain key, so runs started before clock restarts existed keep theirs.
     const key = `${workflowId}/${step.key}${this.generation ? `@${this.generation}` : ''}`;
     const common = { idempotencyKey: key, customerId: this.customerId, journeyKey: this.journey, stepKey: step.key };
+    const journeyVersion = this.config?.version ?? null;
     let result;
     if (step.channel === 'crm_task') {
       result = await createCrmTask({ ...common, workflowId, task: step.task, vars });
     } else {
+      // Runs recorded before pacing existed replay without it.
+      if (patched('pacing')) {
+        const paced = await this.pace({ ...common, journeyVersion, workflowId, channel: 'email', transactional: step.transactional ?? false });
+        if (paced === 'exited') return this.record({ step: step.key, status: 'skipped', reason: this.exited ?? 'exited' });
+        if (paced === 'restarted') return null;
+        if (paced === 'skipped') return this.record({ step: step.key, status: 'skipped', reason: 'frequency_cap' });
+      }
       const coupon = step.coupon ? await issueCoupon({ ...common, ...step.coupon }) : undefined;
       result = await sendEmail({
         ...common,
-        journeyVersion: this.config?.version ?? null,
+        journeyVersion,
         workflowId,
         template: step.template,
         vars: coupon ? { ...vars, coupon } : vars,
       });
     }
-    const outcome: StepOutcome = { step: step.key, status: result.status, reason: result.reason };
-    this.completed.push(outcome);
+    const outcome = this.record({ step: step.key, status: result.status, reason: result.reason });
     // A customer who can no longer be reached (opted out, erased) leaves the journey.
     if (result.status === 'skipped' && (result.reason === 'unsubscribed' || result.reason === 'erased')) this.exit(result.reason);
+    return outcome;
+  }
+
+  /** Asks pacing until the message may go: sleeping through each deferral, unless the run exits or restarts. */
+  private async pace(input: Omit<ReserveInput, 'now'>): Promise<'go' | 'skipped' | WaitResult> {
+    for (;;) {
+      const decision = await reserveTouch({ ...input, now: Date.now() });
+      if (decision.status === 'reserved') return 'go';
+      if (decision.status === 'skipped') return 'skipped';
+      const waited = await this.sleepUntil(Date.parse(decision.until), input.stepKey);
+      if (waited !== 'due') return waited;
+    }
+  }
+
+  private record(outcome: StepOutcome): StepOutcome {
+    this.completed.push(outcome);
     return outcome;
   }
 
@@ -161,7 +189,10 @@ export class JourneyRun {
         i = 0;
         continue;
       }
-      await this.send(step, vars());
+      if ((await this.send(step, vars())) === null) {
+        i = 0;
+        continue;
+      }
       i++;
     }
   }

@@ -12,6 +12,7 @@ import { createEmailChannel, type EmailChannel } from '../../src/channels/email.
 import { createHttpChannel } from '../../src/channels/http.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
+import { PACING_OFF, type PacingConfig } from '../../src/domain/pacing.js';
 import { createSegmentService } from '../../src/segments/service.js';
 import { createCampaignPerformanceService } from '../../src/campaigns/performance.js';
 import { createRecommendationService } from '../../src/recommendations/service.js';
@@ -72,6 +73,11 @@ export interface StackOptions {
   providers?: { smsUrl?: string; pushUrl?: string };
   /** Broadcast batch size and batches per run (small ones reach continue-as-new in a test). */
   campaigns?: CampaignServiceOptions;
+  /**
+   * Quiet hours and frequency caps (default: none, so that journeys' timings in other tests do not depend
+   * on the hour the suite runs at).
+   */
+  pacing?: PacingConfig;
   /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
   campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'webhook', number>> };
 }
@@ -182,7 +188,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             push: createHttpChannel({ url: options.providers?.pushUrl, timeoutMs: 2_000 }),
             webhook: createHttpChannel({ timeoutMs: 2_000 }),
           },
-          config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING },
+          config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING, pacing: options.pacing ?? PACING_OFF },
           journeys,
         }),
       });

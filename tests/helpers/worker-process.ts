@@ -34,6 +34,10 @@ export async function startWorkerProcess(
       // The time-skipping test server never times out a dead worker's sticky queue (a real server does
       // after 5 s), so these workers take every workflow task from the shared queue and replay history.
       WORKER_MAX_CACHED_WORKFLOWS: '0',
+      // As the in-process workers of tests/helpers/stack.ts: no pacing, whatever the hour.
+      QUIET_HOURS: 'off',
+      FREQUENCY_CAP_PER_DAY: '0',
+      FREQUENCY_CAP_PER_WEEK: '0',
       // The run's prebuilt bundle, as a deployment's `npm run build:workflows` output (bundling at start-up
       // is covered by the embedded test, which runs `npm start`).
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),

@@ -1,0 +1,96 @@
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { customers, messages } from '../db/schema.js';
+import type { Channel } from '../db/schema.js';
+import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from '../domain/pacing.js';
+import type { ActivityDeps } from './index.js';
+
+export interface ReserveInput {
+  idempotencyKey: string;
+  customerId: string;
+  journeyKey: string;
+  journeyVersion: number | null;
+  workflowId: string;
+  stepKey: string;
+  channel: Channel;
+  /** Transactional messages pass quiet hours and caps, and do not count towards caps. */
+  transactional: boolean;
+  /**
+   * The workflow's clock (ms): quiet hours and cap windows are judged by it, and the reserved row is
+   * created at it, so a deferral ends when the workflow's timer fires (the test server skips time; the
+   * database's clock does not).
+   */
+  now: number;
+}
+
+export type Reservation =
+  | { status: 'reserved' }
+  /** Not now: the workflow sleeps until `until` (a durable timer) and asks again. */
+  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' }
+  /** Capped with capMode 'skip': the message's row is recorded skipped with the reason. */
+  | { status: 'skipped'; reason: 'frequency_cap' };
+
+const WEEK = 7 * 24 * 3_600_000;
+
+export function createPacingActivities({ db, config }: ActivityDeps) {
+  const pacing = config.pacing ?? PACING_OFF;
+  return {
+    /**
+     * Decides whether a journey's message may go out now and, if so, reserves it: its message row is
+     * inserted (pending, no lease) in the same transaction that counted the customer's recent messages,
+     * under a per-customer advisory lock — so two journeys racing for the last slot of a cap cannot both
+     * get it; the send activity then claims that row by its idempotency key. A row that exists already
+     * (a retry, or a replay after a crash) is reserved: the decision was made when it was inserted.
+     */
+    async reserveTouch(input: ReserveInput): Promise<Reservation> {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pacing:${input.customerId}`}, 0))`);
+        const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
+        if (existing) return { status: 'reserved' } as const;
+
+        const row = {
+          idempotencyKey: input.idempotencyKey,
+          customerId: input.customerId,
+          journeyKey: input.journeyKey,
+          journeyVersion: input.journeyVersion,
+          workflowId: input.workflowId,
+          stepKey: input.stepKey,
+          channel: input.channel,
+          transactional: input.transactional,
+          createdAt: new Date(input.now),
+        };
+        if (!input.transactional) {
+          const [customer] = await tx.select({ timezone: customers.timezone }).from(customers).where(eq(customers.id, input.customerId));
+          const at = input.now;
+          const quiet = quietUntil(at, knownTimeZone(customer?.timezone, pacing.defaultTimeZone), pacing.quietHours);
+          if (quiet !== null) return { status: 'deferred', until: new Date(quiet).toISOString(), reason: 'quiet_hours' } as const;
+
+          if (pacing.caps.day > 0 || pacing.caps.week > 0) {
+            const recent = await tx
+              .select({ at: messages.createdAt })
+              .from(messages)
+              .where(
+                and(
+                  eq(messages.customerId, input.customerId),
+                  gt(messages.createdAt, new Date(at - WEEK)),
+                  eq(messages.transactional, false),
+                  inArray(messages.status, ['pending', 'sent']),
+                ),
+              );
+            const allowsAt = capAllowsAt(
+              recent.map((r) => r.at.getTime()),
+              at,
+              pacing.caps,
+            );
+            if (allowsAt !== null) {
+              if (pacing.capMode === 'defer') return { status: 'deferred', until: new Date(allowsAt).toISOString(), reason: 'frequency_cap' } as const;
+              await tx.insert(messages).values({ ...row, status: 'skipped', errorMessage: 'frequency_cap' });
+              return { status: 'skipped', reason: 'frequency_cap' } as const;
+            }
+          }
+        }
+        await tx.insert(messages).values(row);
+        return { status: 'reserved' } as const;
+      });
+    },
+  };
+}
