@@ -10,16 +10,20 @@ import { signWebhook } from '../src/domain/webhook-signature.js';
 import { welcomeWorkflowId } from '../src/journeys/index.js';
 import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { endRun } from './helpers/end-run.js';
+import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, TEST_TRACKING, TEST_WEBHOOK_SECRETS, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
+let provider: ProviderServer;
 beforeAll(async () => {
+  provider = await startProvider();
   // Its own database: the file activates a flow.
-  stack = await startStack({ timeSkipping: true, isolatedDatabase: true });
+  stack = await startStack({ timeSkipping: true, isolatedDatabase: true, providers: { smsUrl: `${provider.url}/sms` } });
 });
 afterAll(async () => {
   await stack?.close();
+  await provider?.close();
 });
 
 const PROVIDER = 'acme-mail';
@@ -64,9 +68,10 @@ async function signUp() {
   return { ...c, mail, message, handle: stack.client.workflow.getHandle(welcomeWorkflowId(c.id)) };
 }
 
-/** An email campaign to one tag, run to its end. */
-async function broadcast(tag: string, html = '<p><a href="https://shop.example.com/sale">Shop the sale</a></p>') {
-  const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: { subject: 'Sale', html } });
+/** An email (or SMS) campaign to one tag, run to its end. */
+async function broadcast(tag: string, html = '<p><a href="https://shop.example.com/sale">Shop the sale</a></p>', type = 'email') {
+  const content = type === 'email' ? { subject: 'Sale', html } : 'Sale today';
+  const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type, target_tags: [tag], content });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
   expect(trig.status).toBe(202);
@@ -243,9 +248,29 @@ describe('the manual suppression list', () => {
     expect((await broadcast(tag)).done).toMatchObject({ sent: 1, skipped: 0 });
     expect(mailTo(email)).toHaveLength(1);
 
-    const phone = await stack.api('POST', '/api/suppressions', { channel: 'sms', address: '+4915112345678' });
-    expect(phone.status).toBe(201);
-    expect((await stack.api('DELETE', `/api/suppressions/sms/${encodeURIComponent('+4915112345678')}`)).status).toBe(204);
+  });
+
+  it('holds for SMS: a suppressed phone number gets no campaign or flow message', async () => {
+    const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const { id, tag } = await customer({ phone });
+    const added = await stack.api('POST', '/api/suppressions', { channel: 'sms', address: phone });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+
+    const campaign = await broadcast(tag, undefined, 'sms');
+    expect(campaign.done).toMatchObject({ processed: 1, sent: 0, reasons: { suppressed: 1 } });
+    const trigger = `sms_${uid('t').replace(/-/g, '_')}`;
+    const flow = await stack.api('POST', '/api/flows', { name: uid('Sms'), trigger_event: trigger, actions: [{ type: 'send_sms', template: { text: 'Hi' } }] });
+    expect(flow.status, JSON.stringify(flow.body)).toBe(201);
+    expect((await stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
+    expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
+    const skipped = await waitFor(async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'), 'the flow SMS');
+    expect(skipped).toMatchObject({ status: 'skipped', errorMessage: 'suppressed' });
+    expect(provider.requests.filter((r) => (r.body as { to?: string }).to === phone)).toEqual([]);
+
+    // Taken off the list, the number is reached.
+    expect((await stack.api('DELETE', `/api/suppressions/sms/${encodeURIComponent(phone)}`)).status).toBe(204);
+    expect((await broadcast(tag, undefined, 'sms')).done).toMatchObject({ sent: 1 });
+    expect(provider.requests.filter((r) => (r.body as { to?: string }).to === phone)).toHaveLength(1);
   });
 });
 
