@@ -315,7 +315,18 @@ describe('conversion attribution', () => {
     const anHourBefore = new Date(Date.now() - 3_600_000).toISOString();
     expect((await stack.api('POST', '/api/events', order(c.id, uid('order'), 60, anHourBefore))).status).toBe(202);
     expect(await messageRow(campaign.record.id)).toMatchObject({ convertedAt: null, revenue: null });
-    expect((await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({ converted: 0, revenue: 0 });
+    expect((await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
+      delivered: 0,
+      converted: 0,
+      revenue: 0,
+      rateBase: 'sent',
+    });
+    // A delivery receipt counts in the campaign's performance.
+    expect((await webhook({ events: [{ type: 'delivered', message_id: campaign.record.providerMessageId }] })).status).toBe(200);
+    expect((await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
+      delivered: 1,
+      rateBase: 'delivered',
+    });
 
     // Within the window (six days on): attributed.
     const sixDays = new Date(Date.now() + 6 * 86_400_000).toISOString();
