@@ -305,6 +305,8 @@ describe('conversion attribution', () => {
 
     const perf = await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`);
     expect(perf.body).toMatchObject({ sent: 1, clicked: 1, converted: 1, revenue: 120.5 });
+    const records = await stack.api('GET', `/api/marketing/records?campaign_id=${campaign.id}`);
+    expect(records.body.records).toMatchObject([{ status: 'sent', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 }]);
   });
 
   it('attributes nothing to an order after the window, or before the message', async () => {
