@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { knownTimeZone, type PacingConfig, parseQuietHours } from './domain/pacing.js';
+import { parseProviderSecrets } from './domain/webhook-signature.js';
 
 // The only module that reads process.env. Everything else receives a Config.
 
@@ -23,6 +24,21 @@ const schema = z.object({
   PUBLIC_URL: url(['http', 'https']).optional(),
   /** The HMAC key of tracking and unsubscribe links; required outside embedded mode (src/runtime.ts). */
   TRACKING_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  /** Delivery webhooks' signing secrets, `provider=secret,…`; DELIVERY_WEBHOOK_SECRET is the `default` provider's. */
+  DELIVERY_WEBHOOK_SECRETS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parseProviderSecrets(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  DELIVERY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Days after a click, open or send in which an order is attributed to that message. */
+  ATTRIBUTION_WINDOW_DAYS: z.coerce.number().min(0).max(365).default(7),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -111,6 +127,9 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string };
   /** undefined secret: embedded mode generates one and keeps it in DATA_DIR; other modes refuse to start. */
   tracking: { secret?: string };
+  /** Delivery webhooks: each provider's signing secret (a provider without one is a 404). */
+  deliveryWebhookSecrets: Map<string, string>;
+  attributionWindowDays: number;
   dataDir: string;
   brand: string;
   /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
@@ -185,6 +204,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}` },
     tracking: { secret: e.TRACKING_SECRET },
+    deliveryWebhookSecrets: new Map([
+      ...(e.DELIVERY_WEBHOOK_SECRET ? [['default', e.DELIVERY_WEBHOOK_SECRET] as const] : []),
+      ...(e.DELIVERY_WEBHOOK_SECRETS ?? []),
+    ]),
+    attributionWindowDays: e.ATTRIBUTION_WINDOW_DAYS,
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,

@@ -148,6 +148,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
         mailCapture,
         tracking: createTrackingService(database.db, customers, tracking.secret),
+        deliveryWebhookSecrets: config.deliveryWebhookSecrets,
+        attributionWindowDays: config.attributionWindowDays,
         pingDatabase: () => database.ping(),
         pingTemporal: async () => {
           await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });

@@ -11,6 +11,8 @@ import { array, rowsOf } from '../db/sql-helpers.js';
 import { addCounts, type BroadcastCounts, campaignParts, channelOf, emptyCounts, leftOverCounts } from '../domain/campaign.js';
 import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
+import { normaliseAddress } from '../domain/suppression.js';
+import { suppressedAddresses } from '../delivery/suppressions.js';
 import type { CampaignMode, CampaignProgress } from '../workflows/campaign.js';
 import type { ActivityDeps } from './index.js';
 import { customerVars } from './messages.js';
@@ -67,11 +69,13 @@ const PROFILE = {
 };
 type Profile = Pick<Customer, keyof typeof PROFILE>;
 
-/** Why a customer gets no message on this channel (recorded as skipped), or null. */
-function skipReason(channel: Channel, c: Profile, configured: boolean): string | null {
+/** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
+function skipReason(channel: Channel, c: Profile, configured: boolean, suppressed: Set<string>): string | null {
   if (c.consent[channel] === false) return 'unsubscribed';
   if (channel === 'email' && !c.email) return 'no_email_address';
   if (channel === 'sms' && !c.phone) return 'no_phone';
+  if (channel === 'email' && suppressed.has(normaliseAddress('email', c.email!))) return 'suppressed';
+  if (channel === 'sms' && suppressed.has(normaliseAddress('sms', c.phone!))) return 'suppressed';
   if (!configured) return 'channel_not_configured';
   return null;
 }
@@ -213,7 +217,11 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
 
       // One statement claims the batch: new records are inserted (skipped ones final at once); records left
       // pending by an attempt that died come back; records an earlier attempt finished do not.
-      const skips = audience.map((c) => skipReason(channel, c, configured));
+      const suppressed =
+        channel === 'email' || channel === 'sms'
+          ? await suppressedAddresses(db, channel, audience.map((c) => (channel === 'email' ? c.email : c.phone)))
+          : new Set<string>();
+      const skips = audience.map((c) => skipReason(channel, c, configured, suppressed));
       const claimed = (await db.execute(sql`
         insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
         select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1

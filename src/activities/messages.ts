@@ -5,6 +5,7 @@ import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../dom
 import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import { recommendFor } from '../recommendations/similarity.js';
+import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from './index.js';
 
 /** Who and what a touch is for; the idempotency key (workflow id + step) makes it happen at most once. */
@@ -142,6 +143,8 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
       const skip = skipReason(customer);
       if (skip || !customer?.email) return finish(row, 'skipped', skip ?? 'no_email_address');
+      // Checked at each send, so an address that bounced after the journey started gets nothing more.
+      if (await isSuppressed(db, 'email', customer.email)) return finish(row, 'skipped', 'suppressed', { recipient: customer.email });
 
       // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
       let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
@@ -211,6 +214,7 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       if (!url) return finish(row, 'skipped', 'channel_not_configured');
       if (customer.consent[input.channel] === false) return finish(row, 'skipped', 'unsubscribed');
       if (input.channel === 'sms' && !customer.phone) return finish(row, 'skipped', 'no_phone');
+      if (input.channel === 'sms' && (await isSuppressed(db, 'sms', customer.phone!))) return finish(row, 'skipped', 'suppressed', { recipient: customer.phone });
       const to = input.channel === 'sms' ? customer.phone! : input.channel === 'push' ? customer.id : url;
 
       const profile = customerVars(customer);

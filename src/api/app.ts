@@ -14,6 +14,8 @@ import type { SegmentService } from '../segments/service.js';
 import type { RecommendationService } from '../recommendations/service.js';
 import type { TemplateService } from '../templates/service.js';
 import type { TrackingService } from '../tracking/service.js';
+import { createDeliveryFeedback, type DeliveryFeedback } from '../delivery/feedback.js';
+import { createSuppressionService, type SuppressionService } from '../delivery/suppressions.js';
 import { mountDocs } from './docs.js';
 import { ApiError, onError, sendError, validationError } from './errors.js';
 
@@ -40,6 +42,13 @@ export interface AppDeps {
   mailCapture?: MailCapture;
   /** Open pixel, click redirect and unsubscribe links; unset: those routes answer 404 (tracking_disabled). */
   tracking?: TrackingService;
+  /** Delivery webhooks' signing secrets by provider (DELIVERY_WEBHOOK_SECRETS); none: every provider is a 404. */
+  deliveryWebhookSecrets?: ReadonlyMap<string, string>;
+  /** Days after a touch in which an order is attributed to it (default 7). */
+  attributionWindowDays?: number;
+  /** Built from the two above by createApp. */
+  deliveryFeedback?: DeliveryFeedback;
+  suppressions?: SuppressionService;
 }
 
 export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
@@ -72,10 +81,14 @@ export async function createApp(deps: AppDeps) {
   const { segmentsRouter } = await import('./routes/segments/segments.index.js');
   const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
   const { trackingRouter } = await import('./routes/tracking/tracking.index.js');
+  const { deliveryRouter } = await import('./routes/delivery/delivery.index.js');
+  const { suppressionsRouter } = await import('./routes/suppressions/suppressions.index.js');
 
   const appDeps: AppDeps = {
     ...deps,
-    ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys),
+    ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys, { attributionWindowDays: deps.attributionWindowDays }),
+    deliveryFeedback: deps.deliveryFeedback ?? createDeliveryFeedback(deps.db, deps.deliveryWebhookSecrets ?? new Map()),
+    suppressions: deps.suppressions ?? createSuppressionService(deps.db),
     intelligence: deps.intelligence ?? createIntelligenceService(deps.db),
   };
   const app = createRouter();
@@ -98,6 +111,8 @@ export async function createApp(deps: AppDeps) {
   app.route('/', segmentsRouter);
   app.route('/', recommendationsRouter);
   app.route('/', trackingRouter);
+  app.route('/', deliveryRouter);
+  app.route('/', suppressionsRouter);
   app.route('/', devMailRouter);
 
   app.doc31('/openapi.json', {

@@ -9,9 +9,10 @@ import { type CampaignPerformance, campaignPerformance, type ChannelCosts, DEFAU
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // A record reached "sent" when it has a send time or any status from sent on; "delivered" when a provider
-// said so or the customer opened or clicked it (which proves delivery).
+// said so (a delivery webhook sets delivered_at) or the customer opened or clicked it (which proves delivery).
 const SENT = sql`(m.sent_at is not null or m.status in ('sent', 'delivered', 'opened', 'clicked', 'converted'))`;
-const DELIVERED = sql`(m.status in ('delivered', 'opened', 'clicked', 'converted') or m.opened_at is not null or m.clicked_at is not null)`;
+const DELIVERED = sql`(m.delivered_at is not null or m.status in ('delivered', 'opened', 'clicked', 'converted')
+  or m.opened_at is not null or m.clicked_at is not null)`;
 
 interface Row {
   campaign_id: string;

@@ -78,6 +78,12 @@ export interface RecordView {
   sent_at: string | null;
   opened_at: string | null;
   clicked_at: string | null;
+  /** Provider feedback (delivery webhooks) and the attributed order's conversion. */
+  delivered_at: string | null;
+  bounce_type: 'hard' | 'soft' | null;
+  complained_at: string | null;
+  converted_at: string | null;
+  revenue: number | null;
 }
 
 /** An expected refusal: the API answers it with `status` and `code`. */
@@ -453,6 +459,11 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
         sent_at: iso(m.sentAt),
         opened_at: iso(m.openedAt),
         clicked_at: iso(m.clickedAt),
+        delivered_at: iso(m.deliveredAt),
+        bounce_type: m.bounceType,
+        complained_at: iso(m.complainedAt),
+        converted_at: iso(m.convertedAt),
+        revenue: m.revenue,
       }));
       return { records, pagination: { total: total?.n ?? 0, page: filter.page, page_size: filter.page_size } };
     },

@@ -119,11 +119,18 @@ export const messages = pgTable(
     links: jsonb('links').$type<string[]>(),
     /** When the recipient unsubscribed through this message's List-Unsubscribe link. */
     unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true }),
-    /** Set once, by the order attributed to this touch; its revenue with it. */
+    /** Set once, by the order attributed to this touch (its time); its revenue and id with it. */
     convertedAt: timestamp('converted_at', { withTimezone: true }),
     revenue: numeric('revenue', { precision: 14, scale: 2, mode: 'number' }),
     /** Exempt from quiet hours and frequency caps, and not counted by them (a journey step's `transactional`). */
     transactional: boolean('transactional').notNull().default(false),
+    conversionOrderId: text('conversion_order_id'),
+    /** Provider delivery feedback (POST /api/webhooks/delivery/:provider): the first report of each kind. */
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    bouncedAt: timestamp('bounced_at', { withTimezone: true }),
+    /** hard (the address does not take mail: suppressed) or soft (recorded only); a hard bounce stays hard. */
+    bounceType: text('bounce_type').$type<'hard' | 'soft'>(),
+    complainedAt: timestamp('complained_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -132,7 +139,31 @@ export const messages = pgTable(
     index('messages_journey_idx').on(t.journeyKey, t.status),
     index('messages_campaign_idx').on(t.campaignId, t.status),
     index('messages_campaign_customer_idx').on(t.campaignId, t.customerId).where(sql`${t.campaignId} is not null`),
+    // Delivery webhooks name a message by the id its provider knows (the SMTP Message-ID, the HTTP provider's id).
+    index('messages_provider_message_idx').on(t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
   ],
+);
+
+export type SuppressionChannel = 'email' | 'sms';
+export type SuppressionReason = 'hard_bounce' | 'complaint' | 'manual';
+
+/**
+ * Addresses nothing is sent to, whoever the customer: hard bounces and complaints reported by providers, and
+ * manual entries. Addresses are normalised (src/domain/suppression.ts); every send checks the list.
+ */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    channel: text('channel').$type<SuppressionChannel>().notNull(),
+    address: text('address').notNull(),
+    reason: text('reason').$type<SuppressionReason>().notNull(),
+    /** The provider whose webhook reported it, or `api` (manual). */
+    source: text('source').notNull(),
+    /** The message the report was about, when it named one. */
+    messageId: uuid('message_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.address] })],
 );
 
 /** Journey configuration, versioned: a running journey keeps the version it started with. */

@@ -2,10 +2,10 @@ import { and, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
-import { customers, events, journeyRuns, orders } from '../db/schema.js';
-import { orderFromProperties } from '../domain/order.js';
+import { customers, events, journeyRuns } from '../db/schema.js';
 import { isActivity, latestActivity } from '../domain/activity.js';
 import type { DispatchOutcome, IncomingEvent, Journeys } from '../journeys/index.js';
+import { recordOrders } from './orders.js';
 
 export interface EventInput {
   id: string;
@@ -36,7 +36,11 @@ export type EventOutcome =
  * after). A mark lost in a crash only means a repeat of that event is dispatched again, which journeys
  * ignore (they drop event ids they have seen, and message keys carry the triggering event's id).
  */
-export function createEventIngest(db: Db, journeys: Journeys): (events: EventInput[]) => Promise<EventOutcome[]> {
+export function createEventIngest(
+  db: Db,
+  journeys: Journeys,
+  options: { attributionWindowDays?: number } = {},
+): (events: EventInput[]) => Promise<EventOutcome[]> {
   let pendingMarks: string[] = [];
   let markTimer: NodeJS.Timeout | undefined;
   const takeMarks = () => {
@@ -48,7 +52,7 @@ export function createEventIngest(db: Db, journeys: Journeys): (events: EventInp
     async (requests) => {
       const marks = takeMarks();
       try {
-        const planned = await storeEvents(db, journeys, requests.flat(), marks);
+        const planned = await storeEvents(db, journeys, requests.flat(), marks, options.attributionWindowDays);
         let at = 0;
         return requests.map((events) => planned.slice(at, (at += events.length)));
       } catch (err) {
@@ -110,7 +114,7 @@ type Planned =
  * their silence (cleared here, so the sweep counts a new silence from this activity). Orders, and events
  * stored earlier but never dispatched, take a statement more when there are any.
  */
-async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], marks: string[]): Promise<Planned[]> {
+async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], marks: string[], attributionWindowDays?: number): Promise<Planned[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -186,7 +190,7 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
   const { created, erased, returned } = facts;
 
   const fresh = unique.filter((e) => toDispatch.has(e.id));
-  await recordOrders(db, fresh, now);
+  await recordOrders(db, fresh, now, attributionWindowDays);
 
   // A customer back from a silence ends its churn win-back run; the first activity event reports it.
   const endsChurnRun = new Map<string, string>();
@@ -242,31 +246,6 @@ const dispatchedIds = (planned: Planned[], outcomes: EventOutcome[]) =>
 
 async function markDispatched(db: Db, ids: string[]): Promise<void> {
   if (ids.length) await db.update(events).set({ dispatchedAt: sql`now()` }).where(inArray(events.id, ids));
-}
-
-/**
- * Stores the orders among the events (an order id once, whatever repeats) and moves each customer's order
- * count and total spend by the orders that were new, in one statement.
- */
-async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<void> {
-  const rows = batch
-    .filter((e) => e.type === 'order_completed')
-    .map((e) => {
-      const p = orderFromProperties(e.properties);
-      return sql`(${p.orderId ?? e.id}, ${e.customerId}, ${e.id}, ${p.amount}::numeric, ${p.currency}, ${JSON.stringify(p.items)}::jsonb,
-        ${p.cartId}, ${e.timestamp ?? now.toISOString()}::timestamptz)`;
-    });
-  if (rows.length === 0) return;
-  await db.execute(sql`
-    with stored as (
-      insert into ${orders} (id, customer_id, event_id, amount, currency, items, cart_id, occurred_at)
-      values ${sql.join(rows, sql`, `)}
-      on conflict (id) do nothing
-      returning customer_id, amount
-    ),
-    totals as (select customer_id, count(*)::int as n, sum(amount) as spend from stored group by customer_id)
-    update ${customers} c set order_count = c.order_count + t.n, total_spend = c.total_spend + t.spend
-    from totals t where c.id = t.customer_id`);
 }
 
 type StoreRow = { kind: string; id: string | null; created: boolean | null; erased: boolean | null; returned_from: string | null };

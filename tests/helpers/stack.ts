@@ -38,6 +38,9 @@ try {
 /** The tracking key and base URL of every stack (and of worker processes started against one). */
 export const TEST_TRACKING: TrackingConfig = { secret: 'test-tracking-secret-0123456789abcdef', baseUrl: 'http://touchpoint.test' };
 
+/** The delivery webhook providers of every stack and their signing secrets. */
+export const TEST_WEBHOOK_SECRETS = new Map([['acme-mail', 'test-webhook-secret-acme-0123456789']]);
+
 export interface Stack {
   env: TestWorkflowEnvironment;
   /**
@@ -147,6 +150,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     recommendations: createRecommendationService(database.db, client, taskQueue),
     mailCapture: mail,
     tracking: createTrackingService(database.db, customers, TEST_TRACKING.secret),
+    deliveryWebhookSecrets: TEST_WEBHOOK_SECRETS,
     pingDatabase: () => database.ping(),
     pingTemporal: async () => {
       await env.client.workflowService.describeNamespace({ namespace });

@@ -33,6 +33,20 @@ describe('loadConfig', () => {
     expect(config.mail.capturePort).toBe(1025);
   });
 
+  it('reads the delivery webhook secrets and the attribution window', () => {
+    expect(loadConfig({})).toMatchObject({ deliveryWebhookSecrets: new Map(), attributionWindowDays: 7 });
+    const config = loadConfig({
+      DELIVERY_WEBHOOK_SECRET: 'one-secret-0123456789',
+      DELIVERY_WEBHOOK_SECRETS: 'ses=ses-secret-0123456789,sms-co=sms-secret-0123456789',
+      ATTRIBUTION_WINDOW_DAYS: '3',
+    });
+    expect([...config.deliveryWebhookSecrets.keys()]).toEqual(['default', 'ses', 'sms-co']);
+    expect(config.deliveryWebhookSecrets.get('ses')).toBe('ses-secret-0123456789');
+    expect(config.attributionWindowDays).toBe(3);
+    expect(configError({ DELIVERY_WEBHOOK_SECRETS: 'ses=short' }).message).toMatch(/DELIVERY_WEBHOOK_SECRETS: ses: the secret must be at least 16/);
+    expect(configError({ DELIVERY_WEBHOOK_SECRET: 'short' }).message).toMatch(/DELIVERY_WEBHOOK_SECRET: must be at least 16/);
+  });
+
   it('follows DATA_DIR for the PGlite directory', () => {
     expect(loadConfig({ DATA_DIR: '/var/lib/tp' }).database).toEqual({ kind: 'pglite', dataDir: '/var/lib/tp/pglite' });
   });

@@ -236,6 +236,11 @@ export const listRecords = createRoute({
               sent_at: z.string().nullable(),
               opened_at: z.string().nullable(),
               clicked_at: z.string().nullable(),
+              delivered_at: z.string().nullable().openapi({ description: 'A provider’s delivery receipt (delivery webhook)' }),
+              bounce_type: z.enum(['hard', 'soft']).nullable(),
+              complained_at: z.string().nullable(),
+              converted_at: z.string().nullable().openapi({ description: 'When the order attributed to this record happened' }),
+              revenue: z.number().nullable().openapi({ description: 'That order’s amount' }),
             })
             .openapi('CampaignRecord'),
         ),
