@@ -141,7 +141,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         journeyConfigs: createJourneyConfigService(database.db),
         flows: createFlowService(database.db, journeys),
         campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
-        templates: createTemplateService(database.db),
+        templates: createTemplateService(database.db, { brand: config.brand }),
         segments: createSegmentService(database.db),
         channelCosts: config.channelCosts,
         performance: createCampaignPerformanceService(database.db, config.channelCosts),
