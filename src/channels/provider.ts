@@ -73,7 +73,12 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
 /** Retry-After as milliseconds from now (delta-seconds or an HTTP date), or null. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | null {
   if (!value) return null;
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  if (/^\s*-?\d+\s*$/.test(value)) {
+    const ms = Number(value) * 1000;
+    return ms < 0 || ms > MAX_RETRY_AFTER_MS ? null : ms;
+  }
+  // An HTTP date names a weekday or month: a bare sign or number is not one.
+  const ms = /[a-z]/i.test(value) ? Date.parse(value) - now : NaN;
   if (!Number.isFinite(ms) || ms > MAX_RETRY_AFTER_MS) return null;
   return Math.max(ms, 0);
 }
