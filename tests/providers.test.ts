@@ -140,6 +140,17 @@ describe('provider channels', () => {
     expect(rows.every((r) => r.providerMessageId?.startsWith('prov-'))).toBe(true);
   });
 
+  it.each([
+    [{ template_id: 'TPL', data: { 'bad key': 'x' } }, 'actions[0].template.data.bad key'],
+    [{ template_id: 'TPL', data: { first: 'Hi {{ customer.name | shout }}' } }, 'actions[0].template.data.first'],
+    [{ template_id: 'TPL', data: { template_id: 'x' } }, 'actions[0].template.data'],
+    [{ template_id: 'not an id!', data: {} }, 'actions[0].template.template_id'],
+  ])('refuses the send_wechat template %j with 422 naming %s', async (template, field) => {
+    const res = await stack.api('POST', '/api/flows', { name: uid('flow'), trigger_event: 'wx_go', actions: [{ type: 'send_wechat', template }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'validation_error', field });
+  });
+
   it('skips a WeChat message to a customer without an openid (no_wechat_openid), and sends nothing', async () => {
     const f = await flow([{ type: 'send_wechat', template: { template_id: 'TPL_hello', data: { first: 'Hi' } } }]);
     const c = await customer({ attributes: {} });
