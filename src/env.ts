@@ -15,6 +15,9 @@ const url = (protocols: string[]) =>
     message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
   });
 
+/** A signing key: long enough that guessing it is not an option. */
+const secret = z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -73,14 +76,24 @@ const schema = z.object({
   CHANNEL_COST_EMAIL: z.coerce.number().min(0).default(0.001),
   CHANNEL_COST_SMS: z.coerce.number().min(0).default(0.05),
   CHANNEL_COST_PUSH: z.coerce.number().min(0).default(0.0005),
+  CHANNEL_COST_WECHAT: z.coerce.number().min(0).default(0.001),
   CHANNEL_COST_WEBHOOK: z.coerce.number().min(0).default(0),
   /** How often every customer's RFM, segment and tags are recomputed (a Temporal Schedule); 0 turns it off. */
   INSIGHTS_REFRESH_EVERY_MINUTES: z.coerce.number().int().min(0).max(10080).default(60),
   MAIL_FROM: z.string().min(3).default('Touchpoint <hello@touchpoint.localhost>'),
   MAIL_CAPTURE_PORT: port.default(1025),
-  /** Where SMS and push messages are POSTed (src/channels/http.ts); unset: those messages are recorded as skipped. */
+  /**
+   * Where SMS, push and WeChat messages are POSTed (src/channels/), each with the secret its requests are
+   * signed with (required with the URL); unset URL: those messages are recorded as skipped.
+   */
   SMS_PROVIDER_URL: url(['http', 'https']).optional(),
+  SMS_PROVIDER_SECRET: secret.optional(),
   PUSH_PROVIDER_URL: url(['http', 'https']).optional(),
+  PUSH_PROVIDER_SECRET: secret.optional(),
+  WECHAT_PROVIDER_URL: url(['http', 'https']).optional(),
+  WECHAT_PROVIDER_SECRET: secret.optional(),
+  /** Signs webhook actions' and campaigns' requests; unset: they go unsigned. */
+  WEBHOOK_SIGNING_SECRET: secret.optional(),
   /**
    * Broadcasts: customers per batch activity and batches per workflow run (then continue-as-new), set by the
    * process that starts campaigns (the API); sends in flight per batch, set on workers.
@@ -92,6 +105,7 @@ const schema = z.object({
   CAMPAIGN_RATE_LIMIT_EMAIL: z.coerce.number().int().min(0).default(0),
   CAMPAIGN_RATE_LIMIT_SMS: z.coerce.number().int().min(0).default(50),
   CAMPAIGN_RATE_LIMIT_PUSH: z.coerce.number().int().min(0).default(0),
+  CAMPAIGN_RATE_LIMIT_WECHAT: z.coerce.number().int().min(0).default(0),
   CAMPAIGN_RATE_LIMIT_WEBHOOK: z.coerce.number().int().min(0).default(100),
   /** Journeys' marketing email: quiet hours in the customer's zone ("off" for none) and frequency caps (0: none). */
   QUIET_HOURS: z
@@ -137,7 +151,7 @@ export interface Config {
   /** Minutes between refreshes of every dynamic segment; 0: no schedule (refresh on demand only). */
   segmentsRefreshEveryMinutes: number;
   /** Cost of one message per channel. */
-  channelCosts: Record<'email' | 'sms' | 'push' | 'webhook', number>;
+  channelCosts: Record<'email' | 'sms' | 'push' | 'wechat' | 'webhook', number>;
   /** Minutes between full customer-insights refreshes; 0: no schedule (POST /api/ai-ops/customer/refresh still works). */
   insightsRefreshEveryMinutes: number;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -159,14 +173,22 @@ export interface Config {
     from: string;
     capturePort: number;
   };
-  /** HTTP providers for SMS and push; undefined: not configured (messages are skipped, reason channel_not_configured). */
-  providers: { smsUrl?: string; pushUrl?: string };
+  /**
+   * HTTP providers (URL and signing secret) for SMS, push and WeChat; no URL: not configured (messages are
+   * skipped, reason channel_not_configured). The webhook's secret signs requests to actions' own URLs.
+   */
+  providers: {
+    sms: { url?: string; secret?: string };
+    push: { url?: string; secret?: string };
+    wechat: { url?: string; secret?: string };
+    webhook: { secret?: string };
+  };
   campaigns: {
     batchSize: number;
     batchesPerRun: number;
     concurrency: number;
     /** Messages per second per channel on each worker; 0: no limit. */
-    rateLimits: { email: number; sms: number; push: number; webhook: number };
+    rateLimits: { email: number; sms: number; push: number; wechat: number; webhook: number };
   };
   pacing: PacingConfig;
   recommendations: {
@@ -196,6 +218,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.TEMPORAL_TLS_CERT_PATH && !e.TEMPORAL_TLS_KEY_PATH) problems.push('TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   if (e.TEMPORAL_TLS_KEY_PATH && !e.TEMPORAL_TLS_CERT_PATH) problems.push('TEMPORAL_TLS_CERT_PATH: required with TEMPORAL_TLS_KEY_PATH');
   if (e.TEMPORAL_API_KEY && !e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY');
+  for (const name of ['SMS', 'PUSH', 'WECHAT'] as const) {
+    // An unsigned request to a provider is one anybody could have sent: the secret comes with the URL.
+    if (e[`${name}_PROVIDER_URL`] && !e[`${name}_PROVIDER_SECRET`]) problems.push(`${name}_PROVIDER_SECRET: required with ${name}_PROVIDER_URL`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const useTls = e.TEMPORAL_TLS || !!e.TEMPORAL_TLS_CERT_PATH || !!e.TEMPORAL_API_KEY;
@@ -213,7 +239,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
     segmentsRefreshEveryMinutes: e.SEGMENTS_REFRESH_EVERY_MINUTES,
-    channelCosts: { email: e.CHANNEL_COST_EMAIL, sms: e.CHANNEL_COST_SMS, push: e.CHANNEL_COST_PUSH, webhook: e.CHANNEL_COST_WEBHOOK },
+    channelCosts: { email: e.CHANNEL_COST_EMAIL, sms: e.CHANNEL_COST_SMS, push: e.CHANNEL_COST_PUSH, wechat: e.CHANNEL_COST_WECHAT, webhook: e.CHANNEL_COST_WEBHOOK },
     insightsRefreshEveryMinutes: e.INSIGHTS_REFRESH_EVERY_MINUTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
@@ -239,7 +265,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
     mail: { smtpUrl: e.SMTP_URL, poolSize: e.SMTP_POOL_SIZE, from: e.MAIL_FROM, capturePort: e.MAIL_CAPTURE_PORT },
-    providers: { smsUrl: e.SMS_PROVIDER_URL, pushUrl: e.PUSH_PROVIDER_URL },
+    providers: {
+      sms: { url: e.SMS_PROVIDER_URL, secret: e.SMS_PROVIDER_SECRET },
+      push: { url: e.PUSH_PROVIDER_URL, secret: e.PUSH_PROVIDER_SECRET },
+      wechat: { url: e.WECHAT_PROVIDER_URL, secret: e.WECHAT_PROVIDER_SECRET },
+      webhook: { secret: e.WEBHOOK_SIGNING_SECRET },
+    },
     campaigns: {
       batchSize: e.CAMPAIGN_BATCH_SIZE,
       batchesPerRun: e.CAMPAIGN_BATCHES_PER_RUN,
@@ -248,6 +279,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         email: e.CAMPAIGN_RATE_LIMIT_EMAIL,
         sms: e.CAMPAIGN_RATE_LIMIT_SMS,
         push: e.CAMPAIGN_RATE_LIMIT_PUSH,
+        wechat: e.CAMPAIGN_RATE_LIMIT_WECHAT,
         webhook: e.CAMPAIGN_RATE_LIMIT_WEBHOOK,
       },
     },

@@ -16,7 +16,7 @@ import {
 } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
-import { createHttpChannel } from './channels/http.js';
+import { createProviderChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
@@ -141,7 +141,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
         journeyConfigs: createJourneyConfigService(database.db),
         flows: createFlowService(database.db, journeys),
         campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
-        templates: createTemplateService(database.db),
+        templates: createTemplateService(database.db, { brand: config.brand }),
         segments: createSegmentService(database.db),
         channelCosts: config.channelCosts,
         performance: createCampaignPerformanceService(database.db, config.channelCosts),
@@ -164,12 +164,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({
             db: database.db,
-            channels: {
-              email,
-              sms: createHttpChannel({ url: config.providers.smsUrl }),
-              push: createHttpChannel({ url: config.providers.pushUrl }),
-              webhook: createHttpChannel(),
-            },
+            channels: { email, ...createProviderChannels(config.providers) },
             config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking, pacing: config.pacing },
             journeys,
           }),

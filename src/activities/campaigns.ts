@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
-import type { ProviderMessage } from '../channels/http.js';
+import type { Channel as ProviderChannel, ProviderMessage } from '../channels/provider.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
 import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
@@ -70,13 +70,16 @@ const PROFILE = {
 type Profile = Pick<Customer, keyof typeof PROFILE>;
 
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
-function skipReason(channel: Channel, c: Profile, configured: boolean, suppressed: Set<string>): string | null {
+function skipReason(channel: Channel, c: Profile, provider: ProviderChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
   if (c.consent[channel] === false) return 'unsubscribed';
-  if (channel === 'email' && !c.email) return 'no_email_address';
-  if (channel === 'sms' && !c.phone) return 'no_phone';
-  if (channel === 'email' && suppressed.has(normaliseAddress('email', c.email!))) return 'suppressed';
-  if (channel === 'sms' && suppressed.has(normaliseAddress('sms', c.phone!))) return 'suppressed';
-  if (!configured) return 'channel_not_configured';
+  if (channel === 'email') {
+    if (!c.email) return 'no_email_address';
+    return suppressed.has(normaliseAddress('email', c.email)) ? 'suppressed' : null;
+  }
+  const address = provider?.address(c, target);
+  if (address && 'skip' in address) return address.skip;
+  if (!provider || !target) return 'channel_not_configured';
+  if (channel === 'sms' && c.phone && suppressed.has(normaliseAddress('sms', c.phone))) return 'suppressed';
   return null;
 }
 
@@ -203,7 +206,8 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       const channel = channelOf(campaign.type);
       const simulate = input.mode === 'simulation';
       const provider = channel === 'email' ? undefined : channels[channel];
-      const configured = channel === 'email' || (channel === 'webhook' ? !!campaign.webhookUrl && !!provider : !!provider?.url);
+      // Where the channel's messages go: the provider's URL, or a webhook campaign's own.
+      const target = channel === 'webhook' ? (campaign.webhookUrl ?? undefined) : provider?.url;
 
       const audience: Profile[] = await db
         .select(PROFILE)
@@ -221,7 +225,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         channel === 'email' || channel === 'sms'
           ? await suppressedAddresses(db, channel, audience.map((c) => (channel === 'email' ? c.email : c.phone)))
           : new Set<string>();
-      const skips = audience.map((c) => skipReason(channel, c, configured, suppressed));
+      const skips = audience.map((c) => skipReason(channel, c, provider, target, suppressed));
       const claimed = (await db.execute(sql`
         insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
         select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1
@@ -260,11 +264,12 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
           return recorded(blank(rowId, 'failed', `template error: ${(err as Error).message}`));
         }
         const key = campaignRecordKey(input.executionId, customer.id);
-        const to = channel === 'email' ? customer.email! : channel === 'sms' ? customer.phone! : channel === 'push' ? customer.id : campaign.webhookUrl!;
+        const address = provider?.address(customer, target);
+        const to = channel === 'email' ? customer.email! : address && 'to' in address ? address.to : '';
         const stored = {
           recipient: to,
           subject: content.subject ?? content.title ?? null,
-          text: content.text ?? content.body ?? null,
+          text: content.text ?? content.body ?? (channel === 'wechat' ? JSON.stringify(content) : null),
           html: simulate ? (content.html ?? null) : null,
         };
         if (simulate) return recorded({ ...blank(rowId, 'simulated', null), ...stored });
@@ -296,7 +301,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
             source: { journey: `campaign:${campaign.id}`, version: null, step: input.executionId, workflow_id: workflowId },
             ...(channel === 'webhook' ? { customer: profile } : {}),
           };
-          const result = await provider!.send(message, channel === 'webhook' ? to : undefined);
+          const result = await provider!.send(message, target);
           if (result.outcome === 'rejected') return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: { status: result.status } });
           const answer = result.response.body as Record<string, unknown> | null;
           const id = typeof answer?.id === 'string' ? answer.id : null;

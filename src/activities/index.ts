@@ -1,5 +1,5 @@
 import type { EmailChannel } from '../channels/email.js';
-import type { HttpChannel } from '../channels/http.js';
+import type { Channel as ProviderChannel, ProviderChannelName } from '../channels/provider.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
@@ -20,8 +20,11 @@ import { createTierActivities } from './tiers.js';
 
 export interface ActivityDeps {
   db: Db;
-  /** sms and push: the provider (none configured: messages are skipped); webhook: the client for actions' own URLs. */
-  channels: { email: EmailChannel; sms?: HttpChannel; push?: HttpChannel; webhook?: HttpChannel };
+  /**
+   * Email, and the HTTP channels by name (src/channels/registry.ts): a channel without a provider URL, or
+   * missing here, records its messages as skipped; the webhook channel posts to each action's own URL.
+   */
+  channels: { email: EmailChannel } & Partial<Record<ProviderChannelName, ProviderChannel>>;
   config: {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */

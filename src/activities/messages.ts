@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
-import { createHttpChannel, type ProviderMessage } from '../channels/http.js';
+import type { ProviderChannelName, ProviderMessage } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../domain/recommendations.js';
 import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
@@ -52,8 +52,8 @@ function skipReason(customer: Customer | undefined): string | null {
 }
 
 export interface SendMessageInput extends TouchInput {
-  channel: 'sms' | 'push' | 'webhook';
-  /** Liquid templates by part: sms { text }, push { title, body }, webhook { body? }. */
+  channel: ProviderChannelName;
+  /** Liquid templates by part: sms { text }, push { title, body }, wechat { template_id, url?, <data key>… }, webhook { body? }. */
   template: Record<string, string>;
   /** webhook: where to POST. */
   url?: string;
@@ -197,10 +197,11 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     },
 
     /**
-     * One SMS, push or webhook touch through its HTTP channel, at most once per idempotency key (the same
-     * claim and lease as sendEmail). 2xx: sent, with the provider's answer stored; 4xx: failed, not
-     * retried; 5xx, timeouts: thrown, so Temporal retries. No provider configured, opted out of the
-     * channel or (SMS) no phone number: skipped with the reason — never silently dropped.
+     * One SMS, push, WeChat or webhook touch through its channel, at most once per idempotency key (the
+     * same claim and lease as sendEmail). 2xx: sent, with the provider's answer stored; 4xx: failed, not
+     * retried; 5xx, timeouts: thrown, so Temporal retries (after the provider's Retry-After on a 429 or
+     * 503). No provider configured, opted out of the channel or no address on it (no_phone,
+     * no_wechat_openid): skipped with the reason — never silently dropped.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
       const claimed = await claim(input, input.channel);
@@ -211,11 +212,12 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
       const channel = channels[input.channel];
       const url = input.channel === 'webhook' ? input.url : channel?.url;
-      if (!url) return finish(row, 'skipped', 'channel_not_configured');
+      if (!channel || !url) return finish(row, 'skipped', 'channel_not_configured');
       if (customer.consent[input.channel] === false) return finish(row, 'skipped', 'unsubscribed');
-      if (input.channel === 'sms' && !customer.phone) return finish(row, 'skipped', 'no_phone');
-      if (input.channel === 'sms' && (await isSuppressed(db, 'sms', customer.phone!))) return finish(row, 'skipped', 'suppressed', { recipient: customer.phone });
-      const to = input.channel === 'sms' ? customer.phone! : input.channel === 'push' ? customer.id : url;
+      const address = channel.address(customer, url);
+      if ('skip' in address) return finish(row, 'skipped', address.skip);
+      const { to } = address;
+      if (input.channel === 'sms' && (await isSuppressed(db, 'sms', to))) return finish(row, 'skipped', 'suppressed', { recipient: to });
 
       const profile = customerVars(customer);
       const content: Record<string, string> = {};
@@ -237,12 +239,12 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       const stored = {
         recipient: to,
         subject: content.title ?? null,
-        bodyText: content.text ?? content.body ?? null,
+        bodyText: content.text ?? content.body ?? (input.channel === 'wechat' ? JSON.stringify(content) : null),
       };
 
       let result;
       try {
-        result = await (channel ?? createHttpChannel()).send(message, url);
+        result = await channel.send(message, url);
       } catch (err) {
         return release(row, err);
       }

@@ -4,6 +4,7 @@ import type { CampaignPerformanceService } from '../campaigns/performance.js';
 import type { CampaignService } from '../campaigns/service.js';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
+import type { Channel } from '../db/schema.js';
 import type { MailCapture } from '../dev/mail-capture.js';
 import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
 import type { JourneyConfigService } from '../journeys/config.js';
@@ -29,7 +30,7 @@ export interface AppDeps {
   templates: TemplateService;
   segments: SegmentService;
   /** Cost of one message per channel (expected ROI); default: the CHANNEL_COST_* defaults. */
-  channelCosts?: Record<'email' | 'sms' | 'push' | 'webhook', number>;
+  channelCosts?: Record<Channel, number>;
   performance: CampaignPerformanceService;
   recommendations: RecommendationService;
   pingDatabase: () => Promise<void>;

@@ -19,6 +19,7 @@ interface Row {
   sent_email: number;
   sent_sms: number;
   sent_push: number;
+  sent_wechat: number;
   sent_webhook: number;
   delivered: number;
   opened: number;
@@ -45,6 +46,7 @@ export function createCampaignPerformanceService(db: Db, costs: ChannelCosts = D
             count(*) filter (where ${SENT} and m.channel = 'email')::int as sent_email,
             count(*) filter (where ${SENT} and m.channel = 'sms')::int as sent_sms,
             count(*) filter (where ${SENT} and m.channel = 'push')::int as sent_push,
+            count(*) filter (where ${SENT} and m.channel = 'wechat')::int as sent_wechat,
             count(*) filter (where ${SENT} and m.channel = 'webhook')::int as sent_webhook,
             count(*) filter (where ${DELIVERED})::int as delivered,
             count(*) filter (where m.opened_at is not null)::int as opened,
@@ -58,8 +60,8 @@ export function createCampaignPerformanceService(db: Db, costs: ChannelCosts = D
         where c.id = ${campaignId}::uuid`);
       const [row] = rowsOf<Row>(result);
       if (!row) return null;
-      const sentByChannel: Record<Channel, number> = { email: row.sent_email, sms: row.sent_sms, push: row.sent_push, webhook: row.sent_webhook };
-      const sent = row.sent_email + row.sent_sms + row.sent_push + row.sent_webhook;
+      const sentByChannel: Record<Channel, number> = { email: row.sent_email, sms: row.sent_sms, push: row.sent_push, wechat: row.sent_wechat, webhook: row.sent_webhook };
+      const sent = row.sent_email + row.sent_sms + row.sent_push + row.sent_wechat + row.sent_webhook;
       const { campaign_id, delivered, opened, clicked, responded, converted, revenue } = row;
       return { campaign_id, ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, costs) };
     },

@@ -47,6 +47,7 @@ export function toView(c: Customer): CustomerView {
       email: c.consent.email !== false,
       sms: c.consent.sms !== false,
       push: c.consent.push !== false,
+      wechat: c.consent.wechat !== false,
       webhook: c.consent.webhook !== false,
     },
     createdAt: c.createdAt.toISOString(),

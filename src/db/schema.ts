@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { JourneyStep } from '../domain/journey-config.js';
 
-export type Channel = 'email' | 'sms' | 'push' | 'webhook';
+export type Channel = 'email' | 'sms' | 'push' | 'wechat' | 'webhook';
 export type Consent = Partial<Record<Channel, boolean>>;
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -295,7 +295,7 @@ export const flowVersions = pgTable(
 );
 
 /** Seed 003's campaign types; `push_notification` sends on the push channel. */
-export type CampaignType = 'email' | 'sms' | 'push_notification' | 'webhook';
+export type CampaignType = 'email' | 'sms' | 'push_notification' | 'wechat' | 'webhook';
 export type CampaignStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'completed' | 'cancelled' | 'archived';
 
 /**
@@ -339,7 +339,7 @@ export const templates = pgTable('templates', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   channel: text('channel').$type<CampaignType>().notNull(),
-  /** email: subject, html, text; sms: text; push_notification: title, body; webhook: body. */
+  /** email: subject, html, text; sms: text; push_notification: title, body; wechat: template_id, url, data keys; webhook: body. */
   parts: jsonb('parts').$type<Record<string, string>>().notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

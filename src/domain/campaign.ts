@@ -3,7 +3,7 @@
 import type { CampaignStatus, CampaignType, Channel } from '../db/schema.js';
 import { validateTemplate } from './template.js';
 
-export const CAMPAIGN_TYPES = ['email', 'sms', 'push_notification', 'webhook'] as const satisfies readonly CampaignType[];
+export const CAMPAIGN_TYPES = ['email', 'sms', 'push_notification', 'wechat', 'webhook'] as const satisfies readonly CampaignType[];
 export const CAMPAIGN_STATUSES = [
   'draft',
   'scheduled',
@@ -17,13 +17,20 @@ export const CAMPAIGN_STATUSES = [
 /** The channel (and consent key) a campaign type sends on. */
 export const channelOf = (type: CampaignType): Channel => (type === 'push_notification' ? 'push' : type);
 
-/** The template parts each type renders; the first is required, the others default from it. */
+/**
+ * The template parts each type renders. WeChat's are `template_id`, `url` and any number of data keys
+ * (`first`, `keyword1`, `remark`… as the WeChat template names them): `*` stands for those.
+ */
 export const CAMPAIGN_PARTS: Record<CampaignType, readonly string[]> = {
   email: ['subject', 'html', 'text'],
   sms: ['text'],
   push_notification: ['title', 'body'],
+  wechat: ['template_id', 'url', '*'],
   webhook: ['body'],
 };
+
+/** A WeChat data key as templates name them: letters, digits and _, starting with a letter. */
+const WECHAT_DATA_KEY = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 
 export type CampaignContent = string | Record<string, string>;
 
@@ -42,13 +49,16 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
         return { text: content };
       case 'push_notification':
         return { title: name, body: content };
+      case 'wechat':
+        throw new ContentError('content', 'a wechat message needs parts: { template_id, <data key>: … }, not one string');
       case 'webhook':
         return { body: content };
     }
   }
   const allowed = CAMPAIGN_PARTS[type];
   for (const key of Object.keys(content)) {
-    if (!allowed.includes(key)) throw new ContentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
+    if (allowed.includes('*') && WECHAT_DATA_KEY.test(key)) continue;
+    if (key === '*' || !allowed.includes(key)) throw new ContentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
   }
   switch (type) {
     case 'email': {
@@ -62,6 +72,9 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
     case 'push_notification':
       if (!content.body) throw new ContentError('content.body', 'a push notification needs a body');
       return { title: content.title ?? name, body: content.body };
+    case 'wechat':
+      if (!content.template_id) throw new ContentError('content.template_id', 'a wechat message needs the template_id of its WeChat template');
+      return content;
     case 'webhook':
       return { body: content.body ?? '' };
   }

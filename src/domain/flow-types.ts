@@ -12,6 +12,8 @@ export type FlowStep = { delayMs: number } & (
   | { type: 'send_email'; template: { subject: string; html: string; text: string } }
   | { type: 'send_sms'; template: { text: string } }
   | { type: 'send_push'; template: { title: string; body: string } }
+  /** template: the channel's parts (template_id, url?, one per data key). */
+  | { type: 'send_wechat'; template: Record<string, string> }
   | { type: 'send_webhook'; url: string; template?: string }
   | { type: 'add_tag'; tag: string }
   | { type: 'wait_for_event'; event: string; timeoutMs: number; onTimeout: 'continue' | 'exit' }

@@ -53,6 +53,19 @@ const actionSchemas = [
   z.strictObject({ type: z.literal('send_sms'), ...delayFields, template: z.strictObject({ text: text(1600) }) }),
   z.strictObject({ type: z.literal('send_push'), ...delayFields, template: z.strictObject({ title: text(200), body: text(2000) }) }),
   z.strictObject({
+    type: z.literal('send_wechat'),
+    ...delayFields,
+    /** A WeChat template message: the template's id, its data keys' Liquid values, and the page it opens. */
+    template: z.strictObject({
+      template_id: z.string().regex(/^[\w-]{1,128}$/, 'a WeChat template id'),
+      url: text(2000).optional(),
+      data: z
+        .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'a WeChat data key: letters, digits and _'), text(2000))
+        .refine((data) => !('template_id' in data) && !('url' in data), 'template_id and url are not data keys')
+        .refine((data) => Object.keys(data).length <= 30, 'at most 30 data keys'),
+    }),
+  }),
+  z.strictObject({
     type: z.literal('send_webhook'),
     ...delayFields,
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
@@ -111,6 +124,11 @@ function templatesOf(action: FlowAction): Array<[Array<string>, string]> {
       return [
         [['template', 'title'], action.template.title],
         [['template', 'body'], action.template.body],
+      ];
+    case 'send_wechat':
+      return [
+        ...(action.template.url ? [[['template', 'url'], action.template.url] as [string[], string]] : []),
+        ...Object.entries(action.template.data).map(([key, source]): [string[], string] => [['template', 'data', key], source]),
       ];
     case 'send_webhook':
       return action.template ? [[['template'], action.template]] : [];
@@ -195,6 +213,9 @@ export function toFlowSteps(actions: FlowAction[]): FlowStep[] {
       case 'send_sms':
       case 'send_push':
         return { ...base, type: a.type, template: a.template } as FlowStep;
+      case 'send_wechat':
+        // The channel's flat parts: template_id, url, then one part per data key.
+        return { ...base, type: a.type, template: { template_id: a.template.template_id, ...(a.template.url ? { url: a.template.url } : {}), ...a.template.data } };
       case 'send_webhook':
         return { ...base, type: a.type, url: a.url, ...(a.template ? { template: a.template } : {}) };
       case 'add_tag':

@@ -5,7 +5,7 @@ import type { Channel } from '../db/schema.js';
 export type ChannelCosts = Record<Channel, number>;
 
 /** CHANNEL_COST_* defaults: what one message costs on each channel. */
-export const DEFAULT_CHANNEL_COSTS: ChannelCosts = { email: 0.001, sms: 0.05, push: 0.0005, webhook: 0 };
+export const DEFAULT_CHANNEL_COSTS: ChannelCosts = { email: 0.001, sms: 0.05, push: 0.0005, wechat: 0.001, webhook: 0 };
 
 /** What the aggregate counts over a campaign's records (simulated ones left out). */
 export interface PerformanceCounts {

@@ -112,7 +112,7 @@ export const DEFAULT_RATES: Record<PersonalisedChannel, { response: number; conv
 /** The average order value assumed for a segment whose members have no orders. */
 export const DEFAULT_AVG_ORDER_VALUE = 50;
 
-export const DEFAULT_CHANNEL_COSTS: Record<Channel, number> = { email: 0.001, sms: 0.05, push: 0.0005, webhook: 0 };
+export const DEFAULT_CHANNEL_COSTS: Record<Channel, number> = { email: 0.001, sms: 0.05, push: 0.0005, wechat: 0.001, webhook: 0 };
 
 /** What the segment's current members did before: messages sent to them and how they answered, their orders. */
 export interface SegmentHistory {

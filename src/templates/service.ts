@@ -1,8 +1,10 @@
 // Stored message templates: Liquid parts per channel, checked when saved so a campaign never meets a broken one.
 import { desc, eq } from 'drizzle-orm';
+import { customerVars } from '../activities/messages.js';
 import type { Db } from '../db/client.js';
-import { type CampaignType, templates } from '../db/schema.js';
+import { type CampaignType, customers, templates } from '../db/schema.js';
 import { CAMPAIGN_PARTS, campaignParts, checkParts, ContentError } from '../domain/campaign.js';
+import { renderTemplate } from '../domain/template.js';
 
 export interface TemplateView {
   id: string;
@@ -22,6 +24,14 @@ export class TemplateError extends Error {
   }
 }
 
+/** A template rendered for one customer, as a message of its channel would carry it. */
+export interface TemplatePreview {
+  template_id: string;
+  channel: CampaignType;
+  customer_id: string;
+  parts: Record<string, string>;
+}
+
 type Row = typeof templates.$inferSelect;
 const view = (r: Row): TemplateView => ({
   id: r.id,
@@ -34,7 +44,11 @@ const view = (r: Row): TemplateView => ({
 
 export type TemplateService = ReturnType<typeof createTemplateService>;
 
-export function createTemplateService(db: Db) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createTemplateService(db: Db, options: { brand?: string } = {}) {
+  const brand = options.brand ?? 'Touchpoint';
+
   /** The parts as the channel needs them; throws a TemplateError naming the part that is missing or does not parse. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
     try {
@@ -58,9 +72,32 @@ export function createTemplateService(db: Db) {
     },
     async get(id: string): Promise<TemplateView | null> {
       // Only what the uuid column accepts: anything else is unknown, not a failed query.
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+      if (!UUID.test(id)) return null;
       const [row] = await db.select().from(templates).where(eq(templates.id, id));
       return row ? view(row) : null;
+    },
+    /**
+     * The template rendered for one customer with the variables a send gives it (`customer`, `brand`, and
+     * the `event` given here as a flow's trigger): HTML parts escaped, the rest as text. Tracking links and
+     * the unsubscribe URL are added per message at send time, so they are not in a preview.
+     */
+    async preview(id: string, input: { customer_id: string; event?: Record<string, unknown> }): Promise<TemplatePreview | 'template_not_found' | 'customer_not_found'> {
+      if (!UUID.test(id)) return 'template_not_found';
+      const [template] = await db.select().from(templates).where(eq(templates.id, id));
+      if (!template) return 'template_not_found';
+      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customer_id));
+      if (!customer || customer.erasedAt) return 'customer_not_found';
+      const vars = { brand, customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
+      const parts = campaignParts(template.channel, template.name, template.parts);
+      const rendered: Record<string, string> = {};
+      for (const [part, source] of Object.entries(parts)) {
+        try {
+          rendered[part] = renderTemplate(source, vars, part === 'html' ? 'html' : 'text');
+        } catch (err) {
+          throw new TemplateError(`parts.${part}`, `parts.${part} does not render: ${(err as Error).message}`);
+        }
+      }
+      return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: rendered };
     },
     async list(): Promise<TemplateView[]> {
       return (await db.select().from(templates).orderBy(desc(templates.createdAt)).limit(1000)).map(view);

@@ -143,7 +143,10 @@ export async function flowRun(input: FlowRunInput): Promise<JourneyResult> {
   return run.result();
 }
 
-type SendStep = Extract<FlowStep, { type: 'send_email' | 'send_sms' | 'send_push' | 'send_webhook' }>;
+type SendStep = Extract<FlowStep, { type: 'send_email' | 'send_sms' | 'send_push' | 'send_wechat' | 'send_webhook' }>;
+
+/** The channel of each send action whose template is the channel's parts as they are. */
+const PROVIDER_CHANNEL = { send_sms: 'sms', send_push: 'push', send_wechat: 'wechat' } as const;
 
 /**
  * One message. Its idempotency key carries the trigger event's id: a flow's workflow id is reused by the
@@ -157,7 +160,7 @@ async function send(run: JourneyRun, step: SendStep, stepKey: string, idempotenc
       ? await sendEmail({ ...common, template: step.template })
       : step.type === 'send_webhook'
         ? await sendMessage({ ...common, channel: 'webhook', url: step.url, template: step.template ? { body: step.template } : {} })
-        : await sendMessage({ ...common, channel: step.type === 'send_sms' ? 'sms' : 'push', template: step.template });
+        : await sendMessage({ ...common, channel: PROVIDER_CHANNEL[step.type], template: step.template });
   record(run, { step: stepKey, status: result.status, reason: result.reason });
   // An erased customer leaves the flow; one who opted out of one channel still gets the others.
   if (result.status === 'skipped' && result.reason === 'erased') run.exit('erased');

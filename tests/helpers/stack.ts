@@ -9,7 +9,8 @@ import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type App, createApp } from '../../src/api/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
-import { createHttpChannel } from '../../src/channels/http.js';
+import { createProviderChannels } from '../../src/channels/registry.js';
+import type { ProviderChannelName } from '../../src/channels/provider.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
 import { PACING_OFF, type PacingConfig } from '../../src/domain/pacing.js';
@@ -27,6 +28,7 @@ import { createJourneys, type Journeys } from '../../src/journeys/index.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { TEST_PROVIDER_SECRET } from './http-provider.js';
 import { freePort } from './ports.js';
 
 try {
@@ -72,8 +74,11 @@ export interface StackOptions {
   smtpPort?: number;
   /** A database of the file's own (dropped with the run's), for tests that change shared configuration. */
   isolatedDatabase?: boolean;
-  /** SMS and push provider URLs for the worker's HTTP channels (unset: not configured). */
-  providers?: { smsUrl?: string; pushUrl?: string };
+  /**
+   * SMS, push and WeChat provider URLs for the worker's HTTP channels (unset: not configured), and the
+   * secrets it signs with (default TEST_PROVIDER_SECRET, which tests/helpers/http-provider.ts checks).
+   */
+  providers?: { smsUrl?: string; pushUrl?: string; wechatUrl?: string; secrets?: Partial<Record<ProviderChannelName, string>> };
   /** Broadcast batch size and batches per run (small ones reach continue-as-new in a test). */
   campaigns?: CampaignServiceOptions;
   /**
@@ -82,7 +87,7 @@ export interface StackOptions {
    */
   pacing?: PacingConfig;
   /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
-  campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'webhook', number>> };
+  campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'wechat' | 'webhook', number>> };
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -188,9 +193,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           db: database.db,
           channels: {
             email,
-            sms: createHttpChannel({ url: options.providers?.smsUrl, timeoutMs: 2_000 }),
-            push: createHttpChannel({ url: options.providers?.pushUrl, timeoutMs: 2_000 }),
-            webhook: createHttpChannel({ timeoutMs: 2_000 }),
+            ...createProviderChannels(
+              {
+                sms: { url: options.providers?.smsUrl, secret: options.providers?.secrets?.sms ?? TEST_PROVIDER_SECRET },
+                push: { url: options.providers?.pushUrl, secret: options.providers?.secrets?.push ?? TEST_PROVIDER_SECRET },
+                wechat: { url: options.providers?.wechatUrl, secret: options.providers?.secrets?.wechat ?? TEST_PROVIDER_SECRET },
+                webhook: { secret: options.providers?.secrets?.webhook ?? TEST_PROVIDER_SECRET },
+              },
+              2_000,
+            ),
           },
           config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING, pacing: options.pacing ?? PACING_OFF },
           journeys,

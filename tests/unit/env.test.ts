@@ -126,11 +126,30 @@ describe('loadConfig', () => {
     ).toEqual({ certPath: '/c.pem', keyPath: '/c.key', serverName: undefined });
   });
 
-  it('SMS_PROVIDER_URL and PUSH_PROVIDER_URL: http(s) URLs, unset by default (not configured)', () => {
-    expect(loadConfig({}).providers).toEqual({ smsUrl: undefined, pushUrl: undefined });
-    const urls = { SMS_PROVIDER_URL: 'https://sms.example.com/send', PUSH_PROVIDER_URL: 'http://127.0.0.1:9000/push' };
-    expect(loadConfig(urls).providers).toEqual({ smsUrl: urls.SMS_PROVIDER_URL, pushUrl: urls.PUSH_PROVIDER_URL });
+  it('SMS, push and WeChat providers: http(s) URLs with their signing secrets, unset by default (not configured)', () => {
+    expect(loadConfig({}).providers).toEqual({ sms: {}, push: {}, wechat: {}, webhook: {} });
+    const secret = 'a'.repeat(32);
+    const env = {
+      SMS_PROVIDER_URL: 'https://sms.example.com/send',
+      SMS_PROVIDER_SECRET: secret,
+      PUSH_PROVIDER_URL: 'http://127.0.0.1:9000/push',
+      PUSH_PROVIDER_SECRET: `${secret}p`,
+      WECHAT_PROVIDER_URL: 'https://wechat-gateway.example.com/template',
+      WECHAT_PROVIDER_SECRET: `${secret}w`,
+      WEBHOOK_SIGNING_SECRET: `${secret}h`,
+    };
+    expect(loadConfig(env).providers).toEqual({
+      sms: { url: env.SMS_PROVIDER_URL, secret },
+      push: { url: env.PUSH_PROVIDER_URL, secret: `${secret}p` },
+      wechat: { url: env.WECHAT_PROVIDER_URL, secret: `${secret}w` },
+      webhook: { secret: `${secret}h` },
+    });
     expect(configError({ SMS_PROVIDER_URL: 'ftp://sms.example.com' }).problems).toEqual(['SMS_PROVIDER_URL: must start with http:// or https://']);
+    // A provider URL without its secret would send requests nobody can verify.
+    expect(configError({ WECHAT_PROVIDER_URL: env.WECHAT_PROVIDER_URL }).problems).toEqual(['WECHAT_PROVIDER_SECRET: required with WECHAT_PROVIDER_URL']);
+    expect(configError({ SMS_PROVIDER_URL: env.SMS_PROVIDER_URL, SMS_PROVIDER_SECRET: 'short' }).problems).toEqual([
+      'SMS_PROVIDER_SECRET: must be at least 16 characters (e.g. openssl rand -hex 32)',
+    ]);
   });
 
   it('TRACKING_SECRET: at least 32 characters; PUBLIC_URL: an http(s) URL', () => {

@@ -74,7 +74,7 @@ describe('channel costs and recommendation settings from the environment', () =>
       RECOMMENDATIONS_TOP_K: '5',
       RECOMMENDATIONS_MIN_TOGETHER: '2',
     });
-    expect(set.channelCosts).toEqual({ email: 0.002, sms: 0.07, push: 0, webhook: 0.01 });
+    expect(set.channelCosts).toEqual({ email: 0.002, sms: 0.07, push: 0, wechat: 0.001, webhook: 0.01 });
     expect(set.recommendations).toEqual({ refreshEveryMinutes: 0, topK: 5, minTogether: 2 });
     expect(() => loadConfig({ CHANNEL_COST_SMS: '-1' })).toThrow(/CHANNEL_COST_SMS/);
     expect(() => loadConfig({ RECOMMENDATIONS_TOP_K: '0' })).toThrow(/RECOMMENDATIONS_TOP_K/);

@@ -15,7 +15,7 @@ const isCalendarDate = (d: string) => {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === d && date.getUTCFullYear() >= 1900 && date <= new Date();
 };
 
-const channelSchema = z.enum(['email', 'sms', 'push', 'webhook']);
+const channelSchema = z.enum(['email', 'sms', 'push', 'wechat', 'webhook']);
 
 export const customerPatchSchema = z
   .strictObject({

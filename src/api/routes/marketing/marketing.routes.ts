@@ -15,7 +15,8 @@ const content = z
   .openapi({
     description:
       'The message, as Liquid (`{{ customer.first_name }}`): a string, or the parts by channel — email `{ subject, html?, text? }`, ' +
-      'sms `{ text }`, push_notification `{ title?, body }`, webhook `{ body }`. A string is an email\'s text (subject: the campaign name).',
+      'sms `{ text }`, push_notification `{ title?, body }`, wechat `{ template_id, url?, <data key>… }`, webhook `{ body }`. ' +
+        'A string is an email\'s text (subject: the campaign name); a wechat campaign needs parts.',
     example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
   });
 

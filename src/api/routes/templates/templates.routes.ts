@@ -22,7 +22,8 @@ export const createTemplate = createRoute({
   summary: 'Store a message template (Liquid parts for one channel)',
   description:
     'Parts by channel: email `subject`, `html`, `text` (subject and one body required); sms `text`; push_notification `title`, `body`; ' +
-    'webhook `body`. A part that does not parse, or an unknown filter, is a 422 naming the part.',
+    'wechat `template_id`, `url?` and one part per data key (`first`, `keyword1`, `remark`…); webhook `body`. ' +
+    'A part that does not parse, or an unknown filter, is a 422 naming the part, its message the line and column.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: {
     body: {
@@ -48,6 +49,41 @@ export const getTemplate = createRoute({
   summary: 'One template',
   request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: { 200: json(templateSchema, 'The template'), ...errorResponses(404) },
+});
+
+export const previewTemplate = createRoute({
+  method: 'post',
+  path: '/api/templates/{id}/preview',
+  tags: ['templates'],
+  summary: 'Render a template for one customer',
+  description:
+    'The parts as a message to this customer would carry them: `{{ customer.* }}` from the profile, `{{ brand }}`, and `{{ event.* }}` ' +
+    'from `event` (a flow\'s trigger). HTML parts are escaped. Tracking links and the unsubscribe URL are added at send time, not here.',
+  middleware: [jsonBody(64 * 1024)] as const,
+  request: {
+    params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }),
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.strictObject({
+            customer_id: z.string().min(1).max(200),
+            /** What a flow's trigger gives templates as `event`: id, type, properties. */
+            event: z.record(z.string(), z.unknown()).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(
+      z
+        .object({ template_id: z.string(), channel: z.enum(CAMPAIGN_TYPES), customer_id: z.string(), parts: z.record(z.string(), z.string()) })
+        .openapi('TemplatePreview'),
+      'The rendered parts',
+    ),
+    ...errorResponses(400, 404, 413, 415, 422),
+  },
 });
 
 export const listTemplates = createRoute({

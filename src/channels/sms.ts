@@ -1,0 +1,8 @@
+import type { ChannelAdapter } from './provider.js';
+
+/** SMS: to the customer's phone (E.164); the body is the envelope with `content: { text }`. */
+export const sms: ChannelAdapter = {
+  name: 'sms',
+  address: (customer) => (customer.phone ? { to: customer.phone } : { skip: 'no_phone' }),
+  body: (message) => ({ ...message }),
+};

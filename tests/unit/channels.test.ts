@@ -1,0 +1,93 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { type ProviderMessage, retryAfterMs, signature } from '../../src/channels/provider.js';
+import { CHANNEL_ADAPTERS } from '../../src/channels/registry.js';
+import { campaignParts, ContentError } from '../../src/domain/campaign.js';
+
+const message = (channel: ProviderMessage['channel'], content: Record<string, string>, to = 'x'): ProviderMessage => ({
+  channel,
+  idempotency_key: 'k1',
+  customer_id: 'ada',
+  to,
+  content,
+  source: { journey: 'flow:f', version: 1, step: '0-send', workflow_id: 'flow/f/ada' },
+});
+
+describe('signature', () => {
+  it('is sha256= and the hex HMAC of "<timestamp>.<body>"', () => {
+    const expected = createHmac('sha256', 'secret-key').update('1700000000.{"a":1}').digest('hex');
+    expect(signature('secret-key', '1700000000', '{"a":1}')).toBe(`sha256=${expected}`);
+    // Another timestamp is another signature: a captured request cannot be replayed with a fresh one.
+    expect(signature('secret-key', '1700000001', '{"a":1}')).not.toBe(`sha256=${expected}`);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads delta-seconds and HTTP dates, and ignores what it cannot use', () => {
+    expect(retryAfterMs('2')).toBe(2000);
+    expect(retryAfterMs(' 0 ')).toBe(0);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:59:00 GMT', now)).toBe(0);
+    expect(retryAfterMs(null)).toBeNull();
+    expect(retryAfterMs('soon')).toBeNull();
+    expect(retryAfterMs('-5')).toBeNull();
+    // More than an hour: Temporal's own backoff instead.
+    expect(retryAfterMs('86400')).toBeNull();
+  });
+});
+
+describe('channel adapters', () => {
+  const customer = { id: 'ada', phone: '+4915123456789', attributes: { wechat_openid: 'oAda' } };
+  const bare = { id: 'bob', phone: null, attributes: {} };
+
+  it('address each customer on their channel, or say why not', () => {
+    expect(CHANNEL_ADAPTERS.sms.address(customer, undefined)).toEqual({ to: '+4915123456789' });
+    expect(CHANNEL_ADAPTERS.sms.address(bare, undefined)).toEqual({ skip: 'no_phone' });
+    expect(CHANNEL_ADAPTERS.push.address(bare, undefined)).toEqual({ to: 'bob' });
+    expect(CHANNEL_ADAPTERS.wechat.address(customer, undefined)).toEqual({ to: 'oAda' });
+    expect(CHANNEL_ADAPTERS.wechat.address(bare, undefined)).toEqual({ skip: 'no_wechat_openid' });
+    expect(CHANNEL_ADAPTERS.wechat.address({ ...bare, attributes: { wechat_openid: 42 } }, undefined)).toEqual({ skip: 'no_wechat_openid' });
+    expect(CHANNEL_ADAPTERS.webhook.address(bare, 'https://crm.example.com/h')).toEqual({ to: 'https://crm.example.com/h' });
+  });
+
+  it('shape a WeChat template message: touser, template_id, url and data values', () => {
+    const body = CHANNEL_ADAPTERS.wechat.body(message('wechat', { template_id: 'T1', url: 'https://s.example.com', first: 'Hi', remark: 'Bye' }, 'oAda'));
+    expect(body).toEqual({
+      channel: 'wechat',
+      idempotency_key: 'k1',
+      customer_id: 'ada',
+      to: 'oAda',
+      touser: 'oAda',
+      template_id: 'T1',
+      url: 'https://s.example.com',
+      data: { first: { value: 'Hi' }, remark: { value: 'Bye' } },
+      source: { journey: 'flow:f', version: 1, step: '0-send', workflow_id: 'flow/f/ada' },
+    });
+    expect(CHANNEL_ADAPTERS.wechat.body(message('wechat', { template_id: 'T1' }))).not.toHaveProperty('url');
+  });
+
+  it('send SMS and push as the common envelope', () => {
+    expect(CHANNEL_ADAPTERS.sms.body(message('sms', { text: 'Hi' }))).toEqual(message('sms', { text: 'Hi' }));
+  });
+});
+
+describe('wechat campaign parts', () => {
+  it('need a template_id and take data keys besides url', () => {
+    const parts = { template_id: 'T1', url: 'https://s.example.com/{{ customer.id }}', first: 'Hi', keyword1: 'A-17' };
+    expect(campaignParts('wechat', 'x', parts)).toEqual(parts);
+    const field = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ContentError);
+        return (err as ContentError).field;
+      }
+      return null;
+    };
+    expect(field(() => campaignParts('wechat', 'x', { first: 'Hi' }))).toBe('content.template_id');
+    expect(field(() => campaignParts('wechat', 'x', { template_id: 'T1', 'bad key': 'x' }))).toBe('content.bad key');
+    expect(field(() => campaignParts('wechat', 'x', { template_id: 'T1', '*': 'x' }))).toBe('content.*');
+    expect(field(() => campaignParts('wechat', 'x', 'a plain string'))).toBe('content');
+  });
+});
