@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPacingActivities, type ReserveInput } from '../src/activities/pacing.js';
 import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/domain/pacing.js';
-import { cartRecoveryWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
+import { cartRecoveryWorkflowId, flowWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
 import { statusQuery } from '../src/workflows/steps.js';
 import { endRun } from './helpers/end-run.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -116,6 +116,34 @@ describe('quiet hours', () => {
     const [row] = await rowsOf(c.id);
     expect(row).toMatchObject({ stepKey: 'welcome', status: 'sent', transactional: true });
     await endRun(handle);
+  });
+});
+
+describe('quiet hours in marketer-defined flows', () => {
+  it('holds a flow’s email triggered at 21:xx local until 08:00, then sends it', async () => {
+    const trigger = uid('night').replace('-', '_');
+    const created = await stack.api('POST', '/api/flows', {
+      name: uid('flow'),
+      trigger_event: trigger,
+      exit_on: [],
+      actions: [{ type: 'send_email', template: { subject: 'Night owl', html: '<p>Hi</p>', text: 'Hi' } }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const flowId = created.body.flow.id as string;
+    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+
+    const now = await stack.env.currentTimeMs();
+    const zone = zoneWhere(now, 21);
+    const c = await customer(zone);
+    expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: c.id })).status).toBe(202);
+    const handle = stack.client.workflow.getHandle(flowWorkflowId(flowId, c.id));
+    const opensAt = await asleepIn(handle, '0-send_email', (wake) => wake > now);
+    expect(localTime(opensAt, zone)).toBe('08:00');
+    expect(c.mail()).toHaveLength(0);
+    await sleepUntil(opensAt);
+    const mail = await stack.mail.waitFor((m) => m.to.includes(c.email));
+    expect(mail.subject).toBe('Night owl');
+    expect(await handle.result()).toMatchObject({ outcome: 'completed' });
   });
 });
 

@@ -16,7 +16,7 @@ export interface ReserveInput {
   transactional: boolean;
   /**
    * The workflow's clock (ms): quiet hours and cap windows are judged by it, and the reserved row is
-   * created at it, so a deferral ends when the workflow's timer fires (the test server skips time; the
+   * created at it, so a deferral is over when the workflow's timer fires (the test server skips time; the
    * database's clock does not).
    */
   now: number;

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { type BranchOutcome, flowJourneyKey, type FlowStep, type FlowVersion } from '../domain/flow-types.js';
 import { exitSignal, type JourneyEvent, type JourneyResult, JourneyRun, journeyEventSignal, statusQuery, type StepOutcome } from './steps.js';
@@ -155,6 +155,15 @@ const PROVIDER_CHANNEL = { send_sms: 'sms', send_push: 'push', send_wechat: 'wec
 async function send(run: JourneyRun, step: SendStep, stepKey: string, idempotencyKey: string, vars: Record<string, unknown>) {
   const { workflowId } = workflowInfo();
   const common = { idempotencyKey, customerId: run.customerId, journeyKey: run.journey, journeyVersion: run.config?.version ?? null, workflowId, stepKey, vars };
+  // A message to the customer waits out quiet hours and frequency caps (a webhook is a call to a system, not
+  // a touch). Runs recorded before pacing existed replay without it.
+  if (step.type !== 'send_webhook' && patched('pacing')) {
+    const channel = step.type === 'send_email' ? 'email' : PROVIDER_CHANNEL[step.type];
+    const { vars: _, ...touch } = common;
+    const paced = await run.pace({ ...touch, channel, transactional: false });
+    if (paced === 'skipped') return record(run, { step: stepKey, status: 'skipped', reason: 'frequency_cap' });
+    if (paced !== 'go') return;
+  }
   const result =
     step.type === 'send_email'
       ? await sendEmail({ ...common, template: step.template })

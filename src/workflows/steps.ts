@@ -160,12 +160,13 @@ export class JourneyRun {
   }
 
   /** Asks pacing until the message may go: sleeping through each deferral, unless the run exits or restarts. */
-  private async pace(input: Omit<ReserveInput, 'now'>): Promise<'go' | 'skipped' | WaitResult> {
+  async pace(input: Omit<ReserveInput, 'now'>): Promise<'go' | 'skipped' | WaitResult> {
     for (;;) {
       const decision = await reserveTouch({ ...input, now: Date.now() });
       if (decision.status === 'reserved') return 'go';
       if (decision.status === 'skipped') return 'skipped';
-      const waited = await this.sleepUntil(Date.parse(decision.until), input.stepKey);
+      // At least a minute: were the worker's and the database's clocks apart, no run spins on the activity.
+      const waited = await this.sleepUntil(Math.max(Date.parse(decision.until), Date.now() + 60_000), input.stepKey);
       if (waited !== 'due') return waited;
     }
   }
