@@ -4,10 +4,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignWorkflowId } from '../src/activities/campaigns.js';
 import { createPacingActivities, type ReserveInput } from '../src/activities/pacing.js';
 import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/domain/pacing.js';
 import { cartRecoveryWorkflowId, flowWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
+import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { statusQuery } from '../src/workflows/steps.js';
 import { endRun } from './helpers/end-run.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -217,5 +219,35 @@ describe('frequency caps', () => {
       ['one', 'pending', null],
       ['two', 'skipped', 'frequency_cap'],
     ]);
+  });
+
+  it('skips broadcast recipients at their cap with the reason, counting neither transactional mail nor the broadcast’s own records', async () => {
+    const tag = uid('capped');
+    const fresh = await customer('UTC');
+    const busy = await customer('UTC');
+    const welcomed = await customer('UTC');
+    for (const c of [fresh, busy, welcomed]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
+    // busy got a marketing message an hour ago; welcomed only a transactional one.
+    const base = { customerId: busy.id, stepKey: 'earlier', channel: 'email' as const, status: 'sent' as const, createdAt: new Date(Date.now() - HOUR) };
+    await stack.database.db.insert(messages).values([
+      { ...base, idempotencyKey: uid('earlier') },
+      { ...base, customerId: welcomed.id, idempotencyKey: uid('earlier'), transactional: true },
+    ]);
+
+    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
+    expect(trig.status).toBe(202);
+    const done = (await stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id)).result()) as CampaignProgress;
+    expect(done).toMatchObject({ sent: 2, skipped: 1 });
+    const records = await stack.database.db.select().from(messages).where(eq(messages.campaignId, created.body.id));
+    expect(records.map((r) => [r.customerId, r.status, r.errorMessage]).sort()).toEqual(
+      [
+        [busy.id, 'skipped', 'frequency_cap'],
+        [fresh.id, 'sent', null],
+        [welcomed.id, 'sent', null],
+      ].sort(),
+    );
+    expect(busy.mail()).toHaveLength(0);
   });
 });

@@ -91,6 +91,26 @@ const permanentSmtp = (err: unknown) => {
 
 export function createCampaignActivities({ db, channels, config }: ActivityDeps) {
   const settings = config.campaigns ?? {};
+  const caps = config.pacing?.caps ?? { day: 0, week: 0 };
+
+  /**
+   * Customers of the batch whose marketing messages in the last 24 h / 7 days (sent or being sent; not
+   * transactional, not this execution's own) reach a frequency cap: a broadcast skips them with the reason
+   * `frequency_cap` rather than waiting (a broadcast has its own schedule). One query per batch; unlike a
+   * journey's send it takes no per-customer lock, so a journey sending at the same instant may pass too.
+   */
+  async function cappedCustomers(ids: string[], executionId: string): Promise<Set<string>> {
+    if ((caps.day <= 0 && caps.week <= 0) || ids.length === 0) return new Set();
+    const rows = rowsOf<{ customer_id: string; day: number; week: number }>(
+      await db.execute(sql`
+        select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
+        from ${messages}
+        where customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
+          and not transactional and status in ('sent', 'pending') and execution_id is distinct from ${executionId}
+        group by customer_id`),
+    );
+    return new Set(rows.filter((r) => (caps.day > 0 && r.day >= caps.day) || (caps.week > 0 && r.week >= caps.week)).map((r) => r.customer_id));
+  }
   const concurrency = settings.concurrency ?? 10;
   // One limiter per channel for the whole worker: every campaign on it shares the channel's rate.
   const channelLimits = new Map<Channel, RateLimiter>();
@@ -225,7 +245,8 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         channel === 'email' || channel === 'sms'
           ? await suppressedAddresses(db, channel, audience.map((c) => (channel === 'email' ? c.email : c.phone)))
           : new Set<string>();
-      const skips = audience.map((c) => skipReason(channel, c, provider, target, suppressed));
+      const capped = await cappedCustomers(audience.map((c) => c.id), input.executionId);
+      const skips = audience.map((c) => skipReason(channel, c, provider, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
       const claimed = (await db.execute(sql`
         insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
         select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1
