@@ -60,3 +60,50 @@ it('records a template that cannot render as failed, once, and sends nothing', a
   expect(rows.map((r) => [r.status, r.attempts])).toEqual([['failed', 1]]);
   expect(stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`))).toHaveLength(0);
 });
+
+it('records a message the SMTP server refuses for good (5xx) as failed, once, and does not send it again', async () => {
+  // A real SMTP server on loopback that refuses one mailbox with 550 and takes every other.
+  const { SMTPServer } = await import('smtp-server');
+  const received: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith('gone-')) return cb(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+      cb();
+    },
+    onData(stream, session, cb) {
+      stream.resume();
+      stream.on('end', () => {
+        received.push(...session.envelope.rcptTo.map((r) => r.address));
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as import('node:net').AddressInfo).port;
+  const { createEmailChannel } = await import('../src/channels/email.js');
+  const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  const refusing = createActivities({ db: stack.database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
+  try {
+    const gone = uid('gone');
+    const kept = uid('kept');
+    await stack.api('PUT', `/api/customers/${gone}`, { email: `${gone}@example.com`, name: 'Gone' });
+    await stack.api('PUT', `/api/customers/${kept}`, { email: `${kept}@example.com`, name: 'Kept' });
+
+    const failed = await refusing.sendEmail(input(gone, `welcome/${gone}/welcome`));
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed.reason).toMatch(/550/);
+    // Asked again (a replayed step), it is the recorded failure, with nothing sent.
+    expect(await refusing.sendEmail(input(gone, `welcome/${gone}/welcome`))).toMatchObject({ status: 'failed', messageId: failed.messageId });
+    const [row] = await stack.database.db.select().from(messages).where(eq(messages.customerId, gone));
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, recipient: `${gone}@example.com` });
+    expect(row!.errorMessage).toMatch(/550/);
+
+    expect(await refusing.sendEmail(input(kept, `welcome/${kept}/welcome`))).toMatchObject({ status: 'sent' });
+    expect(received).toEqual([`${kept}@example.com`]);
+  } finally {
+    email.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
 import type { Channel as ProviderChannel, ProviderMessage } from '../channels/provider.js';
+import { isPermanentSmtpError } from '../channels/email.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
 import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
@@ -82,12 +83,6 @@ function skipReason(channel: Channel, c: Profile, provider: ProviderChannel | un
   if (channel === 'sms' && c.phone && suppressed.has(normaliseAddress('sms', c.phone))) return 'suppressed';
   return null;
 }
-
-/** An SMTP answer that will not change on a retry: a 5xx reply (mailbox unknown, message refused). */
-const permanentSmtp = (err: unknown) => {
-  const code = (err as { responseCode?: number }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
-};
 
 export function createCampaignActivities({ db, channels, config }: ActivityDeps) {
   const settings = config.campaigns ?? {};
@@ -328,7 +323,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
           const id = typeof answer?.id === 'string' ? answer.id : null;
           return recorded({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: id, response: result.response });
         } catch (err) {
-          if (channel === 'email' && permanentSmtp(err)) return recorded({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
+          if (channel === 'email' && isPermanentSmtpError(err)) return recorded({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
           // Left pending: the activity fails once the batch is through, and its retry sends what is left.
           transient ??= err as Error;
           return false;

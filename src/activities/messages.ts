@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
 import type { ProviderChannelName, ProviderMessage } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../domain/recommendations.js';
+import { isPermanentSmtpError } from '../channels/email.js';
 import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import { recommendFor } from '../recommendations/similarity.js';
@@ -183,6 +184,9 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
       try {
         sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered, html, headers: tracked?.headers });
       } catch (err) {
+        // The server refused this message for good (5xx: unknown mailbox, rejected content): a retry
+        // would get the same answer, so it is recorded failed, as a provider's 4xx is.
+        if (isPermanentSmtpError(err)) return finish(row, 'failed', (err as Error).message, { recipient: customer.email, subject: rendered.subject });
         return release(row, err);
       }
       return markSent(row, {

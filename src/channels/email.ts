@@ -100,3 +100,9 @@ function openNoDelay(host: string, port: number, callback: (err: Error | null, s
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
 }
+
+/** An SMTP answer that will not change on a retry: a 5xx reply (mailbox unknown, message refused). */
+export function isPermanentSmtpError(err: unknown): boolean {
+  const code = (err as { responseCode?: number } | null)?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
