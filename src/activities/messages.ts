@@ -64,7 +64,8 @@ export interface SendMessageInput extends TouchInput {
 const LEASE = '2 minutes';
 
 type MessageRow = typeof messages.$inferSelect;
-type MessageKey = Omit<TouchInput, 'vars'>;
+/** A touch without its template variables: what identifies it and where it comes from. */
+export type MessageKey = Omit<TouchInput, 'vars'>;
 
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
   /**

@@ -3,14 +3,10 @@ import { customers, messages } from '../db/schema.js';
 import type { Channel } from '../db/schema.js';
 import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from '../domain/pacing.js';
 import type { ActivityDeps } from './index.js';
+import type { MessageKey } from './messages.js';
 
-export interface ReserveInput {
-  idempotencyKey: string;
-  customerId: string;
-  journeyKey: string;
-  journeyVersion: number | null;
-  workflowId: string;
-  stepKey: string;
+/** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
+export interface ReserveInput extends MessageKey {
   channel: Channel;
   /** Transactional messages pass quiet hours and caps, and do not count towards caps. */
   transactional: boolean;
