@@ -16,6 +16,7 @@ import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers, orders } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
+import { PACING_OFF, parseQuietHours } from '../src/domain/pacing.js';
 import { createFlowService } from '../src/journeys/flows.js';
 import { birthdayWorkflowId, cartRecoveryWorkflowId, createJourneys, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
@@ -47,7 +48,14 @@ const worker = await Worker.create({
   connection: env.nativeConnection,
   taskQueue: 'record',
   workflowsPath,
-  activities: createActivities({ db: database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys }),
+  // Quiet hours on (caps off): a customer whose zone puts a step at night records a deferral; everyone else
+  // has no zone (UTC) and records whatever the hour of recording gives.
+  activities: createActivities({
+    db: database.db,
+    channels: { email },
+    config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, quietHours: parseQuietHours('21:00-08:00') } },
+    journeys,
+  }),
 });
 
 async function record(name: string, customer: { id: string; email?: string }, during?: (id: string) => Promise<void>) {
@@ -116,6 +124,19 @@ group('welcome', async () => {
 
 group('cart-recovery', async () => {
   await recordCart('completed', 'replay-cart-completed');
+  {
+    // The reminder falls at 23:xx in the customer's zone: pacing defers it to 08:00 with a timer.
+    const id = 'replay-cart-quiet-hours';
+    const hour = new Date((await env.currentTimeMs()) + 3_600_000).getUTCHours();
+    let offset = (23 - hour + 24) % 24;
+    if (offset > 14) offset -= 24;
+    const timezone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    await database.db.insert(customers).values({ id, email: `${id}@example.com`, name: 'Replay', timezone });
+    await journeys.dispatch({ id: `evt-${id}`, type: 'cart_abandoned', customerId: id, properties: cart });
+    const handle = env.client.workflow.getHandle(cartRecoveryWorkflowId(id, cart.cart_id));
+    await handle.result();
+    save('cart-recovery-quiet-hours', await handle.fetchHistory());
+  }
   await recordCart('purchased', 'replay-cart-purchased', async (workflowId) => {
     await asleep(workflowId);
     await env.sleep('2 hours');

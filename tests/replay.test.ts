@@ -37,6 +37,7 @@ describe('workflow replay', () => {
       'campaign-simulation.json',
       'cart-recovery-completed.json',
       'cart-recovery-purchased.json',
+      'cart-recovery-quiet-hours.json',
       'cart-recovery-updated.json',
       'churn-sweep.json',
       'churn-win-back-completed.json',
