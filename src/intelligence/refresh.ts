@@ -41,7 +41,8 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     await tx.execute(sql`set local work_mem = '256MB'`);
     await tx.execute(sql`drop table if exists customer_insights_next`);
     await tx.execute(sql`create table customer_insights_next (like customer_insights including defaults)`);
-    await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now })}`);
+    // Without evidence: customerTags recomputes the one customer it answers, with it.
+    await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
     await swapIn(tx);
     const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights`)) as [{ n: number | string }];

@@ -100,7 +100,7 @@ export function createIntelligenceService(db: Db) {
         source = 'stored';
       } else {
         const now = new Date();
-        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now })}) i group by segment`));
+        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now, withEvidence: false })}) i group by segment`));
         computedAt = now.toISOString();
         source = 'computed';
       }
