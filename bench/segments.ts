@@ -25,7 +25,7 @@ import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/domain/rfm.js';
 import { refreshAll } from '../src/intelligence/refresh.js';
 import * as lib from './lib.js';
 import { fmt } from './lib.js';
-import { copyCustomers, copyOrders } from './segments-data.js';
+import { copyCustomers, copyOrders, countCategoryDays } from './segments-data.js';
 
 const argv = process.argv.slice(2);
 const CUSTOMERS = lib.intKnob(argv, 'customers', process.env.BENCH_CUSTOMERS, 1_000_000);
@@ -92,16 +92,23 @@ try {
   await copyOrders(sql, spec);
   log(`COPY ${ORDERS} orders: ${seconds(performance.now() - t)} s`);
   t = performance.now();
+  await sql.unsafe(`set work_mem = '${WORK_MEM}'`);
+  await countCategoryDays(sql);
+  log(`customer_category_days from the orders: ${seconds(performance.now() - t)} s`);
+  t = performance.now();
   await sql.unsafe(`set maintenance_work_mem = '512MB'`);
   await sql`create index orders_customer_time_idx on orders (customer_id, occurred_at)`;
   await sql`vacuum analyze customers`;
   await sql`vacuum analyze orders`;
+  await sql`vacuum analyze customer_category_days`;
   log(`index, vacuum, analyze: ${seconds(performance.now() - t)} s (${since()})`);
-  const [size] = await sql<[{ orders: string; customers: string }]>`
-    select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers`;
+  const [size] = await sql<[{ orders: string; customers: string; category_days: string }]>`
+    select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers,
+      pg_size_pretty(pg_total_relation_size('customer_category_days')) as category_days`;
   // Both read every table once before timing starts: neither pays for the first read from disk.
   await sql`select count(*) from orders`;
   await sql`select count(*) from customers`;
+  await sql`select count(*) from customer_category_days`;
 
   // On a busy machine wall time says as much about the neighbours as about the SQL: with the server on this
   // machine, the CPU time its backends spent is measured as well (from /proc).
@@ -172,7 +179,7 @@ try {
     `${label}  median ${seconds(m)} s  (runs: ${xs.map(seconds).join(', ')} s)  ${fmt(CUSTOMERS / (m / 1000), 0)} customers/s, ${fmt(ORDERS / (m / 1000), 0)} orders/s`;
   const out = [
     '',
-    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}), ` +
+    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}, customer_category_days ${size.category_days}), ` +
       `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} for both; order: ${order.join(' → ')}`,
     line('baseline (one CREATE TABLE AS: RFM only)    :', times.baseline, b),
     line('product refresh (RFM + segment + tags, swap):', times.product, p),
