@@ -112,8 +112,8 @@ export async function copyOrders(sql: postgres.Sql, spec: DataSpec): Promise<voi
  */
 export async function countCategoryDays(sql: postgres.Sql): Promise<void> {
   await sql`
-    insert into customer_category_days (customer_id, day, category, items)
-    select o.customer_id, (o.occurred_at at time zone 'UTC')::date, coalesce(e ->> 'category', ''), sum(coalesce((e ->> 'quantity')::float8, 1))
+    insert into customer_category_days (customer_id, category, day, items)
+    select o.customer_id, coalesce(e ->> 'category', ''), (o.occurred_at at time zone 'UTC')::date, sum(coalesce((e ->> 'quantity')::float8, 1))
     from orders o
     cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) e
     group by 1, 2, 3`;

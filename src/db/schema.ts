@@ -213,7 +213,8 @@ export const orders = pgTable(
  * order id inserts nothing, so it adds nothing). The `<category>_lover` tags read it instead of expanding
  * every order's items. By day, not as running totals, because the tags count the items of a window (the
  * last `windowDays` days, a setting) that moves with time: the refresh sums the days wholly inside it and
- * recounts the one day it starts in from that day's orders (src/intelligence/sql.ts). Items without a
+ * recounts the one day it starts in from that day's orders (src/intelligence/sql.ts). Per day rather than
+ * per order: a customer's orders of one day share their rows. Items without a
  * category are counted under '' (they count in the total, never make a tag).
  */
 export const customerCategoryDays = pgTable(
@@ -225,7 +226,9 @@ export const customerCategoryDays = pgTable(
     /** Sum of the items' quantities (1 when absent), as the refresh sums them. */
     items: doublePrecision('items').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.customerId, t.day, t.category] })],
+  // Migration 0007 adds INCLUDE (items) to the key's index (drizzle cannot say it): the refresh reads the
+  // window's counts from the index alone, already in (customer, category) order.
+  (t) => [primaryKey({ columns: [t.customerId, t.category, t.day] })],
 );
 
 /** Every tier change with the rewards it granted; the idempotency key makes an upgrade happen once. */

@@ -180,40 +180,32 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ) o
       group by customer_id
     ),
-    days as (
-      -- Items per category in the window, from the per-day counts ingest keeps (customer_category_days): the
-      -- days wholly inside the window summed; the day the window starts in (partly inside) is recounted in
-      -- \`edge\`. Its groups stay (items null) so that a category bought only that day has a row to add to.
-      select customer_id, category, sum(items) filter (where day > ${firstDay}) as items
-      from customer_category_days
-      where day >= ${firstDay} ${one(sql`customer_id`)}
-      group by customer_id, category
-    ),
-    edge as (
-      -- The window's first day, exactly: the items of that day's orders from the window's start on, for the
-      -- few customers with a count that day (their orders found through orders_customer_time_idx).
-      select o.customer_id, coalesce(e ->> 'category', '') as category, sum(coalesce((e ->> 'quantity')::float8, 1)) as items
-      from (select distinct customer_id from customer_category_days where day = ${firstDay} ${one(sql`customer_id`)}) b
-      join orders o on o.customer_id = b.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
-      cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) e
-      group by 1, 2
-    ),
     cat as (
-      select d.customer_id, d.category, coalesce(d.items, 0) + coalesce(e.items, 0) as items
-      from days d left join edge e using (customer_id, category)
-    ),
-    total as (
-      -- All items, those of no category ('') included.
-      select customer_id, sum(items) as total_items from cat group by customer_id
+      -- Items per category in the window, from the per-day counts ingest keeps (customer_category_days), read
+      -- in key order from its primary key (which includes the counts): the days wholly inside the window
+      -- summed, and the day the window starts in, partly inside, recounted from that day's orders (a
+      -- subquery run only for the few groups with a count that day).
+      select d.customer_id, d.category,
+        coalesce(sum(d.items) filter (where d.day > ${firstDay}), 0) + case when bool_or(d.day = ${firstDay}) then (
+          select coalesce(sum(coalesce((e ->> 'quantity')::float8, 1)), 0)
+          from orders o
+          cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) e
+          where o.customer_id = d.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+            and coalesce(e ->> 'category', '') = d.category
+        ) else 0 end as items
+      from customer_category_days d
+      where d.day >= ${firstDay} ${one(sql`d.customer_id`)}
+      group by d.customer_id, d.category
     ),
     lover as (
       -- One sort serves both: one row per tag (two categories spelt differently can make the same tag: the
-      -- one with more items stays), and tags in alphabetical order per customer.
+      -- one with more items stays), and tags in alphabetical order per customer. The total (items of no
+      -- category, '', included) is a window over rows that arrive in customer order: no second pass.
       select distinct on (customer_id, tag) * from (
-        select c.customer_id, c.category, c.items, t.total_items,
-          trim(both '_' from regexp_replace(lower(c.category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
-        from cat c join total t using (customer_id)
-        where c.items >= ${int(p.minItems)} and c.items >= ${num(p.minShare)} * t.total_items
+        select customer_id, category, items, total_items,
+          trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+        from (select c.*, sum(items) over (partition by customer_id) as total_items from cat c) c
+        where items >= ${int(p.minItems)} and items >= ${num(p.minShare)} * total_items
       ) d
       where tag <> '_lover'
       order by customer_id, tag, items desc
