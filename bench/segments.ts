@@ -10,8 +10,8 @@
 //
 // The baseline writes its result, as the product does: CREATE TABLE … AS SELECT, a table of RFM values
 // and threshold scores for every customer who is not erased. A logged table, like customer_insights (a
-// TEMP or UNLOGGED one skips the WAL the product must write); with the product's work_mem (its SET LOCAL),
-// so that neither spills where the other does not. The two alternate (baseline, product, product,
+// TEMP or UNLOGGED one skips the WAL the product must write); with the product's work_mem and jit (its SET
+// LOCALs), so that neither spills, or pays for compiling, where the other does not. The two alternate (baseline, product, product,
 // baseline, …) after an untimed read of both tables, so drift on a busy machine falls on both.
 //
 // Knobs: --customers / BENCH_CUSTOMERS (1 000 000), --orders / BENCH_ORDERS (5 000 000), --reps / BENCH_REPS
@@ -143,6 +143,7 @@ try {
     return timed(() =>
       sql!.begin(async (tx) => {
         await tx.unsafe(`set local work_mem = '${WORK_MEM}'`);
+        await tx.unsafe(`set local jit = off`);
         await tx.unsafe(baselineSql(now));
       }),
     );
@@ -180,7 +181,7 @@ try {
   const out = [
     '',
     `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}, customer_category_days ${size.category_days}), ` +
-      `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} for both; order: ${order.join(' → ')}`,
+      `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} and jit off for both; order: ${order.join(' → ')}`,
     line('baseline (one CREATE TABLE AS: RFM only)    :', times.baseline, b),
     line('product refresh (RFM + segment + tags, swap):', times.product, p),
     `ratio product/baseline: ${fmt(p / b, 2)} (target <= 1.5: ${p / b <= 1.5 ? 'met' : 'NOT met'})`,
