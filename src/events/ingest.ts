@@ -246,7 +246,8 @@ async function markDispatched(db: Db, ids: string[]): Promise<void> {
 
 /**
  * Stores the orders among the events (an order id once, whatever repeats) and moves each customer's order
- * count and total spend by the orders that were new, in one statement.
+ * count and total spend by the orders that were new, in one statement — in which the trigger on orders
+ * (migration 0007) adds the new orders' items to customer_category_days.
  */
 async function recordOrders(db: Db, batch: EventInput[], now: Date): Promise<void> {
   const rows = batch
