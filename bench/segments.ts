@@ -1,7 +1,8 @@
 // `npm run bench:segments [-- --customers 1000000 --orders 5000000 --reps 2]`
 //
-// How long does the product's full customer-intelligence refresh (RFM + segment + tags with evidence for
-// every customer, written to customer_insights: src/intelligence/refresh.ts) take, compared with one
+// How long does the product's full customer-intelligence refresh (RFM + segment + tags for every customer,
+// written to customer_insights: src/intelligence/refresh.ts; evidence is built when one customer's tags
+// are asked for) take, compared with one
 // hand-written SQL statement computing RFM on the same data? Both run on a fresh database on the
 // machine's PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres), created
 // and migrated here and dropped at the end, filled by COPY … FROM STDIN (CSV streamed from this process)
