@@ -1,18 +1,21 @@
 // `npm run bench:segments [-- --customers 1000000 --orders 5000000 --reps 2]`
 //
-// How long does the product's full customer-intelligence refresh (RFM + segment + tags with evidence for
-// every customer, written to customer_insights: src/intelligence/refresh.ts) take, compared with one
+// How long does the product's full customer-intelligence refresh (RFM + segment + tags for every customer,
+// written to customer_insights: src/intelligence/refresh.ts; evidence is built when one customer's tags
+// are asked for) take, compared with one
 // hand-written SQL statement computing RFM on the same data? Both run on a fresh database on the
 // machine's PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres), created
 // and migrated here and dropped at the end, filled by COPY … FROM STDIN (CSV streamed from this process)
-// with customers and orders spread over two years, then indexed and VACUUM ANALYZEd (as autovacuum leaves
-// an append-mostly table).
+// with customers and orders spread over two years, customer_category_days filled from the orders in one
+// statement (what the trigger on orders leaves as they arrive: data, not refresh work), then indexed and
+// VACUUM ANALYZEd (as autovacuum leaves an append-mostly table).
 //
 // The baseline writes its result, as the product does: CREATE TABLE … AS SELECT, a table of RFM values
 // and threshold scores for every customer who is not erased. A logged table, like customer_insights (a
-// TEMP or UNLOGGED one skips the WAL the product must write); with the product's work_mem (its SET LOCAL),
-// so that neither spills where the other does not. The two alternate (baseline, product, product,
-// baseline, …) after an untimed read of both tables, so drift on a busy machine falls on both.
+// TEMP or UNLOGGED one skips the WAL the product must write); with the product's work_mem and jit (its SET
+// LOCALs), so that neither spills, or pays for compiling, where the other does not. The two alternate
+// (baseline, product, product, baseline, …) after an untimed read of the tables, so drift on a busy
+// machine falls on both.
 //
 // Knobs: --customers / BENCH_CUSTOMERS (1 000 000), --orders / BENCH_ORDERS (5 000 000), --reps / BENCH_REPS
 // (2 of each), --keep (keep the database, print its name).
@@ -25,7 +28,7 @@ import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/domain/rfm.js';
 import { refreshAll } from '../src/intelligence/refresh.js';
 import * as lib from './lib.js';
 import { fmt } from './lib.js';
-import { copyCustomers, copyOrders } from './segments-data.js';
+import { copyCustomers, copyOrders, countCategoryDays } from './segments-data.js';
 
 const argv = process.argv.slice(2);
 const CUSTOMERS = lib.intKnob(argv, 'customers', process.env.BENCH_CUSTOMERS, 1_000_000);
@@ -92,16 +95,23 @@ try {
   await copyOrders(sql, spec);
   log(`COPY ${ORDERS} orders: ${seconds(performance.now() - t)} s`);
   t = performance.now();
+  await sql.unsafe(`set work_mem = '${WORK_MEM}'`);
+  await countCategoryDays(sql);
+  log(`customer_category_days from the orders: ${seconds(performance.now() - t)} s`);
+  t = performance.now();
   await sql.unsafe(`set maintenance_work_mem = '512MB'`);
   await sql`create index orders_customer_time_idx on orders (customer_id, occurred_at)`;
   await sql`vacuum analyze customers`;
   await sql`vacuum analyze orders`;
+  await sql`vacuum analyze customer_category_days`;
   log(`index, vacuum, analyze: ${seconds(performance.now() - t)} s (${since()})`);
-  const [size] = await sql<[{ orders: string; customers: string }]>`
-    select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers`;
+  const [size] = await sql<[{ orders: string; customers: string; category_days: string }]>`
+    select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers,
+      pg_size_pretty(pg_total_relation_size('customer_category_days')) as category_days`;
   // Both read every table once before timing starts: neither pays for the first read from disk.
   await sql`select count(*) from orders`;
   await sql`select count(*) from customers`;
+  await sql`select count(*) from customer_category_days`;
 
   // On a busy machine wall time says as much about the neighbours as about the SQL: with the server on this
   // machine, the CPU time its backends spent is measured as well (from /proc).
@@ -136,6 +146,7 @@ try {
     return timed(() =>
       sql!.begin(async (tx) => {
         await tx.unsafe(`set local work_mem = '${WORK_MEM}'`);
+        await tx.unsafe(`set local jit = off`);
         await tx.unsafe(baselineSql(now));
       }),
     );
@@ -172,8 +183,8 @@ try {
     `${label}  median ${seconds(m)} s  (runs: ${xs.map(seconds).join(', ')} s)  ${fmt(CUSTOMERS / (m / 1000), 0)} customers/s, ${fmt(ORDERS / (m / 1000), 0)} orders/s`;
   const out = [
     '',
-    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}), ` +
-      `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} for both; order: ${order.join(' → ')}`,
+    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}, customer_category_days ${size.category_days}), ` +
+      `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} and jit off for both; order: ${order.join(' → ')}`,
     line('baseline (one CREATE TABLE AS: RFM only)    :', times.baseline, b),
     line('product refresh (RFM + segment + tags, swap):', times.product, p),
     `ratio product/baseline: ${fmt(p / b, 2)} (target <= 1.5: ${p / b <= 1.5 ? 'met' : 'NOT met'})`,

@@ -142,3 +142,26 @@ describe('POST /api/ai-ops/customer/refresh and the settings', () => {
     for (const path of ['segment', 'tags', 'refresh', 'settings']) expect(Object.keys(doc.body.paths)).toContain(`/api/ai-ops/customer/${path}`);
   });
 });
+
+describe('orders ingested through POST /api/events', () => {
+  it('count their items once however often they are delivered, and tag at the preference threshold', async () => {
+    const customerId = uid('api');
+    const send = (body: unknown) => stack.api('POST', '/api/events', body);
+    const order = (orderId: string, quantity: number) => ({
+      id: uid('evt'),
+      type: 'order_completed',
+      customerId,
+      timestamp: ago(10).toISOString(),
+      properties: { order_id: orderId, items: [{ sku: 'IPA', name: 'IPA', category: 'beer', price: 4, quantity }] },
+    });
+    const first = order(`${customerId}-1`, 2);
+    expect((await send(first)).status).toBe(202);
+    expect((await send(first)).body.results[0].status).toBe('duplicate');
+    await send({ ...first, id: uid('evt') }); // the same order under a new event id
+    const tags = async () => (await stack.api('POST', '/api/ai-ops/customer/tags', { customer_id: customerId })).body.tags as Array<{ tag: string; evidence: unknown }>;
+    // 2 beers, not 6: one short of the 3 the tag needs.
+    expect((await tags()).map((t) => t.tag)).not.toContain('beer_lover');
+    await send([order(`${customerId}-2`, 1), order(`${customerId}-2`, 1)]); // twice in one batch
+    expect((await tags()).find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({ category: 'beer', items: 3, total_items: 3, share: 1 });
+  });
+});

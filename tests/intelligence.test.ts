@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
-import { customerInsights, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
+import { customerCategoryDays, customerInsights, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
 import { isNightHour, type TagFacts, tagsOf } from '../src/domain/customer-tags.js';
 import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, scoreRfm, segmentOf } from '../src/domain/rfm.js';
 import { refreshAll, refreshOne } from '../src/intelligence/refresh.js';
@@ -205,6 +205,32 @@ describe('tags through the SQL: each just holding and just missing', () => {
     expect(await has('wine_lover', { orders: basket(wine(3), { sku: 'BAG', quantity: 5 }) })).toBe(false);
   });
 
+  it("<category>_lover at the window's start: an order at its first instant counts, one a millisecond earlier not, on the same UTC day", async () => {
+    // NOW − 365 days is 12:00 UTC: the window starts mid-day, so its first day is counted from that day's orders.
+    const start = ago(S.rfm.windowDays);
+    const beer = (quantity: number): Item => ({ sku: 'IPA', category: 'Craft Beer', price: 3, quantity });
+    const at = (ms: number, ...items: Item[]) => ({ at: new Date(start.getTime() + ms), amount: 10, items });
+    expect(await has('craft_beer_lover', { orders: [at(0, beer(3))] })).toBe(true);
+    expect(await has('craft_beer_lover', { orders: [at(-1, beer(3))] })).toBe(false);
+    // Both sides of the start on its day, and the day after: 3 + 1 beers of 8 items in the window (50 %), not
+    // the 12 of 16 the whole first day holds.
+    const edge = await tags({
+      orders: [at(-HOUR, beer(8)), at(HOUR, beer(3), { sku: 'RED', category: 'wine', quantity: 3 }), at(DAY, beer(1), { sku: 'BAG', quantity: 1 })],
+    });
+    expect(edge.evidence.craft_beer_lover).toEqual({ category: 'Craft Beer', items: 4, total_items: 8, share: 0.5 });
+    expect(edge.tags).not.toContain('wine_lover'); // 3 of 8
+  });
+
+  it('an order stored twice (a repeated delivery) counts its items once', async () => {
+    const id = await createCustomer({});
+    const order = { id: `${id}-again`, customerId: id, amount: 10, items: [{ sku: 'IPA', category: 'beer', price: 5, quantity: 2 }], occurredAt: ago(40) };
+    await database.db.insert(orders).values(order).onConflictDoNothing();
+    await database.db.insert(orders).values(order).onConflictDoNothing();
+    const counts = await database.db.select().from(customerCategoryDays).where(eq(customerCategoryDays.customerId, id));
+    expect(counts.map((c) => [c.category, c.items])).toEqual([['beer', 2]]);
+    expect((await insight(id)).tags).not.toContain('beer_lover'); // 2 items, not 4
+  });
+
   it('value tags by the M thresholds, potential by the average order, responsive by the response rate', async () => {
     const value = async (amount: number) => (await tags({ orders: [{ at: ago(40), amount }] })).tags.filter((t) => t.endsWith('_value'));
     expect(await value(1000.01)).toEqual(['high_value']);
@@ -346,5 +372,22 @@ describe('the full refresh (a database of its own)', () => {
     await refreshOne(own.db, quintile, late, record.cuts!, NOW);
     const [row] = await own.db.select().from(customerInsights).where(eq(customerInsights.customerId, late));
     expect([row!.fScore, row!.rfmMethod]).toEqual([4, 'quintile']);
+  });
+
+  it("the full refresh: preference tags from the per-day counts, the window's first day recounted; no evidence stored", async () => {
+    // After the truncate above (which empties customer_category_days with orders).
+    const start = ago(S.rfm.windowDays);
+    const beer = (quantity: number): Item => ({ sku: 'IPA', category: 'beer', price: 3, quantity });
+    const wine = (quantity: number): Item => ({ sku: 'RED', category: 'wine', price: 9, quantity });
+    const at = (ms: number, ...items: Item[]) => ({ at: new Date(start.getTime() + ms), amount: 10, items });
+    const first = await createCustomer({ orders: [at(0, beer(3))] }, own.db);
+    const before = await createCustomer({ orders: [at(-1, beer(3))] }, own.db);
+    // Wine 9 of 14 items on the first day, but only 2 of 7 from the window's start on: beer 5 of 7.
+    const split = await createCustomer({ orders: [at(-HOUR, wine(7)), at(HOUR, beer(5), wine(2))] }, own.db);
+    await refreshAll(own.db, S, NOW);
+    const rows = await own.db.select().from(customerInsights);
+    const tagsOf = (id: string) => rows.find((r) => r.customerId === id)!.tags.filter((t) => t.endsWith('_lover'));
+    expect([tagsOf(first), tagsOf(before), tagsOf(split)]).toEqual([['beer_lover'], [], ['beer_lover']]);
+    expect(new Set(rows.map((r) => JSON.stringify(r.evidence)))).toEqual(new Set(['{}']));
   });
 });

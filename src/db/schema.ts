@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -246,6 +247,30 @@ export const orders = pgTable(
   (t) => [index('orders_customer_time_idx').on(t.customerId, t.occurredAt)],
 );
 
+/**
+ * Items bought per customer, UTC day and category, kept by a trigger on `orders` (migration 0010) in the
+ * statement that inserts the orders: an order counts once, when its row is first inserted (a repeated
+ * order id inserts nothing, so it adds nothing). The `<category>_lover` tags read it instead of expanding
+ * every order's items. By day, not as running totals, because the tags count the items of a window (the
+ * last `windowDays` days, a setting) that moves with time: the refresh sums the days wholly inside it and
+ * recounts the one day it starts in from that day's orders (src/intelligence/sql.ts). Per day rather than
+ * per order: a customer's orders of one day share their rows. Items without a
+ * category are counted under '' (they count in the total, never make a tag).
+ */
+export const customerCategoryDays = pgTable(
+  'customer_category_days',
+  {
+    customerId: text('customer_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    category: text('category').notNull(),
+    /** Sum of the items' quantities (1 when absent), as the refresh sums them. */
+    items: doublePrecision('items').notNull(),
+  },
+  // Migration 0010 adds INCLUDE (items) to the key's index (drizzle cannot say it): the refresh reads the
+  // window's counts from the index alone, already in (customer, category) order.
+  (t) => [primaryKey({ columns: [t.customerId, t.category, t.day] })],
+);
+
 /** Every tier change with the rewards it granted; the idempotency key makes an upgrade happen once. */
 export const upgradeHistory = pgTable(
   'upgrade_history',
@@ -381,7 +406,11 @@ export const customerInsights = pgTable(
     segment: text('segment').notNull(),
     /** Computed tags (manual ones stay in customers.tags). */
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
-    /** Why each tag holds: { high_frequency: { orders: 7, threshold: 6 }, … }. */
+    /**
+     * Why each tag holds: { high_frequency: { orders: 7 }, … }. Written by a one-customer refresh (what
+     * answering the customer's tags runs first); a full refresh leaves '{}', evidence being only ever read
+     * for one customer.
+     */
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
   },

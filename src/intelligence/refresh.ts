@@ -39,9 +39,12 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     await tx.execute(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
     // Large hash aggregates (a group per customer and category) stay in memory instead of spilling.
     await tx.execute(sql`set local work_mem = '256MB'`);
+    // JIT compiling this query costs more than it saves (about a third of the refresh at 200 000 customers).
+    await tx.execute(sql`set local jit = off`);
     await tx.execute(sql`drop table if exists customer_insights_next`);
     await tx.execute(sql`create table customer_insights_next (like customer_insights including defaults)`);
-    await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now })}`);
+    // Without evidence: customerTags recomputes the one customer it answers, with it.
+    await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
     await swapIn(tx);
     const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights`)) as [{ n: number | string }];

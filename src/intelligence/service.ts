@@ -100,7 +100,10 @@ export function createIntelligenceService(db: Db) {
         source = 'stored';
       } else {
         const now = new Date();
-        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now })}) i group by segment`));
+        counts = await db.transaction(async (tx) => {
+          await tx.execute(sql`set local jit = off`); // as in refreshAll: compiling costs more than it saves
+          return rowsOf(await tx.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now, withEvidence: false })}) i group by segment`));
+        });
         computedAt = now.toISOString();
         source = 'computed';
       }

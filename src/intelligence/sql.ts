@@ -1,6 +1,7 @@
 // The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
-// tags and their evidence, as rows of customer_insights — set-based: the orders index once, the window's
-// orders once, the window's messages once. The rules are those of src/domain/rfm.ts and
+// tags and (when asked) their evidence, as rows of customer_insights — set-based: the orders index once,
+// the window's orders once (without their items), the per-day category counts of the window once, the
+// window's messages once. The rules are those of src/domain/rfm.ts and
 // src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
@@ -27,6 +28,12 @@ export interface InsightQuery {
    * undefined: computed in the query from everyone's values.
    */
   cuts?: QuintileCuts;
+  /**
+   * Whether to build each tag's evidence (false: '{}'). A full refresh leaves it out — it is most of the
+   * cost per customer of writing the rows — and the one place that answers it, the customer's tags,
+   * recomputes that customer with it first.
+   */
+  withEvidence?: boolean;
 }
 
 /** Whole days from `at` to now, never negative; null stays null. */
@@ -64,13 +71,18 @@ function isNight(hour: SQL, s: IntelligenceSettings['tags']['nightVisitor']): SQ
 
 /**
  * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts from
- * the orders index, one scan of the window's orders (amounts, night hours, item categories), one of the
- * window's messages; everything else is per customer.
+ * the orders index, one scan of the window's orders (amounts, night hours), items per category from
+ * customer_category_days, one scan of the window's messages; everything else is per customer.
  */
-export function insightSelect({ settings, now: nowDate, customerId, cuts }: InsightQuery): SQL {
+export function insightSelect({ settings, now: nowDate, customerId, cuts, withEvidence = true }: InsightQuery): SQL {
   const { rfm, segments, tags: t } = settings;
   const now = ts(nowDate);
-  const windowStart = ts(new Date(nowDate.getTime() - rfm.windowDays * 86_400_000));
+  const windowStartDate = new Date(nowDate.getTime() - rfm.windowDays * 86_400_000);
+  const windowStart = ts(windowStartDate);
+  // The UTC day the window starts in (customer_category_days counts by UTC day), and the next one's start.
+  const firstDayDate = new Date(Date.UTC(windowStartDate.getUTCFullYear(), windowStartDate.getUTCMonth(), windowStartDate.getUTCDate()));
+  const firstDay = sql.raw(`'${firstDayDate.toISOString().slice(0, 10)}'::date`);
+  const nextDay = ts(new Date(firstDayDate.getTime() + 86_400_000));
   const one = (column: SQL) => (customerId === undefined ? sql`` : sql`and ${column} = ${customerId}`);
   const inWindow = (column = sql`occurred_at`) => sql`${column} >= ${windowStart}`;
   const T = rfm.thresholds;
@@ -126,6 +138,26 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
   const evidence = (key: string, condition: SQL, body: SQL) => sql`case when ${condition} then ${sql.raw(`'"${key}":{'`)} || ${body} || '}' end`;
   const text = (fragment: string) => sql.raw(`'${fragment.replace(/'/g, "''")}'`);
 
+  // Evidence as text, parsed once into jsonb.
+  const evidenceJson = withEvidence
+    ? sql`('{' || concat_ws(',',
+      ${evidence('high_frequency', cond.high_frequency, sql`'"orders":' || frequency`)},
+      ${evidence('low_frequency', cond.low_frequency, sql`'"orders":' || frequency || ',"lifetime_orders":' || lifetime_orders`)},
+      ${evidence('active', cond.active, sql`'"days_since_activity":' || quiet_days`)},
+      ${evidence('dormant', cond.dormant, sql`'"days_since_activity":' || quiet_days || ',"since":' || case when never_active then '"signup"' else '"activity"' end`)},
+      ${evidence('night_visitor', cond.night_visitor, sql`'"night_orders":' || night_orders || ',"orders":' || frequency
+        || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`)},
+      ${evidence('churn_risk', cond.churn_risk, sql`'"lifetime_orders":' || lifetime_orders || ',"recency_days":' || recency_days`)},
+      lover_evidence,
+      ${evidence('high_value', cond.high_value, sql`'"monetary":' || monetary`)},
+      ${evidence('medium_value', cond.medium_value, sql`'"monetary":' || monetary`)},
+      ${evidence('low_value', cond.low_value, sql`'"monetary":' || monetary`)},
+      ${evidence('potential', cond.potential, sql`'"orders":' || frequency || ',"average_order":' || round(monetary / frequency, 2)`)},
+      ${evidence('responsive', cond.responsive, sql`'"messages":' || messages_sent || ',"responded":' || messages_responded
+        || ',"rate":' || round(messages_responded::numeric / messages_sent, 4)`)}
+    ) || '}')::jsonb`
+    : sql`'{}'::jsonb`;
+
   return sql`
     with life as (
       -- Lifetime facts only need (customer_id, occurred_at): orders_customer_time_idx answers them in customer
@@ -134,54 +166,57 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
       from orders where true ${one(sql`customer_id`)}
       group by customer_id
     ),
-    item as (
-      -- The window's orders, one row per item (an order without items: one row of quantity 0). Each row
-      -- carries 1/n of its order (n items): of the order itself, its amount and its night flag, so summing
-      -- them counts each order once without a second pass (exact once rounded).
-      select customer_id, e ->> 'category' as category, coalesce((e ->> 'quantity')::float8, 1) as quantity,
-        1.0::float8 / n as order_part, amount::float8 / n as amount_part, case when night then 1.0::float8 / n else 0 end as night_part
+    ord as (
+      -- The window's orders: how many, their amount, and those placed at night in the customer's time zone.
+      -- float8 sums are far cheaper than numeric ones; rounded to cents they are exact.
+      select customer_id, count(*)::int as frequency, round(sum(amount)::numeric, 2) as monetary,
+        count(*) filter (where night)::int as night_orders
       from (
-        select customer_id, amount, night, greatest(n, 1) as n,
-          jsonb_array_elements(case when n > 0 then items else '[{"quantity": 0}]' end) as e
-        from (
-          -- Per order, below the item expansion (which would evaluate it again for every item).
-          select o.customer_id, o.amount, o.items,
-            case when jsonb_typeof(o.items) = 'array' then jsonb_array_length(o.items) else 0 end as n,
-            ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
-          from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
-          where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
-          offset 0
-        ) o
-      ) x
-      -- Kept below the aggregate: pulled up, the aggregate would keep each group's whole item (jsonb), not its category.
-      offset 0
+        select o.customer_id, o.amount::float8 as amount,
+          ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
+        from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
+        where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
+        offset 0
+      ) o
+      group by customer_id
     ),
     cat as (
-      select customer_id, category, sum(quantity) as items, sum(order_part) as orders, sum(amount_part) as amount, sum(night_part) as night_orders
-      from item group by customer_id, category
-    ),
-    win as (
-      -- float8 sums are far cheaper than numeric ones; rounded (to whole orders, to cents) they are exact.
-      select customer_id, sum(items) as total_items, round(sum(orders))::int as frequency, round(sum(amount)::numeric, 2) as monetary,
-        round(sum(night_orders))::int as night_orders
-      from cat group by customer_id
+      -- Items per category in the window, from the per-day counts ingest keeps (customer_category_days), read
+      -- in key order from its primary key (which includes the counts): the days wholly inside the window
+      -- summed, and the day the window starts in, partly inside, recounted from that day's orders (a
+      -- subquery run only for the few groups with a count that day).
+      select d.customer_id, d.category,
+        coalesce(sum(d.items) filter (where d.day > ${firstDay}), 0) + case when bool_or(d.day = ${firstDay}) then (
+          select coalesce(sum(coalesce((e ->> 'quantity')::float8, 1)), 0)
+          from orders o
+          cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) e
+          where o.customer_id = d.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+            and coalesce(e ->> 'category', '') = d.category
+        ) else 0 end as items
+      from customer_category_days d
+      where d.day >= ${firstDay} ${one(sql`d.customer_id`)}
+      group by d.customer_id, d.category
     ),
     lover as (
       -- One sort serves both: one row per tag (two categories spelt differently can make the same tag: the
-      -- one with more items stays), and tags in alphabetical order per customer.
+      -- one with more items stays), and tags in alphabetical order per customer. The total (items of no
+      -- category, '', included) is a window over rows that arrive in customer order: no second pass.
       select distinct on (customer_id, tag) * from (
-        select c.customer_id, c.category, c.items, w.total_items,
-          trim(both '_' from regexp_replace(lower(c.category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
-        from cat c join win w using (customer_id)
-        where c.category is not null and c.items >= ${int(p.minItems)} and c.items >= ${num(p.minShare)} * w.total_items
+        select customer_id, category, items, total_items,
+          trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+        from (select c.*, sum(items) over (partition by customer_id) as total_items from cat c) c
+        where items >= ${int(p.minItems)} and items >= ${num(p.minShare)} * total_items
       ) d
       where tag <> '_lover'
       order by customer_id, tag, items desc
     ),
     lovers as (
-      select customer_id, array_agg(tag) as tags,
-        string_agg('"' || tag || '":{"category":' || to_json(category)::text || ',"items":' || items || ',"total_items":' || total_items
-          || ',"share":' || round((items / total_items)::numeric, 4) || '}', ',') as evidence
+      select customer_id, array_agg(tag) as tags, ${
+        withEvidence
+          ? sql`string_agg('"' || tag || '":{"category":' || to_json(category)::text || ',"items":' || items || ',"total_items":' || total_items
+          || ',"share":' || round((items / total_items)::numeric, 4) || '}', ',')`
+          : sql`null::text`
+      } as evidence
       from lover group by customer_id
     ),
     msg as (
@@ -205,7 +240,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
         coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded
       from customers c
       left join life l on l.customer_id = c.id
-      left join win w on w.customer_id = c.id
+      left join ord w on w.customer_id = c.id
       left join lovers lv on lv.customer_id = c.id
       left join msg m on m.customer_id = c.id
       where c.erased_at is null ${one(sql`c.id`)}
@@ -241,22 +276,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts }: Insi
         ${tag('high_value', cond.high_value)}, ${tag('medium_value', cond.medium_value)}, ${tag('low_value', cond.low_value)},
         ${tag('potential', cond.potential)}, ${tag('responsive', cond.responsive)}
       ], null) as tags,
-      ('{' || concat_ws(',',
-        ${evidence('high_frequency', cond.high_frequency, sql`'"orders":' || frequency`)},
-        ${evidence('low_frequency', cond.low_frequency, sql`'"orders":' || frequency || ',"lifetime_orders":' || lifetime_orders`)},
-        ${evidence('active', cond.active, sql`'"days_since_activity":' || quiet_days`)},
-        ${evidence('dormant', cond.dormant, sql`'"days_since_activity":' || quiet_days || ',"since":' || case when never_active then '"signup"' else '"activity"' end`)},
-        ${evidence('night_visitor', cond.night_visitor, sql`'"night_orders":' || night_orders || ',"orders":' || frequency
-          || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`)},
-        ${evidence('churn_risk', cond.churn_risk, sql`'"lifetime_orders":' || lifetime_orders || ',"recency_days":' || recency_days`)},
-        lover_evidence,
-        ${evidence('high_value', cond.high_value, sql`'"monetary":' || monetary`)},
-        ${evidence('medium_value', cond.medium_value, sql`'"monetary":' || monetary`)},
-        ${evidence('low_value', cond.low_value, sql`'"monetary":' || monetary`)},
-        ${evidence('potential', cond.potential, sql`'"orders":' || frequency || ',"average_order":' || round(monetary / frequency, 2)`)},
-        ${evidence('responsive', cond.responsive, sql`'"messages":' || messages_sent || ',"responded":' || messages_responded
-          || ',"rate":' || round(messages_responded::numeric / messages_sent, 4)`)}
-      ) || '}')::jsonb as evidence,
+      ${evidenceJson} as evidence,
       ${now} as computed_at
     from leveled`;
 }

@@ -45,8 +45,12 @@ describe('customer intelligence on PGlite (memory://)', () => {
     expect(row).toMatchObject({ segment: 'vip', rScore: 3, fScore: 3, mScore: 3 });
     expect(row!.tags).toEqual(['high_frequency', 'active', 'night_visitor', 'beer_lover', 'high_value']);
 
+    // An order stored again (a repeated delivery) inserts nothing and adds no items: 6 orders of 4 beers.
+    const [again] = await database.db.select().from(orders).where(eq(orders.id, 'o0'));
+    await database.db.insert(orders).values(again!).onConflictDoNothing();
     const tags = await intelligence.customerTags('night-owl');
     expect(tags.status === 'ok' && tags.tags.map((t) => `${t.kind}:${t.tag}`)).toContain('manual:newsletter');
+    expect(tags.status === 'ok' && tags.tags.find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({ category: 'Beer', items: 24, total_items: 24 });
 
     await intelligence.updateSettings({ rfm: { method: 'quintile' } });
     const summary = await intelligence.segments();
