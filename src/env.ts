@@ -108,6 +108,8 @@ const schema = z.object({
   CAMPAIGN_RATE_LIMIT_WECHAT: z.coerce.number().int().min(0).default(0),
   CAMPAIGN_RATE_LIMIT_WEBHOOK: z.coerce.number().int().min(0).default(100),
   /** Journeys' marketing email: quiet hours in the customer's zone ("off" for none) and frequency caps (0: none). */
+  /** Templates fail on a variable the message does not have, outside `default`/`if` (the test suite); off: it prints nothing. */
+  TEMPLATE_STRICT_VARIABLES: bool.default(false),
   QUIET_HOURS: z
     .string()
     .default('21:00-08:00')
@@ -191,6 +193,7 @@ export interface Config {
     rateLimits: { email: number; sms: number; push: number; wechat: number; webhook: number };
   };
   pacing: PacingConfig;
+  templates: { strictVariables: boolean };
   recommendations: {
     /** Minutes between similarity refreshes; 0: no schedule (refreshes run only when asked through the API). */
     refreshEveryMinutes: number;
@@ -283,6 +286,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         webhook: e.CAMPAIGN_RATE_LIMIT_WEBHOOK,
       },
     },
+    templates: { strictVariables: e.TEMPLATE_STRICT_VARIABLES },
     pacing: {
       quietHours: parseQuietHours(e.QUIET_HOURS),
       defaultTimeZone: e.QUIET_HOURS_DEFAULT_TIMEZONE,

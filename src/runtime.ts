@@ -26,6 +26,7 @@ import { seedJourneyConfigs } from './db/defaults.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
+import { setStrictVariables } from './domain/template.js';
 import { createFlowService } from './journeys/flows.js';
 import { createJourneys } from './journeys/index.js';
 import { createSegmentService } from './segments/service.js';
@@ -60,6 +61,7 @@ export function installTemporalLogger(level: Config['logLevel']): void {
 const log = (msg: string) => console.error(`[touchpoint] ${msg}`);
 
 export async function startRuntime(config: Config, options: { embedded: boolean }): Promise<Runtime> {
+  setStrictVariables(config.templates.strictVariables);
   const closers: Array<() => Promise<unknown> | unknown> = [];
   const close = async () => {
     for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));

@@ -185,8 +185,8 @@ export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
 
 function trialRender(source: string, vars: Record<string, unknown>): string | null {
   try {
-    renderTemplate(source, vars, 'html');
-    renderTemplate(source, vars, 'text');
+    renderTemplate(source, vars, 'html', { strict: false });
+    renderTemplate(source, vars, 'text', { strict: false });
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

@@ -14,6 +14,7 @@ import type { ProviderChannelName } from '../../src/channels/provider.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
 import { PACING_OFF, type PacingConfig } from '../../src/domain/pacing.js';
+import { setStrictVariables } from '../../src/domain/template.js';
 import { createSegmentService } from '../../src/segments/service.js';
 import { createCampaignPerformanceService } from '../../src/campaigns/performance.js';
 import { createRecommendationService } from '../../src/recommendations/service.js';
@@ -117,6 +118,8 @@ export async function isolatedDatabaseUrl(): Promise<string> {
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // A template naming a variable its message lacks fails the send (and so the test), as TEMPLATE_STRICT_VARIABLES does.
+  setStrictVariables(true);
   const databaseUrl = options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl');
   const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
   const mail = await startMailCapture({ port: options.smtpPort });

@@ -36,6 +36,7 @@ export async function startWorkerProcess(
       WORKER_MAX_CACHED_WORKFLOWS: '0',
       // As the in-process workers of tests/helpers/stack.ts: no pacing, whatever the hour.
       QUIET_HOURS: 'off',
+      TEMPLATE_STRICT_VARIABLES: 'true',
       FREQUENCY_CAP_PER_DAY: '0',
       FREQUENCY_CAP_PER_WEEK: '0',
       // The run's prebuilt bundle, as a deployment's `npm run build:workflows` output (bundling at start-up
