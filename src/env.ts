@@ -123,7 +123,7 @@ const schema = z.object({
   QUIET_HOURS_DEFAULT_TIMEZONE: z
     .string()
     .default('UTC')
-    .refine((z) => knownTimeZone(z, '') === z, 'not a time zone this runtime knows (e.g. Europe/Berlin)'),
+    .refine((zone) => knownTimeZone(zone, '') === zone, 'not a time zone this runtime knows (e.g. Europe/Berlin)'),
   FREQUENCY_CAP_PER_DAY: z.coerce.number().int().min(0).default(3),
   FREQUENCY_CAP_PER_WEEK: z.coerce.number().int().min(0).default(10),
   FREQUENCY_CAP_MODE: z.enum(['defer', 'skip']).default('defer'),

@@ -67,6 +67,16 @@ type MessageRow = typeof messages.$inferSelect;
 /** A touch without its template variables: what identifies it and where it comes from. */
 export type MessageKey = Omit<TouchInput, 'vars'>;
 
+/** The message row's columns that a touch's key fills (the claim's insert and pacing's reservation). */
+export const keyColumns = (key: MessageKey) => ({
+  idempotencyKey: key.idempotencyKey,
+  customerId: key.customerId,
+  journeyKey: key.journeyKey,
+  journeyVersion: key.journeyVersion,
+  workflowId: key.workflowId,
+  stepKey: key.stepKey,
+});
+
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
   /**
    * Inserts the touch's row once (UNIQUE idempotency key) and takes its lease, in one statement: the row to
@@ -81,12 +91,7 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     const [row] = await db
       .insert(messages)
       .values({
-        idempotencyKey: input.idempotencyKey,
-        customerId: input.customerId,
-        journeyKey: input.journeyKey,
-        journeyVersion: input.journeyVersion,
-        workflowId: input.workflowId,
-        stepKey: input.stepKey,
+        ...keyColumns(input),
         channel,
         attempts: 1,
         ...lease,

@@ -3,7 +3,7 @@ import { customers, messages } from '../db/schema.js';
 import type { Channel } from '../db/schema.js';
 import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from '../domain/pacing.js';
 import type { ActivityDeps } from './index.js';
-import type { MessageKey } from './messages.js';
+import { keyColumns, type MessageKey } from './messages.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
 export interface ReserveInput extends MessageKey {
@@ -44,12 +44,7 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
         if (existing) return { status: 'reserved' } as const;
 
         const row = {
-          idempotencyKey: input.idempotencyKey,
-          customerId: input.customerId,
-          journeyKey: input.journeyKey,
-          journeyVersion: input.journeyVersion,
-          workflowId: input.workflowId,
-          stepKey: input.stepKey,
+          ...keyColumns(input),
           channel: input.channel,
           transactional: input.transactional,
           createdAt: new Date(input.now),
