@@ -398,7 +398,10 @@ try {
   async function sendRaw(domain: string, from: number, count: number): Promise<lib.PoolResult> {
     return lib.runPool(count, C, async (k) => {
       const i = from + k + 1;
-      await email.send({ to: `r${i}@${domain}`, idempotencyKey: `raw/${run}/${domain}/${i}`, ...rendered(`Ada${i}`) });
+      const key = `raw/${run}/${domain}/${i}`;
+      const message = { channel: 'email' as const, idempotency_key: key, customer_id: `r${i}`, to: `r${i}@${domain}`, content: rendered(`Ada${i}`) };
+      const sent = await email.send({ ...message, source: { journey: 'raw', version: null, step: 'raw', workflow_id: key } }, { messageId: key });
+      if (sent.outcome !== 'sent') throw new Error(sent.error);
     });
   }
 

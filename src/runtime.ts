@@ -16,7 +16,7 @@ import {
 } from './temporal/schedules.js';
 import type { AppDeps } from './api/app.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
-import { createProviderChannels } from './channels/registry.js';
+import { createChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createCampaignService } from './campaigns/service.js';
@@ -166,7 +166,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({
             db: database.db,
-            channels: { email, ...createProviderChannels(config.providers) },
+            channels: createChannels(email, config.providers),
             config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking, pacing: config.pacing },
             journeys,
           }),

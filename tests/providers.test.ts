@@ -159,6 +159,29 @@ describe('provider channels', () => {
     expect((await c.rows()).map((r) => [r.status, r.errorMessage])).toEqual([['skipped', 'no_wechat_openid']]);
   });
 
+  it("sends a push template's data part as a JSON object beside title and body; data that is no JSON object fails the send, posting nothing", async () => {
+    const f = await flow([
+      {
+        type: 'send_push',
+        template: { title: 'Your cart', body: 'Still there?', data: '{"deep_link": "app://cart/{{ event.properties.cart_id }}", "items": {{ event.properties.items | json }}}' },
+      },
+    ]);
+    const c = await customer();
+    expect((await runFlow(f, c.id, { cart_id: 'c-42', items: 3 })).steps).toEqual([{ step: '0-send_push', status: 'sent' }]);
+    const requests = provider.received('/push').filter((r) => r.body.customer_id === c.id);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ verified: true, body: { content: { title: 'Your cart', body: 'Still there?' }, data: { deep_link: 'app://cart/c-42', items: 3 } } });
+    expect(requests[0]!.body.content).not.toHaveProperty('data');
+
+    const broken = await flow([{ type: 'send_push', template: { title: 'Your cart', body: 'x', data: 'cart {{ event.properties.cart_id }}' } }]);
+    const d = await customer();
+    const [step, ...more] = (await runFlow(broken, d.id, { cart_id: 'c-43' })).steps;
+    expect(more).toHaveLength(0);
+    expect(step).toMatchObject({ step: '0-send_push', status: 'failed' });
+    expect(step.reason).toMatch(/^template error: the push data part must render to a JSON object/);
+    expect(provider.requests.filter((r) => r.body?.customer_id === d.id)).toHaveLength(0);
+  });
+
   it('records a 4xx (invalid number) as failed with the answer, after exactly one request', async () => {
     const f = await flow([sms('Hello')]);
     const c = await customer();

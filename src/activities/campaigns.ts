@@ -3,14 +3,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
-import type { Channel as ProviderChannel, ProviderMessage } from '../channels/provider.js';
-import { isPermanentSmtpError } from '../channels/email.js';
+import type { Channel as SendingChannel, OutgoingMessage } from '../channels/channel.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
 import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { addCounts, type BroadcastCounts, campaignParts, channelOf, emptyCounts, leftOverCounts } from '../domain/campaign.js';
-import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
+import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import { normaliseAddress } from '../domain/suppression.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
@@ -71,16 +70,12 @@ const PROFILE = {
 type Profile = Pick<Customer, keyof typeof PROFILE>;
 
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
-function skipReason(channel: Channel, c: Profile, provider: ProviderChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
-  if (c.consent[channel] === false) return 'unsubscribed';
-  if (channel === 'email') {
-    if (!c.email) return 'no_email_address';
-    return suppressed.has(normaliseAddress('email', c.email)) ? 'suppressed' : null;
-  }
-  const address = provider?.address(c, target);
-  if (address && 'skip' in address) return address.skip;
-  if (!provider || !target) return 'channel_not_configured';
-  if (channel === 'sms' && c.phone && suppressed.has(normaliseAddress('sms', c.phone))) return 'suppressed';
+function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
+  if (!channel || !target) return 'channel_not_configured';
+  if (c.consent[channel.name] === false) return 'unsubscribed';
+  const address = channel.address(c, target);
+  if ('skip' in address) return address.skip;
+  if (channel.suppression && suppressed.has(normaliseAddress(channel.suppression, address.to))) return 'suppressed';
   return null;
 }
 
@@ -220,9 +215,9 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       const { campaign, parts } = await loadCampaign(input.campaignId);
       const channel = channelOf(campaign.type);
       const simulate = input.mode === 'simulation';
-      const provider = channel === 'email' ? undefined : channels[channel];
-      // Where the channel's messages go: the provider's URL, or a webhook campaign's own.
-      const target = channel === 'webhook' ? (campaign.webhookUrl ?? undefined) : provider?.url;
+      const sender = channels[channel];
+      // Where the channel's messages go: the SMTP server or provider's URL, or a webhook campaign's own.
+      const target = channel === 'webhook' ? (campaign.webhookUrl ?? undefined) : sender?.url;
 
       const audience: Profile[] = await db
         .select(PROFILE)
@@ -236,12 +231,13 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
 
       // One statement claims the batch: new records are inserted (skipped ones final at once); records left
       // pending by an attempt that died come back; records an earlier attempt finished do not.
-      const suppressed =
-        channel === 'email' || channel === 'sms'
-          ? await suppressedAddresses(db, channel, audience.map((c) => (channel === 'email' ? c.email : c.phone)))
-          : new Set<string>();
+      const addressOf = (c: Profile) => {
+        const address = sender && target ? sender.address(c, target) : null;
+        return address && 'to' in address ? address.to : null;
+      };
+      const suppressed = sender?.suppression ? await suppressedAddresses(db, sender.suppression, audience.map(addressOf)) : new Set<string>();
       const capped = await cappedCustomers(audience.map((c) => c.id), input.executionId);
-      const skips = audience.map((c) => skipReason(channel, c, provider, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
+      const skips = audience.map((c) => skipReason(c, sender, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
       const claimed = (await db.execute(sql`
         insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
         select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1
@@ -265,29 +261,26 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
 
       /** Renders and sends (or simulates) one record; false when it was left pending (halted, or a transient failure). */
       const one = async (rowId: string, customer: Profile): Promise<boolean> => {
+        // A pending record passed skipReason: the channel is configured and the customer has an address on it.
+        const ch = sender!;
         const profile = customerVars(customer as Customer);
-        const tracking = channel === 'email' ? config.tracking : undefined;
         const vars = {
           brand: config.brand,
           customer: profile,
           campaign: { id: campaign.id, name: campaign.name },
-          ...(tracking ? { unsubscribe_url: unsubscribeUrl(tracking, rowId) } : {}),
+          ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, rowId) } : {}),
         };
         let content: Record<string, string>;
         try {
-          content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, part === 'html' ? 'html' : 'text')]));
+          content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]));
+          const wrong = ch.check?.(content);
+          if (wrong) throw new Error(wrong);
         } catch (err) {
           return recorded(blank(rowId, 'failed', `template error: ${(err as Error).message}`));
         }
-        const key = campaignRecordKey(input.executionId, customer.id);
-        const address = provider?.address(customer, target);
-        const to = channel === 'email' ? customer.email! : address && 'to' in address ? address.to : '';
-        const stored = {
-          recipient: to,
-          subject: content.subject ?? content.title ?? null,
-          text: content.text ?? content.body ?? (channel === 'wechat' ? JSON.stringify(content) : null),
-          html: simulate ? (content.html ?? null) : null,
-        };
+        const to = addressOf(customer) ?? '';
+        const kept = ch.stored(content);
+        const stored = { recipient: to, subject: kept.subject, text: kept.bodyText, html: simulate ? kept.bodyHtml : null };
         if (simulate) return recorded({ ...blank(rowId, 'simulated', null), ...stored });
 
         await limit();
@@ -295,35 +288,26 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
           halt = 'end_time';
           return false;
         }
+        const message: OutgoingMessage = {
+          channel,
+          idempotency_key: campaignRecordKey(input.executionId, customer.id),
+          customer_id: customer.id,
+          to,
+          content,
+          source: { journey: `campaign:${campaign.id}`, version: null, step: input.executionId, workflow_id: workflowId },
+          ...(channel === 'webhook' ? { customer: profile } : {}),
+        };
         try {
-          if (channel === 'email') {
-            const tracked = tracking ? trackEmail(content.html!, rowId, tracking) : null;
-            const html = tracked?.html ?? content.html!;
-            const sent = await channels.email.send({ to, idempotencyKey: key, subject: content.subject!, html, text: content.text!, headers: tracked?.headers });
-            return recorded({
-              ...blank(rowId, 'sent', null),
-              ...stored,
-              links: tracked?.links ?? null,
-              providerMessageId: sent.providerMessageId,
-              response: { smtp: sent.response },
-            });
-          }
-          const message: ProviderMessage = {
-            channel,
-            idempotency_key: key,
-            customer_id: customer.id,
-            to,
-            content,
-            source: { journey: `campaign:${campaign.id}`, version: null, step: input.executionId, workflow_id: workflowId },
-            ...(channel === 'webhook' ? { customer: profile } : {}),
-          };
-          const result = await provider!.send(message, target);
-          if (result.outcome === 'rejected') return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: { status: result.status } });
-          const answer = result.response.body as Record<string, unknown> | null;
-          const id = typeof answer?.id === 'string' ? answer.id : null;
-          return recorded({ ...blank(rowId, 'sent', null), ...stored, providerMessageId: id, response: result.response });
+          const result = await ch.send(message, { messageId: rowId, url: target, tracking: config.tracking });
+          if (result.outcome === 'rejected') return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
+          return recorded({
+            ...blank(rowId, 'sent', null),
+            ...stored,
+            links: result.links ?? null,
+            providerMessageId: result.providerMessageId,
+            response: result.response,
+          });
         } catch (err) {
-          if (channel === 'email' && isPermanentSmtpError(err)) return recorded({ ...blank(rowId, 'failed', (err as Error).message), ...stored });
           // Left pending: the activity fails once the batch is through, and its retry sends what is left.
           transient ??= err as Error;
           return false;

@@ -1,5 +1,4 @@
-import type { EmailChannel } from '../channels/email.js';
-import type { Channel as ProviderChannel, ProviderChannelName } from '../channels/provider.js';
+import type { Channels } from '../channels/channel.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
@@ -21,10 +20,10 @@ import { createTierActivities } from './tiers.js';
 export interface ActivityDeps {
   db: Db;
   /**
-   * Email, and the HTTP channels by name (src/channels/registry.ts): a channel without a provider URL, or
-   * missing here, records its messages as skipped; the webhook channel posts to each action's own URL.
+   * The channels by name (src/channels/registry.ts), email always: a channel without a URL, or missing
+   * here, records its messages as skipped; the webhook channel posts to each action's own URL.
    */
-  channels: { email: EmailChannel } & Partial<Record<ProviderChannelName, ProviderChannel>>;
+  channels: Pick<Channels, 'email'> & Partial<Channels>;
   config: {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */

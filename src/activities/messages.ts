@@ -1,9 +1,9 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { customers, type Customer, messages } from '../db/schema.js';
-import type { ProviderChannelName, ProviderMessage } from '../channels/provider.js';
+import type { ChannelName, OutgoingMessage } from '../channels/channel.js';
+import type { ProviderChannelName } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../domain/recommendations.js';
-import { isPermanentSmtpError } from '../channels/email.js';
-import { trackEmail, unsubscribeUrl } from '../domain/email-tracking.js';
+import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../domain/template.js';
 import { recommendFor } from '../recommendations/similarity.js';
 import { isSuppressed } from '../delivery/suppressions.js';
@@ -45,16 +45,9 @@ export function customerVars(c: Customer): Record<string, unknown> {
   };
 }
 
-function skipReason(customer: Customer | undefined): string | null {
-  if (!customer || customer.erasedAt) return 'erased';
-  if (customer.consent.email === false) return 'unsubscribed';
-  if (!customer.email) return 'no_email_address';
-  return null;
-}
-
 export interface SendMessageInput extends TouchInput {
   channel: ProviderChannelName;
-  /** Liquid templates by part: sms { text }, push { title, body }, wechat { template_id, url?, <data key>… }, webhook { body? }. */
+  /** Liquid templates by part: sms { text }, push { title, body, data? }, wechat { template_id, url?, <data key>… }, webhook { body? }. */
   template: Record<string, string>;
   /** webhook: where to POST. */
   url?: string;
@@ -136,135 +129,99 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     return { status: 'sent', messageId: row.id };
   }
 
-  return {
-    /**
-     * Renders and sends one email and records it as one row, at most once per idempotency key. An attempt
-     * holds the row's lease while it sends, so a retry that overlaps a slow first attempt backs off (and is
-     * retried) instead of sending again, and then finds the message sent.
-     */
-    async sendEmail(input: SendEmailInput): Promise<SendResult> {
-      const claimed = await claim(input, 'email');
-      if ('done' in claimed) return claimed.done;
-      const { row } = claimed;
+  /**
+   * One touch on any channel, at most once per idempotency key: the claim inserts its row and takes its
+   * lease (a retry that overlaps a slow first attempt backs off, is retried, and then finds the message
+   * done). Erased, no channel configured, opted out of the channel, no address on it (no_email_address,
+   * no_phone, no_wechat_openid) or a suppressed address: skipped with the reason — never silently dropped.
+   * Otherwise rendered (a template that cannot render is recorded failed, as it would fail again) and sent:
+   * sent with the provider's answer stored; rejected (HTTP 4xx, SMTP 5xx): failed, not retried; a
+   * transient failure (server down, 5xx, timeout): thrown, so Temporal retries (after the provider's
+   * Retry-After on a 429 or 503).
+   */
+  async function deliver(input: TouchInput, name: ChannelName, template: Record<string, string>, target?: string): Promise<SendResult> {
+    const claimed = await claim(input, name);
+    if ('done' in claimed) return claimed.done;
+    const { row } = claimed;
 
-      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
-      const skip = skipReason(customer);
-      if (skip || !customer?.email) return finish(row, 'skipped', skip ?? 'no_email_address');
-      // Checked at each send, so an address that bounced after the journey started gets nothing more.
-      if (await isSuppressed(db, 'email', customer.email)) return finish(row, 'skipped', 'suppressed', { recipient: customer.email });
+    const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+    if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
+    const channel = channels[name];
+    const url = name === 'webhook' ? target : channel?.url;
+    if (!channel || !url) return finish(row, 'skipped', 'channel_not_configured');
+    if (customer.consent[name] === false) return finish(row, 'skipped', 'unsubscribed');
+    const address = channel.address(customer, url);
+    if ('skip' in address) return finish(row, 'skipped', address.skip);
+    const { to } = address;
+    // Checked at each send, so an address that bounced after the journey started gets nothing more.
+    if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish(row, 'skipped', 'suppressed', { recipient: to });
 
-      // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
-      let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
-      if (mentionsRecommendations(input.template)) {
-        try {
-          const found = await recommendFor(db, customer.id, { limit: EMAIL_RECOMMENDATIONS, exclude: cartSkus(input.vars) });
-          recommendations = found.items.map(({ sku, name, category, score }) => ({ sku, name, category, score }));
-        } catch (err) {
-          return release(row, err);
-        }
-      }
-
-      let rendered: { subject: string; html: string; text: string };
+    // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
+    let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
+    if (mentionsRecommendations(template)) {
       try {
-        const vars = {
-          ...input.vars,
-          ...(recommendations ? { recommendations } : {}),
-          ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, row.id) } : {}),
-          brand: config.brand,
-          customer: customerVars(customer),
-        };
-        rendered = {
-          subject: renderTemplate(input.template.subject, vars, 'text'),
-          html: renderTemplate(input.template.html, vars, 'html'),
-          text: renderTemplate(input.template.text, vars, 'text'),
-        };
+        const found = await recommendFor(db, customer.id, { limit: EMAIL_RECOMMENDATIONS, exclude: cartSkus(input.vars) });
+        recommendations = found.items.map(({ sku, name, category, score }) => ({ sku, name, category, score }));
       } catch (err) {
-        // A template that cannot render will not render on a retry either: record it, send nothing.
-        return finish(row, 'failed', `template error: ${(err as Error).message}`);
-      }
-
-      // The row's id is in every tracking link, so a retry sends the same links.
-      const tracked = config.tracking ? trackEmail(rendered.html, row.id, config.tracking) : null;
-      const html = tracked?.html ?? rendered.html;
-      let sent;
-      try {
-        sent = await channels.email.send({ to: customer.email, idempotencyKey: input.idempotencyKey, ...rendered, html, headers: tracked?.headers });
-      } catch (err) {
-        // The server refused this message for good (5xx: unknown mailbox, rejected content): a retry
-        // would get the same answer, so it is recorded failed, as a provider's 4xx is.
-        if (isPermanentSmtpError(err)) return finish(row, 'failed', (err as Error).message, { recipient: customer.email, subject: rendered.subject });
         return release(row, err);
       }
-      return markSent(row, {
-        recipient: customer.email,
-        subject: rendered.subject,
-        bodyHtml: html,
-        bodyText: rendered.text,
-        links: tracked?.links ?? null,
-        providerMessageId: sent.providerMessageId,
-        response: { smtp: sent.response },
-      });
+    }
+
+    const profile = customerVars(customer);
+    const content: Record<string, string> = {};
+    try {
+      const vars = {
+        ...input.vars,
+        ...(recommendations ? { recommendations } : {}),
+        ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, row.id) } : {}),
+        brand: config.brand,
+        customer: profile,
+      };
+      for (const [part, source] of Object.entries(template)) content[part] = renderTemplate(source, vars, channel.format(part));
+      const wrong = channel.check?.(content);
+      if (wrong) throw new Error(wrong);
+    } catch (err) {
+      // A template that cannot render will not render on a retry either: record it, send nothing.
+      return finish(row, 'failed', `template error: ${(err as Error).message}`);
+    }
+    const message: OutgoingMessage = {
+      channel: name,
+      idempotency_key: input.idempotencyKey,
+      customer_id: customer.id,
+      to,
+      content,
+      source: { journey: input.journeyKey, version: input.journeyVersion, step: input.stepKey, workflow_id: input.workflowId },
+      ...(name === 'webhook' ? { customer: profile, event: input.vars.event as Record<string, unknown> | undefined } : {}),
+    };
+    const { subject, bodyText, bodyHtml } = channel.stored(content);
+    const stored = { recipient: to, subject, bodyText, bodyHtml };
+
+    let result;
+    try {
+      // The row's id is in every tracking link, so a retry sends the same links.
+      result = await channel.send(message, { messageId: row.id, url, tracking: config.tracking });
+    } catch (err) {
+      return release(row, err);
+    }
+    if (result.outcome === 'rejected') return finish(row, 'failed', result.error, { ...stored, response: result.response ?? null });
+    return markSent(row, {
+      ...stored,
+      bodyHtml: result.html ?? bodyHtml,
+      links: result.links ?? null,
+      providerMessageId: result.providerMessageId,
+      response: result.response,
+    });
+  }
+
+  return {
+    /** One email of a journey or flow (see `deliver`). */
+    async sendEmail(input: SendEmailInput): Promise<SendResult> {
+      return deliver(input, 'email', input.template);
     },
 
-    /**
-     * One SMS, push, WeChat or webhook touch through its channel, at most once per idempotency key (the
-     * same claim and lease as sendEmail). 2xx: sent, with the provider's answer stored; 4xx: failed, not
-     * retried; 5xx, timeouts: thrown, so Temporal retries (after the provider's Retry-After on a 429 or
-     * 503). No provider configured, opted out of the channel or no address on it (no_phone,
-     * no_wechat_openid): skipped with the reason — never silently dropped.
-     */
+    /** One SMS, push, WeChat or webhook touch of a journey or flow (see `deliver`). */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      const claimed = await claim(input, input.channel);
-      if ('done' in claimed) return claimed.done;
-      const { row } = claimed;
-
-      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
-      if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
-      const channel = channels[input.channel];
-      const url = input.channel === 'webhook' ? input.url : channel?.url;
-      if (!channel || !url) return finish(row, 'skipped', 'channel_not_configured');
-      if (customer.consent[input.channel] === false) return finish(row, 'skipped', 'unsubscribed');
-      const address = channel.address(customer, url);
-      if ('skip' in address) return finish(row, 'skipped', address.skip);
-      const { to } = address;
-      if (input.channel === 'sms' && (await isSuppressed(db, 'sms', to))) return finish(row, 'skipped', 'suppressed', { recipient: to });
-
-      const profile = customerVars(customer);
-      const content: Record<string, string> = {};
-      try {
-        const vars = { ...input.vars, brand: config.brand, customer: profile };
-        for (const [part, source] of Object.entries(input.template)) content[part] = renderTemplate(source, vars, 'text');
-      } catch (err) {
-        return finish(row, 'failed', `template error: ${(err as Error).message}`);
-      }
-      const message: ProviderMessage = {
-        channel: input.channel,
-        idempotency_key: input.idempotencyKey,
-        customer_id: customer.id,
-        to,
-        content,
-        source: { journey: input.journeyKey, version: input.journeyVersion, step: input.stepKey, workflow_id: input.workflowId },
-        ...(input.channel === 'webhook' ? { customer: profile, event: input.vars.event as Record<string, unknown> | undefined } : {}),
-      };
-      const stored = {
-        recipient: to,
-        subject: content.title ?? null,
-        bodyText: content.text ?? content.body ?? (input.channel === 'wechat' ? JSON.stringify(content) : null),
-      };
-
-      let result;
-      try {
-        result = await channel.send(message, url);
-      } catch (err) {
-        return release(row, err);
-      }
-      if (result.outcome === 'rejected') return finish(row, 'failed', result.error, { ...stored, response: { status: result.status } });
-      const answer = result.response.body as Record<string, unknown> | null;
-      return markSent(row, {
-        ...stored,
-        providerMessageId: typeof answer?.id === 'string' ? answer.id : null,
-        response: result.response,
-      });
+      return deliver(input, input.channel, input.template, input.url);
     },
   };
 }

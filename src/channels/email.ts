@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
+import { trackEmail } from '../domain/email-tracking.js';
+import type { Channel } from './channel.js';
 
-export interface EmailMessage {
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** Stable across retries, so a receiving system can recognise a resend of the same touch. */
-  idempotencyKey: string;
-  headers?: Record<string, string>;
-}
-
-export interface EmailResult {
-  providerMessageId: string;
-  response: string;
-}
-
-export interface EmailChannel {
-  send(message: EmailMessage): Promise<EmailResult>;
+/** The email channel: a `Channel` (channel.ts) with its SMTP pool's check and close. */
+export interface EmailChannel extends Channel {
+  readonly name: 'email';
   verify(): Promise<void>;
   close(): void;
 }
@@ -52,18 +40,38 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   const domain = options.from.match(/@([^>\s]+)/)?.[1] ?? 'touchpoint.localhost';
 
   return {
-    async send(message) {
-      const messageId = `<${createHash('sha256').update(message.idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
-      const info = await transport.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: message.subject,
-        html: message.html,
-        text: message.text,
-        messageId,
-        headers: message.headers,
-      });
-      return { providerMessageId: info.messageId, response: info.response };
+    name: 'email',
+    // Where mail goes, without any credentials the SMTP URL holds.
+    url: `${url.protocol}//${url.host}`,
+    suppression: 'email',
+    address: (customer) => (customer.email ? { to: customer.email } : { skip: 'no_email_address' }),
+    // Variables in the HTML part are escaped; subject and text go out as they render.
+    format: (part) => (part === 'html' ? 'html' : 'text'),
+    stored: (content) => ({ subject: content.subject ?? null, bodyText: content.text ?? null, bodyHtml: content.html ?? null }),
+    /**
+     * One email: tracked when asked (every link a signed redirect naming the message row, an open pixel,
+     * List-Unsubscribe headers), its Message-ID derived from the idempotency key, so a resend of the same
+     * touch carries the same id. A 5xx answer (unknown mailbox, refused content) is a rejection.
+     */
+    async send(message, { messageId: rowId, tracking }) {
+      const { subject = '', html = '', text = '' } = message.content;
+      const tracked = tracking ? trackEmail(html, rowId, tracking) : null;
+      const messageId = `<${createHash('sha256').update(message.idempotency_key).digest('hex').slice(0, 32)}@${domain}>`;
+      try {
+        const info = await transport.sendMail({
+          from: options.from,
+          to: message.to,
+          subject,
+          html: tracked?.html ?? html,
+          text,
+          messageId,
+          headers: tracked?.headers,
+        });
+        return { outcome: 'sent', providerMessageId: info.messageId, response: { smtp: info.response }, html: tracked?.html ?? html, links: tracked?.links ?? null };
+      } catch (err) {
+        if (isPermanentSmtpError(err)) return { outcome: 'rejected', error: (err as Error).message };
+        throw err;
+      }
     },
     async verify() {
       await transport.verify();

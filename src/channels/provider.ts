@@ -1,55 +1,26 @@
-// One interface for every HTTP channel (SMS, push, WeChat, webhook): a channel knows a customer's address
-// and the JSON body its provider takes; this module signs and POSTs it, and sorts the answer into sent,
-// rejected (permanent) or a thrown error (transient: Temporal retries, after Retry-After when one is given).
+// The HTTP channels (SMS, push, WeChat, webhook) as `Channel`s (channel.ts): a channel adapter knows a
+// customer's address and the JSON body its provider takes; this module signs and POSTs it, and sorts the
+// answer into sent, rejected (permanent) or a thrown error (transient: Temporal retries, after Retry-After
+// when one is given).
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Channel, OutgoingMessage, StoredContent } from './channel.js';
 
 export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
 
-/** One touch as the activities hand it to a channel; each channel turns it into its provider's body. */
-export interface ProviderMessage {
-  channel: ProviderChannelName;
-  idempotency_key: string;
-  customer_id: string;
-  /** The address from the channel's `address()`: phone, customer id, WeChat openid, or the webhook URL. */
-  to: string;
-  /** The rendered template parts. */
-  content: Record<string, string>;
-  /** Where the touch comes from: the flow or campaign, its version and the step. */
-  source: { journey: string; version: number | null; step: string; workflow_id: string };
-  /** webhook only: the customer profile and the event that started the run. */
-  customer?: Record<string, unknown>;
-  event?: Record<string, unknown>;
-}
+/** One touch as an HTTP channel's adapter shapes it into its provider's body. */
+export type ProviderMessage = OutgoingMessage & { channel: ProviderChannelName };
 
-export type ProviderResult =
-  | { outcome: 'sent'; status: number; response: Record<string, unknown> }
-  /** A 4xx other than 408 and 429: the provider refused this message; sending it again changes nothing. */
-  | { outcome: 'rejected'; status: number; error: string };
-
-/** The customer fields a channel may address a message by. */
-export interface Addressee {
-  id: string;
-  phone: string | null;
-  attributes: Record<string, unknown>;
-}
-
-/** What one channel is: its address for a customer and its provider's body. Adding a channel is one of these. */
+/** What one HTTP channel is: its address for a customer and its provider's body. Adding a channel is one of these. */
 export interface ChannelAdapter {
   readonly name: ProviderChannelName;
-  /** The customer's address on this channel, or the reason there is none (recorded as `skipped`). */
-  address(customer: Addressee, target: string | undefined): { to: string } | { skip: string };
+  address: Channel['address'];
   /** The JSON document POSTed for this message. */
   body(message: ProviderMessage): Record<string, unknown>;
-}
-
-export interface Channel {
-  readonly name: ProviderChannelName;
-  /** The provider's URL; undefined when none is configured (a webhook's URL comes with each action or campaign). */
-  readonly url: string | undefined;
-  address: ChannelAdapter['address'];
-  /** Signs and POSTs one message. Throws on a transient failure (5xx, 408, 429, timeout, refused). */
-  send(message: ProviderMessage, url?: string): Promise<ProviderResult>;
+  /** Rendered parts the provider cannot take (e.g. push `data` that is not a JSON object), or null. */
+  check?: Channel['check'];
+  /** What the message row keeps; default: `title` as subject, `text` or `body` as text. */
+  stored?: Channel['stored'];
 }
 
 export interface ProviderOptions {
@@ -83,15 +54,25 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | n
   return Math.max(ms, 0);
 }
 
+const storedDefault = (content: Record<string, string>): StoredContent => ({
+  subject: content.title ?? null,
+  bodyText: content.text ?? content.body ?? null,
+  bodyHtml: null,
+});
+
 export function createProviderChannel(adapter: ChannelAdapter, options: ProviderOptions = {}): Channel {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     name: adapter.name,
     url: options.url,
+    ...(adapter.name === 'sms' ? { suppression: 'sms' as const } : {}),
     address: adapter.address,
-    async send(message, url = options.url) {
+    format: () => 'text',
+    ...(adapter.check ? { check: adapter.check } : {}),
+    stored: adapter.stored ?? storedDefault,
+    async send(message, { url = options.url }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
-      const body = JSON.stringify(adapter.body(message));
+      const body = JSON.stringify(adapter.body(message as ProviderMessage));
       const timestamp = String(Math.floor(Date.now() / 1000));
       const res = await fetch(url, {
         method: 'POST',
@@ -106,10 +87,14 @@ export function createProviderChannel(adapter: ChannelAdapter, options: Provider
         signal: AbortSignal.timeout(timeoutMs),
       });
       const raw = await res.text().catch(() => '');
-      if (res.ok) return { outcome: 'sent', status: res.status, response: { status: res.status, body: parseJson(raw) } };
+      if (res.ok) {
+        const answer = parseJson(raw);
+        const id = (answer as { id?: unknown } | null)?.id;
+        return { outcome: 'sent', providerMessageId: typeof id === 'string' ? id : null, response: { status: res.status, body: answer } };
+      }
       const error = `${message.channel} provider answered ${res.status}${raw ? `: ${raw.slice(0, 500)}` : ''}`;
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        return { outcome: 'rejected', status: res.status, error };
+        return { outcome: 'rejected', error, response: { status: res.status } };
       }
       const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : null;
       // Temporal's next attempt then comes after the provider's delay instead of the retry policy's backoff.

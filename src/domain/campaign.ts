@@ -24,7 +24,7 @@ export const channelOf = (type: CampaignType): Channel => (type === 'push_notifi
 export const CAMPAIGN_PARTS: Record<CampaignType, readonly string[]> = {
   email: ['subject', 'html', 'text'],
   sms: ['text'],
-  push_notification: ['title', 'body'],
+  push_notification: ['title', 'body', 'data'],
   wechat: ['template_id', 'url', '*'],
   webhook: ['body'],
 };
@@ -71,7 +71,7 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
       return { text: content.text };
     case 'push_notification':
       if (!content.body) throw new ContentError('content.body', 'a push notification needs a body');
-      return { title: content.title ?? name, body: content.body };
+      return { title: content.title ?? name, body: content.body, ...(content.data ? { data: content.data } : {}) };
     case 'wechat':
       if (!content.template_id) throw new ContentError('content.template_id', 'a wechat message needs the template_id of its WeChat template');
       return content;

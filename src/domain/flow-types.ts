@@ -11,7 +11,7 @@ export type BranchOp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' |
 export type FlowStep = { delayMs: number } & (
   | { type: 'send_email'; template: { subject: string; html: string; text: string } }
   | { type: 'send_sms'; template: { text: string } }
-  | { type: 'send_push'; template: { title: string; body: string } }
+  | { type: 'send_push'; template: { title: string; body: string; data?: string } }
   /** template: the channel's parts (template_id, url?, one per data key). */
   | { type: 'send_wechat'; template: Record<string, string> }
   | { type: 'send_webhook'; url: string; template?: string }

@@ -51,7 +51,12 @@ const actionSchemas = [
     template: z.strictObject({ subject: text(500), html: text(100_000), text: text(100_000) }),
   }),
   z.strictObject({ type: z.literal('send_sms'), ...delayFields, template: z.strictObject({ text: text(1600) }) }),
-  z.strictObject({ type: z.literal('send_push'), ...delayFields, template: z.strictObject({ title: text(200), body: text(2000) }) }),
+  z.strictObject({
+    type: z.literal('send_push'),
+    ...delayFields,
+    /** data: Liquid that renders to a JSON object, sent beside title and body (a deep link, the cart id…). */
+    template: z.strictObject({ title: text(200), body: text(2000), data: text(4000).optional() }),
+  }),
   z.strictObject({
     type: z.literal('send_wechat'),
     ...delayFields,
@@ -124,6 +129,7 @@ function templatesOf(action: FlowAction): Array<[Array<string>, string]> {
       return [
         [['template', 'title'], action.template.title],
         [['template', 'body'], action.template.body],
+        ...(action.template.data === undefined ? [] : [[['template', 'data'], action.template.data] as [string[], string]]),
       ];
     case 'send_wechat':
       return [

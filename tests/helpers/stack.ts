@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type App, createApp } from '../../src/api/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
-import { createProviderChannels } from '../../src/channels/registry.js';
+import { createChannels } from '../../src/channels/registry.js';
 import type { ProviderChannelName } from '../../src/channels/provider.js';
 import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
 import { createTemplateService } from '../../src/templates/service.js';
@@ -194,18 +194,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         workflowBundle: { codePath: inject('workflowBundlePath') },
         activities: createActivities({
           db: database.db,
-          channels: {
+          channels: createChannels(
             email,
-            ...createProviderChannels(
-              {
-                sms: { url: options.providers?.smsUrl, secret: options.providers?.secrets?.sms ?? TEST_PROVIDER_SECRET },
-                push: { url: options.providers?.pushUrl, secret: options.providers?.secrets?.push ?? TEST_PROVIDER_SECRET },
-                wechat: { url: options.providers?.wechatUrl, secret: options.providers?.secrets?.wechat ?? TEST_PROVIDER_SECRET },
-                webhook: { secret: options.providers?.secrets?.webhook ?? TEST_PROVIDER_SECRET },
-              },
-              2_000,
-            ),
-          },
+            {
+              sms: { url: options.providers?.smsUrl, secret: options.providers?.secrets?.sms ?? TEST_PROVIDER_SECRET },
+              push: { url: options.providers?.pushUrl, secret: options.providers?.secrets?.push ?? TEST_PROVIDER_SECRET },
+              wechat: { url: options.providers?.wechatUrl, secret: options.providers?.secrets?.wechat ?? TEST_PROVIDER_SECRET },
+              webhook: { secret: options.providers?.secrets?.webhook ?? TEST_PROVIDER_SECRET },
+            },
+            2_000,
+          ),
           config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING, pacing: options.pacing ?? PACING_OFF },
           journeys,
         }),

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type ProviderMessage, retryAfterMs, signature } from '../../src/channels/provider.js';
-import { CHANNEL_ADAPTERS } from '../../src/channels/registry.js';
+import { createEmailChannel } from '../../src/channels/email.js';
+import { CHANNEL_ADAPTERS, createChannels } from '../../src/channels/registry.js';
 import { campaignParts, ContentError } from '../../src/domain/campaign.js';
 
 const message = (channel: ProviderMessage['channel'], content: Record<string, string>, to = 'x'): ProviderMessage => ({
@@ -38,8 +39,8 @@ describe('retryAfterMs', () => {
 });
 
 describe('channel adapters', () => {
-  const customer = { id: 'ada', phone: '+4915123456789', attributes: { wechat_openid: 'oAda' } };
-  const bare = { id: 'bob', phone: null, attributes: {} };
+  const customer = { id: 'ada', email: null, phone: '+4915123456789', attributes: { wechat_openid: 'oAda' } };
+  const bare = { id: 'bob', email: null, phone: null, attributes: {} };
 
   it('address each customer on their channel, or say why not', () => {
     expect(CHANNEL_ADAPTERS.sms.address(customer, undefined)).toEqual({ to: '+4915123456789' });
@@ -69,6 +70,39 @@ describe('channel adapters', () => {
 
   it('send SMS and push as the common envelope', () => {
     expect(CHANNEL_ADAPTERS.sms.body(message('sms', { text: 'Hi' }))).toEqual(message('sms', { text: 'Hi' }));
+    expect(CHANNEL_ADAPTERS.push.body(message('push', { title: 'T', body: 'B' }))).toEqual(message('push', { title: 'T', body: 'B' }));
+  });
+
+  it('send a push data part as a JSON object beside the content, and refuse one that is not an object', () => {
+    const withData = message('push', { title: 'T', body: 'B', data: '{"deep_link":"app://cart/7","n":2}' });
+    expect(CHANNEL_ADAPTERS.push.check!(withData.content)).toBeNull();
+    expect(CHANNEL_ADAPTERS.push.body(withData)).toEqual({ ...message('push', { title: 'T', body: 'B' }), data: { deep_link: 'app://cart/7', n: 2 } });
+    expect(CHANNEL_ADAPTERS.push.check!({ title: 'T', body: 'B' })).toBeNull();
+    for (const data of ['cart 7', '[1,2]', 'null', '"text"', '']) {
+      expect(CHANNEL_ADAPTERS.push.check!({ title: 'T', body: 'B', data }), data).toMatch(/must render to a JSON object/);
+    }
+  });
+});
+
+describe('every channel, email included, is one Channel', () => {
+  const email = createEmailChannel({ smtpUrl: 'smtp://user:secret@127.0.0.1:2525', from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  const channels = createChannels(email, { sms: { url: 'http://127.0.0.1:1/sms' } });
+  afterAll(() => email.close());
+
+  it('has the five channels, each addressing, formatting and storing through the same interface', () => {
+    expect(Object.keys(channels).sort()).toEqual(['email', 'push', 'sms', 'webhook', 'wechat']);
+    const ada = { id: 'ada', email: 'ada@example.com', phone: '+4915123456789', attributes: {} };
+    const bare = { id: 'bob', email: null, phone: null, attributes: {} };
+    expect(channels.email.address(ada, undefined)).toEqual({ to: 'ada@example.com' });
+    expect(channels.email.address(bare, undefined)).toEqual({ skip: 'no_email_address' });
+    expect(channels.sms.address(ada, undefined)).toEqual({ to: '+4915123456789' });
+    // Escaping: only email's HTML part.
+    expect([channels.email.format('html'), channels.email.format('subject'), channels.sms.format('text')]).toEqual(['html', 'text', 'text']);
+    expect([channels.email.suppression, channels.sms.suppression, channels.push.suppression]).toEqual(['email', 'sms', undefined]);
+    expect(channels.email.stored({ subject: 'S', html: '<p>H</p>', text: 'T' })).toEqual({ subject: 'S', bodyText: 'T', bodyHtml: '<p>H</p>' });
+    expect(channels.push.stored({ title: 'T', body: 'B', data: '{}' })).toEqual({ subject: 'T', bodyText: 'B', bodyHtml: null });
+    // Configured or not, without the SMTP URL's credentials.
+    expect([channels.email.url, channels.sms.url, channels.push.url]).toEqual(['smtp://127.0.0.1:2525', 'http://127.0.0.1:1/sms', undefined]);
   });
 });
 

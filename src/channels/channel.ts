@@ -1,0 +1,81 @@
+// The one interface every channel implements — email over SMTP (email.ts) and the signed HTTP providers
+// (provider.ts: SMS, push, WeChat, webhooks). Journeys, flows and broadcasts send through it alone
+// (src/activities/messages.ts, campaigns.ts): a channel says who a customer is on it, how its template
+// parts render, what a message row keeps, and sends one message, sorting the answer into sent, rejected
+// (permanent: recorded failed, never retried) or a thrown error (transient: Temporal retries).
+import type { TrackingConfig } from '../domain/email-tracking.js';
+import type { SuppressionChannel } from '../db/schema.js';
+
+export type ChannelName = 'email' | 'sms' | 'push' | 'wechat' | 'webhook';
+
+/** The customer fields a channel may address a message by. */
+export interface Addressee {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** One touch as the activities hand it to a channel, its template parts rendered. */
+export interface OutgoingMessage {
+  channel: ChannelName;
+  idempotency_key: string;
+  customer_id: string;
+  /** The address from the channel's `address()`: email address, phone, customer id, WeChat openid, webhook URL. */
+  to: string;
+  /** The rendered template parts. */
+  content: Record<string, string>;
+  /** Where the touch comes from: the flow, journey or campaign, its version and the step. */
+  source: { journey: string; version: number | null; step: string; workflow_id: string };
+  /** webhook only: the customer profile and the event that started the run. */
+  customer?: Record<string, unknown>;
+  event?: Record<string, unknown>;
+}
+
+export interface SendOptions {
+  /** The message row's id: tracking links and tokens name it. */
+  messageId: string;
+  /** Where to send, when not the channel's own URL (a webhook action's or campaign's URL). */
+  url?: string;
+  /** Open/click tracking and List-Unsubscribe (email); unset: sent as rendered. */
+  tracking?: TrackingConfig;
+}
+
+export type SendOutcome =
+  | {
+      outcome: 'sent';
+      providerMessageId: string | null;
+      response: Record<string, unknown>;
+      /** What went out when the channel changed the rendered body (tracked email HTML) and its link targets. */
+      html?: string;
+      links?: string[] | null;
+    }
+  /** Refused for good (an HTTP 4xx other than 408/429, an SMTP 5xx): sending it again changes nothing. */
+  | { outcome: 'rejected'; error: string; response?: Record<string, unknown> };
+
+/** What a message row keeps of a rendered message. */
+export interface StoredContent {
+  subject: string | null;
+  bodyText: string | null;
+  bodyHtml: string | null;
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** Where the channel sends (the SMTP server, the provider's URL); undefined: not configured (a webhook's URL comes with each action or campaign). */
+  readonly url: string | undefined;
+  /** The suppression list a recipient's address is checked against before a send, if the channel has one. */
+  readonly suppression?: SuppressionChannel;
+  /** The customer's address on this channel, or the reason there is none (recorded as `skipped`). */
+  address(customer: Addressee, target: string | undefined): { to: string } | { skip: string };
+  /** How a template part renders: `html` escapes variables, `text` does not. */
+  format(part: string): 'html' | 'text';
+  /** What is wrong with rendered parts the channel cannot send (recorded as a template error), or null. */
+  check?(content: Record<string, string>): string | null;
+  /** What the message row keeps. */
+  stored(content: Record<string, string>): StoredContent;
+  /** Sends one message; throws on a transient failure (server down, 5xx, 408, 429, timeout). */
+  send(message: OutgoingMessage, options: SendOptions): Promise<SendOutcome>;
+}
+
+export type Channels = Record<ChannelName, Channel>;
