@@ -2,14 +2,16 @@
 // The test server's clock starts at the real "now", so each test picks the customer's time zone (a fixed
 // Etc/GMT offset) that puts the send at the local hour it needs.
 import type { WorkflowHandle } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/activities/campaigns.js';
-import { createPacingActivities, type ReserveInput } from '../src/activities/pacing.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { campaignWorkflowId, createCampaignActivities } from '../src/activities/campaigns.js';
+import { createPacingActivities, lockCustomers, type ReserveInput } from '../src/activities/pacing.js';
+import { rowsOf as resultRows } from '../src/db/sql-helpers.js';
 import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/domain/pacing.js';
 import { cartRecoveryWorkflowId, flowWorkflowId, welcomeWorkflowId } from '../src/journeys/index.js';
-import type { CampaignProgress } from '../src/workflows/campaign.js';
+import { type CampaignProgress, progressQuery } from '../src/workflows/campaign.js';
 import { statusQuery } from '../src/workflows/steps.js';
 import { endRun } from './helpers/end-run.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -223,9 +225,11 @@ describe('frequency caps', () => {
 
   it('skips broadcast recipients at their cap with the reason, counting neither transactional mail nor the broadcast’s own records', async () => {
     const tag = uid('capped');
-    const fresh = await customer('UTC');
-    const busy = await customer('UTC');
-    const welcomed = await customer('UTC');
+    // Recipients in their afternoon: the broadcast is not held by quiet hours.
+    const zone = zoneWhere(await stack.env.currentTimeMs(), 14);
+    const fresh = await customer(zone);
+    const busy = await customer(zone);
+    const welcomed = await customer(zone);
     for (const c of [fresh, busy, welcomed]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
     // busy got a marketing message an hour ago; welcomed only a transactional one.
     const base = { customerId: busy.id, stepKey: 'earlier', channel: 'email' as const, status: 'sent' as const, createdAt: new Date(Date.now() - HOUR) };
@@ -249,5 +253,100 @@ describe('frequency caps', () => {
       ].sort(),
     );
     expect(busy.mail()).toHaveLength(0);
+  });
+
+  it('decides a broadcast batch’s caps under the customers’ pacing locks: a journey holding one makes the batch wait, and then count its message', async () => {
+    const zone = zoneWhere(await stack.env.currentTimeMs(), 14);
+    const tag = uid('locked');
+    const held = await customer(zone);
+    const free = await customer(zone);
+    for (const c of [held, free]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
+    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deps = {
+      db: stack.database.db,
+      channels: { email: stack.email },
+      config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, caps: { day: 1, week: 0 } } },
+    } as never;
+    const { sendCampaignBatch } = createCampaignActivities(deps);
+    const executionId = uid('exec');
+    const waitingForLock = async () =>
+      resultRows<{ n: number }>(await stack.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`))[0]!.n > 0;
+
+    // A journey's reservation for `held` holds its lock (as reserveTouch does) while the batch starts.
+    let batch: Promise<unknown> | undefined;
+    await stack.database.db.transaction(async (tx) => {
+      await lockCustomers(tx, [held.id]);
+      batch = new MockActivityEnvironment().run(sendCampaignBatch, {
+        campaignId: created.body.id,
+        executionId,
+        mode: 'actual' as const,
+        after: null,
+        limit: 100,
+        endAt: null,
+        now: await stack.env.currentTimeMs(),
+      });
+      await waitFor(waitingForLock, 'the batch waiting for the pacing lock');
+      // The journey's message, reserved before the batch may count.
+      await tx.insert(messages).values({ idempotencyKey: uid('journey'), customerId: held.id, stepKey: 'reminder', channel: 'email' });
+    });
+    await batch;
+    const records = await stack.database.db.select().from(messages).where(eq(messages.executionId, executionId));
+    expect(records.map((r) => [r.customerId, r.status, r.errorMessage]).sort()).toEqual(
+      [
+        [free.id, 'sent', null],
+        [held.id, 'skipped', 'frequency_cap'],
+      ].sort(),
+    );
+  });
+});
+
+describe('quiet hours in broadcasts', () => {
+  it('sends at once to recipients in their day and holds those in their night until 08:00 local, with a durable timer', async () => {
+    const now = await stack.env.currentTimeMs();
+    const tag = uid('night');
+    const zones = { day: zoneWhere(now, 12), late: zoneWhere(now, 23), early: zoneWhere(now, 3) };
+    const day = await customer(zones.day);
+    const late = await customer(zones.late);
+    const early = await customer(zones.early);
+    for (const c of [day, late, early]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
+    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
+    expect(trig.status).toBe(202);
+    const handle = stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id));
+    const progress = (accept: (p: CampaignProgress) => boolean, what: string) =>
+      waitFor(async () => {
+        const p = await handle.query(progressQuery);
+        return accept(p) ? p : null;
+      }, what);
+
+    // The day recipient has it; the two at night wait, and the run sleeps until the first 08:00 (early's).
+    const first = await progress((p) => p.deferred === 2 && p.deferredUntil !== null, 'two recipients waiting');
+    expect(first).toMatchObject({ state: 'running', processed: 1, sent: 1 });
+    expect(localTime(first.deferredUntil!, zones.early)).toBe('08:00');
+    await stack.mail.waitFor((m) => m.to.includes(day.email));
+    expect(late.mail()).toHaveLength(0);
+    expect(early.mail()).toHaveLength(0);
+    expect((await rowsOf(late.id)).map((r) => [r.status, r.errorMessage])).toEqual([['pending', 'quiet_hours']]);
+
+    // A minute before: nothing. At early's 08:00: early's mail, not late's, and the next wait is late's 08:00.
+    await sleepUntil(first.deferredUntil!, -60_000);
+    expect(early.mail()).toHaveLength(0);
+    await sleepUntil(first.deferredUntil!);
+    await stack.mail.waitFor((m) => m.to.includes(early.email));
+    const second = await progress((p) => p.deferred === 1 && p.deferredUntil !== null && p.deferredUntil > first.deferredUntil!, 'one recipient waiting');
+    expect(second).toMatchObject({ processed: 2, sent: 2 });
+    expect(localTime(second.deferredUntil!, zones.late)).toBe('08:00');
+    expect(late.mail()).toHaveLength(0);
+
+    await sleepUntil(second.deferredUntil!);
+    const done = (await handle.result()) as CampaignProgress;
+    expect(done).toMatchObject({ state: 'completed', stopReason: 'audience_done', processed: 3, sent: 3, skipped: 0, deferred: 0 });
+    for (const c of [day, late, early]) expect(c.mail()).toHaveLength(1);
+    // The waits were timers in the workflow's history, not retries.
+    const history = await handle.fetchHistory();
+    const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
+    expect(timers.length).toBeGreaterThanOrEqual(2);
   });
 });

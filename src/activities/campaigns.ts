@@ -1,7 +1,7 @@
 // Campaign broadcasts' side effects: begin and finish an execution, and send one batch of its audience.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
 import type { Channel as SendingChannel, OutgoingMessage } from '../channels/channel.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
@@ -14,8 +14,10 @@ import { renderTemplate } from '../domain/template.js';
 import { normaliseAddress } from '../domain/suppression.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import type { CampaignMode, CampaignProgress } from '../workflows/campaign.js';
+import { knownTimeZone, PACING_OFF, quietUntil } from '../domain/pacing.js';
 import type { ActivityDeps } from './index.js';
 import { customerVars } from './messages.js';
+import { lockCustomers } from './pacing.js';
 
 export interface CampaignBatchInput {
   campaignId: string;
@@ -26,6 +28,16 @@ export interface CampaignBatchInput {
   limit: number;
   /** Stop sending at this time (epoch ms). */
   endAt: number | null;
+  /**
+   * The workflow's clock (epoch ms): quiet hours are judged by it (the test server skips time; the
+   * activity's clock does not). Absent in batches scheduled before quiet hours held broadcasts: now.
+   */
+  now?: number;
+  /**
+   * The deferred pass: the batch is the next `limit` customers after `after` whose records wait for their
+   * quiet hours to end and whose time has come, instead of the next customers of the audience.
+   */
+  deferred?: boolean;
 }
 
 export interface CampaignBatchResult {
@@ -36,6 +48,13 @@ export interface CampaignBatchResult {
   done: boolean;
   /** end_time came during the batch: it stopped sending (what it had claimed is left for the execution's end). */
   stoppedAtEnd: boolean;
+}
+
+/** The records of an execution that wait for their recipients' quiet hours to end. */
+export interface DeferredRecords {
+  count: number;
+  /** When the first of them may go (epoch ms); null: none waits. */
+  at: number | null;
 }
 
 /** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
@@ -68,6 +87,7 @@ const PROFILE = {
   consent: customers.consent,
 };
 type Profile = Pick<Customer, keyof typeof PROFILE>;
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
 
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
 function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
@@ -81,18 +101,21 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
 
 export function createCampaignActivities({ db, channels, config }: ActivityDeps) {
   const settings = config.campaigns ?? {};
-  const caps = config.pacing?.caps ?? { day: 0, week: 0 };
+  const pacing = config.pacing ?? PACING_OFF;
+  const caps = pacing.caps;
 
   /**
    * Customers of the batch whose marketing messages in the last 24 h / 7 days (sent or being sent; not
    * transactional, not this execution's own) reach a frequency cap: a broadcast skips them with the reason
-   * `frequency_cap` rather than waiting (a broadcast has its own schedule). One query per batch; unlike a
-   * journey's send it takes no per-customer lock, so a journey sending at the same instant may pass too.
+   * `frequency_cap` rather than waiting (a broadcast has its own schedule). One query per batch, in the
+   * transaction that inserts the batch's records, under the customers' pacing locks (see lockCustomers):
+   * a journey reserving a message for one of them at the same instant counts the broadcast's record, or
+   * the broadcast counts the journey's.
    */
-  async function cappedCustomers(ids: string[], executionId: string): Promise<Set<string>> {
-    if ((caps.day <= 0 && caps.week <= 0) || ids.length === 0) return new Set();
+  async function cappedCustomers(tx: Tx, ids: string[], executionId: string): Promise<Set<string>> {
+    if (!capsOn || ids.length === 0) return new Set();
     const rows = rowsOf<{ customer_id: string; day: number; week: number }>(
-      await db.execute(sql`
+      await tx.execute(sql`
         select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
         from ${messages}
         where customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
@@ -101,6 +124,7 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
     );
     return new Set(rows.filter((r) => (caps.day > 0 && r.day >= caps.day) || (caps.week > 0 && r.week >= caps.week)).map((r) => r.customer_id));
   }
+  const capsOn = caps.day > 0 || caps.week > 0;
   const concurrency = settings.concurrency ?? 10;
   // One limiter per channel for the whole worker: every campaign on it shares the channel's rate.
   const channelLimits = new Map<Channel, RateLimiter>();
@@ -130,6 +154,35 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
     },
     { concurrency: 2, maxItems: 250 },
   );
+
+  /**
+   * An execution's records not done: waiting for their recipients' quiet hours to end (leased until then),
+   * or claimed by a batch that stopped before sending them (no lease).
+   */
+  const waiting = (campaignId: string, executionId: string) =>
+    and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId), eq(messages.status, 'pending'));
+
+  /**
+   * The deferred pass's batch: the next customers (after `after`, by id) whose records waited for quiet
+   * hours that are over at `now`. Recipients erased or deleted while they waited get nothing: their
+   * records are skipped (`erased`) here, and counted.
+   */
+  async function dueDeferred(input: CampaignBatchInput, now: number): Promise<{ audience: Profile[]; erased: number }> {
+    const due = and(waiting(input.campaignId, input.executionId), or(isNull(messages.leaseUntil), lte(messages.leaseUntil, new Date(now))));
+    const gone = await db
+      .update(messages)
+      .set({ status: 'skipped', errorMessage: 'erased', leaseUntil: null, updatedAt: sql`now()` })
+      .where(and(due, sql`not exists (select 1 from ${customers} c where c.id = ${messages.customerId} and c.erased_at is null)`))
+      .returning({ id: messages.id });
+    const audience = await db
+      .select(PROFILE)
+      .from(messages)
+      .innerJoin(customers, eq(customers.id, messages.customerId))
+      .where(and(due, input.after === null ? undefined : gt(customers.id, input.after)))
+      .orderBy(asc(customers.id))
+      .limit(input.limit);
+    return { audience, erased: gone.length };
+  }
 
   async function loadCampaign(campaignId: string) {
     const [campaign] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, campaignId));
@@ -204,6 +257,16 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       return { leftOver: left.length };
     },
 
+    /** How many records of the execution are not done (most waiting for quiet hours to end), and when the first may go. */
+    async nextDeferredCampaignRecords(input: { campaignId: string; executionId: string }): Promise<DeferredRecords> {
+      const [row] = await db
+        // A record without a lease is due at once.
+        .select({ n: count(), at: sql<number | string | null>`(extract(epoch from min(coalesce(${messages.leaseUntil}, 'epoch'::timestamptz))) * 1000)::float8` })
+        .from(messages)
+        .where(waiting(input.campaignId, input.executionId));
+      return { count: Number(row?.n ?? 0), at: row?.at === null || row?.at === undefined ? null : Math.round(Number(row.at)) };
+    },
+
     /**
      * One batch of a broadcast: the next `limit` customers of the audience after `after`. Every customer gets
      * exactly one record (its idempotency key is the execution and the customer); those without consent or
@@ -219,13 +282,12 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       // Where the channel's messages go: the SMTP server or provider's URL, or a webhook campaign's own.
       const target = channel === 'webhook' ? (campaign.webhookUrl ?? undefined) : sender?.url;
 
-      const audience: Profile[] = await db
-        .select(PROFILE)
-        .from(customers)
-        .where(audienceWhere(campaign, input.after))
-        .orderBy(asc(customers.id))
-        .limit(input.limit);
-      if (audience.length === 0) return { counts: emptyCounts(), cursor: null, done: true, stoppedAtEnd: false };
+      const now = input.now ?? Date.now();
+      const deferred = input.deferred ? await dueDeferred(input, now) : null;
+      const audience: Profile[] =
+        deferred?.audience ?? (await db.select(PROFILE).from(customers).where(audienceWhere(campaign, input.after)).orderBy(asc(customers.id)).limit(input.limit));
+      const erased: BroadcastCounts = { ...emptyCounts(), ...(deferred?.erased ? { processed: deferred.erased, skipped: deferred.erased, reasons: { erased: deferred.erased } } : {}) };
+      if (audience.length === 0) return { counts: erased, cursor: null, done: true, stoppedAtEnd: false };
       const byId = new Map(audience.map((c) => [c.id, c]));
       const workflowId = campaignWorkflowId(input.campaignId, input.executionId);
 
@@ -236,17 +298,32 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         return address && 'to' in address ? address.to : null;
       };
       const suppressed = sender?.suppression ? await suppressedAddresses(db, sender.suppression, audience.map(addressOf)) : new Set<string>();
-      const capped = await cappedCustomers(audience.map((c) => c.id), input.executionId);
-      const skips = audience.map((c) => skipReason(c, sender, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
-      const claimed = (await db.execute(sql`
-        insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, attempts)
-        select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel}, case when r is null then 'pending' else 'skipped' end, r, 1
-        from unnest(${array(audience.map((c) => campaignRecordKey(input.executionId, c.id)), 'text')}, ${array(audience.map((c) => c.id), 'text')},
-          ${array(skips, 'text')}) as b(k, c, r)
-        on conflict (idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now()
-          where ${messages.status} = 'pending'
-        returning id, customer_id, status`)) as unknown;
-      const pending = rowsOf<{ id: string; customer_id: string; status: string }>(claimed).filter((r) => r.status === 'pending');
+      // Recipients inside their quiet hours (actual sends only): their records wait, pending and leased
+      // until the hours end, for the execution's deferred pass (the workflow sleeps until then).
+      // Webhooks are not messages to a person: neither quiet hours nor caps apply to them.
+      const paced = channel !== 'webhook';
+      const waitUntil = (c: Profile) => (simulate || !paced ? null : quietUntil(now, knownTimeZone(c.timezone, pacing.defaultTimeZone), pacing.quietHours));
+      const claimed = await db.transaction(async (tx) => {
+        if (capsOn && paced) await lockCustomers(tx, audience.map((c) => c.id));
+        const capped = paced ? await cappedCustomers(tx, audience.map((c) => c.id), input.executionId) : new Set<string>();
+        const skips = audience.map((c) => skipReason(c, sender, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
+        const waits = audience.map((c, i) => (skips[i] === null ? waitUntil(c) : null));
+        // New records are inserted (skipped ones final at once); pending ones — left by an attempt that died,
+        // or waiting out quiet hours — are decided again; records an earlier attempt finished stay as they are.
+        return rowsOf<{ id: string; customer_id: string; status: string; lease_until: unknown }>(
+          await tx.execute(sql`
+            insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, lease_until, attempts)
+            select k, c, ${input.campaignId}, ${input.executionId}, ${workflowId}, ${input.mode}, ${channel},
+              case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then 'quiet_hours' end), w, 1
+            from unnest(${array(audience.map((c) => campaignRecordKey(input.executionId, c.id)), 'text')}, ${array(audience.map((c) => c.id), 'text')},
+              ${array(skips, 'text')}, ${array(waits.map((w) => (w === null ? null : new Date(w).toISOString())), 'timestamptz')}) as b(k, c, r, w)
+            on conflict (idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
+              status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until
+              where ${messages.status} = 'pending'
+            returning id, customer_id, status, lease_until`),
+        );
+      });
+      const pending = claimed.filter((r) => r.status === 'pending' && r.lease_until === null);
 
       const limit = simulate ? async () => {} : bothLimits(channelLimiter(channel), campaign.rateLimit ? createRateLimiter(campaign.rateLimit) : undefined);
       let transient: Error | null = null;
@@ -354,13 +431,13 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       const done = audience.slice(0, through);
       const cursor = done.length ? done.at(-1)!.id : input.after;
 
-      // The batch's counts from its records, whichever attempt wrote them.
-      const counts = emptyCounts();
+      // The batch's counts from its records, whichever attempt wrote them (those still waiting out quiet hours: not yet).
+      const counts = erased;
       if (done.length) {
         const tally = (await db.execute(sql`
           select status, error_message as reason, count(*)::int as n from ${messages}
           where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(done.map((c) => c.id), 'text')})
-            and ${messages.executionId} = ${input.executionId}
+            and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
           group by 1, 2`)) as unknown;
         for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(tally)) {
           counts.processed += n;

@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
 import type { Channel } from '../db/schema.js';
+import { array } from '../db/sql-helpers.js';
 import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from '../domain/pacing.js';
 import type { ActivityDeps } from './index.js';
 import { keyColumns, type MessageKey } from './messages.js';
@@ -27,6 +28,25 @@ export type Reservation =
 
 const WEEK = 7 * 24 * 3_600_000;
 
+/** The advisory locks' first key (pacing's own); the second is one of PACING_LOCKS buckets of customer ids. */
+const PACING_LOCK_CLASS = 7_301;
+const PACING_LOCKS = 256;
+
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/**
+ * Takes the pacing locks of these customers until the transaction ends: whoever counts a customer's recent
+ * messages and then adds one (a journey's reservation, a broadcast's batch) holds it, so two cannot both
+ * pass the last slot of a cap. Customers share PACING_LOCKS locks (a batch of 2 000 takes at most that
+ * many, not one each); they are taken in ascending order, so two batches never deadlock.
+ */
+export async function lockCustomers(tx: Tx, customerIds: string[]): Promise<void> {
+  if (customerIds.length === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(${sql.raw(String(PACING_LOCK_CLASS))}, b)
+    from (select distinct abs(hashtext(c) % ${sql.raw(String(PACING_LOCKS))}) as b from unnest(${array(customerIds, 'text')}) as c order by 1) as buckets`);
+}
+
 export function createPacingActivities({ db, config }: ActivityDeps) {
   const pacing = config.pacing ?? PACING_OFF;
   return {
@@ -39,7 +59,7 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
      */
     async reserveTouch(input: ReserveInput): Promise<Reservation> {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pacing:${input.customerId}`}, 0))`);
+        await lockCustomers(tx, [input.customerId]);
         const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
         if (existing) return { status: 'reserved' } as const;
 

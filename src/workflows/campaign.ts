@@ -4,6 +4,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -13,7 +14,7 @@ import type { Activities } from '../activities/index.js';
 import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from '../domain/campaign.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution } = proxyActivities<Activities>({
+const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords } = proxyActivities<Activities>({
   // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
   startToCloseTimeout: '30 minutes',
   // The batch heartbeats every second while it runs, however slow a send is.
@@ -50,6 +51,8 @@ interface CarriedState {
   cursor: string | null;
   paused: boolean;
   runs: number;
+  /** In the deferred pass (the records that waited out quiet hours), `cursor` being that pass's. */
+  deferredPass?: boolean;
 }
 
 /** What GET /api/marketing/campaigns/:id/status shows while a broadcast runs. */
@@ -68,6 +71,9 @@ export interface CampaignProgress extends BroadcastCounts {
   etaSeconds: number | null;
   /** Runs so far (continue-as-new starts the next one). */
   runs: number;
+  /** Records waiting for their recipients' quiet hours to end, as last looked up, and when the first may go. */
+  deferred: number;
+  deferredUntil: number | null;
 }
 
 export const pauseSignal = defineSignal('pause');
@@ -101,6 +107,11 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
   let cancelled = false;
   let startNow = false;
   let rescheduled = false;
+  let deferredPass = carried?.deferredPass ?? false;
+  let deferred = 0;
+  let deferredUntil: number | null = null;
+  /** `processed` when the last deferred pass began: a pass that changed nothing is not run again at once. */
+  let passFrom: number | null = null;
 
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
@@ -126,6 +137,8 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     reasons: { ...counts.reasons },
     ...rateAndEta(counts.processed, audienceSize, startedAt, finishedAt ?? Date.now()),
     runs: (carried?.runs ?? 0) + 1,
+    deferred,
+    deferredUntil,
   });
   setHandler(progressQuery, snapshot);
   const setState = (next: ExecutionState) => {
@@ -167,10 +180,41 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
         ...input,
         startAt: startAt ?? undefined,
         endAt: endAt ?? undefined,
-        carried: { counts, audienceSize, startedAt: startedAt!, cursor, paused, runs: (carried?.runs ?? 0) + 1 },
+        carried: { counts, audienceSize, startedAt: startedAt!, cursor, paused, runs: (carried?.runs ?? 0) + 1, ...(deferredPass ? { deferredPass } : {}) },
       });
     }
-    const batch = await sendCampaignBatch({ campaignId, executionId, mode, after: cursor, limit: input.batchSize, endAt });
+    if (deferredPass && cursor === null) {
+      // A deferred pass begins: when may the first waiting record go? Until then a durable timer (a pause,
+      // a cancel or end_time cut it short); none waiting: the broadcast is done.
+      const next = await nextDeferredCampaignRecords({ campaignId, executionId });
+      deferred = next.count;
+      deferredUntil = next.at;
+      if (next.at === null) {
+        stopReason = 'audience_done';
+        break;
+      }
+      if (next.at > Date.now()) {
+        const wakeAt = endAt === null ? next.at : Math.min(next.at, endAt);
+        await condition(() => cancelled || paused, Math.max(1, wakeAt - Date.now()));
+        continue;
+      }
+      // Records due whose last pass processed none of them could only come round again: the finish records them.
+      if (passFrom === counts.processed) {
+        stopReason = 'audience_done';
+        break;
+      }
+      passFrom = counts.processed;
+    }
+    const batch = await sendCampaignBatch({
+      campaignId,
+      executionId,
+      mode,
+      after: cursor,
+      limit: input.batchSize,
+      endAt,
+      now: Date.now(),
+      ...(deferredPass ? { deferred: true } : {}),
+    });
     addCounts(counts, batch.counts);
     cursor = batch.cursor ?? cursor;
     batches++;
@@ -179,6 +223,17 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
       break;
     }
     if (batch.done) {
+      if (deferredPass) {
+        // This pass is through; the next one looks for records still waiting (another time zone's morning).
+        cursor = null;
+        continue;
+      }
+      // The audience is through; recipients who were inside their quiet hours wait for the deferred pass.
+      if (mode === 'actual' && patched('broadcast-quiet-hours')) {
+        deferredPass = true;
+        cursor = null;
+        continue;
+      }
       stopReason = 'audience_done';
       break;
     }

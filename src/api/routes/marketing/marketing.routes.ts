@@ -190,6 +190,8 @@ const progressSchema = z
     ratePerSecond: z.number().nullable(),
     etaSeconds: z.number().nullable(),
     runs: z.number().int().openapi({ description: 'Workflow runs so far (each continue-as-new starts one)' }),
+    deferred: z.number().int().optional().openapi({ description: "Records waiting for their recipients' quiet hours to end (as last looked up)" }),
+    deferredUntil: z.number().nullable().optional().openapi({ description: 'When the first waiting record may go (epoch ms)' }),
   })
   .openapi('CampaignProgress');
 
