@@ -412,6 +412,33 @@ group('insights', async () => {
   save('insights-refresh', await run.fetchHistory());
 });
 
+group('campaign-quiet-hours', async () => {
+  // One recipient in their afternoon, one at 23:xx: the second waits for 08:00 there (the deferred pass).
+  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 5 });
+  const now = await env.currentTimeMs();
+  const zoneAt = (hour: number) => {
+    let offset = (hour - new Date(now).getUTCHours() + 24) % 24;
+    if (offset > 14) offset -= 24;
+    return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  };
+  const tag = 'replay-quiet';
+  await database.db.insert(customers).values([
+    { id: 'replay-quiet-day', email: 'replay-quiet-day@example.com', name: 'Replay', tags: [tag], timezone: zoneAt(14) },
+    { id: 'replay-quiet-night', email: 'replay-quiet-night@example.com', name: 'Replay', tags: [tag], timezone: zoneAt(23) },
+  ]);
+  const campaign = await campaigns.create({ name: 'Replay quiet hours', type: 'email', target_tags: [tag], content: 'Good morning' }, null);
+  const { executionId } = await campaigns.trigger(campaign.id, 'actual');
+  const handle = env.client.workflow.getHandle(campaignWorkflowId(campaign.id, executionId));
+  let progress = await handle.query(progressQuery);
+  while (!(progress.deferred === 1 && progress.deferredUntil)) {
+    await new Promise((r) => setTimeout(r, 50));
+    progress = await handle.query(progressQuery);
+  }
+  await env.sleep(progress.deferredUntil - (await env.currentTimeMs()) + 60_000);
+  await handle.result();
+  save('campaign-quiet-hours', await handle.fetchHistory());
+});
+
 // New groups go above this line.
 const only = process.argv[2];
 await worker.runUntil(async () => {
