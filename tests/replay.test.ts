@@ -34,6 +34,7 @@ describe('workflow replay', () => {
       'campaign-completed.json',
       'campaign-continued.json',
       'campaign-paused.json',
+      'campaign-quiet-hours.json',
       'campaign-simulation.json',
       'cart-recovery-completed.json',
       'cart-recovery-purchased.json',
