@@ -222,6 +222,48 @@ describe('provider channels', () => {
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1_950);
   });
 
+  it('push, WeChat and webhooks sort answers as SMS does: a 4xx fails once, a 5xx is retried under one key until taken', async () => {
+    const cases = [
+      { channel: 'push', action: { type: 'send_push', template: { title: 'Hi', body: 'News' } }, key: (c: { id: string }) => c.id },
+      { channel: 'wechat', action: { type: 'send_wechat', template: { template_id: 'TPL_news', data: { first: 'Hi' } } }, key: (c: { openid: string }) => c.openid },
+    ];
+    for (const { channel, action, key } of cases) {
+      const f = await flow([action]);
+      const refused = await customer();
+      provider.script(key(refused as never), [422]);
+      expect((await runFlow(f, refused.id)).steps, channel).toEqual([
+        { step: `0-send_${channel}`, status: 'failed', reason: `${channel} provider answered 422: {"error":"scripted 422"}` },
+      ]);
+      expect(provider.received(key(refused as never)).map((r) => r.status), channel).toEqual([422]);
+
+      const flaky = await customer();
+      provider.script(key(flaky as never), [503]);
+      expect((await runFlow(f, flaky.id)).steps, channel).toEqual([{ step: `0-send_${channel}`, status: 'sent' }]);
+      const requests = provider.received(key(flaky as never));
+      expect(requests.map((r) => [r.status, r.verified]), channel).toEqual([
+        [503, true],
+        [200, true],
+      ]);
+      expect(new Set(requests.map((r) => r.headers['idempotency-key'])).size, channel).toBe(1);
+      expect((await flaky.rows()).map((r) => [r.status, r.attempts]), channel).toEqual([['sent', 2]]);
+    }
+
+    // A webhook: its own URL, scripted by path.
+    for (const [answers, expected] of [
+      [[404], { status: 'failed', statuses: [404], attempts: 1 }],
+      [[500], { status: 'sent', statuses: [500, 200], attempts: 2 }],
+    ] as const) {
+      const hook = `/hook/${uid('h')}`;
+      provider.script(hook, [...answers]);
+      const f = await flow([{ type: 'send_webhook', url: `${provider.url}${hook}` }]);
+      const c = await customer();
+      const [step] = (await runFlow(f, c.id)).steps;
+      expect(step).toMatchObject({ step: '0-send_webhook', status: expected.status });
+      expect(provider.received(hook).map((r) => r.status)).toEqual([...expected.statuses]);
+      expect((await c.rows()).map((r) => [r.status, r.attempts])).toEqual([[expected.status, expected.attempts]]);
+    }
+  });
+
   it('fails a message the receiver refuses for its signature (401), without retrying it', async () => {
     const hook = `/hook/${uid('h')}`;
     const f = await flow([{ type: 'send_webhook', url: `${stranger.url}${hook}` }]);
