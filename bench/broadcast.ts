@@ -214,6 +214,14 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<v
   clearTimeout(timer);
 }
 
+/** A fixed-offset zone (Etc/GMT±h) whose clock reads 12:xx at `at`. */
+function middayZone(at: number): string {
+  let offset = (12 - new Date(at).getUTCHours() + 24) % 24;
+  if (offset > 14) offset -= 24;
+  // Etc/GMT names count the other way: Etc/GMT-9 is UTC+9.
+  return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
 // --- The worker, as scaled out: `node --import tsx worker.ts` (see tests/helpers/worker-process.ts). ---
 async function startWorker(env: Record<string, string>): Promise<{ pid: number; stop(): Promise<void> }> {
   // `node --import tsx`, not the tsx CLI: the CLI would run the worker in a grandchild, whose RSS we would miss.
@@ -372,6 +380,9 @@ try {
     ...(HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` } : {}),
     // No churn sweep schedule: nothing but the campaigns runs on this worker.
     CHURN_SWEEP_EVERY_MINUTES: '0',
+    // Quiet hours and caps stay on, as deployed (each recipient's local time is checked); the recipients,
+    // who have no time zone of their own, live where it is midday now, so nobody waits for the morning.
+    QUIET_HOURS_DEFAULT_TIMEZONE: middayZone(Date.now()),
   });
   log(`worker polling (pid ${worker.pid}, ${since()})`);
   let rssSampledMax = 0;

@@ -40,18 +40,29 @@ export function parseQuietHours(value: string): QuietHours | null {
   return { start, end };
 }
 
+/** One formatter per zone: building one costs far more than using it (a broadcast asks for each recipient). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
 /** Wall-clock parts of `at` in `timeZone`. */
 function localParts(at: number, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
+  const parts = formatter(timeZone).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: get('year'), month: get('month'), day: get('day'), minute: get('hour') * 60 + get('minute'), second: get('second') };
 }
@@ -113,7 +124,7 @@ export function capAllowsAt(recent: number[], now: number, caps: PacingConfig['c
 export function knownTimeZone(zone: string | null | undefined, fallback: string): string {
   if (!zone) return fallback;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    formatter(zone);
     return zone;
   } catch {
     return fallback;
