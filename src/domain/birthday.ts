@@ -1,5 +1,6 @@
 // When a birthday greeting is due. Pure and free of I/O, so workflow code can call it: the zone math uses
 // Intl (which the workflow sandbox provides) and takes `now` from the caller (the workflow's clock).
+import { localParts } from './local-time.js';
 
 /** The hour of the day, local to the customer, at which birthday greetings go out. */
 export const GREETING_HOUR = 9;
@@ -68,32 +69,6 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-// Building a DateTimeFormat is the costly part; one per zone is plenty.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function localParts(timeZone: string, at: number) {
-  const parts = formatter(timeZone).formatToParts(new Date(at));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
 
 /** Local time minus UTC at the instant `at`, in ms (e.g. +3 600 000 for Europe/Berlin in winter). */
 function offsetAt(timeZone: string, at: number): number {

@@ -1,6 +1,7 @@
 // Pacing of marketing messages (SPEC §4): quiet hours in the customer's time zone and frequency caps over
 // rolling windows. Pure: the activity (src/activities/pacing.ts) reads the clock, the customer's zone and
 // their recent messages, and these functions decide.
+import { isKnownTimeZone, localParts } from './local-time.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,41 +41,20 @@ export function parseQuietHours(value: string): QuietHours | null {
   return { start, end };
 }
 
-/** One formatter per zone: building one costs far more than using it (a broadcast asks for each recipient). */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Wall-clock parts of `at` in `timeZone`. */
-function localParts(at: number, timeZone: string) {
-  const parts = formatter(timeZone).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), minute: get('hour') * 60 + get('minute'), second: get('second') };
+/** Wall-clock parts of `at` in `timeZone`, the time of day as minutes after midnight. */
+function localClock(at: number, timeZone: string) {
+  const p = localParts(timeZone, at);
+  return { minute: p.hour * 60 + p.minute, second: p.second };
 }
 
 /** The instant at which the local clock in `timeZone` first shows `minuteOfDay` after `after` (DST-safe). */
 function nextLocalTime(after: number, minuteOfDay: number, timeZone: string): number {
-  const now = localParts(after, timeZone);
+  const now = localClock(after, timeZone);
   // Minutes to go by the wall clock, then corrected for any offset change (DST) on the way.
   let wait = (minuteOfDay - now.minute + 1440) % 1440 || 1440;
   let at = after - now.second * 1000 - (after % 1000) + wait * 60_000;
   for (let i = 0; i < 3; i++) {
-    const drift = localParts(at, timeZone).minute - minuteOfDay;
+    const drift = localClock(at, timeZone).minute - minuteOfDay;
     if (drift === 0) break;
     // A DST jump: move by the difference (within a day), never back to before `after`.
     const fix = ((drift + 720 + 1440) % 1440) - 720;
@@ -95,7 +75,7 @@ export function inQuietHours(minute: number, q: QuietHours): boolean {
 /** When a send at `now` may go out in `timeZone`: null if now is outside quiet hours, else when they end. */
 export function quietUntil(now: number, timeZone: string, q: QuietHours | null): number | null {
   if (!q) return null;
-  const { minute } = localParts(now, timeZone);
+  const { minute } = localClock(now, timeZone);
   return inQuietHours(minute, q) ? nextLocalTime(now, q.end, timeZone) : null;
 }
 
@@ -123,10 +103,5 @@ export function capAllowsAt(recent: number[], now: number, caps: PacingConfig['c
 /** A zone name the runtime knows, else the fallback (a profile may hold anything a producer sent). */
 export function knownTimeZone(zone: string | null | undefined, fallback: string): string {
   if (!zone) return fallback;
-  try {
-    formatter(zone);
-    return zone;
-  } catch {
-    return fallback;
-  }
+  return isKnownTimeZone(zone) ? zone : fallback;
 }

@@ -1,14 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isKnownTimeZone } from '../../../domain/local-time.js';
 import { errorResponses, jsonBody } from '../../errors.js';
 
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -32,7 +25,7 @@ export const customerPatchSchema = z
       .refine(isCalendarDate, 'must be a real date between 1900 and today')
       .nullable()
       .optional(),
-    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').nullable().optional(),
+    timezone: z.string().refine(isKnownTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').nullable().optional(),
     attributes: z.record(z.string().min(1).max(100), z.unknown()).optional(),
     tags: z.array(z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64')).max(200).optional(),
     consent: z.partialRecord(channelSchema, z.boolean()).optional(),
