@@ -17,6 +17,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       minute: 'numeric',
       second: 'numeric',
     });
+    // Zone names come from profiles and requests (any capitalisation is valid): the cache stays bounded.
+    if (formatters.size >= 1000) formatters.clear();
     formatters.set(timeZone, f);
   }
   return f;
