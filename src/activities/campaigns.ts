@@ -302,7 +302,13 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       // until the hours end, for the execution's deferred pass (the workflow sleeps until then).
       // Webhooks are not messages to a person: neither quiet hours nor caps apply to them.
       const paced = channel !== 'webhook';
-      const waitUntil = (c: Profile) => (simulate || !paced ? null : quietUntil(now, knownTimeZone(c.timezone, pacing.defaultTimeZone), pacing.quietHours));
+      // Judged once per time zone of the batch: at one instant, the answer depends on the zone alone.
+      const byZone = new Map<string | null, number | null>();
+      const waitUntil = (c: Profile) => {
+        if (simulate || !paced || !pacing.quietHours) return null;
+        if (!byZone.has(c.timezone)) byZone.set(c.timezone, quietUntil(now, knownTimeZone(c.timezone, pacing.defaultTimeZone), pacing.quietHours));
+        return byZone.get(c.timezone)!;
+      };
       const claimed = await db.transaction(async (tx) => {
         if (capsOn && paced) await lockCustomers(tx, audience.map((c) => c.id));
         const capped = paced ? await cappedCustomers(tx, audience.map((c) => c.id), input.executionId) : new Set<string>();
