@@ -69,6 +69,11 @@ function isNight(hour: SQL, s: IntelligenceSettings['tags']['nightVisitor']): SQ
   return sql`mod(${hour} + ${int(24 - s.startHour)}, 24) < ${int((s.endHour - s.startHour + 24) % 24)}`;
 }
 
+/** The hour (0–23) of `at` in time zone `timezone`, UTC when null — as the trigger on orders counts it. */
+export function localHour(at: SQL, timezone: SQL): SQL {
+  return sql`(case when ${timezone} is null then mod(floor(date_part('epoch', ${at}) / 3600)::int8, 24)::int else date_part('hour', ${at} at time zone ${timezone})::int end)`;
+}
+
 /**
  * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts from
  * the orders index, one scan of the window's orders (amounts, night hours), items per category from
@@ -86,7 +91,6 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
   const one = (column: SQL) => (customerId === undefined ? sql`` : sql`and ${column} = ${customerId}`);
   const inWindow = (column = sql`occurred_at`) => sql`${column} >= ${windowStart}`;
   const T = rfm.thresholds;
-  const utcHour = sql`mod(floor(date_part('epoch', occurred_at) / 3600)::int8, 24)`;
 
   // Scores. Threshold: the seed's table as written. Quintile: 1 + the cuts a value reaches (see rfm.ts).
   const byCuts = (value: SQL, cutsOf: SQL) =>
@@ -159,26 +163,30 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     : sql`'{}'::jsonb`;
 
   return sql`
-    with life as (
-      -- Lifetime facts only need (customer_id, occurred_at): orders_customer_time_idx answers them in customer
-      -- order, without the heap and without a hash table.
-      select customer_id, count(*)::int as lifetime_orders, min(occurred_at) as first_order_at, max(occurred_at) as last_order_at
-      from orders where true ${one(sql`customer_id`)}
-      group by customer_id
-    ),
-    ord as (
-      -- The window's orders: how many, their amount, and those placed at night in the customer's time zone.
-      -- float8 sums are far cheaper than numeric ones; rounded to cents they are exact.
-      select customer_id, count(*)::int as frequency, round(sum(amount)::numeric, 2) as monetary,
-        count(*) filter (where night)::int as night_orders
+    with ord as (
+      -- Lifetime facts (count, first and last order) and the window's orders, amount and night orders, from
+      -- the counts per day and local hour ingest keeps (customer_order_hours), read in key order from its
+      -- primary key (which includes the counts), so the sums stream without a hash table: every day for the
+      -- lifetime facts; for the window, the days wholly inside it summed, and the day it starts in, partly
+      -- inside, recounted from that day's orders (a subquery run only for the few customers with an order
+      -- that day).
+      select customer_id, lifetime_orders, first_order_at, last_order_at,
+        frequency + coalesce(first_day[1], 0)::int as frequency, monetary + coalesce(first_day[2], 0) as monetary,
+        night_orders + coalesce(first_day[3], 0)::int as night_orders
       from (
-        select o.customer_id, o.amount::float8 as amount,
-          ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
-        from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
-        where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
-        offset 0
-      ) o
-      group by customer_id
+        select h.customer_id, sum(h.orders)::int as lifetime_orders, min(h.first_at) as first_order_at, max(h.last_at) as last_order_at,
+          coalesce(sum(h.orders) filter (where h.day > ${firstDay}), 0)::int as frequency,
+          coalesce(sum(h.amount) filter (where h.day > ${firstDay}), 0) as monetary,
+          coalesce(sum(h.orders) filter (where h.day > ${firstDay} and ${isNight(sql`h.hour`, nv)}), 0)::int as night_orders,
+          case when bool_or(h.day = ${firstDay}) then (
+            select array[count(*), coalesce(sum(o.amount), 0), count(*) filter (where ${isNight(localHour(sql`o.occurred_at`, sql`c.timezone`), nv)})]
+            from orders o left join customers c on c.id = o.customer_id
+            where o.customer_id = h.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+          ) end as first_day
+        from customer_order_hours h
+        where true ${one(sql`h.customer_id`)}
+        group by h.customer_id
+      ) w
     ),
     cat as (
       -- Items per category in the window, from the per-day counts ingest keeps (customer_category_days), read
@@ -227,19 +235,18 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     ),
     facts as (
       select c.id as customer_id, c.timezone,
-        coalesce(l.lifetime_orders, 0) as lifetime_orders,
+        coalesce(w.lifetime_orders, 0) as lifetime_orders,
         coalesce(w.frequency, 0) as frequency,
         coalesce(w.monetary, 0) as monetary,
-        ${daysSince(sql`l.last_order_at`, now)} as recency_days,
-        ${daysSince(sql`l.first_order_at`, now)} as first_order_days,
+        ${daysSince(sql`w.last_order_at`, now)} as recency_days,
+        ${daysSince(sql`w.first_order_at`, now)} as first_order_days,
         ${daysSince(sql`c.created_at`, now)} as signup_days,
-        ${daysSince(sql`coalesce(greatest(l.last_order_at, c.last_activity_at), c.created_at)`, now)} as quiet_days,
-        greatest(l.last_order_at, c.last_activity_at) is null as never_active,
+        ${daysSince(sql`coalesce(greatest(w.last_order_at, c.last_activity_at), c.created_at)`, now)} as quiet_days,
+        greatest(w.last_order_at, c.last_activity_at) is null as never_active,
         coalesce(w.night_orders, 0) as night_orders,
         lv.tags as lover_tags, lv.evidence as lover_evidence,
         coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded
       from customers c
-      left join life l on l.customer_id = c.id
       left join ord w on w.customer_id = c.id
       left join lovers lv on lv.customer_id = c.id
       left join msg m on m.customer_id = c.id
