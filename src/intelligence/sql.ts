@@ -39,28 +39,42 @@ export interface InsightQuery {
 /** Whole days from `at` to now, never negative; null stays null. */
 const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
 
-/** `level` (high/mid/low) from a score of the method. */
-function levelCase(score: SQL, method: IntelligenceSettings['rfm']['method']): SQL {
-  return method === 'threshold'
-    ? sql`case ${score} when 3 then 'high' when 2 then 'mid' else 'low' end`
-    : sql`case when ${score} >= 4 then 'high' when ${score} = 3 then 'mid' else 'low' end`;
-}
+/**
+ * The least score of a level (at least mid, at least high), and the greatest (at most low, at most mid), by
+ * method: threshold scores 1–3 are low, mid, high; quintile scores 1–2 low, 3 mid, 4–5 high (rfm.ts levelOf).
+ */
+const minScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'low'>, number>> = {
+  threshold: { mid: 2, high: 3 },
+  quintile: { mid: 3, high: 4 },
+};
+const maxScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'high'>, number>> = {
+  threshold: { low: 1, mid: 2 },
+  quintile: { low: 2, mid: 3 },
+};
 
-const levelRank: Record<Level, number> = { low: 0, mid: 1, high: 2 };
-const rankOf = (level: SQL) => sql`(case ${level} when 'high' then 2 when 'mid' then 1 else 0 end)`;
-
-/** A segment rule as a condition on the levels (r_level, f_level, m_level) and lifetime orders. */
-function ruleCondition(rule: SegmentRule): SQL {
+/** A segment rule as a condition on the scores (r_score, f_score, m_score) and lifetime orders. */
+function ruleCondition(rule: SegmentRule, method: IntelligenceSettings['rfm']['method']): SQL {
   const parts: SQL[] = [];
   for (const dim of ['r', 'f', 'm'] as const) {
-    const level = sql.raw(`${dim}_level`);
+    const score = sql.raw(`${dim}_score`);
     const min = rule.min?.[dim];
     const max = rule.max?.[dim];
-    if (min && min !== 'low') parts.push(sql`${rankOf(level)} >= ${int(levelRank[min])}`);
-    if (max && max !== 'high') parts.push(sql`${rankOf(level)} <= ${int(levelRank[max])}`);
+    if (min && min !== 'low') parts.push(sql`${score} >= ${int(minScore[method][min])}`);
+    if (max && max !== 'high') parts.push(sql`${score} <= ${int(maxScore[method][max])}`);
   }
   if (rule.minLifetimeOrders) parts.push(sql`lifetime_orders >= ${int(rule.minLifetimeOrders)}`);
   return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+/**
+ * An integer column against a threshold of the settings (any number), as integers: for a whole number x,
+ * x > t ⇔ x > ⌊t⌋, x ≥ t ⇔ x ≥ ⌈t⌉, x < t ⇔ x < ⌈t⌉ and x ≤ t ⇔ x ≤ ⌊t⌋ — the same answers as comparing with the
+ * numeric t, without turning x into a numeric on every row.
+ */
+function intCompare(column: SQL, op: '>' | '>=' | '<' | '<=', t: number): SQL {
+  const bound = op === '>' || op === '<=' ? Math.floor(t) : Math.ceil(t);
+  if (!Number.isSafeInteger(bound)) return sql`${column} ${sql.raw(op)} ${num(t)}`;
+  return sql`${column} ${sql.raw(op)} ${int(bound)}`;
 }
 
 /** Night in local hours: from startHour up to (not including) endHour, across midnight when start > end. */
@@ -101,7 +115,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ? {
           r: sql`case when recency_days is null then 1 when recency_days < ${int(T.recency.highBelowDays)} then 3
                   when recency_days <= ${int(T.recency.lowAboveDays)} then 2 else 1 end`,
-          f: sql`case when frequency > ${num(T.frequency.highAbove)} then 3 when frequency >= ${num(T.frequency.lowBelow)} then 2 else 1 end`,
+          f: sql`case when ${intCompare(sql`frequency`, '>', T.frequency.highAbove)} then 3 when ${intCompare(sql`frequency`, '>=', T.frequency.lowBelow)} then 2 else 1 end`,
           m: sql`case when monetary > ${num(T.monetary.highAbove)} then 3 when monetary >= ${num(T.monetary.lowBelow)} then 2 else 1 end`,
         }
       : {
@@ -125,8 +139,8 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
 
   // Conditions of each computed tag (customer-tags.ts), on the columns of `facts`.
   const cond = {
-    high_frequency: sql`frequency > ${num(T.frequency.highAbove)}`,
-    low_frequency: sql`lifetime_orders > 0 and frequency < ${num(T.frequency.lowBelow)}`,
+    high_frequency: intCompare(sql`frequency`, '>', T.frequency.highAbove),
+    low_frequency: sql`lifetime_orders > 0 and ${intCompare(sql`frequency`, '<', T.frequency.lowBelow)}`,
     active: sql`quiet_days < ${int(act.activeBelowDays)}`,
     dormant: sql`quiet_days > ${int(act.dormantAboveDays)}`,
     night_visitor: sql`frequency >= ${int(nv.minOrders)} and night_orders >= ${num(nv.minShare)} * frequency`,
@@ -134,7 +148,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     high_value: sql`lifetime_orders > 0 and monetary > ${num(T.monetary.highAbove)}`,
     medium_value: sql`lifetime_orders > 0 and monetary >= ${num(T.monetary.lowBelow)} and monetary <= ${num(T.monetary.highAbove)}`,
     low_value: sql`lifetime_orders > 0 and monetary < ${num(T.monetary.lowBelow)}`,
-    potential: sql`frequency > 0 and frequency <= ${num(T.frequency.highAbove)} and monetary >= ${num(t.potential.minAverageOrder)} * frequency`,
+    potential: sql`frequency > 0 and ${intCompare(sql`frequency`, '<=', T.frequency.highAbove)} and monetary >= ${num(t.potential.minAverageOrder)} * frequency`,
     responsive: sql`messages_sent >= ${int(t.responsive.minMessages)} and messages_responded >= ${num(t.responsive.minRate)} * messages_sent`,
   };
 
@@ -258,21 +272,15 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       select f.*, ${scores.r} as r_score, ${scores.f} as f_score, ${scores.m} as m_score
       from facts f ${rfm.method === 'threshold' ? sql`` : sql`cross join cuts`}
       offset 0
-    ),
-    leveled as (
-      select s.*, ${levelCase(sql`r_score`, rfm.method)} as r_level, ${levelCase(sql`f_score`, rfm.method)} as f_level,
-        ${levelCase(sql`m_score`, rfm.method)} as m_level
-      from scored s
-      offset 0
     )
     select customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
       ${text(rfm.method)} as rfm_method,
       case
         when coalesce(first_order_days, signup_days) < ${int(segments.new.withinDays)} then 'new'
-        when ${ruleCondition(segments.churn_risk)} then 'churn_risk'
-        when ${ruleCondition(segments.vip)} then 'vip'
-        when ${ruleCondition(segments.loyal)} then 'loyal'
-        when ${ruleCondition(segments.potential)} then 'potential'
+        when ${ruleCondition(segments.churn_risk, rfm.method)} then 'churn_risk'
+        when ${ruleCondition(segments.vip, rfm.method)} then 'vip'
+        when ${ruleCondition(segments.loyal, rfm.method)} then 'loyal'
+        when ${ruleCondition(segments.potential, rfm.method)} then 'potential'
         else 'regular'
       end as segment,
       array_remove(array[
@@ -285,7 +293,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ], null) as tags,
       ${evidenceJson} as evidence,
       ${now} as computed_at
-    from leveled`;
+    from scored`;
 }
 
 function numArray(values: number[] | null): SQL {
