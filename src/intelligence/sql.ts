@@ -225,7 +225,10 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       -- category, '', included) is a window over rows that arrive in customer order: no second pass.
       select distinct on (customer_id, tag) * from (
         select customer_id, category, items, total_items,
-          trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+          -- A category already written as its tag's stem (lower case letters and digits, single '_' between)
+          -- is its own stem: one match instead of lower, replace and trim on every row.
+          case when category ~ '^[a-z0-9]+(_[a-z0-9]+)*$' then category
+            else trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) end || '_lover' as tag
         from (select c.*, sum(items) over (partition by customer_id) as total_items from cat c) c
         where items >= ${int(p.minItems)} and items >= ${num(p.minShare)} * total_items
       ) d
