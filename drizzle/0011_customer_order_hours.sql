@@ -75,6 +75,11 @@ BEGIN
 	ELSIF TG_OP = 'DELETE' THEN ids := ARRAY[OLD."id"];
 	ELSE ids := ARRAY[OLD."id", NEW."id"];
 	END IF;
+	-- A time zone PostgreSQL does not know fails here, when it is set, even without orders yet — not later
+	-- in the statement that inserts the customer's first order.
+	IF TG_OP <> 'DELETE' AND NEW."timezone" IS NOT NULL THEN
+		PERFORM now() AT TIME ZONE NEW."timezone";
+	END IF;
 	DELETE FROM "customer_order_hours" WHERE "customer_id" = ANY (ids);
 	PERFORM "customer_order_hours_of"(ids);
 	RETURN NULL;

@@ -199,6 +199,9 @@ describe('tags through the SQL: each just holding and just missing', () => {
     await database.db.update(customers).set({ timezone: null }).where(eq(customers.id, id));
     expect(await hours()).toEqual([14, 14, 14]);
     expect((await insight(id)).tags).not.toContain('night_visitor');
+    // A time zone PostgreSQL does not know is refused when it is set, orders or not.
+    await expect(database.db.update(customers).set({ timezone: 'Mars/Olympus' }).where(eq(customers.id, id))).rejects.toThrow();
+    await expect(createCustomer({ timezone: 'Mars/Olympus' })).rejects.toThrow();
     // Orders stored before their customer, who then arrives with a time zone.
     const early = uid('ci');
     await database.db.insert(orders).values([1, 2, 3].map((d) => ({ id: `${early}-o${d}`, customerId: early, amount: 10, items: [], occurredAt: at(d).at })));

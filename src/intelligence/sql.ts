@@ -1,7 +1,8 @@
 // The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
-// tags and (when asked) their evidence, as rows of customer_insights — set-based: the orders index once,
-// the window's orders once (without their items), the per-day category counts of the window once, the
-// window's messages once. The rules are those of src/domain/rfm.ts and
+// tags and (when asked) their evidence, as rows of customer_insights — set-based, from what ingest keeps as
+// orders arrive: the per-day and local-hour order counts once (lifetime facts, F, M, night orders), the
+// per-day category counts of the window once, the window's messages once; only the window's first day is
+// recounted from its orders. The rules are those of src/domain/rfm.ts and
 // src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
@@ -89,9 +90,11 @@ export function localHour(at: SQL, timezone: SQL): SQL {
 }
 
 /**
- * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts from
- * the orders index, one scan of the window's orders (amounts, night hours), items per category from
- * customer_category_days, one scan of the window's messages; everything else is per customer.
+ * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts and the
+ * window's orders, amounts and night orders from customer_order_hours, items per category from
+ * customer_category_days, one scan of the window's messages; everything else is per customer. The full
+ * refresh runs it without hash aggregates or hash joins (refresh.ts): every step then streams in customer
+ * order.
  */
 export function insightSelect({ settings, now: nowDate, customerId, cuts, withEvidence = true }: InsightQuery): SQL {
   const { rfm, segments, tags: t } = settings;
