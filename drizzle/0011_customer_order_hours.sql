@@ -1,5 +1,5 @@
--- Edited after generation: INCLUDE (…) on the primary key's index, the statistics, the triggers and the
--- fill below, which drizzle cannot express (the refresh reads the counts from the index alone, in key order).
+-- Edited after generation: INCLUDE (…) on the primary key's index, the triggers and the fill below, which
+-- drizzle cannot express (the refresh reads the counts from the index alone, in key order).
 CREATE TABLE "customer_order_hours" (
 	"customer_id" text NOT NULL,
 	"day" date NOT NULL,
@@ -10,9 +10,6 @@ CREATE TABLE "customer_order_hours" (
 	"last_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "customer_order_hours_customer_id_day_hour_pk" PRIMARY KEY("customer_id","day","hour") INCLUDE ("orders", "amount", "first_at", "last_at")
 );
---> statement-breakpoint
--- How many customers there are: without it the planner takes them for a fraction of the real number.
-CREATE STATISTICS "customer_order_hours_customers" (ndistinct) ON "customer_id", "day" FROM "customer_order_hours";
 --> statement-breakpoint
 -- The rows of some orders: per customer, UTC day and hour in the customer's time zone (UTC when they have
 -- none, or do not exist) — the refresh's night hour, src/intelligence/sql.ts localHour.
