@@ -93,8 +93,7 @@ export function localHour(at: SQL, timezone: SQL): SQL {
  * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts and the
  * window's orders, amounts and night orders from customer_order_hours, items per category from
  * customer_category_days, one scan of the window's messages; everything else is per customer. The full
- * refresh runs it without hash aggregates or hash joins (refresh.ts): every step then streams in customer
- * order.
+ * refresh runs it without hash joins (refresh.ts): every step then streams in customer order.
  */
 export function insightSelect({ settings, now: nowDate, customerId, cuts, withEvidence = true }: InsightQuery): SQL {
   const { rfm, segments, tags: t } = settings;
