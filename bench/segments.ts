@@ -6,9 +6,9 @@
 // hand-written SQL statement computing RFM on the same data? Both run on a fresh database on the
 // machine's PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres), created
 // and migrated here and dropped at the end, filled by COPY … FROM STDIN (CSV streamed from this process)
-// with customers and orders spread over two years, customer_category_days filled from the orders in one
-// statement (what the trigger on orders leaves as they arrive: data, not refresh work), then indexed and
-// VACUUM ANALYZEd (as autovacuum leaves an append-mostly table).
+// with customers and orders spread over two years, customer_category_days and customer_order_hours filled
+// from the orders in one statement each (what the triggers on orders leave as they arrive: data, not
+// refresh work), then indexed and VACUUM ANALYZEd (as autovacuum leaves an append-mostly table).
 //
 // The baseline writes its result, as the product does: CREATE TABLE … AS SELECT, a table of RFM values
 // and threshold scores for every customer who is not erased. A logged table, like customer_insights (a
@@ -28,7 +28,7 @@ import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/domain/rfm.js';
 import { refreshAll } from '../src/intelligence/refresh.js';
 import * as lib from './lib.js';
 import { fmt } from './lib.js';
-import { copyCustomers, copyOrders, countCategoryDays } from './segments-data.js';
+import { copyCustomers, copyOrders, countCategoryDays, countOrderHours } from './segments-data.js';
 
 const argv = process.argv.slice(2);
 const CUSTOMERS = lib.intKnob(argv, 'customers', process.env.BENCH_CUSTOMERS, 1_000_000);
@@ -99,19 +99,25 @@ try {
   await countCategoryDays(sql);
   log(`customer_category_days from the orders: ${seconds(performance.now() - t)} s`);
   t = performance.now();
+  await countOrderHours(sql);
+  log(`customer_order_hours from the orders: ${seconds(performance.now() - t)} s`);
+  t = performance.now();
   await sql.unsafe(`set maintenance_work_mem = '512MB'`);
   await sql`create index orders_customer_time_idx on orders (customer_id, occurred_at)`;
   await sql`vacuum analyze customers`;
   await sql`vacuum analyze orders`;
   await sql`vacuum analyze customer_category_days`;
+  await sql`vacuum analyze customer_order_hours`;
   log(`index, vacuum, analyze: ${seconds(performance.now() - t)} s (${since()})`);
-  const [size] = await sql<[{ orders: string; customers: string; category_days: string }]>`
+  const [size] = await sql<[{ orders: string; customers: string; category_days: string; order_hours: string }]>`
     select pg_size_pretty(pg_total_relation_size('orders')) as orders, pg_size_pretty(pg_total_relation_size('customers')) as customers,
-      pg_size_pretty(pg_total_relation_size('customer_category_days')) as category_days`;
+      pg_size_pretty(pg_total_relation_size('customer_category_days')) as category_days,
+      pg_size_pretty(pg_total_relation_size('customer_order_hours')) as order_hours`;
   // Both read every table once before timing starts: neither pays for the first read from disk.
   await sql`select count(*) from orders`;
   await sql`select count(*) from customers`;
   await sql`select count(*) from customer_category_days`;
+  await sql`select count(*) from customer_order_hours`;
 
   // On a busy machine wall time says as much about the neighbours as about the SQL: with the server on this
   // machine, the CPU time its backends spent is measured as well (from /proc).
@@ -183,7 +189,7 @@ try {
     `${label}  median ${seconds(m)} s  (runs: ${xs.map(seconds).join(', ')} s)  ${fmt(CUSTOMERS / (m / 1000), 0)} customers/s, ${fmt(ORDERS / (m / 1000), 0)} orders/s`;
   const out = [
     '',
-    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}, customer_category_days ${size.category_days}), ` +
+    `Touchpoint segments bench: ${CUSTOMERS} customers, ${ORDERS} orders (orders ${size.orders}, customers ${size.customers}, customer_category_days ${size.category_days}, customer_order_hours ${size.order_hours}), ` +
       `PostgreSQL at ${url.host}, work_mem ${WORK_MEM} and jit off for both; order: ${order.join(' → ')}`,
     line('baseline (one CREATE TABLE AS: RFM only)    :', times.baseline, b),
     line('product refresh (RFM + segment + tags, swap):', times.product, p),

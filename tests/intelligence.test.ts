@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
-import { customerCategoryDays, customerInsights, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
+import { customerCategoryDays, customerInsights, customerOrderHours, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
 import { isNightHour, type TagFacts, tagsOf } from '../src/domain/customer-tags.js';
 import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, scoreRfm, segmentOf } from '../src/domain/rfm.js';
 import { refreshAll, refreshOne } from '../src/intelligence/refresh.js';
@@ -187,6 +187,41 @@ describe('tags through the SQL: each just holding and just missing', () => {
     expect(await has('night_visitor', { timezone: 'Europe/Berlin', orders: winter })).toBe(false);
   });
 
+  it("night_visitor follows the customer's time zone: their order hours are recounted when it changes", async () => {
+    const at = (day: number) => ({ at: new Date(Date.UTC(2026, 5, day, 14, 30)), amount: 10 }); // 23:30 in Tokyo
+    const id = await createCustomer({ orders: [at(1), at(2), at(3)] });
+    const hours = async () => (await database.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
+    expect(await hours()).toEqual([14, 14, 14]);
+    expect((await insight(id)).tags).not.toContain('night_visitor');
+    await database.db.update(customers).set({ timezone: 'Asia/Tokyo' }).where(eq(customers.id, id));
+    expect(await hours()).toEqual([23, 23, 23]);
+    expect((await insight(id)).evidence).toMatchObject({ night_visitor: { night_orders: 3, orders: 3, time_zone: 'Asia/Tokyo' } });
+    await database.db.update(customers).set({ timezone: null }).where(eq(customers.id, id));
+    expect(await hours()).toEqual([14, 14, 14]);
+    expect((await insight(id)).tags).not.toContain('night_visitor');
+    // A time zone PostgreSQL does not know is refused when it is set, orders or not.
+    await expect(database.db.update(customers).set({ timezone: 'Mars/Olympus' }).where(eq(customers.id, id))).rejects.toThrow();
+    await expect(createCustomer({ timezone: 'Mars/Olympus' })).rejects.toThrow();
+    // Orders stored before their customer, who then arrives with a time zone.
+    const early = uid('ci');
+    await database.db.insert(orders).values([1, 2, 3].map((d) => ({ id: `${early}-o${d}`, customerId: early, amount: 10, items: [], occurredAt: at(d).at })));
+    await database.db.insert(customers).values({ id: early, timezone: 'Asia/Tokyo', createdAt: ago(400) });
+    expect((await insight(early)).tags).toContain('night_visitor');
+  });
+
+  it("F, M and night orders at the window's start: an order at its first instant counts, one a millisecond earlier not, on the same UTC day", async () => {
+    // NOW − 365 days is 12:00 UTC: the window's first day is recounted from that day's orders.
+    const start = ago(S.rfm.windowDays);
+    const at = (ms: number, amount: number) => ({ at: new Date(start.getTime() + ms), amount });
+    // In the window: 12:00 (day), 23:00 (night) on the first day, 00:00 the next day (night): 2 of 3 at night.
+    // Before it, on the same UTC day: two daytime orders which, counted, would make it 2 of 5.
+    const id = await createCustomer({ orders: [at(-1, 1000), at(-HOUR, 1000), at(0, 200.5), at(11 * HOUR, 300.25), at(12 * HOUR, 0.25)] });
+    const row = await insight(id);
+    expect([row.frequency, row.monetary]).toEqual([3, 501]);
+    expect(row.evidence).toMatchObject({ night_visitor: { night_orders: 2, orders: 3 } });
+    expect(row.tags).toContain('night_visitor');
+  });
+
   it('<category>_lover: at least 3 items and 40 % of the items in the window', async () => {
     const basket = (...items: Item[]) => [{ at: ago(40), amount: 50, items }];
     const beer = (quantity: number): Item => ({ sku: 'IPA', category: 'Craft Beer', price: 3, quantity });
@@ -221,14 +256,18 @@ describe('tags through the SQL: each just holding and just missing', () => {
     expect(edge.tags).not.toContain('wine_lover'); // 3 of 8
   });
 
-  it('an order stored twice (a repeated delivery) counts its items once', async () => {
+  it('an order stored twice (a repeated delivery) counts once: its items, amount and hour', async () => {
     const id = await createCustomer({});
     const order = { id: `${id}-again`, customerId: id, amount: 10, items: [{ sku: 'IPA', category: 'beer', price: 5, quantity: 2 }], occurredAt: ago(40) };
     await database.db.insert(orders).values(order).onConflictDoNothing();
     await database.db.insert(orders).values(order).onConflictDoNothing();
     const counts = await database.db.select().from(customerCategoryDays).where(eq(customerCategoryDays.customerId, id));
     expect(counts.map((c) => [c.category, c.items])).toEqual([['beer', 2]]);
-    expect((await insight(id)).tags).not.toContain('beer_lover'); // 2 items, not 4
+    const hours = await database.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id));
+    expect(hours.map((h) => [h.orders, Number(h.amount)])).toEqual([[1, 10]]);
+    const row = await insight(id);
+    expect(row.tags).not.toContain('beer_lover'); // 2 items, not 4
+    expect([row.frequency, row.monetary, row.tags]).toEqual([1, 10, ['low_frequency', 'low_value']]);
   });
 
   it('value tags by the M thresholds, potential by the average order, responsive by the response rate', async () => {
@@ -389,5 +428,16 @@ describe('the full refresh (a database of its own)', () => {
     const tagsOf = (id: string) => rows.find((r) => r.customerId === id)!.tags.filter((t) => t.endsWith('_lover'));
     expect([tagsOf(first), tagsOf(before), tagsOf(split)]).toEqual([['beer_lover'], [], ['beer_lover']]);
     expect(new Set(rows.map((r) => JSON.stringify(r.evidence)))).toEqual(new Set(['{}']));
+    // F and M from the per-hour counts, the first day recounted: from the window's start on only.
+    const fm = (id: string) => rows.filter((r) => r.customerId === id).map((r) => [r.frequency, r.monetary, r.recencyDays])[0];
+    expect([fm(first), fm(before), fm(split)]).toEqual([[1, 10, 365], [0, 0, 365], [1, 10, 364]]);
+  });
+
+  it('a TRUNCATE of customers leaves every order hour a UTC one', async () => {
+    const id = await createCustomer({ timezone: 'Asia/Tokyo', orders: [{ at: new Date(Date.UTC(2026, 5, 1, 14, 30)), amount: 10 }] }, own.db);
+    const hours = async () => (await own.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
+    expect(await hours()).toEqual([23]);
+    await own.db.execute(sql`truncate customers`);
+    expect(await hours()).toEqual([14]);
   });
 });

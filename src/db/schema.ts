@@ -9,6 +9,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uuid,
@@ -269,6 +270,35 @@ export const customerCategoryDays = pgTable(
   // Migration 0010 adds INCLUDE (items) to the key's index (drizzle cannot say it): the refresh reads the
   // window's counts from the index alone, already in (customer, category) order.
   (t) => [primaryKey({ columns: [t.customerId, t.category, t.day] })],
+);
+
+/**
+ * Orders per customer, UTC day and local hour, kept by a trigger on `orders` (migration 0011) in the
+ * statement that inserts the orders (a repeated order id inserts nothing, so it adds nothing), as
+ * customer_category_days keeps their items. `hour` is the hour of the day the orders were placed at in the
+ * customer's time zone (UTC when none, or when the customer does not exist): a trigger on `customers`
+ * recomputes a customer's rows from their orders when their time zone changes. The refresh reads F, M, the
+ * night orders and the lifetime facts (count, first and last order) from here instead of the orders: the
+ * days wholly inside the window summed, the day the window starts in recounted from that day's orders
+ * (src/intelligence/sql.ts).
+ */
+export const customerOrderHours = pgTable(
+  'customer_order_hours',
+  {
+    customerId: text('customer_id').notNull(),
+    /** The orders' UTC day. */
+    day: date('day', { mode: 'string' }).notNull(),
+    /** The orders' hour (0–23) in the customer's time zone, UTC when none. */
+    hour: smallint('hour').notNull(),
+    orders: integer('orders').notNull(),
+    /** Sum of the orders' amounts (exact). */
+    amount: numeric('amount').notNull(),
+    firstAt: timestamp('first_at', { withTimezone: true }).notNull(),
+    lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+  },
+  // Migration 0011 adds INCLUDE (orders, amount, first_at, last_at) to the key's index (drizzle cannot say
+  // it): the refresh reads them from the index alone, in customer order.
+  (t) => [primaryKey({ columns: [t.customerId, t.day, t.hour] })],
 );
 
 /** Every tier change with the rewards it granted; the idempotency key makes an upgrade happen once. */

@@ -18,8 +18,9 @@ export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7;
  * within the window before the order (the latest click), else opened within it (the latest open), else sent
  * within it (the latest send). Its converted_at becomes the order's time, its revenue the order's amount.
  * A message converts once: two new orders in one batch that pick the same message credit it with the
- * first. Clicks and opens count from their first time (opened_at, clicked_at). The trigger on orders
- * (migration 0010) adds the new orders' items to customer_category_days in the same statement.
+ * first. Clicks and opens count from their first time (opened_at, clicked_at). The triggers on orders
+ * add the new orders to customer_category_days (their items, migration 0010) and customer_order_hours (count,
+ * amount, first and last, by local hour: migration 0011) in the same statement.
  */
 export async function recordOrders(db: Db, batch: EventInput[], now: Date, windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS): Promise<void> {
   const rows = batch

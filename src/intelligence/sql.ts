@@ -1,7 +1,8 @@
 // The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
-// tags and (when asked) their evidence, as rows of customer_insights — set-based: the orders index once,
-// the window's orders once (without their items), the per-day category counts of the window once, the
-// window's messages once. The rules are those of src/domain/rfm.ts and
+// tags and (when asked) their evidence, as rows of customer_insights — set-based, from what ingest keeps as
+// orders arrive: the per-day and local-hour order counts once (lifetime facts, F, M, night orders), the
+// per-day category counts of the window once, the window's messages once; only the window's first day is
+// recounted from its orders. The rules are those of src/domain/rfm.ts and
 // src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
@@ -39,28 +40,42 @@ export interface InsightQuery {
 /** Whole days from `at` to now, never negative; null stays null. */
 const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
 
-/** `level` (high/mid/low) from a score of the method. */
-function levelCase(score: SQL, method: IntelligenceSettings['rfm']['method']): SQL {
-  return method === 'threshold'
-    ? sql`case ${score} when 3 then 'high' when 2 then 'mid' else 'low' end`
-    : sql`case when ${score} >= 4 then 'high' when ${score} = 3 then 'mid' else 'low' end`;
-}
+/**
+ * The least score of a level (at least mid, at least high), and the greatest (at most low, at most mid), by
+ * method: threshold scores 1–3 are low, mid, high; quintile scores 1–2 low, 3 mid, 4–5 high (rfm.ts levelOf).
+ */
+const minScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'low'>, number>> = {
+  threshold: { mid: 2, high: 3 },
+  quintile: { mid: 3, high: 4 },
+};
+const maxScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'high'>, number>> = {
+  threshold: { low: 1, mid: 2 },
+  quintile: { low: 2, mid: 3 },
+};
 
-const levelRank: Record<Level, number> = { low: 0, mid: 1, high: 2 };
-const rankOf = (level: SQL) => sql`(case ${level} when 'high' then 2 when 'mid' then 1 else 0 end)`;
-
-/** A segment rule as a condition on the levels (r_level, f_level, m_level) and lifetime orders. */
-function ruleCondition(rule: SegmentRule): SQL {
+/** A segment rule as a condition on the scores (r_score, f_score, m_score) and lifetime orders. */
+function ruleCondition(rule: SegmentRule, method: IntelligenceSettings['rfm']['method']): SQL {
   const parts: SQL[] = [];
   for (const dim of ['r', 'f', 'm'] as const) {
-    const level = sql.raw(`${dim}_level`);
+    const score = sql.raw(`${dim}_score`);
     const min = rule.min?.[dim];
     const max = rule.max?.[dim];
-    if (min && min !== 'low') parts.push(sql`${rankOf(level)} >= ${int(levelRank[min])}`);
-    if (max && max !== 'high') parts.push(sql`${rankOf(level)} <= ${int(levelRank[max])}`);
+    if (min && min !== 'low') parts.push(sql`${score} >= ${int(minScore[method][min])}`);
+    if (max && max !== 'high') parts.push(sql`${score} <= ${int(maxScore[method][max])}`);
   }
   if (rule.minLifetimeOrders) parts.push(sql`lifetime_orders >= ${int(rule.minLifetimeOrders)}`);
   return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+/**
+ * An integer column against a threshold of the settings (any number), as integers: for a whole number x,
+ * x > t ⇔ x > ⌊t⌋, x ≥ t ⇔ x ≥ ⌈t⌉, x < t ⇔ x < ⌈t⌉ and x ≤ t ⇔ x ≤ ⌊t⌋ — the same answers as comparing with the
+ * numeric t, without turning x into a numeric on every row.
+ */
+function intCompare(column: SQL, op: '>' | '>=' | '<' | '<=', t: number): SQL {
+  const bound = op === '>' || op === '<=' ? Math.floor(t) : Math.ceil(t);
+  if (!Number.isSafeInteger(bound)) return sql`${column} ${sql.raw(op)} ${num(t)}`;
+  return sql`${column} ${sql.raw(op)} ${int(bound)}`;
 }
 
 /** Night in local hours: from startHour up to (not including) endHour, across midnight when start > end. */
@@ -69,10 +84,16 @@ function isNight(hour: SQL, s: IntelligenceSettings['tags']['nightVisitor']): SQ
   return sql`mod(${hour} + ${int(24 - s.startHour)}, 24) < ${int((s.endHour - s.startHour + 24) % 24)}`;
 }
 
+/** The hour (0–23) of `at` in time zone `timezone`, UTC when null — as the trigger on orders counts it. */
+export function localHour(at: SQL, timezone: SQL): SQL {
+  return sql`(case when ${timezone} is null then mod(floor(date_part('epoch', ${at}) / 3600)::int8, 24)::int else date_part('hour', ${at} at time zone ${timezone})::int end)`;
+}
+
 /**
- * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts from
- * the orders index, one scan of the window's orders (amounts, night hours), items per category from
- * customer_category_days, one scan of the window's messages; everything else is per customer.
+ * The SELECT whose rows are customer_insights rows (same columns, same order): lifetime order facts and the
+ * window's orders, amounts and night orders from customer_order_hours, items per category from
+ * customer_category_days, one scan of the window's messages; everything else is per customer. The full
+ * refresh runs it without hash joins (refresh.ts): every step then streams in customer order.
  */
 export function insightSelect({ settings, now: nowDate, customerId, cuts, withEvidence = true }: InsightQuery): SQL {
   const { rfm, segments, tags: t } = settings;
@@ -86,7 +107,6 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
   const one = (column: SQL) => (customerId === undefined ? sql`` : sql`and ${column} = ${customerId}`);
   const inWindow = (column = sql`occurred_at`) => sql`${column} >= ${windowStart}`;
   const T = rfm.thresholds;
-  const utcHour = sql`mod(floor(date_part('epoch', occurred_at) / 3600)::int8, 24)`;
 
   // Scores. Threshold: the seed's table as written. Quintile: 1 + the cuts a value reaches (see rfm.ts).
   const byCuts = (value: SQL, cutsOf: SQL) =>
@@ -97,7 +117,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ? {
           r: sql`case when recency_days is null then 1 when recency_days < ${int(T.recency.highBelowDays)} then 3
                   when recency_days <= ${int(T.recency.lowAboveDays)} then 2 else 1 end`,
-          f: sql`case when frequency > ${num(T.frequency.highAbove)} then 3 when frequency >= ${num(T.frequency.lowBelow)} then 2 else 1 end`,
+          f: sql`case when ${intCompare(sql`frequency`, '>', T.frequency.highAbove)} then 3 when ${intCompare(sql`frequency`, '>=', T.frequency.lowBelow)} then 2 else 1 end`,
           m: sql`case when monetary > ${num(T.monetary.highAbove)} then 3 when monetary >= ${num(T.monetary.lowBelow)} then 2 else 1 end`,
         }
       : {
@@ -121,8 +141,8 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
 
   // Conditions of each computed tag (customer-tags.ts), on the columns of `facts`.
   const cond = {
-    high_frequency: sql`frequency > ${num(T.frequency.highAbove)}`,
-    low_frequency: sql`lifetime_orders > 0 and frequency < ${num(T.frequency.lowBelow)}`,
+    high_frequency: intCompare(sql`frequency`, '>', T.frequency.highAbove),
+    low_frequency: sql`lifetime_orders > 0 and ${intCompare(sql`frequency`, '<', T.frequency.lowBelow)}`,
     active: sql`quiet_days < ${int(act.activeBelowDays)}`,
     dormant: sql`quiet_days > ${int(act.dormantAboveDays)}`,
     night_visitor: sql`frequency >= ${int(nv.minOrders)} and night_orders >= ${num(nv.minShare)} * frequency`,
@@ -130,7 +150,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     high_value: sql`lifetime_orders > 0 and monetary > ${num(T.monetary.highAbove)}`,
     medium_value: sql`lifetime_orders > 0 and monetary >= ${num(T.monetary.lowBelow)} and monetary <= ${num(T.monetary.highAbove)}`,
     low_value: sql`lifetime_orders > 0 and monetary < ${num(T.monetary.lowBelow)}`,
-    potential: sql`frequency > 0 and frequency <= ${num(T.frequency.highAbove)} and monetary >= ${num(t.potential.minAverageOrder)} * frequency`,
+    potential: sql`frequency > 0 and ${intCompare(sql`frequency`, '<=', T.frequency.highAbove)} and monetary >= ${num(t.potential.minAverageOrder)} * frequency`,
     responsive: sql`messages_sent >= ${int(t.responsive.minMessages)} and messages_responded >= ${num(t.responsive.minRate)} * messages_sent`,
   };
 
@@ -159,26 +179,30 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     : sql`'{}'::jsonb`;
 
   return sql`
-    with life as (
-      -- Lifetime facts only need (customer_id, occurred_at): orders_customer_time_idx answers them in customer
-      -- order, without the heap and without a hash table.
-      select customer_id, count(*)::int as lifetime_orders, min(occurred_at) as first_order_at, max(occurred_at) as last_order_at
-      from orders where true ${one(sql`customer_id`)}
-      group by customer_id
-    ),
-    ord as (
-      -- The window's orders: how many, their amount, and those placed at night in the customer's time zone.
-      -- float8 sums are far cheaper than numeric ones; rounded to cents they are exact.
-      select customer_id, count(*)::int as frequency, round(sum(amount)::numeric, 2) as monetary,
-        count(*) filter (where night)::int as night_orders
+    with ord as (
+      -- Lifetime facts (count, first and last order) and the window's orders, amount and night orders, from
+      -- the counts per day and local hour ingest keeps (customer_order_hours), read in key order from its
+      -- primary key (which includes the counts), so the sums stream without a hash table: every day for the
+      -- lifetime facts; for the window, the days wholly inside it summed, and the day it starts in, partly
+      -- inside, recounted from that day's orders (a subquery run only for the few customers with an order
+      -- that day).
+      select customer_id, lifetime_orders, first_order_at, last_order_at,
+        frequency + coalesce(first_day[1], 0)::int as frequency, monetary + coalesce(first_day[2], 0) as monetary,
+        night_orders + coalesce(first_day[3], 0)::int as night_orders
       from (
-        select o.customer_id, o.amount::float8 as amount,
-          ${isNight(sql`case when c.timezone is null then ${utcHour} else date_part('hour', o.occurred_at at time zone c.timezone)::int end`, nv)} as night
-        from orders o left join customers c on c.id = o.customer_id and c.timezone is not null
-        where ${inWindow(sql`o.occurred_at`)} ${one(sql`o.customer_id`)}
-        offset 0
-      ) o
-      group by customer_id
+        select h.customer_id, sum(h.orders)::int as lifetime_orders, min(h.first_at) as first_order_at, max(h.last_at) as last_order_at,
+          coalesce(sum(h.orders) filter (where h.day > ${firstDay}), 0)::int as frequency,
+          coalesce(sum(h.amount) filter (where h.day > ${firstDay}), 0) as monetary,
+          coalesce(sum(h.orders) filter (where h.day > ${firstDay} and ${isNight(sql`h.hour`, nv)}), 0)::int as night_orders,
+          case when bool_or(h.day = ${firstDay}) then (
+            select array[count(*), coalesce(sum(o.amount), 0), count(*) filter (where ${isNight(localHour(sql`o.occurred_at`, sql`c.timezone`), nv)})]
+            from orders o left join customers c on c.id = o.customer_id
+            where o.customer_id = h.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+          ) end as first_day
+        from customer_order_hours h
+        where true ${one(sql`h.customer_id`)}
+        group by h.customer_id
+      ) w
     ),
     cat as (
       -- Items per category in the window, from the per-day counts ingest keeps (customer_category_days), read
@@ -203,7 +227,10 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       -- category, '', included) is a window over rows that arrive in customer order: no second pass.
       select distinct on (customer_id, tag) * from (
         select customer_id, category, items, total_items,
-          trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) || '_lover' as tag
+          -- A category already written as its tag's stem (lower case letters and digits, single '_' between)
+          -- is its own stem: one match instead of lower, replace and trim on every row.
+          case when category ~ '^[a-z0-9]+(_[a-z0-9]+)*$' then category
+            else trim(both '_' from regexp_replace(lower(category), '[^a-z0-9]+', '_', 'g')) end || '_lover' as tag
         from (select c.*, sum(items) over (partition by customer_id) as total_items from cat c) c
         where items >= ${int(p.minItems)} and items >= ${num(p.minShare)} * total_items
       ) d
@@ -227,19 +254,18 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     ),
     facts as (
       select c.id as customer_id, c.timezone,
-        coalesce(l.lifetime_orders, 0) as lifetime_orders,
+        coalesce(w.lifetime_orders, 0) as lifetime_orders,
         coalesce(w.frequency, 0) as frequency,
         coalesce(w.monetary, 0) as monetary,
-        ${daysSince(sql`l.last_order_at`, now)} as recency_days,
-        ${daysSince(sql`l.first_order_at`, now)} as first_order_days,
+        ${daysSince(sql`w.last_order_at`, now)} as recency_days,
+        ${daysSince(sql`w.first_order_at`, now)} as first_order_days,
         ${daysSince(sql`c.created_at`, now)} as signup_days,
-        ${daysSince(sql`coalesce(greatest(l.last_order_at, c.last_activity_at), c.created_at)`, now)} as quiet_days,
-        greatest(l.last_order_at, c.last_activity_at) is null as never_active,
+        ${daysSince(sql`coalesce(greatest(w.last_order_at, c.last_activity_at), c.created_at)`, now)} as quiet_days,
+        greatest(w.last_order_at, c.last_activity_at) is null as never_active,
         coalesce(w.night_orders, 0) as night_orders,
         lv.tags as lover_tags, lv.evidence as lover_evidence,
         coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded
       from customers c
-      left join life l on l.customer_id = c.id
       left join ord w on w.customer_id = c.id
       left join lovers lv on lv.customer_id = c.id
       left join msg m on m.customer_id = c.id
@@ -251,21 +277,15 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       select f.*, ${scores.r} as r_score, ${scores.f} as f_score, ${scores.m} as m_score
       from facts f ${rfm.method === 'threshold' ? sql`` : sql`cross join cuts`}
       offset 0
-    ),
-    leveled as (
-      select s.*, ${levelCase(sql`r_score`, rfm.method)} as r_level, ${levelCase(sql`f_score`, rfm.method)} as f_level,
-        ${levelCase(sql`m_score`, rfm.method)} as m_level
-      from scored s
-      offset 0
     )
     select customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
       ${text(rfm.method)} as rfm_method,
       case
         when coalesce(first_order_days, signup_days) < ${int(segments.new.withinDays)} then 'new'
-        when ${ruleCondition(segments.churn_risk)} then 'churn_risk'
-        when ${ruleCondition(segments.vip)} then 'vip'
-        when ${ruleCondition(segments.loyal)} then 'loyal'
-        when ${ruleCondition(segments.potential)} then 'potential'
+        when ${ruleCondition(segments.churn_risk, rfm.method)} then 'churn_risk'
+        when ${ruleCondition(segments.vip, rfm.method)} then 'vip'
+        when ${ruleCondition(segments.loyal, rfm.method)} then 'loyal'
+        when ${ruleCondition(segments.potential, rfm.method)} then 'potential'
         else 'regular'
       end as segment,
       array_remove(array[
@@ -278,7 +298,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ], null) as tags,
       ${evidenceJson} as evidence,
       ${now} as computed_at
-    from leveled`;
+    from scored`;
 }
 
 function numArray(values: number[] | null): SQL {
