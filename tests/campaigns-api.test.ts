@@ -4,7 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/activities/campaigns.js';
-import { customers, marketingCampaigns, messages, segmentMembers, segments } from '../src/db/schema.js';
+import { marketingCampaigns, messages, segmentMembers, segments } from '../src/db/schema.js';
 import type { CampaignView } from '../src/campaigns/service.js';
 import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';

@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/activities/campaigns.js';
-import { customers, marketingCampaigns, messages } from '../src/db/schema.js';
+import { marketingCampaigns, messages } from '../src/db/schema.js';
 import type { CampaignProgress } from '../src/workflows/campaign.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';

@@ -234,7 +234,7 @@ describe('welcome journey', () => {
   it('keeps the configuration version it started with', async () => {
     const { journeyConfigs } = await import('../src/db/schema.js');
     const { defaultJourneyConfigs } = await import('../src/domain/journey-config.js');
-    const { id, email, handle } = await signUp();
+    const { email, handle } = await signUp();
     await stack.mail.waitFor((m) => m.to.includes(email));
     // A new version with another guide subject, written while this run sleeps.
     const steps = defaultJourneyConfigs.welcome!.map((s) =>
