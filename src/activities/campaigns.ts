@@ -291,8 +291,6 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
       const byId = new Map(audience.map((c) => [c.id, c]));
       const workflowId = campaignWorkflowId(input.campaignId, input.executionId);
 
-      // One statement claims the batch: new records are inserted (skipped ones final at once); records left
-      // pending by an attempt that died come back; records an earlier attempt finished do not.
       const addressOf = (c: Profile) => {
         const address = sender && target ? sender.address(c, target) : null;
         return address && 'to' in address ? address.to : null;
@@ -314,8 +312,9 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
         const capped = paced ? await cappedCustomers(tx, audience.map((c) => c.id), input.executionId) : new Set<string>();
         const skips = audience.map((c) => skipReason(c, sender, target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null));
         const waits = audience.map((c, i) => (skips[i] === null ? waitUntil(c) : null));
-        // New records are inserted (skipped ones final at once); pending ones — left by an attempt that died,
-        // or waiting out quiet hours — are decided again; records an earlier attempt finished stay as they are.
+        // One statement claims the batch: new records are inserted (skipped ones final at once); pending ones —
+        // left by an attempt that died, or waiting out quiet hours — are decided again; records an earlier
+        // attempt finished stay as they are.
         return rowsOf<{ id: string; customer_id: string; status: string; lease_until: unknown }>(
           await tx.execute(sql`
             insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, lease_until, attempts)
