@@ -270,9 +270,11 @@ export function createCampaignActivities({ db, channels, config }: ActivityDeps)
     /**
      * One batch of a broadcast: the next `limit` customers of the audience after `after`. Every customer gets
      * exactly one record (its idempotency key is the execution and the customer); those without consent or
-     * an address are recorded as skipped with the reason; the rest are rendered and sent at the channel's
-     * rate (a simulation records them as `simulated` and sends nothing). A retry after a crash finds the
-     * records already done and sends only what is still pending.
+     * an address, suppressed or at a frequency cap are recorded as skipped with the reason; those inside
+     * their quiet hours wait (pending, leased until the hours end) for the deferred pass — a batch of
+     * `deferred` input, whose customers are those whose time has come; the rest are rendered and sent at
+     * the channel's rate (a simulation records them as `simulated` and sends nothing). A retry after a crash
+     * finds the records already done and sends only what is still pending.
      */
     async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
       const { campaign, parts } = await loadCampaign(input.campaignId);
