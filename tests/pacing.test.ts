@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { campaignWorkflowId, createCampaignActivities } from '../src/activities/campaigns.js';
-import { createPacingActivities, lockCustomers, type ReserveInput } from '../src/activities/pacing.js';
+import { createPacingActivities, lockCustomers, PACING_LOCK_CLASS, type ReserveInput } from '../src/activities/pacing.js';
 import { rowsOf as resultRows } from '../src/db/sql-helpers.js';
 import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/domain/pacing.js';
@@ -271,7 +271,7 @@ describe('frequency caps', () => {
     const { sendCampaignBatch } = createCampaignActivities(deps);
     const executionId = uid('exec');
     const waitingForLock = async () =>
-      resultRows<{ n: number }>(await stack.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`))[0]!.n > 0;
+      resultRows<{ n: number }>(await stack.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = ${PACING_LOCK_CLASS} and objsubid = 2 and not granted`))[0]!.n > 0;
 
     // A journey's reservation for `held` holds its lock (as reserveTouch does) while the batch starts.
     let batch: Promise<unknown> | undefined;

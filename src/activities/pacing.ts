@@ -29,7 +29,7 @@ export type Reservation =
 const WEEK = 7 * 24 * 3_600_000;
 
 /** The advisory locks' first key (pacing's own); the second is one of PACING_LOCKS buckets of customer ids. */
-const PACING_LOCK_CLASS = 7_301;
+export const PACING_LOCK_CLASS = 7_301;
 const PACING_LOCKS = 256;
 
 type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
