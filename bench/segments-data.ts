@@ -114,14 +114,12 @@ export async function copyOrders(sql: postgres.Sql, spec: DataSpec): Promise<voi
 
 /**
  * customer_order_hours from every order, as the trigger on orders (migration 0011) would have left it had the
- * orders arrived one batch at a time: the same expression, grouped once.
+ * orders arrived one batch at a time: the same hour (order_local_hour), grouped once.
  */
 export async function countOrderHours(sql: postgres.Sql): Promise<void> {
   await sql`
     insert into customer_order_hours (customer_id, day, hour, orders, amount, first_at, last_at)
-    select o.customer_id, (o.occurred_at at time zone 'UTC')::date,
-      case when c.timezone is null then mod(floor(date_part('epoch', o.occurred_at) / 3600)::int8, 24)::int
-        else date_part('hour', o.occurred_at at time zone c.timezone)::int end,
+    select o.customer_id, (o.occurred_at at time zone 'UTC')::date, order_local_hour(o.occurred_at, c.timezone),
       count(*), sum(o.amount), min(o.occurred_at), max(o.occurred_at)
     from orders o
     left join customers c on c.id = o.customer_id

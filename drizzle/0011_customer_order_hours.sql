@@ -11,13 +11,18 @@ CREATE TABLE "customer_order_hours" (
 	CONSTRAINT "customer_order_hours_customer_id_day_hour_pk" PRIMARY KEY("customer_id","day","hour") INCLUDE ("orders", "amount", "first_at", "last_at")
 );
 --> statement-breakpoint
+-- The hour (0–23) an order counts under: its hour on the clock of the customer's time zone, UTC when they
+-- have none (or do not exist). The one definition: the triggers, the fills and the refresh's recount of the
+-- window's first day (src/intelligence/sql.ts localHour) all call it; a plain SQL expression, so inlined.
+CREATE FUNCTION "order_local_hour"("occurred_at" timestamp with time zone, "time_zone" text) RETURNS integer
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT date_part('hour', "occurred_at" AT TIME ZONE coalesce("time_zone", 'UTC'))::int $$;
+--> statement-breakpoint
 -- The rows of some orders: per customer, UTC day and hour in the customer's time zone (UTC when they have
 -- none, or do not exist) — the refresh's night hour, src/intelligence/sql.ts localHour.
 CREATE FUNCTION "customer_order_hours_of"("orders_of" text[]) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO "customer_order_hours" ("customer_id", "day", "hour", "orders", "amount", "first_at", "last_at")
 	SELECT o."customer_id", (o."occurred_at" AT TIME ZONE 'UTC')::date,
-		CASE WHEN c."timezone" IS NULL THEN mod(floor(date_part('epoch', o."occurred_at") / 3600)::int8, 24)::int
-			ELSE date_part('hour', o."occurred_at" AT TIME ZONE c."timezone")::int END,
+		"order_local_hour"(o."occurred_at", c."timezone"),
 		count(*), sum(o."amount"), min(o."occurred_at"), max(o."occurred_at")
 	FROM "orders" o
 	LEFT JOIN "customers" c ON c."id" = o."customer_id"
@@ -36,8 +41,7 @@ BEGIN
 	PERFORM 1 FROM "customers" WHERE "id" IN (SELECT "customer_id" FROM "new_orders") ORDER BY "id" FOR SHARE;
 	INSERT INTO "customer_order_hours" AS h ("customer_id", "day", "hour", "orders", "amount", "first_at", "last_at")
 	SELECT o."customer_id", (o."occurred_at" AT TIME ZONE 'UTC')::date,
-		CASE WHEN c."timezone" IS NULL THEN mod(floor(date_part('epoch', o."occurred_at") / 3600)::int8, 24)::int
-			ELSE date_part('hour', o."occurred_at" AT TIME ZONE c."timezone")::int END,
+		"order_local_hour"(o."occurred_at", c."timezone"),
 		count(*), sum(o."amount"), min(o."occurred_at"), max(o."occurred_at")
 	FROM "new_orders" o
 	LEFT JOIN "customers" c ON c."id" = o."customer_id"
@@ -97,7 +101,7 @@ CREATE FUNCTION "recount_all_order_hours"() RETURNS trigger LANGUAGE plpgsql AS 
 BEGIN
 	TRUNCATE "customer_order_hours";
 	INSERT INTO "customer_order_hours" ("customer_id", "day", "hour", "orders", "amount", "first_at", "last_at")
-	SELECT "customer_id", ("occurred_at" AT TIME ZONE 'UTC')::date, mod(floor(date_part('epoch', "occurred_at") / 3600)::int8, 24)::int,
+	SELECT "customer_id", ("occurred_at" AT TIME ZONE 'UTC')::date, "order_local_hour"("occurred_at", NULL),
 		count(*), sum("amount"), min("occurred_at"), max("occurred_at")
 	FROM "orders"
 	GROUP BY 1, 2, 3;
@@ -109,8 +113,7 @@ CREATE TRIGGER "customers_truncate_order_hours" AFTER TRUNCATE ON "customers" FO
 -- The orders stored before this migration.
 INSERT INTO "customer_order_hours" ("customer_id", "day", "hour", "orders", "amount", "first_at", "last_at")
 SELECT o."customer_id", (o."occurred_at" AT TIME ZONE 'UTC')::date,
-	CASE WHEN c."timezone" IS NULL THEN mod(floor(date_part('epoch', o."occurred_at") / 3600)::int8, 24)::int
-		ELSE date_part('hour', o."occurred_at" AT TIME ZONE c."timezone")::int END,
+	"order_local_hour"(o."occurred_at", c."timezone"),
 	count(*), sum(o."amount"), min(o."occurred_at"), max(o."occurred_at")
 FROM "orders" o
 LEFT JOIN "customers" c ON c."id" = o."customer_id"

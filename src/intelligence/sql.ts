@@ -84,9 +84,9 @@ function isNight(hour: SQL, s: IntelligenceSettings['tags']['nightVisitor']): SQ
   return sql`mod(${hour} + ${int(24 - s.startHour)}, 24) < ${int((s.endHour - s.startHour + 24) % 24)}`;
 }
 
-/** The hour (0–23) of `at` in time zone `timezone`, UTC when null — as the trigger on orders counts it. */
+/** The hour (0–23) of `at` in time zone `timezone`, UTC when null — by the function the triggers on orders count with (migration 0011). */
 export function localHour(at: SQL, timezone: SQL): SQL {
-  return sql`(case when ${timezone} is null then mod(floor(date_part('epoch', ${at}) / 3600)::int8, 24)::int else date_part('hour', ${at} at time zone ${timezone})::int end)`;
+  return sql`order_local_hour(${at}, ${timezone})`;
 }
 
 /**
