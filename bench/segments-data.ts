@@ -77,7 +77,8 @@ export async function copyCustomers(sql: postgres.Sql, spec: DataSpec): Promise<
 
 export async function copyOrders(sql: postgres.Sql, spec: DataSpec): Promise<void> {
   const random = rng(2);
-  const start = spec.now - SPAN_DAYS * DAY;
+  // From a UTC midnight: an order's local hour is then the habit's hour, whatever time of day the bench runs.
+  const start = Math.floor(spec.now / DAY) * DAY - SPAN_DAYS * DAY;
   const line = (i: number) => {
     // u² skews orders toward low customer numbers: a few heavy buyers, many light ones, some with none.
     const u = random();
