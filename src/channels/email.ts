@@ -110,7 +110,7 @@ function isLoopback(host: string): boolean {
 }
 
 /** An SMTP answer that will not change on a retry: a 5xx reply (mailbox unknown, message refused). */
-export function isPermanentSmtpError(err: unknown): boolean {
+function isPermanentSmtpError(err: unknown): boolean {
   const code = (err as { responseCode?: number } | null)?.responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
 }

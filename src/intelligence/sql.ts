@@ -6,7 +6,7 @@
 // src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
-import { type IntelligenceSettings, type Level, type QuintileCuts, type SegmentRule } from '../domain/rfm.js';
+import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmMethod, type SegmentRule } from '../domain/rfm.js';
 
 /** A number from validated settings, as a literal. */
 function num(n: number): SQL {
@@ -40,28 +40,25 @@ export interface InsightQuery {
 /** Whole days from `at` to now, never negative; null stays null. */
 const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
 
-/**
- * The least score of a level (at least mid, at least high), and the greatest (at most low, at most mid), by
- * method: threshold scores 1–3 are low, mid, high; quintile scores 1–2 low, 3 mid, 4–5 high (rfm.ts levelOf).
- */
-const minScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'low'>, number>> = {
-  threshold: { mid: 2, high: 3 },
-  quintile: { mid: 3, high: 4 },
-};
-const maxScore: Record<IntelligenceSettings['rfm']['method'], Record<Exclude<Level, 'high'>, number>> = {
-  threshold: { low: 1, mid: 2 },
-  quintile: { low: 2, mid: 3 },
-};
+/** The scores each method gives (threshold 1–3, quintile 1–5). */
+const SCORES: Record<RfmMethod, number[]> = { threshold: [1, 2, 3], quintile: [1, 2, 3, 4, 5] };
+
+/** The scores at `level` or above (`min`) / at or below (`max`), by rfm.ts levelOf: the least / the greatest of them. */
+function scoreBound(method: RfmMethod, bound: 'min' | 'max', level: Level): number {
+  const at = (s: number) => LEVELS.indexOf(levelOf(s, method)) - LEVELS.indexOf(level);
+  const scores = SCORES[method].filter((s) => (bound === 'min' ? at(s) >= 0 : at(s) <= 0));
+  return bound === 'min' ? Math.min(...scores) : Math.max(...scores);
+}
 
 /** A segment rule as a condition on the scores (r_score, f_score, m_score) and lifetime orders. */
-function ruleCondition(rule: SegmentRule, method: IntelligenceSettings['rfm']['method']): SQL {
+function ruleCondition(rule: SegmentRule, method: RfmMethod): SQL {
   const parts: SQL[] = [];
   for (const dim of ['r', 'f', 'm'] as const) {
     const score = sql.raw(`${dim}_score`);
     const min = rule.min?.[dim];
     const max = rule.max?.[dim];
-    if (min && min !== 'low') parts.push(sql`${score} >= ${int(minScore[method][min])}`);
-    if (max && max !== 'high') parts.push(sql`${score} <= ${int(maxScore[method][max])}`);
+    if (min && min !== 'low') parts.push(sql`${score} >= ${int(scoreBound(method, 'min', min))}`);
+    if (max && max !== 'high') parts.push(sql`${score} <= ${int(scoreBound(method, 'max', max))}`);
   }
   if (rule.minLifetimeOrders) parts.push(sql`lifetime_orders >= ${int(rule.minLifetimeOrders)}`);
   return parts.length ? sql.join(parts, sql` and `) : sql`true`;
