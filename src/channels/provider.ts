@@ -21,6 +21,8 @@ export interface ChannelAdapter {
   check?: Channel['check'];
   /** What the message row keeps; default: `title` as subject, `text` or `body` as text. */
   stored?: Channel['stored'];
+  /** The suppression list its addresses are checked against, if any. */
+  suppression?: Channel['suppression'];
 }
 
 export interface ProviderOptions {
@@ -65,7 +67,7 @@ export function createProviderChannel(adapter: ChannelAdapter, options: Provider
   return {
     name: adapter.name,
     url: options.url,
-    ...(adapter.name === 'sms' ? { suppression: 'sms' as const } : {}),
+    ...(adapter.suppression ? { suppression: adapter.suppression } : {}),
     address: adapter.address,
     format: () => 'text',
     ...(adapter.check ? { check: adapter.check } : {}),

@@ -4,5 +4,7 @@ import type { ChannelAdapter } from './provider.js';
 export const sms: ChannelAdapter = {
   name: 'sms',
   address: (customer) => (customer.phone ? { to: customer.phone } : { skip: 'no_phone' }),
+  // Numbers that bounced hard or complained (src/delivery/suppressions.ts) get nothing.
+  suppression: 'sms',
   body: (message) => ({ ...message }),
 };
