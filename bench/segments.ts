@@ -24,7 +24,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { createDatabase } from '../src/db/client.js';
-import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/domain/rfm.js';
+import { DEFAULT_INTELLIGENCE_SETTINGS } from '../src/intelligence/rfm.js';
 import { refreshAll } from '../src/intelligence/refresh.js';
 import * as lib from './lib.js';
 import { fmt } from './lib.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { knownTimeZone, type PacingConfig, parseQuietHours } from './domain/pacing.js';
+import { knownTimeZone, type PacingConfig, parseQuietHours } from './delivery/pacing.js';
 import { parseProviderSecrets } from './domain/webhook-signature.js';
 
 // The only module that reads process.env. Everything else receives a Config.

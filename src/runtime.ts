@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
-import { createActivities } from './activities/index.js';
+import { createActivities } from './worker/activities.js';
 import {
   churnSweepScheduleId,
   ensureChurnSweepSchedule,
@@ -26,14 +26,14 @@ import { seedJourneyConfigs } from './db/defaults.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
 import { createJourneyConfigService } from './journeys/config.js';
-import { setStrictVariables } from './domain/template.js';
-import { createFlowService } from './journeys/flows.js';
-import { createJourneys } from './journeys/index.js';
+import { setStrictVariables } from './templates/render.js';
+import { createFlowService } from './flows/service.js';
+import { createJourneys } from './journeys/journeys.js';
 import { createSegmentService } from './segments/service.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createTemplateService } from './templates/service.js';
-import { trackingSecret } from './tracking/secret.js';
-import { createTrackingService } from './tracking/service.js';
+import { trackingSecret } from './delivery/tracking-secret.js';
+import { createTrackingService } from './delivery/tracking.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';

@@ -5,9 +5,9 @@ import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { coupons, messages } from '../src/db/schema.js';
-import { nextBirthday, nextBirthdayAt } from '../src/domain/birthday.js';
-import { birthdayWorkflowId } from '../src/journeys/index.js';
-import { exitSignal, type JourneyResult, type JourneyStatus, statusQuery } from '../src/workflows/steps.js';
+import { nextBirthday, nextBirthdayAt } from '../src/journeys/birthday.js';
+import { birthdayWorkflowId } from '../src/journeys/journeys.js';
+import { exitSignal, type JourneyResult, type JourneyStatus, statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

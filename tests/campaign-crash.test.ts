@@ -2,9 +2,9 @@
 // gets exactly one record and exactly one email.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
 import { customers, messages } from '../src/db/schema.js';
-import type { CampaignProgress } from '../src/workflows/campaign.js';
+import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { type SmtpGate, startSmtpGate } from './helpers/smtp-gate.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';

@@ -2,9 +2,9 @@
 // seconds away), PostgreSQL, a real SMTP server and a real HTTP provider.
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
 import { marketingCampaigns, messages } from '../src/db/schema.js';
-import type { CampaignProgress } from '../src/workflows/campaign.js';
+import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { seedAudience } from './helpers/audience.js';

@@ -4,10 +4,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coupons, customers, journeyRuns, messages } from '../src/db/schema.js';
-import { churnWinBackWorkflowId } from '../src/journeys/index.js';
+import { churnWinBackWorkflowId } from '../src/journeys/journeys.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
-import type { ChurnStatus, churnWinBack } from '../src/workflows/churn-win-back.js';
-import { statusQuery } from '../src/workflows/steps.js';
+import type { ChurnStatus, churnWinBack } from '../src/journeys/churn-win-back.workflow.js';
+import { statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

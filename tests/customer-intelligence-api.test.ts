@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInsights, customers, orders } from '../src/db/schema.js';
-import { SEGMENTS } from '../src/domain/rfm.js';
+import { SEGMENTS } from '../src/intelligence/rfm.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 let stack: Stack;

@@ -3,8 +3,8 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flows, flowVersions } from '../src/db/schema.js';
-import { createFlowRoutes } from '../src/journeys/flow-routes.js';
-import { createFlowService } from '../src/journeys/flows.js';
+import { createFlowRoutes } from '../src/flows/routing.js';
+import { createFlowService } from '../src/flows/service.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 let stack: Stack;

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
 import { customerCategoryDays, customerInsights, customerOrderHours, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
-import { isNightHour, type TagFacts, tagsOf } from '../src/domain/customer-tags.js';
-import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, scoreRfm, segmentOf } from '../src/domain/rfm.js';
+import { isNightHour, type TagFacts, tagsOf } from '../src/intelligence/customer-tags.js';
+import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, scoreRfm, segmentOf } from '../src/intelligence/rfm.js';
 import { refreshAll, refreshOne } from '../src/intelligence/refresh.js';
 import { isolatedDatabaseUrl, uid } from './helpers/stack.js';
 

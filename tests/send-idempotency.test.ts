@@ -2,7 +2,7 @@
 // however concurrently a step's send runs, one email goes out and one row records it.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivities } from '../src/activities/index.js';
+import { createActivities } from '../src/worker/activities.js';
 import { messages } from '../src/db/schema.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 

@@ -4,14 +4,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../src/activities/index.js';
+import { createActivities } from '../src/worker/activities.js';
 import { coupons, customers, journeyRuns, messages, upgradeHistory } from '../src/db/schema.js';
 import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { DEFAULT_TIER_RULES } from '../src/domain/tiers.js';
-import { tierUpgradeWorkflowId } from '../src/journeys/index.js';
+import { tierUpgradeWorkflowId } from '../src/journeys/journeys.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
-import { statusQuery } from '../src/workflows/steps.js';
-import { type TierStatus, tierUpgrade } from '../src/workflows/tier-upgrade.js';
+import { statusQuery } from '../src/journeys/steps.js';
+import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

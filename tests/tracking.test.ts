@@ -4,12 +4,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/activities/campaigns.js';
+import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
 import { customers, messages } from '../src/db/schema.js';
 import type { CapturedMail } from '../src/dev/mail-capture.js';
 import { signToken } from '../src/domain/tracking-token.js';
-import { welcomeWorkflowId } from '../src/journeys/index.js';
-import { type JourneyResult, statusQuery } from '../src/workflows/steps.js';
+import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { type JourneyResult, statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, TEST_TRACKING, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';

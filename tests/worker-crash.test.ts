@@ -2,9 +2,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
-import { welcomeWorkflowId } from '../src/journeys/index.js';
-import type { JourneyResult } from '../src/workflows/steps.js';
-import { statusQuery } from '../src/workflows/steps.js';
+import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import type { JourneyResult } from '../src/journeys/steps.js';
+import { statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process.js';

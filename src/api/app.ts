@@ -8,13 +8,13 @@ import type { Channel } from '../db/schema.js';
 import type { MailCapture } from '../dev/mail-capture.js';
 import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
 import type { JourneyConfigService } from '../journeys/config.js';
-import type { FlowService } from '../journeys/flows.js';
+import type { FlowService } from '../flows/service.js';
 import { createIntelligenceService, type IntelligenceService } from '../intelligence/service.js';
-import type { Journeys } from '../journeys/index.js';
+import type { Journeys } from '../journeys/journeys.js';
 import type { SegmentService } from '../segments/service.js';
 import type { RecommendationService } from '../recommendations/service.js';
 import type { TemplateService } from '../templates/service.js';
-import type { TrackingService } from '../tracking/service.js';
+import type { TrackingService } from '../delivery/tracking.js';
 import { createDeliveryFeedback, type DeliveryFeedback } from '../delivery/feedback.js';
 import { createSuppressionService, type SuppressionService } from '../delivery/suppressions.js';
 import { mountDocs } from './docs.js';
@@ -70,20 +70,20 @@ export function createRouter() {
 
 export async function createApp(deps: AppDeps) {
   // Imported here, not at the top: route modules import createRouter from this file.
-  const { eventsRouter } = await import('./routes/events/events.index.js');
-  const { customersRouter } = await import('./routes/customers/customers.index.js');
-  const { healthRouter } = await import('./routes/health/health.index.js');
-  const { devMailRouter } = await import('./routes/dev-mail/dev-mail.index.js');
-  const { journeysRouter } = await import('./routes/journeys/journeys.index.js');
-  const { flowsRouter } = await import('./routes/flows/flows.index.js');
-  const { aiOpsRouter } = await import('./routes/ai-ops/ai-ops.index.js');
-  const { marketingRouter } = await import('./routes/marketing/marketing.index.js');
-  const { templatesRouter } = await import('./routes/templates/templates.index.js');
-  const { segmentsRouter } = await import('./routes/segments/segments.index.js');
-  const { recommendationsRouter } = await import('./routes/recommendations/recommendations.index.js');
-  const { trackingRouter } = await import('./routes/tracking/tracking.index.js');
-  const { deliveryRouter } = await import('./routes/delivery/delivery.index.js');
-  const { suppressionsRouter } = await import('./routes/suppressions/suppressions.index.js');
+  const { eventsRouter } = await import('../events/events.router.js');
+  const { customersRouter } = await import('../customers/customers.router.js');
+  const { healthRouter } = await import('./health.router.js');
+  const { devMailRouter } = await import('../dev/dev-mail.router.js');
+  const { journeysRouter } = await import('../journeys/journeys.router.js');
+  const { flowsRouter } = await import('../flows/flows.router.js');
+  const { aiOpsRouter } = await import('./ai-ops.router.js');
+  const { marketingRouter } = await import('../campaigns/campaigns.router.js');
+  const { templatesRouter } = await import('../templates/templates.router.js');
+  const { segmentsRouter } = await import('../segments/segments.router.js');
+  const { recommendationsRouter } = await import('../recommendations/recommendations.router.js');
+  const { trackingRouter } = await import('../delivery/tracking.router.js');
+  const { deliveryRouter } = await import('../delivery/delivery.router.js');
+  const { suppressionsRouter } = await import('../delivery/suppressions.router.js');
 
   const appDeps: AppDeps = {
     ...deps,

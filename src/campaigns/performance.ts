@@ -1,10 +1,10 @@
 // A campaign's performance from its records (rows of messages): one aggregate statement, then the pure
-// formulas of src/domain/performance.ts.
+// formulas of src/campaigns/roi.ts.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { Channel } from '../db/schema.js';
-import { type CampaignPerformance, campaignPerformance, type ChannelCosts, DEFAULT_CHANNEL_COSTS } from '../domain/performance.js';
+import { type CampaignPerformance, campaignPerformance, type ChannelCosts, DEFAULT_CHANNEL_COSTS } from './roi.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

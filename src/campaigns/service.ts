@@ -13,8 +13,8 @@ import {
   segments,
   templates,
 } from '../db/schema.js';
-import { campaignParts, type CampaignContent, channelOf, checkParts, ContentError, editable } from '../domain/campaign.js';
-import { campaignWorkflowId } from '../activities/campaigns.js';
+import { campaignParts, type CampaignContent, channelOf, checkParts, ContentError, editable } from './campaign.js';
+import { campaignWorkflowId } from './campaign.activities.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
 import { signalIfRunning } from '../temporal/signal.js';
 import {
@@ -27,7 +27,7 @@ import {
   rescheduleSignal,
   resumeSignal,
   startNowSignal,
-} from '../workflows/campaign.js';
+} from './campaign.workflow.js';
 
 export type CampaignRow = typeof marketingCampaigns.$inferSelect;
 

@@ -1,6 +1,6 @@
 // The one interface every channel implements — email over SMTP (email.ts) and the signed HTTP providers
 // (provider.ts: SMS, push, WeChat, webhooks). Journeys, flows and broadcasts send through it alone
-// (src/activities/messages.ts, campaigns.ts): a channel says who a customer is on it, how its template
+// (src/delivery/message.activities.ts, campaigns.ts): a channel says who a customer is on it, how its template
 // parts render, what a message row keeps, and sends one message, sorting the answer into sent, rejected
 // (permanent: recorded failed, never retried) or a thrown error (transient: Temporal retries).
 import type { TrackingConfig } from '../domain/email-tracking.js';

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Channel, type Consent, type Customer, customers, events, messages } from '../db/schema.js';
-import type { Journeys } from '../journeys/index.js';
+import type { Journeys } from '../journeys/journeys.js';
 
 export interface CustomerPatch {
   email?: string | null;

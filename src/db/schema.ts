@@ -151,7 +151,7 @@ export type SuppressionReason = 'hard_bounce' | 'complaint' | 'manual';
 
 /**
  * Addresses nothing is sent to, whoever the customer: hard bounces and complaints reported by providers, and
- * manual entries. Addresses are normalised (src/domain/suppression.ts); every send checks the list.
+ * manual entries. Addresses are normalised (src/delivery/suppression-lists.ts); every send checks the list.
  */
 export const suppressions = pgTable(
   'suppressions',

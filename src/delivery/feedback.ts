@@ -5,7 +5,7 @@
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { messages, type SuppressionChannel } from '../db/schema.js';
-import { suppressionChannel } from '../domain/suppression.js';
+import { suppressionChannel } from './suppression-lists.js';
 import { suppress } from './suppressions.js';
 
 export interface DeliveryReport {

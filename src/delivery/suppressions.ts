@@ -2,7 +2,7 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type SuppressionChannel, type SuppressionReason, suppressions } from '../db/schema.js';
-import { normaliseAddress } from '../domain/suppression.js';
+import { normaliseAddress } from './suppression-lists.js';
 
 export type Suppression = typeof suppressions.$inferSelect;
 

@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
-import { validateTemplate } from './template.js';
+import { validateTemplate } from '../templates/render.js';
 import { DEFAULT_TIER_RULES } from './tiers.js';
 
 /** A duration as Temporal reads it: "0s", "24 hours", "7 days", or milliseconds. */

@@ -3,8 +3,8 @@ import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events, journeyRuns } from '../db/schema.js';
-import { isActivity, latestActivity } from '../domain/activity.js';
-import type { DispatchOutcome, IncomingEvent, Journeys } from '../journeys/index.js';
+import { isActivity, latestActivity } from './activity.js';
+import type { DispatchOutcome, IncomingEvent, Journeys } from '../journeys/journeys.js';
 import { recordOrders } from './orders.js';
 
 export interface EventInput {

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { customers, messages, orders } from '../db/schema.js';
-import { orderFromProperties } from '../domain/order.js';
+import { orderFromProperties } from './order.js';
 import type { EventInput } from './ingest.js';
 
 export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7;

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
-import type { IntelligenceSettings, QuintileCuts } from '../domain/rfm.js';
+import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
 
 /** One refresh at a time; one-customer refreshes share it, so none writes into a table about to be dropped. */

@@ -4,8 +4,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { customerInsights, customers, intelligenceSettings } from '../db/schema.js';
-import { kindOf, thresholdsOf, type TagKind } from '../domain/customer-tags.js';
-import { intelligenceSettingsFrom, intelligenceSettingsSchema, mergeSettings } from '../domain/intelligence-settings.js';
+import { kindOf, thresholdsOf, type TagKind } from './customer-tags.js';
+import { intelligenceSettingsFrom, intelligenceSettingsSchema, mergeSettings } from './settings.js';
 import {
   describeRule,
   type IntelligenceSettings,
@@ -14,7 +14,7 @@ import {
   SEGMENT_DESCRIPTIONS,
   SEGMENT_NAMES,
   SEGMENTS,
-} from '../domain/rfm.js';
+} from './rfm.js';
 import { LAST_REFRESH_KEY, type RefreshRecord, refreshAll, refreshOne } from './refresh.js';
 import { insightSelect } from './sql.js';
 

@@ -2,11 +2,11 @@
 // tags and (when asked) their evidence, as rows of customer_insights — set-based, from what ingest keeps as
 // orders arrive: the per-day and local-hour order counts once (lifetime facts, F, M, night orders), the
 // per-day category counts of the window once, the window's messages once; only the window's first day is
-// recounted from its orders. The rules are those of src/domain/rfm.ts and
-// src/domain/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
+// recounted from its orders. The rules are those of src/intelligence/rfm.ts and
+// src/intelligence/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
-import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmMethod, type SegmentRule } from '../domain/rfm.js';
+import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmMethod, type SegmentRule } from './rfm.js';
 
 /** A number from validated settings, as a literal. */
 function num(n: number): SQL {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
-import { recommendationsRefresh } from '../workflows/recommendations.js';
+import { recommendationsRefresh } from './recommendations-refresh.workflow.js';
 import { recommendFor } from './similarity.js';
 
 export type RecommendationService = ReturnType<typeof createRecommendationService>;

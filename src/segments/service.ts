@@ -1,12 +1,12 @@
 // Dynamic segments: rows of `segments` with their rules, members in `segment_members` (what campaigns target).
 // A refresh re-evaluates the rules in one transaction; the API refreshes on create, update and on demand,
-// and a Temporal Schedule refreshes every segment with rules (src/workflows/segments-refresh.ts).
+// and a Temporal Schedule refreshes every segment with rules (src/segments/segments-refresh.workflow.ts).
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { customers, marketingCampaigns, segmentMembers, segments } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
-import { checkRule, compileSegmentRule, type InsightSegment, type Rule } from '../domain/segment-rules.js';
+import { checkRule, compileSegmentRule, type InsightSegment, type Rule } from './rules.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
 

@@ -1,10 +1,10 @@
 // Stored message templates: Liquid parts per channel, checked when saved so a campaign never meets a broken one.
 import { desc, eq } from 'drizzle-orm';
-import { customerVars } from '../activities/messages.js';
+import { customerVars } from '../delivery/message.activities.js';
 import type { Db } from '../db/client.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
-import { CAMPAIGN_PARTS, campaignParts, checkParts, ContentError } from '../domain/campaign.js';
-import { renderTemplate } from '../domain/template.js';
+import { CAMPAIGN_PARTS, campaignParts, checkParts, ContentError } from '../campaigns/campaign.js';
+import { renderTemplate } from './render.js';
 
 export interface TemplateView {
   id: string;

@@ -1,9 +1,9 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
-import { churnSweep } from '../workflows/churn-win-back.js';
-import { recommendationsRefresh } from '../workflows/recommendations.js';
-import { segmentsRefresh } from '../workflows/segments-refresh.js';
-import { insightsRefresh } from '../workflows/insights-refresh.js';
+import { churnSweep } from '../journeys/churn-win-back.workflow.js';
+import { recommendationsRefresh } from '../recommendations/recommendations-refresh.workflow.js';
+import { segmentsRefresh } from '../segments/segments-refresh.workflow.js';
+import { insightsRefresh } from '../intelligence/insights-refresh.workflow.js';
 
 export const churnSweepScheduleId = 'touchpoint-churn-sweep';
 export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';

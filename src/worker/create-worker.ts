@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Activities } from '../activities/index.js';
+import type { Activities } from './activities.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 export interface TouchpointWorkerOptions {
   connection: NativeConnection;

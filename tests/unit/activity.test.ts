@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIVITY_EVENT_TYPES, isActivity, latestActivity } from '../../src/domain/activity.js';
+import { ACTIVITY_EVENT_TYPES, isActivity, latestActivity } from '../../src/events/activity.js';
 import { defaultJourneyConfigs, journeyStepsSchema } from '../../src/domain/journey-config.js';
 
 describe('isActivity', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localTimeToInstant, nextBirthday, nextBirthdayAt } from '../../src/domain/birthday.js';
+import { localTimeToInstant, nextBirthday, nextBirthdayAt } from '../../src/journeys/birthday.js';
 
 const t = (iso: string) => Date.parse(iso);
 const next = (birthday: string, zone: string | null, now: string) => new Date(nextBirthdayAt(birthday, zone, t(now))).toISOString();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
-import { addCounts, campaignParts, channelOf, checkParts, ContentError, emptyCounts, leftOverCounts, rateAndEta } from '../../src/domain/campaign.js';
-import { renderTemplate } from '../../src/domain/template.js';
+import { addCounts, campaignParts, channelOf, checkParts, ContentError, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/campaign.js';
+import { renderTemplate } from '../../src/templates/render.js';
 
 describe('campaignParts', () => {
   it('turns a string into each channel’s message', () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ProviderMessage, retryAfterMs, signature } from '../../src/channels/provider.js';
 import { createEmailChannel } from '../../src/channels/email.js';
 import { CHANNEL_ADAPTERS, createChannels } from '../../src/channels/registry.js';
-import { campaignParts, ContentError } from '../../src/domain/campaign.js';
+import { campaignParts, ContentError } from '../../src/campaigns/campaign.js';
 
 const message = (channel: ProviderMessage['channel'], content: Record<string, string>, to = 'x'): ProviderMessage => ({
   channel,

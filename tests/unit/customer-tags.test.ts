@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNightHour, kindOf, preferenceTag, type TagFacts, tagsOf, thresholdsOf } from '../../src/domain/customer-tags.js';
-import { DEFAULT_INTELLIGENCE_SETTINGS as S } from '../../src/domain/rfm.js';
+import { isNightHour, kindOf, preferenceTag, type TagFacts, tagsOf, thresholdsOf } from '../../src/intelligence/customer-tags.js';
+import { DEFAULT_INTELLIGENCE_SETTINGS as S } from '../../src/intelligence/rfm.js';
 
 /** A customer with one order today worth 100 and nothing else remarkable (active, low_value). */
 const facts = (f: Partial<TagFacts> = {}): TagFacts => ({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/env.js';
-import { trackingSecret } from '../../src/tracking/secret.js';
+import { trackingSecret } from '../../src/delivery/tracking-secret.js';
 
 /** The ConfigError loadConfig throws for `env` (fails the test when it does not throw one). */
 function configError(env: Record<string, string | undefined>): ConfigError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capAllowsAt, inQuietHours, knownTimeZone, parseQuietHours, quietUntil } from '../../src/domain/pacing.js';
+import { capAllowsAt, inQuietHours, knownTimeZone, parseQuietHours, quietUntil } from '../../src/delivery/pacing.js';
 
 const at = (iso: string) => Date.parse(iso);
 const HOUR = 3_600_000;

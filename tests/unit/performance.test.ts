@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/env.js';
-import { campaignCost, campaignPerformance, DEFAULT_CHANNEL_COSTS, percent, roi } from '../../src/domain/performance.js';
+import { campaignCost, campaignPerformance, DEFAULT_CHANNEL_COSTS, percent, roi } from '../../src/campaigns/roi.js';
 
 describe('campaign performance formulas', () => {
   it('costs sent messages at their channel’s price, without float noise', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignParts, checkParts } from '../../src/domain/campaign.js';
+import { campaignParts, checkParts } from '../../src/campaigns/campaign.js';
 import {
   DEFAULT_AVG_ORDER_VALUE,
   DEFAULT_RATES,
@@ -7,9 +7,9 @@ import {
   OFFERS,
   offerContent,
   PERSONALISED_CHANNELS,
-} from '../../src/domain/personalised-campaign.js';
-import { INSIGHT_SEGMENTS } from '../../src/domain/segment-rules.js';
-import { renderTemplate } from '../../src/domain/template.js';
+} from '../../src/campaigns/personalised-plan.js';
+import { INSIGHT_SEGMENTS } from '../../src/segments/rules.js';
+import { renderTemplate } from '../../src/templates/render.js';
 
 const none = { sent: 0, responded: 0, converted: 0, orders: 0, orderRevenue: 0 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultJourneyConfigs, type EmailStep } from '../../src/domain/journey-config.js';
-import { cartSkus, mentionsRecommendations } from '../../src/domain/recommendations.js';
-import { renderTemplate } from '../../src/domain/template.js';
+import { cartSkus, mentionsRecommendations } from '../../src/recommendations/template-vars.js';
+import { renderTemplate } from '../../src/templates/render.js';
 
 const step = (journey: string, key: string) => defaultJourneyConfigs[journey]!.find((s) => s.key === key) as EmailStep;
 

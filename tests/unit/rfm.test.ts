@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intelligenceSettingsFrom, intelligenceSettingsSchema, mergeSettings } from '../../src/domain/intelligence-settings.js';
+import { intelligenceSettingsFrom, intelligenceSettingsSchema, mergeSettings } from '../../src/intelligence/settings.js';
 import {
   DEFAULT_INTELLIGENCE_SETTINGS as S,
   describeRule,
@@ -13,7 +13,7 @@ import {
   scoreRfm,
   type SegmentFacts,
   segmentOf,
-} from '../../src/domain/rfm.js';
+} from '../../src/intelligence/rfm.js';
 
 const T = S.rfm.thresholds;
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderTemplate, setStrictVariables } from '../../src/domain/template.js';
+import { renderTemplate, setStrictVariables } from '../../src/templates/render.js';
 
 describe('strict variables (the test suite’s setting)', () => {
   afterEach(() => setStrictVariables(false));

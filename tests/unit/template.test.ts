@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultJourneyConfigs, journeyStepsSchema, type EmailStep } from '../../src/domain/journey-config.js';
-import { renderTemplate, validateTemplate } from '../../src/domain/template.js';
+import { renderTemplate, validateTemplate } from '../../src/templates/render.js';
 
 describe('renderTemplate', () => {
   const vars = { customer: { name: '<b>Ada</b> & "Co"' } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tierRulesFrom, tierSettingsSchema } from '../../src/domain/tier-settings.js';
+import { tierRulesFrom, tierSettingsSchema } from '../../src/tiers/settings.js';
 import { type CustomerTotals, DEFAULT_TIER_RULES, evaluate, tierRank, TIERS } from '../../src/domain/tiers.js';
 
 const DAY = 86_400_000;

@@ -1,8 +1,0 @@
-import { createRouter } from '../../app.js';
-import { deleteCustomerHandler, getCustomerHandler, putCustomerHandler } from './customers.handlers.js';
-import { deleteCustomer, getCustomer, putCustomer } from './customers.routes.js';
-
-export const customersRouter = createRouter()
-  .openapi(putCustomer, putCustomerHandler)
-  .openapi(getCustomer, getCustomerHandler)
-  .openapi(deleteCustomer, deleteCustomerHandler);

@@ -1,5 +1,0 @@
-import { createRouter } from '../../app.js';
-import { deliveryWebhookHandler } from './delivery.handlers.js';
-import { deliveryWebhook } from './delivery.routes.js';
-
-export const deliveryRouter = createRouter().openapi(deliveryWebhook, deliveryWebhookHandler);

@@ -1,5 +1,0 @@
-import { createRouter } from '../../app.js';
-import { postEventsHandler } from './events.handlers.js';
-import { postEvents } from './events.routes.js';
-
-export const eventsRouter = createRouter().openapi(postEvents, postEventsHandler);

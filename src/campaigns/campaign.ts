@@ -1,0 +1,148 @@
+// Campaigns (seed 003) as pure logic: what content each type needs, how a campaign's content becomes the
+// Liquid parts a message renders, and how progress turns into a rate and an ETA. No I/O here.
+import type { CampaignStatus, CampaignType, Channel } from '../db/schema.js';
+import { validateTemplate } from '../templates/render.js';
+
+export const CAMPAIGN_TYPES = ['email', 'sms', 'push_notification', 'wechat', 'webhook'] as const satisfies readonly CampaignType[];
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'scheduled',
+  'active',
+  'paused',
+  'completed',
+  'cancelled',
+  'archived',
+] as const satisfies readonly CampaignStatus[];
+
+/** The channel (and consent key) a campaign type sends on. */
+export const channelOf = (type: CampaignType): Channel => (type === 'push_notification' ? 'push' : type);
+
+/**
+ * The template parts each type renders. WeChat's are `template_id`, `url` and any number of data keys
+ * (`first`, `keyword1`, `remark`… as the WeChat template names them): `*` stands for those.
+ */
+export const CAMPAIGN_PARTS: Record<CampaignType, readonly string[]> = {
+  email: ['subject', 'html', 'text'],
+  sms: ['text'],
+  push_notification: ['title', 'body', 'data'],
+  wechat: ['template_id', 'url', '*'],
+  webhook: ['body'],
+};
+
+/** A WeChat data key as templates name them: letters, digits and _, starting with a letter. */
+const WECHAT_DATA_KEY = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+
+export type CampaignContent = string | Record<string, string>;
+
+/**
+ * The Liquid parts one message of this campaign renders, from its inline content or its template's parts.
+ * A plain string is the message: an email's text (its HTML the same text, escaped, with line breaks), an
+ * SMS, a push body (titled with the campaign's name) or a webhook body. Throws a ContentError naming the
+ * part that is missing or unknown.
+ */
+export function campaignParts(type: CampaignType, name: string, content: CampaignContent): Record<string, string> {
+  if (typeof content === 'string') {
+    switch (type) {
+      case 'email':
+        return { subject: name, text: content, html: textToHtml(content) };
+      case 'sms':
+        return { text: content };
+      case 'push_notification':
+        return { title: name, body: content };
+      case 'wechat':
+        throw new ContentError('content', 'a wechat message needs parts: { template_id, <data key>: … }, not one string');
+      case 'webhook':
+        return { body: content };
+    }
+  }
+  const allowed = CAMPAIGN_PARTS[type];
+  for (const key of Object.keys(content)) {
+    if (allowed.includes('*') && WECHAT_DATA_KEY.test(key)) continue;
+    if (key === '*' || !allowed.includes(key)) throw new ContentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
+  }
+  switch (type) {
+    case 'email': {
+      if (!content.subject) throw new ContentError('content.subject', 'an email needs a subject');
+      if (!content.html && !content.text) throw new ContentError('content.text', 'an email needs text or html');
+      return { subject: content.subject, text: content.text ?? '', html: content.html ?? textToHtml(content.text!) };
+    }
+    case 'sms':
+      if (!content.text) throw new ContentError('content.text', 'an SMS needs text');
+      return { text: content.text };
+    case 'push_notification':
+      if (!content.body) throw new ContentError('content.body', 'a push notification needs a body');
+      return { title: content.title ?? name, body: content.body, ...(content.data ? { data: content.data } : {}) };
+    case 'wechat':
+      if (!content.template_id) throw new ContentError('content.template_id', 'a wechat message needs the template_id of its WeChat template');
+      return content;
+    case 'webhook':
+      return { body: content.body ?? '' };
+  }
+}
+
+export class ContentError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Checks that every part parses as Liquid; throws a ContentError naming the part. */
+export function checkParts(parts: Record<string, string>, prefix: string): void {
+  for (const [part, source] of Object.entries(parts)) {
+    const problem = validateTemplate(source);
+    if (problem) throw new ContentError(`${prefix}.${part}`, `${prefix}.${part} does not parse: ${problem}`);
+  }
+}
+
+/** Liquid source for an HTML body from plain text: each output stays escaped; line breaks become <br>. */
+function textToHtml(text: string): string {
+  // Only the literal text around {{ }} / {% %} is escaped here; the engine escapes what the tags output.
+  return text
+    .split(/(\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\})/)
+    .map((piece, i) => (i % 2 ? piece : piece.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>\n')))
+    .join('');
+}
+
+/** May a campaign in this status still be edited? Only before it starts. */
+export const editable = (status: CampaignStatus) => status === 'draft' || status === 'scheduled';
+
+/** Counts a broadcast keeps as it goes, and hands over when it continues as new. */
+export interface BroadcastCounts {
+  processed: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Skipped and failed customers by reason: unsubscribed, no_email_address, … */
+  reasons: Record<string, number>;
+}
+
+export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} });
+
+export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
+  into.processed += more.processed;
+  into.sent += more.sent;
+  into.failed += more.failed;
+  into.skipped += more.skipped;
+  for (const [reason, n] of Object.entries(more.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+}
+
+/** Records a stopped execution left pending, counted as skipped for the reason it stopped. */
+export function leftOverCounts(reason: string | null, n: number): BroadcastCounts {
+  return { processed: n, sent: 0, failed: 0, skipped: n, reasons: n ? { [reason ?? 'stopped']: n } : {} };
+}
+
+/** Messages per second since the broadcast began, and the seconds left at that rate (null when unknown). */
+export function rateAndEta(
+  processed: number,
+  audienceSize: number | null,
+  startedAt: number | null,
+  now: number,
+): { ratePerSecond: number | null; etaSeconds: number | null } {
+  if (startedAt === null || processed === 0 || now <= startedAt) return { ratePerSecond: null, etaSeconds: null };
+  const ratePerSecond = processed / ((now - startedAt) / 1000);
+  const left = audienceSize === null ? null : Math.max(0, audienceSize - processed);
+  return { ratePerSecond: Math.round(ratePerSecond * 10) / 10, etaSeconds: left === null ? null : Math.ceil(left / ratePerSecond) };
+}

@@ -1,0 +1,256 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES } from './campaign.js';
+import { errorResponses, jsonBody } from '../api/errors.js';
+
+const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;
+export const MAX_PAGE_SIZE = 500;
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const datetime = z.iso.datetime({ offset: true }).nullable().optional();
+
+const content = z
+  .union([z.string().min(1).max(100_000), z.record(z.string(), z.string().max(100_000))])
+  .nullable()
+  .optional()
+  .openapi({
+    description:
+      'The message, as Liquid (`{{ customer.first_name }}`): a string, or the parts by channel — email `{ subject, html?, text? }`, ' +
+      'sms `{ text }`, push_notification `{ title?, body }`, wechat `{ template_id, url?, <data key>… }`, webhook `{ body }`. ' +
+        'A string is an email\'s text (subject: the campaign name); a wechat campaign needs parts.',
+    example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
+  });
+
+const campaignFields = {
+  name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
+  type: z.enum(CAMPAIGN_TYPES),
+  target_tags: z.array(z.string().min(1).max(100)).max(100).optional().openapi({ description: 'Customers with any of these tags', example: ['VIP'] }),
+  target_segment_id: z.string().min(1).max(200).nullable().optional().openapi({ description: 'Members of this segment (with target_tags: both)' }),
+  content,
+  content_template_id: z.string().min(1).max(64).nullable().optional().openapi({ description: 'A stored template (POST /api/templates) instead of content' }),
+  webhook_url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional().openapi({ description: 'webhook campaigns: where each message is POSTed' }),
+  rate_limit: z.number().int().min(1).max(100_000).nullable().optional().openapi({ description: 'Messages per second (under the channel limit)' }),
+  start_time: datetime.openapi({ description: 'In the future: the campaign is scheduled and starts itself', example: '2026-06-10T09:00:00Z' }),
+  end_time: datetime.openapi({ description: 'Sending stops at this time', example: '2026-06-15T23:59:59Z' }),
+};
+
+const campaignBody = z.strictObject(campaignFields).openapi('CampaignInput');
+const campaignPatch = z.strictObject(campaignFields).partial().openapi('CampaignPatch');
+
+export const campaignSchema = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    type: z.enum(CAMPAIGN_TYPES),
+    status: z.enum(CAMPAIGN_STATUSES),
+    target_tags: z.array(z.string()),
+    target_segment_id: z.string().nullable(),
+    content: z.union([z.string(), z.record(z.string(), z.string())]).nullable(),
+    content_template_id: z.string().nullable(),
+    webhook_url: z.string().nullable(),
+    rate_limit: z.number().int().nullable(),
+    start_time: z.string().nullable(),
+    end_time: z.string().nullable(),
+    actual_start_time: z.string().nullable(),
+    actual_end_time: z.string().nullable(),
+    execution_id: z.string().nullable().openapi({ description: 'The actual execution, once scheduled or triggered' }),
+    created_by: z.string().nullable(),
+    updated_by: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Campaign');
+
+const pagination = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() }).openapi('Pagination');
+const paging = {
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),
+  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20).openapi({ description: `1–${MAX_PAGE_SIZE}` }),
+};
+const idParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
+const actorHeader = z.object({
+  'x-user-id': z.string().min(1).max(200).optional().openapi({ description: 'Who makes the change (kept as created_by / updated_by)' }),
+});
+
+const oneCampaign = (description: string) => json(campaignSchema, description);
+
+export const createCampaign = createRoute({
+  method: 'post',
+  path: '/api/marketing/campaigns',
+  tags: ['marketing'],
+  summary: 'Create a campaign: draft, or scheduled when start_time is in the future',
+  description:
+    'Refused with a 422 naming the field when it could not run: no audience (target_tags or target_segment_id), no content, ' +
+    'content that does not parse, an unknown template or segment, end_time not after start_time.',
+  middleware: [jsonBody(1024 * 1024)] as const,
+  request: { headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignBody } } } },
+  responses: { 201: oneCampaign('The campaign'), ...errorResponses(400, 413, 415, 422, 503) },
+});
+
+export const listCampaigns = createRoute({
+  method: 'get',
+  path: '/api/marketing/campaigns',
+  tags: ['marketing'],
+  summary: 'Campaigns, newest first, filtered and paged',
+  request: {
+    query: z.object({
+      status: z.enum(CAMPAIGN_STATUSES).optional(),
+      type: z.enum(CAMPAIGN_TYPES).optional(),
+      name: z.string().min(1).max(200).optional().openapi({ description: 'Part of the name, any case' }),
+      ...paging,
+    }),
+  },
+  responses: {
+    200: json(z.object({ campaigns: z.array(campaignSchema), pagination }), 'A page of campaigns (empty past the last page)'),
+    ...errorResponses(400),
+  },
+});
+
+export const getCampaign = createRoute({
+  method: 'get',
+  path: '/api/marketing/campaigns/{id}',
+  tags: ['marketing'],
+  summary: 'One campaign',
+  request: { params: idParam },
+  responses: { 200: oneCampaign('The campaign'), ...errorResponses(404) },
+});
+
+export const putCampaign = createRoute({
+  method: 'put',
+  path: '/api/marketing/campaigns/{id}',
+  tags: ['marketing'],
+  summary: 'Edit a campaign before it starts (draft or scheduled); a new start_time reschedules it',
+  description: 'The fields given replace the saved ones. Once a campaign has started: 409 `campaign_not_editable`.',
+  middleware: [jsonBody(1024 * 1024)] as const,
+  request: { params: idParam, headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignPatch } } } },
+  responses: { 200: oneCampaign('The campaign'), ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
+});
+
+export const triggerCampaign = createRoute({
+  method: 'post',
+  path: '/api/marketing/campaigns/{id}/trigger',
+  tags: ['marketing'],
+  summary: 'Run the campaign now: `actual` sends (once per campaign), `simulation` renders and records without sending',
+  description:
+    'A second `actual` trigger is a 409 `campaign_already_triggered`; every `simulation` is an execution of its own. ' +
+    'Records of an execution: GET /api/marketing/records?campaign_id=&execution_id=.',
+  request: {
+    params: idParam,
+    body: {
+      required: false,
+      content: { 'application/json': { schema: z.strictObject({ execution_type: z.enum(['actual', 'simulation']).default('actual') }) } },
+    },
+  },
+  responses: {
+    202: json(
+      z.object({ status: z.enum(['triggered', 'simulation_started']), message: z.string(), execution_id: z.string() }),
+      'Started',
+    ),
+    ...errorResponses(404, 409, 422, 503),
+  },
+});
+
+export const archiveCampaign = createRoute({
+  method: 'post',
+  path: '/api/marketing/campaigns/{id}/archive',
+  tags: ['marketing'],
+  summary: 'Archive a campaign that is not running (a scheduled one is unscheduled)',
+  request: { params: idParam, headers: actorHeader },
+  responses: { 200: oneCampaign('The archived campaign'), ...errorResponses(404, 409) },
+});
+
+const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
+  createRoute({
+    method: 'post',
+    path: `/api/marketing/campaigns/{id}/${action}`,
+    tags: ['marketing'],
+    summary,
+    request: { params: idParam },
+    responses: { 200: oneCampaign('The campaign'), ...errorResponses(404, 409, 503) },
+  });
+export const pauseCampaign = controlRoute('pause', 'Pause a running broadcast (it stops after the batch in flight)');
+export const resumeCampaign = controlRoute('resume', 'Resume a paused broadcast');
+export const cancelCampaign = controlRoute('cancel', 'Cancel a scheduled or running broadcast (records so far are kept)');
+
+const progressSchema = z
+  .object({
+    campaignId: z.string(),
+    executionId: z.string(),
+    mode: z.enum(['actual', 'simulation']),
+    state: z.enum(['scheduled', 'running', 'paused', 'completed', 'cancelled']),
+    stopReason: z.enum(['audience_done', 'end_time', 'cancelled']).nullable(),
+    audienceSize: z.number().int().nullable().openapi({ description: 'Counted when the execution began' }),
+    processed: z.number().int(),
+    sent: z.number().int().openapi({ description: 'Sent (simulation: rendered and recorded)' }),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    reasons: z.record(z.string(), z.number().int()).openapi({ description: 'Skipped customers by reason', example: { unsubscribed: 3 } }),
+    startAt: z.number().nullable(),
+    endAt: z.number().nullable(),
+    startedAt: z.number().nullable(),
+    finishedAt: z.number().nullable(),
+    ratePerSecond: z.number().nullable(),
+    etaSeconds: z.number().nullable(),
+    runs: z.number().int().openapi({ description: 'Workflow runs so far (each continue-as-new starts one)' }),
+    deferred: z.number().int().optional().openapi({ description: "Records waiting for their recipients' quiet hours to end (as last looked up)" }),
+    deferredUntil: z.number().nullable().optional().openapi({ description: 'When the first waiting record may go (epoch ms)' }),
+  })
+  .openapi('CampaignProgress');
+
+export const campaignStatus = createRoute({
+  method: 'get',
+  path: '/api/marketing/campaigns/{id}/status',
+  tags: ['marketing'],
+  summary: "Live progress of the campaign's execution, from its workflow",
+  request: { params: idParam, query: z.object({ execution_id: z.string().min(1).max(100).optional().openapi({ description: 'A simulation; default: the actual execution' }) }) },
+  responses: {
+    200: json(z.object({ campaign_id: z.string(), status: z.enum(CAMPAIGN_STATUSES), execution: progressSchema.nullable() }), 'Progress'),
+    ...errorResponses(400, 404, 503),
+  },
+});
+
+export const listRecords = createRoute({
+  method: 'get',
+  path: '/api/marketing/records',
+  tags: ['marketing'],
+  summary: "A campaign's records (one per customer per execution), filtered and paged",
+  request: {
+    query: z.object({
+      campaign_id: z.string().min(1).max(64),
+      execution_id: z.string().min(1).max(100).optional(),
+      customer_id: z.string().min(1).max(200).optional(),
+      status: z.enum(MESSAGE_STATUSES).optional(),
+      channel: z.enum(CAMPAIGN_TYPES).optional(),
+      ...paging,
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        records: z.array(
+          z
+            .object({
+              id: z.string(),
+              campaign_id: z.string(),
+              execution_id: z.string().nullable(),
+              customer_id: z.string(),
+              channel: z.enum(CAMPAIGN_TYPES),
+              status: z.enum(MESSAGE_STATUSES),
+              error_message: z.string().nullable(),
+              response: z.record(z.string(), z.unknown()).nullable(),
+              sent_at: z.string().nullable(),
+              opened_at: z.string().nullable(),
+              clicked_at: z.string().nullable(),
+              delivered_at: z.string().nullable().openapi({ description: 'A provider’s delivery receipt (delivery webhook)' }),
+              bounce_type: z.enum(['hard', 'soft']).nullable(),
+              complained_at: z.string().nullable(),
+              converted_at: z.string().nullable().openapi({ description: 'When the order attributed to this record happened' }),
+              revenue: z.number().nullable().openapi({ description: 'That order’s amount' }),
+            })
+            .openapi('CampaignRecord'),
+        ),
+        pagination,
+      }),
+      'A page of records',
+    ),
+    ...errorResponses(400, 404),
+  },
+});

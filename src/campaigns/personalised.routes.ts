@@ -1,0 +1,60 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { PERSONALISED_CHANNELS } from './personalised-plan.js';
+import { INSIGHT_SEGMENTS } from '../segments/rules.js';
+import { errorResponses, jsonBody } from '../api/errors.js';
+import { campaignSchema } from './campaigns.routes.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const body = z
+  .strictObject({
+    segment: z.enum(INSIGHT_SEGMENTS).openapi({ example: 'potential' }),
+    channel: z.enum(PERSONALISED_CHANNELS).default('email'),
+  })
+  .openapi('PersonalisedCampaignRequest');
+
+export const personalisedCampaign = createRoute({
+  method: 'post',
+  path: '/api/ai-ops/customer/campaign',
+  tags: ['ai-ops'],
+  summary: "A personalised draft campaign for a customer segment, with the segment's offer and expected ROI",
+  description:
+    'Keeps the system segment `segment_<name>` (rules `{ "segment": "<name>" }`) and refreshes it, then creates a draft campaign ' +
+    "targeting it with the segment's offer (discount for regular, coupon pack for new, gift and upgrade plan for potential, " +
+    'double points for VIP and loyal, win-back pack for churn_risk), its content personalised with `{{ customer.first_name }}`. ' +
+    "The expected return comes from the segment's history: messages sent to its current members (response: opened or clicked; " +
+    'conversion: converted) and their orders; defaults without history. Trigger it with POST /api/marketing/campaigns/{id}/trigger.',
+  middleware: [jsonBody(16 * 1024)] as const,
+  request: {
+    headers: z.object({ 'x-user-id': z.string().min(1).max(200).optional().openapi({ description: "Kept as the campaign's created_by" }) }),
+    body: { required: true, content: { 'application/json': { schema: body } } },
+  },
+  responses: {
+    201: json(
+      z.object({
+        campaign: campaignSchema,
+        offer: z.object({ segment: z.enum(INSIGHT_SEGMENTS), kind: z.string(), title: z.string(), description: z.string(), details: z.record(z.string(), z.unknown()) }),
+        audience: z.object({ segment_id: z.string(), size: z.number().int() }),
+        expected: z.object({
+          responseRate: z.number().openapi({ description: 'percent' }),
+          conversionRate: z.number().openapi({ description: 'percent' }),
+          avgOrderValue: z.number(),
+          revenue: z.number().openapi({ description: 'audience × conversion rate × average order value' }),
+          cost: z.number().openapi({ description: 'audience × cost per message (CHANNEL_COST_<CHANNEL>)' }),
+          roi: z.number().nullable().openapi({ description: '(revenue − cost) / cost × 100; null when the cost is 0' }),
+          basis: z.object({ rates: z.enum(['history', 'defaults']), avgOrderValue: z.enum(['history', 'defaults']) }),
+        }),
+        history: z.object({
+          sent: z.number().int(),
+          responded: z.number().int(),
+          converted: z.number().int(),
+          orders: z.number().int(),
+          orderRevenue: z.number(),
+          costPerMessage: z.number(),
+        }),
+      }),
+      'The draft campaign',
+    ),
+    ...errorResponses(400, 413, 415, 422, 503),
+  },
+});

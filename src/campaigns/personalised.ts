@@ -1,0 +1,88 @@
+// The personalised campaign per customer segment (POST /api/ai-ops/customer/campaign): a draft campaign, made
+// by the campaign service, to the system segment of one insights segment, with that segment's offer, and
+// its expected return from what the segment's current members did before.
+import { sql } from 'drizzle-orm';
+import type { CampaignService, CampaignView } from '../campaigns/service.js';
+import type { Db } from '../db/client.js';
+import type { Channel } from '../db/schema.js';
+import { rowsOf } from '../db/sql-helpers.js';
+import { channelOf } from './campaign.js';
+import {
+  DEFAULT_CHANNEL_COSTS,
+  DEFAULT_RATES,
+  type ExpectedReturn,
+  expectedReturn,
+  type Offer,
+  OFFERS,
+  offerContent,
+  type PersonalisedChannel,
+  SEGMENT_LABELS,
+  type SegmentHistory,
+} from './personalised-plan.js';
+import type { InsightSegment } from '../segments/rules.js';
+import type { SegmentService } from '../segments/service.js';
+
+export interface PersonalisedCampaign {
+  campaign: CampaignView;
+  offer: Offer & { segment: InsightSegment };
+  audience: { segment_id: string; size: number };
+  expected: ExpectedReturn;
+  history: SegmentHistory & { costPerMessage: number };
+}
+
+/** Messages sent to the segment's current members and how they answered; their orders. */
+export async function segmentHistory(db: Db, segmentId: string): Promise<SegmentHistory> {
+  const [touches] = rowsOf<{ sent: number; responded: number; converted: number }>(
+    await db.execute(sql`
+      select count(*)::int as sent,
+             count(*) filter (where m.opened_at is not null or m.clicked_at is not null)::int as responded,
+             count(*) filter (where m.converted_at is not null)::int as converted
+      from messages m join segment_members sm on sm.customer_id = m.customer_id and sm.segment_id = ${segmentId}
+      where m.status in ('sent', 'delivered', 'opened', 'clicked', 'converted')`),
+  );
+  const [bought] = rowsOf<{ orders: number; revenue: number | string }>(
+    await db.execute(sql`
+      select count(*)::int as orders, coalesce(sum(o.amount), 0)::float8 as revenue
+      from orders o join segment_members sm on sm.customer_id = o.customer_id and sm.segment_id = ${segmentId}`),
+  );
+  return {
+    sent: touches?.sent ?? 0,
+    responded: touches?.responded ?? 0,
+    converted: touches?.converted ?? 0,
+    orders: bought?.orders ?? 0,
+    orderRevenue: Number(bought?.revenue ?? 0),
+  };
+}
+
+export function createPersonalisedCampaigns(deps: {
+  db: Db;
+  segments: SegmentService;
+  campaigns: CampaignService;
+  channelCosts?: Record<Channel, number>;
+}) {
+  const costs = deps.channelCosts ?? DEFAULT_CHANNEL_COSTS;
+  return {
+    async create(input: { segment: InsightSegment; channel: PersonalisedChannel }, actor: string | null): Promise<PersonalisedCampaign> {
+      const { segment, channel } = input;
+      const label = SEGMENT_LABELS[segment];
+      // The audience as it is now: the system segment's rules are kept and its members refreshed first.
+      const audience = await deps.segments.ensureSystemSegment(segment, `${label} customers`);
+      const offer = OFFERS[segment];
+      const day = new Date().toISOString().slice(0, 10);
+      const campaign = await deps.campaigns.create(
+        { name: `${label}: ${offer.title} (${day})`, type: channel, target_segment_id: audience.id, content: offerContent(segment, channel) },
+        actor,
+      );
+      const history = await segmentHistory(deps.db, audience.id);
+      const costPerMessage = costs[channelOf(channel)];
+      const expected = expectedReturn({ audience: audience.count, costPerMessage, history, defaults: DEFAULT_RATES[channel] });
+      return {
+        campaign,
+        offer: { segment, ...offer },
+        audience: { segment_id: audience.id, size: audience.count },
+        expected,
+        history: { ...history, costPerMessage },
+      };
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { createRouter } from '../api/app.js';
+import { deliveryWebhookHandler } from './delivery.handlers.js';
+import { deliveryWebhook } from './delivery.routes.js';
+
+export const deliveryRouter = createRouter().openapi(deliveryWebhook, deliveryWebhookHandler);

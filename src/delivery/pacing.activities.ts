@@ -1,0 +1,107 @@
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { customers, messages } from '../db/schema.js';
+import type { Channel } from '../db/schema.js';
+import { array } from '../db/sql-helpers.js';
+import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from './pacing.js';
+import type { ActivityDeps } from '../worker/activities.js';
+import { keyColumns, type MessageKey } from './message.activities.js';
+
+/** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
+export interface ReserveInput extends MessageKey {
+  channel: Channel;
+  /** Transactional messages pass quiet hours and caps, and do not count towards caps. */
+  transactional: boolean;
+  /**
+   * The workflow's clock (ms): quiet hours and cap windows are judged by it, and the reserved row is
+   * created at it, so a deferral is over when the workflow's timer fires (the test server skips time; the
+   * database's clock does not).
+   */
+  now: number;
+}
+
+export type Reservation =
+  | { status: 'reserved' }
+  /** Not now: the workflow sleeps until `until` (a durable timer) and asks again. */
+  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' }
+  /** Capped with capMode 'skip': the message's row is recorded skipped with the reason. */
+  | { status: 'skipped'; reason: 'frequency_cap' };
+
+const WEEK = 7 * 24 * 3_600_000;
+
+/** The advisory locks' first key (pacing's own); the second is one of PACING_LOCKS buckets of customer ids. */
+export const PACING_LOCK_CLASS = 7_301;
+const PACING_LOCKS = 256;
+
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/**
+ * Takes the pacing locks of these customers until the transaction ends: whoever counts a customer's recent
+ * messages and then adds one (a journey's reservation, a broadcast's batch) holds it, so two cannot both
+ * pass the last slot of a cap. Customers share PACING_LOCKS locks (a batch of 2 000 takes at most that
+ * many, not one each); they are taken in ascending order, so two batches never deadlock.
+ */
+export async function lockCustomers(tx: Tx, customerIds: string[]): Promise<void> {
+  if (customerIds.length === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(${sql.raw(String(PACING_LOCK_CLASS))}, b)
+    from (select distinct abs(hashtext(c) % ${sql.raw(String(PACING_LOCKS))}) as b from unnest(${array(customerIds, 'text')}) as c order by 1) as buckets`);
+}
+
+export function createPacingActivities({ db, config }: ActivityDeps) {
+  const pacing = config.pacing ?? PACING_OFF;
+  return {
+    /**
+     * Decides whether a journey's message may go out now and, if so, reserves it: its message row is
+     * inserted (pending, no lease) in the same transaction that counted the customer's recent messages,
+     * under a per-customer advisory lock — so two journeys racing for the last slot of a cap cannot both
+     * get it; the send activity then claims that row by its idempotency key. A row that exists already
+     * (a retry, or a replay after a crash) is reserved: the decision was made when it was inserted.
+     */
+    async reserveTouch(input: ReserveInput): Promise<Reservation> {
+      return db.transaction(async (tx) => {
+        await lockCustomers(tx, [input.customerId]);
+        const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
+        if (existing) return { status: 'reserved' } as const;
+
+        const row = {
+          ...keyColumns(input),
+          channel: input.channel,
+          transactional: input.transactional,
+          createdAt: new Date(input.now),
+        };
+        if (!input.transactional) {
+          const [customer] = await tx.select({ timezone: customers.timezone }).from(customers).where(eq(customers.id, input.customerId));
+          const at = input.now;
+          const quiet = quietUntil(at, knownTimeZone(customer?.timezone, pacing.defaultTimeZone), pacing.quietHours);
+          if (quiet !== null) return { status: 'deferred', until: new Date(quiet).toISOString(), reason: 'quiet_hours' } as const;
+
+          if (pacing.caps.day > 0 || pacing.caps.week > 0) {
+            const recent = await tx
+              .select({ at: messages.createdAt })
+              .from(messages)
+              .where(
+                and(
+                  eq(messages.customerId, input.customerId),
+                  gt(messages.createdAt, new Date(at - WEEK)),
+                  eq(messages.transactional, false),
+                  inArray(messages.status, ['pending', 'sent']),
+                ),
+              );
+            const allowsAt = capAllowsAt(
+              recent.map((r) => r.at.getTime()),
+              at,
+              pacing.caps,
+            );
+            if (allowsAt !== null) {
+              if (pacing.capMode === 'defer') return { status: 'deferred', until: new Date(allowsAt).toISOString(), reason: 'frequency_cap' } as const;
+              await tx.insert(messages).values({ ...row, status: 'skipped', errorMessage: 'frequency_cap' });
+              return { status: 'skipped', reason: 'frequency_cap' } as const;
+            }
+          }
+        }
+        await tx.insert(messages).values(row);
+        return { status: 'reserved' } as const;
+      });
+    },
+  };
+}

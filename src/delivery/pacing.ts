@@ -1,0 +1,107 @@
+// Pacing of marketing messages (SPEC §4): quiet hours in the customer's time zone and frequency caps over
+// rolling windows. Pure: the activity (src/delivery/pacing.activities.ts) reads the clock, the customer's zone and
+// their recent messages, and these functions decide.
+import { isKnownTimeZone, localParts } from '../domain/local-time.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A daily window in local time, e.g. 21:00–08:00 (it may cross midnight); minutes after midnight. */
+export interface QuietHours {
+  start: number;
+  end: number;
+}
+
+export interface PacingConfig {
+  /** null: no quiet hours. */
+  quietHours: QuietHours | null;
+  /** The zone of customers who have none on their profile. */
+  defaultTimeZone: string;
+  /** Marketing messages per customer per rolling 24 h and 7 days; 0 turns a cap off. */
+  caps: { day: number; week: number };
+  /** What a capped send does: wait until the cap allows it, or be recorded as skipped. */
+  capMode: 'defer' | 'skip';
+}
+
+export const PACING_OFF: PacingConfig = { quietHours: null, defaultTimeZone: 'UTC', caps: { day: 0, week: 0 }, capMode: 'defer' };
+
+const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** "21:00-08:00" → the window; "off" (or empty) → null. Throws with a readable message on anything else. */
+export function parseQuietHours(value: string): QuietHours | null {
+  const v = value.trim();
+  if (v === '' || v === 'off') return null;
+  const [from, to, ...rest] = v.split('-');
+  const a = CLOCK.exec(from?.trim() ?? '');
+  const b = CLOCK.exec(to?.trim() ?? '');
+  if (!a || !b || rest.length) throw new Error(`"${value}" is not a quiet-hours window like "21:00-08:00" (or "off")`);
+  const start = Number(a[1]) * 60 + Number(a[2]);
+  const end = Number(b[1]) * 60 + Number(b[2]);
+  if (start === end) throw new Error(`"${value}": a quiet-hours window must not start and end at the same time`);
+  return { start, end };
+}
+
+/** Wall-clock parts of `at` in `timeZone`, the time of day as minutes after midnight. */
+function localClock(at: number, timeZone: string) {
+  const p = localParts(timeZone, at);
+  return { minute: p.hour * 60 + p.minute, second: p.second };
+}
+
+/** The instant at which the local clock in `timeZone` first shows `minuteOfDay` after `after` (DST-safe). */
+function nextLocalTime(after: number, minuteOfDay: number, timeZone: string): number {
+  const now = localClock(after, timeZone);
+  // Minutes to go by the wall clock, then corrected for any offset change (DST) on the way.
+  let wait = (minuteOfDay - now.minute + 1440) % 1440 || 1440;
+  let at = after - now.second * 1000 - (after % 1000) + wait * 60_000;
+  for (let i = 0; i < 3; i++) {
+    const drift = localClock(at, timeZone).minute - minuteOfDay;
+    if (drift === 0) break;
+    // A DST jump: move by the difference (within a day), never back to before `after`.
+    const fix = ((drift + 720 + 1440) % 1440) - 720;
+    at -= fix * 60_000;
+    if (at <= after) {
+      wait += 1440;
+      at = after + wait * 60_000;
+    }
+  }
+  return at;
+}
+
+/** Whether `minute` (after local midnight) is inside the window. */
+export function inQuietHours(minute: number, q: QuietHours): boolean {
+  return q.start < q.end ? minute >= q.start && minute < q.end : minute >= q.start || minute < q.end;
+}
+
+/** When a send at `now` may go out in `timeZone`: null if now is outside quiet hours, else when they end. */
+export function quietUntil(now: number, timeZone: string, q: QuietHours | null): number | null {
+  if (!q) return null;
+  const { minute } = localClock(now, timeZone);
+  return inQuietHours(minute, q) ? nextLocalTime(now, q.end, timeZone) : null;
+}
+
+/**
+ * When a cap lets one more message through: null if it does now. `recent` holds the times of the
+ * customer's counted messages (any order); a cap of N over a window W allows a new one once fewer than N
+ * of them are younger than W, i.e. when the (N-th newest) one turns W old.
+ */
+export function capAllowsAt(recent: number[], now: number, caps: PacingConfig['caps']): number | null {
+  const newestFirst = [...recent].sort((a, b) => b - a);
+  let at: number | null = null;
+  for (const [cap, window] of [
+    [caps.day, DAY],
+    [caps.week, 7 * DAY],
+  ] as const) {
+    if (cap <= 0) continue;
+    const inWindow = newestFirst.filter((t) => t > now - window);
+    if (inWindow.length < cap) continue;
+    const opens = inWindow[cap - 1]! + window;
+    at = Math.max(at ?? 0, opens);
+  }
+  return at;
+}
+
+/** A zone name the runtime knows, else the fallback (a profile may hold anything a producer sent). */
+export function knownTimeZone(zone: string | null | undefined, fallback: string): string {
+  if (!zone) return fallback;
+  return isKnownTimeZone(zone) ? zone : fallback;
+}

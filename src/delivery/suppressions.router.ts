@@ -1,0 +1,8 @@
+import { createRouter } from '../api/app.js';
+import { addSuppressionHandler, listSuppressionsHandler, removeSuppressionHandler } from './suppressions.handlers.js';
+import { addSuppression, listSuppressions, removeSuppression } from './suppressions.routes.js';
+
+export const suppressionsRouter = createRouter()
+  .openapi(listSuppressions, listSuppressionsHandler)
+  .openapi(addSuppression, addSuppressionHandler)
+  .openapi(removeSuppression, removeSuppressionHandler);

@@ -1,0 +1,26 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../api/app.js';
+import { ApiError, validationError } from '../api/errors.js';
+import { knownEventProperties } from './properties.js';
+import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
+
+export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async (c) => {
+  const body: unknown = await c.req.json();
+  const batch = Array.isArray(body) ? body : [body];
+  if (batch.length === 0) throw new ApiError(422, 'validation_error', 'body: the batch is empty', 'body');
+  if (batch.length > MAX_BATCH) {
+    throw new ApiError(413, 'batch_too_large', `a batch holds at most ${MAX_BATCH} events; got ${batch.length}`);
+  }
+  // Every event is checked before any is stored: one bad event rejects the whole batch, nothing half-written.
+  const events = batch.map((raw, i) => {
+    const at = Array.isArray(body) ? [i] : [];
+    const parsed = eventSchema.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error, at);
+    // Journeys read some properties of well-known types (a cart's items, an order's cart): check them too.
+    const properties = knownEventProperties[parsed.data.type]?.safeParse(parsed.data.properties ?? {});
+    if (properties && !properties.success) throw validationError(properties.error, [...at, 'properties']);
+    return parsed.data;
+  });
+  const results = await c.var.deps.ingest!(events);
+  return c.json({ results }, results.some((r) => r.status === 'failed') ? 503 : 202);
+};

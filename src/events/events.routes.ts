@@ -1,0 +1,60 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses, jsonBody } from '../api/errors.js';
+
+export const MAX_BATCH = 1000;
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export const eventSchema = z
+  .strictObject({
+    id: z.string().min(1).max(200).openapi({ description: "The producer's idempotency key", example: 'evt_01J9Z' }),
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be lowercase letters, digits, _ . : or -, starting with a letter')
+      .openapi({ example: 'user_signup' }),
+    customerId: z.string().min(1).max(200).openapi({ example: 'cust_42' }),
+    timestamp: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
+    properties: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Event');
+
+const outcomeSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['accepted', 'duplicate', 'failed']),
+    customerCreated: z.boolean().optional(),
+    journeys: z
+      .array(z.object({ journey: z.string(), workflowId: z.string(), result: z.enum(['dispatched', 'already_completed', 'not_running']) }))
+      .optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .openapi('EventOutcome');
+
+export const postEvents = createRoute({
+  method: 'post',
+  path: '/api/events',
+  tags: ['events'],
+  summary: 'Send one event, or a batch of up to 1 000',
+  description:
+    'At-least-once safe: an event id seen before is reported as `duplicate` and has no further effect. ' +
+    'An unknown customerId creates the customer. When some events could not reach Temporal the response ' +
+    'is 503 and those events are `failed`: send the same batch again.',
+  middleware: [jsonBody(MAX_BODY_BYTES)] as const,
+  request: {
+    body: {
+      required: true,
+      // Each event is validated by the handler, so a bad one is named by its index (`[3].type`).
+      content: {
+        'application/json': {
+          schema: z
+            .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+            .openapi({ description: 'One `Event` object, or an array of 1 to 1 000 `Event` objects' }),
+        },
+      },
+    },
+  },
+  responses: {
+    202: { description: 'Per-event outcome', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
+    503: { description: 'Some events could not be dispatched', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
+    ...errorResponses(400, 413, 415, 422),
+  },
+});

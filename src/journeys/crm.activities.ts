@@ -1,0 +1,75 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/activity';
+import { crmTasks, customers, events } from '../db/schema.js';
+import { renderTemplate } from '../templates/render.js';
+import type { ActivityDeps } from '../worker/activities.js';
+import { customerVars, type SendResult } from '../delivery/message.activities.js';
+
+export interface CreateCrmTaskInput {
+  idempotencyKey: string;
+  customerId: string;
+  journeyKey: string;
+  workflowId: string;
+  stepKey: string;
+  task: { title: string; webhookUrl?: string };
+  vars: Record<string, unknown>;
+}
+
+export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  return {
+    /**
+     * Opens one CRM task per idempotency key and, when the step names a webhook, delivers it there once.
+     * A webhook answering 5xx or not at all is retried; 4xx is a permanent failure.
+     */
+    async createCrmTask(input: CreateCrmTaskInput): Promise<SendResult> {
+      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+      if (!customer || customer.erasedAt) return { status: 'skipped', messageId: '', reason: 'erased' };
+      const vars = { ...input.vars, customer: customerVars(customer) };
+      await db
+        .insert(crmTasks)
+        .values({
+          idempotencyKey: input.idempotencyKey,
+          customerId: input.customerId,
+          journeyKey: input.journeyKey,
+          workflowId: input.workflowId,
+          stepKey: input.stepKey,
+          title: renderTemplate(input.task.title, vars, 'text'),
+          payload: { customer: vars.customer, ...input.vars },
+          webhookUrl: input.task.webhookUrl ?? null,
+        })
+        .onConflictDoNothing({ target: crmTasks.idempotencyKey });
+      const [task] = await db.select().from(crmTasks).where(eq(crmTasks.idempotencyKey, input.idempotencyKey));
+      if (!task) throw new Error(`crm task ${input.idempotencyKey} vanished`);
+      if (task.webhookUrl && !task.webhookDeliveredAt) {
+        const res = await fetch(task.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey },
+          body: JSON.stringify({ id: task.id, title: task.title, customerId: task.customerId, payload: task.payload }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+          throw ApplicationFailure.nonRetryable(`CRM webhook answered ${res.status}`, 'CrmWebhookRejected');
+        }
+        if (!res.ok) throw new Error(`CRM webhook answered ${res.status}`);
+        await db.update(crmTasks).set({ webhookDeliveredAt: sql`now()` }).where(eq(crmTasks.id, task.id));
+      }
+      return { status: 'sent', messageId: task.id };
+    },
+
+    /** True when an order for this cart has been received (events can arrive out of order). */
+    async cartWasOrdered(customerId: string, cartId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: events.id })
+        .from(events)
+        .where(
+          and(
+            eq(events.customerId, customerId),
+            eq(events.type, 'order_completed'),
+            sql`${events.properties}->>'cart_id' = ${cartId}`,
+          ),
+        )
+        .limit(1);
+      return rows.length > 0;
+    },
+  };
+}

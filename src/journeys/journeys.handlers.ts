@@ -1,0 +1,60 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../api/app.js';
+import { journeySettingsSchemas } from '../tiers/settings.js';
+import { ApiError, validationError } from '../api/errors.js';
+import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
+
+const unknownJourney = (key: string) => new ApiError(404, 'journey_not_found', `no journey "${key}"`);
+const unknownRun = (id: string) => new ApiError(404, 'run_not_found', `no journey run "${id}"`);
+
+export const listJourneysHandler: RouteHandler<typeof listJourneys, AppEnv> = async (c) =>
+  c.json({ journeys: await c.var.deps.journeyConfigs.list() }, 200);
+
+export const getJourneyHandler: RouteHandler<typeof getJourney, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const journey = await c.var.deps.journeyConfigs.latest(key);
+  if (!journey) throw unknownJourney(key);
+  return c.json({ journey }, 200);
+};
+
+export const putJourneyHandler: RouteHandler<typeof putJourney, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const patch = c.req.valid('json');
+  if (patch.settings !== undefined) {
+    const schema = journeySettingsSchemas[key];
+    if (!schema) throw new ApiError(422, 'validation_error', `settings: journey "${key}" has no settings`, 'settings');
+    const parsed = schema.safeParse(patch.settings);
+    if (!parsed.success) throw validationError(parsed.error, ['settings']);
+    patch.settings = parsed.data as Record<string, unknown>;
+  }
+  const journey = await c.var.deps.journeyConfigs.update(key, patch);
+  if (!journey) throw unknownJourney(key);
+  return c.json({ journey }, 200);
+};
+
+export const listRunsHandler: RouteHandler<typeof listRuns, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  const { page, page_size } = c.req.valid('query');
+  // A marketer flow's runs are journey `flow:<flow id>`.
+  const known = key.startsWith('flow:') ? await c.var.deps.flows.get(key.slice('flow:'.length)) : await c.var.deps.journeyConfigs.latest(key);
+  if (!known) throw unknownJourney(key);
+  const { total, runs } = await c.var.deps.journeys.runs(key, { limit: page_size, offset: (page - 1) * page_size });
+  return c.json({ runs, pagination: { total, page, page_size } }, 200);
+};
+
+export const getRunHandler: RouteHandler<typeof getRun, AppEnv> = async (c) => {
+  const { workflowId } = c.req.valid('param');
+  const run = await c.var.deps.journeys.run(workflowId);
+  if (!run) throw unknownRun(workflowId);
+  return c.json({ run }, 200);
+};
+
+export const cancelRunHandler: RouteHandler<typeof cancelRun, AppEnv> = async (c) => {
+  const { workflowId } = c.req.valid('param');
+  if (await c.var.deps.journeys.cancel(workflowId)) return c.json({ cancelled: true as const }, 202);
+  const run = await c.var.deps.journeys.run(workflowId);
+  if (!run) throw unknownRun(workflowId);
+  throw new ApiError(409, 'run_not_running', `journey run "${workflowId}" is ${run.status.toLowerCase()}, not running`);
+};
+
+export const sweepChurnHandler: RouteHandler<typeof sweepChurn, AppEnv> = async (c) => c.json(await c.var.deps.journeys.sweepChurn(), 200);

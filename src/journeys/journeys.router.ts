@@ -1,0 +1,21 @@
+import { createRouter } from '../api/app.js';
+import {
+  cancelRunHandler,
+  getJourneyHandler,
+  getRunHandler,
+  listJourneysHandler,
+  listRunsHandler,
+  putJourneyHandler,
+  sweepChurnHandler,
+} from './journeys.handlers.js';
+import { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
+
+// Run routes first: "/api/journeys/runs/…" must not be read as a journey called "runs".
+export const journeysRouter = createRouter()
+  .openapi(sweepChurn, sweepChurnHandler)
+  .openapi(getRun, getRunHandler)
+  .openapi(cancelRun, cancelRunHandler)
+  .openapi(listJourneys, listJourneysHandler)
+  .openapi(getJourney, getJourneyHandler)
+  .openapi(putJourney, putJourneyHandler)
+  .openapi(listRuns, listRunsHandler);

@@ -1,0 +1,149 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { journeyStepsSchema } from '../domain/journey-config.js';
+import { errorResponses, jsonBody } from '../api/errors.js';
+
+const configSchema = z
+  .object({
+    key: z.string(),
+    version: z.number(),
+    enabled: z.boolean(),
+    steps: z.array(z.record(z.string(), z.unknown())),
+    settings: z.record(z.string(), z.unknown()).nullable().openapi({ description: "the journey's own settings (tier_upgrade: its rules)" }),
+    createdAt: z.string(),
+  })
+  .openapi('JourneyConfig');
+
+const runSchema = z
+  .object({
+    workflowId: z.string(),
+    journey: z.string(),
+    customerId: z.string(),
+    runId: z.string(),
+    status: z.string().openapi({ example: 'RUNNING' }),
+    startedAt: z.string(),
+    closedAt: z.string().nullable(),
+    state: z.unknown().optional().openapi({ description: 'current step, next wake-up, steps done (running runs)' }),
+  })
+  .openapi('JourneyRun');
+
+const keyParam = z.object({ key: z.string().min(1).max(64).openapi({ param: { name: 'key', in: 'path' }, example: 'welcome' }) });
+const runParam = z.object({
+  workflowId: z.string().min(1).max(400).openapi({ param: { name: 'workflowId', in: 'path' }, example: 'welcome%2Fada', description: 'URL-encoded' }),
+});
+
+export const listJourneys = createRoute({
+  method: 'get',
+  path: '/api/journeys',
+  tags: ['journeys'],
+  summary: 'Every journey with its current configuration',
+  responses: { 200: { description: 'Journeys', content: { 'application/json': { schema: z.object({ journeys: z.array(configSchema) }) } } } },
+});
+
+export const getJourney = createRoute({
+  method: 'get',
+  path: '/api/journeys/{key}',
+  tags: ['journeys'],
+  summary: "A journey's current configuration",
+  request: { params: keyParam },
+  responses: {
+    200: { description: 'Configuration', content: { 'application/json': { schema: z.object({ journey: configSchema }) } } },
+    ...errorResponses(404),
+  },
+});
+
+export const putJourney = createRoute({
+  method: 'put',
+  path: '/api/journeys/{key}',
+  tags: ['journeys'],
+  summary: 'Change delays, templates, channels or the on/off switch — for new runs only',
+  description: 'Writes a new configuration version. Runs already in flight keep the version they started with.',
+  middleware: [jsonBody(512 * 1024)] as const,
+  request: {
+    params: keyParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .strictObject({
+              enabled: z.boolean().optional(),
+              steps: journeyStepsSchema.optional(),
+              settings: z
+                .record(z.string(), z.unknown())
+                .optional()
+                .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+            })
+            .openapi('JourneyConfigPatch'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'The new version', content: { 'application/json': { schema: z.object({ journey: configSchema }) } } },
+    ...errorResponses(400, 404, 413, 415, 422),
+  },
+});
+
+export const listRuns = createRoute({
+  method: 'get',
+  path: '/api/journeys/{key}/runs',
+  tags: ['journeys'],
+  summary: "A journey's runs, newest first, with their live state",
+  request: {
+    params: keyParam,
+    query: z.object({
+      page: z.coerce.number().int().min(1).default(1),
+      page_size: z.coerce.number().int().min(1).max(100).default(20),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Runs',
+      content: {
+        'application/json': {
+          schema: z.object({ runs: z.array(runSchema), pagination: z.object({ total: z.number(), page: z.number(), page_size: z.number() }) }),
+        },
+      },
+    },
+    ...errorResponses(404, 422),
+  },
+});
+
+export const getRun = createRoute({
+  method: 'get',
+  path: '/api/journeys/runs/{workflowId}',
+  tags: ['journeys'],
+  summary: 'One run: status, current step, next wake-up, steps done (read from the workflow)',
+  request: { params: runParam },
+  responses: {
+    200: { description: 'Run', content: { 'application/json': { schema: z.object({ run: runSchema }) } } },
+    ...errorResponses(404),
+  },
+});
+
+export const cancelRun = createRoute({
+  method: 'post',
+  path: '/api/journeys/runs/{workflowId}/cancel',
+  tags: ['journeys'],
+  summary: 'End a running run (it stops before its next step and records "cancelled")',
+  request: { params: runParam },
+  responses: {
+    202: { description: 'Cancelling', content: { 'application/json': { schema: z.object({ cancelled: z.literal(true) }) } } },
+    ...errorResponses(404, 409),
+  },
+});
+
+export const sweepChurn = createRoute({
+  method: 'post',
+  path: '/api/journeys/churn_win_back/sweep',
+  tags: ['journeys'],
+  summary: 'Run the churn win-back sweep now (a Temporal Schedule runs it every hour)',
+  description:
+    'Starts a churn win-back run for every customer quiet for longer than the first step\'s offset and not yet in one for this silence. Answers when the sweep is done.',
+  responses: {
+    200: {
+      description: 'Sweep done',
+      content: { 'application/json': { schema: z.object({ workflowId: z.string(), started: z.number().int() }).openapi('ChurnSweep') } },
+    },
+  },
+});

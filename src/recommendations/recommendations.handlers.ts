@@ -1,0 +1,17 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../api/app.js';
+import { ApiError } from '../api/errors.js';
+import type { getRecommendations, refreshRecommendations } from './recommendations.routes.js';
+
+export const getRecommendationsHandler: RouteHandler<typeof getRecommendations, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const { limit } = c.req.valid('query');
+  const customer = await c.var.deps.customers.get(id);
+  if (!customer) throw new ApiError(404, 'customer_not_found', `no customer "${id}"`);
+  if (customer.erasedAt) throw new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
+  const { basis, items } = await c.var.deps.recommendations.forCustomer(id, limit);
+  return c.json({ customer_id: id, basis, items }, 200);
+};
+
+export const refreshRecommendationsHandler: RouteHandler<typeof refreshRecommendations, AppEnv> = async (c) =>
+  c.json(await c.var.deps.recommendations.refresh(), 200);

@@ -1,0 +1,85 @@
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { Customer } from '../db/schema.js';
+import { createTierService } from './service.js';
+import { tierRulesFrom } from './settings.js';
+import { TIER_LABELS, type Tier, type TierEvaluation } from '../domain/tiers.js';
+import type { DispatchOutcome } from '../journeys/journeys.js';
+import type { AppEnv } from '../api/app.js';
+import { ApiError } from '../api/errors.js';
+import type { campaignPerformance, evaluateUpgrade, executeUpgrade } from './tiers.routes.js';
+
+const unknown = (id: string) => new ApiError(404, 'customer_not_found', `no customer "${id}"`);
+const gone = (id: string) => new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
+const label = (tier: string) => TIER_LABELS[tier as Tier] ?? tier;
+
+/** The rules of the current tier_upgrade version: what the API evaluates by (runs in flight keep theirs). */
+async function currentRules(c: Parameters<RouteHandler<typeof evaluateUpgrade, AppEnv>>[0]) {
+  const config = await c.var.deps.journeyConfigs.latest('tier_upgrade');
+  return { rules: tierRulesFrom(config?.settings ?? null), version: config?.version ?? null };
+}
+
+function view(customer: Customer, evaluation: TierEvaluation, rulesVersion: number | null) {
+  const { daysSinceActivity, ...rest } = evaluation;
+  return {
+    customerId: customer.id,
+    ...rest,
+    totals: {
+      totalSpend: customer.totalSpend,
+      orderCount: customer.orderCount,
+      visitCount: customer.visitCount,
+      daysSinceActivity,
+      points: customer.points,
+    },
+    rulesVersion,
+  };
+}
+
+export const evaluateUpgradeHandler: RouteHandler<typeof evaluateUpgrade, AppEnv> = async (c) => {
+  const { customer_id: id } = c.req.valid('json');
+  const { rules, version } = await currentRules(c);
+  const found = await createTierService(c.var.deps.db).evaluate(id, rules);
+  if (!found) throw unknown(id);
+  if (found.customer.erasedAt) throw gone(id);
+  return c.json({ evaluation: view(found.customer, found.evaluation, version) }, 200);
+};
+
+export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> = async (c) => {
+  const { customer_id: id } = c.req.valid('json');
+  const { rules, version } = await currentRules(c);
+  const tiers = createTierService(c.var.deps.db);
+  const outcome = await tiers.upgrade(id, rules, 'api');
+  if (outcome.status === 'not_found') throw unknown(id);
+  if (outcome.status === 'erased') throw gone(id);
+  const now = await tiers.evaluate(id, rules);
+  const evaluation = view(now!.customer, outcome.evaluation, version);
+  if (outcome.status === 'not_eligible' || !outcome.upgrade) {
+    const { currentTier, qualifiedTier } = outcome.evaluation;
+    const message =
+      qualifiedTier === 'churn_risk'
+        ? `customer "${id}" is at churn risk (${outcome.evaluation.daysSinceActivity} days without activity): no upgrade`
+        : `customer "${id}" qualifies for no tier above ${currentTier}`;
+    return c.json({ error: { code: 'not_eligible', message }, evaluation }, 409);
+  }
+  const { upgrade } = outcome;
+  // The congratulation goes out from the customer's tier journey (once per tier, whichever path upgraded).
+  // The upgrade is committed either way: a signal that fails is reported, not retried by the caller.
+  let congratulation: DispatchOutcome | null = null;
+  try {
+    congratulation = await c.var.deps.journeys.evaluateTier(id, { id: `upgrade/${upgrade.id}`, type: 'tier_upgraded' });
+  } catch (err) {
+    console.error(`[ai-ops] upgrade ${upgrade.id} of ${id}: the tier journey could not be signalled:`, err);
+  }
+  const coupon = upgrade.rewards.coupon;
+  const message =
+    `Upgraded ${label(upgrade.fromTier)} → ${label(upgrade.toTier)}: ${upgrade.rewards.points} points` +
+    (coupon ? ` and a ${coupon.percent_off}% coupon (${coupon.code})` : '');
+  const { idempotencyKey: _key, customerId: _customer, ...shown } = upgrade;
+  return c.json({ upgraded: true as const, upgrade: shown, evaluation, message, congratulation }, 200);
+};
+
+export const campaignPerformanceHandler: RouteHandler<typeof campaignPerformance, AppEnv> = async (c) => {
+  const { campaign_id: id } = c.req.valid('query');
+  const performance = await c.var.deps.performance.get(id);
+  if (!performance) throw new ApiError(404, 'campaign_not_found', `no campaign "${id}"`);
+  return c.json(performance, 200);
+};

@@ -1,0 +1,63 @@
+import type { Channels } from '../channels/channel.js';
+import type { Db } from '../db/client.js';
+import type { Channel } from '../db/schema.js';
+import type { TrackingConfig } from '../domain/email-tracking.js';
+import type { PacingConfig } from '../delivery/pacing.js';
+import { createCampaignActivities } from '../campaigns/campaign.activities.js';
+import type { Journeys } from '../journeys/journeys.js';
+import { createChurnActivities } from '../journeys/churn.activities.js';
+import { createCouponActivities } from '../coupons/coupon.activities.js';
+import { createCrmActivities } from '../journeys/crm.activities.js';
+import { createFlowActivities } from '../flows/flow.activities.js';
+import { createInsightActivities } from '../intelligence/insight.activities.js';
+import { createJourneyConfigActivities } from '../journeys/config.activities.js';
+import { createMessageActivities } from '../delivery/message.activities.js';
+import { createPacingActivities } from '../delivery/pacing.activities.js';
+import { createSegmentActivities } from '../segments/segment.activities.js';
+import { createRecommendationActivities } from '../recommendations/recommendation.activities.js';
+import { createTierActivities } from '../tiers/tier.activities.js';
+
+export interface ActivityDeps {
+  db: Db;
+  /**
+   * The channels by name (src/channels/registry.ts), email always: a channel without a URL, or missing
+   * here, records its messages as skipped; the webhook channel posts to each action's own URL.
+   */
+  channels: Pick<Channels, 'email'> & Partial<Channels>;
+  config: {
+    brand: string;
+    /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
+    campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
+    /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
+    recommendations?: { topK?: number; minTogether?: number };
+    /**
+     * Open and click tracking and List-Unsubscribe for email (journeys, flows and campaigns are all
+     * marketing). Unset only where activities are built by hand (a test): mail then goes out as rendered.
+     */
+    tracking?: TrackingConfig;
+    /** Quiet hours and frequency caps of journeys' marketing messages (unset: none). */
+    pacing?: PacingConfig;
+  };
+  /** Journeys some activities start (the churn sweep). */
+  journeys: Pick<Journeys, 'startChurnWinBack'>;
+}
+
+/** Every side effect a workflow may cause; built once per worker from its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createJourneyConfigActivities(deps),
+    ...createCouponActivities(deps),
+    ...createMessageActivities(deps),
+    ...createPacingActivities(deps),
+    ...createCrmActivities(deps),
+    ...createChurnActivities(deps),
+    ...createTierActivities(deps),
+    ...createFlowActivities(deps),
+    ...createCampaignActivities(deps),
+    ...createSegmentActivities(deps),
+    ...createRecommendationActivities(deps),
+    ...createInsightActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
