@@ -29,7 +29,8 @@ async function main() {
     `Touchpoint is running (${mode === 'all' ? 'API + worker' : 'API only'})`,
     `  API          http://${config.http.host}:${port}   (docs: /docs, OpenAPI: /openapi.json)`,
     runtime.devServer?.uiUrl ? `  Temporal UI  ${runtime.devServer.uiUrl}` : `  Temporal     ${runtime.temporalAddress} (namespace ${config.temporal.namespace})`,
-    `  Temporal     ${runtime.temporalAddress}`,
+    // Without the UI, the line above already names the Temporal address; print it once.
+    ...(runtime.devServer?.uiUrl ? [`  Temporal     ${runtime.temporalAddress}`] : []),
     `  Database     ${runtime.database.kind === 'pglite' ? `PGlite in ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,
     runtime.mailCapture ? `  Mail capture ${runtime.mailCapture.url}   (read it at GET /dev/mail)` : `  SMTP         SMTP_URL`,
     `Try: curl -X POST http://${config.http.host}:${port}/api/events -H 'content-type: application/json' \\`,
