@@ -1,67 +1,16 @@
-// The marketing API (seed 003 "CRM Lite") through the real stack: campaigns created, listed, edited,
-// triggered, archived and cancelled over HTTP, their records and templates — against a Temporal dev server
-// (real time), PostgreSQL, a real SMTP server and a real HTTP receiver for push and webhook messages.
+// The campaign API through the real stack: campaigns created, listed, edited, triggered, archived and
+// cancelled over HTTP, and their records — against a Temporal dev server (real time), PostgreSQL, a real
+// SMTP server and a real HTTP receiver for push messages.
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
-import { marketingCampaigns, messages, segmentMembers, segments } from '../src/db/schema.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignView } from '../src/campaigns/service.js';
-import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
-import { type ProviderServer, startProvider } from './helpers/http-provider.js';
-import { type Stack, startStack, uid } from './helpers/stack.js';
-import { seedAudience } from './helpers/audience.js';
+import { marketingCampaigns, messages } from '../src/db/schema.js';
+import { BASE, UUID, HOUR, at, useCampaignStack } from './helpers/campaigns-api.js';
+import { uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
-const BASE = '/api/marketing/campaigns';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-let stack: Stack;
-let provider: ProviderServer;
-beforeAll(async () => {
-  provider = await startProvider();
-  // Batches of 5: a broadcast at 1 message a second is cancelled between batches, long before it is done.
-  stack = await startStack({
-    timeSkipping: false,
-    providers: { pushUrl: `${provider.url}/push`, wechatUrl: `${provider.url}/wechat` },
-    campaigns: { batchSize: 5 },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
-  await provider?.close();
-});
-
-const audience = (n: number, extra?: Parameters<typeof seedAudience>[2]) => seedAudience(stack.database.db, n, extra);
-
-/** A campaign the API accepted (201); by default an email draft to a tag nobody has. */
-async function create(body: Record<string, unknown>, headers?: Record<string, string>): Promise<CampaignView> {
-  const res = await stack.api('POST', BASE, { name: uid('campaign'), type: 'email', target_tags: [uid('nobody')], content: 'Hi {{ customer.first_name }}', ...body }, headers);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
-
-const get = async (id: string) => (await stack.api('GET', `${BASE}/${id}`)).body as CampaignView;
-const put = (id: string, body: unknown, headers?: Record<string, string>) => stack.api('PUT', `${BASE}/${id}`, body, headers);
-const post = (id: string, action: string, body?: unknown) => stack.api('POST', `${BASE}/${id}/${action}`, body);
-const progress = async (id: string, executionId?: string) =>
-  (await stack.api('GET', `${BASE}/${id}/status${executionId ? `?execution_id=${executionId}` : ''}`)).body.execution as CampaignProgress | null;
-const result = (id: string, executionId: string) =>
-  stack.client.workflow.getHandle(campaignWorkflowId(id, executionId)).result() as Promise<CampaignProgress>;
-const list = (query: string) => stack.api('GET', `${BASE}?${query}`);
-const records = (query: string) => stack.api('GET', `/api/marketing/records?${query}`);
-const at = (fromNowMs: number) => new Date(Date.now() + fromNowMs).toISOString();
-const HOUR = 3_600_000;
-
-/** An actual execution started by the API, run to its end. */
-async function runActual(id: string): Promise<{ executionId: string; done: CampaignProgress }> {
-  const trig = await post(id, 'trigger', { execution_type: 'actual' });
-  expect(trig.status, JSON.stringify(trig.body)).toBe(202);
-  return { executionId: trig.body.execution_id, done: await result(id, trig.body.execution_id) };
-}
-
-const recordCount = async (campaignId: string) =>
-  (await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.campaignId, campaignId)))[0]!.n;
-
+const campaigns = useCampaignStack();
+const { audience, create, get, put, post, progress, result, list, records, runActual, recordCount } = campaigns;
 describe('POST /api/marketing/campaigns', () => {
   it('returns the campaign with every field, created_by and updated_by from x-user-id; a past start_time stays draft', async () => {
     const name = uid('Create');
@@ -121,8 +70,8 @@ describe('refused campaigns', () => {
   let smsTemplate: string;
   let emailTemplate: string;
   beforeAll(async () => {
-    smsTemplate = (await stack.api('POST', '/api/templates', { name: uid('sms-tpl'), channel: 'sms', parts: { text: 'Hi' } })).body.id;
-    emailTemplate = (await stack.api('POST', '/api/templates', { name: uid('mail-tpl'), channel: 'email', parts: { subject: 'S', text: 'T' } })).body.id;
+    smsTemplate = (await campaigns.stack.api('POST', '/api/templates', { name: uid('sms-tpl'), channel: 'sms', parts: { text: 'Hi' } })).body.id;
+    emailTemplate = (await campaigns.stack.api('POST', '/api/templates', { name: uid('mail-tpl'), channel: 'email', parts: { subject: 'S', text: 'T' } })).body.id;
   });
 
   type Case = { what: string; body: (base: Record<string, unknown>) => unknown; headers?: Record<string, string>; status: number; code: string; field?: string };
@@ -156,12 +105,12 @@ describe('refused campaigns', () => {
   it.each(cases)('refuses $what with $status $code naming $field, and saves nothing', async ({ body, headers, status, code, field }) => {
     const name = uid('Refused');
     const tag = uid('tag');
-    const res = await stack.api('POST', BASE, body({ name, type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' }), headers);
+    const res = await campaigns.stack.api('POST', BASE, body({ name, type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' }), headers);
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.field).toBe(field);
     expect((await list(`name=${name}`)).body.pagination.total).toBe(0);
-    const [saved] = await stack.database.db
+    const [saved] = await campaigns.stack.database.db
       .select({ n: sql<number>`count(*)::int` })
       .from(marketingCampaigns)
       .where(sql`${marketingCampaigns.targetTags} && array[${tag}]::text[]`);
@@ -212,7 +161,7 @@ describe('GET /api/marketing/campaigns', () => {
 
   it('answers 404 campaign_not_found for an unknown id and for one that is no uuid', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      const res = await stack.api('GET', `${BASE}/${id}`);
+      const res = await campaigns.stack.api('GET', `${BASE}/${id}`);
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('campaign_not_found');
     }
@@ -308,7 +257,7 @@ describe('POST /api/marketing/campaigns/:id/trigger', () => {
     expect(both.find((r) => r.status === 409)!.body.error.code).toBe('campaign_already_triggered');
     const done = await result(c.id, both.find((r) => r.status === 202)!.body.execution_id);
     expect(done).toMatchObject({ processed: 12, sent: 12 });
-    const rows = await stack.database.db.select({ customerId: messages.customerId }).from(messages).where(eq(messages.campaignId, c.id));
+    const rows = await campaigns.stack.database.db.select({ customerId: messages.customerId }).from(messages).where(eq(messages.campaignId, c.id));
     expect(rows.map((r) => r.customerId).sort()).toEqual(ids);
   });
 
@@ -371,7 +320,7 @@ describe('POST /api/marketing/campaigns/:id/trigger', () => {
 describe('POST /api/marketing/campaigns/:id/archive', () => {
   it('archives a draft, which can then not be edited', async () => {
     const c = await create({});
-    const res = await stack.api('POST', `${BASE}/${c.id}/archive`, undefined, { 'x-user-id': 'archivist' });
+    const res = await campaigns.stack.api('POST', `${BASE}/${c.id}/archive`, undefined, { 'x-user-id': 'archivist' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: c.id, status: 'archived', updated_by: 'archivist' });
     const edit = await put(c.id, { name: 'revived' });
@@ -472,7 +421,7 @@ describe('GET /api/marketing/records', () => {
     const res = await records(`campaign_id=${c.id}&channel=push_notification`);
     expect(res.body.records.map((r: { channel: string }) => r.channel)).toEqual(['push_notification', 'push_notification']);
     expect((await records(`campaign_id=${c.id}&channel=email`)).body.pagination.total).toBe(0);
-    const pushed = provider.received('/push').filter((r) => r.body.customer_id.startsWith(tag));
+    const pushed = campaigns.provider.received('/push').filter((r) => r.body.customer_id.startsWith(tag));
     expect(pushed.map((r) => r.body.content).sort()).toEqual([{ title: 'Hey', body: 'Hi Cust0' }, { title: 'Hey', body: 'Hi Cust1' }]);
   });
 
@@ -484,188 +433,5 @@ describe('GET /api/marketing/records', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('campaign_not_found');
     expect((await records('campaign_id=x&channel=fax')).body.error).toMatchObject({ code: 'invalid_query', field: 'channel' });
-  });
-});
-
-describe('templates', () => {
-  it('stores a template that a campaign renders for each customer', async () => {
-    const parts = { subject: 'For {{ customer.first_name }}', html: '<p>Hi {{ customer.name }}</p>', text: 'Hi {{ customer.name }}' };
-    const created = await stack.api('POST', '/api/templates', { name: uid('tpl'), channel: 'email', parts });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(UUID), channel: 'email', parts });
-    expect((await stack.api('GET', `/api/templates/${created.body.id}`)).body).toEqual(created.body);
-
-    const { tag, emails } = await audience(2, (i) => ({ name: i === 0 ? 'Ada Lovelace' : 'Grace Hopper' }));
-    const c = await create({ target_tags: [tag], content: undefined, content_template_id: created.body.id });
-    expect(c).toMatchObject({ content: null, content_template_id: created.body.id });
-    expect((await runActual(c.id)).done).toMatchObject({ sent: 2 });
-    const mail = stack.mail.list().filter((m) => emails.includes(m.to[0]!));
-    expect(mail.map((m) => [m.to[0], m.subject]).sort()).toEqual([
-      [emails[0], 'For Ada'],
-      [emails[1], 'For Grace'],
-    ]);
-  });
-
-  it.each([
-    [{ subject: 'Hi {{ customer.name ', text: 'T' }, 'parts.subject'],
-    [{ subject: 'S', html: '{{ x | nosuchfilter }}' }, 'parts.html'],
-    [{ text: 'T' }, 'parts.subject'],
-    [{ subject: 'S', text: 'T', body: 'B' }, 'parts.body'],
-  ])('refuses the parts %j with 422 naming %s', async (parts, field) => {
-    const res = await stack.api('POST', '/api/templates', { name: uid('bad-tpl'), channel: 'email', parts });
-    expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'invalid_template', field });
-  });
-
-  it('names the line and column of a parse error or unknown filter', async () => {
-    const parts = { subject: 'S', text: 'Line one\nLine two {{ customer.name | shout }}' };
-    const res = await stack.api('POST', '/api/templates', { name: uid('bad-tpl'), channel: 'email', parts });
-    expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'invalid_template', field: 'parts.text' });
-    expect(res.body.error.message).toMatch(/shout, line:2, col:10/);
-  });
-
-  it('stores a WeChat template (template_id, url, data keys) that a wechat campaign sends to each openid', async () => {
-    const parts = { template_id: 'TPL_june', url: 'https://shop.example.com/u/{{ customer.id }}', first: 'Hi {{ customer.name }}', remark: 'June' };
-    const created = await stack.api('POST', '/api/templates', { name: uid('wx-tpl'), channel: 'wechat', parts });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    for (const [bad, field] of [
-      [{ first: 'Hi' }, 'parts.template_id'],
-      [{ template_id: 'T', 'not a key': 'x' }, 'parts.not a key'],
-    ] as const) {
-      const refused = await stack.api('POST', '/api/templates', { name: uid('wx-bad'), channel: 'wechat', parts: bad });
-      expect(refused.status).toBe(422);
-      expect(refused.body.error).toMatchObject({ code: 'invalid_template', field });
-    }
-
-    const { tag, ids } = await audience(2, (i) => ({ attributes: i === 0 ? { wechat_openid: `o-${uid('wx')}` } : {} }));
-    const c = await create({ type: 'wechat', target_tags: [tag], content: undefined, content_template_id: created.body.id });
-    const { done } = await runActual(c.id);
-    expect(done).toMatchObject({ sent: 1, skipped: 1, reasons: { no_wechat_openid: 1 } });
-    const [request, ...more] = provider.requests.filter((r) => r.body?.customer_id === ids[0]);
-    expect(more).toHaveLength(0);
-    expect(request).toMatchObject({
-      path: '/wechat',
-      verified: true,
-      body: {
-        channel: 'wechat',
-        template_id: 'TPL_june',
-        url: `https://shop.example.com/u/${ids[0]}`,
-        data: { first: { value: 'Hi Customer 0' }, remark: { value: 'June' } },
-      },
-    });
-    expect(request!.body.touser).toBe(request!.body.to);
-  });
-
-  describe('POST /api/templates/:id/preview', () => {
-    const preview = (id: string, body: unknown) => stack.api('POST', `/api/templates/${id}/preview`, body);
-
-    it('renders every part for the customer, HTML escaped, with the event given', async () => {
-      const parts = {
-        subject: 'For {{ customer.first_name }}: {{ event.properties.code }}',
-        html: '<p>Hi {{ customer.name }}, from {{ brand }}</p>',
-        text: 'Hi {{ customer.name }}',
-      };
-      const tpl = (await stack.api('POST', '/api/templates', { name: uid('tpl'), channel: 'email', parts })).body;
-      const [id] = (await audience(1, () => ({ name: 'Ada <Lovelace> & Co' }))).ids;
-      const res = await preview(tpl.id, { customer_id: id, event: { type: 'signup', properties: { code: 'HELLO10' } } });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body).toEqual({
-        template_id: tpl.id,
-        channel: 'email',
-        customer_id: id,
-        parts: {
-          subject: 'For Ada: HELLO10',
-          html: '<p>Hi Ada &lt;Lovelace&gt; &amp; Co, from Touchpoint</p>',
-          text: 'Hi Ada <Lovelace> & Co',
-        },
-      });
-    });
-
-    it('renders a push template, its title defaulting to the template name as a send would', async () => {
-      const name = uid('push-tpl');
-      const tpl = (await stack.api('POST', '/api/templates', { name, channel: 'push_notification', parts: { body: 'Hi {{ customer.name }}' } })).body;
-      const [id] = (await audience(1)).ids;
-      expect((await preview(tpl.id, { customer_id: id })).body.parts).toEqual({ title: name, body: 'Hi Customer 0' });
-    });
-
-    it('answers 404 for an unknown template or customer, 422 naming the field for a bad body', async () => {
-      const tpl = (await stack.api('POST', '/api/templates', { name: uid('tpl'), channel: 'sms', parts: { text: 'Hi' } })).body;
-      const [id] = (await audience(1)).ids;
-      for (const unknown of ['00000000-0000-4000-8000-000000000000', 'nope']) {
-        const res = await preview(unknown, { customer_id: id });
-        expect(res.status).toBe(404);
-        expect(res.body.error.code).toBe('template_not_found');
-      }
-      const nobody = await preview(tpl.id, { customer_id: uid('nobody') });
-      expect(nobody.status).toBe(404);
-      expect(nobody.body.error).toMatchObject({ code: 'customer_not_found', field: 'customer_id' });
-      for (const [body, field] of [
-        [{}, 'customer_id'],
-        [{ customer_id: '' }, 'customer_id'],
-        [{ customer_id: id, event: 'signup' }, 'event'],
-        [{ customer_id: id, extra: 1 }, 'extra'],
-      ] as const) {
-        const res = await preview(tpl.id, body);
-        expect(res.status, JSON.stringify(body)).toBe(422);
-        expect(res.body.error).toMatchObject({ code: 'validation_error', field });
-      }
-    });
-  });
-
-  it('answers 404 template_not_found for an unknown template', async () => {
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'nope', '-'.repeat(36)]) {
-      const res = await stack.api('GET', `/api/templates/${id}`);
-      expect(res.status).toBe(404);
-      expect(res.body.error.code).toBe('template_not_found');
-    }
-  });
-});
-
-describe('segment targeting', () => {
-  it('reaches exactly the members of the segment, and with tags too only those who have both', async () => {
-    const { tag, ids } = await audience(5);
-    const outsider = await audience(1);
-    const segmentId = uid('seg');
-    await stack.database.db.insert(segments).values({ id: segmentId, name: 'Loyal' });
-    const members = [ids[0]!, ids[2]!, ids[4]!, outsider.ids[0]!];
-    await stack.database.db.insert(segmentMembers).values(members.map((customerId) => ({ segmentId, customerId })));
-
-    const bySegment = await create({ target_tags: undefined, target_segment_id: segmentId });
-    expect(bySegment).toMatchObject({ target_tags: [], target_segment_id: segmentId });
-    const both = await create({ target_tags: [tag], target_segment_id: segmentId });
-    for (const [c, expected] of [
-      [bySegment, members],
-      [both, [ids[0], ids[2], ids[4]]],
-    ] as const) {
-      const { done } = await runActual(c.id);
-      expect(done.audienceSize).toBe(expected.length);
-      const rows = (await records(`campaign_id=${c.id}`)).body.records as { customer_id: string; status: string }[];
-      expect(rows.map((r) => r.customer_id).sort()).toEqual([...expected].sort());
-      expect(rows.every((r) => r.status === 'sent')).toBe(true);
-    }
-  });
-});
-
-describe('webhook campaigns', () => {
-  it("POSTs each customer's rendered message to webhook_url; a 400 fails that record with the answer", async () => {
-    const { tag, ids } = await audience(4, (i) => ({ name: `Hook${i} Person` }));
-    const path = `/hooks/${uid('hook')}`;
-    provider.script(path, [400]);
-    const c = await create({ type: 'webhook', target_tags: [tag], webhook_url: `${provider.url}${path}`, content: 'Hello {{ customer.first_name }}' });
-    const { done } = await runActual(c.id);
-    expect(done).toMatchObject({ processed: 4, sent: 3, failed: 1 });
-
-    const received = provider.received(path);
-    expect(received.map((r) => r.body.customer_id).sort()).toEqual(ids);
-    for (const r of received) {
-      const i = ids.indexOf(r.body.customer_id);
-      expect(r.body).toMatchObject({ channel: 'webhook', to: `${provider.url}${path}`, content: { body: `Hello Hook${i}` }, customer: { id: ids[i] } });
-    }
-    const refused = received[0]!.body.customer_id;
-    const failed = await records(`campaign_id=${c.id}&status=failed`);
-    expect(failed.body.records).toMatchObject([{ customer_id: refused, channel: 'webhook', error_message: expect.stringContaining('400') }]);
-    const all = (await records(`campaign_id=${c.id}&channel=webhook`)).body;
-    expect(all.pagination.total).toBe(4);
   });
 });
