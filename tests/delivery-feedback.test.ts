@@ -1,88 +1,14 @@
-// Delivery feedback and conversion attribution through the real stack: emails sent by journeys, flows and
-// campaigns reach a real SMTP server; signed provider webhooks report on them; orders arrive as events and
-// are attributed to the message clicked (else opened, else sent) within the window before them.
-import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
-import { customers, messages, suppressions } from '../src/db/schema.js';
-import type { CapturedMail } from '../src/dev/mail-capture.js';
+// Delivery webhooks through the real stack: a signed bounce, delivery or complaint from an email provider
+// lands on the message row and the suppression list; forged, stale and unknown ones change nothing.
+import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/domain/webhook-signature.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
-import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { endRun } from './helpers/end-run.js';
-import { type ProviderServer, startProvider } from './helpers/http-provider.js';
-import { type Stack, startStack, TEST_TRACKING, TEST_WEBHOOK_SECRETS, uid } from './helpers/stack.js';
+import { PROVIDER, SECRET, useFeedbackStack } from './helpers/feedback.js';
+import { uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
-let stack: Stack;
-let provider: ProviderServer;
-beforeAll(async () => {
-  provider = await startProvider();
-  // Its own database: the file activates a flow.
-  stack = await startStack({ timeSkipping: true, isolatedDatabase: true, providers: { smsUrl: `${provider.url}/sms` } });
-});
-afterAll(async () => {
-  await stack?.close();
-  await provider?.close();
-});
-
-const PROVIDER = 'acme-mail';
-const SECRET = TEST_WEBHOOK_SECRETS.get(PROVIDER)!;
-
-/** POSTs a delivery webhook signed as the provider would (or not: `sign` changes what is sent). */
-async function webhook(
-  payload: unknown,
-  options: { provider?: string; secret?: string; at?: number; headers?: (h: Record<string, string>) => Record<string, string>; body?: (b: string) => string } = {},
-) {
-  const body = JSON.stringify(payload);
-  const signed = signWebhook(options.secret ?? SECRET, body, options.at ?? Date.now());
-  const res = await stack.app.request(`/api/webhooks/delivery/${options.provider ?? PROVIDER}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(options.headers ? options.headers(signed) : signed) },
-    body: options.body ? options.body(body) : body,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-const db = () => stack.database.db;
-const messageRows = (customerId: string) => db().select().from(messages).where(eq(messages.customerId, customerId));
-const suppressionOf = async (channel: 'email' | 'sms', address: string) =>
-  (await db().select().from(suppressions).where(and(eq(suppressions.channel, channel), eq(suppressions.address, address))))[0];
-const mailTo = (email: string) => stack.mail.list().filter((m) => m.to.includes(email.toLowerCase()));
-
-/** A customer with an email (mixed case, as producers send it) and a tag of their own. */
-async function customer(extra: Record<string, unknown> = {}) {
-  const id = uid('cust');
-  const email = `${id}@Example.com`;
-  const tag = uid('tag');
-  expect((await stack.api('PUT', `/api/customers/${id}`, { email, tags: [tag], ...extra })).status).toBe(201);
-  return { id, email, address: email.toLowerCase(), tag };
-}
-
-async function signUp() {
-  const c = await customer();
-  expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: c.id })).status).toBe(202);
-  const mail = await stack.mail.waitFor((m) => m.to.includes(c.address));
-  const message = await waitFor(async () => (await messageRows(c.id)).find((r) => r.status === 'sent'), 'the welcome row');
-  return { ...c, mail, message, handle: stack.client.workflow.getHandle(welcomeWorkflowId(c.id)) };
-}
-
-/** An email (or SMS) campaign to one tag, run to its end. */
-async function broadcast(tag: string, html = '<p><a href="https://shop.example.com/sale">Shop the sale</a></p>', type = 'email') {
-  const content = type === 'email' ? { subject: 'Sale', html } : 'Sale today';
-  const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type, target_tags: [tag], content });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
-  expect(trig.status).toBe(202);
-  const done = (await stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id)).result()) as CampaignProgress;
-  const [record] = await db().select().from(messages).where(eq(messages.campaignId, created.body.id));
-  return { id: created.body.id as string, done, record: record! };
-}
-
-const pathOf = (url: string) => url.slice(TEST_TRACKING.baseUrl.length);
-const clickPath = (mail: CapturedMail) => pathOf(mail.html.match(/href="([^"]+\/t\/c\/[^"]+)"/)![1]!);
-const pixelPath = (mail: CapturedMail) => pathOf(mail.html.match(/<img src="([^"]+\/t\/o\/[^"]+)"/)![1]!);
+const feedback = useFeedbackStack();
+const { webhook, messageRows, suppressionOf, mailTo, customer, signUp, broadcast } = feedback;
 
 describe('a signed bounce webhook', () => {
   it('suppresses the address of a received welcome mail; later journey and campaign emails to it are skipped', async () => {
@@ -112,14 +38,14 @@ describe('a signed bounce webhook', () => {
 
     // A flow's email (the journeys' send activity): skipped too.
     const trigger = `promo_${uid('t').replace(/-/g, '_')}`;
-    const flow = await stack.api('POST', '/api/flows', {
+    const flow = await feedback.stack.api('POST', '/api/flows', {
       name: uid('Promo'),
       trigger_event: trigger,
       actions: [{ type: 'send_email', template: { subject: 'Promo', html: '<p>Promo</p>', text: 'Promo' } }],
     });
     expect(flow.status, JSON.stringify(flow.body)).toBe(201);
-    expect((await stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
-    expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
+    expect((await feedback.stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
+    expect((await feedback.stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
     const skipped = await waitFor(async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'), 'the flow message');
     expect(skipped).toMatchObject({ status: 'skipped', errorMessage: 'suppressed', sentAt: null });
 
@@ -201,157 +127,11 @@ describe('webhook authentication and validation', () => {
   });
 
   it('is in the OpenAPI document with the suppression routes', async () => {
-    const { body } = await stack.api('GET', '/openapi.json');
+    const { body } = await feedback.stack.api('GET', '/openapi.json');
     expect(Object.keys(body.paths)).toEqual(
       expect.arrayContaining(['/api/webhooks/delivery/{provider}', '/api/suppressions', '/api/suppressions/{channel}/{address}']),
     );
     expect(body.paths['/api/webhooks/delivery/{provider}'].post.responses).toHaveProperty('401');
     expect(body.components.schemas.DeliveryReport.properties.type.enum).toEqual(['delivered', 'bounced', 'complained']);
-  });
-});
-
-describe('the manual suppression list', () => {
-  it('adds, lists and removes addresses, refusing bad input', async () => {
-    const { id, email, address, tag } = await customer();
-    const added = await stack.api('POST', '/api/suppressions', { channel: 'email', address: `  ${email} ` });
-    expect(added.status, JSON.stringify(added.body)).toBe(201);
-    expect(added.body).toMatchObject({ channel: 'email', address, reason: 'manual', source: 'api', message_id: null });
-    const again = await stack.api('POST', '/api/suppressions', { channel: 'email', address: email.toUpperCase() });
-    expect([again.status, again.body.created_at]).toEqual([200, added.body.created_at]);
-
-    const listed = await stack.api('GET', `/api/suppressions?channel=email&address=${encodeURIComponent(id)}`);
-    expect(listed.status).toBe(200);
-    expect(listed.body).toEqual({ suppressions: [added.body], pagination: { total: 1, page: 1, page_size: 50 } });
-
-    const bad: Array<[unknown, string]> = [
-      [{ channel: 'push', address: email }, 'channel'],
-      [{ channel: 'email', address: 'nobody' }, 'address'],
-      [{ channel: 'sms', address: '0170 1234567' }, 'address'],
-      [{ channel: 'email', address: email, reason: 'x' }, 'reason'],
-    ];
-    for (const [body, field] of bad) {
-      const res = await stack.api('POST', '/api/suppressions', body);
-      expect([body, res.status, res.body.error.code, res.body.error.field]).toEqual([body, 422, 'validation_error', field]);
-    }
-    expect((await stack.api('GET', '/api/suppressions?page_size=0')).body.error.code).toBe('invalid_query');
-    expect((await stack.api('DELETE', `/api/suppressions/fax/${encodeURIComponent(email)}`)).status).toBe(422);
-
-    // While listed, a campaign skips the customer.
-    expect((await broadcast(tag)).done.reasons).toEqual({ suppressed: 1 });
-
-    expect((await stack.api('DELETE', `/api/suppressions/email/${encodeURIComponent(email)}`)).status).toBe(204);
-    const gone = await stack.api('DELETE', `/api/suppressions/email/${encodeURIComponent(email)}`);
-    expect([gone.status, gone.body.error.code]).toEqual([404, 'suppression_not_found']);
-    expect(await suppressionOf('email', address)).toBeUndefined();
-
-    // Off the list: the next campaign reaches them.
-    expect((await broadcast(tag)).done).toMatchObject({ sent: 1, skipped: 0 });
-    expect(mailTo(email)).toHaveLength(1);
-
-  });
-
-  it('holds for SMS: a suppressed phone number gets no campaign or flow message', async () => {
-    const phone = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
-    const { id, tag } = await customer({ phone });
-    const added = await stack.api('POST', '/api/suppressions', { channel: 'sms', address: phone });
-    expect(added.status, JSON.stringify(added.body)).toBe(201);
-
-    const campaign = await broadcast(tag, undefined, 'sms');
-    expect(campaign.done).toMatchObject({ processed: 1, sent: 0, reasons: { suppressed: 1 } });
-    const trigger = `sms_${uid('t').replace(/-/g, '_')}`;
-    const flow = await stack.api('POST', '/api/flows', { name: uid('Sms'), trigger_event: trigger, actions: [{ type: 'send_sms', template: { text: 'Hi' } }] });
-    expect(flow.status, JSON.stringify(flow.body)).toBe(201);
-    expect((await stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
-    expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
-    const skipped = await waitFor(async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'), 'the flow SMS');
-    expect(skipped).toMatchObject({ status: 'skipped', errorMessage: 'suppressed' });
-    expect(provider.requests.filter((r) => (r.body as { to?: string }).to === phone)).toEqual([]);
-
-    // Taken off the list, the number is reached.
-    expect((await stack.api('DELETE', `/api/suppressions/sms/${encodeURIComponent(phone)}`)).status).toBe(204);
-    expect((await broadcast(tag, undefined, 'sms')).done).toMatchObject({ sent: 1 });
-    expect(provider.requests.filter((r) => (r.body as { to?: string }).to === phone)).toHaveLength(1);
-  });
-});
-
-describe('conversion attribution', () => {
-  const order = (customerId: string, orderId: string, amount: number, timestamp?: string) => ({
-    id: uid('evt'),
-    type: 'order_completed',
-    customerId,
-    ...(timestamp ? { timestamp } : {}),
-    properties: { order_id: orderId, amount, currency: 'EUR' },
-  });
-  const messageRow = async (messageId: string) => (await db().select().from(messages).where(eq(messages.id, messageId)))[0]!;
-
-  it('credits the clicked campaign message with the order once, however often the order is delivered', async () => {
-    const c = await customer();
-    const campaign = await broadcast(c.tag);
-    const [mail] = mailTo(c.email);
-    expect((await stack.app.request(clickPath(mail!))).status).toBe(302);
-
-    const first = order(c.id, uid('order'), 120.5);
-    expect((await stack.api('POST', '/api/events', first)).status).toBe(202);
-    const converted = await messageRow(campaign.record.id);
-    expect(converted.convertedAt).toBeInstanceOf(Date);
-    expect(converted).toMatchObject({ revenue: 120.5, conversionOrderId: first.properties.order_id, status: 'sent' });
-
-    // The same event again, and the same order under another event id: attributed once.
-    expect((await stack.api('POST', '/api/events', first)).body.results[0].status).toBe('duplicate');
-    expect((await stack.api('POST', '/api/events', { ...first, id: uid('evt') })).status).toBe(202);
-    expect(await messageRow(campaign.record.id)).toMatchObject({ revenue: 120.5, convertedAt: converted.convertedAt });
-    const [profile] = await db().select().from(customers).where(eq(customers.id, c.id));
-    expect(profile).toMatchObject({ orderCount: 1, totalSpend: 120.5 });
-
-    const perf = await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`);
-    expect(perf.body).toMatchObject({ sent: 1, clicked: 1, converted: 1, revenue: 120.5 });
-    const records = await stack.api('GET', `/api/marketing/records?campaign_id=${campaign.id}`);
-    expect(records.body.records).toMatchObject([{ status: 'sent', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 }]);
-  });
-
-  it('attributes nothing to an order after the window, or before the message', async () => {
-    const c = await customer();
-    const campaign = await broadcast(c.tag);
-    const eightDays = new Date(Date.now() + 8 * 86_400_000).toISOString();
-    expect((await stack.api('POST', '/api/events', order(c.id, uid('order'), 50, eightDays))).status).toBe(202);
-    const anHourBefore = new Date(Date.now() - 3_600_000).toISOString();
-    expect((await stack.api('POST', '/api/events', order(c.id, uid('order'), 60, anHourBefore))).status).toBe(202);
-    expect(await messageRow(campaign.record.id)).toMatchObject({ convertedAt: null, revenue: null });
-    expect((await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
-      delivered: 0,
-      converted: 0,
-      revenue: 0,
-      rateBase: 'sent',
-    });
-    // A delivery receipt counts in the campaign's performance.
-    expect((await webhook({ events: [{ type: 'delivered', message_id: campaign.record.providerMessageId }] })).status).toBe(200);
-    expect((await stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
-      delivered: 1,
-      rateBase: 'delivered',
-    });
-
-    // Within the window (six days on): attributed.
-    const sixDays = new Date(Date.now() + 6 * 86_400_000).toISOString();
-    expect((await stack.api('POST', '/api/events', order(c.id, uid('order'), 70, sixDays))).status).toBe(202);
-    expect(await messageRow(campaign.record.id)).toMatchObject({ revenue: 70, convertedAt: new Date(sixDays) });
-  });
-
-  it('prefers a click to an open, and an open to a send', async () => {
-    const c = await customer();
-    const clicked = await broadcast(c.tag);
-    const opened = await broadcast(c.tag);
-    const sent = await broadcast(c.tag);
-    const mails = mailTo(c.email);
-    expect(mails).toHaveLength(3);
-    const mailOf = (record: { providerMessageId: string | null }) => mails.find((m) => m.messageId === record.providerMessageId)!;
-    expect((await stack.app.request(clickPath(mailOf(clicked.record)))).status).toBe(302);
-    expect((await stack.app.request(pixelPath(mailOf(opened.record)))).status).toBe(200);
-
-    for (const [amount, expected] of [[10, clicked], [20, opened], [30, sent]] as const) {
-      expect((await stack.api('POST', '/api/events', order(c.id, uid('order'), amount))).status).toBe(202);
-      expect(await messageRow(expected.record.id)).toMatchObject({ revenue: amount });
-    }
-    const revenues = (await messageRows(c.id)).map((m) => m.revenue).sort();
-    expect(revenues).toEqual([10, 20, 30]);
   });
 });
