@@ -36,7 +36,7 @@
 // BENCH_TIMEOUT_S (whole run; 600 + N/25 s). Progress goes to stderr, the results table to stdout.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -131,35 +131,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log(`${signal}: cleaning up`);
     void cleanup().finally(() => process.exit(130));
   });
-}
-
-// --- /proc readings: a process's memory and CPU time, and the machine's CPU. ---
-function procStatus(pid: number): { rssMb: number; hwmMb: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
-    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
-  } catch {
-    return null;
-  }
-}
-/** User + system CPU seconds a process has used (clock ticks of 1/100 s, as on Linux x86); 0 once it is gone. */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-/** The machine's busy and total CPU time so far (from /proc/stat), to report how busy it was in a phase. */
-function machineCpu(): { busy: number; total: number } {
-  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const v = values.map(Number);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
 }
 
 // --- The SMTP sink, in a process of its own. ---
@@ -287,23 +258,6 @@ const addFigures = (a: PhaseFigure, b: PhaseFigure): PhaseFigure => ({
   loads: [...a.loads, ...b.loads],
 });
 
-/** The pids of this process's children whose command name is `comm` (the Temporal dev server: 'temporal'). */
-function childPids(comm: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && name === comm) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 let exitCode = 0;
 const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
 const dbName = `touchpoint_bench_${run}`;
@@ -387,7 +341,7 @@ try {
   log(`worker polling (pid ${worker.pid}, ${since()})`);
   let rssSampledMax = 0;
   const sampleRss = () => {
-    const s = procStatus(worker.pid);
+    const s = lib.procStatus(worker.pid);
     if (s) rssSampledMax = Math.max(rssSampledMax, s.rssMb);
     return s;
   };
@@ -457,25 +411,25 @@ try {
 
   const sinkCount = async (domain: string) => (await sink.stats())[domain] ?? { messages: 0, recipients: 0, bytes: 0 };
 
-  const temporalPids = childPids('temporal');
+  const temporalPids = lib.childPids('temporal');
   /** Every backend on the bench database (the worker's pool, this process's, autovacuum), by pid. */
   const postgresPids = async () =>
     rowsOf<{ pid: number }>(await db.execute(sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
   const ticksPerSecond = 100;
-  const cores = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+  const cores = lib.cpuCount();
 
   /** Runs `body` as a timed phase, recording the CPU time each process of the bench used around it. */
   async function measure<T>(label: string, senderPid: number | 'self', body: () => Promise<T & { messages: number; ms: number }>) {
     const load = loadavg()[0]!;
-    const senderCpu = () => (senderPid === 'self' ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : procCpuSeconds(senderPid));
-    const sum = (pids: number[]) => pids.reduce((a, pid) => a + procCpuSeconds(pid), 0);
-    const pg0 = new Map((await postgresPids()).map((pid) => [pid, procCpuSeconds(pid)]));
-    const before = { sender: senderCpu(), temporal: sum(temporalPids), sink: procCpuSeconds(sink.pid), machine: machineCpu() };
+    const senderCpu = () => (senderPid === 'self' ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : lib.procCpuSeconds(senderPid));
+    const sum = (pids: number[]) => pids.reduce((a, pid) => a + lib.procCpuSeconds(pid), 0);
+    const pg0 = new Map((await postgresPids()).map((pid) => [pid, lib.procCpuSeconds(pid)]));
+    const before = { sender: senderCpu(), temporal: sum(temporalPids), sink: lib.procCpuSeconds(sink.pid), machine: lib.machineCpu() };
     const result = await body();
-    const after = { sender: senderCpu(), temporal: sum(temporalPids), sink: procCpuSeconds(sink.pid), machine: machineCpu() };
+    const after = { sender: senderCpu(), temporal: sum(temporalPids), sink: lib.procCpuSeconds(sink.pid), machine: lib.machineCpu() };
     // Backends that connected during the phase count from zero; any that ended during it are missed.
     const pgPids = new Set([...pg0.keys(), ...(await postgresPids())]);
-    const postgresCpu = [...pgPids].reduce((a, pid) => a + Math.max(0, procCpuSeconds(pid) - (pg0.get(pid) ?? 0)), 0);
+    const postgresCpu = [...pgPids].reduce((a, pid) => a + Math.max(0, lib.procCpuSeconds(pid) - (pg0.get(pid) ?? 0)), 0);
     const figure: PhaseFigure = {
       messages: result.messages,
       seconds: result.ms / 1000,

@@ -1,4 +1,6 @@
-// Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles.
+// Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles,
+// and /proc readings (a process's memory and CPU time, the machine's CPU).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -161,4 +163,57 @@ export function startHttpLoad(base: string, timeoutMs: number) {
     },
     close: () => worker.terminate(),
   };
+}
+
+// --- /proc readings ---
+export function procStatus(pid: number): { rssMb: number; hwmMb: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+/** User + system CPU seconds a process has used (clock ticks of 1/100 s, as on Linux x86); 0 once it is gone. */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+/** The machine's busy and total CPU time so far (from /proc/stat), to report how busy it was in a phase. */
+export function machineCpu(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const v = values.map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** The pids of this process's children whose command name is `comm` (the Temporal dev server: 'temporal'). */
+export function childPids(comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && name === comm) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The machine's CPU cores (the cpuN lines of /proc/stat). */
+export function cpuCount(): number {
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l)).length;
 }

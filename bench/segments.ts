@@ -20,7 +20,7 @@
 // Knobs: --customers / BENCH_CUSTOMERS (1 000 000), --orders / BENCH_ORDERS (5 000 000), --reps / BENCH_REPS
 // (2 of each), --keep (keep the database, print its name).
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { createDatabase } from '../src/db/client.js';
@@ -126,13 +126,8 @@ try {
     const cpu = new Map<number, number>();
     if (!local) return cpu;
     for (const { pid } of await sql!<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = ${name} and backend_type = 'client backend'`) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-      } catch {
-        // Gone meanwhile.
-      }
+      // A backend gone meanwhile is left out (procCpuSeconds would read it as 0).
+      if (existsSync(`/proc/${pid}`)) cpu.set(pid, lib.procCpuSeconds(pid));
     }
     return cpu;
   };
