@@ -1,14 +1,14 @@
 // The workflow bundle, built ahead of time. A worker that bundles its workflows at start-up runs webpack in
 // its own heap — seconds of CPU and a high-water mark of RSS it never gives back (bench:broadcast measured
 // ~490–580 MB peak with it, ~300 MB without). `npm run build:workflows` writes the bundle once; a worker
-// started with WORKFLOW_BUNDLE_PATH loads it instead. Rebuild it whenever src/workflows/ changes.
+// started with WORKFLOW_BUNDLE_PATH loads it instead. Rebuild it whenever workflow code (src/**/*.workflow.ts and what they import) changes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { workflowsPath } from './create-worker.js';
 
-/** Bundles src/workflows/ into `outPath` (directories created as needed); returns the absolute path. */
+/** Bundles the workflows (src/worker/workflows.ts) into `outPath` (directories created as needed); returns the absolute path. */
 export async function writeWorkflowBundle(outPath: string): Promise<string> {
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const path = resolve(outPath);
