@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { PERSONALISED_CHANNELS } from './personalised-plan.js';
 import { INSIGHT_SEGMENTS } from '../segments/rules.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
 import { campaignSchema } from './campaigns.routes.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const body = z
   .strictObject({

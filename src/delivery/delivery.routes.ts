@@ -1,12 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/webhook-signature.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
 import { verifyDeliverySignature, WEBHOOK_MAX_BYTES } from './delivery.signature.js';
 
 export const MAX_REPORTS = 1000;
 export const SUPPRESSION_CHANNELS = ['email', 'sms'] as const;
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +4915112345678');
 
 // Unknown keys are ignored (not refused): a provider answered 4xx retries the batch for days.

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, paginationSchema } from '../api/route-helpers.js';
 import { SUPPRESSION_CHANNELS } from '../delivery/delivery.routes.js';
 
 export const MAX_PAGE_SIZE = 500;
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const channel = z.enum(SUPPRESSION_CHANNELS).openapi({ description: 'email (an email address) or sms (an E.164 phone number)' });
 
 export const suppressionSchema = z
@@ -27,7 +26,6 @@ export const suppressionInput = z
   })
   .openapi('SuppressionInput', { example: { channel: 'email', address: 'ada@example.com' } });
 
-const pagination = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
 
 export const listSuppressions = createRoute({
   method: 'get',
@@ -42,7 +40,7 @@ export const listSuppressions = createRoute({
       page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
     }),
   },
-  responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination }), 'A page of the list'), ...errorResponses(400) },
+  responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination: paginationSchema }), 'A page of the list'), ...errorResponses(400) },
 });
 
 export const addSuppression = createRoute({

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
 
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -53,8 +53,8 @@ export const postEvents = createRoute({
     },
   },
   responses: {
-    202: { description: 'Per-event outcome', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
-    503: { description: 'Some events could not be dispatched', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
+    202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),
+    503: json(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
     ...errorResponses(400, 413, 415, 422),
   },
 });

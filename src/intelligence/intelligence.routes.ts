@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TAG_KINDS } from './customer-tags.js';
 import { RFM_METHODS, SEGMENTS } from './rfm.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
 
 const method = z.enum(RFM_METHODS);
 

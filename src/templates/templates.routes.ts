@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_TYPES } from '../campaigns/campaign.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, idParam, json, jsonBody } from '../api/route-helpers.js';
 
 const templateSchema = z
   .object({
@@ -13,7 +13,7 @@ const templateSchema = z
   })
   .openapi('Template');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const templateId = idParam(64);
 
 export const createTemplate = createRoute({
   method: 'post',
@@ -47,7 +47,7 @@ export const getTemplate = createRoute({
   path: '/api/templates/{id}',
   tags: ['templates'],
   summary: 'One template',
-  request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: templateId },
   responses: { 200: json(templateSchema, 'The template'), ...errorResponses(404) },
 });
 
@@ -61,7 +61,7 @@ export const previewTemplate = createRoute({
     'from `event` (a flow\'s trigger). HTML parts are escaped. Tracking links and the unsubscribe URL are added at send time, not here.',
   middleware: [jsonBody(64 * 1024)] as const,
   request: {
-    params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }),
+    params: templateId,
     body: {
       required: true,
       content: {
