@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, json, jsonBody, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { SUPPRESSION_CHANNELS } from '../delivery/delivery.routes.js';
 
 export const MAX_PAGE_SIZE = 500;
@@ -36,8 +36,7 @@ export const listSuppressions = createRoute({
     query: z.object({
       channel: channel.optional(),
       address: z.string().min(1).max(320).optional().openapi({ description: 'A part of the address' }),
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-      page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+      ...pageQuery(MAX_PAGE_SIZE, 50),
     }),
   },
   responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination: paginationSchema }), 'A page of the list'), ...errorResponses(400) },

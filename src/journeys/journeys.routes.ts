@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { journeyStepsSchema } from '../domain/journey-config.js';
-import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const configSchema = z
   .object({
@@ -91,13 +91,10 @@ export const listRuns = createRoute({
   summary: "A journey's runs, newest first, with their live state",
   request: {
     params: keyParam,
-    query: z.object({
-      page: z.coerce.number().int().min(1).default(1),
-      page_size: z.coerce.number().int().min(1).max(100).default(20),
-    }),
+    query: z.object(pageQuery(100, 20)),
   },
   responses: {
-    200: json(z.object({ runs: z.array(runSchema), pagination: z.object({ total: z.number(), page: z.number(), page_size: z.number() }) }), 'Runs'),
+    200: json(z.object({ runs: z.array(runSchema), pagination: paginationSchema }), 'Runs'),
     ...errorResponses(404, 422),
   },
 });
