@@ -8,6 +8,13 @@ import { errorSchema } from './errors.js';
 /** A JSON response of a route. */
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
+/** A required JSON request body (checked by jsonBody first, then validated against `schema`). */
+export const jsonRequest = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true as const,
+  ...(description ? { description } : {}),
+  content: { 'application/json': { schema } },
+});
+
 /** The `{ error: { code, message, field } }` answers a route can give, by status. */
 export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, json(errorSchema, 'Error')]));
 

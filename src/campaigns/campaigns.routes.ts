@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES } from './campaign.js';
-import { errorResponses, idParam, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;
 export const MAX_PAGE_SIZE = 500;
@@ -77,7 +77,7 @@ export const createCampaign = createRoute({
     'Refused with a 422 naming the field when it could not run: no audience (target_tags or target_segment_id), no content, ' +
     'content that does not parse, an unknown template or segment, end_time not after start_time.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignBody } } } },
+  request: { headers: actorHeader, body: jsonRequest(campaignBody) },
   responses: { 201: oneCampaign('The campaign'), ...errorResponses(400, 413, 415, 422, 503) },
 });
 
@@ -116,7 +116,7 @@ export const putCampaign = createRoute({
   summary: 'Edit a campaign before it starts (draft or scheduled); a new start_time reschedules it',
   description: 'The fields given replace the saved ones. Once a campaign has started: 409 `campaign_not_editable`.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { params: campaignId, headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignPatch } } } },
+  request: { params: campaignId, headers: actorHeader, body: jsonRequest(campaignPatch) },
   responses: { 200: oneCampaign('The campaign'), ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isKnownTimeZone } from '../domain/local-time.js';
-import { errorResponses, idParam, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -66,7 +66,7 @@ export const putCustomer = createRoute({
   summary: 'Identify: create or update a customer',
   description: 'Fields left out are kept; `attributes` and `consent` are merged, `tags` replaced. Opting out of email ends the customer’s journeys.',
   middleware: [jsonBody(256 * 1024)] as const,
-  request: { params: customerIdParam, body: { required: true, content: { 'application/json': { schema: customerPatchSchema } } } },
+  request: { params: customerIdParam, body: jsonRequest(customerPatchSchema) },
   responses: {
     200: json(z.object({ customer: customerSchema }), 'Updated'),
     201: json(z.object({ customer: customerSchema }), 'Created'),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/webhook-signature.js';
-import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { verifyDeliverySignature, WEBHOOK_MAX_BYTES } from './delivery.signature.js';
 
 export const MAX_REPORTS = 1000;
@@ -54,7 +54,7 @@ export const deliveryWebhook = createRoute({
       [SIGNATURE_HEADER.toLowerCase()]: z.string().openapi({ example: 'sha256=3b1f…' }),
       [TIMESTAMP_HEADER.toLowerCase()]: z.string().openapi({ example: '1767225600' }),
     }),
-    body: { required: true, content: { 'application/json': { schema: deliveryWebhookBody } } },
+    body: jsonRequest(deliveryWebhookBody),
   },
   responses: {
     200: json(z.object({ results: z.array(outcome) }), 'What each report did, in order'),

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { SUPPRESSION_CHANNELS } from '../delivery/delivery.routes.js';
 
 export const MAX_PAGE_SIZE = 500;
@@ -48,7 +48,7 @@ export const addSuppression = createRoute({
   tags: ['delivery'],
   summary: 'Suppress an address by hand (reason manual): nothing is sent to it any more',
   middleware: [jsonBody(16 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: suppressionInput } } } },
+  request: { body: jsonRequest(suppressionInput) },
   responses: {
     201: json(suppressionSchema, 'Added'),
     200: json(suppressionSchema, 'Already on the list (kept as it was)'),

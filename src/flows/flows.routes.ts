@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { FLOW_ACTION_TYPES, flowDefinitionSchema, MAX_FLOW_ACTIONS } from './definition.js';
-import { errorResponses, idParam, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const flowSchema = z
   .object({
@@ -23,7 +23,7 @@ const definitionDescription =
   'each after its delay (`delay` "2 hours" or seconds, `delay_hours`, or `delay_days`, counted from when the previous ' +
   'action was due), and `exit_on` event types that end a run at once. README: "Marketer flows" has the reference and an example.';
 
-const flowBody = { required: true, description: definitionDescription, content: { 'application/json': { schema: flowDefinitionSchema } } };
+const flowBody = jsonRequest(flowDefinitionSchema, definitionDescription);
 const flowId = idParam(64, 'fl_3f9a1c2b7d4e');
 const oneFlow = (description: string) => json(z.object({ flow: flowSchema }), description);
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { journeyStepsSchema } from '../domain/journey-config.js';
-import { errorResponses, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const configSchema = z
   .object({
@@ -60,23 +60,16 @@ export const putJourney = createRoute({
   middleware: [jsonBody(512 * 1024)] as const,
   request: {
     params: keyParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .strictObject({
-              enabled: z.boolean().optional(),
-              steps: journeyStepsSchema.optional(),
-              settings: z
-                .record(z.string(), z.unknown())
-                .optional()
-                .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
-            })
-            .openapi('JourneyConfigPatch'),
-        },
-      },
-    },
+    body: jsonRequest(z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        steps: journeyStepsSchema.optional(),
+        settings: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+      })
+      .openapi('JourneyConfigPatch')),
   },
   responses: {
     200: json(z.object({ journey: configSchema }), 'The new version'),

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ATTRIBUTE_OPS, COMPARE_OPS, INSIGHT_SEGMENTS, MAX_RULE_CONDITIONS, MAX_RULE_DEPTH, RULE_COLUMNS, segmentRuleSchema } from './rules.js';
 import { errorSchema } from '../api/errors.js';
-import { errorResponses, idParam, json, jsonBody, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -59,7 +59,7 @@ export const createSegment = createRoute({
   tags: ['segments'],
   summary: 'Create a dynamic segment; its members are computed at once',
   middleware: [jsonBody(256 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: z.strictObject(segmentFields).openapi('SegmentInput') } } } },
+  request: { body: jsonRequest(z.strictObject(segmentFields).openapi('SegmentInput')) },
   responses: { 201: json(segmentSchema, 'The segment, with its member count'), ...errorResponses(400, 413, 415, 422) },
 });
 
@@ -107,18 +107,11 @@ export const putSegment = createRoute({
   middleware: [jsonBody(256 * 1024)] as const,
   request: {
     params: segmentId,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .strictObject(segmentFields)
-            .partial()
-            .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
-            .openapi('SegmentPatch'),
-        },
-      },
-    },
+    body: jsonRequest(z
+      .strictObject(segmentFields)
+      .partial()
+      .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
+      .openapi('SegmentPatch')),
   },
   responses: { 200: json(segmentSchema, 'The segment'), ...errorResponses(400, 404, 409, 413, 415, 422) },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_TYPES } from '../campaigns/campaign.js';
-import { errorResponses, idParam, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const templateSchema = z
   .object({
@@ -26,18 +26,11 @@ export const createTemplate = createRoute({
     'A part that does not parse, or an unknown filter, is a 422 naming the part, its message the line and column.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.strictObject({
-            name: z.string().trim().min(1).max(200),
-            channel: z.enum(CAMPAIGN_TYPES),
-            parts: z.record(z.string(), z.string().max(200_000)),
-          }),
-        },
-      },
-    },
+    body: jsonRequest(z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      channel: z.enum(CAMPAIGN_TYPES),
+      parts: z.record(z.string(), z.string().max(200_000)),
+    })),
   },
   responses: { 201: json(templateSchema, 'The template'), ...errorResponses(400, 413, 415, 422) },
 });
@@ -62,18 +55,11 @@ export const previewTemplate = createRoute({
   middleware: [jsonBody(64 * 1024)] as const,
   request: {
     params: templateId,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.strictObject({
-            customer_id: z.string().min(1).max(200),
-            /** What a flow's trigger gives templates as `event`: id, type, properties. */
-            event: z.record(z.string(), z.unknown()).optional(),
-          }),
-        },
-      },
-    },
+    body: jsonRequest(z.strictObject({
+      customer_id: z.string().min(1).max(200),
+      /** What a flow's trigger gives templates as `event`: id, type, properties. */
+      event: z.record(z.string(), z.unknown()).optional(),
+    })),
   },
   responses: {
     200: json(

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TIERS } from '../domain/tiers.js';
 import { errorSchema } from '../api/errors.js';
-import { errorResponses, json, jsonBody } from '../api/route-helpers.js';
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const body = z.strictObject({ customer_id: z.string().min(1).max(200).openapi({ example: 'cust_42' }) }).openapi('UpgradeRequest');
 
@@ -48,7 +48,7 @@ export const evaluateUpgrade = createRoute({
   summary: "A customer's tier standing: current, qualified and next tier, progress, eligibility",
   description: 'Read only. Uses the rules of the current tier_upgrade configuration version.',
   middleware: [jsonBody(16 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: body } } } },
+  request: { body: jsonRequest(body) },
   responses: {
     200: json(z.object({ evaluation: evaluationSchema }), 'Evaluation'),
     ...errorResponses(400, 404, 410, 413, 415, 422),
@@ -64,7 +64,7 @@ export const executeUpgrade = createRoute({
     'Tier, points, coupon and the upgrade_history row in one transaction, at most once. The congratulation is sent by the ' +
     "customer's tier journey, which this signals. 409 `not_eligible` (with the evaluation) when the customer qualifies for no higher tier.",
   middleware: [jsonBody(16 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: body } } } },
+  request: { body: jsonRequest(body) },
   responses: {
     200: json(
       z.object({
