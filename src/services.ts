@@ -1,6 +1,7 @@
 // Every service of Touchpoint, built once from a database, a Temporal client and the configuration: the API
 // process (src/runtime.ts), the test stack and the benchmarks all wire them here.
 import type { Client } from '@temporalio/client';
+import type { CampaignServiceOptions } from './campaigns/execution.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createPersonalisedCampaigns } from './campaigns/personalised.js';
 import { createCampaignService } from './campaigns/service.js';
@@ -23,8 +24,7 @@ import { createTierService } from './tiers/service.js';
 /** The part of the configuration services read; a Config is one (with its tracking secret resolved). */
 export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributionWindowDays'> & {
   temporal: Pick<Config['temporal'], 'taskQueue'>;
-  /** Broadcasts: customers per batch activity and batches per workflow run. */
-  campaigns: Pick<Config['campaigns'], 'batchSize' | 'batchesPerRun'>;
+  campaigns: CampaignServiceOptions;
   /** Delivery webhooks' signing secrets by provider; a provider without one is a 404. */
   deliveryWebhookSecrets: ReadonlyMap<string, string>;
   /** The HMAC key of tracking and unsubscribe links, as src/delivery/tracking-secret.ts resolved it. */

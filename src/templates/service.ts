@@ -40,8 +40,9 @@ export type TemplateService = ReturnType<typeof createTemplateService>;
 const invalidTemplate = (field: string, message: string) => new DomainError('invalid_template', message, field, 422);
 export const templateNotFound = (id: string) => new DomainError('template_not_found', `no template "${id}"`, undefined, 404);
 
-export function createTemplateService(db: Db, options: { brand?: string } = {}) {
-  const brand = options.brand ?? 'Touchpoint';
+/** `brand`: what templates see as {{ brand }} (BRAND_NAME). */
+export function createTemplateService(db: Db, options: { brand: string }) {
+  const { brand } = options;
 
   /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing or does not parse. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
