@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
 import { marketingCampaigns, messages, segmentMembers, segments } from '../src/db/schema.js';
-import type { CampaignView } from '../src/campaigns/service.js';
+import type { CampaignView } from '../src/campaigns/views.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
