@@ -7,7 +7,7 @@
 //                text and HTML with the first name filled in) with CAMPAIGN_CONCURRENCY sends in flight,
 //                from this process;
 //   broadcast  — an email campaign (target_tags [the tag], Liquid content with {{ customer.first_name }})
-//                created through createCampaignService and triggered 'actual': timed from the trigger to
+//                created through the campaign service and triggered 'actual': timed from the trigger to
 //                the workflow's result (across its continue-as-new runs); the worker, a separate process
 //                (`node --import tsx worker.ts`, as scaled out), pages through the audience in batch
 //                activities that claim, render, send and record every message in PostgreSQL;
@@ -45,9 +45,11 @@ import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
-import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel, type EmailChannel } from '../src/channels/email.js';
 import { createDatabase, type Database } from '../src/db/client.js';
+import { trackingSecret } from '../src/delivery/tracking-secret.js';
+import { loadConfig } from '../src/env.js';
+import { createServices } from '../src/services.js';
 import { rowsOf } from '../src/db/sql-helpers.js';
 import { campaignParts } from '../src/campaigns/campaign.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
@@ -311,7 +313,8 @@ try {
   const bundlePath = await writeWorkflowBundle(join(tempDir, 'workflows.js'));
   log(`Temporal dev server on ${devServer.address}, workflow bundle built (${since()}); starting the worker process…`);
 
-  const worker = await startWorker({
+  // The worker's environment; the campaign service here reads the same one, as an API process beside it would.
+  const workerEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
     ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
@@ -337,7 +340,8 @@ try {
     // Quiet hours and caps stay on, as deployed (each recipient's local time is checked); the recipients,
     // who have no time zone of their own, live where it is midday now, so nobody waits for the morning.
     QUIET_HOURS_DEFAULT_TIMEZONE: middayZone(Date.now()),
-  });
+  };
+  const worker = await startWorker(workerEnv);
   log(`worker polling (pid ${worker.pid}, ${since()})`);
   let rssSampledMax = 0;
   const sampleRss = () => {
@@ -349,7 +353,8 @@ try {
   cleanups.push({ name: 'RSS sampler', fn: () => clearInterval(sampler) });
   const startupHwm = sampleRss()?.hwmMb ?? Number.NaN;
 
-  const campaigns = createCampaignService(db, client, TASK_QUEUE, { batchSize: BATCH, batchesPerRun: PER_RUN });
+  const config = loadConfig(workerEnv);
+  const { campaigns } = createServices(db, client, { ...config, tracking: { secret: trackingSecret(config, false) } });
 
   // The raw path: the product's pooled transport, from this process.
   const email: EmailChannel = createEmailChannel({ smtpUrl: sink.url, from: MAIL_FROM, poolSize: POOL });

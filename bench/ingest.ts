@@ -93,7 +93,7 @@ try {
   ({ worker } = await runtime.createWorker());
   workerRun = worker.run().catch((err: Error) => log(`worker stopped with an error: ${err.stack ?? err.message}`));
 
-  const app = await createApp(runtime.appDeps());
+  const app = createApp(runtime.appDeps);
   server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port });
   await new Promise<void>((resolve, reject) => {
     server!.once('listening', resolve);

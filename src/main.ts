@@ -16,7 +16,7 @@ async function main() {
   const runningWorker = mode === 'all' ? await runtime.createWorker() : undefined;
   const workerDone = runningWorker?.worker.run();
 
-  const app = await createApp(runtime.appDeps());
+  const app = createApp(runtime.appDeps);
   const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

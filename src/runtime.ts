@@ -14,26 +14,17 @@ import {
   ensureInsightsRefreshSchedule,
   insightsRefreshScheduleId,
 } from './temporal/schedules.js';
-import type { AppDeps } from './api/app.js';
+import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
-import { createCampaignPerformanceService } from './campaigns/performance.js';
-import { createCampaignService } from './campaigns/service.js';
-import { createCustomerService } from './customers/service.js';
 import { createDatabase, type Database } from './db/client.js';
 import { seedJourneyConfigs } from './db/defaults.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
-import { createJourneyConfigService } from './journeys/config.js';
+import { createServices } from './services.js';
 import { setStrictVariables } from './templates/render.js';
-import { createFlowService } from './flows/service.js';
-import { createJourneys } from './journeys/journeys.js';
-import { createSegmentService } from './segments/service.js';
-import { createRecommendationService } from './recommendations/service.js';
-import { createTemplateService } from './templates/service.js';
 import { trackingSecret } from './delivery/tracking-secret.js';
-import { createTrackingService } from './delivery/tracking.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
@@ -48,7 +39,8 @@ export interface Runtime {
   tracking: TrackingConfig;
   devServer?: DevServer;
   mailCapture?: MailCapture;
-  appDeps(): AppDeps;
+  /** Every service and what the API reads besides (src/services.ts), built once. */
+  appDeps: AppDeps;
   createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
   close(): Promise<void>;
 }
@@ -124,8 +116,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     await ensureInsightsRefreshSchedule(client, config.temporal.taskQueue, config.insightsRefreshEveryMinutes).catch((err: Error) =>
       log(`could not create the customer-insights refresh schedule (${insightsRefreshScheduleId}): ${err.message}`),
     );
-    const journeys = createJourneys(client, config.temporal.taskQueue, database.db);
-    const customers = createCustomerService(database.db, journeys);
+    const services = createServices(database.db, client, { ...config, tracking: { secret: tracking.secret } });
 
     return {
       config,
@@ -136,27 +127,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       tracking,
       devServer,
       mailCapture,
-      appDeps: () => ({
-        db: database.db,
-        journeys,
-        customers,
-        journeyConfigs: createJourneyConfigService(database.db),
-        flows: createFlowService(database.db, journeys),
-        campaigns: createCampaignService(database.db, client, config.temporal.taskQueue, config.campaigns),
-        templates: createTemplateService(database.db, { brand: config.brand }),
-        segments: createSegmentService(database.db),
-        channelCosts: config.channelCosts,
-        performance: createCampaignPerformanceService(database.db, config.channelCosts),
-        recommendations: createRecommendationService(database.db, client, config.temporal.taskQueue),
-        mailCapture,
-        tracking: createTrackingService(database.db, customers, tracking.secret),
-        deliveryWebhookSecrets: config.deliveryWebhookSecrets,
-        attributionWindowDays: config.attributionWindowDays,
-        pingDatabase: () => database.ping(),
-        pingTemporal: async () => {
-          await client.workflowService.describeNamespace({ namespace: config.temporal.namespace });
-        },
-      }),
+      appDeps: { ...services, mailCapture: mailCapture ?? null },
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
         closers.push(() => connection.close());
@@ -168,7 +139,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
             db: database.db,
             channels: createChannels(email, config.providers),
             config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking, pacing: config.pacing },
-            journeys,
+            journeys: services.journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),
           tuning: {

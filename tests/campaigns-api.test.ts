@@ -3,7 +3,7 @@
 // SMTP server and a real HTTP receiver for push messages.
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignView } from '../src/campaigns/service.js';
+import type { CampaignView } from '../src/campaigns/views.js';
 import { marketingCampaigns, messages } from '../src/db/schema.js';
 import { BASE, UUID, HOUR, at, useCampaignStack } from './helpers/campaigns-api.js';
 import { uid } from './helpers/stack.js';

@@ -4,16 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
-import { createCampaignService } from '../src/campaigns/service.js';
-import { createTemplateService } from '../src/templates/service.js';
-import { createSegmentService } from '../src/segments/service.js';
-import { createCampaignPerformanceService } from '../src/campaigns/performance.js';
-import { createRecommendationService } from '../src/recommendations/service.js';
-import { createCustomerService } from '../src/customers/service.js';
 import { events, messages } from '../src/db/schema.js';
-import { createJourneyConfigService } from '../src/journeys/config.js';
-import { createFlowService } from '../src/flows/service.js';
-import { createJourneys, welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { createServices } from '../src/services.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { freePort } from './helpers/ports.js';
@@ -32,25 +25,9 @@ afterAll(async () => {
 });
 
 /** The same API on the same database, whose Temporal is down. */
-async function appDuringOutage() {
-  const db = stack.database.db;
-  const journeys = createJourneys(new Client({ connection: deadConnection }), stack.taskQueue, db);
-  return createApp({
-    db,
-    journeys,
-    customers: createCustomerService(db, journeys),
-    journeyConfigs: createJourneyConfigService(db),
-    flows: createFlowService(db, journeys),
-    campaigns: createCampaignService(db, new Client({ connection: deadConnection }), stack.taskQueue),
-    templates: createTemplateService(db),
-    segments: createSegmentService(db),
-    performance: createCampaignPerformanceService(db),
-    recommendations: createRecommendationService(db, new Client({ connection: deadConnection }), stack.taskQueue),
-    pingDatabase: () => stack.database.ping(),
-    pingTemporal: async () => {
-      await deadConnection.workflowService.getSystemInfo({});
-    },
-  });
+function appDuringOutage() {
+  const services = createServices(stack.database.db, new Client({ connection: deadConnection }), stack.servicesConfig);
+  return createApp({ ...services, mailCapture: null });
 }
 
 describe('ingestion during a Temporal outage', () => {
@@ -60,7 +37,7 @@ describe('ingestion during a Temporal outage', () => {
     expect((await stack.api('PUT', `/api/customers/${customerId}`, { email })).status).toBe(201);
     const event = { id: uid('evt'), type: 'user_signup', customerId };
 
-    const down = await appDuringOutage();
+    const down = appDuringOutage();
     const res = await down.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { results: Array<{ status: string; error?: { code: string } }> };

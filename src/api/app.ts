@@ -1,112 +1,46 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
-import type { CampaignPerformanceService } from '../campaigns/performance.js';
-import type { CampaignService } from '../campaigns/service.js';
-import type { CustomerService } from '../customers/service.js';
-import type { Db } from '../db/client.js';
-import type { Channel } from '../db/schema.js';
-import type { MailCapture } from '../dev/mail-capture.js';
-import { createEventIngest, type EventInput, type EventOutcome } from '../events/ingest.js';
-import type { JourneyConfigService } from '../journeys/config.js';
-import type { FlowService } from '../flows/service.js';
-import { createIntelligenceService, type IntelligenceService } from '../intelligence/service.js';
-import type { Journeys } from '../journeys/journeys.js';
-import type { SegmentService } from '../segments/service.js';
-import type { RecommendationService } from '../recommendations/service.js';
-import type { TemplateService } from '../templates/service.js';
-import type { TrackingService } from '../delivery/tracking.js';
-import { createDeliveryFeedback, type DeliveryFeedback } from '../delivery/feedback.js';
-import { createSuppressionService, type SuppressionService } from '../delivery/suppressions.js';
+import { marketingRouter } from '../campaigns/campaigns.router.js';
+import { performanceRouter } from '../campaigns/performance.router.js';
+import { personalisedRouter } from '../campaigns/personalised.router.js';
+import { customersRouter } from '../customers/customers.router.js';
+import { deliveryRouter } from '../delivery/delivery.router.js';
+import { suppressionsRouter } from '../delivery/suppressions.router.js';
+import { trackingRouter } from '../delivery/tracking.router.js';
+import { devMailRouter } from '../dev/dev-mail.router.js';
+import { DomainError } from '../domain/errors.js';
+import { eventsRouter } from '../events/events.router.js';
+import { flowsRouter } from '../flows/flows.router.js';
+import { intelligenceRouter } from '../intelligence/intelligence.router.js';
+import { journeysRouter } from '../journeys/journeys.router.js';
+import { recommendationsRouter } from '../recommendations/recommendations.router.js';
+import { segmentsRouter } from '../segments/segments.router.js';
+import { templatesRouter } from '../templates/templates.router.js';
+import { tiersRouter } from '../tiers/tiers.router.js';
 import { mountDocs } from './docs.js';
-import { ApiError, onError, sendError, validationError } from './errors.js';
+import { onError, sendError } from './errors.js';
+import { healthRouter } from './health.router.js';
+import { type AppDeps, createRouter } from './router.js';
 
-export interface AppDeps {
-  db: Db;
-  journeys: Journeys;
-  customers: CustomerService;
-  journeyConfigs: JourneyConfigService;
-  flows: FlowService;
-  campaigns: CampaignService;
-  templates: TemplateService;
-  segments: SegmentService;
-  /** Cost of one message per channel (expected ROI); default: the CHANNEL_COST_* defaults. */
-  channelCosts?: Record<Channel, number>;
-  performance: CampaignPerformanceService;
-  recommendations: RecommendationService;
-  pingDatabase: () => Promise<void>;
-  pingTemporal: () => Promise<void>;
-  /** Stores and dispatches events (default: createEventIngest, group-committed, see src/events/ingest.ts). */
-  ingest?: (events: EventInput[]) => Promise<EventOutcome[]>;
-  /** Customer intelligence: RFM, segments, tags (default: createIntelligenceService on db). */
-  intelligence?: IntelligenceService;
-  /** Present in embedded mode, where the API lists what the local SMTP capture received. */
-  mailCapture?: MailCapture;
-  /** Open pixel, click redirect and unsubscribe links; unset: those routes answer 404 (tracking_disabled). */
-  tracking?: TrackingService;
-  /** Delivery webhooks' signing secrets by provider (DELIVERY_WEBHOOK_SECRETS); none: every provider is a 404. */
-  deliveryWebhookSecrets?: ReadonlyMap<string, string>;
-  /** Days after a touch in which an order is attributed to it (default 7). */
-  attributionWindowDays?: number;
-  /** Built from the two above by createApp. */
-  deliveryFeedback?: DeliveryFeedback;
-  suppressions?: SuppressionService;
-}
-
-export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
-
-/** A router whose validation failures become 422 `{ error: { code, message, field } }`. */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        // A bad query string is a bad request (400); a body that does not validate is unprocessable (422).
-        const err = validationError(result.error);
-        if (result.target === 'query') return sendError(c, new ApiError(400, 'invalid_query', err.message, err.field));
-        return sendError(c, err);
-      }
-    },
-  });
-}
-
-export async function createApp(deps: AppDeps) {
-  // Imported here, not at the top: route modules import createRouter from this file.
-  const { eventsRouter } = await import('../events/events.router.js');
-  const { customersRouter } = await import('../customers/customers.router.js');
-  const { healthRouter } = await import('./health.router.js');
-  const { devMailRouter } = await import('../dev/dev-mail.router.js');
-  const { journeysRouter } = await import('../journeys/journeys.router.js');
-  const { flowsRouter } = await import('../flows/flows.router.js');
-  const { aiOpsRouter } = await import('./ai-ops.router.js');
-  const { marketingRouter } = await import('../campaigns/campaigns.router.js');
-  const { templatesRouter } = await import('../templates/templates.router.js');
-  const { segmentsRouter } = await import('../segments/segments.router.js');
-  const { recommendationsRouter } = await import('../recommendations/recommendations.router.js');
-  const { trackingRouter } = await import('../delivery/tracking.router.js');
-  const { deliveryRouter } = await import('../delivery/delivery.router.js');
-  const { suppressionsRouter } = await import('../delivery/suppressions.router.js');
-
-  const appDeps: AppDeps = {
-    ...deps,
-    ingest: deps.ingest ?? createEventIngest(deps.db, deps.journeys, { attributionWindowDays: deps.attributionWindowDays }),
-    deliveryFeedback: deps.deliveryFeedback ?? createDeliveryFeedback(deps.db, deps.deliveryWebhookSecrets ?? new Map()),
-    suppressions: deps.suppressions ?? createSuppressionService(deps.db),
-    intelligence: deps.intelligence ?? createIntelligenceService(deps.db),
-  };
+export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use(requestId());
   app.use(async (c, next) => {
-    c.set('deps', appDeps);
+    c.set('deps', deps);
     await next();
   });
   app.onError(onError);
-  app.notFound((c) => sendError(c, new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => sendError(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`, undefined, 404)));
 
+  // The order is the OpenAPI document's.
   app.route('/', healthRouter);
   app.route('/', eventsRouter);
   app.route('/', customersRouter);
   app.route('/', journeysRouter);
   app.route('/', flowsRouter);
-  app.route('/', aiOpsRouter);
+  app.route('/', tiersRouter);
+  app.route('/', personalisedRouter);
+  app.route('/', performanceRouter);
+  app.route('/', intelligenceRouter);
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
   app.route('/', segmentsRouter);
@@ -124,4 +58,4 @@ export async function createApp(deps: AppDeps) {
   return app;
 }
 
-export type App = Awaited<ReturnType<typeof createApp>>;
+export type App = ReturnType<typeof createApp>;

@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from './app.js';
+import { json } from './route-helpers.js';
+import { createRouter } from './router.js';
 
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['operations'],
   summary: 'Liveness: the process answers',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
 });
 
 const checksSchema = z.object({
@@ -20,8 +21,8 @@ const readyz = createRoute({
   tags: ['operations'],
   summary: 'Readiness: the database and Temporal answer',
   responses: {
-    200: { description: 'Ready', content: { 'application/json': { schema: checksSchema } } },
-    503: { description: 'Not ready', content: { 'application/json': { schema: checksSchema } } },
+    200: json(checksSchema, 'Ready'),
+    503: json(checksSchema, 'Not ready'),
   },
 });
 

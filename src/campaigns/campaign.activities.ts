@@ -7,6 +7,7 @@ import type { Channel as SendingChannel, OutgoingMessage } from '../channels/cha
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
 import { coalesce } from '../db/coalesce.js';
 import { type Channel, customers, type Customer, marketingCampaigns, type MessageStatus, messages, templates } from '../db/schema.js';
+import type { Tx } from '../db/client.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { addCounts, type BroadcastCounts, campaignParts, channelOf, emptyCounts, leftOverCounts } from './campaign.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
@@ -16,7 +17,7 @@ import { suppressedAddresses } from '../delivery/suppressions.js';
 import type { CampaignMode, CampaignProgress } from './campaign.workflow.js';
 import { knownTimeZone, PACING_OFF, quietUntil } from '../delivery/pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { customerVars } from '../delivery/message.activities.js';
+import { customerVars } from '../templates/vars.js';
 import { lockCustomers } from '../delivery/pacing.activities.js';
 
 export interface CampaignBatchInput {
@@ -87,7 +88,6 @@ const PROFILE = {
   consent: customers.consent,
 };
 type Profile = Pick<Customer, keyof typeof PROFILE>;
-type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
 
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
 function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {

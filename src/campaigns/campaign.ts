@@ -1,6 +1,7 @@
 // Campaigns (seed 003) as pure logic: what content each type needs, how a campaign's content becomes the
 // Liquid parts a message renders, and how progress turns into a rate and an ETA. No I/O here.
 import type { CampaignStatus, CampaignType, Channel } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
 import { validateTemplate } from '../templates/render.js';
 
 export const CAMPAIGN_TYPES = ['email', 'sms', 'push_notification', 'wechat', 'webhook'] as const satisfies readonly CampaignType[];
@@ -37,7 +38,7 @@ export type CampaignContent = string | Record<string, string>;
 /**
  * The Liquid parts one message of this campaign renders, from its inline content or its template's parts.
  * A plain string is the message: an email's text (its HTML the same text, escaped, with line breaks), an
- * SMS, a push body (titled with the campaign's name) or a webhook body. Throws a ContentError naming the
+ * SMS, a push body (titled with the campaign's name) or a webhook body. Throws a DomainError naming the
  * part that is missing or unknown.
  */
 export function campaignParts(type: CampaignType, name: string, content: CampaignContent): Record<string, string> {
@@ -50,7 +51,7 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
       case 'push_notification':
         return { title: name, body: content };
       case 'wechat':
-        throw new ContentError('content', 'a wechat message needs parts: { template_id, <data key>: … }, not one string');
+        throw contentError('content', 'a wechat message needs parts: { template_id, <data key>: … }, not one string');
       case 'webhook':
         return { body: content };
     }
@@ -58,42 +59,36 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
   const allowed = CAMPAIGN_PARTS[type];
   for (const key of Object.keys(content)) {
     if (allowed.includes('*') && WECHAT_DATA_KEY.test(key)) continue;
-    if (key === '*' || !allowed.includes(key)) throw new ContentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
+    if (key === '*' || !allowed.includes(key)) throw contentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
   }
   switch (type) {
     case 'email': {
-      if (!content.subject) throw new ContentError('content.subject', 'an email needs a subject');
-      if (!content.html && !content.text) throw new ContentError('content.text', 'an email needs text or html');
+      if (!content.subject) throw contentError('content.subject', 'an email needs a subject');
+      if (!content.html && !content.text) throw contentError('content.text', 'an email needs text or html');
       return { subject: content.subject, text: content.text ?? '', html: content.html ?? textToHtml(content.text!) };
     }
     case 'sms':
-      if (!content.text) throw new ContentError('content.text', 'an SMS needs text');
+      if (!content.text) throw contentError('content.text', 'an SMS needs text');
       return { text: content.text };
     case 'push_notification':
-      if (!content.body) throw new ContentError('content.body', 'a push notification needs a body');
+      if (!content.body) throw contentError('content.body', 'a push notification needs a body');
       return { title: content.title ?? name, body: content.body, ...(content.data ? { data: content.data } : {}) };
     case 'wechat':
-      if (!content.template_id) throw new ContentError('content.template_id', 'a wechat message needs the template_id of its WeChat template');
+      if (!content.template_id) throw contentError('content.template_id', 'a wechat message needs the template_id of its WeChat template');
       return content;
     case 'webhook':
       return { body: content.body ?? '' };
   }
 }
 
-export class ContentError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Content that cannot make a message: a 422 `validation_error` naming the part. */
+const contentError = (field: string, message: string) => new DomainError('validation_error', message, field, 422);
 
-/** Checks that every part parses as Liquid; throws a ContentError naming the part. */
+/** Checks that every part parses as Liquid; throws a DomainError naming the part. */
 export function checkParts(parts: Record<string, string>, prefix: string): void {
   for (const [part, source] of Object.entries(parts)) {
     const problem = validateTemplate(source);
-    if (problem) throw new ContentError(`${prefix}.${part}`, `${prefix}.${part} does not parse: ${problem}`);
+    if (problem) throw contentError(`${prefix}.${part}`, `${prefix}.${part} does not parse: ${problem}`);
   }
 }
 

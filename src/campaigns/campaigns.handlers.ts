@@ -1,7 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { CampaignError } from './service.js';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
 import type {
   archiveCampaign,
   campaignStatus,
@@ -16,38 +14,24 @@ import type {
   triggerCampaign,
 } from './campaigns.routes.js';
 
-/** The service's refusals as API errors. */
-async function api<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof CampaignError) throw new ApiError(err.status, err.code, err.message, err.field);
-    throw err;
-  }
-}
-
-export const createCampaignHandler: RouteHandler<typeof createCampaign, AppEnv> = async (c) => {
-  const campaign = await api(c.var.deps.campaigns.create(c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null));
-  return c.json(campaign, 201);
-};
+export const createCampaignHandler: RouteHandler<typeof createCampaign, AppEnv> = async (c) =>
+  c.json(await c.var.deps.campaigns.create(c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null), 201);
 
 export const listCampaignsHandler: RouteHandler<typeof listCampaigns, AppEnv> = async (c) =>
   c.json(await c.var.deps.campaigns.list(c.req.valid('query')), 200);
 
-export const getCampaignHandler: RouteHandler<typeof getCampaign, AppEnv> = async (c) => {
-  const { campaignView } = await import('./service.js');
-  return c.json(campaignView(await api(c.var.deps.campaigns.find(c.req.valid('param').id))), 200);
-};
+export const getCampaignHandler: RouteHandler<typeof getCampaign, AppEnv> = async (c) =>
+  c.json(await c.var.deps.campaigns.get(c.req.valid('param').id), 200);
 
 export const putCampaignHandler: RouteHandler<typeof putCampaign, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  return c.json(await api(c.var.deps.campaigns.update(id, c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null)), 200);
+  return c.json(await c.var.deps.campaigns.update(id, c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null), 200);
 };
 
 export const triggerCampaignHandler: RouteHandler<typeof triggerCampaign, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const mode = (c.req.valid('json') as { execution_type?: 'actual' | 'simulation' } | undefined)?.execution_type ?? 'actual';
-  const { executionId } = await api(c.var.deps.campaigns.trigger(id, mode));
+  const { executionId } = await c.var.deps.campaigns.trigger(id, mode);
   return c.json(
     mode === 'actual'
       ? { status: 'triggered' as const, message: 'The campaign is running.', execution_id: executionId }
@@ -57,22 +41,22 @@ export const triggerCampaignHandler: RouteHandler<typeof triggerCampaign, AppEnv
 };
 
 export const archiveCampaignHandler: RouteHandler<typeof archiveCampaign, AppEnv> = async (c) =>
-  c.json(await api(c.var.deps.campaigns.archive(c.req.valid('param').id, c.req.valid('header')['x-user-id'] ?? null)), 200);
+  c.json(await c.var.deps.campaigns.archive(c.req.valid('param').id, c.req.valid('header')['x-user-id'] ?? null), 200);
 
 const control =
   (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign | typeof resumeCampaign | typeof cancelCampaign, AppEnv> =>
   async (c) =>
-    c.json(await api(c.var.deps.campaigns.control(c.req.valid('param').id, action)), 200);
+    c.json(await c.var.deps.campaigns.control(c.req.valid('param').id, action), 200);
 export const pauseCampaignHandler = control('pause');
 export const resumeCampaignHandler = control('resume');
 export const cancelCampaignHandler = control('cancel');
 
 export const campaignStatusHandler: RouteHandler<typeof campaignStatus, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const execution = await api(c.var.deps.campaigns.progress(id, c.req.valid('query').execution_id));
-  const campaign = await api(c.var.deps.campaigns.find(id));
+  const execution = await c.var.deps.campaigns.progress(id, c.req.valid('query').execution_id);
+  const campaign = await c.var.deps.campaigns.find(id);
   return c.json({ campaign_id: id, status: campaign.status, execution }, 200);
 };
 
 export const listRecordsHandler: RouteHandler<typeof listRecords, AppEnv> = async (c) =>
-  c.json(await api(c.var.deps.campaigns.records(c.req.valid('query'))), 200);
+  c.json(await c.var.deps.campaigns.records(c.req.valid('query')), 200);

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES } from './campaign.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;
 export const MAX_PAGE_SIZE = 500;
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const datetime = z.iso.datetime({ offset: true }).nullable().optional();
 
 const content = z
@@ -60,12 +59,9 @@ export const campaignSchema = z
   })
   .openapi('Campaign');
 
-const pagination = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() }).openapi('Pagination');
-const paging = {
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),
-  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20).openapi({ description: `1–${MAX_PAGE_SIZE}` }),
-};
-const idParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
+const pagination = paginationSchema.openapi('Pagination');
+const paging = pageQuery(MAX_PAGE_SIZE, 20);
+const campaignId = idParam(64);
 const actorHeader = z.object({
   'x-user-id': z.string().min(1).max(200).optional().openapi({ description: 'Who makes the change (kept as created_by / updated_by)' }),
 });
@@ -81,7 +77,7 @@ export const createCampaign = createRoute({
     'Refused with a 422 naming the field when it could not run: no audience (target_tags or target_segment_id), no content, ' +
     'content that does not parse, an unknown template or segment, end_time not after start_time.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignBody } } } },
+  request: { headers: actorHeader, body: jsonRequest(campaignBody) },
   responses: { 201: oneCampaign('The campaign'), ...errorResponses(400, 413, 415, 422, 503) },
 });
 
@@ -109,7 +105,7 @@ export const getCampaign = createRoute({
   path: '/api/marketing/campaigns/{id}',
   tags: ['marketing'],
   summary: 'One campaign',
-  request: { params: idParam },
+  request: { params: campaignId },
   responses: { 200: oneCampaign('The campaign'), ...errorResponses(404) },
 });
 
@@ -120,7 +116,7 @@ export const putCampaign = createRoute({
   summary: 'Edit a campaign before it starts (draft or scheduled); a new start_time reschedules it',
   description: 'The fields given replace the saved ones. Once a campaign has started: 409 `campaign_not_editable`.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { params: idParam, headers: actorHeader, body: { required: true, content: { 'application/json': { schema: campaignPatch } } } },
+  request: { params: campaignId, headers: actorHeader, body: jsonRequest(campaignPatch) },
   responses: { 200: oneCampaign('The campaign'), ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
 });
 
@@ -133,7 +129,7 @@ export const triggerCampaign = createRoute({
     'A second `actual` trigger is a 409 `campaign_already_triggered`; every `simulation` is an execution of its own. ' +
     'Records of an execution: GET /api/marketing/records?campaign_id=&execution_id=.',
   request: {
-    params: idParam,
+    params: campaignId,
     body: {
       required: false,
       content: { 'application/json': { schema: z.strictObject({ execution_type: z.enum(['actual', 'simulation']).default('actual') }) } },
@@ -153,7 +149,7 @@ export const archiveCampaign = createRoute({
   path: '/api/marketing/campaigns/{id}/archive',
   tags: ['marketing'],
   summary: 'Archive a campaign that is not running (a scheduled one is unscheduled)',
-  request: { params: idParam, headers: actorHeader },
+  request: { params: campaignId, headers: actorHeader },
   responses: { 200: oneCampaign('The archived campaign'), ...errorResponses(404, 409) },
 });
 
@@ -163,7 +159,7 @@ const controlRoute = (action: 'pause' | 'resume' | 'cancel', summary: string) =>
     path: `/api/marketing/campaigns/{id}/${action}`,
     tags: ['marketing'],
     summary,
-    request: { params: idParam },
+    request: { params: campaignId },
     responses: { 200: oneCampaign('The campaign'), ...errorResponses(404, 409, 503) },
   });
 export const pauseCampaign = controlRoute('pause', 'Pause a running broadcast (it stops after the batch in flight)');
@@ -200,7 +196,7 @@ export const campaignStatus = createRoute({
   path: '/api/marketing/campaigns/{id}/status',
   tags: ['marketing'],
   summary: "Live progress of the campaign's execution, from its workflow",
-  request: { params: idParam, query: z.object({ execution_id: z.string().min(1).max(100).optional().openapi({ description: 'A simulation; default: the actual execution' }) }) },
+  request: { params: campaignId, query: z.object({ execution_id: z.string().min(1).max(100).optional().openapi({ description: 'A simulation; default: the actual execution' }) }) },
   responses: {
     200: json(z.object({ campaign_id: z.string(), status: z.enum(CAMPAIGN_STATUSES), execution: progressSchema.nullable() }), 'Progress'),
     ...errorResponses(400, 404, 503),

@@ -2,11 +2,9 @@
 // formulas of src/campaigns/roi.ts.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { rowsOf } from '../db/sql-helpers.js';
+import { isUuid, rowsOf } from '../db/sql-helpers.js';
 import type { Channel } from '../db/schema.js';
-import { type CampaignPerformance, campaignPerformance, type ChannelCosts, DEFAULT_CHANNEL_COSTS } from './roi.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { type CampaignPerformance, campaignPerformance, type ChannelCosts } from './roi.js';
 
 // A record reached "sent" when it has a send time or any status from sent on; "delivered" when a provider
 // said so (a delivery webhook sets delivered_at) or the customer opened or clicked it (which proves delivery).
@@ -31,11 +29,11 @@ interface Row {
 
 export type CampaignPerformanceService = ReturnType<typeof createCampaignPerformanceService>;
 
-export function createCampaignPerformanceService(db: Db, costs: ChannelCosts = DEFAULT_CHANNEL_COSTS) {
+export function createCampaignPerformanceService(db: Db, costs: ChannelCosts) {
   return {
     /** Null for an unknown campaign. Simulated records (never sent) are not counted. */
     async get(campaignId: string): Promise<({ campaign_id: string } & CampaignPerformance) | null> {
-      if (!UUID.test(campaignId)) return null;
+      if (!isUuid(campaignId)) return null;
       // The campaign row and the aggregate in one statement; the lateral reads the campaign's records
       // through messages_campaign_idx (campaign_id, status).
       const result = await db.execute(sql`

@@ -1,7 +1,6 @@
 // The personalised campaign per customer segment (seed 002 §2.3): the offer each segment gets, its Liquid
 // content per channel, and the campaign's expected return from the segment's history. No I/O here.
 import { SEGMENT_NAMES } from '../intelligence/rfm.js';
-import type { Channel } from '../db/schema.js';
 import type { InsightSegment } from '../segments/rules.js';
 
 export const PERSONALISED_CHANNELS = ['email', 'sms', 'push_notification'] as const;
@@ -111,8 +110,6 @@ export const DEFAULT_RATES: Record<PersonalisedChannel, { response: number; conv
 };
 /** The average order value assumed for a segment whose members have no orders. */
 export const DEFAULT_AVG_ORDER_VALUE = 50;
-
-export const DEFAULT_CHANNEL_COSTS: Record<Channel, number> = { email: 0.001, sms: 0.05, push: 0.0005, wechat: 0.001, webhook: 0 };
 
 /** What the segment's current members did before: messages sent to them and how they answered, their orders. */
 export interface SegmentHistory {

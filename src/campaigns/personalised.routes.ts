@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { PERSONALISED_CHANNELS } from './personalised-plan.js';
 import { INSIGHT_SEGMENTS } from '../segments/rules.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { campaignSchema } from './campaigns.routes.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const body = z
   .strictObject({
@@ -27,7 +25,7 @@ export const personalisedCampaign = createRoute({
   middleware: [jsonBody(16 * 1024)] as const,
   request: {
     headers: z.object({ 'x-user-id': z.string().min(1).max(200).optional().openapi({ description: "Kept as the campaign's created_by" }) }),
-    body: { required: true, content: { 'application/json': { schema: body } } },
+    body: jsonRequest(body),
   },
   responses: {
     201: json(

@@ -2,13 +2,13 @@
 // by the campaign service, to the system segment of one insights segment, with that segment's offer, and
 // its expected return from what the segment's current members did before.
 import { sql } from 'drizzle-orm';
-import type { CampaignService, CampaignView } from '../campaigns/service.js';
+import type { CampaignService } from './service.js';
+import type { CampaignView } from './views.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { channelOf } from './campaign.js';
 import {
-  DEFAULT_CHANNEL_COSTS,
   DEFAULT_RATES,
   type ExpectedReturn,
   expectedReturn,
@@ -58,9 +58,10 @@ export function createPersonalisedCampaigns(deps: {
   db: Db;
   segments: SegmentService;
   campaigns: CampaignService;
-  channelCosts?: Record<Channel, number>;
+  /** What one message costs per channel (CHANNEL_COST_*). */
+  channelCosts: Record<Channel, number>;
 }) {
-  const costs = deps.channelCosts ?? DEFAULT_CHANNEL_COSTS;
+  const costs = deps.channelCosts;
   return {
     async create(input: { segment: InsightSegment; channel: PersonalisedChannel }, actor: string | null): Promise<PersonalisedCampaign> {
       const { segment, channel } = input;

@@ -2,8 +2,8 @@
 // customer's address and the JSON body its provider takes; this module signs and POSTs it, and sorts the
 // answer into sent, rejected (permanent) or a thrown error (transient: Temporal retries, after Retry-After
 // when one is given).
-import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { signWebhook } from '../domain/webhook-signature.js';
 import type { Channel, OutgoingMessage, StoredContent } from './channel.js';
 
 export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
@@ -30,14 +30,6 @@ export interface ProviderOptions {
   /** The HMAC-SHA256 key of X-Touchpoint-Signature; unset: requests go unsigned. */
   secret?: string;
   timeoutMs?: number;
-}
-
-export const SIGNATURE_HEADER = 'x-touchpoint-signature';
-export const TIMESTAMP_HEADER = 'x-touchpoint-timestamp';
-
-/** `sha256=<hex>` of `<timestamp>.<body>`: the timestamp is signed too, so a captured request cannot be replayed later. */
-export function signature(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /** Longest Retry-After honoured; a provider asking for more gets Temporal's own backoff instead. */
@@ -75,15 +67,14 @@ export function createProviderChannel(adapter: ChannelAdapter, options: Provider
     async send(message, { url = options.url }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
       const body = JSON.stringify(adapter.body(message as ProviderMessage));
-      const timestamp = String(Math.floor(Date.now() / 1000));
       const res = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'idempotency-key': message.idempotency_key,
           'user-agent': 'Touchpoint',
-          [TIMESTAMP_HEADER]: timestamp,
-          ...(options.secret ? { [SIGNATURE_HEADER]: signature(options.secret, timestamp, body) } : {}),
+          // The timestamp is signed too, so a captured request cannot be replayed later.
+          ...signWebhook(options.secret, body),
         },
         body,
         signal: AbortSignal.timeout(timeoutMs),

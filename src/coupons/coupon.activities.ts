@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { coupons } from '../db/schema.js';
+import { generateCouponCode, type IssuedCoupon } from './code.js';
 import type { ActivityDeps } from '../worker/activities.js';
 
 export interface IssueCouponInput {
@@ -9,20 +9,6 @@ export interface IssueCouponInput {
   journeyKey: string;
   percentOff: number;
   validDays: number;
-}
-
-export interface IssuedCoupon {
-  code: string;
-  percent_off: number;
-  expires_on: string;
-}
-
-// No 0/O, 1/I/L: codes are read aloud and typed by hand.
-const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-
-export function generateCouponCode(length = 10): string {
-  const bytes = randomBytes(length);
-  return Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 
 export function createCouponActivities({ db }: Pick<ActivityDeps, 'db'>) {

@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import { deleteCustomerHandler, getCustomerHandler, putCustomerHandler } from './customers.handlers.js';
 import { deleteCustomer, getCustomer, putCustomer } from './customers.routes.js';
 

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isKnownTimeZone } from '../domain/local-time.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
-
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -58,7 +57,7 @@ const journeySchema = z
   })
   .openapi('ActiveJourney');
 
-const params = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, example: 'cust_42' }) });
+export const customerIdParam = idParam(200, 'cust_42');
 
 export const putCustomer = createRoute({
   method: 'put',
@@ -67,10 +66,10 @@ export const putCustomer = createRoute({
   summary: 'Identify: create or update a customer',
   description: 'Fields left out are kept; `attributes` and `consent` are merged, `tags` replaced. Opting out of email ends the customer’s journeys.',
   middleware: [jsonBody(256 * 1024)] as const,
-  request: { params, body: { required: true, content: { 'application/json': { schema: customerPatchSchema } } } },
+  request: { params: customerIdParam, body: jsonRequest(customerPatchSchema) },
   responses: {
-    200: { description: 'Updated', content: { 'application/json': { schema: z.object({ customer: customerSchema }) } } },
-    201: { description: 'Created', content: { 'application/json': { schema: z.object({ customer: customerSchema }) } } },
+    200: json(z.object({ customer: customerSchema }), 'Updated'),
+    201: json(z.object({ customer: customerSchema }), 'Created'),
     ...errorResponses(400, 410, 413, 415, 422),
   },
 });
@@ -80,12 +79,9 @@ export const getCustomer = createRoute({
   path: '/api/customers/{id}',
   tags: ['customers'],
   summary: 'A customer profile with its active journeys',
-  request: { params },
+  request: { params: customerIdParam },
   responses: {
-    200: {
-      description: 'Profile',
-      content: { 'application/json': { schema: z.object({ customer: customerSchema, journeys: z.array(journeySchema) }) } },
-    },
+    200: json(z.object({ customer: customerSchema, journeys: z.array(journeySchema) }), 'Profile'),
     ...errorResponses(404, 410),
   },
 });
@@ -95,9 +91,9 @@ export const deleteCustomer = createRoute({
   path: '/api/customers/{id}',
   tags: ['customers'],
   summary: 'Erase a customer: end every journey, remove personal data',
-  request: { params },
+  request: { params: customerIdParam },
   responses: {
-    200: { description: 'Erased', content: { 'application/json': { schema: z.object({ erased: z.literal(true), journeysEnded: z.number() }) } } },
+    200: json(z.object({ erased: z.literal(true), journeysEnded: z.number() }), 'Erased'),
     ...errorResponses(404),
   },
 });

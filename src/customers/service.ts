@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Channel, type Consent, type Customer, customers, events, messages } from '../db/schema.js';
+import { customerErased } from '../domain/errors.js';
 import type { Journeys } from '../journeys/journeys.js';
 
 export interface CustomerPatch {
@@ -16,8 +17,6 @@ export interface CustomerPatch {
   /** Merged per channel. */
   consent?: Consent;
 }
-
-export class CustomerErasedError extends Error {}
 
 export interface CustomerView {
   id: string;
@@ -71,7 +70,7 @@ export function createCustomerService(db: Db, journeys: Journeys) {
         const inserted = await tx.insert(customers).values({ id }).onConflictDoNothing().returning({ id: customers.id });
         const [before] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
         if (!before) throw new Error(`customer ${id} vanished`);
-        if (before.erasedAt) throw new CustomerErasedError(`customer ${id} was erased`);
+        if (before.erasedAt) throw customerErased(id);
         const attributes = { ...before.attributes };
         for (const [k, v] of Object.entries(patch.attributes ?? {})) {
           if (v === null) delete attributes[k];

@@ -16,6 +16,14 @@ import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The handle a `db.transaction(async (tx) => …)` callback gets. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Answers when the database does (readiness). */
+export async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
@@ -49,9 +57,7 @@ export function createDatabase(config: Config['database']): Database {
           lock.release();
         }
       }),
-      async ping() {
-        await db.execute(sql`select 1`);
-      },
+      ping: () => ping(db),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -65,9 +71,7 @@ export function createDatabase(config: Config['database']): Database {
     kind: 'pglite',
     // PGlite lives inside this one process, so only this process can race itself.
     migrate: once(() => migratePglite(drizzlePglite(client), { migrationsFolder })),
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
+    ping: () => ping(db),
     close: () => remote.close(),
     threadUtilization: (since) => remote.threadUtilization(since),
   };

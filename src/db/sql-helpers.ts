@@ -9,3 +9,6 @@ export const array = (values: ReadonlyArray<string | number | null>, type: strin
 
 /** The rows of `db.execute`: postgres.js answers with the rows, PGlite with { rows }. */
 export const rowsOf = <T>(result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+
+/** Whether PostgreSQL's uuid type accepts `id`: anything else is an unknown id, not a failed query. */
+export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import { deliveryWebhookHandler } from './delivery.handlers.js';
 import { deliveryWebhook } from './delivery.routes.js';
 

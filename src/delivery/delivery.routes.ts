@@ -1,12 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/webhook-signature.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { verifyDeliverySignature, WEBHOOK_MAX_BYTES } from './delivery.signature.js';
 
 export const MAX_REPORTS = 1000;
 export const SUPPRESSION_CHANNELS = ['email', 'sms'] as const;
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +4915112345678');
 
 // Unknown keys are ignored (not refused): a provider answered 4xx retries the batch for days.
@@ -55,7 +54,7 @@ export const deliveryWebhook = createRoute({
       [SIGNATURE_HEADER.toLowerCase()]: z.string().openapi({ example: 'sha256=3b1f…' }),
       [TIMESTAMP_HEADER.toLowerCase()]: z.string().openapi({ example: '1767225600' }),
     }),
-    body: { required: true, content: { 'application/json': { schema: deliveryWebhookBody } } },
+    body: jsonRequest(deliveryWebhookBody),
   },
   responses: {
     200: json(z.object({ results: z.array(outcome) }), 'What each report did, in order'),

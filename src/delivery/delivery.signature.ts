@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../domain/webhook-signature.js';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
+import { DomainError } from '../domain/errors.js';
 
 export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
@@ -17,13 +17,13 @@ const MESSAGES = {
  */
 export const verifyDeliverySignature: MiddlewareHandler<AppEnv> = async (c, next) => {
   const provider = c.req.param('provider') ?? '';
-  const secret = c.var.deps.deliveryFeedback?.secret(provider);
-  if (!secret) throw new ApiError(404, 'unknown_provider', `no delivery webhook secret is configured for provider "${provider.slice(0, 40)}"`);
+  const secret = c.var.deps.deliveryFeedback.secret(provider);
+  if (!secret) throw new DomainError('unknown_provider', `no delivery webhook secret is configured for provider "${provider.slice(0, 40)}"`, undefined, 404);
   if (Number(c.req.header('content-length') ?? 0) > WEBHOOK_MAX_BYTES) {
-    throw new ApiError(413, 'payload_too_large', `the limit is ${WEBHOOK_MAX_BYTES} bytes`);
+    throw new DomainError('payload_too_large', `the limit is ${WEBHOOK_MAX_BYTES} bytes`, undefined, 413);
   }
   const body = await c.req.text();
   const failure = verifyWebhook(secret, { signature: c.req.header(SIGNATURE_HEADER), timestamp: c.req.header(TIMESTAMP_HEADER), body });
-  if (failure) throw new ApiError(401, failure, MESSAGES[failure]);
+  if (failure) throw new DomainError(failure, MESSAGES[failure], undefined, 401);
   await next();
 };

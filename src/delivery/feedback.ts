@@ -4,6 +4,7 @@
 // kind), so a repeat changes nothing.
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { isUuid } from '../db/sql-helpers.js';
 import { messages, type SuppressionChannel } from '../db/schema.js';
 import { suppressionChannel } from './suppression-lists.js';
 import { suppress } from './suppressions.js';
@@ -27,15 +28,13 @@ export interface DeliveryOutcome {
   suppressed: Array<{ channel: SuppressionChannel; address: string }>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, string>) {
   async function findMessage(id: string) {
     const bare = id.trim().replace(/^<(.*)>$/, '$1');
     const [row] = await db
       .select({ id: messages.id, channel: messages.channel, recipient: messages.recipient })
       .from(messages)
-      .where(or(inArray(messages.providerMessageId, [bare, `<${bare}>`]), UUID.test(bare) ? eq(messages.id, bare) : undefined))
+      .where(or(inArray(messages.providerMessageId, [bare, `<${bare}>`]), isUuid(bare) ? eq(messages.id, bare) : undefined))
       .limit(1);
     return row ?? null;
   }

@@ -1,10 +1,11 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { customers, type Customer, messages } from '../db/schema.js';
+import { customers, messages } from '../db/schema.js';
 import type { ChannelName, OutgoingMessage } from '../channels/channel.js';
 import type { ProviderChannelName } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../recommendations/template-vars.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../templates/render.js';
+import { customerVars } from '../templates/vars.js';
 import { recommendFor } from '../recommendations/similarity.js';
 import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -28,21 +29,6 @@ export interface SendResult {
   status: 'sent' | 'skipped' | 'failed';
   messageId: string;
   reason?: string;
-}
-
-/** What templates see as {{ customer.* }}. */
-export function customerVars(c: Customer): Record<string, unknown> {
-  return {
-    ...c.attributes,
-    id: c.id,
-    email: c.email,
-    phone: c.phone,
-    name: c.name,
-    first_name: c.name?.split(/\s+/)[0] ?? null,
-    birthday: c.birthday,
-    timezone: c.timezone,
-    tags: c.tags,
-  };
 }
 
 export interface SendMessageInput extends TouchInput {

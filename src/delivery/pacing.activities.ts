@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
 import type { Channel } from '../db/schema.js';
+import type { Tx } from '../db/client.js';
 import { array } from '../db/sql-helpers.js';
 import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from './pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -31,8 +32,6 @@ const WEEK = 7 * 24 * 3_600_000;
 /** The advisory locks' first key (pacing's own); the second is one of PACING_LOCKS buckets of customer ids. */
 export const PACING_LOCK_CLASS = 7_301;
 const PACING_LOCKS = 256;
-
-type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
 
 /**
  * Takes the pacing locks of these customers until the transaction ends: whoever counts a customer's recent

@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import { addSuppressionHandler, listSuppressionsHandler, removeSuppressionHandler } from './suppressions.handlers.js';
 import { addSuppression, listSuppressions, removeSuppression } from './suppressions.routes.js';
 

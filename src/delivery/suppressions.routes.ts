@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { SUPPRESSION_CHANNELS } from '../delivery/delivery.routes.js';
 
 export const MAX_PAGE_SIZE = 500;
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const channel = z.enum(SUPPRESSION_CHANNELS).openapi({ description: 'email (an email address) or sms (an E.164 phone number)' });
 
 export const suppressionSchema = z
@@ -27,7 +26,6 @@ export const suppressionInput = z
   })
   .openapi('SuppressionInput', { example: { channel: 'email', address: 'ada@example.com' } });
 
-const pagination = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
 
 export const listSuppressions = createRoute({
   method: 'get',
@@ -38,11 +36,10 @@ export const listSuppressions = createRoute({
     query: z.object({
       channel: channel.optional(),
       address: z.string().min(1).max(320).optional().openapi({ description: 'A part of the address' }),
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-      page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+      ...pageQuery(MAX_PAGE_SIZE, 50),
     }),
   },
-  responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination }), 'A page of the list'), ...errorResponses(400) },
+  responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination: paginationSchema }), 'A page of the list'), ...errorResponses(400) },
 });
 
 export const addSuppression = createRoute({
@@ -51,7 +48,7 @@ export const addSuppression = createRoute({
   tags: ['delivery'],
   summary: 'Suppress an address by hand (reason manual): nothing is sent to it any more',
   middleware: [jsonBody(16 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: suppressionInput } } } },
+  request: { body: jsonRequest(suppressionInput) },
   responses: {
     201: json(suppressionSchema, 'Added'),
     200: json(suppressionSchema, 'Already on the list (kept as it was)'),

@@ -1,19 +1,13 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
+import { DomainError } from '../domain/errors.js';
 import type { clickRedirect, openPixel, unsubscribe, unsubscribePage } from './tracking.routes.js';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-const notFound = () => new ApiError(404, 'invalid_token', 'no such tracking or unsubscribe link');
-
-function service(c: Context<AppEnv>) {
-  const tracking = c.var.deps.tracking;
-  if (!tracking) throw new ApiError(404, 'tracking_disabled', 'tracking is not configured in this process');
-  return tracking;
-}
+const notFound = () => new DomainError('invalid_token', 'no such tracking or unsubscribe link', undefined, 404);
 
 /** Every answer here is about one recipient: never cached, never sent on as a referrer. */
 function noStore(c: Context<AppEnv>) {
@@ -22,20 +16,20 @@ function noStore(c: Context<AppEnv>) {
 }
 
 export const openPixelHandler: RouteHandler<typeof openPixel, AppEnv> = async (c) => {
-  if (!(await service(c).open(c.req.valid('param').token))) throw notFound();
+  if (!(await c.var.deps.tracking.open(c.req.valid('param').token))) throw notFound();
   noStore(c);
   return c.body(new Uint8Array(PIXEL), 200, { 'Content-Type': 'image/gif' });
 };
 
 export const clickRedirectHandler: RouteHandler<typeof clickRedirect, AppEnv> = async (c) => {
-  const target = await service(c).click(c.req.valid('param').token);
+  const target = await c.var.deps.tracking.click(c.req.valid('param').token);
   if (!target) throw notFound();
   noStore(c);
   return c.redirect(target, 302);
 };
 
 export const unsubscribePageHandler: RouteHandler<typeof unsubscribePage, AppEnv> = async (c) => {
-  const status = await service(c).unsubscribeStatus(c.req.valid('param').token);
+  const status = await c.var.deps.tracking.unsubscribeStatus(c.req.valid('param').token);
   if (!status) throw notFound();
   noStore(c);
   if (status.unsubscribed) return c.html(page('You are unsubscribed', '<p>You will not receive these emails any more.</p>'), 200);
@@ -48,7 +42,7 @@ export const unsubscribePageHandler: RouteHandler<typeof unsubscribePage, AppEnv
 };
 
 export const unsubscribeHandler: RouteHandler<typeof unsubscribe, AppEnv> = async (c) => {
-  if (!(await service(c).unsubscribe(c.req.valid('param').token))) throw notFound();
+  if (!(await c.var.deps.tracking.unsubscribe(c.req.valid('param').token))) throw notFound();
   noStore(c);
   return c.html(page('You are unsubscribed', '<p>You will not receive these emails any more.</p>'), 200);
 };

@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import { clickRedirectHandler, openPixelHandler, unsubscribeHandler, unsubscribePageHandler } from './tracking.handlers.js';
 import { clickRedirect, openPixel, unsubscribe, unsubscribePage } from './tracking.routes.js';
 

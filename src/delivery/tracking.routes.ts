@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../api/errors.js';
+import { errorResponses } from '../api/route-helpers.js';
 
 const params = z.object({
   token: z.string().openapi({ param: { name: 'token', in: 'path' }, description: 'signed when the message was sent (HMAC-SHA256)' }),

@@ -2,10 +2,11 @@
 // message row, and the one-click unsubscribe opts the customer out of the message's channel through the
 // customer service (which ends their journeys). A token that does not verify changes nothing (null).
 import { eq, sql } from 'drizzle-orm';
-import { CustomerErasedError, type CustomerService } from '../customers/service.js';
+import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import { customers, messages } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
+import { DomainError } from '../domain/errors.js';
 import { type TokenKind, verifyToken } from '../domain/tracking-token.js';
 
 /** Longer than any token this service signs; anything longer is not worth hashing. */
@@ -76,7 +77,7 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
           await customerService.upsert(target.customerId, { consent: { [target.channel]: false } });
         } catch (err) {
           // Erased in between: there is nobody left to send to.
-          if (!(err instanceof CustomerErasedError)) throw err;
+          if (!(err instanceof DomainError && err.code === 'customer_erased')) throw err;
         }
       }
       await db

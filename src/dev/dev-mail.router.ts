@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from '../api/app.js';
-import { ApiError, errorResponses } from '../api/errors.js';
+import { createRouter } from '../api/router.js';
+import { errorResponses, json } from '../api/route-helpers.js';
+import { DomainError } from '../domain/errors.js';
 
 const mailSchema = z
   .object({
@@ -23,7 +24,7 @@ const listMail = createRoute({
   summary: 'Mail received by the local capture (embedded mode only)',
   request: { query: z.object({ to: z.string().optional().openapi({ description: 'Only mail to this address' }) }) },
   responses: {
-    200: { description: 'Captured mail, oldest first', content: { 'application/json': { schema: z.object({ mail: z.array(mailSchema) }) } } },
+    200: json(z.object({ mail: z.array(mailSchema) }), 'Captured mail, oldest first'),
     ...errorResponses(404),
   },
 });
@@ -36,8 +37,7 @@ const clearMail = createRoute({
   responses: { 204: { description: 'Cleared' }, ...errorResponses(404) },
 });
 
-const noCapture = () =>
-  new ApiError(404, 'mail_capture_disabled', 'the local mail capture runs only when SMTP_URL is not set');
+const noCapture = () => new DomainError('mail_capture_disabled', 'the local mail capture runs only when SMTP_URL is not set', undefined, 404);
 
 export const devMailRouter = createRouter()
   .openapi(listMail, (c) => {

@@ -1,4 +1,5 @@
-// Signed delivery webhooks: `X-Touchpoint-Signature: sha256=<hex>` is the HMAC-SHA256, under the provider's
+// Signed webhooks, both ways (the requests Touchpoint sends to HTTP providers, and the delivery webhooks
+// providers send to it): `X-Touchpoint-Signature: sha256=<hex>` is the HMAC-SHA256, under the shared
 // secret, of `<X-Touchpoint-Timestamp>.<raw body>`. The timestamp (Unix seconds) is signed with the body,
 // so an old request replayed with a fresh timestamp does not verify, and one older than the tolerance is
 // refused even when it does.
@@ -13,10 +14,13 @@ export type SignatureFailure = 'missing_signature' | 'invalid_signature' | 'stal
 
 const hmac = (secret: string, timestamp: string, body: string) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest();
 
-/** The two headers a sender sets for `body` at `nowMs`. */
-export function signWebhook(secret: string, body: string, nowMs = Date.now()): Record<string, string> {
+/** The value of the signature header for `body` sent at `timestamp` (Unix seconds). */
+export const webhookSignature = (secret: string, timestamp: string, body: string) => `sha256=${hmac(secret, timestamp, body).toString('hex')}`;
+
+/** The headers a sender sets for `body` at `nowMs`: the timestamp, and the signature when there is a secret. */
+export function signWebhook(secret: string | undefined, body: string, nowMs = Date.now()): Record<string, string> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  return { [SIGNATURE_HEADER]: `sha256=${hmac(secret, timestamp, body).toString('hex')}`, [TIMESTAMP_HEADER]: timestamp };
+  return { ...(secret ? { [SIGNATURE_HEADER]: webhookSignature(secret, timestamp, body) } : {}), [TIMESTAMP_HEADER]: timestamp };
 }
 
 /** Null when the request is signed with `secret` within the tolerance; else why not. */

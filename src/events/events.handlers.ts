@@ -1,15 +1,15 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../api/app.js';
-import { ApiError, validationError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
+import { DomainError, validationError } from '../domain/errors.js';
 import { knownEventProperties } from './properties.js';
 import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
 
 export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async (c) => {
   const body: unknown = await c.req.json();
   const batch = Array.isArray(body) ? body : [body];
-  if (batch.length === 0) throw new ApiError(422, 'validation_error', 'body: the batch is empty', 'body');
+  if (batch.length === 0) throw new DomainError('validation_error', 'body: the batch is empty', 'body', 422);
   if (batch.length > MAX_BATCH) {
-    throw new ApiError(413, 'batch_too_large', `a batch holds at most ${MAX_BATCH} events; got ${batch.length}`);
+    throw new DomainError('batch_too_large', `a batch holds at most ${MAX_BATCH} events; got ${batch.length}`, undefined, 413);
   }
   // Every event is checked before any is stored: one bad event rejects the whole batch, nothing half-written.
   const events = batch.map((raw, i) => {
@@ -21,6 +21,6 @@ export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async 
     if (properties && !properties.success) throw validationError(properties.error, [...at, 'properties']);
     return parsed.data;
   });
-  const results = await c.var.deps.ingest!(events);
+  const results = await c.var.deps.ingest(events);
   return c.json({ results }, results.some((r) => r.status === 'failed') ? 503 : 202);
 };

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -40,21 +40,14 @@ export const postEvents = createRoute({
     'is 503 and those events are `failed`: send the same batch again.',
   middleware: [jsonBody(MAX_BODY_BYTES)] as const,
   request: {
-    body: {
-      required: true,
-      // Each event is validated by the handler, so a bad one is named by its index (`[3].type`).
-      content: {
-        'application/json': {
-          schema: z
-            .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-            .openapi({ description: 'One `Event` object, or an array of 1 to 1 000 `Event` objects' }),
-        },
-      },
-    },
+    // Each event is validated by the handler, so a bad one is named by its index (`[3].type`).
+    body: jsonRequest(z
+      .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+      .openapi({ description: 'One `Event` object, or an array of 1 to 1 000 `Event` objects' })),
   },
   responses: {
-    202: { description: 'Per-event outcome', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
-    503: { description: 'Some events could not be dispatched', content: { 'application/json': { schema: z.object({ results: z.array(outcomeSchema) }) } } },
+    202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),
+    503: json(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
     ...errorResponses(400, 413, 415, 422),
   },
 });

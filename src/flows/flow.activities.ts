@@ -3,7 +3,7 @@ import { customers, flowVersions } from '../db/schema.js';
 import { flowActionSchema, toFlowSteps } from './definition.js';
 import { type BranchOp, evaluateBranch, type FlowVersion } from './flow-types.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { customerVars } from '../delivery/message.activities.js';
+import { customerVars } from '../templates/vars.js';
 
 export function createFlowActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {

@@ -1,12 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { FlowNameTakenError, type FlowSave } from './service.js';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
+import type { FlowSave } from './service.js';
+import type { AppEnv } from '../api/router.js';
+import { DomainError } from '../domain/errors.js';
 import type { activateFlow, createFlow, deactivateFlow, getFlow, listFlows, putFlow } from './flows.routes.js';
 
 const unknownFlow = (id: string, version?: number) =>
-  new ApiError(404, 'flow_not_found', version ? `flow "${id}" has no version ${version}` : `no flow "${id}"`);
+  new DomainError('flow_not_found', version ? `flow "${id}" has no version ${version}` : `no flow "${id}"`, undefined, 404);
 
 /**
  * The validated definition, with the actions as the client wrote them (validation resolved delays to
@@ -17,13 +17,8 @@ async function toSave(c: Context<AppEnv>, valid: { name: string; trigger_event: 
   return { name: valid.name, trigger_event: valid.trigger_event, exit_on: valid.exit_on, actions: raw.actions };
 }
 
-const nameTaken = (err: unknown) => {
-  if (err instanceof FlowNameTakenError) throw new ApiError(409, 'flow_name_taken', err.message, 'name');
-  throw err;
-};
-
 export const createFlowHandler: RouteHandler<typeof createFlow, AppEnv> = async (c) => {
-  const flow = await c.var.deps.flows.create(await toSave(c, c.req.valid('json'))).catch(nameTaken);
+  const flow = await c.var.deps.flows.create(await toSave(c, c.req.valid('json')));
   return c.json({ flow }, 201);
 };
 
@@ -39,7 +34,7 @@ export const getFlowHandler: RouteHandler<typeof getFlow, AppEnv> = async (c) =>
 
 export const putFlowHandler: RouteHandler<typeof putFlow, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const flow = await c.var.deps.flows.update(id, await toSave(c, c.req.valid('json'))).catch(nameTaken);
+  const flow = await c.var.deps.flows.update(id, await toSave(c, c.req.valid('json')));
   if (!flow) throw unknownFlow(id);
   return c.json({ flow }, 200);
 };

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { FLOW_ACTION_TYPES, flowDefinitionSchema, MAX_FLOW_ACTIONS } from './definition.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const flowSchema = z
   .object({
@@ -23,9 +23,9 @@ const definitionDescription =
   'each after its delay (`delay` "2 hours" or seconds, `delay_hours`, or `delay_days`, counted from when the previous ' +
   'action was due), and `exit_on` event types that end a run at once. README: "Marketer flows" has the reference and an example.';
 
-const flowBody = { required: true, description: definitionDescription, content: { 'application/json': { schema: flowDefinitionSchema } } };
-const idParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'fl_3f9a1c2b7d4e' }) });
-const oneFlow = (description: string) => ({ description, content: { 'application/json': { schema: z.object({ flow: flowSchema }) } } });
+const flowBody = jsonRequest(flowDefinitionSchema, definitionDescription);
+const flowId = idParam(64, 'fl_3f9a1c2b7d4e');
+const oneFlow = (description: string) => json(z.object({ flow: flowSchema }), description);
 
 export const createFlow = createRoute({
   method: 'post',
@@ -43,7 +43,7 @@ export const listFlows = createRoute({
   path: '/api/flows',
   tags: ['flows'],
   summary: 'Every flow at its latest version',
-  responses: { 200: { description: 'Flows', content: { 'application/json': { schema: z.object({ flows: z.array(flowSchema) }) } } } },
+  responses: { 200: json(z.object({ flows: z.array(flowSchema) }), 'Flows') },
 });
 
 export const getFlow = createRoute({
@@ -51,7 +51,7 @@ export const getFlow = createRoute({
   path: '/api/flows/{id}',
   tags: ['flows'],
   summary: 'A flow at its latest version (or `?version=n`)',
-  request: { params: idParam, query: z.object({ version: z.coerce.number().int().min(1).optional() }) },
+  request: { params: flowId, query: z.object({ version: z.coerce.number().int().min(1).optional() }) },
   responses: { 200: oneFlow('The flow'), ...errorResponses(404, 422) },
 });
 
@@ -62,7 +62,7 @@ export const putFlow = createRoute({
   summary: 'Save a new version of a flow — for new runs only',
   description: 'Runs in flight keep the version they started with. Same rules as creating a flow.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { params: idParam, body: flowBody },
+  request: { params: flowId, body: flowBody },
   responses: { 200: oneFlow('The new version'), ...errorResponses(400, 404, 409, 413, 415, 422) },
 });
 
@@ -71,7 +71,7 @@ export const activateFlow = createRoute({
   path: '/api/flows/{id}/activate',
   tags: ['flows'],
   summary: 'Start a run for each new trigger event',
-  request: { params: idParam },
+  request: { params: flowId },
   responses: { 200: oneFlow('The flow'), ...errorResponses(404) },
 });
 
@@ -80,6 +80,6 @@ export const deactivateFlow = createRoute({
   path: '/api/flows/{id}/deactivate',
   tags: ['flows'],
   summary: 'Stop starting runs (runs in flight go on; cancel one with POST /api/journeys/runs/{workflowId}/cancel)',
-  request: { params: idParam },
+  request: { params: flowId },
   responses: { 200: oneFlow('The flow'), ...errorResponses(404) },
 });

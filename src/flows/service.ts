@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { flows, flowVersions } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
 import type { FlowDefinition } from './definition.js';
 import type { Journeys } from '../journeys/journeys.js';
 
@@ -24,7 +25,8 @@ export interface FlowView {
 /** A flow definition to save: validated, with the actions as the client wrote them. */
 export type FlowSave = Pick<FlowDefinition, 'name' | 'trigger_event' | 'exit_on'> & { actions: Array<Record<string, unknown>> };
 
-export class FlowNameTakenError extends Error {}
+/** Flow names are unique: a marketer finds a flow by its name. */
+const nameTakenError = (name: string) => new DomainError('flow_name_taken', `a flow is already called "${name}"`, 'name', 409);
 
 type FlowRow = typeof flows.$inferSelect;
 type VersionRow = typeof flowVersions.$inferSelect;
@@ -79,7 +81,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
       return rows.map((r) => view(r.flows, r.flow_versions));
     },
 
-    /** Saves version 1 of a new flow, inactive. Throws FlowNameTakenError. */
+    /** Saves version 1 of a new flow, inactive; refuses a name another flow has (409). */
     async create(def: FlowSave): Promise<FlowView> {
       const id = `fl_${randomBytes(6).toString('hex')}`;
       const created = await db.transaction(async (tx) => {
@@ -92,14 +94,14 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
         const [version] = await tx.insert(flowVersions).values(versionValues(id, 1, def)).returning();
         return view(flow, version!);
       });
-      if (!created) throw new FlowNameTakenError(`a flow is already called "${def.name}"`);
+      if (!created) throw nameTakenError(def.name);
       journeys.flowsChanged();
       return created;
     },
 
-    /** Saves the next version; runs in flight keep theirs. Null for an unknown flow; throws FlowNameTakenError. */
+    /** Saves the next version; runs in flight keep theirs. Null for an unknown flow; refuses a name another flow has (409). */
     async update(id: string, def: FlowSave): Promise<FlowView | null> {
-      if (await nameTaken(def.name, id)) throw new FlowNameTakenError(`a flow is already called "${def.name}"`);
+      if (await nameTaken(def.name, id)) throw nameTakenError(def.name);
       let updated: FlowView | null;
       try {
         updated = await db.transaction(async (tx) => {
@@ -117,7 +119,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
         });
       } catch (err) {
         // Another flow took the name between the check and the save.
-        if (uniqueViolation(err)) throw new FlowNameTakenError(`a flow is already called "${def.name}"`);
+        if (uniqueViolation(err)) throw nameTakenError(def.name);
         throw err;
       }
       if (updated) journeys.flowsChanged();

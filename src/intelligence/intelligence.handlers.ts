@@ -1,24 +1,19 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { ZodError } from 'zod';
 import type { Segment } from './rfm.js';
-import type { AppEnv } from '../api/app.js';
-import { ApiError, validationError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
+import { customerErased, customerNotFound } from '../domain/errors.js';
 import type { customerTags, getSettings, listSegments, putSettings, refreshInsights } from './intelligence.routes.js';
-
-type Context = Parameters<RouteHandler<typeof listSegments, AppEnv>>[0];
-/** Set by createApp (createIntelligenceService unless the deps bring one). */
-const intelligence = (c: Pick<Context, 'var'>) => c.var.deps.intelligence!;
 
 export const listSegmentsHandler: RouteHandler<typeof listSegments, AppEnv> = async (c) => {
   const { method, refresh } = c.req.valid('query');
-  return c.json(await intelligence(c).segments({ method, refresh: refresh === 'true' }), 200);
+  return c.json(await c.var.deps.intelligence.segments({ method, refresh: refresh === 'true' }), 200);
 };
 
 export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = async (c) => {
   const { customer_id: id } = c.req.valid('json');
-  const result = await intelligence(c).customerTags(id);
-  if (result.status === 'not_found') throw new ApiError(404, 'customer_not_found', `no customer "${id}"`);
-  if (result.status === 'erased') throw new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
+  const result = await c.var.deps.intelligence.customerTags(id);
+  if (result.status === 'not_found') throw customerNotFound(id);
+  if (result.status === 'erased') throw customerErased(id);
   const { rfm } = result;
   return c.json(
     {
@@ -41,7 +36,7 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
 };
 
 export const refreshInsightsHandler: RouteHandler<typeof refreshInsights, AppEnv> = async (c) => {
-  const service = intelligence(c);
+  const service = c.var.deps.intelligence;
   const record = await service.refreshAll();
   const { segments } = await service.segments();
   return c.json(
@@ -58,14 +53,9 @@ export const refreshInsightsHandler: RouteHandler<typeof refreshInsights, AppEnv
 };
 
 export const getSettingsHandler: RouteHandler<typeof getSettings, AppEnv> = async (c) =>
-  c.json({ settings: (await intelligence(c).settings()) as unknown as Record<string, unknown> }, 200);
+  c.json({ settings: (await c.var.deps.intelligence.settings()) as unknown as Record<string, unknown> }, 200);
 
 export const putSettingsHandler: RouteHandler<typeof putSettings, AppEnv> = async (c) => {
-  try {
-    const settings = await intelligence(c).updateSettings(c.req.valid('json'));
-    return c.json({ settings: settings as unknown as Record<string, unknown> }, 200);
-  } catch (err) {
-    if (err instanceof ZodError) throw validationError(err);
-    throw err;
-  }
+  const settings = await c.var.deps.intelligence.updateSettings(c.req.valid('json'));
+  return c.json({ settings: settings as unknown as Record<string, unknown> }, 200);
 };

@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TAG_KINDS } from './customer-tags.js';
 import { RFM_METHODS, SEGMENTS } from './rfm.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const method = z.enum(RFM_METHODS);
 
@@ -65,7 +63,7 @@ export const customerTags = createRoute({
   summary: "Computes and stores a customer's tags; answers them with their evidence, and the manual ones",
   middleware: [jsonBody(16 * 1024)] as const,
   request: {
-    body: { required: true, content: { 'application/json': { schema: z.strictObject({ customer_id: z.string().min(1).max(200).openapi({ example: 'cust_42' }) }) } } },
+    body: jsonRequest(z.strictObject({ customer_id: z.string().min(1).max(200).openapi({ example: 'cust_42' }) })),
   },
   responses: {
     200: json(
@@ -129,6 +127,6 @@ export const putSettings = createRoute({
   summary: 'Changes settings: the body is laid over the current ones, object by object; the result must validate',
   description: 'Takes effect at the next refresh (GET segment refreshes first when the method or window changed). A bad value is a 422 naming it, e.g. `rfm.windowDays`.',
   middleware: [jsonBody(64 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: settingsSchema } } } },
+  request: { body: jsonRequest(settingsSchema) },
   responses: { 200: json(z.object({ settings: settingsSchema }), 'Settings'), ...errorResponses(400, 413, 415, 422) },
 });

@@ -1,7 +1,7 @@
 // Writes customer_insights: every customer at once (a new table built from one INSERT … SELECT, indexed,
 // then swapped in), or one customer (the same SELECT restricted to them, upserted).
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
@@ -25,8 +25,6 @@ export interface RefreshRecord {
 }
 
 export const LAST_REFRESH_KEY = 'last_refresh';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Recomputes every customer who is not erased. The rows go into a new table (no index to maintain row by

@@ -2,6 +2,7 @@
 // their counts, and one customer's tags.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { validationError } from '../domain/errors.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { customerInsights, customers, intelligenceSettings } from '../db/schema.js';
 import { kindOf, thresholdsOf, type TagKind } from './customer-tags.js';
@@ -66,9 +67,11 @@ export function createIntelligenceService(db: Db) {
     settings,
     lastRefresh,
 
-    /** Lays `patch` over the current settings; the whole must validate (throws the ZodError otherwise). */
+    /** Lays `patch` over the current settings; the whole must validate (a 422 naming the first bad field otherwise). */
     async updateSettings(patch: unknown): Promise<IntelligenceSettings> {
-      const next = intelligenceSettingsSchema.parse(mergeSettings(await settings(), patch));
+      const parsed = intelligenceSettingsSchema.safeParse(mergeSettings(await settings(), patch));
+      if (!parsed.success) throw validationError(parsed.error);
+      const next = parsed.data;
       await db
         .insert(intelligenceSettings)
         .values({ key: SETTINGS_KEY, value: next as unknown as Record<string, unknown> })

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { crmTasks, customers, events } from '../db/schema.js';
 import { renderTemplate } from '../templates/render.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { customerVars, type SendResult } from '../delivery/message.activities.js';
+import type { SendResult } from '../delivery/message.activities.js';
+import { customerVars } from '../templates/vars.js';
 
 export interface CreateCrmTaskInput {
   idempotencyKey: string;

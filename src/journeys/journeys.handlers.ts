@@ -1,11 +1,11 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../api/app.js';
+import type { AppEnv } from '../api/router.js';
 import { journeySettingsSchemas } from '../tiers/settings.js';
-import { ApiError, validationError } from '../api/errors.js';
+import { DomainError, validationError } from '../domain/errors.js';
 import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
 
-const unknownJourney = (key: string) => new ApiError(404, 'journey_not_found', `no journey "${key}"`);
-const unknownRun = (id: string) => new ApiError(404, 'run_not_found', `no journey run "${id}"`);
+const unknownJourney = (key: string) => new DomainError('journey_not_found', `no journey "${key}"`, undefined, 404);
+const unknownRun = (id: string) => new DomainError('run_not_found', `no journey run "${id}"`, undefined, 404);
 
 export const listJourneysHandler: RouteHandler<typeof listJourneys, AppEnv> = async (c) =>
   c.json({ journeys: await c.var.deps.journeyConfigs.list() }, 200);
@@ -22,7 +22,7 @@ export const putJourneyHandler: RouteHandler<typeof putJourney, AppEnv> = async 
   const patch = c.req.valid('json');
   if (patch.settings !== undefined) {
     const schema = journeySettingsSchemas[key];
-    if (!schema) throw new ApiError(422, 'validation_error', `settings: journey "${key}" has no settings`, 'settings');
+    if (!schema) throw new DomainError('validation_error', `settings: journey "${key}" has no settings`, 'settings', 422);
     const parsed = schema.safeParse(patch.settings);
     if (!parsed.success) throw validationError(parsed.error, ['settings']);
     patch.settings = parsed.data as Record<string, unknown>;
@@ -54,7 +54,7 @@ export const cancelRunHandler: RouteHandler<typeof cancelRun, AppEnv> = async (c
   if (await c.var.deps.journeys.cancel(workflowId)) return c.json({ cancelled: true as const }, 202);
   const run = await c.var.deps.journeys.run(workflowId);
   if (!run) throw unknownRun(workflowId);
-  throw new ApiError(409, 'run_not_running', `journey run "${workflowId}" is ${run.status.toLowerCase()}, not running`);
+  throw new DomainError('run_not_running', `journey run "${workflowId}" is ${run.status.toLowerCase()}, not running`, undefined, 409);
 };
 
 export const sweepChurnHandler: RouteHandler<typeof sweepChurn, AppEnv> = async (c) => c.json(await c.var.deps.journeys.sweepChurn(), 200);

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { journeyStepsSchema } from '../domain/journey-config.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const configSchema = z
   .object({
@@ -36,7 +36,7 @@ export const listJourneys = createRoute({
   path: '/api/journeys',
   tags: ['journeys'],
   summary: 'Every journey with its current configuration',
-  responses: { 200: { description: 'Journeys', content: { 'application/json': { schema: z.object({ journeys: z.array(configSchema) }) } } } },
+  responses: { 200: json(z.object({ journeys: z.array(configSchema) }), 'Journeys') },
 });
 
 export const getJourney = createRoute({
@@ -46,7 +46,7 @@ export const getJourney = createRoute({
   summary: "A journey's current configuration",
   request: { params: keyParam },
   responses: {
-    200: { description: 'Configuration', content: { 'application/json': { schema: z.object({ journey: configSchema }) } } },
+    200: json(z.object({ journey: configSchema }), 'Configuration'),
     ...errorResponses(404),
   },
 });
@@ -60,26 +60,19 @@ export const putJourney = createRoute({
   middleware: [jsonBody(512 * 1024)] as const,
   request: {
     params: keyParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .strictObject({
-              enabled: z.boolean().optional(),
-              steps: journeyStepsSchema.optional(),
-              settings: z
-                .record(z.string(), z.unknown())
-                .optional()
-                .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
-            })
-            .openapi('JourneyConfigPatch'),
-        },
-      },
-    },
+    body: jsonRequest(z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        steps: journeyStepsSchema.optional(),
+        settings: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+      })
+      .openapi('JourneyConfigPatch')),
   },
   responses: {
-    200: { description: 'The new version', content: { 'application/json': { schema: z.object({ journey: configSchema }) } } },
+    200: json(z.object({ journey: configSchema }), 'The new version'),
     ...errorResponses(400, 404, 413, 415, 422),
   },
 });
@@ -91,20 +84,10 @@ export const listRuns = createRoute({
   summary: "A journey's runs, newest first, with their live state",
   request: {
     params: keyParam,
-    query: z.object({
-      page: z.coerce.number().int().min(1).default(1),
-      page_size: z.coerce.number().int().min(1).max(100).default(20),
-    }),
+    query: z.object(pageQuery(100, 20)),
   },
   responses: {
-    200: {
-      description: 'Runs',
-      content: {
-        'application/json': {
-          schema: z.object({ runs: z.array(runSchema), pagination: z.object({ total: z.number(), page: z.number(), page_size: z.number() }) }),
-        },
-      },
-    },
+    200: json(z.object({ runs: z.array(runSchema), pagination: paginationSchema }), 'Runs'),
     ...errorResponses(404, 422),
   },
 });
@@ -116,7 +99,7 @@ export const getRun = createRoute({
   summary: 'One run: status, current step, next wake-up, steps done (read from the workflow)',
   request: { params: runParam },
   responses: {
-    200: { description: 'Run', content: { 'application/json': { schema: z.object({ run: runSchema }) } } },
+    200: json(z.object({ run: runSchema }), 'Run'),
     ...errorResponses(404),
   },
 });
@@ -128,7 +111,7 @@ export const cancelRun = createRoute({
   summary: 'End a running run (it stops before its next step and records "cancelled")',
   request: { params: runParam },
   responses: {
-    202: { description: 'Cancelling', content: { 'application/json': { schema: z.object({ cancelled: z.literal(true) }) } } },
+    202: json(z.object({ cancelled: z.literal(true) }), 'Cancelling'),
     ...errorResponses(404, 409),
   },
 });
@@ -141,9 +124,6 @@ export const sweepChurn = createRoute({
   description:
     'Starts a churn win-back run for every customer quiet for longer than the first step\'s offset and not yet in one for this silence. Answers when the sweep is done.',
   responses: {
-    200: {
-      description: 'Sweep done',
-      content: { 'application/json': { schema: z.object({ workflowId: z.string(), started: z.number().int() }).openapi('ChurnSweep') } },
-    },
+    200: json(z.object({ workflowId: z.string(), started: z.number().int() }).openapi('ChurnSweep'), 'Sweep done'),
   },
 });

@@ -1,14 +1,14 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
+import type { AppEnv } from '../api/router.js';
+import { customerErased, customerNotFound } from '../domain/errors.js';
 import type { getRecommendations, refreshRecommendations } from './recommendations.routes.js';
 
 export const getRecommendationsHandler: RouteHandler<typeof getRecommendations, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { limit } = c.req.valid('query');
   const customer = await c.var.deps.customers.get(id);
-  if (!customer) throw new ApiError(404, 'customer_not_found', `no customer "${id}"`);
-  if (customer.erasedAt) throw new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
+  if (!customer) throw customerNotFound(id);
+  if (customer.erasedAt) throw customerErased(id);
   const { basis, items } = await c.var.deps.recommendations.forCustomer(id, limit);
   return c.json({ customer_id: id, basis, items }, 200);
 };

@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import { getRecommendationsHandler, refreshRecommendationsHandler } from './recommendations.handlers.js';
 import { getRecommendations, refreshRecommendations } from './recommendations.routes.js';
 

@@ -1,9 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../api/errors.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-
-const params = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, example: 'cust_42' }) });
+import { errorResponses, json } from '../api/route-helpers.js';
+import { customerIdParam } from '../customers/customers.routes.js';
 
 const itemSchema = z
   .object({
@@ -24,7 +21,7 @@ export const getRecommendations = createRoute({
     'Scored by the sum of each item’s similarities to the customer’s items, without what they bought. A customer who bought ' +
     'nothing gets the items the most customers bought (`basis: popular`). Read from item_similarity, as of its last refresh.',
   request: {
-    params,
+    params: customerIdParam,
     query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10).openapi({ description: '1–50, default 10' }) }),
   },
   responses: {

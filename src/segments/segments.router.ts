@@ -1,4 +1,4 @@
-import { createRouter } from '../api/app.js';
+import { createRouter } from '../api/router.js';
 import * as h from './segments.handlers.js';
 import * as r from './segments.routes.js';
 

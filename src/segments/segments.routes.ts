@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ATTRIBUTE_OPS, COMPARE_OPS, INSIGHT_SEGMENTS, MAX_RULE_CONDITIONS, MAX_RULE_DEPTH, RULE_COLUMNS, segmentRuleSchema } from './rules.js';
-import { errorResponses, errorSchema, jsonBody } from '../api/errors.js';
+import { errorSchema } from '../api/errors.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 export const MAX_PAGE_SIZE = 500;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const RULE_EXAMPLE = {
   all: [
@@ -51,12 +50,8 @@ export const segmentSchema = z
   })
   .openapi('Segment');
 
-const pagination = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
-const paging = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),
-  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20).openapi({ description: `1–${MAX_PAGE_SIZE}` }),
-});
-const idParam = z.object({ id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' } }) });
+const paging = z.object(pageQuery(MAX_PAGE_SIZE, 20));
+const segmentId = idParam(200);
 
 export const createSegment = createRoute({
   method: 'post',
@@ -64,7 +59,7 @@ export const createSegment = createRoute({
   tags: ['segments'],
   summary: 'Create a dynamic segment; its members are computed at once',
   middleware: [jsonBody(256 * 1024)] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: z.strictObject(segmentFields).openapi('SegmentInput') } } } },
+  request: { body: jsonRequest(z.strictObject(segmentFields).openapi('SegmentInput')) },
   responses: { 201: json(segmentSchema, 'The segment, with its member count'), ...errorResponses(400, 413, 415, 422) },
 });
 
@@ -74,7 +69,7 @@ export const listSegments = createRoute({
   tags: ['segments'],
   summary: 'Segments, newest first, paged',
   request: { query: paging },
-  responses: { 200: json(z.object({ segments: z.array(segmentSchema), pagination }), 'A page of segments'), ...errorResponses(400) },
+  responses: { 200: json(z.object({ segments: z.array(segmentSchema), pagination: paginationSchema }), 'A page of segments'), ...errorResponses(400) },
 });
 
 export const getSegment = createRoute({
@@ -82,7 +77,7 @@ export const getSegment = createRoute({
   path: '/api/segments/{id}',
   tags: ['segments'],
   summary: 'One segment with its member count',
-  request: { params: idParam },
+  request: { params: segmentId },
   responses: { 200: json(segmentSchema, 'The segment'), ...errorResponses(404) },
 });
 
@@ -91,12 +86,12 @@ export const segmentMembers = createRoute({
   path: '/api/segments/{id}/members',
   tags: ['segments'],
   summary: "A page of the segment's members (as of its last refresh), by customer id",
-  request: { params: idParam, query: paging },
+  request: { params: segmentId, query: paging },
   responses: {
     200: json(
       z.object({
         members: z.array(z.object({ customer_id: z.string(), email: z.string().nullable(), name: z.string().nullable() })),
-        pagination,
+        pagination: paginationSchema,
       }),
       'A page of members',
     ),
@@ -111,19 +106,12 @@ export const putSegment = createRoute({
   summary: "Edit a segment's name, description or rules; its members are refreshed at once",
   middleware: [jsonBody(256 * 1024)] as const,
   request: {
-    params: idParam,
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .strictObject(segmentFields)
-            .partial()
-            .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
-            .openapi('SegmentPatch'),
-        },
-      },
-    },
+    params: segmentId,
+    body: jsonRequest(z
+      .strictObject(segmentFields)
+      .partial()
+      .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
+      .openapi('SegmentPatch')),
   },
   responses: { 200: json(segmentSchema, 'The segment'), ...errorResponses(400, 404, 409, 413, 415, 422) },
 });
@@ -133,7 +121,7 @@ export const deleteSegment = createRoute({
   path: '/api/segments/{id}',
   tags: ['segments'],
   summary: 'Delete a segment and its members; 409 `segment_in_use` while a campaign that is not archived targets it',
-  request: { params: idParam },
+  request: { params: segmentId },
   responses: {
     204: { description: 'Deleted' },
     409: json(errorSchema.extend({ campaigns: z.array(z.object({ id: z.string(), status: z.string() })) }), 'Targeted by campaigns'),
@@ -146,7 +134,7 @@ export const refreshSegment = createRoute({
   path: '/api/segments/{id}/refresh',
   tags: ['segments'],
   summary: "Re-evaluate the segment's rules now: members who no longer match leave, new ones join",
-  request: { params: idParam },
+  request: { params: segmentId },
   responses: {
     200: json(
       z.object({

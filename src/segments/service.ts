@@ -3,9 +3,10 @@
 // and a Temporal Schedule refreshes every segment with rules (src/segments/segments-refresh.workflow.ts).
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { customers, marketingCampaigns, segmentMembers, segments } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
+import { DomainError } from '../domain/errors.js';
 import { checkRule, compileSegmentRule, type InsightSegment, type Rule } from './rules.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
@@ -36,19 +37,6 @@ export interface SegmentInput {
   rules: Rule;
 }
 
-/** An expected refusal: the API answers it with `status` and `code`. */
-export class SegmentError extends Error {
-  constructor(
-    readonly status: 404 | 409 | 422,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
-
 export const segmentView = (r: SegmentRow): SegmentView => ({
   id: r.id,
   name: r.name,
@@ -63,9 +51,7 @@ export const segmentView = (r: SegmentRow): SegmentView => ({
 /** The system segment of one customer-insights segment, kept by the personalised campaign endpoint. */
 export const systemSegmentId = (segment: InsightSegment) => `segment_${segment}`;
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-const notFound = (id: string) => new SegmentError(404, 'segment_not_found', `no segment "${id}"`);
+const notFound = (id: string) => new DomainError('segment_not_found', `no segment "${id}"`, undefined, 404);
 const newId = () => `seg_${randomBytes(8).toString('hex')}`;
 
 export type SegmentService = ReturnType<typeof createSegmentService>;
@@ -79,9 +65,9 @@ export function createSegmentService(db: Db) {
   async function refreshIn(tx: Tx, id: string): Promise<RefreshResult> {
     const [row] = await tx.select().from(segments).where(eq(segments.id, id)).for('update');
     if (!row) throw notFound(id);
-    if (row.rules === null) throw new SegmentError(409, 'segment_without_rules', `segment "${id}" has no rules: its members are kept by hand`);
+    if (row.rules === null) throw new DomainError('segment_without_rules', `segment "${id}" has no rules: its members are kept by hand`, undefined, 409);
     const checked = checkRule(row.rules);
-    if (!checked.rule) throw new SegmentError(409, 'segment_rules_invalid', `segment "${id}" has stored rules that no longer validate: ${checked.issues[0]?.message}`);
+    if (!checked.rule) throw new DomainError('segment_rules_invalid', `segment "${id}" has stored rules that no longer validate: ${checked.issues[0]?.message}`, undefined, 409);
     const where = compileSegmentRule(checked.rule);
     const n = async (query: ReturnType<typeof sql>) => rowsOf<{ n: number }>(await tx.execute(query))[0]?.n ?? 0;
     const removed = await n(sql`
@@ -172,7 +158,7 @@ export function createSegmentService(db: Db) {
           .where(and(eq(marketingCampaigns.targetSegmentId, id), ne(marketingCampaigns.status, 'archived')))
           .limit(20);
         if (users.length) {
-          throw new SegmentError(409, 'segment_in_use', `segment "${id}" is the audience of ${users.length === 20 ? '20 or more' : users.length} campaign(s) not archived (${users.map((u) => u.id).join(', ')}): archive them first`, undefined, { campaigns: users });
+          throw new DomainError('segment_in_use', `segment "${id}" is the audience of ${users.length === 20 ? '20 or more' : users.length} campaign(s) not archived (${users.map((u) => u.id).join(', ')}): archive them first`, undefined, 409, { campaigns: users });
         }
         await tx.delete(segmentMembers).where(eq(segmentMembers.segmentId, id));
         await tx.delete(segments).where(eq(segments.id, id));
@@ -234,7 +220,7 @@ export function createSegmentService(db: Db) {
         } catch (err) {
           console.warn(`[segments] ${id} not refreshed: ${(err as Error).message}`);
           failed.push(id);
-          if (!(err instanceof SegmentError)) lastError = err;
+          if (!(err instanceof DomainError)) lastError = err;
         }
       }
       if (lastError && refreshed === 0) throw lastError;

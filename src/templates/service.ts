@@ -1,10 +1,12 @@
 // Stored message templates: Liquid parts per channel, checked when saved so a campaign never meets a broken one.
 import { desc, eq } from 'drizzle-orm';
-import { customerVars } from '../delivery/message.activities.js';
 import type { Db } from '../db/client.js';
+import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
-import { CAMPAIGN_PARTS, campaignParts, checkParts, ContentError } from '../campaigns/campaign.js';
+import { CAMPAIGN_PARTS, campaignParts, checkParts } from '../campaigns/campaign.js';
+import { customerNotFound, DomainError } from '../domain/errors.js';
 import { renderTemplate } from './render.js';
+import { customerVars } from './vars.js';
 
 export interface TemplateView {
   id: string;
@@ -13,15 +15,6 @@ export interface TemplateView {
   parts: Record<string, string>;
   created_at: string;
   updated_at: string;
-}
-
-export class TemplateError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A template rendered for one customer, as a message of its channel would carry it. */
@@ -44,19 +37,22 @@ const view = (r: Row): TemplateView => ({
 
 export type TemplateService = ReturnType<typeof createTemplateService>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const invalidTemplate = (field: string, message: string) => new DomainError('invalid_template', message, field, 422);
+export const templateNotFound = (id: string) => new DomainError('template_not_found', `no template "${id}"`, undefined, 404);
 
-export function createTemplateService(db: Db, options: { brand?: string } = {}) {
-  const brand = options.brand ?? 'Touchpoint';
+/** `brand`: what templates see as {{ brand }} (BRAND_NAME). */
+export function createTemplateService(db: Db, options: { brand: string }) {
+  const { brand } = options;
 
-  /** The parts as the channel needs them; throws a TemplateError naming the part that is missing or does not parse. */
+  /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing or does not parse. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
     try {
       campaignParts(channel, name, parts);
       checkParts(parts, 'parts');
       return parts;
     } catch (err) {
-      if (err instanceof ContentError) throw new TemplateError(err.field.replace(/^content/, 'parts'), err.message.replace(/content/g, 'parts'));
+      // The campaign checks name a campaign's `content`; here the same parts are a template's.
+      if (err instanceof DomainError && err.field) throw invalidTemplate(err.field.replace(/^content/, 'parts'), err.message.replace(/content/g, 'parts'));
       throw err;
     }
   }
@@ -72,7 +68,7 @@ export function createTemplateService(db: Db, options: { brand?: string } = {}) 
     },
     async get(id: string): Promise<TemplateView | null> {
       // Only what the uuid column accepts: anything else is unknown, not a failed query.
-      if (!UUID.test(id)) return null;
+      if (!isUuid(id)) return null;
       const [row] = await db.select().from(templates).where(eq(templates.id, id));
       return row ? view(row) : null;
     },
@@ -81,12 +77,11 @@ export function createTemplateService(db: Db, options: { brand?: string } = {}) 
      * the `event` given here as a flow's trigger): HTML parts escaped, the rest as text. Tracking links and
      * the unsubscribe URL are added per message at send time, so they are not in a preview.
      */
-    async preview(id: string, input: { customer_id: string; event?: Record<string, unknown> }): Promise<TemplatePreview | 'template_not_found' | 'customer_not_found'> {
-      if (!UUID.test(id)) return 'template_not_found';
-      const [template] = await db.select().from(templates).where(eq(templates.id, id));
-      if (!template) return 'template_not_found';
+    async preview(id: string, input: { customer_id: string; event?: Record<string, unknown> }): Promise<TemplatePreview> {
+      const [template] = isUuid(id) ? await db.select().from(templates).where(eq(templates.id, id)) : [];
+      if (!template) throw templateNotFound(id);
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customer_id));
-      if (!customer || customer.erasedAt) return 'customer_not_found';
+      if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
       const vars = { brand, customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
       const rendered: Record<string, string> = {};
@@ -94,7 +89,7 @@ export function createTemplateService(db: Db, options: { brand?: string } = {}) 
         try {
           rendered[part] = renderTemplate(source, vars, part === 'html' ? 'html' : 'text');
         } catch (err) {
-          throw new TemplateError(`parts.${part}`, `parts.${part} does not render: ${(err as Error).message}`);
+          throw invalidTemplate(`parts.${part}`, `parts.${part} does not render: ${(err as Error).message}`);
         }
       }
       return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: rendered };

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_TYPES } from '../campaigns/campaign.js';
-import { errorResponses, jsonBody } from '../api/errors.js';
+import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const templateSchema = z
   .object({
@@ -13,7 +13,7 @@ const templateSchema = z
   })
   .openapi('Template');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const templateId = idParam(64);
 
 export const createTemplate = createRoute({
   method: 'post',
@@ -26,18 +26,11 @@ export const createTemplate = createRoute({
     'A part that does not parse, or an unknown filter, is a 422 naming the part, its message the line and column.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.strictObject({
-            name: z.string().trim().min(1).max(200),
-            channel: z.enum(CAMPAIGN_TYPES),
-            parts: z.record(z.string(), z.string().max(200_000)),
-          }),
-        },
-      },
-    },
+    body: jsonRequest(z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      channel: z.enum(CAMPAIGN_TYPES),
+      parts: z.record(z.string(), z.string().max(200_000)),
+    })),
   },
   responses: { 201: json(templateSchema, 'The template'), ...errorResponses(400, 413, 415, 422) },
 });
@@ -47,7 +40,7 @@ export const getTemplate = createRoute({
   path: '/api/templates/{id}',
   tags: ['templates'],
   summary: 'One template',
-  request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: templateId },
   responses: { 200: json(templateSchema, 'The template'), ...errorResponses(404) },
 });
 
@@ -61,19 +54,12 @@ export const previewTemplate = createRoute({
     'from `event` (a flow\'s trigger). HTML parts are escaped. Tracking links and the unsubscribe URL are added at send time, not here.',
   middleware: [jsonBody(64 * 1024)] as const,
   request: {
-    params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }),
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.strictObject({
-            customer_id: z.string().min(1).max(200),
-            /** What a flow's trigger gives templates as `event`: id, type, properties. */
-            event: z.record(z.string(), z.unknown()).optional(),
-          }),
-        },
-      },
-    },
+    params: templateId,
+    body: jsonRequest(z.strictObject({
+      customer_id: z.string().min(1).max(200),
+      /** What a flow's trigger gives templates as `event`: id, type, properties. */
+      event: z.record(z.string(), z.unknown()).optional(),
+    })),
   },
   responses: {
     200: json(

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { generateCouponCode, type IssuedCoupon } from '../coupons/coupon.activities.js';
-import type { Db } from '../db/client.js';
+import { generateCouponCode, type IssuedCoupon } from '../coupons/code.js';
+import type { Db, Tx } from '../db/client.js';
 import { type Customer, coupons, customers, upgradeHistory } from '../db/schema.js';
 import { type CustomerTotals, evaluate, ruleFor, type TierEvaluation, type TierRules } from '../domain/tiers.js';
 
@@ -63,8 +63,6 @@ class CouponCodeTaken extends Error {}
  * same rules and the same guarantee: an upgrade happens once.
  */
 export function createTierService(db: Db) {
-  type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
   async function latestUpgrade(tx: Tx | Db, c: Customer): Promise<UpgradeRecord | null> {
     const [row] = await tx
       .select()

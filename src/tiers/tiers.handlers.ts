@@ -1,15 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Customer } from '../db/schema.js';
-import { createTierService } from './service.js';
 import { tierRulesFrom } from './settings.js';
+import { customerErased, customerNotFound, DomainError } from '../domain/errors.js';
 import { TIER_LABELS, type Tier, type TierEvaluation } from '../domain/tiers.js';
 import type { DispatchOutcome } from '../journeys/journeys.js';
-import type { AppEnv } from '../api/app.js';
-import { ApiError } from '../api/errors.js';
-import type { campaignPerformance, evaluateUpgrade, executeUpgrade } from './tiers.routes.js';
+import type { AppEnv } from '../api/router.js';
+import type { evaluateUpgrade, executeUpgrade } from './tiers.routes.js';
 
-const unknown = (id: string) => new ApiError(404, 'customer_not_found', `no customer "${id}"`);
-const gone = (id: string) => new ApiError(410, 'customer_erased', `customer "${id}" was erased`);
 const label = (tier: string) => TIER_LABELS[tier as Tier] ?? tier;
 
 /** The rules of the current tier_upgrade version: what the API evaluates by (runs in flight keep theirs). */
@@ -37,19 +34,19 @@ function view(customer: Customer, evaluation: TierEvaluation, rulesVersion: numb
 export const evaluateUpgradeHandler: RouteHandler<typeof evaluateUpgrade, AppEnv> = async (c) => {
   const { customer_id: id } = c.req.valid('json');
   const { rules, version } = await currentRules(c);
-  const found = await createTierService(c.var.deps.db).evaluate(id, rules);
-  if (!found) throw unknown(id);
-  if (found.customer.erasedAt) throw gone(id);
+  const found = await c.var.deps.tiers.evaluate(id, rules);
+  if (!found) throw customerNotFound(id);
+  if (found.customer.erasedAt) throw customerErased(id);
   return c.json({ evaluation: view(found.customer, found.evaluation, version) }, 200);
 };
 
 export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> = async (c) => {
   const { customer_id: id } = c.req.valid('json');
   const { rules, version } = await currentRules(c);
-  const tiers = createTierService(c.var.deps.db);
+  const { tiers } = c.var.deps;
   const outcome = await tiers.upgrade(id, rules, 'api');
-  if (outcome.status === 'not_found') throw unknown(id);
-  if (outcome.status === 'erased') throw gone(id);
+  if (outcome.status === 'not_found') throw customerNotFound(id);
+  if (outcome.status === 'erased') throw customerErased(id);
   const now = await tiers.evaluate(id, rules);
   const evaluation = view(now!.customer, outcome.evaluation, version);
   if (outcome.status === 'not_eligible' || !outcome.upgrade) {
@@ -58,7 +55,7 @@ export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> 
       qualifiedTier === 'churn_risk'
         ? `customer "${id}" is at churn risk (${outcome.evaluation.daysSinceActivity} days without activity): no upgrade`
         : `customer "${id}" qualifies for no tier above ${currentTier}`;
-    return c.json({ error: { code: 'not_eligible', message }, evaluation }, 409);
+    throw new DomainError('not_eligible', message, undefined, 409, { evaluation });
   }
   const { upgrade } = outcome;
   // The congratulation goes out from the customer's tier journey (once per tier, whichever path upgraded).
@@ -75,11 +72,4 @@ export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> 
     (coupon ? ` and a ${coupon.percent_off}% coupon (${coupon.code})` : '');
   const { idempotencyKey: _key, customerId: _customer, ...shown } = upgrade;
   return c.json({ upgraded: true as const, upgrade: shown, evaluation, message, congratulation }, 200);
-};
-
-export const campaignPerformanceHandler: RouteHandler<typeof campaignPerformance, AppEnv> = async (c) => {
-  const { campaign_id: id } = c.req.valid('query');
-  const performance = await c.var.deps.performance.get(id);
-  if (!performance) throw new ApiError(404, 'campaign_not_found', `no campaign "${id}"`);
-  return c.json(performance, 200);
 };

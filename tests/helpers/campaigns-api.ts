@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { campaignWorkflowId } from '../../src/campaigns/campaign.activities.js';
 import type { CampaignProgress } from '../../src/campaigns/campaign.workflow.js';
-import type { CampaignView } from '../../src/campaigns/service.js';
+import type { CampaignView } from '../../src/campaigns/views.js';
 import { messages } from '../../src/db/schema.js';
 import { seedAudience } from './audience.js';
 import { type ProviderServer, startProvider } from './http-provider.js';

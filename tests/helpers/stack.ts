@@ -11,21 +11,14 @@ import { type App, createApp } from '../../src/api/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { createChannels } from '../../src/channels/registry.js';
 import type { ProviderChannelName } from '../../src/channels/provider.js';
-import { createCampaignService, type CampaignServiceOptions } from '../../src/campaigns/service.js';
-import { createTemplateService } from '../../src/templates/service.js';
 import { PACING_OFF, type PacingConfig } from '../../src/delivery/pacing.js';
 import { setStrictVariables } from '../../src/templates/render.js';
-import { createSegmentService } from '../../src/segments/service.js';
-import { createCampaignPerformanceService } from '../../src/campaigns/performance.js';
-import { createRecommendationService } from '../../src/recommendations/service.js';
-import { createCustomerService } from '../../src/customers/service.js';
 import type { TrackingConfig } from '../../src/domain/email-tracking.js';
-import { createTrackingService } from '../../src/delivery/tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
-import { createJourneyConfigService } from '../../src/journeys/config.js';
-import { createFlowService } from '../../src/flows/service.js';
-import { createJourneys, type Journeys } from '../../src/journeys/journeys.js';
+import { loadConfig } from '../../src/env.js';
+import type { Journeys } from '../../src/journeys/journeys.js';
+import { createServices, type ServicesConfig } from '../../src/services.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
@@ -58,6 +51,8 @@ export interface Stack {
   journeys: Journeys;
   app: App;
   taskQueue: string;
+  /** What the app's services were built with (for another app on the same stack). */
+  servicesConfig: ServicesConfig;
   databaseUrl: string;
   temporalAddress: string;
   worker?: Worker;
@@ -81,7 +76,7 @@ export interface StackOptions {
    */
   providers?: { smsUrl?: string; pushUrl?: string; wechatUrl?: string; secrets?: Partial<Record<ProviderChannelName, string>> };
   /** Broadcast batch size and batches per run (small ones reach continue-as-new in a test). */
-  campaigns?: CampaignServiceOptions;
+  campaigns?: Partial<ServicesConfig['campaigns']>;
   /**
    * Quiet hours and frequency caps (default: none, so that journeys' timings in other tests do not depend
    * on the hour the suite runs at).
@@ -89,6 +84,21 @@ export interface StackOptions {
   pacing?: PacingConfig;
   /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
   campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'wechat' | 'webhook', number>> };
+}
+
+/**
+ * The services' configuration of a stack: the defaults of an empty environment (as a deployment that sets
+ * nothing gets them), with the stack's task queue, tracking key and webhook secrets.
+ */
+export function testServicesConfig(taskQueue: string, campaigns: StackOptions['campaigns'] = {}): ServicesConfig {
+  const defaults = loadConfig({});
+  return {
+    ...defaults,
+    temporal: { ...defaults.temporal, taskQueue },
+    campaigns: { ...defaults.campaigns, ...campaigns },
+    tracking: { secret: TEST_TRACKING.secret },
+    deliveryWebhookSecrets: TEST_WEBHOOK_SECRETS,
+  };
 }
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -143,27 +153,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
   // result (the churn sweep's), and the test server then runs far ahead of what the test asked for.
   const client = new Client({ connection: env.connection, namespace });
-  const journeys = createJourneys(client, taskQueue, database.db);
-  const customers = createCustomerService(database.db, journeys);
-  const app = await createApp({
-    db: database.db,
-    journeys,
-    customers,
-    journeyConfigs: createJourneyConfigService(database.db),
-    flows: createFlowService(database.db, journeys),
-    campaigns: createCampaignService(database.db, client, taskQueue, options.campaigns),
-    templates: createTemplateService(database.db),
-    segments: createSegmentService(database.db),
-    performance: createCampaignPerformanceService(database.db),
-    recommendations: createRecommendationService(database.db, client, taskQueue),
-    mailCapture: mail,
-    tracking: createTrackingService(database.db, customers, TEST_TRACKING.secret),
-    deliveryWebhookSecrets: TEST_WEBHOOK_SECRETS,
-    pingDatabase: () => database.ping(),
-    pingTemporal: async () => {
-      await env.client.workflowService.describeNamespace({ namespace });
-    },
-  });
+  const servicesConfig = testServicesConfig(taskQueue, options.campaigns);
+  const services = createServices(database.db, client, servicesConfig);
+  const { journeys } = services;
+  const app = createApp({ ...services, mailCapture: mail });
 
   let running: Promise<void> | undefined;
   const stack: Stack = {
@@ -175,6 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     journeys,
     app,
     taskQueue,
+    servicesConfig,
     databaseUrl,
     temporalAddress,
     async api(method, path, body, headers = {}) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
-import { addCounts, campaignParts, channelOf, checkParts, ContentError, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/campaign.js';
+import { addCounts, campaignParts, channelOf, checkParts, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/campaign.js';
+import type { DomainError } from '../../src/domain/errors.js';
 import { renderTemplate } from '../../src/templates/render.js';
 
 describe('campaignParts', () => {
@@ -22,7 +23,7 @@ describe('campaignParts', () => {
       try {
         fn();
       } catch (err) {
-        return (err as ContentError).field;
+        return (err as DomainError).field;
       }
       return null;
     };

@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ProviderMessage, retryAfterMs, signature } from '../../src/channels/provider.js';
+import { type ProviderMessage, retryAfterMs } from '../../src/channels/provider.js';
+import { webhookSignature as signature } from '../../src/domain/webhook-signature.js';
 import { createEmailChannel } from '../../src/channels/email.js';
 import { CHANNEL_ADAPTERS, createChannels } from '../../src/channels/registry.js';
-import { campaignParts, ContentError } from '../../src/campaigns/campaign.js';
+import { campaignParts } from '../../src/campaigns/campaign.js';
+import { DomainError } from '../../src/domain/errors.js';
 
 const message = (channel: ProviderMessage['channel'], content: Record<string, string>, to = 'x'): ProviderMessage => ({
   channel,
@@ -114,8 +116,8 @@ describe('wechat campaign parts', () => {
       try {
         fn();
       } catch (err) {
-        expect(err).toBeInstanceOf(ContentError);
-        return (err as ContentError).field;
+        expect(err).toBeInstanceOf(DomainError);
+        return (err as DomainError).field;
       }
       return null;
     };

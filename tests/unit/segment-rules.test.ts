@@ -1,7 +1,7 @@
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { validationError } from '../../src/api/errors.js';
+import { validationError } from '../../src/domain/errors.js';
 import { checkRule, compileSegmentRule, MAX_RULE_CONDITIONS, type Rule, segmentRuleSchema } from '../../src/segments/rules.js';
 
 const dialect = new PgDialect();

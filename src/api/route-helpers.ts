@@ -1,0 +1,55 @@
+// What route definitions share: the JSON response and error response shapes, the request-body guard, paging
+// and id parameters. One definition each, so the OpenAPI document describes them alike everywhere.
+import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { DomainError } from '../domain/errors.js';
+import { errorSchema } from './errors.js';
+
+/** A JSON response of a route. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** A required JSON request body (checked by jsonBody first, then validated against `schema`). */
+export const jsonRequest = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true as const,
+  ...(description ? { description } : {}),
+  content: { 'application/json': { schema } },
+});
+
+/** The `{ error: { code, message, field } }` answers a route can give, by status. */
+export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, json(errorSchema, 'Error')]));
+
+/** `page` (from 1) and `page_size` query parameters. */
+export const pageQuery = (maxPageSize: number, defaultPageSize: number) => ({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),
+  page_size: z.coerce.number().int().min(1).max(maxPageSize).default(defaultPageSize).openapi({ description: `1–${maxPageSize}` }),
+});
+
+/** What a paged list answers beside its items. */
+export const paginationSchema = z.object({ total: z.number().int(), page: z.number().int(), page_size: z.number().int() });
+
+/** An `{id}` path parameter. */
+export const idParam = (maxLength: number, example?: string) =>
+  z.object({ id: z.string().min(1).max(maxLength).openapi({ param: { name: 'id', in: 'path' }, ...(example ? { example } : {}) }) });
+
+/**
+ * Checks a JSON request body before validation: 415 when it is not JSON, 413 when it is larger than
+ * maxBytes, 400 when it does not parse. The parsed body is left in Hono's cache for the validator.
+ */
+export function jsonBody(maxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      throw new DomainError('unsupported_media_type', `Content-Type must be application/json, got "${type || 'none'}"`, undefined, 415);
+    }
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > maxBytes) throw new DomainError('payload_too_large', `body is ${declared} bytes; the limit is ${maxBytes}`, undefined, 413);
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > maxBytes) throw new DomainError('payload_too_large', `body is larger than ${maxBytes} bytes`, undefined, 413);
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      throw new DomainError('invalid_json', `body is not valid JSON: ${(err as Error).message}`, undefined, 400);
+    }
+    await next();
+  };
+}

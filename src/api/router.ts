@@ -1,0 +1,28 @@
+// What every router is built from: the dependencies handlers read (c.var.deps) and createRouter. Its own
+// module, so that routers import it and createApp imports the routers, one way.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MailCapture } from '../dev/mail-capture.js';
+import type { Services } from '../services.js';
+import { DomainError, validationError } from '../domain/errors.js';
+import { sendError } from './errors.js';
+
+export type AppDeps = Services & {
+  /** Embedded mode's local SMTP capture, which GET /dev/mail lists; null elsewhere. */
+  mailCapture: MailCapture | null;
+};
+
+export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
+
+/** A router whose validation failures become 422 `{ error: { code, message, field } }`. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        // A bad query string is a bad request (400); a body that does not validate is unprocessable (422).
+        const err = validationError(result.error);
+        if (result.target === 'query') return sendError(c, new DomainError('invalid_query', err.message, err.field, 400));
+        return sendError(c, err);
+      }
+    },
+  });
+}

@@ -1,0 +1,37 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses, json } from '../api/route-helpers.js';
+
+const rate = (what: string) =>
+  z.number().nullable().openapi({ description: `${what}, in percent of rateBase (2 places); null when rateBase is 0` });
+
+export const performanceSchema = z
+  .object({
+    campaign_id: z.string(),
+    sent: z.number().int().openapi({ description: 'records with a send time or a status from sent on' }),
+    delivered: z.number().int().openapi({ description: 'records delivered, opened or clicked' }),
+    opened: z.number().int(),
+    clicked: z.number().int(),
+    converted: z.number().int(),
+    revenue: z.number().openapi({ description: 'sum of the records’ attributed revenue' }),
+    cost: z.number().openapi({ description: 'sent × the channel’s CHANNEL_COST_*' }),
+    roi: z.number().nullable().openapi({ description: '(revenue − cost) / cost × 100; null when cost is 0' }),
+    responseRate: rate('records opened or clicked'),
+    conversionRate: rate('records converted'),
+    openRate: rate('records opened'),
+    clickRate: rate('records clicked'),
+    rateBase: z.enum(['delivered', 'sent']).openapi({ description: 'delivered, or sent when no record is marked delivered' }),
+  })
+  .openapi('CampaignPerformance');
+
+export const campaignPerformance = createRoute({
+  method: 'get',
+  path: '/api/ai-ops/customer/performance',
+  tags: ['ai-ops'],
+  summary: "A campaign's funnel, revenue, cost and ROI (seed 002 效果追踪)",
+  description: 'Computed from the campaign’s records at the time of the request (simulated records are not counted).',
+  request: { query: z.object({ campaign_id: z.string().min(1).max(64).openapi({ example: '7d3f2c1a-9b8e-4c6d-a5f4-3e2d1c0b9a87' }) }) },
+  responses: {
+    200: json(performanceSchema, 'Performance'),
+    ...errorResponses(400, 404),
+  },
+});

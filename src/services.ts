@@ -1,0 +1,66 @@
+// Every service of Touchpoint, built once from a database, a Temporal client and the configuration: the API
+// process (src/runtime.ts), the test stack and the benchmarks all wire them here.
+import type { Client } from '@temporalio/client';
+import type { CampaignServiceOptions } from './campaigns/execution.js';
+import { createCampaignPerformanceService } from './campaigns/performance.js';
+import { createPersonalisedCampaigns } from './campaigns/personalised.js';
+import { createCampaignService } from './campaigns/service.js';
+import { createCustomerService } from './customers/service.js';
+import { type Db, ping } from './db/client.js';
+import { createDeliveryFeedback } from './delivery/feedback.js';
+import { createSuppressionService } from './delivery/suppressions.js';
+import { createTrackingService } from './delivery/tracking.js';
+import type { Config } from './env.js';
+import { createEventIngest } from './events/ingest.js';
+import { createFlowService } from './flows/service.js';
+import { createIntelligenceService } from './intelligence/service.js';
+import { createJourneyConfigService } from './journeys/config.js';
+import { createJourneys } from './journeys/journeys.js';
+import { createRecommendationService } from './recommendations/service.js';
+import { createSegmentService } from './segments/service.js';
+import { createTemplateService } from './templates/service.js';
+import { createTierService } from './tiers/service.js';
+
+/** The part of the configuration services read; a Config is one (with its tracking secret resolved). */
+export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributionWindowDays'> & {
+  temporal: Pick<Config['temporal'], 'taskQueue'>;
+  campaigns: CampaignServiceOptions;
+  /** Delivery webhooks' signing secrets by provider; a provider without one is a 404. */
+  deliveryWebhookSecrets: ReadonlyMap<string, string>;
+  /** The HMAC key of tracking and unsubscribe links, as src/delivery/tracking-secret.ts resolved it. */
+  tracking: { secret: string };
+};
+
+export type Services = ReturnType<typeof createServices>;
+
+export function createServices(db: Db, client: Client, config: ServicesConfig) {
+  const taskQueue = config.temporal.taskQueue;
+  const journeys = createJourneys(client, taskQueue, db);
+  const customers = createCustomerService(db, journeys);
+  const segments = createSegmentService(db);
+  const campaigns = createCampaignService(db, client, taskQueue, config.campaigns);
+  return {
+    journeys,
+    customers,
+    journeyConfigs: createJourneyConfigService(db),
+    flows: createFlowService(db, journeys),
+    campaigns,
+    personalised: createPersonalisedCampaigns({ db, segments, campaigns, channelCosts: config.channelCosts }),
+    performance: createCampaignPerformanceService(db, config.channelCosts),
+    templates: createTemplateService(db, { brand: config.brand }),
+    segments,
+    tiers: createTierService(db),
+    intelligence: createIntelligenceService(db),
+    recommendations: createRecommendationService(db, client, taskQueue),
+    tracking: createTrackingService(db, customers, config.tracking.secret),
+    suppressions: createSuppressionService(db),
+    deliveryFeedback: createDeliveryFeedback(db, config.deliveryWebhookSecrets),
+    /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
+    ingest: createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }),
+    /** Readiness probes (GET /readyz). */
+    pingDatabase: () => ping(db),
+    async pingTemporal() {
+      await client.workflowService.describeNamespace({ namespace: client.options.namespace });
+    },
+  };
+}
