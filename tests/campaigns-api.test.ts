@@ -3,7 +3,7 @@
 // (real time), PostgreSQL, a real SMTP server and a real HTTP receiver for push and webhook messages.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { marketingCampaigns, messages, segmentMembers, segments } from '../src/db/schema.js';
 import type { CampaignView } from '../src/campaigns/service.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';

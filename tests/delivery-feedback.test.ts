@@ -3,11 +3,10 @@
 // are attributed to the message clicked (else opened, else sent) within the window before them.
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, messages, suppressions } from '../src/db/schema.js';
 import type { CapturedMail } from '../src/dev/mail-capture.js';
 import { signWebhook } from '../src/domain/webhook-signature.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { endRun } from './helpers/end-run.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';

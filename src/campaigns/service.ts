@@ -14,7 +14,7 @@ import {
   templates,
 } from '../db/schema.js';
 import { campaignParts, type CampaignContent, channelOf, checkParts, ContentError, editable } from './campaign.js';
-import { campaignWorkflowId } from './campaign.activities.js';
+import { campaignWorkflowId } from '../temporal/workflow-ids.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
 import { signalIfRunning } from '../temporal/signal.js';
 import {

@@ -4,10 +4,16 @@ import { churnSweep } from '../journeys/churn-win-back.workflow.js';
 import { recommendationsRefresh } from '../recommendations/recommendations-refresh.workflow.js';
 import { segmentsRefresh } from '../segments/segments-refresh.workflow.js';
 import { insightsRefresh } from '../intelligence/insights-refresh.workflow.js';
-
-export const churnSweepScheduleId = 'touchpoint-churn-sweep';
-export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';
-export const segmentsRefreshScheduleId = 'touchpoint-segments-refresh';
+import {
+  churnSweepScheduledWorkflowId,
+  churnSweepScheduleId,
+  insightsRefreshScheduledWorkflowId,
+  insightsRefreshScheduleId,
+  recommendationsScheduledWorkflowId,
+  recommendationsScheduleId,
+  segmentsRefreshScheduledWorkflowId,
+  segmentsRefreshScheduleId,
+} from './workflow-ids.js';
 
 /**
  * A schedule starting `workflowType` every `everyMinutes` (0: none, and an existing one is deleted).
@@ -44,14 +50,14 @@ async function ensureIntervalSchedule(
 
 /** The churn win-back sweep every `everyMinutes` (0: none). */
 export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] });
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: churnSweepScheduledWorkflowId, taskQueue, args: [{}] });
 }
 
 /** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
 export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
     workflowType: recommendationsRefresh,
-    workflowId: 'recommendations-refresh',
+    workflowId: recommendationsScheduledWorkflowId,
     taskQueue,
     args: [],
   });
@@ -61,19 +67,17 @@ export function ensureRecommendationsSchedule(client: Client, taskQueue: string,
 export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, segmentsRefreshScheduleId, everyMinutes, {
     workflowType: segmentsRefresh,
-    workflowId: 'segments-refresh',
+    workflowId: segmentsRefreshScheduledWorkflowId,
     taskQueue,
     args: [{}],
   });
 }
 
-export const insightsRefreshScheduleId = 'touchpoint-insights-refresh';
-
 /** The full customer-insights refresh (RFM, segment, tags) every `everyMinutes` (0: none). */
 export function ensureInsightsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, insightsRefreshScheduleId, everyMinutes, {
     workflowType: insightsRefresh,
-    workflowId: 'insights-refresh',
+    workflowId: insightsRefreshScheduledWorkflowId,
     taskQueue,
     args: [],
   });
