@@ -10,7 +10,7 @@ import { createSegmentService } from '../src/segments/service.js';
 import { createCampaignPerformanceService } from '../src/campaigns/performance.js';
 import { createRecommendationService } from '../src/recommendations/service.js';
 import { createCustomerService } from '../src/customers/service.js';
-import { events, messages } from '../src/db/schema.js';
+import { events, journeyRuns, messages } from '../src/db/schema.js';
 import { createJourneyConfigService } from '../src/journeys/config.js';
 import { createFlowService } from '../src/flows/service.js';
 import { createJourneys } from '../src/journeys/journeys.js';
@@ -68,6 +68,10 @@ describe('ingestion during a Temporal outage', () => {
     expect(body.results[0]).toMatchObject({ status: 'failed', error: { code: 'dispatch_failed' } });
     const [row] = await stack.database.db.select().from(events).where(eq(events.id, event.id));
     expect(row).toMatchObject({ id: event.id, dispatchedAt: null });
+    // The run it was to start is findable by its customer already: its row was stored with the event.
+    expect(await stack.database.db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId))).toEqual([
+      expect.objectContaining({ workflowId: welcomeWorkflowId(customerId), journeyKey: 'welcome' }),
+    ]);
     expect((await down.request('/readyz')).status).toBe(503);
 
     // The producer retries against the API once Temporal is back: the stored event is dispatched now.

@@ -27,11 +27,13 @@ export type EventOutcome =
  * Order matters for "never lose, never duplicate". Journeys first plan the runs each event starts or
  * signals (their routing is in memory); one statement then stores the event row (its id is the producer's
  * idempotency key) together with the journey_runs rows of the runs the plan may start, so a run that starts
- * is always findable by its customer. Then the plan is executed (runs started or signalled), then the event
- * is marked dispatched. A crash or a Temporal outage in between leaves the row undispatched, and the
- * producer's retry dispatches it again instead of calling it a duplicate. Execution itself is idempotent
- * (deterministic workflow ids, and journeys drop an event id they have seen), so a repeat is harmless.
- * Only the request that stored the event reports it `accepted`.
+ * is always findable by its customer. Then journeys execute the plan with what the statement found (an
+ * erased customer, a customer back from a silence), and the event is marked dispatched. A crash or a
+ * Temporal outage in between leaves the row undispatched, and the producer's retry dispatches it again
+ * instead of calling it a duplicate (planned again from the stored event, whose runs' rows are then written
+ * before they start). Execution itself is idempotent (deterministic workflow ids, and journeys drop an
+ * event id they have seen), so a repeat is harmless. Only the request that stored the event reports it
+ * `accepted`.
  *
  * Ingestion is group-committed, one statement per batch: the events of concurrent requests are stored
  * together (events, customers, their activity and the planned runs' rows in one statement); each request
@@ -115,8 +117,8 @@ type Planned =
  * forward by the events that were new (to within an hour, so a busy customer is not rewritten on every
  * click; a visit is counted when it moves) and tells which customers were created, which are erased, and
  * which came back while a run was open for their silence (customers.churn_run_id, cleared here, so the
- * sweep counts a new silence from this activity). Orders, and events stored earlier but never dispatched,
- * take a statement more when there are any.
+ * sweep counts a new silence from this activity). Orders (with the message each is credited to), and events
+ * stored earlier but never dispatched, take a statement more when there are any.
  */
 async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], marks: string[], attributionWindowDays?: number): Promise<Planned[]> {
   const now = new Date();

@@ -68,7 +68,7 @@ const journeyAttributes = (customerId: string, journey: string) => [
 const toEvent = (e: IncomingEvent): JourneyEvent => ({ id: e.id, type: e.type, properties: e.properties });
 
 function signalOp<A>(journey: string, workflowId: string, signal: SignalDefinition<[A]>, arg: A): SignalOp {
-  return { kind: 'signal', journey, workflowId, signal: signal as SignalDefinition<[unknown]>, arg };
+  return { kind: 'signal', journey, workflowId, signal, arg };
 }
 
 function startOp<W extends Workflow, A extends unknown[]>(
