@@ -1,9 +1,5 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
-import { churnSweep } from '../journeys/churn-win-back.workflow.js';
-import { recommendationsRefresh } from '../recommendations/recommendations-refresh.workflow.js';
-import { segmentsRefresh } from '../segments/segments-refresh.workflow.js';
-import { insightsRefresh } from '../intelligence/insights-refresh.workflow.js';
 import {
   churnSweepScheduledWorkflowId,
   churnSweepScheduleId,
@@ -24,7 +20,8 @@ async function ensureIntervalSchedule(
   client: Client,
   scheduleId: string,
   everyMinutes: number,
-  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh | typeof segmentsRefresh | typeof insightsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
+  // By its type name (the workflow function's name): infrastructure imports no feature's workflow module.
+  action: { workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh'; workflowId: string; taskQueue: string; args: [] | [{}] },
 ): Promise<void> {
   const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
@@ -50,13 +47,13 @@ async function ensureIntervalSchedule(
 
 /** The churn win-back sweep every `everyMinutes` (0: none). */
 export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: churnSweepScheduledWorkflowId, taskQueue, args: [{}] });
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: 'churnSweep', workflowId: churnSweepScheduledWorkflowId, taskQueue, args: [{}] });
 }
 
 /** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
 export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
-    workflowType: recommendationsRefresh,
+    workflowType: 'recommendationsRefresh',
     workflowId: recommendationsScheduledWorkflowId,
     taskQueue,
     args: [],
@@ -66,7 +63,7 @@ export function ensureRecommendationsSchedule(client: Client, taskQueue: string,
 /** The refresh of every dynamic segment's members every `everyMinutes` (0: none). */
 export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, segmentsRefreshScheduleId, everyMinutes, {
-    workflowType: segmentsRefresh,
+    workflowType: 'segmentsRefresh',
     workflowId: segmentsRefreshScheduledWorkflowId,
     taskQueue,
     args: [{}],
@@ -76,7 +73,7 @@ export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string,
 /** The full customer-insights refresh (RFM, segment, tags) every `everyMinutes` (0: none). */
 export function ensureInsightsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, insightsRefreshScheduleId, everyMinutes, {
-    workflowType: insightsRefresh,
+    workflowType: 'insightsRefresh',
     workflowId: insightsRefreshScheduledWorkflowId,
     taskQueue,
     args: [],
