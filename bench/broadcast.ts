@@ -44,7 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { createEmailChannel, type EmailChannel } from '../src/channels/email.js';
 import { createDatabase, type Database } from '../src/db/client.js';
 import { trackingSecret } from '../src/delivery/tracking-secret.js';

@@ -2,7 +2,7 @@
 //
 // How fast do signup events become running welcome journeys through the HTTP API (POST /api/events, one
 // event per request, C requests in flight), compared with calling client.workflow.signalWithStart directly
-// (same workflow and options, from src/journeys/journeys.ts welcomeStartOptions; same concurrency; distinct
+// (same workflow and options, from src/journeys/routing.ts welcomeStartOptions; same concurrency; distinct
 // customers)? Both paths run in one process against one embedded stack: the Temporal dev server on a fresh
 // temp DATA_DIR, PGlite, the local mail capture and an in-process worker. Every customer exists (with an
 // email, created untimed through PUT /api/customers/:id) before its timed phase, so the worker really
@@ -24,7 +24,7 @@ import { serve } from '@hono/node-server';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../src/api/app.js';
 import { loadConfig } from '../src/env.js';
-import { welcomeStartOptions } from '../src/journeys/journeys.js';
+import { welcomeStartOptions } from '../src/journeys/routing.js';
 import { installTemporalLogger, type Runtime, startRuntime } from '../src/runtime.js';
 import { welcome } from '../src/journeys/welcome.workflow.js';
 import * as lib from './lib.js';
@@ -143,7 +143,7 @@ try {
       checkApiResponse,
     );
 
-  /** The welcome start the API makes (src/journeys/journeys.ts welcomeStartOptions), straight from the SDK. */
+  /** The welcome start the API makes (src/journeys/routing.ts welcomeStartOptions), straight from the SDK. */
   async function sendViaSdk(group: string, i: number): Promise<void> {
     const event = eventOf(group, i);
     await client.workflow.signalWithStart(welcome, welcomeStartOptions(event, taskQueue));

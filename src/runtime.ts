@@ -4,16 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './worker/activities.js';
-import {
-  churnSweepScheduleId,
-  ensureChurnSweepSchedule,
-  ensureRecommendationsSchedule,
-  ensureSegmentsRefreshSchedule,
-  recommendationsScheduleId,
-  segmentsRefreshScheduleId,
-  ensureInsightsRefreshSchedule,
-  insightsRefreshScheduleId,
-} from './temporal/schedules.js';
+import { ensureChurnSweepSchedule, ensureRecommendationsSchedule, ensureSegmentsRefreshSchedule, ensureInsightsRefreshSchedule } from './temporal/schedules.js';
+import { churnSweepScheduleId, insightsRefreshScheduleId, recommendationsScheduleId, segmentsRefreshScheduleId } from './temporal/workflow-ids.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createChannels } from './channels/registry.js';

@@ -2,7 +2,7 @@
 // gets exactly one record and exactly one email.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, messages } from '../src/db/schema.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { type SmtpGate, startSmtpGate } from './helpers/smtp-gate.js';

@@ -2,7 +2,7 @@
 // seconds away), PostgreSQL, a real SMTP server and a real HTTP provider.
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { marketingCampaigns, messages } from '../src/db/schema.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';

@@ -4,8 +4,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers } from '../src/db/schema.js';
-import { churnWinBackWorkflowId } from '../src/journeys/journeys.js';
-import { churnSweepScheduleId, ensureChurnSweepSchedule } from '../src/temporal/schedules.js';
+import { churnSweepScheduleId, churnWinBackWorkflowId } from '../src/temporal/workflow-ids.js';
+import { ensureChurnSweepSchedule } from '../src/temporal/schedules.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coupons, customers, journeyRuns, messages } from '../src/db/schema.js';
-import { churnWinBackWorkflowId } from '../src/journeys/journeys.js';
+import { churnWinBackWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
 import type { ChurnStatus, churnWinBack } from '../src/journeys/churn-win-back.workflow.js';
 import { statusQuery } from '../src/journeys/steps.js';

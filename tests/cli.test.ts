@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, orders } from '../src/db/schema.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 

@@ -4,7 +4,7 @@ import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, journeyRuns, messages } from '../src/db/schema.js';
-import { flowWorkflowId } from '../src/journeys/journeys.js';
+import { flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { flowRun } from '../src/flows/flow.workflow.js';
 import { journeyEventSignal, statusQuery } from '../src/journeys/steps.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';

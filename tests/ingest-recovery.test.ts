@@ -4,8 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
-import { events, messages } from '../src/db/schema.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { events, journeyRuns, messages } from '../src/db/schema.js';
+import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { createServices } from '../src/services.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
@@ -44,6 +44,10 @@ describe('ingestion during a Temporal outage', () => {
     expect(body.results[0]).toMatchObject({ status: 'failed', error: { code: 'dispatch_failed' } });
     const [row] = await stack.database.db.select().from(events).where(eq(events.id, event.id));
     expect(row).toMatchObject({ id: event.id, dispatchedAt: null });
+    // The run it was to start is findable by its customer already: its row was stored with the event.
+    expect(await stack.database.db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId))).toEqual([
+      expect.objectContaining({ workflowId: welcomeWorkflowId(customerId), journeyKey: 'welcome' }),
+    ]);
     expect((await down.request('/readyz')).status).toBe(503);
 
     // The producer retries against the API once Temporal is back: the stored event is dispatched now.

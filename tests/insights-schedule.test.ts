@@ -4,7 +4,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInsights, customers, intelligenceSettings, orders } from '../src/db/schema.js';
-import { ensureInsightsRefreshSchedule, insightsRefreshScheduleId } from '../src/temporal/schedules.js';
+import { ensureInsightsRefreshSchedule } from '../src/temporal/schedules.js';
+import { insightsRefreshScheduleId } from '../src/temporal/workflow-ids.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

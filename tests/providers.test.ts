@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
-import { flowWorkflowId } from '../src/journeys/journeys.js';
+import { flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { type ProviderServer, startProvider, TEST_PROVIDER_SECRET } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 

@@ -3,7 +3,8 @@
 // refresh rewrites item_similarity from the orders.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, itemSimilarity, orders } from '../src/db/schema.js';
-import { ensureRecommendationsSchedule, recommendationsScheduleId } from '../src/temporal/schedules.js';
+import { ensureRecommendationsSchedule } from '../src/temporal/schedules.js';
+import { recommendationsScheduleId } from '../src/temporal/workflow-ids.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, itemSimilarity, orders } from '../src/db/schema.js';
-import { cartRecoveryWorkflowId } from '../src/journeys/journeys.js';
+import { cartRecoveryWorkflowId } from '../src/temporal/workflow-ids.js';
 import { refreshItemSimilarity } from '../src/recommendations/similarity.js';
 import { statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';

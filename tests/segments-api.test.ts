@@ -3,7 +3,7 @@
 // guarded by campaigns, a campaign reaching exactly a segment's members, and the personalised campaign.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customerInsights, customers, events, messages, orders, segments } from '../src/db/schema.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 

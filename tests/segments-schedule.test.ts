@@ -5,7 +5,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, segmentMembers, segments } from '../src/db/schema.js';
 import { createSegmentService } from '../src/segments/service.js';
-import { ensureSegmentsRefreshSchedule, segmentsRefreshScheduleId } from '../src/temporal/schedules.js';
+import { ensureSegmentsRefreshSchedule } from '../src/temporal/schedules.js';
+import { segmentsRefreshScheduleId } from '../src/temporal/workflow-ids.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { type MailCapture, startMailCapture } from '../src/dev/mail-capture.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import type { JourneyResult } from '../src/journeys/steps.js';
 import { statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';

@@ -8,7 +8,7 @@ import { createActivities } from '../src/worker/activities.js';
 import { coupons, customers, journeyRuns, messages, upgradeHistory } from '../src/db/schema.js';
 import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { DEFAULT_TIER_RULES } from '../src/domain/tiers.js';
-import { tierUpgradeWorkflowId } from '../src/journeys/journeys.js';
+import { tierUpgradeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
 import { statusQuery } from '../src/journeys/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';

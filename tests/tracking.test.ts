@@ -4,11 +4,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignWorkflowId } from '../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, messages } from '../src/db/schema.js';
 import type { CapturedMail } from '../src/dev/mail-capture.js';
 import { signToken } from '../src/domain/tracking-token.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
 import { type JourneyResult, statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, TEST_TRACKING, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coupons, customers, events, journeyRuns, messages } from '../src/db/schema.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CustomerIdKey, JourneyKeyKey } from '../src/temporal/search-attributes.js';
 import type { JourneyResult } from '../src/journeys/steps.js';
 import { statusQuery } from '../src/journeys/steps.js';

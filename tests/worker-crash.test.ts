@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
-import { welcomeWorkflowId } from '../src/journeys/journeys.js';
+import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import type { JourneyResult } from '../src/journeys/steps.js';
 import { statusQuery } from '../src/journeys/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';

@@ -19,6 +19,7 @@ import { knownTimeZone, PACING_OFF, quietUntil } from '../delivery/pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { customerVars } from '../templates/vars.js';
 import { lockCustomers } from '../delivery/pacing.activities.js';
+import { campaignWorkflowId } from '../temporal/workflow-ids.js';
 
 export interface CampaignBatchInput {
   campaignId: string;
@@ -60,7 +61,6 @@ export interface DeferredRecords {
 
 /** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
 export const campaignRecordKey = (executionId: string, customerId: string) => `campaign/${executionId}/${customerId}`;
-export const campaignWorkflowId = (campaignId: string, executionId: string) => `campaign/${campaignId}/${executionId}`;
 
 type Outcome = {
   id: string;

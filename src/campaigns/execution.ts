@@ -10,7 +10,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Config } from '../env.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
 import { signalIfRunning } from '../temporal/signal.js';
-import { campaignWorkflowId } from './campaign.activities.js';
+import { campaignWorkflowId } from '../temporal/workflow-ids.js';
 import {
   campaignExecution,
   type CampaignMode,

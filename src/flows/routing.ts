@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/sql-helpers.js';
 
 /** What event routing needs to know about flows, kept in memory so an event no flow cares about costs no query. */
 export interface FlowRouting {
@@ -37,12 +38,12 @@ export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
         select distinct a->>'event' from flow_versions, jsonb_array_elements(actions) as a where a->>'type' = 'wait_for_event'`),
     ]);
     const triggers = new Map<string, Array<{ flowId: string; version: number }>>();
-    for (const row of rows<{ id: string; version: number; trigger_event: string }>(active)) {
+    for (const row of rowsOf<{ id: string; version: number; trigger_event: string }>(active)) {
       const list = triggers.get(row.trigger_event) ?? [];
       list.push({ flowId: row.id, version: row.version });
       triggers.set(row.trigger_event, list);
     }
-    const routing = { triggers, watched: new Set(rows<{ type: string }>(watched).map((r) => r.type)) };
+    const routing = { triggers, watched: new Set(rowsOf<{ type: string }>(watched).map((r) => r.type)) };
     // A change made while this read was under way may be missing from it: keep it only for this caller.
     if (started === generation) current = { routing, at: Date.now() };
     return routing;
@@ -60,9 +61,4 @@ export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
       loading = null;
     },
   };
-}
-
-/** postgres.js answers with the rows, PGlite with { rows }. */
-function rows<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }

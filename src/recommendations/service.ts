@@ -1,9 +1,9 @@
 // What the API asks of recommendations: a customer's items, and a refresh now (run by a worker).
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { recommendationsRefresh } from './recommendations-refresh.workflow.js';
 import { recommendFor } from './similarity.js';
+import { recommendationsRefreshRunId } from '../temporal/workflow-ids.js';
 
 export type RecommendationService = ReturnType<typeof createRecommendationService>;
 
@@ -12,7 +12,7 @@ export function createRecommendationService(db: Db, client: Client, taskQueue: s
     forCustomer: (customerId: string, limit: number) => recommendFor(db, customerId, { limit }),
     /** Runs the similarity refresh now, as the schedule does, and answers when it is done. */
     async refresh() {
-      const workflowId = `recommendations-refresh/${randomUUID()}`;
+      const workflowId = recommendationsRefreshRunId();
       const result = await client.workflow.execute(recommendationsRefresh, { workflowId, taskQueue });
       return { workflowId, ...result };
     },

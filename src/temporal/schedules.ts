@@ -1,13 +1,15 @@
 // Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
-import { churnSweep } from '../journeys/churn-win-back.workflow.js';
-import { recommendationsRefresh } from '../recommendations/recommendations-refresh.workflow.js';
-import { segmentsRefresh } from '../segments/segments-refresh.workflow.js';
-import { insightsRefresh } from '../intelligence/insights-refresh.workflow.js';
-
-export const churnSweepScheduleId = 'touchpoint-churn-sweep';
-export const recommendationsScheduleId = 'touchpoint-recommendations-refresh';
-export const segmentsRefreshScheduleId = 'touchpoint-segments-refresh';
+import {
+  churnSweepScheduledWorkflowId,
+  churnSweepScheduleId,
+  insightsRefreshScheduledWorkflowId,
+  insightsRefreshScheduleId,
+  recommendationsScheduledWorkflowId,
+  recommendationsScheduleId,
+  segmentsRefreshScheduledWorkflowId,
+  segmentsRefreshScheduleId,
+} from './workflow-ids.js';
 
 /**
  * A schedule starting `workflowType` every `everyMinutes` (0: none, and an existing one is deleted).
@@ -18,7 +20,8 @@ async function ensureIntervalSchedule(
   client: Client,
   scheduleId: string,
   everyMinutes: number,
-  action: { workflowType: typeof churnSweep | typeof recommendationsRefresh | typeof segmentsRefresh | typeof insightsRefresh; workflowId: string; taskQueue: string; args: [] | [{}] },
+  // By its type name (the workflow function's name): infrastructure imports no feature's workflow module.
+  action: { workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh'; workflowId: string; taskQueue: string; args: [] | [{}] },
 ): Promise<void> {
   const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
@@ -44,14 +47,14 @@ async function ensureIntervalSchedule(
 
 /** The churn win-back sweep every `everyMinutes` (0: none). */
 export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: churnSweep, workflowId: 'churn-sweep', taskQueue, args: [{}] });
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: 'churnSweep', workflowId: churnSweepScheduledWorkflowId, taskQueue, args: [{}] });
 }
 
 /** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
 export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
-    workflowType: recommendationsRefresh,
-    workflowId: 'recommendations-refresh',
+    workflowType: 'recommendationsRefresh',
+    workflowId: recommendationsScheduledWorkflowId,
     taskQueue,
     args: [],
   });
@@ -60,20 +63,18 @@ export function ensureRecommendationsSchedule(client: Client, taskQueue: string,
 /** The refresh of every dynamic segment's members every `everyMinutes` (0: none). */
 export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, segmentsRefreshScheduleId, everyMinutes, {
-    workflowType: segmentsRefresh,
-    workflowId: 'segments-refresh',
+    workflowType: 'segmentsRefresh',
+    workflowId: segmentsRefreshScheduledWorkflowId,
     taskQueue,
     args: [{}],
   });
 }
 
-export const insightsRefreshScheduleId = 'touchpoint-insights-refresh';
-
 /** The full customer-insights refresh (RFM, segment, tags) every `everyMinutes` (0: none). */
 export function ensureInsightsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
   return ensureIntervalSchedule(client, insightsRefreshScheduleId, everyMinutes, {
-    workflowType: insightsRefresh,
-    workflowId: 'insights-refresh',
+    workflowType: 'insightsRefresh',
+    workflowId: insightsRefreshScheduledWorkflowId,
     taskQueue,
     args: [],
   });

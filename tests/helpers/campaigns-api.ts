@@ -2,7 +2,7 @@
 // the campaign routes. Each test file starts its own (`useCampaignStack()` in its top level).
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { campaignWorkflowId } from '../../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { CampaignProgress } from '../../src/campaigns/campaign.workflow.js';
 import type { CampaignView } from '../../src/campaigns/views.js';
 import { messages } from '../../src/db/schema.js';

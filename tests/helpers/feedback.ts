@@ -2,12 +2,12 @@
 // webhooks, and customers, sign-ups and broadcasts to give them feedback about.
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { campaignWorkflowId } from '../../src/campaigns/campaign.activities.js';
+import { campaignWorkflowId } from '../../src/temporal/workflow-ids.js';
 import type { CampaignProgress } from '../../src/campaigns/campaign.workflow.js';
 import { messages, suppressions } from '../../src/db/schema.js';
 import type { CapturedMail } from '../../src/dev/mail-capture.js';
 import { signWebhook } from '../../src/domain/webhook-signature.js';
-import { welcomeWorkflowId } from '../../src/journeys/journeys.js';
+import { welcomeWorkflowId } from '../../src/temporal/workflow-ids.js';
 import { type ProviderServer, startProvider } from './http-provider.js';
 import { type Stack, startStack, TEST_TRACKING, TEST_WEBHOOK_SECRETS, uid } from './stack.js';
 import { waitFor } from './wait.js';

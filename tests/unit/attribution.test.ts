@@ -1,4 +1,4 @@
-// Which message an order is attributed to: the order statement itself (src/events/orders.ts) on PGlite.
+// Which message an order is attributed to (src/delivery/attribution.ts), through the order statement itself (src/events/orders.ts) on PGlite.
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.js';

@@ -1,0 +1,68 @@
+// Carries out run operations (src/journeys/routing.ts) against Temporal.
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { and, eq, like } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { journeyRuns } from '../db/schema.js';
+import { signalIfRunning } from '../temporal/signal.js';
+import { createRunRecorder } from './run-records.js';
+import type { FlowRunsOp, RunOp, SignalOp, StartOp } from './routing.js';
+import { journeyEventSignal } from './steps.js';
+
+export type DispatchOutcome = { journey: string; workflowId: string; result: 'dispatched' | 'already_completed' | 'not_running' };
+
+export interface RunExecutor {
+  /**
+   * Carries out the operations, all at once. `recorded`: their journey_runs rows are written already (in
+   * the statement that stored their event); otherwise each start writes its row first.
+   */
+  execute(ops: RunOp[], options?: { recorded?: boolean }): Promise<DispatchOutcome[]>;
+  start(op: StartOp): Promise<DispatchOutcome>;
+  signal(op: SignalOp): Promise<DispatchOutcome>;
+}
+
+export function createRunExecutor(client: Client, db: Db): RunExecutor {
+  const recordRun = createRunRecorder(db);
+
+  async function start(op: StartOp, recorded = false): Promise<DispatchOutcome> {
+    const { journey, workflowId, run } = op;
+    // Recorded first: a run that starts is always findable by customer, even if this process dies now.
+    if (!recorded) await recordRun(op);
+    try {
+      if ('signalWithStart' in run) await client.workflow.signalWithStart(run.workflow, run.signalWithStart);
+      else await client.workflow.start(run.workflow, run.start);
+      return { journey, workflowId, result: 'dispatched' };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { journey, workflowId, result: 'already_completed' };
+      throw err;
+    }
+  }
+
+  async function signal({ journey, workflowId, signal, arg }: SignalOp): Promise<DispatchOutcome> {
+    const delivered = await signalIfRunning(client, workflowId, signal, arg);
+    return { journey, workflowId, result: delivered ? 'dispatched' : 'not_running' };
+  }
+
+  async function signalFlowRuns({ customerId, event, except }: FlowRunsOp): Promise<DispatchOutcome[]> {
+    const runs = await db
+      .select({ workflowId: journeyRuns.workflowId, journey: journeyRuns.journeyKey })
+      .from(journeyRuns)
+      .where(and(eq(journeyRuns.customerId, customerId), like(journeyRuns.journeyKey, 'flow:%')));
+    const signalled = await Promise.all(
+      runs
+        .filter((r) => !except.includes(r.workflowId))
+        .map((r) => signal({ kind: 'signal', journey: r.journey, workflowId: r.workflowId, signal: journeyEventSignal, arg: event })),
+    );
+    return signalled.filter((o) => o.result !== 'not_running');
+  }
+
+  return {
+    async execute(ops, { recorded = false } = {}) {
+      const outcomes = await Promise.all(
+        ops.map((op) => (op.kind === 'start' ? start(op, recorded).then((o) => [o]) : op.kind === 'signal' ? signal(op).then((o) => [o]) : signalFlowRuns(op))),
+      );
+      return outcomes.flat();
+    },
+    start: (op) => start(op),
+    signal,
+  };
+}

@@ -1,0 +1,107 @@
+// Journey runs as the API shows and ends them: found through journey_runs, described by Temporal.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { count, desc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { journeyRuns } from '../db/schema.js';
+import type { RunExecutor } from './execute.js';
+import { endRunOp } from './routing.js';
+import { type ExitReason, exitSignal, type JourneyStatus, statusQuery } from './steps.js';
+
+export interface ActiveJourney {
+  journey: string;
+  workflowId: string;
+  runId: string;
+  startedAt: string;
+  status?: JourneyStatus;
+}
+
+export interface RunView {
+  workflowId: string;
+  journey: string;
+  customerId: string;
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  /** Read from the workflow through its status query (running runs only). */
+  state?: JourneyStatus;
+}
+
+export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
+  const runsOf = (customerId: string) => db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId));
+
+  async function view(row: typeof journeyRuns.$inferSelect): Promise<RunView | null> {
+    const handle = client.workflow.getHandle(row.workflowId);
+    try {
+      const d = await handle.describe();
+      const running = d.status.name === 'RUNNING';
+      const state = running ? await handle.query(statusQuery).catch(() => undefined) : undefined;
+      return {
+        workflowId: row.workflowId,
+        journey: row.journeyKey,
+        customerId: row.customerId,
+        runId: d.runId,
+        status: d.status.name,
+        startedAt: d.startTime.toISOString(),
+        closedAt: d.closeTime?.toISOString() ?? null,
+        ...(state ? { state } : {}),
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async function run(workflowId: string): Promise<RunView | null> {
+    const [row] = await db.select().from(journeyRuns).where(eq(journeyRuns.workflowId, workflowId));
+    return row ? view(row) : null;
+  }
+
+  return {
+    run,
+
+    async runs(journey: string, { limit, offset }: { limit: number; offset: number }) {
+      const where = eq(journeyRuns.journeyKey, journey);
+      const [{ total }] = (await db.select({ total: count() }).from(journeyRuns).where(where)) as [{ total: number }];
+      const rows = await db.select().from(journeyRuns).where(where).orderBy(desc(journeyRuns.startedAt)).limit(limit).offset(offset);
+      const views = await Promise.all(rows.map(view));
+      return { total, runs: views.filter((v): v is RunView => v !== null) };
+    },
+
+    async cancel(workflowId: string) {
+      const current = await run(workflowId);
+      if (current?.status !== 'RUNNING') return false;
+      await client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
+      return true;
+    },
+
+    endRun(journey: string, workflowId: string, reason: ExitReason) {
+      return executor.signal(endRunOp(journey, workflowId, reason));
+    },
+
+    async exitAll(customerId: string, reason: ExitReason) {
+      let exited = 0;
+      for (const row of await runsOf(customerId)) {
+        // Not found, or already closed: nothing to end.
+        if ((await executor.signal(endRunOp(row.journeyKey, row.workflowId, reason))).result === 'dispatched') exited++;
+      }
+      return exited;
+    },
+
+    async active(customerId: string) {
+      const active: ActiveJourney[] = [];
+      for (const row of await runsOf(customerId)) {
+        const handle = client.workflow.getHandle(row.workflowId);
+        try {
+          const d = await handle.describe();
+          if (d.status.name !== 'RUNNING') continue;
+          const status = await handle.query(statusQuery).catch(() => undefined);
+          active.push({ journey: row.journeyKey, workflowId: d.workflowId, runId: d.runId, startedAt: d.startTime.toISOString(), status });
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return active;
+    },
+  };
+}
