@@ -2,7 +2,7 @@
 // result, the campaign and channel it sends on, and what it reads of each recipient.
 import type { Channel as SendingChannel } from '../channels/channel.js';
 import { type Channel, customers, type Customer, type marketingCampaigns } from '../db/schema.js';
-import type { BroadcastCounts } from './campaign.js';
+import type { BroadcastCounts } from './broadcast-counts.js';
 import type { CampaignMode } from './campaign.workflow.js';
 
 export interface CampaignBatchInput {
