@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { ZodError } from 'zod';
-import type { Segment } from './rfm.js';
+import type { RfmGroup } from './rfm.js';
 import type { AppEnv } from '../api/app.js';
 import { ApiError, validationError } from '../api/errors.js';
 import type { customerTags, getSettings, listSegments, putSettings, refreshInsights } from './intelligence.routes.js';
@@ -11,7 +11,7 @@ const intelligence = (c: Pick<Context, 'var'>) => c.var.deps.intelligence!;
 
 export const listSegmentsHandler: RouteHandler<typeof listSegments, AppEnv> = async (c) => {
   const { method, refresh } = c.req.valid('query');
-  return c.json(await intelligence(c).segments({ method, refresh: refresh === 'true' }), 200);
+  return c.json(await intelligence(c).rfmGroups({ method, refresh: refresh === 'true' }), 200);
 };
 
 export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = async (c) => {
@@ -24,7 +24,7 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
     {
       customer_id: result.customerId,
       tags: result.tags,
-      segment: result.segment as Segment,
+      segment: result.segment as RfmGroup,
       rfm: {
         method: rfm.method,
         recency_days: rfm.recencyDays,
@@ -43,7 +43,7 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
 export const refreshInsightsHandler: RouteHandler<typeof refreshInsights, AppEnv> = async (c) => {
   const service = intelligence(c);
   const record = await service.refreshAll();
-  const { segments } = await service.segments();
+  const { segments } = await service.rfmGroups();
   return c.json(
     {
       customers: record.customers,

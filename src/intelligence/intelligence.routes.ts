@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TAG_KINDS } from './customer-tags.js';
-import { RFM_METHODS, SEGMENTS } from './rfm.js';
+import { RFM_GROUPS, RFM_METHODS } from './rfm.js';
 import { errorResponses, jsonBody } from '../api/errors.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -9,7 +9,7 @@ const method = z.enum(RFM_METHODS);
 
 const segmentSchema = z
   .object({
-    id: z.enum(SEGMENTS),
+    id: z.enum(RFM_GROUPS),
     name: z.string().openapi({ example: 'VIP' }),
     customerCount: z.number().int(),
     description: z.string(),
@@ -72,7 +72,7 @@ export const customerTags = createRoute({
       z.object({
         customer_id: z.string(),
         tags: z.array(tagSchema),
-        segment: z.enum(SEGMENTS),
+        segment: z.enum(RFM_GROUPS),
         rfm: z.object({
           method,
           recency_days: z.number().int().nullable(),
