@@ -25,7 +25,7 @@ export const campaignWorkflowId = (campaignId: string, executionId: string) => `
 export function createCampaignActivities(deps: ActivityDeps) {
   const { db } = deps;
   const record = createMessageRecord(db);
-  const sendBatch = createBatchSender(deps);
+  const sendBatch = createBatchSender(deps, record);
 
   async function loadCampaign(campaignId: string) {
     const [campaign] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, campaignId));

@@ -12,7 +12,7 @@ import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, PACING_OFF, quietUntilByZone } from '../delivery/pacing.js';
 import { cappedCustomers, lockCustomers } from '../delivery/pacing.activities.js';
-import { createMessageRecord, type MessageRecord, pendingRecords } from '../delivery/message-record.js';
+import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender } from './send-records.js';
 import { addressOf, type Batch, type BatchCampaign, type CampaignBatchInput, type CampaignBatchResult, PROFILE, type Profile } from './batch.js';
@@ -27,10 +27,9 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
   return null;
 }
 
-export function createBatchSender(deps: ActivityDeps) {
+export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   const { db, channels, config } = deps;
   const pacing = config.pacing ?? PACING_OFF;
-  const record: MessageRecord = createMessageRecord(db);
   const sendRecords = createRecordSender(deps, record);
 
   /**

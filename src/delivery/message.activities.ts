@@ -1,3 +1,5 @@
+// The send activities of journeys and flows: one touch on any channel, rendered and sent at most once. The
+// message row's fate is written by message-record.ts.
 import { eq } from 'drizzle-orm';
 import { customers, type Customer } from '../db/schema.js';
 import type { ChannelName, OutgoingMessage } from '../channels/channel.js';
