@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInsights, customers, orders } from '../src/db/schema.js';
-import { SEGMENTS } from '../src/intelligence/rfm.js';
+import { RFM_GROUPS } from '../src/intelligence/rfm.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 let stack: Stack;
@@ -34,7 +34,7 @@ describe('GET /api/ai-ops/customer/segment', () => {
     const churn = await customer([100, 200], 20);
     const res = await stack.api('GET', '/api/ai-ops/customer/segment');
     expect(res.status).toBe(200);
-    expect(res.body.segments.map((s: { id: string }) => s.id)).toEqual([...SEGMENTS]);
+    expect(res.body.segments.map((s: { id: string }) => s.id)).toEqual([...RFM_GROUPS]);
     const count = (id: string) => res.body.segments.find((s: { id: string }) => s.id === id).customerCount;
     expect([count('vip'), count('churn_risk'), count('loyal'), count('potential'), count('new'), count('regular')]).toEqual([1, 1, 0, 0, 0, 0]);
     expect(res.body).toMatchObject({ method: 'threshold', windowDays: 365, totalCustomers: 2, source: 'stored' });
@@ -114,7 +114,7 @@ describe('POST /api/ai-ops/customer/refresh and the settings', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ customers: 4, method: 'threshold', windowDays: 365 });
     expect(res.body.durationMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(res.body.segments).sort()).toEqual([...SEGMENTS].sort());
+    expect(Object.keys(res.body.segments).sort()).toEqual([...RFM_GROUPS].sort());
     expect(Object.values(res.body.segments as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(4);
   });
 

@@ -1,5 +1,5 @@
 // Customer intelligence through the real SQL on PostgreSQL: every boundary of seed 001's table, each
-// segment rule and each tag just holding and just missing (orders placed at controlled times), quintiles
+// RFM group's rule and each tag just holding and just missing (orders placed at controlled times), quintiles
 // with ties, the full refresh, and the SQL agreeing with the domain functions on random customers.
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
 import { customerCategoryDays, customerInsights, customerOrderHours, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
 import { isNightHour, type TagFacts, tagsOf } from '../src/intelligence/customer-tags.js';
-import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, scoreRfm, segmentOf } from '../src/intelligence/rfm.js';
+import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, rfmGroupOf, scoreRfm } from '../src/intelligence/rfm.js';
 import { refreshAll, refreshOne } from '../src/intelligence/refresh.js';
 import { isolatedDatabaseUrl, uid } from './helpers/stack.js';
 
@@ -115,7 +115,7 @@ describe("seed 001's threshold table, through the SQL", () => {
   });
 });
 
-describe('segments through the SQL: each rule just holding and just missing', () => {
+describe('RFM groups through the SQL: each rule just holding and just missing', () => {
   const seg = async (spec: CustomerSpec) => (await insight(await createCustomer(spec))).segment;
   const spend = (days: number[], each: number) => days.map((d) => ({ at: ago(d), amount: each }));
 
@@ -315,12 +315,12 @@ describe('the SQL agrees with the domain functions', () => {
       const facts = factsOf(spec);
       const scores = scoreRfm(facts, S.rfm);
       const levels = { r: levelOf(scores.r, 'threshold'), f: levelOf(scores.f, 'threshold'), m: levelOf(scores.m, 'threshold') };
-      const segment = segmentOf({ levels, lifetimeOrders: facts.lifetimeOrders, daysSinceFirstOrder: facts.daysSinceFirstOrder, daysSinceSignup: facts.daysSinceSignup }, S.segments);
+      const group = rfmGroupOf({ levels, lifetimeOrders: facts.lifetimeOrders, daysSinceFirstOrder: facts.daysSinceFirstOrder, daysSinceSignup: facts.daysSinceSignup }, S.segments);
       const expected = tagsOf(facts, S);
       expect({ id, r: row.rScore, f: row.fScore, m: row.mScore, segment: row.segment, tags: row.tags, evidence: row.evidence }).toEqual({
         id,
         ...scores,
-        segment,
+        segment: group,
         tags: expected.map((t) => t.tag),
         evidence: Object.fromEntries(expected.map((t) => [t.tag, t.evidence])),
       });

@@ -1,5 +1,6 @@
-// Campaigns (seed 003) as pure logic: what content each type needs, how a campaign's content becomes the
-// Liquid parts a message renders, and how progress turns into a rate and an ETA. No I/O here.
+// Campaigns' content (seed 003): what content each type needs, how a campaign's content becomes the Liquid
+// parts a message renders, and the check that they parse. No I/O here; Liquid is, so workflow code does not
+// import this module (the broadcast's counts are in broadcast-counts.ts).
 import type { CampaignStatus, CampaignType, Channel } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { validateTemplate } from '../templates/render.js';
@@ -103,41 +104,3 @@ function textToHtml(text: string): string {
 
 /** May a campaign in this status still be edited? Only before it starts. */
 export const editable = (status: CampaignStatus) => status === 'draft' || status === 'scheduled';
-
-/** Counts a broadcast keeps as it goes, and hands over when it continues as new. */
-export interface BroadcastCounts {
-  processed: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  /** Skipped and failed customers by reason: unsubscribed, no_email_address, … */
-  reasons: Record<string, number>;
-}
-
-export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} });
-
-export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
-  into.processed += more.processed;
-  into.sent += more.sent;
-  into.failed += more.failed;
-  into.skipped += more.skipped;
-  for (const [reason, n] of Object.entries(more.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
-}
-
-/** Records a stopped execution left pending, counted as skipped for the reason it stopped. */
-export function leftOverCounts(reason: string | null, n: number): BroadcastCounts {
-  return { processed: n, sent: 0, failed: 0, skipped: n, reasons: n ? { [reason ?? 'stopped']: n } : {} };
-}
-
-/** Messages per second since the broadcast began, and the seconds left at that rate (null when unknown). */
-export function rateAndEta(
-  processed: number,
-  audienceSize: number | null,
-  startedAt: number | null,
-  now: number,
-): { ratePerSecond: number | null; etaSeconds: number | null } {
-  if (startedAt === null || processed === 0 || now <= startedAt) return { ratePerSecond: null, etaSeconds: null };
-  const ratePerSecond = processed / ((now - startedAt) / 1000);
-  const left = audienceSize === null ? null : Math.max(0, audienceSize - processed);
-  return { ratePerSecond: Math.round(ratePerSecond * 10) / 10, etaSeconds: left === null ? null : Math.ceil(left / ratePerSecond) };
-}

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
-import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from './campaign.js';
+import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from './broadcast-counts.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
 const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords } = proxyActivities<Activities>({

@@ -1,13 +1,9 @@
-// The personalised campaign per customer segment (seed 002 §2.3): the offer each segment gets, its Liquid
-// content per channel, and the campaign's expected return from the segment's history. No I/O here.
-import { SEGMENT_NAMES } from '../intelligence/rfm.js';
-import type { InsightSegment } from '../segments/rules.js';
+// The personalised campaign per RFM group (seed 002 §2.3): the offer each group gets, its Liquid content per
+// channel, and the campaign's expected return from the history of the group's system segment. No I/O here.
+import type { RfmGroup } from '../intelligence/rfm.js';
 
 export const PERSONALISED_CHANNELS = ['email', 'sms', 'push_notification'] as const;
 export type PersonalisedChannel = (typeof PERSONALISED_CHANNELS)[number];
-
-/** The segments' display names, as the insights refresh names them. */
-export const SEGMENT_LABELS: Record<InsightSegment, string> = SEGMENT_NAMES;
 
 export interface Offer {
   kind: 'double_points' | 'gift_and_upgrade_plan' | 'discount' | 'coupon_pack' | 'win_back_pack';
@@ -17,7 +13,7 @@ export interface Offer {
 }
 
 /** Seed 002's table: discounts for regular, coupons for new, gift and upgrade plan for potential, double points for VIP and loyal, win-back for churn risk. */
-export const OFFERS: Record<InsightSegment, Offer> = {
+export const OFFERS: Record<RfmGroup, Offer> = {
   vip: {
     kind: 'double_points',
     title: 'Double points for 30 days',
@@ -58,8 +54,8 @@ export const OFFERS: Record<InsightSegment, Offer> = {
 
 const hi = '{{ customer.first_name | default: "there" }}';
 
-/** The pitch in one sentence per segment; every channel's content is built from it. */
-const PITCH: Record<InsightSegment, { headline: string; body: string }> = {
+/** The pitch in one sentence per RFM group; every channel's content is built from it. */
+const PITCH: Record<RfmGroup, { headline: string; body: string }> = {
   vip: {
     headline: `${hi}, double points on everything`,
     body: 'as one of our VIPs, every order earns you double points for the next 30 days. Thank you for being with us.',
@@ -89,8 +85,8 @@ const PITCH: Record<InsightSegment, { headline: string; body: string }> = {
 };
 
 /** The campaign's Liquid content for the channel, personalised with {{ customer.first_name }}. */
-export function offerContent(segment: InsightSegment, channel: PersonalisedChannel): Record<string, string> {
-  const { headline, body } = PITCH[segment];
+export function offerContent(group: RfmGroup, channel: PersonalisedChannel): Record<string, string> {
+  const { headline, body } = PITCH[group];
   const text = `Hi ${hi}, ${body}`;
   switch (channel) {
     case 'email':

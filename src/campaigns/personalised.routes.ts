@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { PERSONALISED_CHANNELS } from './personalised-plan.js';
-import { INSIGHT_SEGMENTS } from '../segments/rules.js';
+import { RFM_GROUPS } from '../intelligence/rfm.js';
 import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { campaignSchema } from './campaigns.routes.js';
 
 const body = z
   .strictObject({
-    segment: z.enum(INSIGHT_SEGMENTS).openapi({ example: 'potential' }),
+    segment: z.enum(RFM_GROUPS).openapi({ example: 'potential' }),
     channel: z.enum(PERSONALISED_CHANNELS).default('email'),
   })
   .openapi('PersonalisedCampaignRequest');
@@ -31,7 +31,7 @@ export const personalisedCampaign = createRoute({
     201: json(
       z.object({
         campaign: campaignSchema,
-        offer: z.object({ segment: z.enum(INSIGHT_SEGMENTS), kind: z.string(), title: z.string(), description: z.string(), details: z.record(z.string(), z.unknown()) }),
+        offer: z.object({ segment: z.enum(RFM_GROUPS), kind: z.string(), title: z.string(), description: z.string(), details: z.record(z.string(), z.unknown()) }),
         audience: z.object({ segment_id: z.string(), size: z.number().int() }),
         expected: z.object({
           responseRate: z.number().openapi({ description: 'percent' }),

@@ -1,6 +1,6 @@
-// The personalised campaign per customer segment (POST /api/ai-ops/customer/campaign): a draft campaign, made
-// by the campaign service, to the system segment of one insights segment, with that segment's offer, and
-// its expected return from what the segment's current members did before.
+// The personalised campaign per RFM group (POST /api/ai-ops/customer/campaign): a draft campaign, made by the
+// campaign service, to the system segment of one RFM group, with that group's offer, and its expected return
+// from what the segment's current members did before.
 import { sql } from 'drizzle-orm';
 import type { CampaignService } from './service.js';
 import type { CampaignView } from './views.js';
@@ -16,15 +16,14 @@ import {
   OFFERS,
   offerContent,
   type PersonalisedChannel,
-  SEGMENT_LABELS,
   type SegmentHistory,
 } from './personalised-plan.js';
-import type { InsightSegment } from '../segments/rules.js';
+import { RFM_GROUP_NAMES, type RfmGroup } from '../intelligence/rfm.js';
 import type { SegmentService } from '../segments/service.js';
 
 export interface PersonalisedCampaign {
   campaign: CampaignView;
-  offer: Offer & { segment: InsightSegment };
+  offer: Offer & { segment: RfmGroup };
   audience: { segment_id: string; size: number };
   expected: ExpectedReturn;
   history: SegmentHistory & { costPerMessage: number };
@@ -63,15 +62,15 @@ export function createPersonalisedCampaigns(deps: {
 }) {
   const costs = deps.channelCosts;
   return {
-    async create(input: { segment: InsightSegment; channel: PersonalisedChannel }, actor: string | null): Promise<PersonalisedCampaign> {
-      const { segment, channel } = input;
-      const label = SEGMENT_LABELS[segment];
+    async create(input: { segment: RfmGroup; channel: PersonalisedChannel }, actor: string | null): Promise<PersonalisedCampaign> {
+      const { segment: group, channel } = input;
+      const label = RFM_GROUP_NAMES[group];
       // The audience as it is now: the system segment's rules are kept and its members refreshed first.
-      const audience = await deps.segments.ensureSystemSegment(segment, `${label} customers`);
-      const offer = OFFERS[segment];
+      const audience = await deps.segments.ensureSystemSegment(group, `${label} customers`);
+      const offer = OFFERS[group];
       const day = new Date().toISOString().slice(0, 10);
       const campaign = await deps.campaigns.create(
-        { name: `${label}: ${offer.title} (${day})`, type: channel, target_segment_id: audience.id, content: offerContent(segment, channel) },
+        { name: `${label}: ${offer.title} (${day})`, type: channel, target_segment_id: audience.id, content: offerContent(group, channel) },
         actor,
       );
       const history = await segmentHistory(deps.db, audience.id);
@@ -79,7 +78,7 @@ export function createPersonalisedCampaigns(deps: {
       const expected = expectedReturn({ audience: audience.count, costPerMessage, history, defaults: DEFAULT_RATES[channel] });
       return {
         campaign,
-        offer: { segment, ...offer },
+        offer: { segment: group, ...offer },
         audience: { segment_id: audience.id, size: audience.count },
         expected,
         history: { ...history, costPerMessage },

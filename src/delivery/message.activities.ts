@@ -1,34 +1,27 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { customers, messages } from '../db/schema.js';
+// The send activities of journeys and flows: one touch on any channel, rendered and sent at most once. The
+// message row's fate is written by message-record.ts.
+import { eq } from 'drizzle-orm';
+import { customers } from '../db/schema.js';
+import { customerVars } from '../templates/vars.js';
 import type { ChannelName, OutgoingMessage } from '../channels/channel.js';
 import type { ProviderChannelName } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../recommendations/template-vars.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../templates/render.js';
-import { customerVars } from '../templates/vars.js';
 import { recommendFor } from '../recommendations/similarity.js';
 import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
+import { createMessageRecord, type MessageKey, type SendResult } from './message-record.js';
+
+export type { SendResult };
 
 /** Who and what a touch is for; the idempotency key (workflow id + step) makes it happen at most once. */
-interface TouchInput {
-  idempotencyKey: string;
-  customerId: string;
-  journeyKey: string;
-  journeyVersion: number | null;
-  workflowId: string;
-  stepKey: string;
+interface TouchInput extends MessageKey {
   vars: Record<string, unknown>;
 }
 
 export interface SendEmailInput extends TouchInput {
   template: { subject: string; html: string; text: string };
-}
-
-export interface SendResult {
-  status: 'sent' | 'skipped' | 'failed';
-  messageId: string;
-  reason?: string;
 }
 
 export interface SendMessageInput extends TouchInput {
@@ -39,81 +32,8 @@ export interface SendMessageInput extends TouchInput {
   url?: string;
 }
 
-/** Longer than the activity's start-to-close timeout, so a live attempt never loses its lease. */
-const LEASE = '2 minutes';
-
-type MessageRow = typeof messages.$inferSelect;
-/** A touch without its template variables: what identifies it and where it comes from. */
-export type MessageKey = Omit<TouchInput, 'vars'>;
-
-/** The message row's columns that a touch's key fills (the claim's insert and pacing's reservation). */
-export const keyColumns = (key: MessageKey) => ({
-  idempotencyKey: key.idempotencyKey,
-  customerId: key.customerId,
-  journeyKey: key.journeyKey,
-  journeyVersion: key.journeyVersion,
-  workflowId: key.workflowId,
-  stepKey: key.stepKey,
-});
-
 export function createMessageActivities({ db, channels, config }: ActivityDeps) {
-  /**
-   * Inserts the touch's row once (UNIQUE idempotency key) and takes its lease, in one statement: the row to
-   * send, or the result of an earlier attempt that finished it. An attempt in progress elsewhere is an
-   * error, so Temporal retries this one later, when it will find the message done.
-   * No transaction stays open across the send (PGlite has a single connection).
-   */
-  async function claim(input: MessageKey, channel: MessageRow['channel']): Promise<{ row: MessageRow } | { done: SendResult }> {
-    // One statement: a new row comes with its lease; an existing one is leased only while it is pending and
-    // no live attempt holds it. No row back means sent, skipped, failed, or being sent elsewhere.
-    const lease = { leaseUntil: sql`now() + ${LEASE}::interval`, updatedAt: sql`now()` };
-    const [row] = await db
-      .insert(messages)
-      .values({
-        ...keyColumns(input),
-        channel,
-        attempts: 1,
-        ...lease,
-      })
-      .onConflictDoUpdate({
-        target: messages.idempotencyKey,
-        set: { ...lease, attempts: sql`${messages.attempts} + 1` },
-        setWhere: and(eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))),
-      })
-      .returning();
-    if (row) return { row };
-    const [current] = await db.select().from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
-    if (!current) throw new Error(`message ${input.idempotencyKey} vanished`);
-    if (current.status === 'pending') throw new Error(`message ${input.idempotencyKey} is being sent by another attempt`);
-    const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';
-    return { done: { status, messageId: current.id, reason: current.errorMessage ?? undefined } };
-  }
-
-  /** Records a touch that will not be sent (skipped) or cannot be (failed): not retried. */
-  async function finish(row: MessageRow, status: 'skipped' | 'failed', reason: string, extra: Partial<MessageRow> = {}): Promise<SendResult> {
-    await db
-      .update(messages)
-      .set({ ...extra, status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-      .where(eq(messages.id, row.id));
-    return { status, messageId: row.id, reason };
-  }
-
-  /** A transient failure (server down, timeout): the row stays pending with the error, and Temporal retries. */
-  async function release(row: MessageRow, err: unknown): Promise<never> {
-    await db
-      .update(messages)
-      .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
-      .where(eq(messages.id, row.id));
-    throw err;
-  }
-
-  async function markSent(row: MessageRow, fields: Partial<MessageRow>): Promise<SendResult> {
-    await db
-      .update(messages)
-      .set({ ...fields, status: 'sent', errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(messages.id, row.id));
-    return { status: 'sent', messageId: row.id };
-  }
+  const { claim, finish, release, markSent } = createMessageRecord(db);
 
   /**
    * One touch on any channel, at most once per idempotency key: the claim inserts its row and takes its

@@ -2,10 +2,10 @@ import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
 import type { Channel } from '../db/schema.js';
 import type { Tx } from '../db/client.js';
-import { array } from '../db/sql-helpers.js';
-import { capAllowsAt, knownTimeZone, PACING_OFF, quietUntil } from './pacing.js';
+import { array, rowsOf } from '../db/sql-helpers.js';
+import { capAllowsAt, capsOn, knownTimeZone, PACING_OFF, type PacingConfig, quietUntil } from './pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { keyColumns, type MessageKey } from './message.activities.js';
+import { createMessageRecord, type MessageKey } from './message-record.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
 export interface ReserveInput extends MessageKey {
@@ -33,6 +33,7 @@ const WEEK = 7 * 24 * 3_600_000;
 export const PACING_LOCK_CLASS = 7_301;
 const PACING_LOCKS = 256;
 
+
 /**
  * Takes the pacing locks of these customers until the transaction ends: whoever counts a customer's recent
  * messages and then adds one (a journey's reservation, a broadcast's batch) holds it, so two cannot both
@@ -46,8 +47,30 @@ export async function lockCustomers(tx: Tx, customerIds: string[]): Promise<void
     from (select distinct abs(hashtext(c) % ${sql.raw(String(PACING_LOCKS))}) as b from unnest(${array(customerIds, 'text')}) as c order by 1) as buckets`);
 }
 
+/**
+ * Customers among `ids` whose marketing messages in the last 24 h / 7 days (sent or being sent; not
+ * transactional, not this execution's own) reach a frequency cap: a broadcast skips them with the reason
+ * `frequency_cap` rather than waiting (a broadcast has its own schedule). One query per batch, in the
+ * transaction that inserts the batch's records, under the customers' pacing locks (see lockCustomers):
+ * a journey reserving a message for one of them at the same instant counts the broadcast's record, or
+ * the broadcast counts the journey's.
+ */
+export async function cappedCustomers(tx: Tx, ids: string[], executionId: string, caps: PacingConfig['caps']): Promise<Set<string>> {
+  if (!capsOn(caps) || ids.length === 0) return new Set();
+  const rows = rowsOf<{ customer_id: string; day: number; week: number }>(
+    await tx.execute(sql`
+      select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
+      from ${messages}
+      where customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
+        and not transactional and status in ('sent', 'pending') and execution_id is distinct from ${executionId}
+      group by customer_id`),
+  );
+  return new Set(rows.filter((r) => (caps.day > 0 && r.day >= caps.day) || (caps.week > 0 && r.week >= caps.week)).map((r) => r.customer_id));
+}
+
 export function createPacingActivities({ db, config }: ActivityDeps) {
   const pacing = config.pacing ?? PACING_OFF;
+  const record = createMessageRecord(db);
   return {
     /**
      * Decides whether a journey's message may go out now and, if so, reserves it: its message row is
@@ -62,19 +85,14 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
         const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
         if (existing) return { status: 'reserved' } as const;
 
-        const row = {
-          ...keyColumns(input),
-          channel: input.channel,
-          transactional: input.transactional,
-          createdAt: new Date(input.now),
-        };
+        const fields = { channel: input.channel, transactional: input.transactional, createdAt: new Date(input.now) };
         if (!input.transactional) {
           const [customer] = await tx.select({ timezone: customers.timezone }).from(customers).where(eq(customers.id, input.customerId));
           const at = input.now;
           const quiet = quietUntil(at, knownTimeZone(customer?.timezone, pacing.defaultTimeZone), pacing.quietHours);
           if (quiet !== null) return { status: 'deferred', until: new Date(quiet).toISOString(), reason: 'quiet_hours' } as const;
 
-          if (pacing.caps.day > 0 || pacing.caps.week > 0) {
+          if (capsOn(pacing.caps)) {
             const recent = await tx
               .select({ at: messages.createdAt })
               .from(messages)
@@ -93,12 +111,12 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
             );
             if (allowsAt !== null) {
               if (pacing.capMode === 'defer') return { status: 'deferred', until: new Date(allowsAt).toISOString(), reason: 'frequency_cap' } as const;
-              await tx.insert(messages).values({ ...row, status: 'skipped', errorMessage: 'frequency_cap' });
+              await record.reserve(tx, input, fields, 'frequency_cap');
               return { status: 'skipped', reason: 'frequency_cap' } as const;
             }
           }
         }
-        await tx.insert(messages).values(row);
+        await record.reserve(tx, input, fields);
         return { status: 'reserved' } as const;
       });
     },

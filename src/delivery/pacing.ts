@@ -80,6 +80,21 @@ export function quietUntil(now: number, timeZone: string, q: QuietHours | null):
 }
 
 /**
+ * quietUntil for many customers at one instant (a broadcast batch): judged once per time zone, since at
+ * one instant the answer depends on the zone alone. `zone` is the customer's, as their profile has it.
+ */
+export function quietUntilByZone(now: number, pacing: PacingConfig): (zone: string | null) => number | null {
+  const byZone = new Map<string | null, number | null>();
+  return (zone) => {
+    if (!byZone.has(zone)) byZone.set(zone, quietUntil(now, knownTimeZone(zone, pacing.defaultTimeZone), pacing.quietHours));
+    return byZone.get(zone)!;
+  };
+}
+
+/** Whether any frequency cap is on. */
+export const capsOn = (caps: PacingConfig['caps']) => caps.day > 0 || caps.week > 0;
+
+/**
  * When a cap lets one more message through: null if it does now. `recent` holds the times of the
  * customer's counted messages (any order); a cap of N over a window W allows a new one once fewer than N
  * of them are younger than W, i.e. when the (N-th newest) one turns W old.

@@ -1,70 +1,34 @@
-import { msToNumber } from '@temporalio/common/lib/time.js';
-import { z } from 'zod';
-import { validateTemplate } from '../templates/render.js';
+// Journeys' configuration as every part of the system reads it: the steps' types and seed 000's default
+// journeys. Pure: workflow code reads these types, so the API's schema for them (and its Liquid check of
+// their templates) is in src/journeys/steps-schema.ts.
 import { DEFAULT_TIER_RULES } from './tiers.js';
 
 /** A duration as Temporal reads it: "0s", "24 hours", "7 days", or milliseconds. */
-export const durationSchema = z.union([z.number().int().min(0), z.string().min(1)]).superRefine((v, ctx) => {
-  try {
-    if (msToNumber(v as never) < 0) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `"${String(v)}" is not a duration (e.g. "24 hours", "7 days")` });
-  }
-});
+export type Duration = number | string;
 
-const emailTemplateSchema = z.object({
-  subject: z.string().min(1),
-  html: z.string().min(1),
-  text: z.string().min(1),
-});
-
-const stepBase = {
-  key: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, _ or -'),
+interface StepBase {
+  /** Lowercase letters, digits, _ or -; unique within the journey. */
+  key: string;
   /** Time from the start of the journey (or from its last clock restart) to this step. */
-  offset: durationSchema,
-};
+  offset: Duration;
+}
 
-export const emailStepSchema = z.object({
-  ...stepBase,
-  channel: z.literal('email'),
-  template: emailTemplateSchema,
+export interface EmailStep extends StepBase {
+  channel: 'email';
+  template: { subject: string; html: string; text: string };
   /** When set, the step issues a unique coupon first; templates see it as {{ coupon.code }}. */
-  coupon: z.object({ percentOff: z.number().int().min(1).max(100), validDays: z.number().int().min(1) }).optional(),
+  coupon?: { percentOff: number; validDays: number };
   /** A message the customer's own action asked for (a signup's welcome): no quiet hours, no frequency caps. */
-  transactional: z.boolean().optional(),
-});
+  transactional?: boolean;
+}
 
 /** A task for the sales team's CRM (a row in crm_tasks, and a POST to the CRM's webhook when one is set). */
-export const crmTaskStepSchema = z.object({
-  ...stepBase,
-  channel: z.literal('crm_task'),
-  task: z.object({ title: z.string().min(1), webhookUrl: z.url().optional() }),
-});
+export interface CrmTaskStep extends StepBase {
+  channel: 'crm_task';
+  task: { title: string; webhookUrl?: string };
+}
 
-export const journeyStepSchema = z.discriminatedUnion('channel', [emailStepSchema, crmTaskStepSchema]);
-
-export type EmailStep = z.infer<typeof emailStepSchema>;
-export type CrmTaskStep = z.infer<typeof crmTaskStepSchema>;
-export type JourneyStep = z.infer<typeof journeyStepSchema>;
-
-export const journeyStepsSchema = z
-  .array(journeyStepSchema)
-  .min(1)
-  .superRefine((steps, ctx) => {
-    const seen = new Set<string>();
-    steps.forEach((step, i) => {
-      if (seen.has(step.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate step key "${step.key}"` });
-      seen.add(step.key);
-      const templates: Array<[string[], string]> =
-        step.channel === 'email'
-          ? (['subject', 'html', 'text'] as const).map((part) => [['template', part], step.template[part]])
-          : [[['task', 'title'], step.task.title]];
-      for (const [path, source] of templates) {
-        const error = validateTemplate(source);
-        if (error) ctx.addIssue({ code: 'custom', path: [i, ...path], message: error });
-      }
-    });
-  });
+export type JourneyStep = EmailStep | CrmTaskStep;
 
 export interface JourneyConfig {
   key: string;

@@ -12,7 +12,7 @@ export function createInsightActivities({ db }: Pick<ActivityDeps, 'db'>) {
   const intelligence = createIntelligenceService(db);
   return {
     /**
-     * Recomputes every customer's RFM, segment and tags (one transaction: a retry starts over, and the
+     * Recomputes every customer's RFM scores, RFM group and tags (one transaction: a retry starts over, and the
      * previous insights stay until the new ones replace them whole).
      */
     async refreshCustomerInsights(): Promise<InsightsRefreshResult> {

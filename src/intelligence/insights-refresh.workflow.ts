@@ -9,7 +9,7 @@ const { refreshCustomerInsights } = proxyActivities<Activities>({
 });
 
 /**
- * Recomputes RFM, segment and tags of every customer (customer_insights). Run by a Temporal Schedule
+ * Recomputes RFM scores, RFM group and tags of every customer (customer_insights). Run by a Temporal Schedule
  * (hourly by default) and on demand through POST /api/ai-ops/customer/refresh (which refreshes directly).
  */
 export async function insightsRefresh(): Promise<{ customers: number; durationMs: number }> {

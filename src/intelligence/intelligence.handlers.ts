@@ -1,12 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { Segment } from './rfm.js';
+import type { RfmGroup } from './rfm.js';
 import type { AppEnv } from '../api/router.js';
 import { customerErased, customerNotFound } from '../domain/errors.js';
 import type { customerTags, getSettings, listSegments, putSettings, refreshInsights } from './intelligence.routes.js';
 
 export const listSegmentsHandler: RouteHandler<typeof listSegments, AppEnv> = async (c) => {
   const { method, refresh } = c.req.valid('query');
-  return c.json(await c.var.deps.intelligence.segments({ method, refresh: refresh === 'true' }), 200);
+  return c.json(await c.var.deps.intelligence.rfmGroups({ method, refresh: refresh === 'true' }), 200);
 };
 
 export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = async (c) => {
@@ -19,7 +19,7 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
     {
       customer_id: result.customerId,
       tags: result.tags,
-      segment: result.segment as Segment,
+      segment: result.segment as RfmGroup,
       rfm: {
         method: rfm.method,
         recency_days: rfm.recencyDays,
@@ -38,7 +38,7 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
 export const refreshInsightsHandler: RouteHandler<typeof refreshInsights, AppEnv> = async (c) => {
   const service = c.var.deps.intelligence;
   const record = await service.refreshAll();
-  const { segments } = await service.segments();
+  const { segments } = await service.rfmGroups();
   return c.json(
     {
       customers: record.customers,

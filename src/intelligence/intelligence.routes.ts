@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TAG_KINDS } from './customer-tags.js';
-import { RFM_METHODS, SEGMENTS } from './rfm.js';
+import { RFM_GROUPS, RFM_METHODS } from './rfm.js';
 import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const method = z.enum(RFM_METHODS);
 
 const segmentSchema = z
   .object({
-    id: z.enum(SEGMENTS),
+    id: z.enum(RFM_GROUPS),
     name: z.string().openapi({ example: 'VIP' }),
     customerCount: z.number().int(),
     description: z.string(),
@@ -70,7 +70,7 @@ export const customerTags = createRoute({
       z.object({
         customer_id: z.string(),
         tags: z.array(tagSchema),
-        segment: z.enum(SEGMENTS),
+        segment: z.enum(RFM_GROUPS),
         rfm: z.object({
           method,
           recency_days: z.number().int().nullable(),

@@ -1,4 +1,4 @@
-// Customer intelligence (seeds 001 and 002): RFM scores, the segment a customer stands in and the computed
+// Customer intelligence (seeds 001 and 002): RFM scores, the RFM group a customer stands in and the computed
 // tags with the numbers that made them hold. Pure: src/intelligence/ computes the same for every customer
 // at once in SQL (its tests check both agree); these functions are the readable definition.
 
@@ -10,15 +10,18 @@ export type RfmMethod = (typeof RFM_METHODS)[number];
 export const LEVELS = ['low', 'mid', 'high'] as const;
 export type Level = (typeof LEVELS)[number];
 
-/** Every segment, in the order they are shown. */
-export const SEGMENTS = ['vip', 'loyal', 'potential', 'regular', 'churn_risk', 'new'] as const;
-export type Segment = (typeof SEGMENTS)[number];
-/** The order segment rules are tried in: the first that holds places the customer; regular when none does. */
-export const SEGMENT_EVALUATION_ORDER = ['new', 'churn_risk', 'vip', 'loyal', 'potential'] as const;
-export type RuleSegment = (typeof SEGMENT_EVALUATION_ORDER)[number];
+/**
+ * Every RFM group, in the order they are shown. In code "segment" means a dynamic segment (src/segments/);
+ * the API's paths and fields, and customer_insights.segment, still call these groups segments.
+ */
+export const RFM_GROUPS = ['vip', 'loyal', 'potential', 'regular', 'churn_risk', 'new'] as const;
+export type RfmGroup = (typeof RFM_GROUPS)[number];
+/** The order the groups' rules are tried in: the first that holds places the customer; regular when none does. */
+export const RFM_GROUP_EVALUATION_ORDER = ['new', 'churn_risk', 'vip', 'loyal', 'potential'] as const;
+export type RuleRfmGroup = (typeof RFM_GROUP_EVALUATION_ORDER)[number];
 
-/** Segments are seed 002's tiers under another name; so are their labels. */
-export const SEGMENT_NAMES: Record<Segment, string> = TIER_LABELS;
+/** RFM groups are seed 002's tiers under another name; so are their labels. */
+export const RFM_GROUP_NAMES: Record<RfmGroup, string> = TIER_LABELS;
 
 /**
  * Seed 001's table, in its own words: R < 30 days high, 30–90 mid, > 90 low; F > 5 high, 2–5 mid, < 2 low;
@@ -37,7 +40,7 @@ export interface LevelBounds {
 }
 
 /** Holds when every `min` level is reached, no `max` level is exceeded, and the lifetime orders suffice. */
-export interface SegmentRule {
+export interface RfmGroupRule {
   min?: LevelBounds;
   max?: LevelBounds;
   minLifetimeOrders?: number;
@@ -50,13 +53,14 @@ export interface IntelligenceSettings {
     windowDays: number;
     thresholds: RfmThresholds;
   };
+  /** The RFM groups' rules (`segments` as the settings' JSON names them). */
   segments: {
     /** First order (or, with none, signup) within this many days. */
     new: { withinDays: number };
-    churn_risk: SegmentRule;
-    vip: SegmentRule;
-    loyal: SegmentRule;
-    potential: SegmentRule;
+    churn_risk: RfmGroupRule;
+    vip: RfmGroupRule;
+    loyal: RfmGroupRule;
+    potential: RfmGroupRule;
   };
   tags: {
     /** Days since the latest of the last order and the last activity (signup when neither). */
@@ -198,9 +202,9 @@ export function levelOf(score: number, method: RfmMethod): Level {
 
 const rank = (l: Level) => LEVELS.indexOf(l);
 
-// --- Segments -----------------------------------------------------------------------------------------
+// --- RFM groups ---------------------------------------------------------------------------------------
 
-export interface SegmentFacts {
+export interface RfmGroupFacts {
   levels: { r: Level; f: Level; m: Level };
   lifetimeOrders: number;
   /** Days since the first order; null: never ordered. */
@@ -208,7 +212,7 @@ export interface SegmentFacts {
   daysSinceSignup: number;
 }
 
-export function ruleHolds(rule: SegmentRule, facts: SegmentFacts): boolean {
+export function ruleHolds(rule: RfmGroupRule, facts: RfmGroupFacts): boolean {
   for (const dim of ['r', 'f', 'm'] as const) {
     const min = rule.min?.[dim];
     const max = rule.max?.[dim];
@@ -218,8 +222,8 @@ export function ruleHolds(rule: SegmentRule, facts: SegmentFacts): boolean {
   return facts.lifetimeOrders >= (rule.minLifetimeOrders ?? 0);
 }
 
-/** The first segment whose rule holds, in SEGMENT_EVALUATION_ORDER; regular when none does. */
-export function segmentOf(facts: SegmentFacts, s: IntelligenceSettings['segments']): Segment {
+/** The first RFM group whose rule holds, in RFM_GROUP_EVALUATION_ORDER; regular when none does. */
+export function rfmGroupOf(facts: RfmGroupFacts, s: IntelligenceSettings['segments']): RfmGroup {
   const isNew = facts.daysSinceFirstOrder === null ? facts.daysSinceSignup < s.new.withinDays : facts.daysSinceFirstOrder < s.new.withinDays;
   if (isNew) return 'new';
   for (const id of ['churn_risk', 'vip', 'loyal', 'potential'] as const) if (ruleHolds(s[id], facts)) return id;
@@ -250,11 +254,11 @@ function levelText(dim: 'r' | 'f' | 'm', level: Level, rfm: IntelligenceSettings
 }
 
 /** The rule in words, by the current settings ("R high (< 30 days …) and …"). */
-export function describeRule(id: Segment, settings: IntelligenceSettings): string {
-  const { rfm, segments } = settings;
-  if (id === 'new') return `first order, or signup when no order yet, within the last ${segments.new.withinDays} days`;
+export function describeRule(id: RfmGroup, settings: IntelligenceSettings): string {
+  const { rfm, segments: groups } = settings;
+  if (id === 'new') return `first order, or signup when no order yet, within the last ${groups.new.withinDays} days`;
   if (id === 'regular') return 'none of the other rules holds';
-  const rule = segments[id];
+  const rule = groups[id];
   const parts: string[] = [];
   for (const bound of ['min', 'max'] as const) {
     for (const dim of ['r', 'f', 'm'] as const) {
@@ -270,7 +274,7 @@ export function describeRule(id: Segment, settings: IntelligenceSettings): strin
   return (parts.length ? parts.join(' and ') : 'always') + window;
 }
 
-export const SEGMENT_DESCRIPTIONS: Record<Segment, string> = {
+export const RFM_GROUP_DESCRIPTIONS: Record<RfmGroup, string> = {
   vip: 'High value, frequent and recent: the core customers',
   loyal: 'Frequent buyers of at least middling value: the steady customers',
   potential: 'Spend a lot but buy rarely: room to grow',

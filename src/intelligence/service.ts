@@ -1,4 +1,4 @@
-// Customer intelligence for the API and the scheduled refresh: settings, refreshes, the six segments with
+// Customer intelligence for the API and the scheduled refresh: settings, refreshes, the six RFM groups with
 // their counts, and one customer's tags.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -11,18 +11,18 @@ import {
   describeRule,
   type IntelligenceSettings,
   type RfmMethod,
-  type Segment,
-  SEGMENT_DESCRIPTIONS,
-  SEGMENT_NAMES,
-  SEGMENTS,
+  type RfmGroup,
+  RFM_GROUP_DESCRIPTIONS,
+  RFM_GROUP_NAMES,
+  RFM_GROUPS,
 } from './rfm.js';
 import { LAST_REFRESH_KEY, type RefreshRecord, refreshAll, refreshOne } from './refresh.js';
 import { insightSelect } from './sql.js';
 
 export const SETTINGS_KEY = 'customer';
 
-export interface SegmentSummary {
-  segments: Array<{ id: Segment; name: string; customerCount: number; description: string; rule: string }>;
+export interface RfmGroupSummary {
+  segments: Array<{ id: RfmGroup; name: string; customerCount: number; description: string; rule: string }>;
   method: RfmMethod;
   windowDays: number;
   totalCustomers: number;
@@ -84,17 +84,17 @@ export function createIntelligenceService(db: Db) {
     },
 
     /**
-     * The six segments with their counts (zeros included). By the settings' method: counted from
+     * The six RFM groups with their counts (zeros included). By the settings' method: counted from
      * customer_insights, refreshed first when asked, never computed, or computed by other settings. By
      * another method: computed on the fly, nothing stored.
      */
-    async segments(options: { method?: RfmMethod; refresh?: boolean } = {}): Promise<SegmentSummary> {
+    async rfmGroups(options: { method?: RfmMethod; refresh?: boolean } = {}): Promise<RfmGroupSummary> {
       const s = await settings();
       const method = options.method ?? s.rfm.method;
       const applied: IntelligenceSettings = { ...s, rfm: { ...s.rfm, method } };
       let counts: Array<{ segment: string; n: number | string }>;
       let computedAt: string;
-      let source: SegmentSummary['source'];
+      let source: RfmGroupSummary['source'];
       if (method === s.rfm.method) {
         let last = await lastRefresh();
         if (options.refresh || !current(last, s)) last = await refreshAll(db, s);
@@ -112,11 +112,11 @@ export function createIntelligenceService(db: Db) {
       }
       const byId = new Map(counts.map((c) => [c.segment, Number(c.n)]));
       return {
-        segments: SEGMENTS.map((id) => ({
+        segments: RFM_GROUPS.map((id) => ({
           id,
-          name: SEGMENT_NAMES[id],
+          name: RFM_GROUP_NAMES[id],
           customerCount: byId.get(id) ?? 0,
-          description: SEGMENT_DESCRIPTIONS[id],
+          description: RFM_GROUP_DESCRIPTIONS[id],
           rule: describeRule(id, applied),
         })),
         method,

@@ -1,4 +1,4 @@
-// The customer-intelligence query: for every customer (or one), RFM values and scores, segment, computed
+// The customer-intelligence query: for every customer (or one), RFM values and scores, RFM group, computed
 // tags and (when asked) their evidence, as rows of customer_insights — set-based, from what ingest keeps as
 // orders arrive: the per-day and local-hour order counts once (lifetime facts, F, M, night orders), the
 // per-day category counts of the window once, the window's messages once; only the window's first day is
@@ -6,7 +6,7 @@
 // src/intelligence/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
 // numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
 import { type SQL, sql } from 'drizzle-orm';
-import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmMethod, type SegmentRule } from './rfm.js';
+import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmGroupRule, type RfmMethod } from './rfm.js';
 
 /** A number from validated settings, as a literal. */
 function num(n: number): SQL {
@@ -50,8 +50,8 @@ function scoreBound(method: RfmMethod, bound: 'min' | 'max', level: Level): numb
   return bound === 'min' ? Math.min(...scores) : Math.max(...scores);
 }
 
-/** A segment rule as a condition on the scores (r_score, f_score, m_score) and lifetime orders. */
-function ruleCondition(rule: SegmentRule, method: RfmMethod): SQL {
+/** An RFM group's rule as a condition on the scores (r_score, f_score, m_score) and lifetime orders. */
+function ruleCondition(rule: RfmGroupRule, method: RfmMethod): SQL {
   const parts: SQL[] = [];
   for (const dim of ['r', 'f', 'm'] as const) {
     const score = sql.raw(`${dim}_score`);
@@ -93,7 +93,7 @@ export function localHour(at: SQL, timezone: SQL): SQL {
  * refresh runs it without hash joins (refresh.ts): every step then streams in customer order.
  */
 export function insightSelect({ settings, now: nowDate, customerId, cuts, withEvidence = true }: InsightQuery): SQL {
-  const { rfm, segments, tags: t } = settings;
+  const { rfm, segments: groups, tags: t } = settings;
   const now = ts(nowDate);
   const windowStartDate = new Date(nowDate.getTime() - rfm.windowDays * 86_400_000);
   const windowStart = ts(windowStartDate);
@@ -133,7 +133,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
   const p = t.preference;
   const nv = t.nightVisitor;
   const act = t.activity;
-  const churnOrders = segments.churn_risk.minLifetimeOrders ?? 0;
+  const churnOrders = groups.churn_risk.minLifetimeOrders ?? 0;
   const tag = (key: string, condition: SQL) => sql`case when ${condition} then ${sql.raw(`'${key}'`)} end`;
 
   // Conditions of each computed tag (customer-tags.ts), on the columns of `facts`.
@@ -278,11 +278,11 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     select customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
       ${text(rfm.method)} as rfm_method,
       case
-        when coalesce(first_order_days, signup_days) < ${int(segments.new.withinDays)} then 'new'
-        when ${ruleCondition(segments.churn_risk, rfm.method)} then 'churn_risk'
-        when ${ruleCondition(segments.vip, rfm.method)} then 'vip'
-        when ${ruleCondition(segments.loyal, rfm.method)} then 'loyal'
-        when ${ruleCondition(segments.potential, rfm.method)} then 'potential'
+        when coalesce(first_order_days, signup_days) < ${int(groups.new.withinDays)} then 'new'
+        when ${ruleCondition(groups.churn_risk, rfm.method)} then 'churn_risk'
+        when ${ruleCondition(groups.vip, rfm.method)} then 'vip'
+        when ${ruleCondition(groups.loyal, rfm.method)} then 'loyal'
+        when ${ruleCondition(groups.potential, rfm.method)} then 'potential'
         else 'regular'
       end as segment,
       array_remove(array[

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { journeyStepsSchema } from '../domain/journey-config.js';
+import { journeyStepsSchema } from './steps-schema.js';
 import { errorResponses, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const configSchema = z

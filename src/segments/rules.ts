@@ -1,9 +1,10 @@
 // Dynamic segment rules: a JSON tree of all/any/not over conditions on a customer's columns and attributes,
-// tags, recent events, RFM scores and insight segment — validated with messages that name the JSON path,
+// tags, recent events, RFM scores and RFM group — validated with messages that name the JSON path,
 // and compiled to ONE parameterised SQL condition over `customers c`. Values only ever travel as bound
 // parameters; identifiers come only from the allow-list below. No I/O here.
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { RFM_GROUPS, type RfmGroup } from '../intelligence/rfm.js';
 
 export const MAX_RULE_DEPTH = 8;
 export const MAX_RULE_CONDITIONS = 100;
@@ -11,11 +12,9 @@ const MAX_LIST = 1000;
 
 export const COMPARE_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const;
 export const ATTRIBUTE_OPS = [...COMPARE_OPS, 'in', 'not_in', 'contains', 'exists', 'not_exists'] as const;
-export const INSIGHT_SEGMENTS = ['vip', 'loyal', 'potential', 'regular', 'churn_risk', 'new'] as const;
 
 export type CompareOp = (typeof COMPARE_OPS)[number];
 export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];
-export type InsightSegment = (typeof INSIGHT_SEGMENTS)[number];
 type Scalar = string | number | boolean;
 
 export type Condition =
@@ -23,7 +22,8 @@ export type Condition =
   | { has_tag: string }
   | { event: string; count: { op: CompareOp; value: number }; within_days: number }
   | { rfm: 'r' | 'f' | 'm'; op: CompareOp; value: number }
-  | { segment: InsightSegment };
+  /** The customer's RFM group (customer_insights.segment). */
+  | { segment: RfmGroup };
 export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | Condition;
 
 /** The customer columns a rule may name, with their SQL and kind. The only identifiers a rule reaches. */
@@ -107,7 +107,7 @@ const conditionSchemas: Record<string, z.ZodType<Condition>> = {
   has_tag: z.strictObject({ has_tag: text.max(200) }),
   event: z.strictObject({ event: text.max(200), count, within_days: z.number().int().min(1).max(3650) }),
   rfm: z.strictObject({ rfm: z.enum(['r', 'f', 'm']), op: z.enum(COMPARE_OPS), value: z.number().finite() }),
-  segment: z.strictObject({ segment: z.enum(INSIGHT_SEGMENTS) }),
+  segment: z.strictObject({ segment: z.enum(RFM_GROUPS) }),
 };
 const KINDS = ['all', 'any', 'not', ...Object.keys(conditionSchemas)];
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ATTRIBUTE_OPS, COMPARE_OPS, INSIGHT_SEGMENTS, MAX_RULE_CONDITIONS, MAX_RULE_DEPTH, RULE_COLUMNS, segmentRuleSchema } from './rules.js';
+import { RFM_GROUPS } from '../intelligence/rfm.js';
+import { ATTRIBUTE_OPS, COMPARE_OPS, MAX_RULE_CONDITIONS, MAX_RULE_DEPTH, RULE_COLUMNS, segmentRuleSchema } from './rules.js';
 import { errorSchema } from '../api/errors.js';
 import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
@@ -26,7 +27,7 @@ const rules = z
     '`{ "has_tag" }` (manual or computed tags); ' +
     `\`{ "event", "count": { "op": ${COMPARE_OPS.join('|')}, "value" }, "within_days" }\`; ` +
     '`{ "rfm": "r"|"f"|"m", "op", "value" }` (customer_insights scores); ' +
-    `\`{ "segment": ${INSIGHT_SEGMENTS.join('|')} }\`. A bad rule is a 422 naming its path, e.g. \`rules.all[1].any[0].op\`.`,
+    `\`{ "segment": ${RFM_GROUPS.join('|')} }\`. A bad rule is a 422 naming its path, e.g. \`rules.all[1].any[0].op\`.`,
   example: RULE_EXAMPLE,
   } as never)
   .pipe(segmentRuleSchema);

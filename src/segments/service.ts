@@ -7,7 +7,8 @@ import type { Db, Tx } from '../db/client.js';
 import { customers, marketingCampaigns, segmentMembers, segments } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
-import { checkRule, compileSegmentRule, type InsightSegment, type Rule } from './rules.js';
+import type { RfmGroup } from '../intelligence/rfm.js';
+import { checkRule, compileSegmentRule, type Rule } from './rules.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
 
@@ -48,8 +49,8 @@ export const segmentView = (r: SegmentRow): SegmentView => ({
   updated_at: r.updatedAt.toISOString(),
 });
 
-/** The system segment of one customer-insights segment, kept by the personalised campaign endpoint. */
-export const systemSegmentId = (segment: InsightSegment) => `segment_${segment}`;
+/** The system segment of one RFM group (its members), kept by the personalised campaign endpoint. */
+export const systemSegmentId = (group: RfmGroup) => `segment_${group}`;
 
 const notFound = (id: string) => new DomainError('segment_not_found', `no segment "${id}"`, undefined, 404);
 const newId = () => `seg_${randomBytes(8).toString('hex')}`;
@@ -182,14 +183,14 @@ export function createSegmentService(db: Db) {
       return { members, pagination: { total: total?.n ?? 0, page: page.page, page_size: page.page_size } };
     },
 
-    /** Creates or updates the system segment of an insights segment (`{ "segment": "<name>" }`) and refreshes it. */
-    async ensureSystemSegment(segment: InsightSegment, label: string): Promise<SegmentView> {
-      const id = systemSegmentId(segment);
-      const rules = { segment };
+    /** Creates or updates the system segment of an RFM group (the rule `{ "segment": "<group>" }`) and refreshes it. */
+    async ensureSystemSegment(group: RfmGroup, label: string): Promise<SegmentView> {
+      const id = systemSegmentId(group);
+      const rules = { segment: group };
       await db.transaction(async (tx) => {
         await tx
           .insert(segments)
-          .values({ id, name: `${label} (system)`, description: `Customers whose insights segment is ${segment}; kept by POST /api/ai-ops/customer/campaign`, rules })
+          .values({ id, name: `${label} (system)`, description: `Customers whose insights segment is ${group}; kept by POST /api/ai-ops/customer/campaign`, rules })
           .onConflictDoUpdate({ target: segments.id, set: { rules, updatedAt: sql`now()` } });
         await refreshIn(tx, id);
       });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVITY_EVENT_TYPES, isActivity, latestActivity } from '../../src/events/activity.js';
-import { defaultJourneyConfigs, journeyStepsSchema } from '../../src/domain/journey-config.js';
+import { defaultJourneyConfigs } from '../../src/domain/journey-config.js';
+import { journeyStepsSchema } from '../../src/journeys/steps-schema.js';
 
 describe('isActivity', () => {
   it.each(['login', 'page_view', 'order_completed', 'cart_updated', 'cart_abandoned', 'user_signup', 'app_open'])(

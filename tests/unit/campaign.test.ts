@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
-import { addCounts, campaignParts, channelOf, checkParts, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/campaign.js';
+import { addCounts, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/broadcast-counts.js';
+import { campaignParts, channelOf, checkParts } from '../../src/campaigns/campaign.js';
 import type { DomainError } from '../../src/domain/errors.js';
 import { renderTemplate } from '../../src/templates/render.js';
 

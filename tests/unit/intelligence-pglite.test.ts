@@ -53,7 +53,7 @@ describe('customer intelligence on PGlite (memory://)', () => {
     expect(tags.status === 'ok' && tags.tags.find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({ category: 'Beer', items: 24, total_items: 24 });
 
     await intelligence.updateSettings({ rfm: { method: 'quintile' } });
-    const summary = await intelligence.segments();
+    const summary = await intelligence.rfmGroups();
     expect(summary).toMatchObject({ method: 'quintile', source: 'stored', totalCustomers: 2 });
     const quiet = await intelligence.customerTags('quiet');
     expect(quiet.status === 'ok' && quiet.rfm).toMatchObject({ method: 'quintile', r: 1, f: 1, m: 1, recencyDays: null });

@@ -8,7 +8,7 @@ import {
   offerContent,
   PERSONALISED_CHANNELS,
 } from '../../src/campaigns/personalised-plan.js';
-import { INSIGHT_SEGMENTS } from '../../src/segments/rules.js';
+import { RFM_GROUPS } from '../../src/intelligence/rfm.js';
 import { renderTemplate } from '../../src/templates/render.js';
 
 const none = { sent: 0, responded: 0, converted: 0, orders: 0, orderRevenue: 0 };
@@ -65,7 +65,7 @@ describe('expected return of a personalised campaign', () => {
 
 describe('offers and content', () => {
   it("follows seed 002's table", () => {
-    expect(Object.fromEntries(INSIGHT_SEGMENTS.map((s) => [s, OFFERS[s].kind]))).toEqual({
+    expect(Object.fromEntries(RFM_GROUPS.map((s) => [s, OFFERS[s].kind]))).toEqual({
       vip: 'double_points',
       loyal: 'double_points',
       potential: 'gift_and_upgrade_plan',
@@ -77,9 +77,9 @@ describe('offers and content', () => {
   });
 
   it('is valid campaign content on every channel, personalised with the first name', () => {
-    for (const segment of INSIGHT_SEGMENTS) {
+    for (const group of RFM_GROUPS) {
       for (const channel of PERSONALISED_CHANNELS) {
-        const parts = campaignParts(channel, 'x', offerContent(segment, channel));
+        const parts = campaignParts(channel, 'x', offerContent(group, channel));
         expect(() => checkParts(parts, 'content')).not.toThrow();
         const rendered = Object.values(parts).map((p) => renderTemplate(p, { customer: { first_name: 'Ada' }, brand: 'Shop' }, 'text')).join(' ');
         expect(rendered).toContain('Ada');

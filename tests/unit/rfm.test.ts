@@ -11,8 +11,8 @@ import {
   recencyScore,
   scoreByCuts,
   scoreRfm,
-  type SegmentFacts,
-  segmentOf,
+  type RfmGroupFacts,
+  rfmGroupOf,
 } from '../../src/intelligence/rfm.js';
 
 const T = S.rfm.thresholds;
@@ -35,7 +35,7 @@ describe("seed 001's threshold table (3 high, 2 mid, 1 low)", () => {
     const scores = scoreRfm({ recencyDays: 15, frequency: 6, monetary: 1200 }, S.rfm);
     expect(scores).toEqual({ r: 3, f: 3, m: 3 });
     const levels = { r: levelOf(scores.r, 'threshold'), f: levelOf(scores.f, 'threshold'), m: levelOf(scores.m, 'threshold') };
-    expect(segmentOf({ levels, lifetimeOrders: 9, daysSinceFirstOrder: 300, daysSinceSignup: 400 }, S.segments)).toBe('vip');
+    expect(rfmGroupOf({ levels, lifetimeOrders: 9, daysSinceFirstOrder: 300, daysSinceSignup: 400 }, S.segments)).toBe('vip');
   });
 });
 
@@ -72,13 +72,13 @@ describe('quintiles', () => {
   });
 });
 
-describe('segments, tried in order: new, churn_risk, vip, loyal, potential, else regular', () => {
-  const facts = (levels: string, more: Partial<SegmentFacts> = {}): SegmentFacts => {
+describe('RFM groups, tried in order: new, churn_risk, vip, loyal, potential, else regular', () => {
+  const facts = (levels: string, more: Partial<RfmGroupFacts> = {}): RfmGroupFacts => {
     const [r, f, m] = levels.split('') as Array<'h' | 'm' | 'l'>;
     const level = { h: 'high', m: 'mid', l: 'low' } as const;
     return { levels: { r: level[r!], f: level[f!], m: level[m!] }, lifetimeOrders: 10, daysSinceFirstOrder: 200, daysSinceSignup: 300, ...more };
   };
-  const seg = (levels: string, more?: Partial<SegmentFacts>) => segmentOf(facts(levels, more), S.segments);
+  const seg = (levels: string, more?: Partial<RfmGroupFacts>) => rfmGroupOf(facts(levels, more), S.segments);
 
   it('new: first order (or, with none, signup) within 30 days — before any other rule', () => {
     expect(seg('hhh', { daysSinceFirstOrder: 29 })).toBe('new');

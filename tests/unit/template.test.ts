@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJourneyConfigs, journeyStepsSchema, type EmailStep } from '../../src/domain/journey-config.js';
+import { defaultJourneyConfigs, type EmailStep } from '../../src/domain/journey-config.js';
+import { journeyStepsSchema } from '../../src/journeys/steps-schema.js';
 import { renderTemplate, validateTemplate } from '../../src/templates/render.js';
 
 describe('renderTemplate', () => {

@@ -1,0 +1,144 @@
+// One batch of a broadcast, step by step: take its recipients, decide who gets nothing (consent, address,
+// suppression, caps) and who waits out quiet hours, claim their records, send the rest at the channel's
+// rate (send-records.ts), and count what the records say. The sendCampaignBatch activity runs it.
+import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { audienceWhere } from './audience.js';
+import type { Channel as SendingChannel } from '../channels/channel.js';
+import { customers, type MessageStatus, messages } from '../db/schema.js';
+import { array, rowsOf } from '../db/sql-helpers.js';
+import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
+import { channelOf } from './campaign.js';
+import { normaliseAddress } from '../delivery/suppression-lists.js';
+import { suppressedAddresses } from '../delivery/suppressions.js';
+import { capsOn, PACING_OFF, quietUntilByZone } from '../delivery/pacing.js';
+import { cappedCustomers, lockCustomers } from '../delivery/pacing.activities.js';
+import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
+import type { ActivityDeps } from '../worker/activities.js';
+import { createRecordSender } from './send-records.js';
+import { addressOf, type Batch, type BatchCampaign, type CampaignBatchInput, type CampaignBatchResult, PROFILE, type Profile } from './batch.js';
+
+/** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
+function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
+  if (!channel || !target) return 'channel_not_configured';
+  if (c.consent[channel.name] === false) return 'unsubscribed';
+  const address = channel.address(c, target);
+  if ('skip' in address) return address.skip;
+  if (channel.suppression && suppressed.has(normaliseAddress(channel.suppression, address.to))) return 'suppressed';
+  return null;
+}
+
+export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
+  const { db, channels, config } = deps;
+  const pacing = config.pacing ?? PACING_OFF;
+  const sendRecords = createRecordSender(deps, record);
+
+  /**
+   * The batch's recipients: the next `limit` customers of the audience after `after`, or in the deferred
+   * pass those (after `after`, by id) whose records waited for quiet hours that are over at `now`.
+   * Recipients erased or deleted while they waited get nothing: their records are skipped (`erased`)
+   * here, and counted.
+   */
+  async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number }> {
+    const { input } = batch;
+    if (!input.deferred) {
+      const audience = await db.select(PROFILE).from(customers).where(audienceWhere(batch.campaign, input.after)).orderBy(asc(customers.id)).limit(input.limit);
+      return { audience, erased: 0 };
+    }
+    const leaseOver = or(isNull(messages.leaseUntil), lte(messages.leaseUntil, new Date(now)));
+    const erased = await record.skipPending(
+      input.campaignId,
+      input.executionId,
+      'erased',
+      and(leaseOver, sql`not exists (select 1 from ${customers} c where c.id = ${messages.customerId} and c.erased_at is null)`),
+    );
+    const audience = await db
+      .select(PROFILE)
+      .from(messages)
+      .innerJoin(customers, eq(customers.id, messages.customerId))
+      .where(and(pendingRecords(input.campaignId, input.executionId), leaseOver, input.after === null ? undefined : gt(customers.id, input.after)))
+      .orderBy(asc(customers.id))
+      .limit(input.limit);
+    return { audience, erased };
+  }
+
+  /**
+   * Decides each recipient's record and claims them all, in one transaction under the customers' pacing
+   * locks: skipped (no consent or address, suppressed, at a frequency cap), waiting (inside their quiet
+   * hours, actual sends only: pending and leased until the hours end, for the execution's deferred pass),
+   * or to send. Returns the records to send now.
+   */
+  async function claim(batch: Batch, audience: Profile[], now: number): Promise<Array<{ id: string; customer_id: string }>> {
+    const { input, sender } = batch;
+    const suppressed = sender?.suppression ? await suppressedAddresses(db, sender.suppression, audience.map((c) => addressOf(batch, c))) : new Set<string>();
+    // Webhooks are not messages to a person: neither quiet hours nor caps apply to them.
+    const paced = batch.channel !== 'webhook';
+    const quietUntil = batch.simulate || !paced || !pacing.quietHours ? null : quietUntilByZone(now, pacing);
+    const ids = audience.map((c) => c.id);
+    const claimed = await db.transaction(async (tx) => {
+      if (capsOn(pacing.caps) && paced) await lockCustomers(tx, ids);
+      const capped = paced ? await cappedCustomers(tx, ids, input.executionId, pacing.caps) : new Set<string>();
+      return record.claimBatch(tx, {
+        campaignId: input.campaignId,
+        executionId: input.executionId,
+        workflowId: batch.workflowId,
+        stepKey: input.mode,
+        channel: batch.channel,
+        recipients: audience.map((c) => {
+          const skip = skipReason(c, sender, batch.target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null);
+          return { key: batch.recordKey(c.id), customerId: c.id, skip, waitUntil: skip === null && quietUntil ? quietUntil(c.timezone) : null };
+        }),
+      });
+    });
+    return claimed.filter((r) => r.status === 'pending' && r.lease_until === null);
+  }
+
+  /** The batch's counts from its records (through `done`), whichever attempt wrote them; those still waiting out quiet hours: not yet. */
+  async function tally(input: CampaignBatchInput, done: Profile[], counts: BroadcastCounts): Promise<BroadcastCounts> {
+    if (done.length === 0) return counts;
+    const rows = (await db.execute(sql`
+      select status, error_message as reason, count(*)::int as n from ${messages}
+      where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(done.map((c) => c.id), 'text')})
+        and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
+      group by 1, 2`)) as unknown;
+    for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {
+      counts.processed += n;
+      if (status === 'sent' || status === 'simulated') counts.sent += n;
+      else if (status === 'failed') counts.failed += n;
+      else if (status === 'skipped') counts.skipped += n;
+      if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+    }
+    return counts;
+  }
+
+  /**
+   * One batch of a broadcast (see sendCampaignBatch). Every customer gets exactly one record; a retry after
+   * a crash finds the records already done and sends only what is still pending.
+   */
+  return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
+    const channel = channelOf(of.campaign.type);
+    const sender = channels[channel];
+    const target = channel === 'webhook' ? (of.campaign.webhookUrl ?? undefined) : sender?.url;
+    const batch: Batch = { ...of, input, channel, sender, target, simulate: input.mode === 'simulation' };
+
+    const now = input.now ?? Date.now();
+    const { audience, erased } = await recipients(batch, now);
+    const counts: BroadcastCounts = { ...emptyCounts(), ...(erased ? { processed: erased, skipped: erased, reasons: { erased } } : {}) };
+    if (audience.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
+
+    const pending = await claim(batch, audience, now);
+    const { finished, halt } = await sendRecords(batch, pending, new Map(audience.map((c) => [c.id, c])));
+
+    // Stopped early: the batch ends before the first customer it did not finish (their records stay
+    // pending; the next batch takes them up again, or the execution's end marks them skipped).
+    const unfinished = new Set(pending.filter((r) => !finished.has(r.customer_id)).map((r) => r.customer_id));
+    let through = audience.length;
+    if (halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
+    const done = audience.slice(0, through);
+    return {
+      counts: await tally(input, done, counts),
+      cursor: done.length ? done.at(-1)!.id : input.after,
+      done: !halt && audience.length < input.limit,
+      stoppedAtEnd: halt === 'end_time',
+    };
+  };
+}
