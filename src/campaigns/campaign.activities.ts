@@ -10,6 +10,7 @@ import { createMessageRecord, pendingRecords } from '../delivery/message-record.
 import type { ActivityDeps } from '../worker/activities.js';
 import type { CampaignBatchInput, CampaignBatchResult } from './batch.js';
 import { createBatchSender } from './send-batch.js';
+import { campaignWorkflowId } from '../temporal/workflow-ids.js';
 
 /** The records of an execution that wait for their recipients' quiet hours to end. */
 export interface DeferredRecords {
@@ -20,7 +21,6 @@ export interface DeferredRecords {
 
 /** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
 export const campaignRecordKey = (executionId: string, customerId: string) => `campaign/${executionId}/${customerId}`;
-export const campaignWorkflowId = (campaignId: string, executionId: string) => `campaign/${campaignId}/${executionId}`;
 
 export function createCampaignActivities(deps: ActivityDeps) {
   const { db } = deps;
