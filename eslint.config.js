@@ -45,7 +45,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.workflow.ts', 'src/journeys/steps.ts', 'src/worker/workflows.ts'],
+    files: ['src/**/*.workflow.ts', 'src/steps/steps.ts', 'src/worker/workflows.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -51,7 +51,7 @@ import { trackingSecret } from '../src/delivery/tracking-secret.js';
 import { loadConfig } from '../src/env.js';
 import { createServices } from '../src/services.js';
 import { rowsOf } from '../src/db/sql-helpers.js';
-import { campaignParts } from '../src/campaigns/campaign.js';
+import { campaignParts } from '../src/templates/parts.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { writeWorkflowBundle } from '../src/worker/bundle.js';

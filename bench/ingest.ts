@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import type { Worker } from '@temporalio/worker';
-import { createApp } from '../src/api/app.js';
+import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/env.js';
 import { welcomeStartOptions } from '../src/journeys/routing.js';
 import { installTemporalLogger, type Runtime, startRuntime } from '../src/runtime.js';

@@ -1,5 +1,8 @@
-// `npm run lint:boundaries`: the folder rules of .dependency-cruiser.cjs, and no import cycle between
-// folders (src/<folder>/; a top-level file of src/ counts as a folder of its own). Exits 1 on any finding.
+// Part of `npm run lint`: the folder rules of .dependency-cruiser.cjs, and no import cycle between folders
+// (src/<folder>/; a top-level file of src/ counts as a folder of its own). Exits 1 on any finding.
+// Type-only imports are erased at run time and are left out of the folder graph: a feature names the
+// shape its composition root hands it (AppEnv in api/router.ts, ActivityDeps in worker/activities.ts,
+// Config in env.ts), which the root in turn builds from the features.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -26,7 +29,7 @@ for (const mod of modules) {
   if (!/^(src\/|worker\.ts$)/.test(mod.source)) continue;
   const from = folderOf(mod.source);
   for (const dep of mod.dependencies) {
-    if (!/^src\//.test(dep.resolved)) continue;
+    if (!/^src\//.test(dep.resolved) || dep.dependencyTypes.includes('type-only')) continue;
     const to = folderOf(dep.resolved);
     if (to === from) continue;
     if (!edges.has(from)) edges.set(from, new Map());

@@ -2,7 +2,7 @@
 // dev server (with its UI), PGlite in .data/, and a local SMTP capture. `tsx src/main.ts api` runs only
 // the API (for scale-out; workers run from worker.ts).
 import { serve } from '@hono/node-server';
-import { createApp } from './api/app.js';
+import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './env.js';
 import { installTemporalLogger, startRuntime } from './runtime.js';
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { coupons, messages } from '../src/db/schema.js';
 import { nextBirthday, nextBirthdayAt } from '../src/journeys/birthday.js';
 import { birthdayWorkflowId } from '../src/temporal/workflow-ids.js';
-import { exitSignal, type JourneyResult, type JourneyStatus, statusQuery } from '../src/journeys/steps.js';
+import { exitSignal, type JourneyResult, type JourneyStatus, statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmTasks, journeyConfigs, messages } from '../src/db/schema.js';
 import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { cartRecoveryWorkflowId } from '../src/temporal/workflow-ids.js';
-import { type JourneyResult, statusQuery } from '../src/journeys/steps.js';
+import { type JourneyResult, statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';

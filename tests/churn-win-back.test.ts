@@ -7,7 +7,7 @@ import { coupons, customers, journeyRuns, messages } from '../src/db/schema.js';
 import { churnWinBackWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
 import type { ChurnStatus, churnWinBack } from '../src/journeys/churn-win-back.workflow.js';
-import { statusQuery } from '../src/journeys/steps.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, journeyRuns, messages } from '../src/db/schema.js';
 import { flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { flowRun } from '../src/flows/flow.workflow.js';
-import { journeyEventSignal, statusQuery } from '../src/journeys/steps.js';
+import { journeyEventSignal, statusQuery } from '../src/steps/steps.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';

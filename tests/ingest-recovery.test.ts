@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/app.js';
+import { createApp } from '../src/app.js';
 import { events, journeyRuns, messages } from '../src/db/schema.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { createServices } from '../src/services.js';

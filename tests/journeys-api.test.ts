@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultJourneyConfigs, type EmailStep } from '../src/domain/journey-config.js';
 import { cartRecoveryWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
-import { type JourneyResult, statusQuery } from '../src/journeys/steps.js';
+import { type JourneyResult, statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

@@ -12,7 +12,7 @@ import { rowsOf as resultRows } from '../src/db/sql-helpers.js';
 import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/delivery/pacing.js';
 import { type CampaignProgress, progressQuery } from '../src/campaigns/campaign.workflow.js';
-import { statusQuery } from '../src/journeys/steps.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { endRun } from './helpers/end-run.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';

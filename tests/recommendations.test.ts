@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, itemSimilarity, orders } from '../src/db/schema.js';
 import { cartRecoveryWorkflowId } from '../src/temporal/workflow-ids.js';
 import { refreshItemSimilarity } from '../src/recommendations/similarity.js';
-import { statusQuery } from '../src/journeys/steps.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';

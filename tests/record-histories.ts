@@ -29,7 +29,7 @@ import { segmentsRefresh } from '../src/segments/segments-refresh.workflow.js';
 import { recommendationsRefresh } from '../src/recommendations/recommendations-refresh.workflow.js';
 import { flowRun } from '../src/flows/flow.workflow.js';
 import { insightsRefresh } from '../src/intelligence/insights-refresh.workflow.js';
-import { exitSignal, journeyEventSignal, statusQuery } from '../src/journeys/steps.js';
+import { exitSignal, journeyEventSignal, statusQuery } from '../src/steps/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });

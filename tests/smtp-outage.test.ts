@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
 import { type MailCapture, startMailCapture } from '../src/dev/mail-capture.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
-import type { JourneyResult } from '../src/journeys/steps.js';
-import { statusQuery } from '../src/journeys/steps.js';
+import type { JourneyResult } from '../src/steps/steps.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 

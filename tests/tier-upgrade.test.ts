@@ -10,7 +10,7 @@ import { defaultJourneyConfigs } from '../src/domain/journey-config.js';
 import { DEFAULT_TIER_RULES } from '../src/domain/tiers.js';
 import { tierUpgradeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { CustomerIdKey, JourneyKeyKey, JourneyStepKey } from '../src/temporal/search-attributes.js';
-import { statusQuery } from '../src/journeys/steps.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';

@@ -8,7 +8,7 @@ import { campaignWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-
 import { customers, messages } from '../src/db/schema.js';
 import type { CapturedMail } from '../src/dev/mail-capture.js';
 import { signToken } from '../src/domain/tracking-token.js';
-import { type JourneyResult, statusQuery } from '../src/journeys/steps.js';
+import { type JourneyResult, statusQuery } from '../src/steps/steps.js';
 import { type Stack, startStack, TEST_TRACKING, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { waitFor } from './helpers/wait.js';

@@ -53,3 +53,6 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
     await next();
   };
 }
+
+/** A customer id in the path (`/api/customers/{id}`, `/api/recommendations/{id}`…). */
+export const customerIdParam = idParam(200, 'cust_42');

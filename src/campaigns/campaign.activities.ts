@@ -4,7 +4,7 @@ import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
 import { customers, marketingCampaigns, messages, templates } from '../db/schema.js';
 import { addCounts, leftOverCounts } from './broadcast-counts.js';
-import { campaignParts } from './campaign.js';
+import { campaignParts } from '../templates/parts.js';
 import type { CampaignMode, CampaignProgress } from './campaign.workflow.js';
 import { createMessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES } from './campaign.js';
+import { CAMPAIGN_STATUSES } from './campaign.js';
+import { CAMPAIGN_TYPES } from '../templates/parts.js';
 import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 
 const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;

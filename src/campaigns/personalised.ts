@@ -7,7 +7,7 @@ import type { CampaignView } from './views.js';
 import type { Db } from '../db/client.js';
 import type { Channel } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
-import { channelOf } from './campaign.js';
+import { channelOf } from '../templates/parts.js';
 import {
   DEFAULT_RATES,
   type ExpectedReturn,

@@ -2,7 +2,7 @@
 import { and, asc, count, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type CampaignType, type MessageStatus, messages } from '../db/schema.js';
-import { channelOf } from './campaign.js';
+import { channelOf } from '../templates/parts.js';
 import { findCampaign, iso } from './views.js';
 
 export interface RecordView {

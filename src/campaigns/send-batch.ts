@@ -7,7 +7,7 @@ import type { Channel as SendingChannel } from '../channels/channel.js';
 import { customers, type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
-import { channelOf } from './campaign.js';
+import { channelOf } from '../templates/parts.js';
 import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, PACING_OFF, quietUntilByZone } from '../delivery/pacing.js';

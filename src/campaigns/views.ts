@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import type { CampaignContent } from './campaign.js';
+import type { CampaignContent } from '../templates/parts.js';
 
 export type CampaignRow = typeof marketingCampaigns.$inferSelect;
 

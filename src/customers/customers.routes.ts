@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isKnownTimeZone } from '../domain/local-time.js';
-import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { customerIdParam, errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -56,8 +56,6 @@ const journeySchema = z
     status: z.unknown().optional(),
   })
   .openapi('ActiveJourney');
-
-export const customerIdParam = idParam(200, 'cust_42');
 
 export const putCustomer = createRoute({
   method: 'put',

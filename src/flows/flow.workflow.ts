@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import { type BranchOutcome, flowJourneyKey, type FlowStep, type FlowVersion } from './flow-types.js';
-import { exitSignal, type JourneyEvent, type JourneyResult, JourneyRun, journeyEventSignal, statusQuery, type StepOutcome } from '../journeys/steps.js';
+import { exitSignal, type JourneyEvent, type JourneyResult, JourneyRun, journeyEventSignal, statusQuery, type StepOutcome } from '../steps/steps.js';
 
 const { getFlowVersion, sendEmail, sendMessage, addTag, checkFlowBranch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type BirthdayOccurrence, nextBirthday } from './birthday.js';
-import { exitSignal, JourneyRun, type JourneyResult, statusQuery } from './steps.js';
+import { exitSignal, JourneyRun, type JourneyResult, statusQuery } from '../steps/steps.js';
 
 export interface BirthdayProfile {
   /** 'YYYY-MM-DD'; null when the customer removed it, which ends the journey. */

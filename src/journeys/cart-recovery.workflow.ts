@@ -1,7 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import { type Cart, cartFromProperties } from './cart.js';
-import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from './steps.js';
+import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from '../steps/steps.js';
 
 const { cartWasOrdered } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 

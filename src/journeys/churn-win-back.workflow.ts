@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
-import { exitSignal, JourneyRun, type JourneyResult, type JourneyStatus, statusQuery } from './steps.js';
+import { exitSignal, JourneyRun, type JourneyResult, type JourneyStatus, statusQuery } from '../steps/steps.js';
 
 const { customerActiveSince, sweepInactiveCustomers } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

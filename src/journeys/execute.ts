@@ -6,7 +6,7 @@ import { journeyRuns } from '../db/schema.js';
 import { signalIfRunning } from '../temporal/signal.js';
 import { createRunRecorder } from './run-records.js';
 import type { FlowRunsOp, RunOp, SignalOp, StartOp } from './routing.js';
-import { journeyEventSignal } from './steps.js';
+import { journeyEventSignal } from '../steps/steps.js';
 
 export type DispatchOutcome = { journey: string; workflowId: string; result: 'dispatched' | 'already_completed' | 'not_running' };
 

@@ -12,7 +12,7 @@ import { createRunExecutor, type DispatchOutcome } from './execute.js';
 import { plannedRunsInsert } from './run-records.js';
 import { birthdayChange, churnWinBackStart, type EventPlan, type IncomingEvent, planEvent, settlePlan, type StoreFacts, tierEvaluation } from './routing.js';
 import { type ActiveJourney, createRunViews, type RunView } from './runs.js';
-import type { ExitReason, JourneyEvent } from './steps.js';
+import type { ExitReason, JourneyEvent } from '../steps/steps.js';
 
 export type { ActiveJourney, DispatchOutcome, EventPlan, IncomingEvent, RunView, StoreFacts };
 

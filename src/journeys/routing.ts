@@ -5,7 +5,7 @@ import type { Workflow, WorkflowSignalWithStartOptions, WorkflowStartOptions, Wi
 import type { SignalDefinition } from '@temporalio/common';
 import type { Customer } from '../db/schema.js';
 import { flowJourneyKey } from '../flows/flow-types.js';
-import { flowRun } from '../flows/flow.workflow.js';
+import type { flowRun } from '../flows/flow.workflow.js';
 import type { FlowRouting } from '../flows/routing.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
 import {
@@ -16,22 +16,25 @@ import {
   tierUpgradeWorkflowId,
   welcomeWorkflowId,
 } from '../temporal/workflow-ids.js';
-import { tierUpgrade } from '../tiers/tier-upgrade.workflow.js';
-import { birthday, type BirthdayProfile, profileChangedSignal } from './birthday.workflow.js';
+import type { tierUpgrade } from '../tiers/tier-upgrade.workflow.js';
+import { type birthday, type BirthdayProfile, profileChangedSignal } from './birthday.workflow.js';
 import { cartFromProperties } from './cart.js';
-import { cartRecovery } from './cart-recovery.workflow.js';
-import { churnWinBack } from './churn-win-back.workflow.js';
-import { exitSignal, type JourneyEvent, journeyEventSignal } from './steps.js';
-import { welcome } from './welcome.workflow.js';
+import type { cartRecovery } from './cart-recovery.workflow.js';
+import type { churnWinBack } from './churn-win-back.workflow.js';
+import { exitSignal, type JourneyEvent, journeyEventSignal } from '../steps/steps.js';
+import type { welcome } from './welcome.workflow.js';
 
 export interface IncomingEvent extends JourneyEvent {
   customerId: string;
 }
 
-/** What starting a run takes: signalWithStart (the event or change goes with it), or a plain start. */
+/**
+ * What starting a run takes: signalWithStart (the event or change goes with it), or a plain start. The
+ * workflow is named by its type name: the API process imports workflow modules as types only.
+ */
 export type RunStart =
-  | { workflow: Workflow; signalWithStart: WithWorkflowArgs<Workflow, WorkflowSignalWithStartOptions<unknown[]>> }
-  | { workflow: Workflow; start: WorkflowStartOptions<Workflow> };
+  | { workflow: string; signalWithStart: WithWorkflowArgs<Workflow, WorkflowSignalWithStartOptions<unknown[]>> }
+  | { workflow: string; start: WorkflowStartOptions<Workflow> };
 
 /** Starts the run, or hands the event to the run already going under its id. Its journey_runs row comes first. */
 export type StartOp = { kind: 'start'; journey: string; customerId: string; workflowId: string; run: RunStart };
@@ -71,10 +74,10 @@ function signalOp<A>(journey: string, workflowId: string, signal: SignalDefiniti
   return { kind: 'signal', journey, workflowId, signal, arg };
 }
 
-function startOp<W extends Workflow, A extends unknown[]>(
+function startOp<W extends Workflow, A extends unknown[] = unknown[]>(
   journey: string,
   customerId: string,
-  workflow: W,
+  workflow: string,
   options: WithWorkflowArgs<W, WorkflowSignalWithStartOptions<A>> & { workflowId: string },
 ): StartOp {
   const signalWithStart = { ...options, typedSearchAttributes: journeyAttributes(customerId, journey) };
@@ -98,7 +101,7 @@ export function welcomeStartOptions(event: IncomingEvent, taskQueue: string) {
 
 /** The tier run evaluates the totals the API already moved; signals queue up, so evaluations never overlap. */
 export function tierEvaluation(customerId: string, event: JourneyEvent, taskQueue: string): StartOp {
-  return startOp('tier_upgrade', customerId, tierUpgrade, {
+  return startOp<typeof tierUpgrade>('tier_upgrade', customerId, 'tierUpgrade', {
     workflowId: tierUpgradeWorkflowId(customerId),
     taskQueue,
     args: [{ customerId }],
@@ -119,13 +122,13 @@ function cartSignal(event: IncomingEvent): RunOp[] {
 const routes: Record<string, (event: IncomingEvent, taskQueue: string) => RunOp[]> = {
   user_signup: (event, taskQueue) => {
     const options = welcomeStartOptions(event, taskQueue);
-    return [startOp('welcome', event.customerId, welcome, options)];
+    return [startOp<typeof welcome>('welcome', event.customerId, 'welcome', options)];
   },
   cart_abandoned: (event, taskQueue) => {
     const cart = cartFromProperties(event.properties);
     if (!cart) return [];
     return [
-      startOp('cart_recovery', event.customerId, cartRecovery, {
+      startOp<typeof cartRecovery>('cart_recovery', event.customerId, 'cartRecovery', {
         workflowId: cartRecoveryWorkflowId(event.customerId, cart.id),
         taskQueue,
         args: [{ customerId: event.customerId, cart }],
@@ -150,7 +153,7 @@ function flowOps(event: IncomingEvent, flows: FlowRouting, taskQueue: string): R
   // Flow runs read occurredAt: an event from before their trigger does not concern them.
   const flowEvent: JourneyEvent = { ...toEvent(event), ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}) };
   const starts = (flows.triggers.get(event.type) ?? []).map(({ flowId, version }) =>
-    startOp(flowJourneyKey(flowId), event.customerId, flowRun, {
+    startOp<typeof flowRun>(flowJourneyKey(flowId), event.customerId, 'flowRun', {
       workflowId: flowWorkflowId(flowId, event.customerId),
       taskQueue,
       args: [{ flowId, version, customerId: event.customerId, trigger: flowEvent }],
@@ -194,7 +197,7 @@ export function birthdayChange(customer: Pick<Customer, 'id' | 'birthday' | 'tim
   if (!profile.birthday) return signalOp('birthday', workflowId, profileChangedSignal, profile);
   // Opting out ended the customer's journeys; a birthday set meanwhile does not start one (opting in does).
   if (customer.consent.email === false) return null;
-  return startOp('birthday', customer.id, birthday, {
+  return startOp<typeof birthday>('birthday', customer.id, 'birthday', {
     workflowId,
     taskQueue,
     args: [{ customerId: customer.id, ...profile }],
@@ -215,6 +218,6 @@ export function churnWinBackStart(customerId: string, lastActivityAt: number, ta
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: journeyAttributes(customerId, 'churn_win_back'),
   };
-  return { kind: 'start', journey: 'churn_win_back', customerId, workflowId, run: { workflow: churnWinBack, start } };
+  return { kind: 'start', journey: 'churn_win_back', customerId, workflowId, run: { workflow: 'churnWinBack', start } };
 }
 

@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { journeyRuns } from '../db/schema.js';
 import type { RunExecutor } from './execute.js';
 import { endRunOp } from './routing.js';
-import { type ExitReason, exitSignal, type JourneyStatus, statusQuery } from './steps.js';
+import { type ExitReason, exitSignal, type JourneyStatus, statusQuery } from '../steps/steps.js';
 
 export interface ActiveJourney {
   journey: string;

@@ -1,5 +1,5 @@
 import { setHandler } from '@temporalio/workflow';
-import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from './steps.js';
+import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from '../steps/steps.js';
 
 export interface WelcomeInput {
   customerId: string;

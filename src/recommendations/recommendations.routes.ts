@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, json } from '../api/route-helpers.js';
-import { customerIdParam } from '../customers/customers.routes.js';
+import { customerIdParam, errorResponses, json } from '../api/route-helpers.js';
 
 const itemSchema = z
   .object({

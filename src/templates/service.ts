@@ -3,7 +3,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
-import { CAMPAIGN_PARTS, campaignParts, checkParts } from '../campaigns/campaign.js';
+import { CAMPAIGN_PARTS, campaignParts, checkParts } from './parts.js';
 import { customerNotFound, DomainError } from '../domain/errors.js';
 import { renderTemplate } from './render.js';
 import { customerVars } from './vars.js';

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CAMPAIGN_TYPES } from '../campaigns/campaign.js';
+import { CAMPAIGN_TYPES } from './parts.js';
 import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 
 const templateSchema = z

@@ -10,7 +10,7 @@ import {
   type JourneyResult,
   type JourneyStatus,
   statusQuery,
-} from '../journeys/steps.js';
+} from '../steps/steps.js';
 
 const { applyTierUpgrade } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

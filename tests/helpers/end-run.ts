@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { exitSignal } from '../../src/journeys/steps.js';
+import { exitSignal } from '../../src/steps/steps.js';
 
 /**
  * Ends a journey run the way an exit does (the exit signal) and waits for it to close. Tests never

@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/worker/activities.js';
-import { type App, createApp } from '../../src/api/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { createChannels } from '../../src/channels/registry.js';
 import type { ProviderChannelName } from '../../src/channels/provider.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
 import { addCounts, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/broadcast-counts.js';
-import { campaignParts, channelOf, checkParts } from '../../src/campaigns/campaign.js';
+import { campaignParts, channelOf, checkParts } from '../../src/templates/parts.js';
 import type { DomainError } from '../../src/domain/errors.js';
 import { renderTemplate } from '../../src/templates/render.js';
 

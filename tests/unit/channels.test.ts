@@ -4,7 +4,7 @@ import { type ProviderMessage, retryAfterMs } from '../../src/channels/provider.
 import { webhookSignature as signature } from '../../src/domain/webhook-signature.js';
 import { createEmailChannel } from '../../src/channels/email.js';
 import { CHANNEL_ADAPTERS, createChannels } from '../../src/channels/registry.js';
-import { campaignParts } from '../../src/campaigns/campaign.js';
+import { campaignParts } from '../../src/templates/parts.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 const message = (channel: ProviderMessage['channel'], content: Record<string, string>, to = 'x'): ProviderMessage => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignParts, checkParts } from '../../src/campaigns/campaign.js';
+import { campaignParts, checkParts } from '../../src/templates/parts.js';
 import {
   DEFAULT_AVG_ORDER_VALUE,
   DEFAULT_RATES,

@@ -1,0 +1,61 @@
+import { requestId } from 'hono/request-id';
+import { marketingRouter } from './campaigns/campaigns.router.js';
+import { performanceRouter } from './campaigns/performance.router.js';
+import { personalisedRouter } from './campaigns/personalised.router.js';
+import { customersRouter } from './customers/customers.router.js';
+import { deliveryRouter } from './delivery/delivery.router.js';
+import { suppressionsRouter } from './delivery/suppressions.router.js';
+import { trackingRouter } from './delivery/tracking.router.js';
+import { devMailRouter } from './dev/dev-mail.router.js';
+import { DomainError } from './domain/errors.js';
+import { eventsRouter } from './events/events.router.js';
+import { flowsRouter } from './flows/flows.router.js';
+import { intelligenceRouter } from './intelligence/intelligence.router.js';
+import { journeysRouter } from './journeys/journeys.router.js';
+import { recommendationsRouter } from './recommendations/recommendations.router.js';
+import { segmentsRouter } from './segments/segments.router.js';
+import { templatesRouter } from './templates/templates.router.js';
+import { tiersRouter } from './tiers/tiers.router.js';
+import { mountDocs } from './api/docs.js';
+import { onError, sendError } from './api/errors.js';
+import { healthRouter } from './api/health.router.js';
+import { type AppDeps, createRouter } from './api/router.js';
+
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.onError(onError);
+  app.notFound((c) => sendError(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`, undefined, 404)));
+
+  // The order is the OpenAPI document's.
+  app.route('/', healthRouter);
+  app.route('/', eventsRouter);
+  app.route('/', customersRouter);
+  app.route('/', journeysRouter);
+  app.route('/', flowsRouter);
+  app.route('/', tiersRouter);
+  app.route('/', personalisedRouter);
+  app.route('/', performanceRouter);
+  app.route('/', intelligenceRouter);
+  app.route('/', marketingRouter);
+  app.route('/', templatesRouter);
+  app.route('/', segmentsRouter);
+  app.route('/', recommendationsRouter);
+  app.route('/', trackingRouter);
+  app.route('/', deliveryRouter);
+  app.route('/', suppressionsRouter);
+  app.route('/', devMailRouter);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
+  });
+  mountDocs(app);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
