@@ -1,7 +1,8 @@
 // A broadcast batch as its steps share it (send-batch.ts, send-records.ts): the activity's input and
 // result, the campaign and channel it sends on, and what it reads of each recipient.
-import type { Channel as SendingChannel } from '../channels/channel.js';
-import { type Channel, customers, type Customer, type marketingCampaigns } from '../db/schema.js';
+import type { ChannelName } from '../domain/channels.js';
+import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
+import { customers, type Customer, type marketingCampaigns } from '../db/schema.js';
 import type { BroadcastCounts } from './broadcast-counts.js';
 import type { CampaignMode } from './campaign.workflow.js';
 
@@ -63,7 +64,7 @@ export interface BatchCampaign {
 /** A batch as its steps share it: the campaign, the channel it goes out on, and where the channel sends. */
 export interface Batch extends BatchCampaign {
   input: CampaignBatchInput;
-  channel: Channel;
+  channel: ChannelName;
   sender: SendingChannel | undefined;
   /** Where the channel's messages go: the SMTP server or provider's URL, or a webhook campaign's own. */
   target: string | undefined;

@@ -1,9 +1,9 @@
 // A campaign's performance from its records (rows of messages): one aggregate statement, then the pure
 // formulas of src/campaigns/roi.ts.
+import type { ChannelName } from '../domain/channels.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid, rowsOf } from '../db/sql-helpers.js';
-import type { Channel } from '../db/schema.js';
 import { type CampaignPerformance, campaignPerformance, type ChannelCosts } from './roi.js';
 
 // A record reached "sent" when it has a send time or any status from sent on; "delivered" when a provider
@@ -58,7 +58,7 @@ export function createCampaignPerformanceService(db: Db, costs: ChannelCosts) {
         where c.id = ${campaignId}::uuid`);
       const [row] = rowsOf<Row>(result);
       if (!row) return null;
-      const sentByChannel: Record<Channel, number> = { email: row.sent_email, sms: row.sent_sms, push: row.sent_push, wechat: row.sent_wechat, webhook: row.sent_webhook };
+      const sentByChannel: Record<ChannelName, number> = { email: row.sent_email, sms: row.sent_sms, push: row.sent_push, wechat: row.sent_wechat, webhook: row.sent_webhook };
       const sent = row.sent_email + row.sent_sms + row.sent_push + row.sent_wechat + row.sent_webhook;
       const { campaign_id, delivered, opened, clicked, responded, converted, revenue } = row;
       return { campaign_id, ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, costs) };

@@ -1,11 +1,11 @@
 // The personalised campaign per RFM group (POST /api/ai-ops/customer/campaign): a draft campaign, made by the
 // campaign service, to the system segment of one RFM group, with that group's offer, and its expected return
 // from what the segment's current members did before.
+import type { ChannelName } from '../domain/channels.js';
 import { sql } from 'drizzle-orm';
 import type { CampaignService } from './service.js';
 import type { CampaignView } from './views.js';
 import type { Db } from '../db/client.js';
-import type { Channel } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { channelOf } from '../templates/parts.js';
 import {
@@ -58,7 +58,7 @@ export function createPersonalisedCampaigns(deps: {
   segments: SegmentService;
   campaigns: CampaignService;
   /** What one message costs per channel (CHANNEL_COST_*). */
-  channelCosts: Record<Channel, number>;
+  channelCosts: Record<ChannelName, number>;
 }) {
   const costs = deps.channelCosts;
   return {

@@ -1,8 +1,8 @@
 // Campaign performance (seed 002 "效果追踪"): the formulas over a campaign's counted records. Pure; the
 // counts come from one SQL aggregate (src/campaigns/performance.ts).
-import type { Channel } from '../db/schema.js';
+import type { ChannelName } from '../domain/channels.js';
 
-export type ChannelCosts = Record<Channel, number>;
+export type ChannelCosts = Record<ChannelName, number>;
 
 /** CHANNEL_COST_* defaults: what one message costs on each channel. */
 export const DEFAULT_CHANNEL_COSTS: ChannelCosts = { email: 0.001, sms: 0.05, push: 0.0005, wechat: 0.001, webhook: 0 };
@@ -11,7 +11,7 @@ export const DEFAULT_CHANNEL_COSTS: ChannelCosts = { email: 0.001, sms: 0.05, pu
 export interface PerformanceCounts {
   sent: number;
   /** Sent records per channel (the cost is per channel). */
-  sentByChannel: Partial<Record<Channel, number>>;
+  sentByChannel: Partial<Record<ChannelName, number>>;
   delivered: number;
   opened: number;
   clicked: number;
@@ -46,9 +46,9 @@ const round = (n: number, places: number) => {
 };
 
 /** Σ sent × the channel's cost per message, to 6 places (sums of small floats otherwise show noise). */
-export function campaignCost(sentByChannel: Partial<Record<Channel, number>>, costs: ChannelCosts): number {
+export function campaignCost(sentByChannel: Partial<Record<ChannelName, number>>, costs: ChannelCosts): number {
   let cost = 0;
-  for (const [channel, sent] of Object.entries(sentByChannel) as Array<[Channel, number]>) cost += sent * (costs[channel] ?? 0);
+  for (const [channel, sent] of Object.entries(sentByChannel) as Array<[ChannelName, number]>) cost += sent * (costs[channel] ?? 0);
   return round(cost, 6);
 }
 
@@ -84,3 +84,4 @@ export function campaignPerformance(counts: PerformanceCounts, costs: ChannelCos
     rateBase,
   };
 }
+

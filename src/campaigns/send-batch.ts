@@ -3,7 +3,7 @@
 // rate (send-records.ts), and count what the records say. The sendCampaignBatch activity runs it.
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { audienceWhere } from './audience.js';
-import type { Channel as SendingChannel } from '../channels/channel.js';
+import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
 import { customers, type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';

@@ -1,11 +1,12 @@
 // A broadcast batch's sending: its claimed records rendered and sent (or simulated) a few at a time at the
 // channel's rate, each outcome recorded as it comes; the batch stops early at end_time or when the
 // campaign is paused or cancelled. send-batch.ts claims the records and counts them afterwards.
+import type { ChannelName } from '../domain/channels.js';
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { OutgoingMessage } from '../channels/channel.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
-import { type Channel, type Customer, marketingCampaigns } from '../db/schema.js';
+import { type Customer, marketingCampaigns } from '../db/schema.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { customerVars } from '../templates/vars.js';
 import type { BatchOutcome, MessageRecord } from '../delivery/message-record.js';
@@ -20,8 +21,8 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
   const settings = config.campaigns ?? {};
   const concurrency = settings.concurrency ?? 10;
   // One limiter per channel for the whole worker: every campaign on it shares the channel's rate.
-  const channelLimits = new Map<Channel, RateLimiter>();
-  const channelLimiter = (channel: Channel) => {
+  const channelLimits = new Map<ChannelName, RateLimiter>();
+  const channelLimiter = (channel: ChannelName) => {
     let limiter = channelLimits.get(channel);
     if (!limiter) channelLimits.set(channel, (limiter = createRateLimiter(settings.rateLimits?.[channel] ?? 0)));
     return limiter;

@@ -3,10 +3,8 @@
 // (src/delivery/message.activities.ts, campaigns.ts): a channel says who a customer is on it, how its template
 // parts render, what a message row keeps, and sends one message, sorting the answer into sent, rejected
 // (permanent: recorded failed, never retried) or a thrown error (transient: Temporal retries).
+import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
-import type { SuppressionChannel } from '../db/schema.js';
-
-export type ChannelName = 'email' | 'sms' | 'push' | 'wechat' | 'webhook';
 
 /** The customer fields a channel may address a message by. */
 export interface Addressee {
@@ -60,7 +58,8 @@ export interface StoredContent {
   bodyHtml: string | null;
 }
 
-export interface Channel {
+/** A channel's adapter: how messages of one channel are addressed, rendered, kept and sent. */
+export interface ChannelAdapter {
   readonly name: ChannelName;
   /** Where the channel sends (the SMTP server, the provider's URL); undefined: not configured (a webhook's URL comes with each action or campaign). */
   readonly url: string | undefined;
@@ -78,4 +77,4 @@ export interface Channel {
   send(message: OutgoingMessage, options: SendOptions): Promise<SendOutcome>;
 }
 
-export type Channels = Record<ChannelName, Channel>;
+export type ChannelAdapters = Record<ChannelName, ChannelAdapter>;

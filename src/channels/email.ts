@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { trackEmail } from '../domain/email-tracking.js';
-import type { Channel } from './channel.js';
+import type { ChannelAdapter } from './channel.js';
 
 /** The email channel: a `Channel` (channel.ts) with its SMTP pool's check and close. */
-export interface EmailChannel extends Channel {
+export interface EmailChannel extends ChannelAdapter {
   readonly name: 'email';
   verify(): Promise<void>;
   close(): void;

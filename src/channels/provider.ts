@@ -1,10 +1,10 @@
-// The HTTP channels (SMS, push, WeChat, webhook) as `Channel`s (channel.ts): a channel adapter knows a
+// The HTTP channels (SMS, push, WeChat, webhook) as `ChannelAdapter`s (channel.ts): a channel adapter knows a
 // customer's address and the JSON body its provider takes; this module signs and POSTs it, and sorts the
 // answer into sent, rejected (permanent) or a thrown error (transient: Temporal retries, after Retry-After
 // when one is given).
 import { ApplicationFailure } from '@temporalio/common';
 import { signWebhook } from '../domain/webhook-signature.js';
-import type { Channel, OutgoingMessage, StoredContent } from './channel.js';
+import type { ChannelAdapter, OutgoingMessage, StoredContent } from './channel.js';
 
 export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
 
@@ -12,17 +12,17 @@ export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
 export type ProviderMessage = OutgoingMessage & { channel: ProviderChannelName };
 
 /** What one HTTP channel is: its address for a customer and its provider's body. Adding a channel is one of these. */
-export interface ChannelAdapter {
+export interface ProviderAdapter {
   readonly name: ProviderChannelName;
-  address: Channel['address'];
+  address: ChannelAdapter['address'];
   /** The JSON document POSTed for this message. */
   body(message: ProviderMessage): Record<string, unknown>;
   /** Rendered parts the provider cannot take (e.g. push `data` that is not a JSON object), or null. */
-  check?: Channel['check'];
+  check?: ChannelAdapter['check'];
   /** What the message row keeps; default: `title` as subject, `text` or `body` as text. */
-  stored?: Channel['stored'];
+  stored?: ChannelAdapter['stored'];
   /** The suppression list its addresses are checked against, if any. */
-  suppression?: Channel['suppression'];
+  suppression?: ChannelAdapter['suppression'];
 }
 
 export interface ProviderOptions {
@@ -54,7 +54,7 @@ const storedDefault = (content: Record<string, string>): StoredContent => ({
   bodyHtml: null,
 });
 
-export function createProviderChannel(adapter: ChannelAdapter, options: ProviderOptions = {}): Channel {
+export function createProviderChannel(adapter: ProviderAdapter, options: ProviderOptions = {}): ChannelAdapter {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     name: adapter.name,

@@ -1,4 +1,4 @@
-import type { ChannelAdapter } from './provider.js';
+import type { ProviderAdapter } from './provider.js';
 
 /** A push template's `data` part, rendered: a JSON object, or null when it is not one. */
 export function pushData(rendered: string): Record<string, unknown> | null {
@@ -15,7 +15,7 @@ export function pushData(rendered: string): Record<string, unknown> | null {
  * and, when the template has a `data` part (Liquid rendering to a JSON object: deep link, cart id…),
  * `data` beside it as that object.
  */
-export const push: ChannelAdapter = {
+export const push: ProviderAdapter = {
   name: 'push',
   address: (customer) => ({ to: customer.id }),
   check: (content) =>

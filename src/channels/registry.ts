@@ -1,14 +1,14 @@
 // Every channel by name. Email is SMTP (email.ts); the others are HTTP providers, each an adapter file
 // plus one line in CHANNEL_ADAPTERS (and its env variables). All of them are `Channel`s (channel.ts).
-import type { Channels } from './channel.js';
+import type { ChannelAdapters } from './channel.js';
 import type { EmailChannel } from './email.js';
-import { type ChannelAdapter, createProviderChannel, type ProviderChannelName, type ProviderOptions } from './provider.js';
+import { type ProviderAdapter, createProviderChannel, type ProviderChannelName, type ProviderOptions } from './provider.js';
 import { push } from './push.js';
 import { sms } from './sms.js';
 import { webhook } from './webhook.js';
 import { wechat } from './wechat.js';
 
-export const CHANNEL_ADAPTERS: Record<ProviderChannelName, ChannelAdapter> = { sms, push, wechat, webhook };
+export const CHANNEL_ADAPTERS: Record<ProviderChannelName, ProviderAdapter> = { sms, push, wechat, webhook };
 
 export type ProviderSettings = Partial<Record<ProviderChannelName, Omit<ProviderOptions, 'timeoutMs'>>>;
 
@@ -17,7 +17,7 @@ export type ProviderSettings = Partial<Record<ProviderChannelName, Omit<Provider
  * each; a webhook's URL comes with the action or campaign, its secret from WEBHOOK_SIGNING_SECRET). A
  * channel without a URL records its messages as `skipped` (`channel_not_configured`).
  */
-export function createChannels(email: EmailChannel, providers: ProviderSettings, timeoutMs?: number): Channels {
+export function createChannels(email: EmailChannel, providers: ProviderSettings, timeoutMs?: number): ChannelAdapters {
   const http = Object.values(CHANNEL_ADAPTERS).map((adapter) => [adapter.name, createProviderChannel(adapter, { ...providers[adapter.name], timeoutMs })]);
-  return { email, ...Object.fromEntries(http) } as Channels;
+  return { email, ...Object.fromEntries(http) } as ChannelAdapters;
 }

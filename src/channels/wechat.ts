@@ -1,4 +1,4 @@
-import type { ChannelAdapter } from './provider.js';
+import type { ProviderAdapter } from './provider.js';
 
 /** The customer attribute holding their openid for the official account that sends. */
 export const WECHAT_OPENID_ATTRIBUTE = 'wechat_openid';
@@ -10,7 +10,7 @@ const RESERVED = new Set(['template_id', 'url']);
  * A WeChat template message (模板消息), shaped as WeChat's own API takes it: `touser` (the openid),
  * `template_id`, `url` when the template has one, and `data: { <key>: { value } }` from every other part.
  */
-export const wechat: ChannelAdapter = {
+export const wechat: ProviderAdapter = {
   name: 'wechat',
   address: (customer) => {
     const openid = customer.attributes[WECHAT_OPENID_ATTRIBUTE];

@@ -1,6 +1,7 @@
+import type { ChannelName } from '../domain/channels.js';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type Channel, type Consent, type Customer, customers, events, messages } from '../db/schema.js';
+import { type Consent, type Customer, customers, events, messages } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
 import type { Journeys } from '../journeys/journeys.js';
 
@@ -27,7 +28,7 @@ export interface CustomerView {
   timezone: string | null;
   attributes: Record<string, unknown>;
   tags: string[];
-  consent: Record<Channel, boolean>;
+  consent: Record<ChannelName, boolean>;
   createdAt: string;
   updatedAt: string;
 }

@@ -14,10 +14,10 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
 import type { JourneyStep } from '../domain/journey-config.js';
 
-export type Channel = 'email' | 'sms' | 'push' | 'wechat' | 'webhook';
-export type Consent = Partial<Record<Channel, boolean>>;
+export type Consent = Partial<Record<ChannelName, boolean>>;
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -99,7 +99,7 @@ export const messages = pgTable(
     executionId: text('execution_id'),
     workflowId: text('workflow_id'),
     stepKey: text('step_key').notNull(),
-    channel: text('channel').$type<Channel>().notNull(),
+    channel: text('channel').$type<ChannelName>().notNull(),
     status: text('status').$type<MessageStatus>().notNull().default('pending'),
     recipient: text('recipient'),
     subject: text('subject'),
@@ -146,7 +146,6 @@ export const messages = pgTable(
   ],
 );
 
-export type SuppressionChannel = 'email' | 'sms';
 export type SuppressionReason = 'hard_bounce' | 'complaint' | 'manual';
 
 /**

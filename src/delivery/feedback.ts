@@ -2,10 +2,11 @@
 // delivery receipt, a bounce or a complaint about one message or address. A hard bounce or a complaint puts
 // the address on the suppression list; every report is recorded on the message it names (the first of each
 // kind), so a repeat changes nothing.
+import type { SuppressionChannel } from '../domain/channels.js';
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
-import { messages, type SuppressionChannel } from '../db/schema.js';
+import { messages } from '../db/schema.js';
 import { suppressionChannel } from './suppression-lists.js';
 import { suppress } from './suppressions.js';
 

@@ -3,10 +3,11 @@
 // skipped or simulated. Pacing and the senders decide; this module writes what they decided. Later events
 // on a sent row (opens and clicks, delivery reports, conversions, erasure) are other columns, written by
 // tracking, feedback, attribution and the customer service.
+import type { ChannelName } from '../domain/channels.js';
 import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { coalesce } from '../db/coalesce.js';
 import type { Db } from '../db/client.js';
-import { type Channel, type MessageStatus, messages } from '../db/schema.js';
+import { type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -99,7 +100,7 @@ export function createMessageRecord(db: Db) {
     async reserve(
       tx: Db,
       key: MessageKey,
-      fields: { channel: Channel; transactional: boolean; createdAt: Date },
+      fields: { channel: ChannelName; transactional: boolean; createdAt: Date },
       skipped?: string,
     ): Promise<void> {
       const row = { ...keyColumns(key), ...fields };
@@ -112,7 +113,7 @@ export function createMessageRecord(db: Db) {
      * error, so Temporal retries this one later, when it will find the message done.
      * No transaction stays open across the send (PGlite has a single connection).
      */
-    async claim(key: MessageKey, channel: Channel): Promise<{ row: MessageRow } | { done: SendResult }> {
+    async claim(key: MessageKey, channel: ChannelName): Promise<{ row: MessageRow } | { done: SendResult }> {
       // One statement: a new row comes with its lease; an existing one is leased only while it is pending and
       // no live attempt holds it. No row back means sent, skipped, failed, or being sent elsewhere.
       const lease = { leaseUntil: sql`now() + ${LEASE}::interval`, updatedAt: sql`now()` };
@@ -172,7 +173,7 @@ export function createMessageRecord(db: Db) {
      */
     async claimBatch(
       tx: Db,
-      batch: { campaignId: string; executionId: string; workflowId: string; stepKey: string; channel: Channel; recipients: BatchRecipient[] },
+      batch: { campaignId: string; executionId: string; workflowId: string; stepKey: string; channel: ChannelName; recipients: BatchRecipient[] },
     ) {
       const { recipients } = batch;
       return rowsOf<{ id: string; customer_id: string; status: string; lease_until: unknown }>(

@@ -1,9 +1,10 @@
 // The send activities of journeys and flows: one touch on any channel, rendered and sent at most once. The
 // message row's fate is written by message-record.ts.
+import type { ChannelName } from '../domain/channels.js';
 import { eq } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
 import { customerVars } from '../templates/vars.js';
-import type { ChannelName, OutgoingMessage } from '../channels/channel.js';
+import type { OutgoingMessage } from '../channels/channel.js';
 import type { ProviderChannelName } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../recommendations/template-vars.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';

@@ -1,6 +1,6 @@
+import type { ChannelName } from '../domain/channels.js';
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
-import type { Channel } from '../db/schema.js';
 import type { Tx } from '../db/client.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { capAllowsAt, capsOn, knownTimeZone, PACING_OFF, type PacingConfig, quietUntil } from './pacing.js';
@@ -9,7 +9,7 @@ import { createMessageRecord, type MessageKey } from './message-record.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
 export interface ReserveInput extends MessageKey {
-  channel: Channel;
+  channel: ChannelName;
   /** Transactional messages pass quiet hours and caps, and do not count towards caps. */
   transactional: boolean;
   /**

@@ -1,5 +1,5 @@
 // The suppression list's addresses: one spelling per address, so a report and a send find the same row.
-import type { Channel, SuppressionChannel } from '../db/schema.js';
+import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
 
 /** Email addresses compare without case or surrounding space; phone numbers are E.164 without spaces. */
 export function normaliseAddress(channel: SuppressionChannel, address: string): string {
@@ -7,6 +7,7 @@ export function normaliseAddress(channel: SuppressionChannel, address: string): 
 }
 
 /** The suppression channel a message channel's address belongs to (push and webhook have none). */
-export function suppressionChannel(channel: Channel): SuppressionChannel | null {
+export function suppressionChannel(channel: ChannelName): SuppressionChannel | null {
   return channel === 'email' || channel === 'sms' ? channel : null;
 }
+

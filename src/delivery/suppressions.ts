@@ -1,7 +1,8 @@
 // The suppression list (hard bounces, complaints, manual entries) and the check every send makes.
+import type { SuppressionChannel } from '../domain/channels.js';
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type SuppressionChannel, type SuppressionReason, suppressions } from '../db/schema.js';
+import { type SuppressionReason, suppressions } from '../db/schema.js';
 import { normaliseAddress } from './suppression-lists.js';
 
 export type Suppression = typeof suppressions.$inferSelect;

@@ -1,13 +1,14 @@
 // What a message of each campaign type renders: the template parts a type needs, how inline content becomes
 // those Liquid parts, and the check that they parse. Campaigns and stored templates share it. No I/O here;
 // Liquid is, so workflow code does not import this module.
-import type { CampaignType, Channel } from '../db/schema.js';
+import type { ChannelName } from '../domain/channels.js';
+import type { CampaignType } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { validateTemplate } from './render.js';
 
 export const CAMPAIGN_TYPES = ['email', 'sms', 'push_notification', 'wechat', 'webhook'] as const satisfies readonly CampaignType[];
 /** The channel (and consent key) a campaign type sends on. */
-export const channelOf = (type: CampaignType): Channel => (type === 'push_notification' ? 'push' : type);
+export const channelOf = (type: CampaignType): ChannelName => (type === 'push_notification' ? 'push' : type);
 
 /**
  * The template parts each type renders. WeChat's are `template_id`, `url` and any number of data keys

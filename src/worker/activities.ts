@@ -1,6 +1,6 @@
-import type { Channels } from '../channels/channel.js';
+import type { ChannelName } from '../domain/channels.js';
+import type { ChannelAdapters } from '../channels/channel.js';
 import type { Db } from '../db/client.js';
-import type { Channel } from '../db/schema.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
 import type { PacingConfig } from '../delivery/pacing.js';
 import { createCampaignActivities } from '../campaigns/campaign.activities.js';
@@ -23,11 +23,11 @@ export interface ActivityDeps {
    * The channels by name (src/channels/registry.ts), email always: a channel without a URL, or missing
    * here, records its messages as skipped; the webhook channel posts to each action's own URL.
    */
-  channels: Pick<Channels, 'email'> & Partial<Channels>;
+  channels: Pick<ChannelAdapters, 'email'> & Partial<ChannelAdapters>;
   config: {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
-    campaigns?: { concurrency?: number; rateLimits?: Partial<Record<Channel, number>> };
+    campaigns?: { concurrency?: number; rateLimits?: Partial<Record<ChannelName, number>> };
     /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
     recommendations?: { topK?: number; minTogether?: number };
     /**
