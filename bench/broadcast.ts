@@ -204,7 +204,7 @@ async function startWorker(env: Record<string, string>): Promise<{ pid: number; 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   let ready = false;
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     const text = d.toString();
     if (ready) {
       // After start-up only warnings and errors come (LOG_LEVEL=warn): show them as they come.

@@ -300,3 +300,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
   };
 }
+
+/** Where the `touchpoint` CLI finds a running Touchpoint's API (TOUCHPOINT_URL), without a trailing slash. */
+export function cliBaseUrl(source: Record<string, string | undefined> = process.env): string {
+  return (source.TOUCHPOINT_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+}

@@ -46,7 +46,7 @@ const log = (msg: string) => console.error(`[touchpoint] ${msg}`);
 
 export async function startRuntime(config: Config, options: { embedded: boolean }): Promise<Runtime> {
   setStrictVariables(config.templates.strictVariables);
-  const closers: Array<() => Promise<unknown> | unknown> = [];
+  const closers: Array<() => unknown> = [];
   const close = async () => {
     for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));
   };

@@ -121,14 +121,14 @@ describe('POST /api/events rejects bad input and stores nothing', () => {
     const res = await stack.api('POST', '/api/events', e);
     expectError(res, 422, 'validation_error', 'userId');
     expect(res.body.error.message).toContain('userId');
-    await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId as string] });
+    await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId] });
   });
 
   it('422 field `timestamp` for a timestamp that is not ISO 8601', async () => {
     const e = event({ timestamp: 'yesterday' });
     const res = await stack.api('POST', '/api/events', e);
     expectError(res, 422, 'validation_error', 'timestamp');
-    await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId as string] });
+    await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId] });
   });
 
   it('422 field `properties` when properties is not an object', async () => {
@@ -136,7 +136,7 @@ describe('POST /api/events rejects bad input and stores nothing', () => {
       const e = event({ properties });
       const res = await stack.api('POST', '/api/events', e);
       expectError(res, 422, 'validation_error', 'properties');
-      await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId as string] });
+      await expectNothingStored({ eventIds: [e.id], customerIds: [e.customerId] });
     }
   });
 
@@ -147,7 +147,7 @@ describe('POST /api/events rejects bad input and stores nothing', () => {
     expectError(res, 422, 'validation_error', '[2].customerId');
     await expectNothingStored({
       eventIds: [...valid.map((e) => e.id), third.id],
-      customerIds: valid.map((e) => e.customerId as string),
+      customerIds: valid.map((e) => e.customerId),
     });
   });
 
@@ -155,7 +155,7 @@ describe('POST /api/events rejects bad input and stores nothing', () => {
     const batch = [event(), event({ type: '' }), event()];
     const res = await stack.api('POST', '/api/events', batch);
     expectError(res, 422, 'validation_error', '[1].type');
-    await expectNothingStored({ eventIds: batch.map((e) => e.id), customerIds: batch.map((e) => e.customerId as string) });
+    await expectNothingStored({ eventIds: batch.map((e) => e.id), customerIds: batch.map((e) => e.customerId) });
   });
 });
 
@@ -315,7 +315,7 @@ describe('good paths', () => {
     expect(row!.occurredAt.toISOString()).toBe('2024-05-01T10:00:00.000Z');
     // Marked dispatched right after the answer (the mark rides on the next batch, or is written on its own).
     await waitFor(async () => (await stack.database.db.select().from(events).where(eq(events.id, e.id)))[0]?.dispatchedAt, 'the dispatch mark');
-    expect(await storedCustomers([e.customerId as string])).toEqual([{ id: e.customerId }]);
+    expect(await storedCustomers([e.customerId])).toEqual([{ id: e.customerId }]);
   });
 
   it('/healthz → 200 ok', async () => {

@@ -98,7 +98,7 @@ describe('refused campaigns', () => {
     { what: "another channel's template", body: ({ content: _, ...b }) => ({ ...b, content_template_id: smsTemplate }), status: 422, code: 'template_channel_mismatch', field: 'content_template_id' },
     { what: 'an unknown segment', body: (b) => ({ ...b, target_segment_id: uid('no-segment') }), status: 422, code: 'unknown_segment', field: 'target_segment_id' },
     { what: 'an unknown key', body: (b) => ({ ...b, colour: 'red' }), status: 422, code: 'validation_error', field: 'colour' },
-    { what: 'a body that is not JSON', body: (b) => `{"name": "${b.name}", `, status: 400, code: 'invalid_json' },
+    { what: 'a body that is not JSON', body: (b) => `{"name": "${String(b.name)}", `, status: 400, code: 'invalid_json' },
     { what: 'a body that is not sent as JSON', body: (b) => JSON.stringify(b), headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type' },
   ];
 

@@ -41,8 +41,8 @@ async function start(ports: Record<string, number>) {
   });
   running = child;
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);

@@ -17,7 +17,7 @@ let deadConnection: Connection;
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: true });
   // A Temporal address nothing listens on, and no retries: every call fails at once, as in an outage.
-  deadConnection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
+  deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
 });
 afterAll(async () => {
   await deadConnection?.close();

@@ -383,7 +383,7 @@ describe('the full refresh (a database of its own)', () => {
     const rows = await own.db.select().from(customerInsights);
     expect(Object.fromEntries(rows.map((r) => [r.customerId, r.segment]))).toEqual({ [a]: 'loyal', [b]: 'churn_risk' });
     const indexes = await own.db.execute(sql`select indexname from pg_indexes where tablename = 'customer_insights' order by 1`);
-    expect((indexes as unknown as Array<{ indexname: string }>).map((i) => i.indexname)).toEqual(['customer_insights_pkey', 'customer_insights_segment_idx']);
+    expect((indexes as Array<{ indexname: string }>).map((i) => i.indexname)).toEqual(['customer_insights_pkey', 'customer_insights_segment_idx']);
     const [stored] = await own.db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, 'last_refresh'));
     expect(stored?.value).toMatchObject({ customers: 2 });
     // Again: the swap works on the table it put in place, and a one-customer refresh upserts into it.

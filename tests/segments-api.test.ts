@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customerInsights, customers, events, messages, orders, segments } from '../src/db/schema.js';
+import { rowsOf } from '../src/db/sql-helpers.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 let stack: Stack;
@@ -37,7 +38,7 @@ async function memberIds(id: string): Promise<string[]> {
 }
 
 const tableCount = async (table: string) =>
-  Number((await stack.database.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`) as unknown as Array<{ n: number }>)[0]!.n);
+  Number(rowsOf<{ n: number }>(await stack.database.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]!.n);
 
 describe('rules of every kind', () => {
   const run = uid('run');
@@ -320,7 +321,7 @@ describe('segments and their members', () => {
     expect(deleted.status).toBe(204);
     expect((await stack.api('GET', `/api/segments/${segment.id}`)).status).toBe(404);
     const left = await stack.database.db.execute(sql`select count(*)::int as n from segment_members where segment_id = ${segment.id}`);
-    expect((left as unknown as Array<{ n: number }>)[0]!.n).toBe(0);
+    expect((left as Array<{ n: number }>)[0]!.n).toBe(0);
   });
 
   it('is in the OpenAPI document', async () => {

@@ -1,6 +1,7 @@
 // The send activity on its own, against the real database and a real SMTP server: however often and
 // however concurrently a step's send runs, one email goes out and one row records it.
 import { eq } from 'drizzle-orm';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createActivities } from '../src/worker/activities.js';
 import { messages } from '../src/db/schema.js';
@@ -38,7 +39,7 @@ it('sends once when the same step runs five times at once, and again later', asy
   const busy = attempts.filter((a) => a.status === 'rejected');
   // Each attempt either sent, found it sent, or backed off because another held the lease (Temporal retries it).
   expect(sent.length + busy.length).toBe(5);
-  for (const b of busy) expect((b as PromiseRejectedResult).reason.message).toMatch(/being sent by another attempt/);
+  for (const b of busy) expect((b).reason.message).toMatch(/being sent by another attempt/);
 
   const retried = await activities.sendEmail(input(id, key));
   expect(retried.status).toBe('sent');
@@ -81,7 +82,7 @@ it('records a message the SMTP server refuses for good (5xx) as failed, once, an
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as import('node:net').AddressInfo).port;
+  const port = (server.server.address() as AddressInfo).port;
   const { createEmailChannel } = await import('../src/channels/email.js');
   const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
   const refusing = createActivities({ db: stack.database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
 
 // Swagger UI served from the installed package, so the docs page works with no internet access.
-export function mountDocs(app: Hono<any>): void {
+export function mountDocs<E extends Env>(app: Hono<E>): void {
   const dist = getAbsoluteFSPath();
   const asset = (file: string) => readFileSync(join(dist, file));
   let cache: { css: Buffer; js: Buffer } | undefined;

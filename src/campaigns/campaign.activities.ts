@@ -83,7 +83,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
           // A cancel through the API set `cancelled` already; it stays.
           status: input.progress.state === 'cancelled' ? 'cancelled' : sql`case when ${marketingCampaigns.status} = 'cancelled' then 'cancelled' else 'completed' end`,
           actualEndTime: sql`now()`,
-          stats: stats as unknown as Record<string, unknown>,
+          stats: stats,
           updatedAt: sql`now()`,
         })
         .where(

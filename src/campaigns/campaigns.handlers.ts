@@ -3,14 +3,12 @@ import type { AppEnv } from '../api/router.js';
 import type {
   archiveCampaign,
   campaignStatus,
-  cancelCampaign,
   createCampaign,
   getCampaign,
   listCampaigns,
   listRecords,
   pauseCampaign,
   putCampaign,
-  resumeCampaign,
   triggerCampaign,
 } from './campaigns.routes.js';
 
@@ -44,7 +42,7 @@ export const archiveCampaignHandler: RouteHandler<typeof archiveCampaign, AppEnv
   c.json(await c.var.deps.campaigns.archive(c.req.valid('param').id, c.req.valid('header')['x-user-id'] ?? null), 200);
 
 const control =
-  (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign | typeof resumeCampaign | typeof cancelCampaign, AppEnv> =>
+  (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign    , AppEnv> =>
   async (c) =>
     c.json(await c.var.deps.campaigns.control(c.req.valid('param').id, action), 200);
 export const pauseCampaignHandler = control('pause');

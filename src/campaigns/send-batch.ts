@@ -95,11 +95,11 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   /** The batch's counts from its records (through `done`), whichever attempt wrote them; those still waiting out quiet hours: not yet. */
   async function tally(input: CampaignBatchInput, done: Profile[], counts: BroadcastCounts): Promise<BroadcastCounts> {
     if (done.length === 0) return counts;
-    const rows = (await db.execute(sql`
+    const rows = await db.execute(sql`
       select status, error_message as reason, count(*)::int as n from ${messages}
       where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(done.map((c) => c.id), 'text')})
         and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
-      group by 1, 2`)) as unknown;
+      group by 1, 2`);
     for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {
       counts.processed += n;
       if (status === 'sent' || status === 'simulated') counts.sent += n;

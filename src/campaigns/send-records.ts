@@ -62,7 +62,8 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
   ): Promise<{ finished: Set<string>; halt: Halt | null }> {
     const { input, channel, simulate } = batch;
     const limit = simulate ? async () => {} : bothLimits(channelLimiter(channel), batch.campaign.rateLimit ? createRateLimiter(batch.campaign.rateLimit) : undefined);
-    let transient: Error | null = null;
+    // Set by the send loops below (closures), so not narrowed to its initial null.
+    let transient = null as Error | null;
     let halt: Halt | null = null;
     const pastEnd = () => input.endAt !== null && Date.now() >= input.endAt;
     const finished = new Set<string>();

@@ -1,5 +1,6 @@
 // `touchpoint <command>`: seed 000's command line, as a client of a running Touchpoint's HTTP API
 // (TOUCHPOINT_URL, default http://127.0.0.1:3000). Exit codes: 0 done, 1 the API refused or failed, 2 usage.
+import { cliBaseUrl } from '../env.js';
 
 const USAGE = `usage: touchpoint <command> [options]
 
@@ -16,7 +17,7 @@ TOUCHPOINT_URL: the API (default http://127.0.0.1:3000).`;
 class UsageError extends Error {}
 class ApiFailure extends Error {}
 
-const base = (process.env.TOUCHPOINT_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+const base = cliBaseUrl();
 
 async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -27,7 +28,7 @@ async function api<T = any>(method: string, path: string, body?: unknown): Promi
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    throw new ApiFailure(`cannot reach Touchpoint at ${base}: ${(err as Error).cause ?? (err as Error).message}`);
+    throw new ApiFailure(`cannot reach Touchpoint at ${base}: ${String((err as Error).cause ?? (err as Error).message)}`);
   }
   const text = await res.text();
   const json = text ? JSON.parse(text) : null;
@@ -135,7 +136,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       out(`${campaign.name}: ${status.status}`);
       const e = status.execution;
       if (e) {
-        const reasons = Object.entries(e.reasons ?? {}).map(([r, n]) => `${r} ${n}`).join(', ');
+        const reasons = Object.entries(e.reasons ?? {}).map(([r, n]) => `${r} ${String(n)}`).join(', ');
         out(
           table(
             ['audience', 'processed', 'sent', 'failed', 'skipped', 'rate/s', 'eta s'],

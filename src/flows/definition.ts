@@ -2,7 +2,7 @@
 // actions each with a delay), every rule a saved flow obeys, and its translation into what the workflow runs.
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
-import type { BranchOutcome, FlowStep } from './flow-types.js';
+import type { FlowStep } from './flow-types.js';
 import { renderTemplate, validateTemplate } from '../templates/render.js';
 
 export const MAX_FLOW_ACTIONS = 50;
@@ -18,7 +18,7 @@ const durationSchema = z.union([z.number().min(0, 'must not be negative'), z.str
   if (typeof v === 'number') return v * 1000;
   let ms: number;
   try {
-    ms = /^\s*-?[\d.]+\s*$/.test(v) ? NaN : msToNumber(v as never);
+    ms = /^\s*-?[\d.]+\s*$/.test(v) ? NaN : msToNumber(v);
   } catch {
     ms = NaN;
   }
@@ -235,8 +235,8 @@ export function toFlowSteps(actions: FlowAction[]): FlowStep[] {
           attribute: a.attribute,
           op: a.op,
           ...(a.value !== undefined ? { value: a.value } : {}),
-          ifTrue: a.if_true as BranchOutcome,
-          ifFalse: a.if_false as BranchOutcome,
+          ifTrue: a.if_true,
+          ifFalse: a.if_false,
         };
     }
   });

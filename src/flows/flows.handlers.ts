@@ -13,7 +13,7 @@ const unknownFlow = (id: string, version?: number) =>
  * milliseconds; the saved flow keeps `delay_hours: 24`, and each run resolves it when it loads its version).
  */
 async function toSave(c: Context<AppEnv>, valid: { name: string; trigger_event: string; exit_on: string[] }): Promise<FlowSave> {
-  const raw = (await c.req.json()) as { actions: Array<Record<string, unknown>> };
+  const raw = await c.req.json<{ actions: Array<Record<string, unknown>> }>();
   return { name: valid.name, trigger_event: valid.trigger_event, exit_on: valid.exit_on, actions: raw.actions };
 }
 

@@ -74,8 +74,8 @@ export function createIntelligenceService(db: Db) {
       const next = parsed.data;
       await db
         .insert(intelligenceSettings)
-        .values({ key: SETTINGS_KEY, value: next as unknown as Record<string, unknown> })
-        .onConflictDoUpdate({ target: intelligenceSettings.key, set: { value: next as unknown as Record<string, unknown>, updatedAt: sql`now()` } });
+        .values({ key: SETTINGS_KEY, value: next })
+        .onConflictDoUpdate({ target: intelligenceSettings.key, set: { value: next, updatedAt: sql`now()` } });
       return next;
     },
 

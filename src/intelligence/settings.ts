@@ -48,7 +48,6 @@ export const intelligenceSettingsSchema = z.strictObject({
   }),
 }) satisfies z.ZodType<IntelligenceSettings>;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `patch` laid over `base`, object by object; anything else in the patch (numbers, arrays, null) replaces. */
@@ -56,7 +55,7 @@ export function mergeSettings(base: unknown, patch: unknown): unknown {
   if (!isObject(base) || !isObject(patch)) return patch;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(patch)) out[k] = mergeSettings(base[k], v);
-  return out as Json;
+  return out;
 }
 
 /** The stored settings over the defaults (so a setting added later has its default); invalid: the defaults. */

@@ -8,7 +8,7 @@ import { validateTemplate } from '../templates/render.js';
 
 export const durationSchema = z.union([z.number().int().min(0), z.string().min(1)]).superRefine((v, ctx) => {
   try {
-    if (msToNumber(v as never) < 0) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
+    if (msToNumber(v) < 0) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
   } catch {
     ctx.addIssue({ code: 'custom', message: `"${String(v)}" is not a duration (e.g. "24 hours", "7 days")` });
   }

@@ -103,7 +103,7 @@ function valueProblem(attribute: string, op: AttributeOp, value: unknown): { at:
 const count = z.strictObject({ op: z.enum(COMPARE_OPS), value: z.number().int().min(0).max(1_000_000) });
 
 const conditionSchemas: Record<string, z.ZodType<Condition>> = {
-  attribute: attributeConditionSchema as z.ZodType<Condition>,
+  attribute: attributeConditionSchema,
   has_tag: z.strictObject({ has_tag: text.max(200) }),
   event: z.strictObject({ event: text.max(200), count, within_days: z.number().int().min(1).max(3650) }),
   rfm: z.strictObject({ rfm: z.enum(['r', 'f', 'm']), op: z.enum(COMPARE_OPS), value: z.number().finite() }),
@@ -168,7 +168,7 @@ export function checkRule(value: unknown): { rule: Rule; issues: [] } | { rule: 
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
       // zod names an unknown key in `keys`, not in the path.
-      const keys = 'keys' in issue && Array.isArray(issue.keys) ? (issue.keys as string[]) : [];
+      const keys = 'keys' in issue && Array.isArray(issue.keys) ? (issue.keys) : [];
       issues.push({ path: [...path, ...(issue.path as Array<string | number>), ...keys.slice(0, 1)], message: issue.message });
     }
     return null;

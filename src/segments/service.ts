@@ -137,7 +137,7 @@ export function createSegmentService(db: Db) {
           .set({
             ...(patch.name !== undefined ? { name: patch.name } : {}),
             ...(patch.description !== undefined ? { description: patch.description } : {}),
-            ...(patch.rules !== undefined ? { rules: patch.rules as Record<string, unknown> } : {}),
+            ...(patch.rules !== undefined ? { rules: patch.rules } : {}),
             updatedAt: sql`now()`,
           })
           .where(eq(segments.id, id))
@@ -213,7 +213,7 @@ export function createSegmentService(db: Db) {
       let refreshed = 0;
       let members = 0;
       const failed: string[] = [];
-      let lastError: unknown = null;
+      let lastError: { error: unknown } | null = null;
       for (const { id } of page) {
         try {
           members += (await refresh(id)).count;
@@ -221,10 +221,10 @@ export function createSegmentService(db: Db) {
         } catch (err) {
           console.warn(`[segments] ${id} not refreshed: ${(err as Error).message}`);
           failed.push(id);
-          if (!(err instanceof DomainError)) lastError = err;
+          if (!(err instanceof DomainError)) lastError = { error: err };
         }
       }
-      if (lastError && refreshed === 0) throw lastError;
+      if (lastError && refreshed === 0) throw lastError.error;
       return { found: page.length, refreshed, members, failed, last: page.at(-1)?.id ?? after };
     },
   };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../env.js';
 import { searchAttributeKeys } from './search-attributes.js';
 
@@ -21,12 +21,12 @@ async function connectionOptions(cfg: TemporalConfig, address: string) {
 }
 
 export async function connectClient(cfg: TemporalConfig, address: string): Promise<Client> {
-  const connection = await Connection.connect((await connectionOptions(cfg, address)) as ConnectionOptions);
+  const connection = await Connection.connect(await connectionOptions(cfg, address));
   return new Client({ connection, namespace: cfg.namespace });
 }
 
 export async function connectWorker(cfg: TemporalConfig, address: string): Promise<NativeConnection> {
-  return NativeConnection.connect((await connectionOptions(cfg, address)) as NativeConnectionOptions);
+  return NativeConnection.connect(await connectionOptions(cfg, address));
 }
 
 /**

@@ -52,7 +52,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await waitUntilServing(address, opts.namespace, exited, opts.startupTimeoutMs ?? 60_000);
   } catch (err) {
     await stop(child, exited);
-    throw new Error(`${(err as Error).message}\n${stderr.trim()}`);
+    throw new Error(`${(err as Error).message}\n${stderr.trim()}`, { cause: err });
   }
   return {
     address,

@@ -21,7 +21,7 @@ async function ensureIntervalSchedule(
   scheduleId: string,
   everyMinutes: number,
   // By its type name (the workflow function's name): infrastructure imports no feature's workflow module.
-  action: { workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh'; workflowId: string; taskQueue: string; args: [] | [{}] },
+  action: { workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh'; workflowId: string; taskQueue: string; args: [] | [Record<string, never>] },
 ): Promise<void> {
   const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {

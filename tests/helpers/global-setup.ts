@@ -38,6 +38,7 @@ export default async function setup(project: TestProject) {
       throw new Error(
         `PostgreSQL at ${ADMIN_URL} did not answer (${(err as Error).message}). Start it ` +
           '(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_POSTGRES_URL.',
+        { cause: err },
       );
     }
   }

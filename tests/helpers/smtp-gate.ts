@@ -58,7 +58,9 @@ export async function startSmtpGate(): Promise<SmtpGate> {
       for (const answer of waiting) {
         try {
           answer();
-        } catch {}
+        } catch {
+          // A waiter whose test already ended: nothing to answer.
+        }
       }
     },
     waiting: () => held.length,

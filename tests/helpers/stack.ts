@@ -147,7 +147,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address, namespace: 'default' });
   }
   const namespace = env.namespace ?? 'default';
-  const temporalAddress = devServer?.address ?? (env.connection.options.address as string);
+  const temporalAddress = devServer?.address ?? (env.connection.options.address);
 
   const taskQueue = uid('tq');
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's

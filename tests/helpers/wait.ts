@@ -5,7 +5,7 @@ export async function waitFor<T>(probe: () => Promise<T> | T, what: string, time
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       last = value;
     } catch (err) {
       last = err;

@@ -50,7 +50,7 @@ export async function startWorkerProcess(
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${output}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       output += d.toString();
       if (output.includes('worker polling')) {
         clearTimeout(timer);

@@ -9,7 +9,7 @@ import { customers, events, messages } from '../../src/db/schema.js';
 const migrationCount = async (database: Database) => {
   const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
   // PGlite returns { rows }, postgres-js an array.
-  const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: { n: number }[] }).rows) as { n: number }[];
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows) as { n: number }[];
   return list[0]!.n;
 };
 
