@@ -28,7 +28,10 @@ module.exports = {
       comment: 'Activities are called by workflows; what a service and an activity share lives in a module of its own.',
       // Not bound: activity modules, the worker, workflow code (types only, checked below), the composition
       // root, and the broadcast batch's two steps (called by campaign.activities.ts alone).
-      from: { path: '^src/', pathNot: ['\\.activities\\.ts$', '^src/worker/', workflowFiles, '^src/runtime\\.ts$', '^src/campaigns/send-(batch|records)\\.ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: ['\\.activities\\.ts$', '^src/worker/', workflowFiles, '^src/runtime\\.ts$', '^src/campaigns/send-(batch|records)\\.ts$'],
+      },
       to: { path: ['\\.activities\\.ts$', '^src/worker/activities\\.ts$'] },
     },
     {
@@ -37,7 +40,16 @@ module.exports = {
       comment: 'Workflow code is deterministic and bundled: it imports activities and services as types only, and no infrastructure.',
       from: { path: workflowFiles },
       to: {
-        path: ['\\.activities\\.ts$', '/service\\.ts$', '^src/(db|api|channels|worker|events)/', '^src/templates/render\\.ts$', '^src/env\\.ts$', '^src/runtime\\.ts$', 'node_modules/(drizzle-orm|postgres|liquidjs|nodemailer|hono|@hono)/', 'node_modules/@temporalio/(client|worker|activity|testing)/'],
+        path: [
+          '\\.activities\\.ts$',
+          '/service\\.ts$',
+          '^src/(db|api|channels|worker|events)/',
+          '^src/templates/render\\.ts$',
+          '^src/env\\.ts$',
+          '^src/runtime\\.ts$',
+          'node_modules/(drizzle-orm|postgres|liquidjs|nodemailer|hono|@hono)/',
+          'node_modules/@temporalio/(client|worker|activity|testing)/',
+        ],
         pathNot: '^src/worker/workflows\\.ts$',
         dependencyTypesNot: ['type-only'],
       },
@@ -62,6 +74,10 @@ module.exports = {
     exclude: { path: '^(tests|bench|scripts|drizzle|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.mjs'],
+    },
   },
 };

@@ -10,10 +10,26 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 /** What workflow code may not import at run time: it runs in Temporal's deterministic sandbox. */
 const notInWorkflows = [
-  { group: ['**/*.activities.js', '**/worker/activities.js'], allowTypeImports: true, message: 'workflows import activities as types only (proxyActivities)' },
-  { group: ['**/service.js', '**/db/*', '**/api/*', '**/channels/*', '**/worker/*', '**/templates/render.js'], allowTypeImports: true, message: 'workflow code is deterministic: no services, database, channels or rendering — call an activity' },
-  { group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', 'liquidjs', 'nodemailer', 'hono', 'hono/*', '@hono/*'], allowTypeImports: true, message: 'not in the workflow bundle: do it in an activity' },
-  { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'], allowTypeImports: true, message: 'workflow code uses @temporalio/workflow' },
+  {
+    group: ['**/*.activities.js', '**/worker/activities.js'],
+    allowTypeImports: true,
+    message: 'workflows import activities as types only (proxyActivities)',
+  },
+  {
+    group: ['**/service.js', '**/db/*', '**/api/*', '**/channels/*', '**/worker/*', '**/templates/render.js'],
+    allowTypeImports: true,
+    message: 'workflow code is deterministic: no services, database, channels or rendering — call an activity',
+  },
+  {
+    group: ['drizzle-orm', 'drizzle-orm/*', 'postgres', 'liquidjs', 'nodemailer', 'hono', 'hono/*', '@hono/*'],
+    allowTypeImports: true,
+    message: 'not in the workflow bundle: do it in an activity',
+  },
+  {
+    group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'],
+    allowTypeImports: true,
+    message: 'workflow code uses @temporalio/workflow',
+  },
 ];
 
 export default tseslint.config(
@@ -53,7 +69,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code runs in a sandbox without Node built-ins' })), patterns: notInWorkflows },
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code runs in a sandbox without Node built-ins' })),
+          patterns: notInWorkflows,
+        },
       ],
     },
   },

@@ -82,7 +82,12 @@ const TASK_QUEUE = `bench-broadcast-${run}`;
 const NAMESPACE = 'default';
 const MAIL_FROM = 'Touchpoint <hello@touchpoint.localhost>';
 // Recipient domains: the sink counts by domain, so each phase's messages are told apart.
-const DOMAIN = { broadcast: 'bench.localhost', warmBroadcast: 'warm.bench.localhost', raw: 'raw.bench.localhost', warmRaw: 'warm-raw.bench.localhost' };
+const DOMAIN = {
+  broadcast: 'bench.localhost',
+  warmBroadcast: 'warm.bench.localhost',
+  raw: 'raw.bench.localhost',
+  warmRaw: 'warm-raw.bench.localhost',
+};
 const TAG = 'bench';
 const WARM_TAG = 'bench-warm';
 
@@ -147,7 +152,10 @@ interface Sink {
   stats(): Promise<Record<string, DomainStats>>;
 }
 async function startSink(): Promise<Sink> {
-  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), [], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   cleanups.push({ name: 'SMTP sink', fn: () => stopChild(child, 'SIGTERM') });
   const pending = new Map<number, (d: Record<string, DomainStats>) => void>();
   let nextId = 1;
@@ -268,7 +276,9 @@ cleanups.push({ name: 'temp dir', fn: () => rmSync(tempDir, { recursive: true, f
 cleanups.push({ name: 'admin connection', fn: () => admin.end({ timeout: 5 }) });
 
 try {
-  log(`N=${N} pool=${POOL} concurrency=${C} batch=${BATCH} batches/run=${PER_RUN} heap=${HEAP_MB || "default"} order=${ORDER} warm-up=${WARMUP}; timeout ${RUN_TIMEOUT_MS / 1000} s`);
+  log(
+    `N=${N} pool=${POOL} concurrency=${C} batch=${BATCH} batches/run=${PER_RUN} heap=${HEAP_MB || 'default'} order=${ORDER} warm-up=${WARMUP}; timeout ${RUN_TIMEOUT_MS / 1000} s`,
+  );
 
   // 1. A fresh database, migrated and seeded (untimed).
   await admin.unsafe(`create database ${dbName}`);
@@ -369,8 +379,17 @@ try {
     return lib.runPool(count, C, async (k) => {
       const i = from + k + 1;
       const key = `raw/${run}/${domain}/${i}`;
-      const message = { channel: 'email' as const, idempotency_key: key, customer_id: `r${i}`, to: `r${i}@${domain}`, content: rendered(`Ada${i}`) };
-      const sent = await email.send({ ...message, source: { journey: 'raw', version: null, step: 'raw', workflow_id: key } }, { messageId: key });
+      const message = {
+        channel: 'email' as const,
+        idempotency_key: key,
+        customer_id: `r${i}`,
+        to: `r${i}@${domain}`,
+        content: rendered(`Ada${i}`),
+      };
+      const sent = await email.send(
+        { ...message, source: { journey: 'raw', version: null, step: 'raw', workflow_id: key } },
+        { messageId: key },
+      );
       if (sent.outcome !== 'sent') throw new Error(sent.error);
     });
   }
@@ -410,7 +429,8 @@ try {
   /** Runs of a workflow id as visibility lists them (a cross-check of the chain: it may lag a little). */
   async function listedRuns(workflowId: string): Promise<Array<{ runId: string; historyLength: number }>> {
     const runs: Array<{ runId: string; historyLength: number }> = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowId="${workflowId}"` })) runs.push({ runId: wf.runId, historyLength: wf.historyLength });
+    for await (const wf of client.workflow.list({ query: `WorkflowId="${workflowId}"` }))
+      runs.push({ runId: wf.runId, historyLength: wf.historyLength });
     return runs;
   }
 
@@ -426,7 +446,8 @@ try {
   /** Runs `body` as a timed phase, recording the CPU time each process of the bench used around it. */
   async function measure<T>(label: string, senderPid: number | 'self', body: () => Promise<T & { messages: number; ms: number }>) {
     const load = loadavg()[0]!;
-    const senderCpu = () => (senderPid === 'self' ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : lib.procCpuSeconds(senderPid));
+    const senderCpu = () =>
+      senderPid === 'self' ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6 : lib.procCpuSeconds(senderPid);
     const sum = (pids: number[]) => pids.reduce((a, pid) => a + lib.procCpuSeconds(pid), 0);
     const pg0 = new Map((await postgresPids()).map((pid) => [pid, lib.procCpuSeconds(pid)]));
     const before = { sender: senderCpu(), temporal: sum(temporalPids), sink: lib.procCpuSeconds(sink.pid), machine: lib.machineCpu() };
@@ -438,7 +459,12 @@ try {
     const figure: PhaseFigure = {
       messages: result.messages,
       seconds: result.ms / 1000,
-      cpu: { sender: after.sender - before.sender, postgres: postgresCpu, temporal: after.temporal - before.temporal, sink: after.sink - before.sink },
+      cpu: {
+        sender: after.sender - before.sender,
+        postgres: postgresCpu,
+        temporal: after.temporal - before.temporal,
+        sink: after.sink - before.sink,
+      },
       machineBusy: (after.machine.busy - before.machine.busy) / ticksPerSecond,
       machineTotal: (after.machine.total - before.machine.total) / ticksPerSecond,
       loads: [load],
@@ -460,10 +486,13 @@ try {
 
   // --- Warm-up, untimed: both paths once. ---
   const warmRaw = await sendRaw(DOMAIN.warmRaw, 0, WARMUP);
-  if (warmRaw.failures.length) log(`warm-up raw: ${warmRaw.failures.length} failures:\n  ${lib.summariseFailures(warmRaw.failures).join('\n  ')}`);
+  if (warmRaw.failures.length)
+    log(`warm-up raw: ${warmRaw.failures.length} failures:\n  ${lib.summariseFailures(warmRaw.failures).join('\n  ')}`);
   const warmCampaign = await createCampaign('Bench warm-up', WARM_TAG);
   const warm = await runCampaign(warmCampaign, 'actual');
-  log(`warm-up done: raw ${WARMUP} in ${fmt(warmRaw.elapsedMs / 1000, 2)} s, broadcast ${warm.progress.sent}/${WARMUP} in ${fmt(warm.ms / 1000, 2)} s (${since()})`);
+  log(
+    `warm-up done: raw ${WARMUP} in ${fmt(warmRaw.elapsedMs / 1000, 2)} s, broadcast ${warm.progress.sent}/${WARMUP} in ${fmt(warm.ms / 1000, 2)} s (${since()})`,
+  );
   await db.execute(sql`vacuum analyze messages`);
 
   // --- Timed phases. ---
@@ -482,8 +511,8 @@ try {
   const campaignId = await createCampaign('Bench broadcast', TAG);
   let rawFigure: PhaseFigure | undefined;
   const rawFailures: lib.PoolResult['failures'] = [];
-  let broadcast: Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure } | undefined;
-  let simulation: Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure } | undefined;
+  let broadcast: (Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure }) | undefined;
+  let simulation: (Awaited<ReturnType<typeof runCampaign>> & { figure: PhaseFigure }) | undefined;
   let rssDuringCampaigns = 0;
 
   for (const step of stepsWithCounts) {
@@ -508,24 +537,45 @@ try {
     const records = await recordsOf(r.executionId);
     const total = (s: Record<string, DomainStats>) => Object.values(s).reduce((a, d) => a + d.messages, 0);
     const p = r.progress;
-    check(p.state === 'completed' && p.stopReason === 'audience_done', `${step.kind}: workflow ended ${p.state}/${p.stopReason} after ${p.runs} runs`);
-    check(p.processed === N && p.sent === N && p.failed === 0 && p.skipped === 0, `${step.kind}: result counts processed ${p.processed}, sent ${p.sent}, failed ${p.failed}, skipped ${p.skipped} (expected ${N} sent)`);
+    check(
+      p.state === 'completed' && p.stopReason === 'audience_done',
+      `${step.kind}: workflow ended ${p.state}/${p.stopReason} after ${p.runs} runs`,
+    );
+    check(
+      p.processed === N && p.sent === N && p.failed === 0 && p.skipped === 0,
+      `${step.kind}: result counts processed ${p.processed}, sent ${p.sent}, failed ${p.failed}, skipped ${p.skipped} (expected ${N} sent)`,
+    );
     if (mode === 'actual') {
       const got = sinkAfter[DOMAIN.broadcast] ?? { messages: 0, recipients: 0, bytes: 0 };
-      check(got.messages === N && got.recipients === N, `broadcast: the sink received ${got.messages} messages for ${got.recipients} distinct recipients (expected ${N} and ${N})`);
-      check(records.sent?.n === N && records.sent.customers === N && Object.keys(records).length === 1, `broadcast: messages table ${JSON.stringify(records)} (expected ${N} sent)`);
+      check(
+        got.messages === N && got.recipients === N,
+        `broadcast: the sink received ${got.messages} messages for ${got.recipients} distinct recipients (expected ${N} and ${N})`,
+      );
+      check(
+        records.sent?.n === N && records.sent.customers === N && Object.keys(records).length === 1,
+        `broadcast: messages table ${JSON.stringify(records)} (expected ${N} sent)`,
+      );
       broadcast = r;
     } else {
       const added = total(sinkAfter) - total(sinkBefore);
       check(added === 0, `simulation: the sink received ${added} messages during it (expected 0)`);
-      check(records.simulated?.n === N && records.simulated.customers === N && Object.keys(records).length === 1, `simulation: messages table ${JSON.stringify(records)} (expected ${N} simulated)`);
+      check(
+        records.simulated?.n === N && records.simulated.customers === N && Object.keys(records).length === 1,
+        `simulation: messages table ${JSON.stringify(records)} (expected ${N} simulated)`,
+      );
       simulation = r;
     }
     await db.execute(sql`vacuum analyze messages`);
   }
   const rawSink = await sinkCount(DOMAIN.raw);
-  check(rawFailures.length === 0, `raw: ${rawFailures.length} failed sends${rawFailures.length ? `: ${lib.summariseFailures(rawFailures, 3).join('; ')}` : ''}`);
-  check(rawSink.messages === N && rawSink.recipients === N, `raw: the sink received ${rawSink.messages} messages for ${rawSink.recipients} distinct recipients (expected ${N})`);
+  check(
+    rawFailures.length === 0,
+    `raw: ${rawFailures.length} failed sends${rawFailures.length ? `: ${lib.summariseFailures(rawFailures, 3).join('; ')}` : ''}`,
+  );
+  check(
+    rawSink.messages === N && rawSink.recipients === N,
+    `raw: the sink received ${rawSink.messages} messages for ${rawSink.recipients} distinct recipients (expected ${N})`,
+  );
 
   // Peak RSS: VmHWM covers the worker's whole life (start-up and workflow bundling included).
   const finalStatus = sampleRss();
@@ -533,12 +583,18 @@ try {
 
   // History lengths of every run of both executions.
   const histories: Array<{ label: string; lengths: number[]; listed: number }> = [];
-  for (const [label, r] of [['broadcast', broadcast], ['simulation', simulation]] as const) {
+  for (const [label, r] of [
+    ['broadcast', broadcast],
+    ['simulation', simulation],
+  ] as const) {
     if (!r) continue;
     const lengths = await historyLengths(r.workflowId);
     const listed = await listedRuns(r.workflowId).catch(() => []);
     histories.push({ label, lengths, listed: listed.length });
-    check(lengths.length === r.progress.runs, `${label}: ${lengths.length} runs in the continue-as-new chain, the result says ${r.progress.runs}`);
+    check(
+      lengths.length === r.progress.runs,
+      `${label}: ${lengths.length} runs in the continue-as-new chain, the result says ${r.progress.runs}`,
+    );
     log(`${label} history: ${lengths.length} runs, events per run ${lengths.join(', ')} (visibility lists ${listed.length} runs)`);
   }
   const maxHistory = Math.max(...histories.flatMap((h) => h.lengths));
@@ -558,7 +614,19 @@ try {
     f.loads.map((l) => fmt(l, 2)).join(' / '),
   ];
   const rows: string[][] = [
-    ['phase', 'messages', 'seconds', 'messages/s', 'sender CPU', 'PostgreSQL', 'Temporal', 'sink', 'CPU ms/msg', 'machine busy', 'load before'],
+    [
+      'phase',
+      'messages',
+      'seconds',
+      'messages/s',
+      'sender CPU',
+      'PostgreSQL',
+      'Temporal',
+      'sink',
+      'CPU ms/msg',
+      'machine busy',
+      'load before',
+    ],
     ...(rawFigure ? [row(`raw nodemailer pool (${rawFigure.loads.length} part${rawFigure.loads.length > 1 ? 's' : ''})`, rawFigure)] : []),
     ...(broadcast ? [row('broadcast (actual, worker)', broadcast.figure)] : []),
     ...(simulation ? [row('simulation (worker)', simulation.figure)] : []),

@@ -180,7 +180,9 @@ try {
   const setupFailures: string[] = [];
   for (const { group, count } of groups) {
     const r = await lib.runPool(count, C, async (i) => {
-      const { status, text } = await request('PUT', `/api/customers/${encodeURIComponent(customerId(group, i))}`, { email: emailOf(group, i) });
+      const { status, text } = await request('PUT', `/api/customers/${encodeURIComponent(customerId(group, i))}`, {
+        email: emailOf(group, i),
+      });
       if (status !== 201) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
     });
     setupFailures.push(...lib.summariseFailures(r.failures).map((l) => `${group}: ${l}`));
@@ -212,15 +214,21 @@ try {
   const half = Math.ceil(N / 2);
   const phases: Array<{ path: Path; from: number; count: number }> =
     ORDER === 'raw-first'
-      ? [{ path: 'raw', from: 0, count: N }, { path: 'api', from: 0, count: N }]
+      ? [
+          { path: 'raw', from: 0, count: N },
+          { path: 'api', from: 0, count: N },
+        ]
       : ORDER === 'api-first'
-        ? [{ path: 'api', from: 0, count: N }, { path: 'raw', from: 0, count: N }]
-        : [
+        ? [
+            { path: 'api', from: 0, count: N },
+            { path: 'raw', from: 0, count: N },
+          ]
+        : ([
             { path: 'raw', from: 0, count: half },
             { path: 'api', from: 0, count: half },
             { path: 'api', from: half, count: N - half },
             { path: 'raw', from: half, count: N - half },
-          ].filter((p) => p.count > 0) as Array<{ path: Path; from: number; count: number }>;
+          ].filter((p) => p.count > 0) as Array<{ path: Path; from: number; count: number }>);
   const orderText = phases.map((p) => `${p.path === 'api' ? 'API' : 'raw SDK'} ×${p.count}`).join(' → ');
   log(`warm-up done (${since()}); timed phases: ${orderText}`);
 

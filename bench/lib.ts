@@ -42,7 +42,13 @@ export function intKnob(argv: string[], flag: string, envValue: string | undefin
 }
 
 /** `--name value`, `--name=value`, else the environment variable, else the default; one of `allowed`. */
-export function choiceKnob<T extends string>(argv: string[], flag: string, envValue: string | undefined, allowed: readonly T[], fallback: T): T {
+export function choiceKnob<T extends string>(
+  argv: string[],
+  flag: string,
+  envValue: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   let raw: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -99,7 +105,12 @@ export function percentile(values: number[], p: number): number {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `current()` until it reaches `target` or `timeoutMs` passes; returns the last value seen. */
-export async function pollUntil(current: () => number | Promise<number>, target: number, timeoutMs: number, intervalMs = 250): Promise<{ value: number; waitedMs: number }> {
+export async function pollUntil(
+  current: () => number | Promise<number>,
+  target: number,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<{ value: number; waitedMs: number }> {
   const t0 = performance.now();
   let value = await current();
   while (value < target && performance.now() - t0 < timeoutMs) {

@@ -70,7 +70,8 @@ export async function copyCustomers(sql: postgres.Sql, spec: DataSpec): Promise<
   // The trigger that recounts a customer's order hours when they arrive with a time zone (migration 0011)
   // has nothing to recount before the orders are loaded: off during the COPY, as one call per row.
   await sql`alter table customers disable trigger customers_recount_order_hours_insert`;
-  const writable = await sql`copy customers (id, email, timezone, tags, last_activity_at, created_at) from stdin with (format csv)`.writable();
+  const writable =
+    await sql`copy customers (id, email, timezone, tags, last_activity_at, created_at) from stdin with (format csv)`.writable();
   await pipeline(csvStream(spec.customers, line), writable);
   await sql`alter table customers enable trigger customers_recount_order_hours_insert`;
 }

@@ -125,7 +125,9 @@ try {
   const backendCpu = async (): Promise<Map<number, number>> => {
     const cpu = new Map<number, number>();
     if (!local) return cpu;
-    for (const { pid } of await sql!<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = ${name} and backend_type = 'client backend'`) {
+    for (const { pid } of await sql!<
+      Array<{ pid: number }>
+    >`select pid from pg_stat_activity where datname = ${name} and backend_type = 'client backend'`) {
       // A backend gone meanwhile is left out (procCpuSeconds would read it as 0).
       if (existsSync(`/proc/${pid}`)) cpu.set(pid, lib.procCpuSeconds(pid));
     }
@@ -176,8 +178,12 @@ try {
     return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
   const [baselineRows] = await sql<[{ n: string }]>`select count(*) as n from bench_rfm_baseline`;
-  const segments = await sql<Array<{ segment: string; n: string }>>`select segment, count(*) as n from customer_insights group by 1 order by 2 desc`;
-  const tags = await sql<Array<{ tag: string; n: string }>>`select t as tag, count(*) as n from customer_insights, unnest(tags) t group by 1 order by 2 desc`;
+  const segments = await sql<
+    Array<{ segment: string; n: string }>
+  >`select segment, count(*) as n from customer_insights group by 1 order by 2 desc`;
+  const tags = await sql<
+    Array<{ tag: string; n: string }>
+  >`select t as tag, count(*) as n from customer_insights, unnest(tags) t group by 1 order by 2 desc`;
   const b = median(times.baseline);
   const p = median(times.product);
   const line = (label: string, xs: number[], m: number) =>
@@ -205,7 +211,8 @@ try {
   await sql?.end();
   await database?.close();
   if (KEEP) log(`kept database ${name}`);
-  else await admin.unsafe(`drop database if exists ${name} with (force)`).catch((err: Error) => log(`could not drop ${name}: ${err.message}`));
+  else
+    await admin.unsafe(`drop database if exists ${name} with (force)`).catch((err: Error) => log(`could not drop ${name}: ${err.message}`));
   await admin.end();
 }
 process.exit(exitCode);

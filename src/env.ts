@@ -4,9 +4,7 @@ import { parseProviderSecrets } from './domain/webhook-signature.js';
 
 // The only module that reads process.env. Everything else receives a Config.
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -223,7 +221,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.TEMPORAL_API_KEY && !e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY');
   for (const name of ['SMS', 'PUSH', 'WECHAT'] as const) {
     // An unsigned request to a provider is one anybody could have sent: the secret comes with the URL.
-    if (e[`${name}_PROVIDER_URL`] && !e[`${name}_PROVIDER_SECRET`]) problems.push(`${name}_PROVIDER_SECRET: required with ${name}_PROVIDER_URL`);
+    if (e[`${name}_PROVIDER_URL`] && !e[`${name}_PROVIDER_SECRET`])
+      problems.push(`${name}_PROVIDER_SECRET: required with ${name}_PROVIDER_URL`);
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -242,7 +241,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,
     segmentsRefreshEveryMinutes: e.SEGMENTS_REFRESH_EVERY_MINUTES,
-    channelCosts: { email: e.CHANNEL_COST_EMAIL, sms: e.CHANNEL_COST_SMS, push: e.CHANNEL_COST_PUSH, wechat: e.CHANNEL_COST_WECHAT, webhook: e.CHANNEL_COST_WEBHOOK },
+    channelCosts: {
+      email: e.CHANNEL_COST_EMAIL,
+      sms: e.CHANNEL_COST_SMS,
+      push: e.CHANNEL_COST_PUSH,
+      wechat: e.CHANNEL_COST_WECHAT,
+      webhook: e.CHANNEL_COST_WEBHOOK,
+    },
     insightsRefreshEveryMinutes: e.INSIGHTS_REFRESH_EVERY_MINUTES,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

@@ -28,7 +28,9 @@ async function main() {
   const lines = [
     `Touchpoint is running (${mode === 'all' ? 'API + worker' : 'API only'})`,
     `  API          http://${config.http.host}:${port}   (docs: /docs, OpenAPI: /openapi.json)`,
-    runtime.devServer?.uiUrl ? `  Temporal UI  ${runtime.devServer.uiUrl}` : `  Temporal     ${runtime.temporalAddress} (namespace ${config.temporal.namespace})`,
+    runtime.devServer?.uiUrl
+      ? `  Temporal UI  ${runtime.devServer.uiUrl}`
+      : `  Temporal     ${runtime.temporalAddress} (namespace ${config.temporal.namespace})`,
     // Without the UI, the line above already names the Temporal address; print it once.
     ...(runtime.devServer?.uiUrl ? [`  Temporal     ${runtime.temporalAddress}`] : []),
     `  Database     ${runtime.database.kind === 'pglite' ? `PGlite in ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,

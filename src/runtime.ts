@@ -4,8 +4,18 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './worker/activities.js';
-import { ensureChurnSweepSchedule, ensureRecommendationsSchedule, ensureSegmentsRefreshSchedule, ensureInsightsRefreshSchedule } from './temporal/schedules.js';
-import { churnSweepScheduleId, insightsRefreshScheduleId, recommendationsScheduleId, segmentsRefreshScheduleId } from './temporal/workflow-ids.js';
+import {
+  ensureChurnSweepSchedule,
+  ensureRecommendationsSchedule,
+  ensureSegmentsRefreshSchedule,
+  ensureInsightsRefreshSchedule,
+} from './temporal/schedules.js';
+import {
+  churnSweepScheduleId,
+  insightsRefreshScheduleId,
+  recommendationsScheduleId,
+  segmentsRefreshScheduleId,
+} from './temporal/workflow-ids.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createChannels } from './channels/registry.js';
@@ -130,7 +140,13 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           activities: createActivities({
             db: database.db,
             channels: createChannels(email, config.providers),
-            config: { brand: config.brand, campaigns: config.campaigns, recommendations: config.recommendations, tracking, pacing: config.pacing },
+            config: {
+              brand: config.brand,
+              campaigns: config.campaigns,
+              recommendations: config.recommendations,
+              tracking,
+              pacing: config.pacing,
+            },
             journeys: services.journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),

@@ -14,10 +14,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const storedEvents = (ids: string[]) =>
-  stack.database.db.select({ id: events.id }).from(events).where(inArray(events.id, ids));
-const storedCustomers = (ids: string[]) =>
-  stack.database.db.select({ id: customers.id }).from(customers).where(inArray(customers.id, ids));
+const storedEvents = (ids: string[]) => stack.database.db.select({ id: events.id }).from(events).where(inArray(events.id, ids));
+const storedCustomers = (ids: string[]) => stack.database.db.select({ id: customers.id }).from(customers).where(inArray(customers.id, ids));
 
 /** Nothing at all was written for these ids. */
 async function expectNothingStored({ eventIds = [], customerIds = [] }: { eventIds?: string[]; customerIds?: string[] }) {
@@ -314,7 +312,10 @@ describe('good paths', () => {
     expect(row).toMatchObject({ type: 'page_viewed', customerId: e.customerId, properties: { path: '/pricing' } });
     expect(row!.occurredAt.toISOString()).toBe('2024-05-01T10:00:00.000Z');
     // Marked dispatched right after the answer (the mark rides on the next batch, or is written on its own).
-    await waitFor(async () => (await stack.database.db.select().from(events).where(eq(events.id, e.id)))[0]?.dispatchedAt, 'the dispatch mark');
+    await waitFor(
+      async () => (await stack.database.db.select().from(events).where(eq(events.id, e.id)))[0]?.dispatchedAt,
+      'the dispatch mark',
+    );
     expect(await storedCustomers([e.customerId])).toEqual([{ id: e.customerId }]);
   });
 

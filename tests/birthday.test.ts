@@ -61,10 +61,13 @@ async function customer(profile: { birthday?: string | null; timezone?: string |
 
 /** The run asleep until its next greeting (optionally: until exactly `at`); the status right after a mail may be stale. */
 function waitForWakeUp(handle: WorkflowHandle, at?: number): Promise<JourneyStatus> {
-  return waitFor(async () => {
-    const s = await handle.query(statusQuery);
-    return s.nextWakeUp && (at === undefined || s.nextWakeUp === iso(at)) ? s : null;
-  }, `the birthday journey asleep until ${at === undefined ? 'its next greeting' : iso(at)}`);
+  return waitFor(
+    async () => {
+      const s = await handle.query(statusQuery);
+      return s.nextWakeUp && (at === undefined || s.nextWakeUp === iso(at)) ? s : null;
+    },
+    `the birthday journey asleep until ${at === undefined ? 'its next greeting' : iso(at)}`,
+  );
 }
 
 /** Moves the server's clock to `ms` after the instant `at`. */
@@ -106,7 +109,11 @@ describe('birthday journey', () => {
     expect(greeting.text).toContain('20% off');
     expect(greeting.html).toContain(`<strong>${code}</strong>`);
     const [row] = await sentRows(c.id, 1);
-    expect(row).toMatchObject({ journeyKey: 'birthday', stepKey: `greeting-${first.year}`, idempotencyKey: `${birthdayWorkflowId(c.id)}/greeting-${first.year}` });
+    expect(row).toMatchObject({
+      journeyKey: 'birthday',
+      stepKey: `greeting-${first.year}`,
+      idempotencyKey: `${birthdayWorkflowId(c.id)}/greeting-${first.year}`,
+    });
 
     // A new run (continue-as-new) sleeps until next year's birthday.
     const second = nextBirthday(birthday, zone, first.at);

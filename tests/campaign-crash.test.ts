@@ -27,12 +27,21 @@ afterAll(async () => {
 it('sends every recipient exactly once when the worker is killed mid-batch and restarted', async () => {
   const tag = uid('crash');
   const n = 500;
-  const rows = Array.from({ length: n }, (_, i) => ({ id: `${tag}-${String(i).padStart(4, '0')}`, email: `${tag}-${i}@example.com`, tags: [tag] }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: `${tag}-${String(i).padStart(4, '0')}`,
+    email: `${tag}-${i}@example.com`,
+    tags: [tag],
+  }));
   await stack.database.db.insert(customers).values(rows);
   const env = { CAMPAIGN_CONCURRENCY: '4', SMTP_POOL_SIZE: '2' };
   worker = await startWorkerProcess(stack, { smtpUrl: gate.url, env });
 
-  const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('crash'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.id }}' });
+  const created = await stack.api('POST', '/api/marketing/campaigns', {
+    name: uid('crash'),
+    type: 'email',
+    target_tags: [tag],
+    content: 'Hi {{ customer.id }}',
+  });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   // The gate closes in the second batch: the worker is then stuck in the middle of sending it.

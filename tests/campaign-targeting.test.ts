@@ -37,7 +37,12 @@ describe('webhook campaigns', () => {
     const { tag, ids } = await audience(4, (i) => ({ name: `Hook${i} Person` }));
     const path = `/hooks/${uid('hook')}`;
     campaigns.provider.script(path, [400]);
-    const c = await create({ type: 'webhook', target_tags: [tag], webhook_url: `${campaigns.provider.url}${path}`, content: 'Hello {{ customer.first_name }}' });
+    const c = await create({
+      type: 'webhook',
+      target_tags: [tag],
+      webhook_url: `${campaigns.provider.url}${path}`,
+      content: 'Hello {{ customer.first_name }}',
+    });
     const { done } = await runActual(c.id);
     expect(done).toMatchObject({ processed: 4, sent: 3, failed: 1 });
 
@@ -45,11 +50,18 @@ describe('webhook campaigns', () => {
     expect(received.map((r) => r.body.customer_id).sort()).toEqual(ids);
     for (const r of received) {
       const i = ids.indexOf(r.body.customer_id);
-      expect(r.body).toMatchObject({ channel: 'webhook', to: `${campaigns.provider.url}${path}`, content: { body: `Hello Hook${i}` }, customer: { id: ids[i] } });
+      expect(r.body).toMatchObject({
+        channel: 'webhook',
+        to: `${campaigns.provider.url}${path}`,
+        content: { body: `Hello Hook${i}` },
+        customer: { id: ids[i] },
+      });
     }
     const refused = received[0]!.body.customer_id;
     const failed = await records(`campaign_id=${c.id}&status=failed`);
-    expect(failed.body.records).toMatchObject([{ customer_id: refused, channel: 'webhook', error_message: expect.stringContaining('400') }]);
+    expect(failed.body.records).toMatchObject([
+      { customer_id: refused, channel: 'webhook', error_message: expect.stringContaining('400') },
+    ]);
     const all = (await records(`campaign_id=${c.id}&channel=webhook`)).body;
     expect(all.pagination.total).toBe(4);
   });

@@ -57,7 +57,13 @@ describe('POST /api/marketing/campaigns', () => {
       const p = await progress(c.id);
       return p?.state === 'scheduled' ? p : null;
     }, 'the scheduled execution');
-    expect(waiting).toMatchObject({ executionId: c.execution_id, mode: 'actual', startAt: Date.parse(start), processed: 0, startedAt: null });
+    expect(waiting).toMatchObject({
+      executionId: c.execution_id,
+      mode: 'actual',
+      startAt: Date.parse(start),
+      processed: 0,
+      startedAt: null,
+    });
 
     const cancelled = await post(c.id, 'cancel');
     expect(cancelled.status).toBe(200);
@@ -70,11 +76,21 @@ describe('refused campaigns', () => {
   let smsTemplate: string;
   let emailTemplate: string;
   beforeAll(async () => {
-    smsTemplate = (await campaigns.stack.api('POST', '/api/templates', { name: uid('sms-tpl'), channel: 'sms', parts: { text: 'Hi' } })).body.id;
-    emailTemplate = (await campaigns.stack.api('POST', '/api/templates', { name: uid('mail-tpl'), channel: 'email', parts: { subject: 'S', text: 'T' } })).body.id;
+    smsTemplate = (await campaigns.stack.api('POST', '/api/templates', { name: uid('sms-tpl'), channel: 'sms', parts: { text: 'Hi' } }))
+      .body.id;
+    emailTemplate = (
+      await campaigns.stack.api('POST', '/api/templates', { name: uid('mail-tpl'), channel: 'email', parts: { subject: 'S', text: 'T' } })
+    ).body.id;
   });
 
-  type Case = { what: string; body: (base: Record<string, unknown>) => unknown; headers?: Record<string, string>; status: number; code: string; field?: string };
+  type Case = {
+    what: string;
+    body: (base: Record<string, unknown>) => unknown;
+    headers?: Record<string, string>;
+    status: number;
+    code: string;
+    field?: string;
+  };
   const cases: Case[] = [
     { what: 'an unknown type', body: (b) => ({ ...b, type: 'fax' }), status: 422, code: 'validation_error', field: 'type' },
     { what: 'no name', body: ({ name: _, ...b }) => b, status: 422, code: 'validation_error', field: 'name' },
@@ -82,30 +98,125 @@ describe('refused campaigns', () => {
     { what: 'no audience', body: ({ target_tags: _, ...b }) => b, status: 422, code: 'validation_error', field: 'target_tags' },
     { what: 'empty target_tags', body: (b) => ({ ...b, target_tags: [] }), status: 422, code: 'validation_error', field: 'target_tags' },
     { what: 'no content', body: ({ content: _, ...b }) => b, status: 422, code: 'validation_error', field: 'content' },
-    { what: 'content and a template', body: (b) => ({ ...b, content_template_id: emailTemplate }), status: 422, code: 'validation_error', field: 'content_template_id' },
-    { what: 'unclosed Liquid', body: (b) => ({ ...b, content: 'Hi {{ customer.name ' }), status: 422, code: 'validation_error', field: 'content.text' },
-    { what: 'an unknown filter', body: (b) => ({ ...b, content: { subject: '{{ x | nosuchfilter }}', text: 'hi' } }), status: 422, code: 'validation_error', field: 'content.subject' },
-    { what: 'an unknown content part', body: (b) => ({ ...b, content: { subject: 's', text: 't', title: 'x' } }), status: 422, code: 'validation_error', field: 'content.title' },
-    { what: 'an email without a subject', body: (b) => ({ ...b, content: { text: 't' } }), status: 422, code: 'validation_error', field: 'content.subject' },
-    { what: 'end_time before start_time', body: (b) => ({ ...b, start_time: at(2 * HOUR), end_time: at(HOUR) }), status: 422, code: 'validation_error', field: 'end_time' },
-    { what: 'a start_time that is no date', body: (b) => ({ ...b, start_time: 'tomorrow' }), status: 422, code: 'validation_error', field: 'start_time' },
-    { what: 'a webhook without webhook_url', body: (b) => ({ ...b, type: 'webhook' }), status: 422, code: 'validation_error', field: 'webhook_url' },
-    { what: 'webhook_url on an email', body: (b) => ({ ...b, webhook_url: 'http://127.0.0.1:9/x' }), status: 422, code: 'validation_error', field: 'webhook_url' },
+    {
+      what: 'content and a template',
+      body: (b) => ({ ...b, content_template_id: emailTemplate }),
+      status: 422,
+      code: 'validation_error',
+      field: 'content_template_id',
+    },
+    {
+      what: 'unclosed Liquid',
+      body: (b) => ({ ...b, content: 'Hi {{ customer.name ' }),
+      status: 422,
+      code: 'validation_error',
+      field: 'content.text',
+    },
+    {
+      what: 'an unknown filter',
+      body: (b) => ({ ...b, content: { subject: '{{ x | nosuchfilter }}', text: 'hi' } }),
+      status: 422,
+      code: 'validation_error',
+      field: 'content.subject',
+    },
+    {
+      what: 'an unknown content part',
+      body: (b) => ({ ...b, content: { subject: 's', text: 't', title: 'x' } }),
+      status: 422,
+      code: 'validation_error',
+      field: 'content.title',
+    },
+    {
+      what: 'an email without a subject',
+      body: (b) => ({ ...b, content: { text: 't' } }),
+      status: 422,
+      code: 'validation_error',
+      field: 'content.subject',
+    },
+    {
+      what: 'end_time before start_time',
+      body: (b) => ({ ...b, start_time: at(2 * HOUR), end_time: at(HOUR) }),
+      status: 422,
+      code: 'validation_error',
+      field: 'end_time',
+    },
+    {
+      what: 'a start_time that is no date',
+      body: (b) => ({ ...b, start_time: 'tomorrow' }),
+      status: 422,
+      code: 'validation_error',
+      field: 'start_time',
+    },
+    {
+      what: 'a webhook without webhook_url',
+      body: (b) => ({ ...b, type: 'webhook' }),
+      status: 422,
+      code: 'validation_error',
+      field: 'webhook_url',
+    },
+    {
+      what: 'webhook_url on an email',
+      body: (b) => ({ ...b, webhook_url: 'http://127.0.0.1:9/x' }),
+      status: 422,
+      code: 'validation_error',
+      field: 'webhook_url',
+    },
     { what: 'a rate_limit of 0', body: (b) => ({ ...b, rate_limit: 0 }), status: 422, code: 'validation_error', field: 'rate_limit' },
-    { what: 'an unknown template', body: ({ content: _, ...b }) => ({ ...b, content_template_id: '00000000-0000-4000-8000-000000000000' }), status: 422, code: 'unknown_template', field: 'content_template_id' },
-    { what: 'a template id that is no uuid', body: ({ content: _, ...b }) => ({ ...b, content_template_id: 'nope' }), status: 422, code: 'unknown_template', field: 'content_template_id' },
-    { what: 'a template id of 36 dashes', body: ({ content: _, ...b }) => ({ ...b, content_template_id: '-'.repeat(36) }), status: 422, code: 'unknown_template', field: 'content_template_id' },
-    { what: "another channel's template", body: ({ content: _, ...b }) => ({ ...b, content_template_id: smsTemplate }), status: 422, code: 'template_channel_mismatch', field: 'content_template_id' },
-    { what: 'an unknown segment', body: (b) => ({ ...b, target_segment_id: uid('no-segment') }), status: 422, code: 'unknown_segment', field: 'target_segment_id' },
+    {
+      what: 'an unknown template',
+      body: ({ content: _, ...b }) => ({ ...b, content_template_id: '00000000-0000-4000-8000-000000000000' }),
+      status: 422,
+      code: 'unknown_template',
+      field: 'content_template_id',
+    },
+    {
+      what: 'a template id that is no uuid',
+      body: ({ content: _, ...b }) => ({ ...b, content_template_id: 'nope' }),
+      status: 422,
+      code: 'unknown_template',
+      field: 'content_template_id',
+    },
+    {
+      what: 'a template id of 36 dashes',
+      body: ({ content: _, ...b }) => ({ ...b, content_template_id: '-'.repeat(36) }),
+      status: 422,
+      code: 'unknown_template',
+      field: 'content_template_id',
+    },
+    {
+      what: "another channel's template",
+      body: ({ content: _, ...b }) => ({ ...b, content_template_id: smsTemplate }),
+      status: 422,
+      code: 'template_channel_mismatch',
+      field: 'content_template_id',
+    },
+    {
+      what: 'an unknown segment',
+      body: (b) => ({ ...b, target_segment_id: uid('no-segment') }),
+      status: 422,
+      code: 'unknown_segment',
+      field: 'target_segment_id',
+    },
     { what: 'an unknown key', body: (b) => ({ ...b, colour: 'red' }), status: 422, code: 'validation_error', field: 'colour' },
     { what: 'a body that is not JSON', body: (b) => `{"name": "${String(b.name)}", `, status: 400, code: 'invalid_json' },
-    { what: 'a body that is not sent as JSON', body: (b) => JSON.stringify(b), headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type' },
+    {
+      what: 'a body that is not sent as JSON',
+      body: (b) => JSON.stringify(b),
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      code: 'unsupported_media_type',
+    },
   ];
 
   it.each(cases)('refuses $what with $status $code naming $field, and saves nothing', async ({ body, headers, status, code, field }) => {
     const name = uid('Refused');
     const tag = uid('tag');
-    const res = await campaigns.stack.api('POST', BASE, body({ name, type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' }), headers);
+    const res = await campaigns.stack.api(
+      'POST',
+      BASE,
+      body({ name, type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' }),
+      headers,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.field).toBe(field);
@@ -174,7 +285,14 @@ describe('PUT /api/marketing/campaigns/:id', () => {
     const tag = uid('tag');
     const res = await put(c.id, { name: `${c.name} v2`, target_tags: [tag], rate_limit: 7 }, { 'x-user-id': 'bob' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toEqual({ ...c, name: `${c.name} v2`, target_tags: [tag], rate_limit: 7, updated_by: 'bob', updated_at: expect.any(String) });
+    expect(res.body).toEqual({
+      ...c,
+      name: `${c.name} v2`,
+      target_tags: [tag],
+      rate_limit: 7,
+      updated_by: 'bob',
+      updated_at: expect.any(String),
+    });
     expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(c.updated_at));
     expect(await get(c.id)).toEqual(res.body);
   });
@@ -257,7 +375,10 @@ describe('POST /api/marketing/campaigns/:id/trigger', () => {
     expect(both.find((r) => r.status === 409)!.body.error.code).toBe('campaign_already_triggered');
     const done = await result(c.id, both.find((r) => r.status === 202)!.body.execution_id);
     expect(done).toMatchObject({ processed: 12, sent: 12 });
-    const rows = await campaigns.stack.database.db.select({ customerId: messages.customerId }).from(messages).where(eq(messages.campaignId, c.id));
+    const rows = await campaigns.stack.database.db
+      .select({ customerId: messages.customerId })
+      .from(messages)
+      .where(eq(messages.campaignId, c.id));
     expect(rows.map((r) => r.customerId).sort()).toEqual(ids);
   });
 
@@ -416,13 +537,20 @@ describe('GET /api/marketing/records', () => {
 
   it('records push_notification campaigns with that channel', async () => {
     const { tag } = await audience(2, (i) => ({ name: `Cust${i} Tester` }));
-    const c = await create({ type: 'push_notification', target_tags: [tag], content: { title: 'Hey', body: 'Hi {{ customer.first_name }}' } });
+    const c = await create({
+      type: 'push_notification',
+      target_tags: [tag],
+      content: { title: 'Hey', body: 'Hi {{ customer.first_name }}' },
+    });
     expect((await runActual(c.id)).done).toMatchObject({ sent: 2 });
     const res = await records(`campaign_id=${c.id}&channel=push_notification`);
     expect(res.body.records.map((r: { channel: string }) => r.channel)).toEqual(['push_notification', 'push_notification']);
     expect((await records(`campaign_id=${c.id}&channel=email`)).body.pagination.total).toBe(0);
     const pushed = campaigns.provider.received('/push').filter((r) => r.body.customer_id.startsWith(tag));
-    expect(pushed.map((r) => r.body.content).sort()).toEqual([{ title: 'Hey', body: 'Hi Cust0' }, { title: 'Hey', body: 'Hi Cust1' }]);
+    expect(pushed.map((r) => r.body.content).sort()).toEqual([
+      { title: 'Hey', body: 'Hi Cust0' },
+      { title: 'Hey', body: 'Hi Cust1' },
+    ]);
   });
 
   it('needs campaign_id (400 invalid_query) and answers 404 for an unknown campaign', async () => {

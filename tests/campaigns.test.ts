@@ -39,7 +39,9 @@ const records = (campaignId: string, executionId?: string) =>
   stack.database.db
     .select()
     .from(messages)
-    .where(executionId ? and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId)) : eq(messages.campaignId, campaignId));
+    .where(
+      executionId ? and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId)) : eq(messages.campaignId, campaignId),
+    );
 
 const status = async (id: string) => (await stack.api('GET', `/api/marketing/campaigns/${id}`)).body.status as string;
 const progress = async (id: string, executionId?: string) =>
@@ -64,7 +66,15 @@ describe('an actual email broadcast', () => {
     expect(trig.body.status).toBe('triggered');
     const done = await result(c.id, trig.body.execution_id);
 
-    expect(done).toMatchObject({ state: 'completed', stopReason: 'audience_done', audienceSize: 29, processed: 29, sent: 27, skipped: 2, failed: 0 });
+    expect(done).toMatchObject({
+      state: 'completed',
+      stopReason: 'audience_done',
+      audienceSize: 29,
+      processed: 29,
+      sent: 27,
+      skipped: 2,
+      failed: 0,
+    });
     expect(done.reasons).toEqual({ unsubscribed: 1, no_email_address: 1 });
     expect(await status(c.id)).toBe('completed');
     const mail = stack.mail.list().filter((m) => m.to.some((t) => t.includes(tag)));
@@ -92,7 +102,10 @@ describe('an actual email broadcast', () => {
 describe('a simulation', () => {
   it('renders and records every message with status simulated and sends nothing', async () => {
     const { tag } = await audience(12, (i) => (i === 0 ? { consent: { email: false } } : {}));
-    const c = await campaign({ target_tags: [tag], content: { subject: 'Hi {{ customer.first_name }}', html: '<p>{{ customer.name }}</p>' } });
+    const c = await campaign({
+      target_tags: [tag],
+      content: { subject: 'Hi {{ customer.first_name }}', html: '<p>{{ customer.name }}</p>' },
+    });
     const before = stack.mail.list().length;
     const trig = await stack.api('POST', `/api/marketing/campaigns/${c.id}/trigger`, { execution_type: 'simulation' });
     expect(trig.status).toBe(202);

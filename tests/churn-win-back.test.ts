@@ -59,11 +59,14 @@ const status = (handle: WorkflowHandle) => handle.query(statusQuery) as Promise<
 
 /** The run asleep before `step`, due at `due`. */
 const asleepBefore = (handle: WorkflowHandle, step: string, due: number) =>
-  waitFor(async () => {
-    const s = await status(handle);
-    if (s.currentStep === step && s.nextWakeUp === iso(due)) return s;
-    throw new Error(`status ${JSON.stringify(s)}`);
-  }, `the run asleep before ${step} until ${iso(due)}`);
+  waitFor(
+    async () => {
+      const s = await status(handle);
+      if (s.currentStep === step && s.nextWakeUp === iso(due)) return s;
+      throw new Error(`status ${JSON.stringify(s)}`);
+    },
+    `the run asleep before ${step} until ${iso(due)}`,
+  );
 
 const subjects = (c: Customer) => c.mail().map((m) => m.subject);
 const mailCount = (c: Customer, n: number) => waitFor(() => c.mail().length === n, `${n} mails to ${c.email}`);
@@ -114,7 +117,10 @@ describe('churn win-back', () => {
     });
     await mailCount(c, 3);
     expect(subjects(c)).toEqual(['We miss you, Ada', 'Come back: 20% off for 7 days', 'Should we stay in touch, Ada?']);
-    const rows = await waitFor(async () => ((await c.rows()).filter((r) => r.status === 'sent').length === 3 ? c.rows() : null), 'three sent rows');
+    const rows = await waitFor(
+      async () => ((await c.rows()).filter((r) => r.status === 'sent').length === 3 ? c.rows() : null),
+      'three sent rows',
+    );
     expect(rows.map((r) => r.stepKey).sort()).toEqual(['final_recall', 'miss_you', 'offer']);
 
     // The series is over; a new one needs the customer to come back and go quiet again.

@@ -26,7 +26,9 @@ afterAll(async () => {
 
 async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, TOUCHPOINT_URL: url } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      env: { ...process.env, TOUCHPOINT_URL: url },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -64,9 +66,16 @@ describe('touchpoint', () => {
 
   it('sends a campaign by name and reports on it', async () => {
     const tag = uid('cli');
-    await stack.database.db.insert(customers).values([0, 1, 2].map((i) => ({ id: `${tag}-${i}`, email: `${tag}-${i}@example.com`, tags: [tag] })));
+    await stack.database.db
+      .insert(customers)
+      .values([0, 1, 2].map((i) => ({ id: `${tag}-${i}`, email: `${tag}-${i}@example.com`, tags: [tag] })));
     const name = uid('CLI campaign');
-    const created = await stack.api('POST', '/api/marketing/campaigns', { name, type: 'email', target_tags: [tag], content: 'Hello {{ customer.id }}' });
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name,
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hello {{ customer.id }}',
+    });
     expect(created.status).toBe(201);
     expect((await touchpoint('campaign', 'list')).stdout).toContain(name);
 
@@ -89,9 +98,16 @@ describe('touchpoint', () => {
   it('prints the customers per segment by RFM (segment --method rfm)', async () => {
     // The seed's example customer: last order 15 days ago, 6 orders, 1 200 in all — high value.
     const id = uid('cli-vip');
-    await stack.database.db.insert(customers).values({ id, email: `${id}@example.com`, createdAt: new Date(Date.now() - 400 * 86_400_000) });
+    await stack.database.db
+      .insert(customers)
+      .values({ id, email: `${id}@example.com`, createdAt: new Date(Date.now() - 400 * 86_400_000) });
     await stack.database.db.insert(orders).values(
-      Array.from({ length: 6 }, (_, i) => ({ id: `${id}-o${i}`, customerId: id, amount: 200, occurredAt: new Date(Date.now() - (15 + i * 20) * 86_400_000) })),
+      Array.from({ length: 6 }, (_, i) => ({
+        id: `${id}-o${i}`,
+        customerId: id,
+        amount: 200,
+        occurredAt: new Date(Date.now() - (15 + i * 20) * 86_400_000),
+      })),
     );
     const out = await touchpoint('segment', '--method', 'rfm', '--refresh');
     expect(out.code, out.stderr).toBe(0);

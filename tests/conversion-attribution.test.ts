@@ -82,7 +82,11 @@ describe('conversion attribution', () => {
     expect((await feedback.stack.app.request(clickPath(mailOf(clicked.record)))).status).toBe(302);
     expect((await feedback.stack.app.request(pixelPath(mailOf(opened.record)))).status).toBe(200);
 
-    for (const [amount, expected] of [[10, clicked], [20, opened], [30, sent]] as const) {
+    for (const [amount, expected] of [
+      [10, clicked],
+      [20, opened],
+      [30, sent],
+    ] as const) {
       expect((await feedback.stack.api('POST', '/api/events', order(c.id, uid('order'), amount))).status).toBe(202);
       expect(await messageRow(expected.record.id)).toMatchObject({ revenue: amount });
     }

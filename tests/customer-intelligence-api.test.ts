@@ -21,9 +21,15 @@ async function customer(days: number[], amount: number, extra: Partial<typeof cu
   const id = uid('api');
   await stack.database.db.insert(customers).values({ id, createdAt: ago(500), ...extra });
   if (days.length) {
-    await stack.database.db
-      .insert(orders)
-      .values(days.map((d, i) => ({ id: `${id}-${i}`, customerId: id, amount, items: [{ sku: 'IPA', category: 'beer', price: amount, quantity: 3 }], occurredAt: ago(d) })));
+    await stack.database.db.insert(orders).values(
+      days.map((d, i) => ({
+        id: `${id}-${i}`,
+        customerId: id,
+        amount,
+        items: [{ sku: 'IPA', category: 'beer', price: amount, quantity: 3 }],
+        occurredAt: ago(d),
+      })),
+    );
   }
   return id;
 }
@@ -36,9 +42,15 @@ describe('GET /api/ai-ops/customer/segment', () => {
     expect(res.status).toBe(200);
     expect(res.body.segments.map((s: { id: string }) => s.id)).toEqual([...RFM_GROUPS]);
     const count = (id: string) => res.body.segments.find((s: { id: string }) => s.id === id).customerCount;
-    expect([count('vip'), count('churn_risk'), count('loyal'), count('potential'), count('new'), count('regular')]).toEqual([1, 1, 0, 0, 0, 0]);
+    expect([count('vip'), count('churn_risk'), count('loyal'), count('potential'), count('new'), count('regular')]).toEqual([
+      1, 1, 0, 0, 0, 0,
+    ]);
     expect(res.body).toMatchObject({ method: 'threshold', windowDays: 365, totalCustomers: 2, source: 'stored' });
-    expect(res.body.segments[0]).toMatchObject({ name: 'VIP', description: expect.any(String), rule: expect.stringContaining('> 5 orders') });
+    expect(res.body.segments[0]).toMatchObject({
+      name: 'VIP',
+      description: expect.any(String),
+      rule: expect.stringContaining('> 5 orders'),
+    });
     const [row] = await stack.database.db.select().from(customerInsights).where(eq(customerInsights.customerId, churn));
     expect(row?.segment).toBe('churn_risk');
 
@@ -76,12 +88,23 @@ describe('POST /api/ai-ops/customer/tags', () => {
     expect(res.body.customer_id).toBe(id);
     expect(res.body.tags).toEqual([
       { tag: 'active', kind: 'behaviour', evidence: { days_since_activity: 2, below: 30 } },
-      { tag: 'beer_lover', kind: 'preference', evidence: { category: 'beer', items: 6, total_items: 6, share: 1, min_items: 3, min_share: 0.4, window_days: 365 } },
+      {
+        tag: 'beer_lover',
+        kind: 'preference',
+        evidence: { category: 'beer', items: 6, total_items: 6, share: 1, min_items: 3, min_share: 0.4, window_days: 365 },
+      },
       { tag: 'medium_value', kind: 'value', evidence: { monetary: 600, from: 500, to: 1000, window_days: 365 } },
-      { tag: 'potential', kind: 'value', evidence: { orders: 2, average_order: 300, min_average_order: 200, max_orders: 5, window_days: 365 } },
+      {
+        tag: 'potential',
+        kind: 'value',
+        evidence: { orders: 2, average_order: 300, min_average_order: 200, max_orders: 5, window_days: 365 },
+      },
       { tag: 'newsletter', kind: 'manual', evidence: null },
     ]);
-    expect(res.body).toMatchObject({ segment: 'regular', rfm: { method: 'threshold', recency_days: 5, frequency: 2, monetary: 600, r_score: 3, f_score: 2, m_score: 2 } });
+    expect(res.body).toMatchObject({
+      segment: 'regular',
+      rfm: { method: 'threshold', recency_days: 5, frequency: 2, monetary: 600, r_score: 3, f_score: 2, m_score: 2 },
+    });
     const [row] = await stack.database.db.select().from(customerInsights).where(eq(customerInsights.customerId, id));
     expect(row?.tags).toEqual(['active', 'beer_lover', 'medium_value', 'potential']);
   });
@@ -120,7 +143,11 @@ describe('POST /api/ai-ops/customer/refresh and the settings', () => {
 
   it('reads and changes settings; a bad value is a 422 naming it; a new method refreshes before counting', async () => {
     const before = await stack.api('GET', '/api/ai-ops/customer/settings');
-    expect(before.body.settings.rfm).toMatchObject({ method: 'threshold', windowDays: 365, thresholds: { recency: { highBelowDays: 30, lowAboveDays: 90 } } });
+    expect(before.body.settings.rfm).toMatchObject({
+      method: 'threshold',
+      windowDays: 365,
+      thresholds: { recency: { highBelowDays: 30, lowAboveDays: 90 } },
+    });
     const bad = await stack.api('PUT', '/api/ai-ops/customer/settings', { rfm: { windowDays: 0 } });
     expect(bad.status).toBe(422);
     expect(bad.body.error).toMatchObject({ code: 'validation_error', field: 'rfm.windowDays' });
@@ -139,7 +166,8 @@ describe('POST /api/ai-ops/customer/refresh and the settings', () => {
 
   it('documents the routes in the OpenAPI document', async () => {
     const doc = await stack.api('GET', '/openapi.json');
-    for (const path of ['segment', 'tags', 'refresh', 'settings']) expect(Object.keys(doc.body.paths)).toContain(`/api/ai-ops/customer/${path}`);
+    for (const path of ['segment', 'tags', 'refresh', 'settings'])
+      expect(Object.keys(doc.body.paths)).toContain(`/api/ai-ops/customer/${path}`);
   });
 });
 
@@ -158,10 +186,19 @@ describe('orders ingested through POST /api/events', () => {
     expect((await send(first)).status).toBe(202);
     expect((await send(first)).body.results[0].status).toBe('duplicate');
     await send({ ...first, id: uid('evt') }); // the same order under a new event id
-    const tags = async () => (await stack.api('POST', '/api/ai-ops/customer/tags', { customer_id: customerId })).body.tags as Array<{ tag: string; evidence: unknown }>;
+    const tags = async () =>
+      (await stack.api('POST', '/api/ai-ops/customer/tags', { customer_id: customerId })).body.tags as Array<{
+        tag: string;
+        evidence: unknown;
+      }>;
     // 2 beers, not 6: one short of the 3 the tag needs.
     expect((await tags()).map((t) => t.tag)).not.toContain('beer_lover');
     await send([order(`${customerId}-2`, 1), order(`${customerId}-2`, 1)]); // twice in one batch
-    expect((await tags()).find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({ category: 'beer', items: 3, total_items: 3, share: 1 });
+    expect((await tags()).find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({
+      category: 'beer',
+      items: 3,
+      total_items: 3,
+      share: 1,
+    });
   });
 });

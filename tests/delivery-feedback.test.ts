@@ -16,7 +16,9 @@ describe('a signed bounce webhook', () => {
     expect(message.providerMessageId).toBe(mail.messageId);
 
     // The provider names the message by the Message-ID it carried; the address comes from the message.
-    const report = { events: [{ type: 'bounced', message_id: mail.messageId, bounce_type: 'hard', occurred_at: new Date().toISOString() }] };
+    const report = {
+      events: [{ type: 'bounced', message_id: mail.messageId, bounce_type: 'hard', occurred_at: new Date().toISOString() }],
+    };
     const res = await webhook(report);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toEqual({ results: [{ type: 'bounced', message_id: message.id, suppressed: [{ channel: 'email', address }] }] });
@@ -46,7 +48,10 @@ describe('a signed bounce webhook', () => {
     expect(flow.status, JSON.stringify(flow.body)).toBe(201);
     expect((await feedback.stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
     expect((await feedback.stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
-    const skipped = await waitFor(async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'), 'the flow message');
+    const skipped = await waitFor(
+      async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'),
+      'the flow message',
+    );
     expect(skipped).toMatchObject({ status: 'skipped', errorMessage: 'suppressed', sentAt: null });
 
     // The SMTP server got the welcome mail and nothing after it.
@@ -67,14 +72,24 @@ describe('a signed bounce webhook', () => {
       ignored_by_touchpoint: true,
     });
     expect(delivered.status, JSON.stringify(delivered.body)).toBe(200);
-    expect(delivered.body.results.map((r: { message_id: string | null }) => r.message_id)).toEqual([message.id, message.id, message.id, null]);
+    expect(delivered.body.results.map((r: { message_id: string | null }) => r.message_id)).toEqual([
+      message.id,
+      message.id,
+      message.id,
+      null,
+    ]);
     const row = (await messageRows(id))[0]!;
     expect(row.deliveredAt).toEqual(new Date('2026-01-01T10:00:00Z'));
     expect(row).toMatchObject({ bounceType: 'soft', complainedAt: null });
     expect(await suppressionOf('email', address)).toBeUndefined();
 
     // A later hard bounce makes it hard; a soft one after that does not undo it.
-    await webhook({ events: [{ type: 'bounced', message_id: message.id }, { type: 'bounced', message_id: message.id, bounce_type: 'soft' }] });
+    await webhook({
+      events: [
+        { type: 'bounced', message_id: message.id },
+        { type: 'bounced', message_id: message.id, bounce_type: 'soft' },
+      ],
+    });
     expect((await messageRows(id))[0]!.bounceType).toBe('hard');
 
     const other = await customer({ phone: '+15550001111' });
@@ -101,7 +116,12 @@ describe('webhook authentication and validation', () => {
       ['6 minutes old', await webhook(report, { at: Date.now() - 6 * 60_000 }), 401, 'stale_signature'],
       ['6 minutes ahead', await webhook(report, { at: Date.now() + 6 * 60_000 }), 401, 'stale_signature'],
       ['no headers', await webhook(report, { headers: () => ({}) }), 401, 'missing_signature'],
-      ['no timestamp', await webhook(report, { headers: (h) => ({ 'X-Touchpoint-Signature': h['X-Touchpoint-Signature']! }) }), 401, 'missing_signature'],
+      [
+        'no timestamp',
+        await webhook(report, { headers: (h) => ({ 'X-Touchpoint-Signature': h['X-Touchpoint-Signature']! }) }),
+        401,
+        'missing_signature',
+      ],
       ['body altered', await webhook(report, { body: (b) => b.replace('"hard"', '"hard" ') }), 401, 'invalid_signature'],
       ['not JSON, unsigned', await webhook(report, { headers: () => ({}), body: () => 'not json' }), 401, 'missing_signature'],
       ['another provider’s name', await webhook(report, { provider: 'other-mail' }), 404, 'unknown_provider'],
@@ -121,7 +141,7 @@ describe('webhook authentication and validation', () => {
       const res = await webhook(payload);
       expect([payload, res.status, res.body.error.code, res.body.error.field]).toEqual([payload, status, code, field]);
     }
-    const notJson = await webhook(null, { body: () => '{"events": [' , headers: () => signWebhook(SECRET, '{"events": [') });
+    const notJson = await webhook(null, { body: () => '{"events": [', headers: () => signWebhook(SECRET, '{"events": [') });
     expect([notJson.status, notJson.body.error.code]).toEqual([400, 'invalid_json']);
     expect(await suppressionOf('email', address)).toBeUndefined();
   });

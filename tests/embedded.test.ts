@@ -44,10 +44,14 @@ async function start(ports: Record<string, number>) {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);
-    return out.includes('Ctrl-C stops everything.');
-  }, 'the embedded stack to start', 120_000);
+  await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`exited early:\n${out}`);
+      return out.includes('Ctrl-C stops everything.');
+    },
+    'the embedded stack to start',
+    120_000,
+  );
   outputs.push(() => out);
   return { child, exit, output: () => out };
 }
@@ -113,7 +117,12 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
     await fetch(`${api}/api/marketing/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'June news', type: 'email', target_tags: ['newsletter'], content: { subject: 'June news for {{ customer.first_name }}', text: 'Hello' } }),
+      body: JSON.stringify({
+        name: 'June news',
+        type: 'email',
+        target_tags: ['newsletter'],
+        content: { subject: 'June news for {{ customer.first_name }}', text: 'Hello' },
+      }),
     }),
   );
   expect(campaign.status).toBe(201);

@@ -43,13 +43,24 @@ describe('flows API', () => {
     const created = await stack.api('POST', '/api/flows', body);
     expect(created.status).toBe(201);
     const { flow } = created.body;
-    expect(flow).toMatchObject({ name: body.name, trigger_event: 'user_signup', exit_on: ['account_closed'], version: 1, latest_version: 1, active: false });
+    expect(flow).toMatchObject({
+      name: body.name,
+      trigger_event: 'user_signup',
+      exit_on: ['account_closed'],
+      version: 1,
+      latest_version: 1,
+      active: false,
+    });
     expect(flow.id).toMatch(/^fl_[0-9a-f]{12}$/);
     // Saved as written: the marketer's delays, not milliseconds.
     expect(flow.actions[1]).toEqual(body.actions[1]);
 
     const listed = await stack.api('GET', '/api/flows');
-    expect(listed.body.flows.find((f: { id: string }) => f.id === flow.id)).toMatchObject({ version: 1, active: false, trigger_event: 'user_signup' });
+    expect(listed.body.flows.find((f: { id: string }) => f.id === flow.id)).toMatchObject({
+      version: 1,
+      active: false,
+      trigger_event: 'user_signup',
+    });
 
     const edited = await stack.api('PUT', `/api/flows/${flow.id}`, { ...body, trigger_event: 'trial_started', actions: [email] });
     expect(edited.status).toBe(200);
@@ -84,7 +95,10 @@ describe('flows API', () => {
   });
 
   const base = valid();
-  const withAction = (i: number, action: Record<string, unknown>) => ({ ...base, actions: base.actions.map((a, j) => (j === i ? action : a)) });
+  const withAction = (i: number, action: Record<string, unknown>) => ({
+    ...base,
+    actions: base.actions.map((a, j) => (j === i ? action : a)),
+  });
   it.each([
     ['an unknown action type', withAction(2, { type: 'send_fax', template: { text: 'x' } }), 'actions[2].type'],
     ['a negative delay_hours', withAction(1, { ...base.actions[1], delay_hours: -1 }), 'actions[1].delay_hours'],
@@ -93,9 +107,21 @@ describe('flows API', () => {
     ['a delay that is no duration', withAction(0, { ...email, delay: 'soonish' }), 'actions[0].delay'],
     ['a negative delay_days', withAction(3, { ...base.actions[3], delay_days: -7 }), 'actions[3].delay_days'],
     ['two delays on one action', withAction(0, { ...email, delay_hours: 1, delay_days: 1 }), 'actions[0].delay_days'],
-    ['an unknown filter in a subject', withAction(0, { ...email, template: { ...email.template, subject: '{{ customer.name | shout }}' } }), 'actions[0].template.subject'],
-    ['a template that does not parse', withAction(2, { type: 'send_push', template: { title: 'x', body: '{% if %}' } }), 'actions[2].template.body'],
-    ['a template that fails to render', withAction(0, { ...email, template: { ...email.template, html: '{% include "missing" %}' } }), 'actions[0].template.html'],
+    [
+      'an unknown filter in a subject',
+      withAction(0, { ...email, template: { ...email.template, subject: '{{ customer.name | shout }}' } }),
+      'actions[0].template.subject',
+    ],
+    [
+      'a template that does not parse',
+      withAction(2, { type: 'send_push', template: { title: 'x', body: '{% if %}' } }),
+      'actions[2].template.body',
+    ],
+    [
+      'a template that fails to render',
+      withAction(0, { ...email, template: { ...email.template, html: '{% include "missing" %}' } }),
+      'actions[0].template.html',
+    ],
     ['an SMS without text', withAction(1, { type: 'send_sms', template: {} }), 'actions[1].template.text'],
     ['a webhook that is not http(s)', withAction(3, { type: 'send_webhook', url: 'ftp://example.com/x' }), 'actions[3].url'],
     ['an unknown key in an action', withAction(0, { ...email, delay_hour: 2 }), 'actions[0].delay_hour'],
@@ -141,7 +167,12 @@ describe('flow routing cache', () => {
     const trigger = uid('cache').replace('-', '_');
     expect((await routes.get()).triggers.has(trigger)).toBe(false);
 
-    const def = { name: uid('cached'), trigger_event: trigger, exit_on: ['gone_away'], actions: [{ type: 'wait_for_event', event: 'came_back', timeout: '1 day' }] };
+    const def = {
+      name: uid('cached'),
+      trigger_event: trigger,
+      exit_on: ['gone_away'],
+      actions: [{ type: 'wait_for_event', event: 'came_back', timeout: '1 day' }],
+    };
     const flow = await elsewhere.create(def);
     await elsewhere.setActive(flow.id, true);
     const stale = await routes.get();

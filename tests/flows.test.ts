@@ -55,8 +55,18 @@ async function customer(profile: Record<string, unknown> = {}) {
   };
 }
 
-async function event(customerId: string, type: string, options: { id?: string; properties?: Record<string, unknown>; timestamp?: string } = {}) {
-  const res = await stack.api('POST', '/api/events', { id: options.id ?? uid('evt'), type, customerId, properties: options.properties, timestamp: options.timestamp });
+async function event(
+  customerId: string,
+  type: string,
+  options: { id?: string; properties?: Record<string, unknown>; timestamp?: string } = {},
+) {
+  const res = await stack.api('POST', '/api/events', {
+    id: options.id ?? uid('evt'),
+    type,
+    customerId,
+    properties: options.properties,
+    timestamp: options.timestamp,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.results[0];
 }
@@ -194,7 +204,10 @@ describe('marketer flows', () => {
     });
 
     it('goes on at the timeout when on_timeout is continue', async () => {
-      const f = await flow([{ type: 'wait_for_event', event: 'link_clicked', timeout: '1 hour', on_timeout: 'continue' }, email('A nudge')]);
+      const f = await flow([
+        { type: 'wait_for_event', event: 'link_clicked', timeout: '1 hour', on_timeout: 'continue' },
+        email('A nudge'),
+      ]);
       const c = await customer();
       await event(c.id, f.trigger);
       const handle = run(f.id, c.id);
@@ -214,7 +227,11 @@ describe('marketer flows', () => {
     ['2-send_sms', ['1 hour', 'clicked'], 1],
   ])('ends at once on an exit_on event while in %s', async (step, before, sentBefore) => {
     const f = await flow(
-      [{ ...email('First'), delay: '1 hour' }, { type: 'wait_for_event', event: 'clicked', timeout: '1 day' }, sms('Second', { delay: '2 hours' })],
+      [
+        { ...email('First'), delay: '1 hour' },
+        { type: 'wait_for_event', event: 'clicked', timeout: '1 day' },
+        sms('Second', { delay: '2 hours' }),
+      ],
       { exit_on: ['account_closed'] },
     );
     const c = await customer();
@@ -279,7 +296,12 @@ describe('marketer flows', () => {
     const f = await flow([sms('One per run'), { type: 'wait_for_event', event: 'never', timeout: '1 day' }]);
     const c = await customer();
     const id = uid('evt');
-    const results = await Promise.all([event(c.id, f.trigger, { id }), event(c.id, f.trigger, { id }), event(c.id, f.trigger), event(c.id, f.trigger)]);
+    const results = await Promise.all([
+      event(c.id, f.trigger, { id }),
+      event(c.id, f.trigger, { id }),
+      event(c.id, f.trigger),
+      event(c.id, f.trigger),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['accepted', 'accepted', 'accepted', 'duplicate']);
     const handle = run(f.id, c.id);
     await asleepIn(handle, '1-wait_for_event');
@@ -356,7 +378,10 @@ describe('marketer flows', () => {
     const flaky = await customer();
     provider.script(flaky.phone, [503, 502]);
     await event(flaky.id, f.trigger);
-    expect(await run(f.id, flaky.id).result()).toMatchObject({ outcome: 'completed', steps: [{ step: '0-send_sms', status: 'sent' }, { step: '1-add_tag' }] });
+    expect(await run(f.id, flaky.id).result()).toMatchObject({
+      outcome: 'completed',
+      steps: [{ step: '0-send_sms', status: 'sent' }, { step: '1-add_tag' }],
+    });
     const tries = provider.received(flaky.phone);
     expect(tries).toHaveLength(3);
     expect(new Set(tries.map((r) => r.headers['idempotency-key'])).size).toBe(1);
@@ -410,7 +435,12 @@ describe('marketer flows', () => {
         { step: '2-branch', status: 'done', reason: 'not_matched' },
       ],
     });
-    expect(pro.mail().map((m) => m.subject).sort()).toEqual(['For VIPs', 'For pro customers']);
+    expect(
+      pro
+        .mail()
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual(['For VIPs', 'For pro customers']);
     expect(free.mail()).toHaveLength(0);
   });
 
@@ -430,12 +460,21 @@ describe('marketer flows', () => {
       journey: `flow:${f.id}`,
       customerId: erased.id,
       status: 'RUNNING',
-      state: { journey: `flow:${f.id}`, version: 1, currentStep: '0-send_sms', nextWakeUp: expect.any(String), completed: [], exited: null },
+      state: {
+        journey: `flow:${f.id}`,
+        version: 1,
+        currentStep: '0-send_sms',
+        nextWakeUp: expect.any(String),
+        completed: [],
+        exited: null,
+      },
     });
 
     expect((await stack.api('DELETE', `/api/customers/${erased.id}`)).status).toBe(200);
     expect(await run(f.id, erased.id).result()).toEqual({ outcome: 'exited', reason: 'erased', steps: [] });
-    expect((await stack.api('POST', `/api/journeys/runs/${encodeURIComponent(flowWorkflowId(f.id, cancelled.id))}/cancel`)).status).toBe(202);
+    expect((await stack.api('POST', `/api/journeys/runs/${encodeURIComponent(flowWorkflowId(f.id, cancelled.id))}/cancel`)).status).toBe(
+      202,
+    );
     expect(await run(f.id, cancelled.id).result()).toEqual({ outcome: 'exited', reason: 'cancelled', steps: [] });
     expect(provider.received(erased.phone)).toHaveLength(0);
     expect(provider.received(cancelled.phone)).toHaveLength(0);
@@ -462,7 +501,10 @@ describe('marketer flows', () => {
     await signal('noise-1', 'page_view');
     await signal('noise-2', 'page_view');
     // The third event ended the first run; its continuation waits in the same step.
-    await waitFor(async () => (await stack.client.workflow.getHandle(workflowId).describe()).runId !== first.firstExecutionRunId, 'the continuation');
+    await waitFor(
+      async () => (await stack.client.workflow.getHandle(workflowId).describe()).runId !== first.firstExecutionRunId,
+      'the continuation',
+    );
     const { status: next } = await asleepIn(run(f.id, c.id), '1-wait_for_event');
     expect(next.completed).toEqual([{ step: '0-wait_for_event', status: 'done', reason: 'received click-a' }]);
     expect((await stack.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');

@@ -38,7 +38,11 @@ describe('ingestion during a Temporal outage', () => {
     const event = { id: uid('evt'), type: 'user_signup', customerId };
 
     const down = appDuringOutage();
-    const res = await down.request('/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    const res = await down.request('/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { results: Array<{ status: string; error?: { code: string } }> };
     expect(body.results[0]).toMatchObject({ status: 'failed', error: { code: 'dispatch_failed' } });

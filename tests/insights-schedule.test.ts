@@ -29,9 +29,14 @@ describe('customer-insights refresh schedule', () => {
 
     const id = uid('sched');
     await stack.database.db.insert(customers).values({ id, createdAt: new Date(Date.now() - 400 * 86_400_000) });
-    await stack.database.db.insert(orders).values({ id: `${id}-o`, customerId: id, amount: 1500, occurredAt: new Date(Date.now() - 40 * 86_400_000) });
+    await stack.database.db
+      .insert(orders)
+      .values({ id: `${id}-o`, customerId: id, amount: 1500, occurredAt: new Date(Date.now() - 40 * 86_400_000) });
     await handle.trigger();
-    const row = await waitFor(async () => (await stack.database.db.select().from(customerInsights).where(eq(customerInsights.customerId, id)))[0], 'the refresh');
+    const row = await waitFor(
+      async () => (await stack.database.db.select().from(customerInsights).where(eq(customerInsights.customerId, id)))[0],
+      'the refresh',
+    );
     expect(row).toMatchObject({ segment: 'potential', mScore: 3 });
     const [record] = await stack.database.db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, 'last_refresh'));
     expect(record?.value).toMatchObject({ customers: 1, method: 'threshold' });

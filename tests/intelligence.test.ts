@@ -5,9 +5,24 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
-import { customerCategoryDays, customerInsights, customerOrderHours, customers, intelligenceSettings, messages, orders } from '../src/db/schema.js';
+import {
+  customerCategoryDays,
+  customerInsights,
+  customerOrderHours,
+  customers,
+  intelligenceSettings,
+  messages,
+  orders,
+} from '../src/db/schema.js';
 import { isNightHour, type TagFacts, tagsOf } from '../src/intelligence/customer-tags.js';
-import { DEFAULT_INTELLIGENCE_SETTINGS as S, type IntelligenceSettings, levelOf, quintileCuts, rfmGroupOf, scoreRfm } from '../src/intelligence/rfm.js';
+import {
+  DEFAULT_INTELLIGENCE_SETTINGS as S,
+  type IntelligenceSettings,
+  levelOf,
+  quintileCuts,
+  rfmGroupOf,
+  scoreRfm,
+} from '../src/intelligence/rfm.js';
 import { refreshAll, refreshOne } from '../src/intelligence/refresh.js';
 import { isolatedDatabaseUrl, uid } from './helpers/stack.js';
 
@@ -53,7 +68,13 @@ async function createCustomer(spec: CustomerSpec, db = database.db): Promise<str
   });
   if (spec.orders?.length) {
     await db.insert(orders).values(
-      spec.orders.map((o) => ({ id: `${id}-o${counter++}`, customerId: id, amount: o.amount, items: (o.items ?? []) as unknown as Array<Record<string, unknown>>, occurredAt: o.at })),
+      spec.orders.map((o) => ({
+        id: `${id}-o${counter++}`,
+        customerId: id,
+        amount: o.amount,
+        items: (o.items ?? []) as unknown as Array<Record<string, unknown>>,
+        occurredAt: o.at,
+      })),
     );
   }
   if (spec.messages?.length) {
@@ -84,7 +105,12 @@ const ordersAt = (...days: number[]) => days.map((d) => ({ at: ago(d), amount: 1
 describe("seed 001's threshold table, through the SQL", () => {
   it('R: 29 days high, 30 mid, 90 mid, 91 low (whole days: 29 days 23 hours is 29); no order is low', async () => {
     const rows = await Promise.all([29, 30, 90, 91].map(async (d) => insight(await createCustomer({ orders: ordersAt(d) }))));
-    expect(rows.map((r) => [r.recencyDays, r.rScore])).toEqual([[29, 3], [30, 2], [90, 2], [91, 1]]);
+    expect(rows.map((r) => [r.recencyDays, r.rScore])).toEqual([
+      [29, 3],
+      [30, 2],
+      [90, 2],
+      [91, 1],
+    ]);
     const almost30 = await insight(await createCustomer({ orders: [{ at: new Date(ago(30).getTime() + HOUR), amount: 10 }] }));
     expect([almost30.recencyDays, almost30.rScore]).toEqual([29, 3]);
     const none = await insight(await createCustomer({}));
@@ -94,23 +120,50 @@ describe("seed 001's threshold table, through the SQL", () => {
   it('F: 1 order low, 2 mid, 5 mid, 6 high — orders of the last 365 days', async () => {
     const recent = (n: number) => ordersAt(...Array.from({ length: n }, (_, i) => 40 + i));
     const rows = await Promise.all([1, 2, 5, 6].map(async (n) => insight(await createCustomer({ orders: recent(n) }))));
-    expect(rows.map((r) => [r.frequency, r.fScore])).toEqual([[1, 1], [2, 2], [5, 2], [6, 3]]);
+    expect(rows.map((r) => [r.frequency, r.fScore])).toEqual([
+      [1, 1],
+      [2, 2],
+      [5, 2],
+      [6, 3],
+    ]);
     // 364 days ago is inside the window, 366 outside: 5 + 1 = 6 (high), not 7.
     const edge = await insight(await createCustomer({ orders: [...recent(5), ...ordersAt(364, 366)] }));
     expect([edge.frequency, edge.fScore]).toEqual([6, 3]);
   });
 
   it('M: 499.99 low, 500 mid, 1000 mid, 1000.01 high — summed exactly to the cent', async () => {
-    const rows = await Promise.all([499.99, 500, 1000, 1000.01].map(async (amount) => insight(await createCustomer({ orders: [{ at: ago(40), amount }] }))));
-    expect(rows.map((r) => [r.monetary, r.mScore])).toEqual([[499.99, 1], [500, 2], [1000, 2], [1000.01, 3]]);
-    const parts = await insight(await createCustomer({ orders: [{ at: ago(40), amount: 999.99 }, { at: ago(41), amount: 0.02 }] }));
+    const rows = await Promise.all(
+      [499.99, 500, 1000, 1000.01].map(async (amount) => insight(await createCustomer({ orders: [{ at: ago(40), amount }] }))),
+    );
+    expect(rows.map((r) => [r.monetary, r.mScore])).toEqual([
+      [499.99, 1],
+      [500, 2],
+      [1000, 2],
+      [1000.01, 3],
+    ]);
+    const parts = await insight(
+      await createCustomer({
+        orders: [
+          { at: ago(40), amount: 999.99 },
+          { at: ago(41), amount: 0.02 },
+        ],
+      }),
+    );
     expect([parts.monetary, parts.mScore]).toEqual([1000.01, 3]);
   });
 
   it("the seed's example — 15 days, 6 orders, 1200 — is high on all three: VIP", async () => {
     const id = await createCustomer({ orders: [15, 40, 80, 120, 160, 200].map((d) => ({ at: ago(d), amount: 200 })) });
     const row = await insight(id);
-    expect([row.recencyDays, row.frequency, row.monetary, row.rScore, row.fScore, row.mScore, row.segment]).toEqual([15, 6, 1200, 3, 3, 3, 'vip']);
+    expect([row.recencyDays, row.frequency, row.monetary, row.rScore, row.fScore, row.mScore, row.segment]).toEqual([
+      15,
+      6,
+      1200,
+      3,
+      3,
+      3,
+      'vip',
+    ]);
     expect(row.rfmMethod).toBe('threshold');
   });
 });
@@ -135,7 +188,14 @@ describe('RFM groups through the SQL: each rule just holding and just missing', 
   it('vip, loyal, potential, regular', async () => {
     const six = [10, 40, 50, 60, 70, 80];
     expect(await seg({ orders: spend(six, 200) })).toBe('vip');
-    expect(await seg({ orders: spend(six.map((d) => d + 20), 200) })).toBe('loyal'); // R mid (30 days)
+    expect(
+      await seg({
+        orders: spend(
+          six.map((d) => d + 20),
+          200,
+        ),
+      }),
+    ).toBe('loyal'); // R mid (30 days)
     expect(await seg({ orders: spend(six, 100) })).toBe('loyal'); // M mid (600)
     expect(await seg({ orders: spend(six, 80) })).toBe('regular'); // M low (480): loyal just missed
     expect(await seg({ orders: spend([10, 40], 501) })).toBe('potential'); // M high (1002), F mid
@@ -162,7 +222,10 @@ describe('tags through the SQL: each just holding and just missing', () => {
     expect(await has('active', { orders: n(1, 29) })).toBe(true);
     expect(await has('dormant', { lastActivity: ago(91) })).toBe(true);
     expect(await has('dormant', { lastActivity: ago(90) })).toBe(false);
-    expect(await tags({ signupDaysAgo: 100 })).toMatchObject({ tags: ['dormant'], evidence: { dormant: { days_since_activity: 100, since: 'signup' } } });
+    expect(await tags({ signupDaysAgo: 100 })).toMatchObject({
+      tags: ['dormant'],
+      evidence: { dormant: { days_since_activity: 100, since: 'signup' } },
+    });
     expect(await has('churn_risk', { orders: ordersAt(91, 120) })).toBe(true);
     expect(await has('churn_risk', { orders: ordersAt(90, 120) })).toBe(false);
     expect(await has('churn_risk', { orders: ordersAt(91) })).toBe(false);
@@ -190,7 +253,8 @@ describe('tags through the SQL: each just holding and just missing', () => {
   it("night_visitor follows the customer's time zone: their order hours are recounted when it changes", async () => {
     const at = (day: number) => ({ at: new Date(Date.UTC(2026, 5, day, 14, 30)), amount: 10 }); // 23:30 in Tokyo
     const id = await createCustomer({ orders: [at(1), at(2), at(3)] });
-    const hours = async () => (await database.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
+    const hours = async () =>
+      (await database.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
     expect(await hours()).toEqual([14, 14, 14]);
     expect((await insight(id)).tags).not.toContain('night_visitor');
     await database.db.update(customers).set({ timezone: 'Asia/Tokyo' }).where(eq(customers.id, id));
@@ -204,7 +268,9 @@ describe('tags through the SQL: each just holding and just missing', () => {
     await expect(createCustomer({ timezone: 'Mars/Olympus' })).rejects.toThrow();
     // Orders stored before their customer, who then arrives with a time zone.
     const early = uid('ci');
-    await database.db.insert(orders).values([1, 2, 3].map((d) => ({ id: `${early}-o${d}`, customerId: early, amount: 10, items: [], occurredAt: at(d).at })));
+    await database.db
+      .insert(orders)
+      .values([1, 2, 3].map((d) => ({ id: `${early}-o${d}`, customerId: early, amount: 10, items: [], occurredAt: at(d).at })));
     await database.db.insert(customers).values({ id: early, timezone: 'Asia/Tokyo', createdAt: ago(400) });
     expect((await insight(early)).tags).toContain('night_visitor');
   });
@@ -250,7 +316,11 @@ describe('tags through the SQL: each just holding and just missing', () => {
     // Both sides of the start on its day, and the day after: 3 + 1 beers of 8 items in the window (50 %), not
     // the 12 of 16 the whole first day holds.
     const edge = await tags({
-      orders: [at(-HOUR, beer(8)), at(HOUR, beer(3), { sku: 'RED', category: 'wine', quantity: 3 }), at(DAY, beer(1), { sku: 'BAG', quantity: 1 })],
+      orders: [
+        at(-HOUR, beer(8)),
+        at(HOUR, beer(3), { sku: 'RED', category: 'wine', quantity: 3 }),
+        at(DAY, beer(1), { sku: 'BAG', quantity: 1 }),
+      ],
     });
     expect(edge.evidence.craft_beer_lover).toEqual({ category: 'Craft Beer', items: 4, total_items: 8, share: 0.5 });
     expect(edge.tags).not.toContain('wine_lover'); // 3 of 8
@@ -258,7 +328,13 @@ describe('tags through the SQL: each just holding and just missing', () => {
 
   it('an order stored twice (a repeated delivery) counts once: its items, amount and hour', async () => {
     const id = await createCustomer({});
-    const order = { id: `${id}-again`, customerId: id, amount: 10, items: [{ sku: 'IPA', category: 'beer', price: 5, quantity: 2 }], occurredAt: ago(40) };
+    const order = {
+      id: `${id}-again`,
+      customerId: id,
+      amount: 10,
+      items: [{ sku: 'IPA', category: 'beer', price: 5, quantity: 2 }],
+      occurredAt: ago(40),
+    };
     await database.db.insert(orders).values(order).onConflictDoNothing();
     await database.db.insert(orders).values(order).onConflictDoNothing();
     const counts = await database.db.select().from(customerCategoryDays).where(eq(customerCategoryDays.customerId, id));
@@ -278,11 +354,26 @@ describe('tags through the SQL: each just holding and just missing', () => {
     expect(await value(499.99)).toEqual(['low_value']);
     expect((await tags({})).tags.some((t) => t.endsWith('_value'))).toBe(false);
 
-    expect(await has('potential', { orders: [{ at: ago(40), amount: 250 }, { at: ago(50), amount: 150 }] })).toBe(true);
-    expect(await has('potential', { orders: [{ at: ago(40), amount: 250 }, { at: ago(50), amount: 149.99 }] })).toBe(false);
+    expect(
+      await has('potential', {
+        orders: [
+          { at: ago(40), amount: 250 },
+          { at: ago(50), amount: 150 },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      await has('potential', {
+        orders: [
+          { at: ago(40), amount: 250 },
+          { at: ago(50), amount: 149.99 },
+        ],
+      }),
+    ).toBe(false);
     expect(await has('potential', { orders: Array.from({ length: 6 }, (_, i) => ({ at: ago(40 + i), amount: 500 })) })).toBe(false);
 
-    const sent = (responded: number, total: number) => Array.from({ length: total }, (_, i) => ({ sentAt: ago(10 + i), responded: i < responded }));
+    const sent = (responded: number, total: number) =>
+      Array.from({ length: total }, (_, i) => ({ sentAt: ago(10 + i), responded: i < responded }));
     const responsive = await tags({ messages: sent(3, 10) });
     expect(responsive.tags).toContain('responsive');
     expect(responsive.evidence.responsive).toEqual({ messages: 10, responded: 3, rate: 0.3 });
@@ -294,7 +385,7 @@ describe('tags through the SQL: each just holding and just missing', () => {
 describe('the SQL agrees with the domain functions', () => {
   it('on 40 random customers: scores, segment, tags and evidence', async () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
     const zones = [null, 'Asia/Tokyo', 'America/New_York', 'Europe/Berlin'];
     const categories = ['beer', 'wine', 'Snack Food', undefined];
@@ -306,16 +397,32 @@ describe('the SQL agrees with the domain functions', () => {
         orders: Array.from({ length: Math.floor(random() * 9) }, () => ({
           at: new Date(NOW.getTime() - Math.floor(random() * 500 * DAY)),
           amount: Math.round(random() * 60_000) / 100,
-          items: Array.from({ length: Math.floor(random() * 4) }, () => ({ sku: 'X', category: pick(categories), price: 1, quantity: 1 + Math.floor(random() * 3) })),
+          items: Array.from({ length: Math.floor(random() * 4) }, () => ({
+            sku: 'X',
+            category: pick(categories),
+            price: 1,
+            quantity: 1 + Math.floor(random() * 3),
+          })),
         })),
-        messages: Array.from({ length: Math.floor(random() * 6) }, () => ({ sentAt: new Date(NOW.getTime() - Math.floor(random() * 400 * DAY)), responded: random() < 0.4 })),
+        messages: Array.from({ length: Math.floor(random() * 6) }, () => ({
+          sentAt: new Date(NOW.getTime() - Math.floor(random() * 400 * DAY)),
+          responded: random() < 0.4,
+        })),
       };
       const id = await createCustomer(spec);
       const row = await insight(id);
       const facts = factsOf(spec);
       const scores = scoreRfm(facts, S.rfm);
       const levels = { r: levelOf(scores.r, 'threshold'), f: levelOf(scores.f, 'threshold'), m: levelOf(scores.m, 'threshold') };
-      const group = rfmGroupOf({ levels, lifetimeOrders: facts.lifetimeOrders, daysSinceFirstOrder: facts.daysSinceFirstOrder, daysSinceSignup: facts.daysSinceSignup }, S.segments);
+      const group = rfmGroupOf(
+        {
+          levels,
+          lifetimeOrders: facts.lifetimeOrders,
+          daysSinceFirstOrder: facts.daysSinceFirstOrder,
+          daysSinceSignup: facts.daysSinceSignup,
+        },
+        S.segments,
+      );
       const expected = tagsOf(facts, S);
       expect({ id, r: row.rScore, f: row.fScore, m: row.mScore, segment: row.segment, tags: row.tags, evidence: row.evidence }).toEqual({
         id,
@@ -336,7 +443,9 @@ function factsOf(spec: CustomerSpec): TagFacts & { daysSinceFirstOrder: number |
   const last = all.length ? new Date(Math.max(...all.map((o) => o.at.getTime()))) : null;
   const first = all.length ? new Date(Math.min(...all.map((o) => o.at.getTime()))) : null;
   const hour = (d: Date) =>
-    spec.timezone ? Number(new Intl.DateTimeFormat('en-US', { timeZone: spec.timezone, hour: 'numeric', hourCycle: 'h23' }).format(d)) : d.getUTCHours();
+    spec.timezone
+      ? Number(new Intl.DateTimeFormat('en-US', { timeZone: spec.timezone, hour: 'numeric', hourCycle: 'h23' }).format(d))
+      : d.getUTCHours();
   const categoryItems: Record<string, number> = {};
   let totalItems = 0;
   for (const o of inWindow) {
@@ -383,7 +492,10 @@ describe('the full refresh (a database of its own)', () => {
     const rows = await own.db.select().from(customerInsights);
     expect(Object.fromEntries(rows.map((r) => [r.customerId, r.segment]))).toEqual({ [a]: 'loyal', [b]: 'churn_risk' });
     const indexes = await own.db.execute(sql`select indexname from pg_indexes where tablename = 'customer_insights' order by 1`);
-    expect((indexes as Array<{ indexname: string }>).map((i) => i.indexname)).toEqual(['customer_insights_pkey', 'customer_insights_segment_idx']);
+    expect((indexes as Array<{ indexname: string }>).map((i) => i.indexname)).toEqual([
+      'customer_insights_pkey',
+      'customer_insights_segment_idx',
+    ]);
     const [stored] = await own.db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, 'last_refresh'));
     expect(stored?.value).toMatchObject({ customers: 2 });
     // Again: the swap works on the table it put in place, and a one-customer refresh upserts into it.
@@ -397,11 +509,14 @@ describe('the full refresh (a database of its own)', () => {
     // Frequencies 1,1,1,1,1,2,2,3,4,5 in the window, all last ordering 40–44 days ago.
     const frequencies = [1, 1, 1, 1, 1, 2, 2, 3, 4, 5];
     const ids: string[] = [];
-    for (const f of frequencies) ids.push(await createCustomer({ orders: ordersAt(...Array.from({ length: f }, (_, i) => 40 + i)) }, own.db));
+    for (const f of frequencies)
+      ids.push(await createCustomer({ orders: ordersAt(...Array.from({ length: f }, (_, i) => 40 + i)) }, own.db));
     const quintile: IntelligenceSettings = { ...S, rfm: { ...S.rfm, method: 'quintile' } };
     const record = await refreshAll(own.db, quintile, NOW);
     expect(record.cuts?.f).toEqual(quintileCuts(frequencies));
-    const scores = await Promise.all(ids.map(async (id) => (await own.db.select().from(customerInsights).where(eq(customerInsights.customerId, id)))[0]!.fScore));
+    const scores = await Promise.all(
+      ids.map(async (id) => (await own.db.select().from(customerInsights).where(eq(customerInsights.customerId, id)))[0]!.fScore),
+    );
     expect(scores).toEqual([3, 3, 3, 3, 3, 4, 4, 4, 5, 5]);
     // Recency: everyone last ordered 40 days ago: one value, everyone ties at 5.
     const r = await own.db.select({ r: customerInsights.rScore }).from(customerInsights);
@@ -430,12 +545,20 @@ describe('the full refresh (a database of its own)', () => {
     expect(new Set(rows.map((r) => JSON.stringify(r.evidence)))).toEqual(new Set(['{}']));
     // F and M from the per-hour counts, the first day recounted: from the window's start on only.
     const fm = (id: string) => rows.filter((r) => r.customerId === id).map((r) => [r.frequency, r.monetary, r.recencyDays])[0];
-    expect([fm(first), fm(before), fm(split)]).toEqual([[1, 10, 365], [0, 0, 365], [1, 10, 364]]);
+    expect([fm(first), fm(before), fm(split)]).toEqual([
+      [1, 10, 365],
+      [0, 0, 365],
+      [1, 10, 364],
+    ]);
   });
 
   it('a TRUNCATE of customers leaves every order hour a UTC one', async () => {
-    const id = await createCustomer({ timezone: 'Asia/Tokyo', orders: [{ at: new Date(Date.UTC(2026, 5, 1, 14, 30)), amount: 10 }] }, own.db);
-    const hours = async () => (await own.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
+    const id = await createCustomer(
+      { timezone: 'Asia/Tokyo', orders: [{ at: new Date(Date.UTC(2026, 5, 1, 14, 30)), amount: 10 }] },
+      own.db,
+    );
+    const hours = async () =>
+      (await own.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
     expect(await hours()).toEqual([23]);
     await own.db.execute(sql`truncate customers`);
     expect(await hours()).toEqual([14]);

@@ -37,13 +37,19 @@ describe('journey configuration API', () => {
     const res = await stack.api('GET', '/api/journeys');
     expect(res.status).toBe(200);
     expect(res.body.journeys.map((j: { key: string }) => j.key)).toEqual(expect.arrayContaining(['cart_recovery', 'welcome']));
-    expect((await stack.api('GET', '/api/journeys/welcome')).body.journey).toMatchObject({ key: 'welcome', enabled: true, steps: welcomeSteps });
+    expect((await stack.api('GET', '/api/journeys/welcome')).body.journey).toMatchObject({
+      key: 'welcome',
+      enabled: true,
+      steps: welcomeSteps,
+    });
     expect((await stack.api('GET', '/api/journeys/nope')).status).toBe(404);
   });
 
   it('rejects a bad configuration naming the step, and writes no version', async () => {
     const before = (await stack.api('GET', '/api/journeys/welcome')).body.journey.version;
-    const negative = await stack.api('PUT', '/api/journeys/welcome', { steps: [welcomeSteps[0], { ...welcomeSteps[1], offset: '-5 hours' }] });
+    const negative = await stack.api('PUT', '/api/journeys/welcome', {
+      steps: [welcomeSteps[0], { ...welcomeSteps[1], offset: '-5 hours' }],
+    });
     expect(negative).toMatchObject({ status: 422, body: { error: { code: 'validation_error', field: 'steps[1].offset' } } });
     const badTemplate = await stack.api('PUT', '/api/journeys/welcome', {
       steps: [{ ...welcomeSteps[0], template: { ...welcomeSteps[0]!.template, subject: 'Hi {{ customer.name | shout }}' } }],
@@ -59,7 +65,9 @@ describe('journey configuration API', () => {
   it('applies a change to new runs only: runs in flight keep their version', async () => {
     const early = await signUp();
     await early.asleep();
-    const changed = welcomeSteps.map((s) => (s.key === 'guide' ? { ...s, offset: '48 hours', template: { ...s.template, subject: 'Guide v2' } } : s));
+    const changed = welcomeSteps.map((s) =>
+      s.key === 'guide' ? { ...s, offset: '48 hours', template: { ...s.template, subject: 'Guide v2' } } : s,
+    );
     const put = await stack.api('PUT', '/api/journeys/welcome', { steps: changed });
     expect(put.status).toBe(200);
     const version = put.body.journey.version;
@@ -83,7 +91,12 @@ describe('journey configuration API', () => {
     expect((await stack.api('PUT', '/api/journeys/cart_recovery', { enabled: false })).body.journey.enabled).toBe(false);
     try {
       const id = uid('off');
-      await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId: id, properties: { cart_id: 'k', items: [{ sku: 'a', name: 'A', price: 1 }] } });
+      await stack.api('POST', '/api/events', {
+        id: uid('evt'),
+        type: 'cart_abandoned',
+        customerId: id,
+        properties: { cart_id: 'k', items: [{ sku: 'a', name: 'A', price: 1 }] },
+      });
       const result = await stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'k')).result();
       expect(result).toEqual({ outcome: 'disabled', steps: [] });
     } finally {
@@ -143,7 +156,12 @@ describe('journey runs API', () => {
   it('ends every journey of an erased customer, whatever the journey', async () => {
     const { id, handle, asleep } = await signUp();
     await asleep();
-    await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId: id, properties: { cart_id: 'x', items: [{ sku: 'a', name: 'A', price: 1 }] } });
+    await stack.api('POST', '/api/events', {
+      id: uid('evt'),
+      type: 'cart_abandoned',
+      customerId: id,
+      properties: { cart_id: 'x', items: [{ sku: 'a', name: 'A', price: 1 }] },
+    });
     const cart = stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'x'));
     await waitFor(async () => (await cart.query(statusQuery)).nextWakeUp, 'cart run asleep');
     const del = await stack.api('DELETE', `/api/customers/${id}`);

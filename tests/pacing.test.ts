@@ -19,7 +19,12 @@ import { waitFor } from './helpers/wait.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const pacing: PacingConfig = { quietHours: parseQuietHours('21:00-08:00'), defaultTimeZone: 'UTC', caps: { day: 1, week: 0 }, capMode: 'defer' };
+const pacing: PacingConfig = {
+  quietHours: parseQuietHours('21:00-08:00'),
+  defaultTimeZone: 'UTC',
+  caps: { day: 1, week: 0 },
+  capMode: 'defer',
+};
 
 let stack: Stack;
 beforeAll(async () => {
@@ -210,7 +215,14 @@ describe('frequency caps', () => {
       db: stack.database.db,
       config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, caps: { day: 0, week: 1 }, capMode: 'skip' } },
     } as never);
-    const base = { customerId: c.id, journeyKey: 'test', journeyVersion: null, workflowId: 'w', channel: 'email' as const, transactional: false };
+    const base = {
+      customerId: c.id,
+      journeyKey: 'test',
+      journeyVersion: null,
+      workflowId: 'w',
+      channel: 'email' as const,
+      transactional: false,
+    };
     expect(await reserveTouch({ ...base, idempotencyKey: `${c.id}/1`, stepKey: 'one', now: Date.now() })).toEqual({ status: 'reserved' });
     expect(await reserveTouch({ ...base, idempotencyKey: `${c.id}/2`, stepKey: 'two', now: Date.now() + 6 * DAY })).toEqual({
       status: 'skipped',
@@ -232,17 +244,30 @@ describe('frequency caps', () => {
     const welcomed = await customer(zone);
     for (const c of [fresh, busy, welcomed]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
     // busy got a marketing message an hour ago; welcomed only a transactional one.
-    const base = { customerId: busy.id, stepKey: 'earlier', channel: 'email' as const, status: 'sent' as const, createdAt: new Date(Date.now() - HOUR) };
+    const base = {
+      customerId: busy.id,
+      stepKey: 'earlier',
+      channel: 'email' as const,
+      status: 'sent' as const,
+      createdAt: new Date(Date.now() - HOUR),
+    };
     await stack.database.db.insert(messages).values([
       { ...base, idempotencyKey: uid('earlier') },
       { ...base, customerId: welcomed.id, idempotencyKey: uid('earlier'), transactional: true },
     ]);
 
-    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('campaign'),
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hi {{ customer.first_name }}',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
     expect(trig.status).toBe(202);
-    const done = (await stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id)).result()) as CampaignProgress;
+    const done = (await stack.client.workflow
+      .getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id))
+      .result()) as CampaignProgress;
     expect(done).toMatchObject({ sent: 2, skipped: 1 });
     const records = await stack.database.db.select().from(messages).where(eq(messages.campaignId, created.body.id));
     expect(records.map((r) => [r.customerId, r.status, r.errorMessage]).sort()).toEqual(
@@ -261,7 +286,12 @@ describe('frequency caps', () => {
     const held = await customer(zone);
     const free = await customer(zone);
     for (const c of [held, free]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
-    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('campaign'),
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hi {{ customer.first_name }}',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const deps = {
       db: stack.database.db,
@@ -271,7 +301,11 @@ describe('frequency caps', () => {
     const { sendCampaignBatch } = createCampaignActivities(deps);
     const executionId = uid('exec');
     const waitingForLock = async () =>
-      resultRows<{ n: number }>(await stack.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = ${PACING_LOCK_CLASS} and objsubid = 2 and not granted`))[0]!.n > 0;
+      resultRows<{ n: number }>(
+        await stack.database.db.execute(
+          sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = ${PACING_LOCK_CLASS} and objsubid = 2 and not granted`,
+        ),
+      )[0]!.n > 0;
 
     // A journey's reservation for `held` holds its lock (as reserveTouch does) while the batch starts.
     let batch: Promise<unknown> | undefined;
@@ -310,7 +344,12 @@ describe('quiet hours in broadcasts', () => {
     const late = await customer(zones.late);
     const early = await customer(zones.early);
     for (const c of [day, late, early]) expect((await stack.api('PUT', `/api/customers/${c.id}`, { tags: [tag] })).status).toBe(200);
-    const created = await stack.api('POST', '/api/marketing/campaigns', { name: uid('campaign'), type: 'email', target_tags: [tag], content: 'Hi {{ customer.first_name }}' });
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('campaign'),
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hi {{ customer.first_name }}',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
     expect(trig.status).toBe(202);
@@ -335,7 +374,10 @@ describe('quiet hours in broadcasts', () => {
     expect(early.mail()).toHaveLength(0);
     await sleepUntil(first.deferredUntil!);
     await stack.mail.waitFor((m) => m.to.includes(early.email));
-    const second = await progress((p) => p.deferred === 1 && p.deferredUntil !== null && p.deferredUntil > first.deferredUntil!, 'one recipient waiting');
+    const second = await progress(
+      (p) => p.deferred === 1 && p.deferredUntil !== null && p.deferredUntil > first.deferredUntil!,
+      'one recipient waiting',
+    );
     expect(second).toMatchObject({ processed: 2, sent: 2 });
     expect(localTime(second.deferredUntil!, zones.late)).toBe('08:00');
     expect(late.mail()).toHaveLength(0);

@@ -43,9 +43,20 @@ async function customer(profile: Record<string, unknown> = {}) {
   const id = uid('prov-cust');
   const phone = `+1555${String(2_000_000 + ++phones * 7919).slice(-7)}`;
   const openid = `o${uid('wx')}`;
-  const res = await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, phone, name: 'Ada Lovelace', attributes: { wechat_openid: openid }, ...profile });
+  const res = await stack.api('PUT', `/api/customers/${id}`, {
+    email: `${id}@example.com`,
+    phone,
+    name: 'Ada Lovelace',
+    attributes: { wechat_openid: openid },
+    ...profile,
+  });
   expect(res.status).toBe(201);
-  return { id, phone, openid, rows: () => stack.database.db.select().from(messages).where(eq(messages.customerId, id)).orderBy(messages.createdAt) };
+  return {
+    id,
+    phone,
+    openid,
+    rows: () => stack.database.db.select().from(messages).where(eq(messages.customerId, id)).orderBy(messages.createdAt),
+  };
 }
 
 /** Triggers the flow for the customer and waits for the run to finish. */
@@ -98,7 +109,10 @@ describe('provider channels', () => {
     });
 
     const [pushRequest] = provider.received('/push').filter((r) => r.body.customer_id === c.id);
-    expect(pushRequest).toMatchObject({ verified: true, body: { channel: 'push', to: c.id, content: { title: 'Hello Ada', body: 'Your code: HELLO10' } } });
+    expect(pushRequest).toMatchObject({
+      verified: true,
+      body: { channel: 'push', to: c.id, content: { title: 'Hello Ada', body: 'Your code: HELLO10' } },
+    });
 
     const [wechatRequest, ...moreWechat] = provider.received(c.openid);
     expect(moreWechat).toHaveLength(0);
@@ -118,14 +132,22 @@ describe('provider channels', () => {
     const [hookRequest] = provider.received(hook);
     expect(hookRequest).toMatchObject({
       verified: true,
-      body: { channel: 'webhook', to: `${provider.url}${hook}`, content: { body: `${c.id} got HELLO10` }, customer: { id: c.id }, event: { type: f.trigger } },
+      body: {
+        channel: 'webhook',
+        to: `${provider.url}${hook}`,
+        content: { body: `${c.id} got HELLO10` },
+        customer: { id: c.id },
+        event: { type: f.trigger },
+      },
     });
 
     // The signature a provider checks: HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret.
     for (const request of [smsRequest!, pushRequest!, wechatRequest!, hookRequest!]) {
       const timestamp = request.headers['x-touchpoint-timestamp'] as string;
       expect(Math.abs(Number(timestamp) * 1000 - request.receivedAt)).toBeLessThan(60_000);
-      const mac = createHmac('sha256', TEST_PROVIDER_SECRET).update(`${timestamp}.${JSON.stringify(request.body)}`).digest('hex');
+      const mac = createHmac('sha256', TEST_PROVIDER_SECRET)
+        .update(`${timestamp}.${JSON.stringify(request.body)}`)
+        .digest('hex');
       expect(request.headers['x-touchpoint-signature']).toBe(`sha256=${mac}`);
       expect(request.headers['idempotency-key']).toBe(request.body.idempotency_key);
     }
@@ -146,7 +168,11 @@ describe('provider channels', () => {
     [{ template_id: 'TPL', data: { template_id: 'x' } }, 'actions[0].template.data'],
     [{ template_id: 'not an id!', data: {} }, 'actions[0].template.template_id'],
   ])('refuses the send_wechat template %j with 422 naming %s', async (template, field) => {
-    const res = await stack.api('POST', '/api/flows', { name: uid('flow'), trigger_event: 'wx_go', actions: [{ type: 'send_wechat', template }] });
+    const res = await stack.api('POST', '/api/flows', {
+      name: uid('flow'),
+      trigger_event: 'wx_go',
+      actions: [{ type: 'send_wechat', template }],
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'validation_error', field });
   });
@@ -163,17 +189,26 @@ describe('provider channels', () => {
     const f = await flow([
       {
         type: 'send_push',
-        template: { title: 'Your cart', body: 'Still there?', data: '{"deep_link": "app://cart/{{ event.properties.cart_id }}", "items": {{ event.properties.items | json }}}' },
+        template: {
+          title: 'Your cart',
+          body: 'Still there?',
+          data: '{"deep_link": "app://cart/{{ event.properties.cart_id }}", "items": {{ event.properties.items | json }}}',
+        },
       },
     ]);
     const c = await customer();
     expect((await runFlow(f, c.id, { cart_id: 'c-42', items: 3 })).steps).toEqual([{ step: '0-send_push', status: 'sent' }]);
     const requests = provider.received('/push').filter((r) => r.body.customer_id === c.id);
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ verified: true, body: { content: { title: 'Your cart', body: 'Still there?' }, data: { deep_link: 'app://cart/c-42', items: 3 } } });
+    expect(requests[0]).toMatchObject({
+      verified: true,
+      body: { content: { title: 'Your cart', body: 'Still there?' }, data: { deep_link: 'app://cart/c-42', items: 3 } },
+    });
     expect(requests[0]!.body.content).not.toHaveProperty('data');
 
-    const broken = await flow([{ type: 'send_push', template: { title: 'Your cart', body: 'x', data: 'cart {{ event.properties.cart_id }}' } }]);
+    const broken = await flow([
+      { type: 'send_push', template: { title: 'Your cart', body: 'x', data: 'cart {{ event.properties.cart_id }}' } },
+    ]);
     const d = await customer();
     const [step, ...more] = (await runFlow(broken, d.id, { cart_id: 'c-43' })).steps;
     expect(more).toHaveLength(0);
@@ -192,7 +227,12 @@ describe('provider channels', () => {
     expect(provider.received(c.phone)).toHaveLength(1);
     const [row, ...more] = await c.rows();
     expect(more).toHaveLength(0);
-    expect(row).toMatchObject({ status: 'failed', errorMessage: 'sms provider answered 400: {"error":"scripted 400"}', attempts: 1, response: { status: 400 } });
+    expect(row).toMatchObject({
+      status: 'failed',
+      errorMessage: 'sms provider answered 400: {"error":"scripted 400"}',
+      attempts: 1,
+      response: { status: 400 },
+    });
   });
 
   it('retries a 5xx until the provider takes it: one message, several requests with one idempotency key', async () => {
@@ -225,7 +265,11 @@ describe('provider channels', () => {
   it('push, WeChat and webhooks sort answers as SMS does: a 4xx fails once, a 5xx is retried under one key until taken', async () => {
     const cases = [
       { channel: 'push', action: { type: 'send_push', template: { title: 'Hi', body: 'News' } }, key: (c: { id: string }) => c.id },
-      { channel: 'wechat', action: { type: 'send_wechat', template: { template_id: 'TPL_news', data: { first: 'Hi' } } }, key: (c: { openid: string }) => c.openid },
+      {
+        channel: 'wechat',
+        action: { type: 'send_wechat', template: { template_id: 'TPL_news', data: { first: 'Hi' } } },
+        key: (c: { openid: string }) => c.openid,
+      },
     ];
     for (const { channel, action, key } of cases) {
       const f = await flow([action]);
@@ -234,18 +278,27 @@ describe('provider channels', () => {
       expect((await runFlow(f, refused.id)).steps, channel).toEqual([
         { step: `0-send_${channel}`, status: 'failed', reason: `${channel} provider answered 422: {"error":"scripted 422"}` },
       ]);
-      expect(provider.received(key(refused as never)).map((r) => r.status), channel).toEqual([422]);
+      expect(
+        provider.received(key(refused as never)).map((r) => r.status),
+        channel,
+      ).toEqual([422]);
 
       const flaky = await customer();
       provider.script(key(flaky), [503]);
       expect((await runFlow(f, flaky.id)).steps, channel).toEqual([{ step: `0-send_${channel}`, status: 'sent' }]);
       const requests = provider.received(key(flaky));
-      expect(requests.map((r) => [r.status, r.verified]), channel).toEqual([
+      expect(
+        requests.map((r) => [r.status, r.verified]),
+        channel,
+      ).toEqual([
         [503, true],
         [200, true],
       ]);
       expect(new Set(requests.map((r) => r.headers['idempotency-key'])).size, channel).toBe(1);
-      expect((await flaky.rows()).map((r) => [r.status, r.attempts]), channel).toEqual([['sent', 2]]);
+      expect(
+        (await flaky.rows()).map((r) => [r.status, r.attempts]),
+        channel,
+      ).toEqual([['sent', 2]]);
     }
 
     // A webhook: its own URL, scripted by path.

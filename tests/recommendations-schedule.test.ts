@@ -34,7 +34,9 @@ describe('recommendations refresh schedule', () => {
       { sku: 'TEA', name: 'Tea', price: 3, quantity: 1 },
       { sku: 'CUP', name: 'Cup', price: 6, quantity: 1 },
     ];
-    await stack.database.db.insert(orders).values([a, b].map((customerId) => ({ id: uid('ord'), customerId, amount: 9, items, occurredAt: new Date() })));
+    await stack.database.db
+      .insert(orders)
+      .values([a, b].map((customerId) => ({ id: uid('ord'), customerId, amount: 9, items, occurredAt: new Date() })));
     // A stale row from an earlier refresh, which the new one replaces.
     await stack.database.db.insert(itemSimilarity).values({ item: 'GONE', other: 'TEA', score: 0.5, together: 1 });
 

@@ -29,7 +29,15 @@ const item = {
   CHEESE: { sku: 'CHEESE', name: 'Gouda', category: 'cheese', price: 5, quantity: 1 },
 };
 
-const c = { a: uid('rec-a'), b: uid('rec-b'), c: uid('rec-c'), d: uid('rec-d'), e: uid('rec-e'), erased: uid('rec-x'), fresh: uid('rec-new') };
+const c = {
+  a: uid('rec-a'),
+  b: uid('rec-b'),
+  c: uid('rec-c'),
+  d: uid('rec-d'),
+  e: uid('rec-e'),
+  erased: uid('rec-x'),
+  fresh: uid('rec-new'),
+};
 
 /**
  * Who bought what (distinct items per customer, over all their orders):
@@ -47,10 +55,12 @@ const c = { a: uid('rec-a'), b: uid('rec-b'), c: uid('rec-c'), d: uid('rec-d'), 
  */
 async function seedOrders() {
   const db = stack.database.db;
-  await db.insert(customers).values([
-    ...[c.a, c.b, c.c, c.d, c.e, c.fresh].map((id) => ({ id, email: `${id}@example.com`, name: 'Rec Tester' })),
-    { id: c.erased, erasedAt: new Date() },
-  ]);
+  await db
+    .insert(customers)
+    .values([
+      ...[c.a, c.b, c.c, c.d, c.e, c.fresh].map((id) => ({ id, email: `${id}@example.com`, name: 'Rec Tester' })),
+      { id: c.erased, erasedAt: new Date() },
+    ]);
   let minute = 0;
   const order = (customerId: string, items: Array<Record<string, unknown>>) => ({
     id: uid('ord'),
@@ -142,7 +152,9 @@ describe('GET /api/customers/:id/recommendations', () => {
     ]);
     expect((await recommendations(c.c, '?limit=1')).body.items.map((i: { sku: string }) => i.sku)).toEqual(['CHEESE']);
     // A bought BEER, CHIPS and NUTS: only WINE is left (from BEER).
-    expect((await recommendations(c.a)).body.items).toEqual([{ sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'] }]);
+    expect((await recommendations(c.a)).body.items).toEqual([
+      { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'] },
+    ]);
   });
 
   it('gives a customer who bought nothing the items the most customers bought', async () => {
@@ -175,8 +187,16 @@ describe('{{ recommendations }} in the cart-recovery reminder', () => {
   it('lists recommended items by name, without what is in the cart or was bought', async () => {
     const wine = { ...item.WINE, quantity: 1 };
     const beer = { ...item.BEER, quantity: 1 };
-    for (const [customerId, items] of [[c.b, [wine]], [c.fresh, [beer]]] as const) {
-      const res = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'cart_abandoned', customerId, properties: { cart_id: 'cart', items, currency: 'EUR' } });
+    for (const [customerId, items] of [
+      [c.b, [wine]],
+      [c.fresh, [beer]],
+    ] as const) {
+      const res = await stack.api('POST', '/api/events', {
+        id: uid('evt'),
+        type: 'cart_abandoned',
+        customerId,
+        properties: { cart_id: 'cart', items, currency: 'EUR' },
+      });
       expect(res.status).toBe(202);
     }
     const handles = [c.b, c.fresh].map((id) => stack.client.workflow.getHandle(cartRecoveryWorkflowId(id, 'cart')));

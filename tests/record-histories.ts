@@ -8,7 +8,14 @@ import { eq, sql } from 'drizzle-orm';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { birthdayWorkflowId, campaignWorkflowId, cartRecoveryWorkflowId, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
+import {
+  birthdayWorkflowId,
+  campaignWorkflowId,
+  cartRecoveryWorkflowId,
+  flowWorkflowId,
+  tierUpgradeWorkflowId,
+  welcomeWorkflowId,
+} from '../src/temporal/workflow-ids.js';
 import { createActivities } from '../src/worker/activities.js';
 import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel } from '../src/channels/email.js';
@@ -141,7 +148,12 @@ group('cart-recovery', async () => {
     await asleep(workflowId);
     await env.sleep('2 hours');
     await asleep(workflowId);
-    await journeys.dispatch({ id: 'order-1', type: 'order_completed', customerId: 'replay-cart-purchased', properties: { cart_id: cart.cart_id } });
+    await journeys.dispatch({
+      id: 'order-1',
+      type: 'order_completed',
+      customerId: 'replay-cart-purchased',
+      properties: { cart_id: cart.cart_id },
+    });
   });
   await recordCart('updated', 'replay-cart-updated', async (workflowId) => {
     await asleep(workflowId);
@@ -216,9 +228,15 @@ group('churn', async () => {
 
 /** A customer whose totals already qualify for regular; `during` drives their tier run, whose first run is saved. */
 async function recordTier(name: string, customerId: string, during: (workflowId: string) => Promise<void>) {
-  await database.db
-    .insert(customers)
-    .values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', orderCount: 2, totalSpend: 150, visitCount: 1, lastActivityAt: new Date() });
+  await database.db.insert(customers).values({
+    id: customerId,
+    email: `${customerId}@example.com`,
+    name: 'Replay',
+    orderCount: 2,
+    totalSpend: 150,
+    visitCount: 1,
+    lastActivityAt: new Date(),
+  });
   const workflowId = tierUpgradeWorkflowId(customerId);
   await during(workflowId);
   const { runId } = await env.client.workflow.getHandle(workflowId).describe();
@@ -243,11 +261,16 @@ group('tier', async () => {
   const continued = 'replay-tier-continued';
   await database.db.insert(customers).values({ id: continued, email: `${continued}@example.com`, name: 'Replay' });
   const workflowId = tierUpgradeWorkflowId(continued);
-  const first = await env.client.workflow.start(tierUpgrade, { workflowId, taskQueue: 'record', args: [{ customerId: continued, maxEvaluations: 1 }] });
+  const first = await env.client.workflow.start(tierUpgrade, {
+    workflowId,
+    taskQueue: 'record',
+    args: [{ customerId: continued, maxEvaluations: 1 }],
+  });
   await journeys.dispatch(order('tier-c1', continued));
   while ((await tierStatus(workflowId)).evaluations < 1) await new Promise((r) => setTimeout(r, 50));
   await journeys.dispatch(order('tier-c2', continued));
-  while ((await env.client.workflow.getHandle(workflowId).describe()).runId === first.firstExecutionRunId) await new Promise((r) => setTimeout(r, 50));
+  while ((await env.client.workflow.getHandle(workflowId).describe()).runId === first.firstExecutionRunId)
+    await new Promise((r) => setTimeout(r, 50));
   save('tier-upgrade-continued', await env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).fetchHistory());
   await env.client.workflow.getHandle(workflowId).signal(exitSignal, { reason: 'cancelled' });
 });
@@ -269,7 +292,12 @@ group('flow', async () => {
       { type: 'send_sms', delay_hours: 2, template: { text: 'Hi {{ customer.first_name }}' } },
       { type: 'wait_for_event', event: 'clicked', timeout: '1 day', on_timeout: 'continue' },
       { type: 'branch', attribute: 'plan', op: 'eq', value: 'pro', if_false: { skip: 1 } },
-      { type: 'send_webhook', delay_days: 1, url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`, template: '{{ customer.id }}' },
+      {
+        type: 'send_webhook',
+        delay_days: 1,
+        url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
+        template: '{{ customer.id }}',
+      },
       { type: 'add_tag', tag: 'replayed' },
     ],
   });
@@ -277,7 +305,9 @@ group('flow', async () => {
 
   async function recordFlow(name: string, plan: string, during?: (workflowId: string, customerId: string) => Promise<void>) {
     const customerId = `replay-flow-${name}`;
-    await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan } });
+    await database.db
+      .insert(customers)
+      .values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan } });
     await journeys.dispatch({ id: `evt-${customerId}`, type: 'replay_signup', customerId });
     const workflowId = flowWorkflowId(flow.id, customerId);
     await during?.(workflowId, customerId);
@@ -302,7 +332,9 @@ group('flow', async () => {
   });
   // Events piling up while the SMS is due: the run continues as new (the first run's history is saved).
   const customerId = 'replay-flow-continued';
-  await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan: 'pro' } });
+  await database.db
+    .insert(customers)
+    .values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay', attributes: { plan: 'pro' } });
   const first = await env.client.workflow.start(flowRun, {
     workflowId: flowWorkflowId(flow.id, customerId),
     taskQueue: 'record',
@@ -322,10 +354,18 @@ group('campaign', async () => {
   const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 2 });
   const tag = 'replay-campaign';
   await database.db.insert(customers).values(
-    Array.from({ length: 5 }, (_, i) => ({ id: `replay-campaign-${i}`, email: `replay-campaign-${i}@example.com`, name: 'Replay', tags: [tag] })),
+    Array.from({ length: 5 }, (_, i) => ({
+      id: `replay-campaign-${i}`,
+      email: `replay-campaign-${i}@example.com`,
+      name: 'Replay',
+      tags: [tag],
+    })),
   );
   const create = (name: string, extra: Record<string, unknown> = {}) =>
-    campaigns.create({ name, type: 'email', target_tags: [tag], content: { subject: 'Hi {{ customer.first_name }}', text: 'June news' }, ...extra }, null);
+    campaigns.create(
+      { name, type: 'email', target_tags: [tag], content: { subject: 'Hi {{ customer.first_name }}', text: 'June news' }, ...extra },
+      null,
+    );
 
   // Three batches of two, two a run: the first run continues as new, the second completes.
   const actual = await create('Replay broadcast');
@@ -372,9 +412,16 @@ group('segments', async () => {
     { id: 'replay-segment-2', email: 'replay-segment-2@example.com', name: 'Replay', totalSpend: 500 },
   ]);
   await segments.create({ name: 'Replay tagged', rules: { has_tag: 'replay-segment' } });
-  await segments.create({ name: 'Replay spenders', rules: { any: [{ attribute: 'total_spend', op: 'gte', value: 100 }, { not: { has_tag: 'replay-segment' } }] } });
+  await segments.create({
+    name: 'Replay spenders',
+    rules: { any: [{ attribute: 'total_spend', op: 'gte', value: 100 }, { not: { has_tag: 'replay-segment' } }] },
+  });
   // Every segment in one page, then the run ends.
-  const whole = await env.client.workflow.start(segmentsRefresh, { workflowId: 'replay-segments-refresh', taskQueue: 'record', args: [{}] });
+  const whole = await env.client.workflow.start(segmentsRefresh, {
+    workflowId: 'replay-segments-refresh',
+    taskQueue: 'record',
+    args: [{}],
+  });
   await whole.result();
   save('segments-refresh', await whole.fetchHistory());
   // A page of one segment per run: the first run continues as new (its history is saved).
@@ -397,7 +444,10 @@ group('recommendations', async () => {
     await database.db.insert(customers).values({ id, email: `${id}@example.com`, name: 'Replay' });
     await database.db.insert(orders).values({ id: `${id}-order`, customerId: id, amount: 9, items, occurredAt: new Date() });
   }
-  const refresh = await env.client.workflow.start(recommendationsRefresh, { workflowId: 'recommendations-refresh/replay', taskQueue: 'record' });
+  const refresh = await env.client.workflow.start(recommendationsRefresh, {
+    workflowId: 'recommendations-refresh/replay',
+    taskQueue: 'record',
+  });
   await refresh.result();
   save('recommendations-refresh', await refresh.fetchHistory());
 });

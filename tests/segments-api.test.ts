@@ -55,22 +55,56 @@ describe('rules of every kind', () => {
     const db = stack.database.db;
     await db.insert(customers).values([
       {
-        id: id('a'), email: 'ada@example.com', name: 'Ada Lovelace', points: 500, totalSpend: 1200, orderCount: 6, tier: 'vip',
-        tags: ['manual_vip'], birthday: '1990-06-01', createdAt: new Date('2025-01-01T00:00:00Z'), lastActivityAt: ago(1),
+        id: id('a'),
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        points: 500,
+        totalSpend: 1200,
+        orderCount: 6,
+        tier: 'vip',
+        tags: ['manual_vip'],
+        birthday: '1990-06-01',
+        createdAt: new Date('2025-01-01T00:00:00Z'),
+        lastActivityAt: ago(1),
         attributes: { run, plan: 'pro', age: 42, langs: ['de', 'en'], beta: true, score: '17' },
       },
-      { id: id('b'), email: 'bob@Example.com', name: 'Bob', phone: '+4915100000000', points: 50, totalSpend: 80, tier: 'regular', attributes: { run, plan: 'free', age: 25 } },
+      {
+        id: id('b'),
+        email: 'bob@Example.com',
+        name: 'Bob',
+        phone: '+4915100000000',
+        points: 50,
+        totalSpend: 80,
+        tier: 'regular',
+        attributes: { run, plan: 'free', age: 25 },
+      },
       { id: id('c'), attributes: { run, age: 'unknown' } },
       // Erased: matches almost everything, and is never a member.
-      { id: id('erased'), email: null, points: 900, totalSpend: 5000, tier: 'vip', tags: ['manual_vip'], erasedAt: new Date(), attributes: { run, plan: 'pro', age: 50 } },
+      {
+        id: id('erased'),
+        email: null,
+        points: 900,
+        totalSpend: 5000,
+        tier: 'vip',
+        tags: ['manual_vip'],
+        erasedAt: new Date(),
+        attributes: { run, plan: 'pro', age: 50 },
+      },
     ]);
     await db.insert(customerInsights).values([
       { customerId: id('a'), rScore: 3, fScore: 3, mScore: 3, rfmMethod: 'threshold', segment: 'vip', tags: ['high_value'] },
       { customerId: id('b'), rScore: 2, fScore: 1, mScore: 1, rfmMethod: 'threshold', segment: 'regular', tags: ['dormant'] },
       { customerId: id('erased'), rScore: 3, fScore: 3, mScore: 3, rfmMethod: 'threshold', segment: 'vip', tags: ['dormant'] },
     ]);
-    const login = (customer: string, n: number, daysAgo: number) => ({ id: uid('evt'), type: 'login', customerId: id(customer), occurredAt: ago(daysAgo + n / 100) });
-    await db.insert(events).values([login('a', 1, 1), login('a', 2, 5), login('a', 3, 10), login('a', 4, 60), login('b', 1, 2), login('erased', 1, 1)]);
+    const login = (customer: string, n: number, daysAgo: number) => ({
+      id: uid('evt'),
+      type: 'login',
+      customerId: id(customer),
+      occurredAt: ago(daysAgo + n / 100),
+    });
+    await db
+      .insert(events)
+      .values([login('a', 1, 1), login('a', 2, 5), login('a', 3, 10), login('a', 4, 60), login('b', 1, 2), login('erased', 1, 1)]);
   });
 
   it('compares customer columns by kind (numbers, text, lists, substrings, presence, dates)', async () => {
@@ -144,8 +178,13 @@ describe('rules of every kind', () => {
     expect((await createSegment({ attribute: 'name', op: 'eq', value: "x' or '1'='1" })).count).toBe(0);
     expect((await createSegment({ attribute: "attributes.a'b", op: 'eq', value: 1 })).count).toBe(0);
     expect((await createSegment({ has_tag: "'; delete from customers; --" })).count).toBe(0);
-    expect((await createSegment({ event: "login'); drop table events; --", count: { op: 'gte', value: 1 }, within_days: 30 })).count).toBe(0);
-    const named = await stack.api('POST', '/api/segments', { name: 'x', rules: { attribute: 'email; drop table customers', op: 'exists' } });
+    expect((await createSegment({ event: "login'); drop table events; --", count: { op: 'gte', value: 1 }, within_days: 30 })).count).toBe(
+      0,
+    );
+    const named = await stack.api('POST', '/api/segments', {
+      name: 'x',
+      rules: { attribute: 'email; drop table customers', op: 'exists' },
+    });
     expect(named.status).toBe(422);
     expect(named.body.error.field).toBe('rules.attribute');
     expect(await tableCount('customers')).toBe(customersBefore);
@@ -158,8 +197,14 @@ describe('validation', () => {
     const before = await tableCount('segments');
     const post = (body: unknown) => stack.api('POST', '/api/segments', body);
     const cases: Array<[unknown, string]> = [
-      [{ name: 'x', rules: { all: [{ has_tag: 'a' }, { any: [{ attribute: 'email', op: 'like', value: 'x' }] }] } }, 'rules.all[1].any[0].op'],
-      [{ name: 'x', rules: { all: [{ has_tag: 'a' }, { any: [{ not: { rfm: 'r', op: 'gt', value: 'high' } }] }] } }, 'rules.all[1].any[0].not.value'],
+      [
+        { name: 'x', rules: { all: [{ has_tag: 'a' }, { any: [{ attribute: 'email', op: 'like', value: 'x' }] }] } },
+        'rules.all[1].any[0].op',
+      ],
+      [
+        { name: 'x', rules: { all: [{ has_tag: 'a' }, { any: [{ not: { rfm: 'r', op: 'gt', value: 'high' } }] }] } },
+        'rules.all[1].any[0].not.value',
+      ],
       [{ name: 'x', rules: { event: 'login', count: { op: 'gte', value: 1 } } }, 'rules.within_days'],
       [{ name: 'x', rules: { segment: 'gold' } }, 'rules.segment'],
       [{ name: 'x', rules: { attribute: 'password', op: 'exists' } }, 'rules.attribute'],
@@ -207,7 +252,12 @@ describe('segments and their members', () => {
   /** `n` customers with a tag of their own. */
   async function tagged(n: number) {
     const tag = uid('tag');
-    const rows = Array.from({ length: n }, (_, i) => ({ id: `${tag}-${i}`, email: `${tag}-${i}@example.com`, name: `Member${i} Test`, tags: [tag] }));
+    const rows = Array.from({ length: n }, (_, i) => ({
+      id: `${tag}-${i}`,
+      email: `${tag}-${i}@example.com`,
+      name: `Member${i} Test`,
+      tags: [tag],
+    }));
     await stack.database.db.insert(customers).values(rows);
     return { tag, ids: rows.map((r) => r.id).sort() };
   }
@@ -256,7 +306,9 @@ describe('segments and their members', () => {
     await db.execute(sql`update customers set erased_at = now() where id = ${ids[1]}`);
     const newcomer = uid('newcomer');
     await db.insert(customers).values({ id: newcomer, email: `${newcomer}@example.com` });
-    await db.insert(customerInsights).values({ customerId: newcomer, rScore: 1, fScore: 1, mScore: 1, rfmMethod: 'threshold', segment: 'churn_risk', tags: [tag] });
+    await db
+      .insert(customerInsights)
+      .values({ customerId: newcomer, rScore: 1, fScore: 1, mScore: 1, rfmMethod: 'threshold', segment: 'churn_risk', tags: [tag] });
     // Until the refresh the members stay as they were (an erased one is hidden from the listing).
     expect(await memberIds(segment.id)).toEqual([ids[0], ids[2]]);
 
@@ -269,7 +321,9 @@ describe('segments and their members', () => {
     const again = await stack.api('POST', `/api/segments/${segment.id}/refresh`);
     expect(again.body).toMatchObject({ count: 2, added: 0, removed: 0 });
 
-    const edited = await stack.api('PUT', `/api/segments/${segment.id}`, { rules: { all: [{ has_tag: tag }, { attribute: 'email', op: 'eq', value: `${newcomer}@example.com` }] } });
+    const edited = await stack.api('PUT', `/api/segments/${segment.id}`, {
+      rules: { all: [{ has_tag: tag }, { attribute: 'email', op: 'eq', value: `${newcomer}@example.com` }] },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ count: 1, rules: { all: [{ has_tag: tag }, expect.any(Object)] } });
     expect(await memberIds(segment.id)).toEqual([newcomer]);
@@ -291,7 +345,9 @@ describe('segments and their members', () => {
   it('reaches exactly its members with a campaign, and is deleted only once no live campaign targets it', async () => {
     const { tag, ids } = await tagged(5);
     // Members: the tagged customers whose number is even.
-    const segment = await createSegment({ all: [{ has_tag: tag }, { attribute: 'name', op: 'in', value: ['Member0 Test', 'Member2 Test', 'Member4 Test'] }] });
+    const segment = await createSegment({
+      all: [{ has_tag: tag }, { attribute: 'name', op: 'in', value: ['Member0 Test', 'Member2 Test', 'Member4 Test'] }],
+    });
     expect(segment.count).toBe(3);
     const created = await stack.api('POST', '/api/marketing/campaigns', {
       name: uid('segment campaign'),
@@ -326,7 +382,15 @@ describe('segments and their members', () => {
 
   it('is in the OpenAPI document', async () => {
     const doc = (await stack.api('GET', '/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/segments', '/api/segments/{id}', '/api/segments/{id}/members', '/api/segments/{id}/refresh', '/api/ai-ops/customer/campaign']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/segments',
+        '/api/segments/{id}',
+        '/api/segments/{id}/members',
+        '/api/segments/{id}/refresh',
+        '/api/ai-ops/customer/campaign',
+      ]),
+    );
   });
 });
 
@@ -346,10 +410,24 @@ describe('POST /api/ai-ops/customer/campaign', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const revenue = 3 * 0.02 * 50;
     expect(res.body).toMatchObject({
-      campaign: { status: 'draft', type: 'email', target_segment_id: 'segment_new', created_by: 'marketer-7', content: { subject: expect.stringContaining('{{ customer.first_name') } },
+      campaign: {
+        status: 'draft',
+        type: 'email',
+        target_segment_id: 'segment_new',
+        created_by: 'marketer-7',
+        content: { subject: expect.stringContaining('{{ customer.first_name') },
+      },
       offer: { segment: 'new', kind: 'coupon_pack' },
       audience: { segment_id: 'segment_new', size: 3 },
-      expected: { responseRate: 20, conversionRate: 2, avgOrderValue: 50, revenue, cost: 0.003, roi: Math.round(((revenue - 0.003) / 0.003) * 1000) / 10, basis: { rates: 'defaults', avgOrderValue: 'defaults' } },
+      expected: {
+        responseRate: 20,
+        conversionRate: 2,
+        avgOrderValue: 50,
+        revenue,
+        cost: 0.003,
+        roi: Math.round(((revenue - 0.003) / 0.003) * 1000) / 10,
+        basis: { rates: 'defaults', avgOrderValue: 'defaults' },
+      },
       history: { sent: 0, responded: 0, converted: 0, orders: 0, orderRevenue: 0, costPerMessage: 0.001 },
     });
     const system = (await stack.api('GET', '/api/segments/segment_new')).body;
@@ -403,17 +481,34 @@ describe('POST /api/ai-ops/customer/campaign', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     // 4 members × 20 % conversion × 200 average order = 160; cost 4 × 0.05 = 0.2; ROI (160 − 0.2) / 0.2 × 100.
     expect(res.body).toMatchObject({
-      campaign: { status: 'draft', type: 'sms', target_segment_id: 'segment_loyal', content: { text: expect.stringMatching(/^Hi \{\{ customer\.first_name/) } },
+      campaign: {
+        status: 'draft',
+        type: 'sms',
+        target_segment_id: 'segment_loyal',
+        content: { text: expect.stringMatching(/^Hi \{\{ customer\.first_name/) },
+      },
       offer: { segment: 'loyal', kind: 'double_points' },
       audience: { segment_id: 'segment_loyal', size: 4 },
-      expected: { responseRate: 50, conversionRate: 20, avgOrderValue: 200, revenue: 160, cost: 0.2, roi: 79900, basis: { rates: 'history', avgOrderValue: 'history' } },
+      expected: {
+        responseRate: 50,
+        conversionRate: 20,
+        avgOrderValue: 200,
+        revenue: 160,
+        cost: 0.2,
+        roi: 79900,
+        basis: { rates: 'history', avgOrderValue: 'history' },
+      },
       history: { sent: 10, responded: 5, converted: 2, orders: 2, orderRevenue: 400, costPerMessage: 0.05 },
     });
 
     // Asked again: the same system segment, refreshed, and a second draft.
     await insightCustomers('loyal', ['Vik']);
     const again = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'loyal', channel: 'push_notification' });
-    expect(again.body).toMatchObject({ audience: { segment_id: 'segment_loyal', size: 5 }, campaign: { type: 'push_notification' }, history: { costPerMessage: 0.0005 } });
+    expect(again.body).toMatchObject({
+      audience: { segment_id: 'segment_loyal', size: 5 },
+      campaign: { type: 'push_notification' },
+      history: { costPerMessage: 0.0005 },
+    });
     expect(again.body.campaign.id).not.toBe(res.body.campaign.id);
     expect((await stack.api('DELETE', '/api/segments/segment_loyal')).status).toBe(409);
   });
@@ -428,6 +523,8 @@ describe('POST /api/ai-ops/customer/campaign', () => {
     const bad = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'gold' });
     expect(bad.status).toBe(422);
     expect(bad.body.error.field).toBe('segment');
-    expect((await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'vip', channel: 'webhook' })).body.error.field).toBe('channel');
+    expect((await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'vip', channel: 'webhook' })).body.error.field).toBe(
+      'channel',
+    );
   });
 });

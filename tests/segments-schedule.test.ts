@@ -53,11 +53,21 @@ describe('segments refresh schedule', () => {
     }, 'the schedule to start the refresh');
     expect(actions).toHaveLength(1);
     const { workflowId, firstExecutionRunId } = actions[0]!.action.workflow;
-    expect(await stack.client.workflow.getHandle(workflowId, firstExecutionRunId).result()).toEqual({ refreshed: 2, members: 2, failed: 0 });
+    expect(await stack.client.workflow.getHandle(workflowId, firstExecutionRunId).result()).toEqual({
+      refreshed: 2,
+      members: 2,
+      failed: 0,
+    });
 
     const row = async (id: string) => (await db.select().from(segments).where(eq(segments.id, id)))[0]!;
-    expect(await service.members(tagged.id, { page: 1, page_size: 10 })).toMatchObject({ members: [{ customer_id: second }], pagination: { total: 1 } });
-    expect(await service.members(spenders.id, { page: 1, page_size: 10 })).toMatchObject({ members: [{ customer_id: second }], pagination: { total: 1 } });
+    expect(await service.members(tagged.id, { page: 1, page_size: 10 })).toMatchObject({
+      members: [{ customer_id: second }],
+      pagination: { total: 1 },
+    });
+    expect(await service.members(spenders.id, { page: 1, page_size: 10 })).toMatchObject({
+      members: [{ customer_id: second }],
+      pagination: { total: 1 },
+    });
     expect((await row(tagged.id)).memberCount).toBe(1);
     expect((await row(tagged.id)).refreshedAt!.getTime()).toBeGreaterThan(Date.parse(tagged.refreshed_at!));
     expect(await row(manual)).toMatchObject({ memberCount: 1, refreshedAt: null });

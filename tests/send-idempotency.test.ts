@@ -11,7 +11,12 @@ let stack: Stack;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: true, worker: false });
-  activities = createActivities({ db: stack.database.db, channels: { email: stack.email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
+  activities = createActivities({
+    db: stack.database.db,
+    channels: { email: stack.email },
+    config: { brand: 'Touchpoint' },
+    journeys: stack.journeys,
+  });
 });
 afterAll(async () => {
   await stack?.close();
@@ -39,7 +44,7 @@ it('sends once when the same step runs five times at once, and again later', asy
   const busy = attempts.filter((a) => a.status === 'rejected');
   // Each attempt either sent, found it sent, or backed off because another held the lease (Temporal retries it).
   expect(sent.length + busy.length).toBe(5);
-  for (const b of busy) expect((b).reason.message).toMatch(/being sent by another attempt/);
+  for (const b of busy) expect(b.reason.message).toMatch(/being sent by another attempt/);
 
   const retried = await activities.sendEmail(input(id, key));
   expect(retried.status).toBe('sent');
@@ -85,7 +90,12 @@ it('records a message the SMTP server refuses for good (5xx) as failed, once, an
   const port = (server.server.address() as AddressInfo).port;
   const { createEmailChannel } = await import('../src/channels/email.js');
   const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
-  const refusing = createActivities({ db: stack.database.db, channels: { email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
+  const refusing = createActivities({
+    db: stack.database.db,
+    channels: { email },
+    config: { brand: 'Touchpoint' },
+    journeys: stack.journeys,
+  });
   try {
     const gone = uid('gone');
     const kept = uid('kept');
@@ -96,7 +106,10 @@ it('records a message the SMTP server refuses for good (5xx) as failed, once, an
     expect(failed).toMatchObject({ status: 'failed' });
     expect(failed.reason).toMatch(/550/);
     // Asked again (a replayed step), it is the recorded failure, with nothing sent.
-    expect(await refusing.sendEmail(input(gone, `welcome/${gone}/welcome`))).toMatchObject({ status: 'failed', messageId: failed.messageId });
+    expect(await refusing.sendEmail(input(gone, `welcome/${gone}/welcome`))).toMatchObject({
+      status: 'failed',
+      messageId: failed.messageId,
+    });
     const [row] = await stack.database.db.select().from(messages).where(eq(messages.customerId, gone));
     expect(row).toMatchObject({ status: 'failed', attempts: 1, recipient: `${gone}@example.com` });
     expect(row!.errorMessage).toMatch(/550/);

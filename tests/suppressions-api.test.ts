@@ -45,7 +45,6 @@ describe('the manual suppression list', () => {
     // Off the list: the next campaign reaches them.
     expect((await broadcast(tag)).done).toMatchObject({ sent: 1, skipped: 0 });
     expect(mailTo(email)).toHaveLength(1);
-
   });
 
   it('holds for SMS: a suppressed phone number gets no campaign or flow message', async () => {
@@ -57,11 +56,18 @@ describe('the manual suppression list', () => {
     const campaign = await broadcast(tag, undefined, 'sms');
     expect(campaign.done).toMatchObject({ processed: 1, sent: 0, reasons: { suppressed: 1 } });
     const trigger = `sms_${uid('t').replace(/-/g, '_')}`;
-    const flow = await feedback.stack.api('POST', '/api/flows', { name: uid('Sms'), trigger_event: trigger, actions: [{ type: 'send_sms', template: { text: 'Hi' } }] });
+    const flow = await feedback.stack.api('POST', '/api/flows', {
+      name: uid('Sms'),
+      trigger_event: trigger,
+      actions: [{ type: 'send_sms', template: { text: 'Hi' } }],
+    });
     expect(flow.status, JSON.stringify(flow.body)).toBe(201);
     expect((await feedback.stack.api('POST', `/api/flows/${flow.body.flow.id}/activate`)).status).toBe(200);
     expect((await feedback.stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
-    const skipped = await waitFor(async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'), 'the flow SMS');
+    const skipped = await waitFor(
+      async () => (await messageRows(id)).find((r) => r.journeyKey?.startsWith('flow:') && r.status !== 'pending'),
+      'the flow SMS',
+    );
     expect(skipped).toMatchObject({ status: 'skipped', errorMessage: 'suppressed' });
     expect(feedback.provider.requests.filter((r) => (r.body as { to?: string }).to === phone)).toEqual([]);
 

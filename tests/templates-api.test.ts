@@ -46,7 +46,12 @@ describe('templates', () => {
   });
 
   it('stores a WeChat template (template_id, url, data keys) that a wechat campaign sends to each openid', async () => {
-    const parts = { template_id: 'TPL_june', url: 'https://shop.example.com/u/{{ customer.id }}', first: 'Hi {{ customer.name }}', remark: 'June' };
+    const parts = {
+      template_id: 'TPL_june',
+      url: 'https://shop.example.com/u/{{ customer.id }}',
+      first: 'Hi {{ customer.name }}',
+      remark: 'June',
+    };
     const created = await campaigns.stack.api('POST', '/api/templates', { name: uid('wx-tpl'), channel: 'wechat', parts });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     for (const [bad, field] of [
@@ -104,7 +109,13 @@ describe('templates', () => {
 
     it('renders a push template, its title defaulting to the template name as a send would', async () => {
       const name = uid('push-tpl');
-      const tpl = (await campaigns.stack.api('POST', '/api/templates', { name, channel: 'push_notification', parts: { body: 'Hi {{ customer.name }}' } })).body;
+      const tpl = (
+        await campaigns.stack.api('POST', '/api/templates', {
+          name,
+          channel: 'push_notification',
+          parts: { body: 'Hi {{ customer.name }}' },
+        })
+      ).body;
       const [id] = (await audience(1)).ids;
       expect((await preview(tpl.id, { customer_id: id })).body.parts).toEqual({ title: name, body: 'Hi Customer 0' });
     });

@@ -80,7 +80,10 @@ const executeApi = (customerId: string) => stack.api('POST', '/api/ai-ops/custom
 
 /** Totals written straight to the row, as if orders had been recorded while no event reached the journey. */
 const setTotals = (c: Customer, orderCount: number, totalSpend: number, visitCount = 1) =>
-  db().update(customers).set({ orderCount, totalSpend, visitCount, lastActivityAt: sql`now()` }).where(eq(customers.id, c.id));
+  db()
+    .update(customers)
+    .set({ orderCount, totalSpend, visitCount, lastActivityAt: sql`now()` })
+    .where(eq(customers.id, c.id));
 
 describe('tier upgrade', () => {
   it('moves a customer new → regular → potential → loyal, each upgrade once with its rewards and one congratulation', async () => {
@@ -134,7 +137,10 @@ describe('tier upgrade', () => {
       ['potential', 'loyal', 'automatic'],
     ]);
     expect(upgrades[0]!.rewards).toEqual({ points: 100, coupon: null });
-    expect(upgrades[1]!.rewards).toEqual({ points: 200, coupon: { code: potentialCoupon!.code, percent_off: 10, expires_on: expect.any(String) } });
+    expect(upgrades[1]!.rewards).toEqual({
+      points: 200,
+      coupon: { code: potentialCoupon!.code, percent_off: 10, expires_on: expect.any(String) },
+    });
     expect(upgrades[0]!.idempotencyKey).toBe(`${c.id}/new@signup->regular`);
     expect(upgrades[1]!.idempotencyKey).toMatch(new RegExp(`^${c.id}/regular@\\d{4}-.*->potential$`));
     expect((await c.coupons()).map((x) => x.percentOff).sort()).toEqual([10, 15]);
@@ -150,7 +156,12 @@ describe('tier upgrade', () => {
     expect(typedSearchAttributes.get(JourneyKeyKey)).toBe('tier_upgrade');
     expect(typedSearchAttributes.get(JourneyStepKey)).toBe('waiting_for_orders');
     const one = await stack.api('GET', `/api/journeys/runs/${encodeURIComponent(tierUpgradeWorkflowId(c.id))}`);
-    expect(one.body.run).toMatchObject({ journey: 'tier_upgrade', customerId: c.id, status: 'RUNNING', state: { tier: 'loyal', nextTier: 'vip' } });
+    expect(one.body.run).toMatchObject({
+      journey: 'tier_upgrade',
+      customerId: c.id,
+      status: 'RUNNING',
+      state: { tier: 'loyal', nextTier: 'vip' },
+    });
     expect(one.body.run.state.completed).toHaveLength(3);
     const list = await stack.api('GET', '/api/journeys/tier_upgrade/runs?page_size=100');
     expect(list.body.runs.map((r: { workflowId: string }) => r.workflowId)).toContain(tierUpgradeWorkflowId(c.id));
@@ -223,7 +234,12 @@ describe('tier upgrade', () => {
 
     // The journey's activity and the API in the same instant, several of each: the row lock lets one
     // transaction upgrade, and the others read the tier it wrote.
-    const { applyTierUpgrade } = createActivities({ db: db(), channels: { email: stack.email }, config: { brand: 'Touchpoint' }, journeys: stack.journeys });
+    const { applyTierUpgrade } = createActivities({
+      db: db(),
+      channels: { email: stack.email },
+      config: { brand: 'Touchpoint' },
+      journeys: stack.journeys,
+    });
     const d = await customer();
     await setTotals(d, 2, 1200);
     const outcomes = await Promise.all([
@@ -264,7 +280,12 @@ describe('tier upgrade', () => {
     expect(await c.upgrades()).toHaveLength(0);
 
     await setTotals(c, 3, 1500);
-    expect((await evaluateApi(c.id)).body.evaluation).toMatchObject({ eligible: true, qualifiedTier: 'potential', nextTier: 'potential', progress: 100 });
+    expect((await evaluateApi(c.id)).body.evaluation).toMatchObject({
+      eligible: true,
+      qualifiedTier: 'potential',
+      nextTier: 'potential',
+      progress: 100,
+    });
     const executed = await executeApi(c.id);
     expect(executed.status).toBe(200);
     expect(executed.body).toMatchObject({
@@ -291,7 +312,10 @@ describe('tier upgrade', () => {
     const path = '/api/ai-ops/customer/upgrade/execute';
     expect(await stack.api('POST', path, {})).toMatchObject({ status: 422, body: { error: { field: 'customer_id' } } });
     expect(await stack.api('POST', path, { customer_id: '' })).toMatchObject({ status: 422, body: { error: { field: 'customer_id' } } });
-    expect(await stack.api('POST', path, { customer_id: c.id, tier: 'vip' })).toMatchObject({ status: 422, body: { error: { field: 'tier' } } });
+    expect(await stack.api('POST', path, { customer_id: c.id, tier: 'vip' })).toMatchObject({
+      status: 422,
+      body: { error: { field: 'tier' } },
+    });
     expect(await stack.api('POST', path, '{"customer_id":')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
     expect(await stack.api('POST', path, 'x', { 'content-type': 'text/plain' })).toMatchObject({ status: 415 });
     const doc = await stack.api('GET', '/openapi.json');
@@ -306,13 +330,20 @@ describe('tier upgrade', () => {
     await settled(c, 'regular');
     const firstRun = (await c.run().describe()).runId;
     expect((await stack.api('PUT', `/api/customers/${c.id}`, { consent: { email: false } })).status).toBe(200);
-    expect(await stack.client.workflow.getHandle(tierUpgradeWorkflowId(c.id), firstRun).result()).toMatchObject({ outcome: 'exited', reason: 'unsubscribed' });
+    expect(await stack.client.workflow.getHandle(tierUpgradeWorkflowId(c.id), firstRun).result()).toMatchObject({
+      outcome: 'exited',
+      reason: 'unsubscribed',
+    });
 
     // Loyalty still counts: the next order starts a run that upgrades (points, coupon), and sends nothing.
     await send(order(c, 900));
     const upgraded = await waitFor(async () => ((await c.row()).tier === 'potential' ? c.row() : null), 'the upgrade to potential');
     expect(upgraded.points).toBe(300);
-    expect(await c.run().result()).toEqual({ outcome: 'exited', reason: 'unsubscribed', steps: [{ step: 'congratulation-potential', status: 'skipped', reason: 'unsubscribed' }] });
+    expect(await c.run().result()).toEqual({
+      outcome: 'exited',
+      reason: 'unsubscribed',
+      steps: [{ step: 'congratulation-potential', status: 'skipped', reason: 'unsubscribed' }],
+    });
 
     // Back in: the next run does not congratulate the upgrade made while they were out.
     expect((await stack.api('PUT', `/api/customers/${c.id}`, { consent: { email: true } })).status).toBe(200);
@@ -389,7 +420,12 @@ describe('tier upgrade', () => {
     const rules = structuredClone(DEFAULT_TIER_RULES);
     rules.rules[0]!.minSpend = 500;
     const [congratulation] = defaultJourneyConfigs.tier_upgrade!;
-    const steps = [{ ...congratulation!, template: { ...(congratulation as { template: object }).template, subject: 'Level up: {{ upgrade.to_label }}' } }];
+    const steps = [
+      {
+        ...congratulation!,
+        template: { ...(congratulation as { template: object }).template, subject: 'Level up: {{ upgrade.to_label }}' },
+      },
+    ];
     const changed = await put({ settings: rules, steps });
     expect(changed.status).toBe(200);
     expect(changed.body.journey).toMatchObject({ version: before.version! + 1, settings: { rules: expect.any(Array) } });

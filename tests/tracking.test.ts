@@ -226,7 +226,10 @@ describe('the click redirect', () => {
       name: uid('campaign'),
       type: 'email',
       target_tags: [tag],
-      content: { subject: 'Sale', html: '<p><a href="https://shop.example.com/sale">Shop the sale</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></p>' },
+      content: {
+        subject: 'Sale',
+        html: '<p><a href="https://shop.example.com/sale">Shop the sale</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
@@ -258,7 +261,10 @@ describe('one-click unsubscribe', () => {
     const message = await rowOf(id);
 
     // Forged or altered tokens: 404 for the page and the POST, and the customer stays subscribed.
-    for (const bad of [...tampered(tokenOf(path)), signToken('forged-secret-0123456789abcdef0123456', { kind: 'u', messageId: message.id })]) {
+    for (const bad of [
+      ...tampered(tokenOf(path)),
+      signToken('forged-secret-0123456789abcdef0123456', { kind: 'u', messageId: message.id }),
+    ]) {
       expect([bad, (await request(`/u/${bad}`)).status, (await onePost(`/u/${bad}`)).status]).toEqual([bad, 404, 404]);
     }
     // The pixel's token is not an unsubscribe token.

@@ -238,7 +238,9 @@ describe('welcome journey', () => {
     await stack.mail.waitFor((m) => m.to.includes(email));
     // A new version with another guide subject, written while this run sleeps.
     const steps = defaultJourneyConfigs.welcome!.map((s) =>
-      s.key === 'guide' && s.channel === 'email' ? { ...s, template: { ...s.template, subject: 'Getting started with Touchpoint (v2)' } } : s,
+      s.key === 'guide' && s.channel === 'email'
+        ? { ...s, template: { ...s.template, subject: 'Getting started with Touchpoint (v2)' } }
+        : s,
     );
     const version = 1000 + Math.floor(Math.random() * 1_000_000);
     await stack.database.db.insert(journeyConfigs).values({ key: 'welcome', version, steps });
@@ -252,9 +254,7 @@ describe('welcome journey', () => {
       expect((await next.handle.query(statusQuery)).version).toBe(version);
       await endRun(next.handle);
     } finally {
-      await stack.database.db
-        .delete(journeyConfigs)
-        .where(and(eq(journeyConfigs.key, 'welcome'), eq(journeyConfigs.version, version)));
+      await stack.database.db.delete(journeyConfigs).where(and(eq(journeyConfigs.key, 'welcome'), eq(journeyConfigs.version, version)));
     }
     await endRun(handle);
   });

@@ -17,7 +17,5 @@ export function mountDocs<E extends Env>(app: Hono<E>): void {
 <script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script></body></html>`),
   );
   app.get('/docs/swagger-ui.css', (c) => c.body(new Uint8Array(assets().css), 200, { 'content-type': 'text/css' }));
-  app.get('/docs/swagger-ui-bundle.js', (c) =>
-    c.body(new Uint8Array(assets().js), 200, { 'content-type': 'text/javascript' }),
-  );
+  app.get('/docs/swagger-ui-bundle.js', (c) => c.body(new Uint8Array(assets().js), 200, { 'content-type': 'text/javascript' }));
 }

@@ -27,10 +27,9 @@ const readyz = createRoute({
 });
 
 const check = (probe: () => Promise<void>) =>
-  Promise.race([
-    probe().then(() => 'ok'),
-    new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref()),
-  ]).catch((err: Error) => `error: ${err.message}`);
+  Promise.race([probe().then(() => 'ok'), new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref())]).catch(
+    (err: Error) => `error: ${err.message}`,
+  );
 
 export const healthRouter = createRouter()
   .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))

@@ -21,7 +21,13 @@ export const errorResponses = (...statuses: number[]) => Object.fromEntries(stat
 /** `page` (from 1) and `page_size` query parameters. */
 export const pageQuery = (maxPageSize: number, defaultPageSize: number) => ({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),
-  page_size: z.coerce.number().int().min(1).max(maxPageSize).default(defaultPageSize).openapi({ description: `1–${maxPageSize}` }),
+  page_size: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(maxPageSize)
+    .default(defaultPageSize)
+    .openapi({ description: `1–${maxPageSize}` }),
 });
 
 /** What a paged list answers beside its items. */
@@ -29,7 +35,13 @@ export const paginationSchema = z.object({ total: z.number().int(), page: z.numb
 
 /** An `{id}` path parameter. */
 export const idParam = (maxLength: number, example?: string) =>
-  z.object({ id: z.string().min(1).max(maxLength).openapi({ param: { name: 'id', in: 'path' }, ...(example ? { example } : {}) }) });
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(maxLength)
+      .openapi({ param: { name: 'id', in: 'path' }, ...(example ? { example } : {}) }),
+  });
 
 /**
  * Checks a JSON request body before validation: 415 when it is not JSON, 413 when it is larger than
@@ -42,9 +54,11 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
       throw new DomainError('unsupported_media_type', `Content-Type must be application/json, got "${type || 'none'}"`, undefined, 415);
     }
     const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > maxBytes) throw new DomainError('payload_too_large', `body is ${declared} bytes; the limit is ${maxBytes}`, undefined, 413);
+    if (declared > maxBytes)
+      throw new DomainError('payload_too_large', `body is ${declared} bytes; the limit is ${maxBytes}`, undefined, 413);
     const text = await c.req.text();
-    if (Buffer.byteLength(text) > maxBytes) throw new DomainError('payload_too_large', `body is larger than ${maxBytes} bytes`, undefined, 413);
+    if (Buffer.byteLength(text) > maxBytes)
+      throw new DomainError('payload_too_large', `body is larger than ${maxBytes} bytes`, undefined, 413);
     try {
       JSON.parse(text);
     } catch (err) {

@@ -13,7 +13,12 @@ export interface AudienceSpec {
 export function audienceWhere(spec: AudienceSpec, after: string | null = null): SQL {
   const conditions: SQL[] = [isNull(customers.erasedAt)];
   if (spec.targetTags.length) {
-    conditions.push(sql`${customers.tags} && array[${sql.join(spec.targetTags.map((t) => sql`${t}`), sql`, `)}]::text[]`);
+    conditions.push(
+      sql`${customers.tags} && array[${sql.join(
+        spec.targetTags.map((t) => sql`${t}`),
+        sql`, `,
+      )}]::text[]`,
+    );
   }
   if (spec.targetSegmentId !== null) {
     conditions.push(

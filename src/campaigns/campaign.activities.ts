@@ -34,11 +34,16 @@ export function createCampaignActivities(deps: ActivityDeps) {
     if (campaign.contentTemplateId) {
       const [template] = await db.select().from(templates).where(eq(templates.id, campaign.contentTemplateId));
       if (!template) {
-        throw ApplicationFailure.create({ nonRetryable: true, type: 'TemplateNotFound', message: `no template ${campaign.contentTemplateId}` });
+        throw ApplicationFailure.create({
+          nonRetryable: true,
+          type: 'TemplateNotFound',
+          message: `no template ${campaign.contentTemplateId}`,
+        });
       }
       content = template.parts;
     }
-    if (content === null) throw ApplicationFailure.create({ nonRetryable: true, type: 'NoContent', message: `campaign ${campaignId} has no content` });
+    if (content === null)
+      throw ApplicationFailure.create({ nonRetryable: true, type: 'NoContent', message: `campaign ${campaignId} has no content` });
     // Checked when the campaign was saved; a campaign that cannot render fails its execution, it does not retry.
     try {
       return { campaign, parts: campaignParts(campaign.type, campaign.name, content) };
@@ -49,7 +54,11 @@ export function createCampaignActivities(deps: ActivityDeps) {
 
   return {
     /** Marks the campaign active (an actual execution) and counts its audience as it stands now. */
-    async beginCampaignExecution(input: { campaignId: string; executionId: string; mode: CampaignMode }): Promise<{ audienceSize: number }> {
+    async beginCampaignExecution(input: {
+      campaignId: string;
+      executionId: string;
+      mode: CampaignMode;
+    }): Promise<{ audienceSize: number }> {
       const { campaign } = await loadCampaign(input.campaignId);
       if (input.mode === 'actual') {
         await db
@@ -81,7 +90,10 @@ export function createCampaignActivities(deps: ActivityDeps) {
         .update(marketingCampaigns)
         .set({
           // A cancel through the API set `cancelled` already; it stays.
-          status: input.progress.state === 'cancelled' ? 'cancelled' : sql`case when ${marketingCampaigns.status} = 'cancelled' then 'cancelled' else 'completed' end`,
+          status:
+            input.progress.state === 'cancelled'
+              ? 'cancelled'
+              : sql`case when ${marketingCampaigns.status} = 'cancelled' then 'cancelled' else 'completed' end`,
           actualEndTime: sql`now()`,
           stats: stats,
           updatedAt: sql`now()`,
@@ -100,7 +112,10 @@ export function createCampaignActivities(deps: ActivityDeps) {
     async nextDeferredCampaignRecords(input: { campaignId: string; executionId: string }): Promise<DeferredRecords> {
       const [row] = await db
         // A record without a lease is due at once.
-        .select({ n: count(), at: sql<number | string | null>`(extract(epoch from min(coalesce(${messages.leaseUntil}, 'epoch'::timestamptz))) * 1000)::float8` })
+        .select({
+          n: count(),
+          at: sql<number | string | null>`(extract(epoch from min(coalesce(${messages.leaseUntil}, 'epoch'::timestamptz))) * 1000)::float8`,
+        })
         .from(messages)
         .where(pendingRecords(input.campaignId, input.executionId));
       return { count: Number(row?.n ?? 0), at: row?.at === null || row?.at === undefined ? null : Math.round(Number(row.at)) };

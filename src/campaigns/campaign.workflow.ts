@@ -180,7 +180,15 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
         ...input,
         startAt: startAt ?? undefined,
         endAt: endAt ?? undefined,
-        carried: { counts, audienceSize, startedAt: startedAt!, cursor, paused, runs: (carried?.runs ?? 0) + 1, ...(deferredPass ? { deferredPass } : {}) },
+        carried: {
+          counts,
+          audienceSize,
+          startedAt: startedAt!,
+          cursor,
+          paused,
+          runs: (carried?.runs ?? 0) + 1,
+          ...(deferredPass ? { deferredPass } : {}),
+        },
       });
     }
     if (deferredPass && cursor === null) {

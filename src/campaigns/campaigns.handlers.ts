@@ -33,7 +33,11 @@ export const triggerCampaignHandler: RouteHandler<typeof triggerCampaign, AppEnv
   return c.json(
     mode === 'actual'
       ? { status: 'triggered' as const, message: 'The campaign is running.', execution_id: executionId }
-      : { status: 'simulation_started' as const, message: 'The simulation is running: it records every message and sends none.', execution_id: executionId },
+      : {
+          status: 'simulation_started' as const,
+          message: 'The simulation is running: it records every message and sends none.',
+          execution_id: executionId,
+        },
     202,
   );
 };
@@ -42,7 +46,7 @@ export const archiveCampaignHandler: RouteHandler<typeof archiveCampaign, AppEnv
   c.json(await c.var.deps.campaigns.archive(c.req.valid('param').id, c.req.valid('header')['x-user-id'] ?? null), 200);
 
 const control =
-  (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign    , AppEnv> =>
+  (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign, AppEnv> =>
   async (c) =>
     c.json(await c.var.deps.campaigns.control(c.req.valid('param').id, action), 200);
 export const pauseCampaignHandler = control('pause');

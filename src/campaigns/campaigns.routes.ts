@@ -16,20 +16,51 @@ const content = z
     description:
       'The message, as Liquid (`{{ customer.first_name }}`): a string, or the parts by channel — email `{ subject, html?, text? }`, ' +
       'sms `{ text }`, push_notification `{ title?, body }`, wechat `{ template_id, url?, <data key>… }`, webhook `{ body }`. ' +
-        'A string is an email\'s text (subject: the campaign name); a wechat campaign needs parts.',
+      "A string is an email's text (subject: the campaign name); a wechat campaign needs parts.",
     example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
   });
 
 const campaignFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
   type: z.enum(CAMPAIGN_TYPES),
-  target_tags: z.array(z.string().min(1).max(100)).max(100).optional().openapi({ description: 'Customers with any of these tags', example: ['VIP'] }),
-  target_segment_id: z.string().min(1).max(200).nullable().optional().openapi({ description: 'Members of this segment (with target_tags: both)' }),
+  target_tags: z
+    .array(z.string().min(1).max(100))
+    .max(100)
+    .optional()
+    .openapi({ description: 'Customers with any of these tags', example: ['VIP'] }),
+  target_segment_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .nullable()
+    .optional()
+    .openapi({ description: 'Members of this segment (with target_tags: both)' }),
   content,
-  content_template_id: z.string().min(1).max(64).nullable().optional().openapi({ description: 'A stored template (POST /api/templates) instead of content' }),
-  webhook_url: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional().openapi({ description: 'webhook campaigns: where each message is POSTed' }),
-  rate_limit: z.number().int().min(1).max(100_000).nullable().optional().openapi({ description: 'Messages per second (under the channel limit)' }),
-  start_time: datetime.openapi({ description: 'In the future: the campaign is scheduled and starts itself', example: '2026-06-10T09:00:00Z' }),
+  content_template_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .nullable()
+    .optional()
+    .openapi({ description: 'A stored template (POST /api/templates) instead of content' }),
+  webhook_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullable()
+    .optional()
+    .openapi({ description: 'webhook campaigns: where each message is POSTed' }),
+  rate_limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .nullable()
+    .optional()
+    .openapi({ description: 'Messages per second (under the channel limit)' }),
+  start_time: datetime.openapi({
+    description: 'In the future: the campaign is scheduled and starts itself',
+    example: '2026-06-10T09:00:00Z',
+  }),
   end_time: datetime.openapi({ description: 'Sending stops at this time', example: '2026-06-15T23:59:59Z' }),
 };
 
@@ -137,10 +168,7 @@ export const triggerCampaign = createRoute({
     },
   },
   responses: {
-    202: json(
-      z.object({ status: z.enum(['triggered', 'simulation_started']), message: z.string(), execution_id: z.string() }),
-      'Started',
-    ),
+    202: json(z.object({ status: z.enum(['triggered', 'simulation_started']), message: z.string(), execution_id: z.string() }), 'Started'),
     ...errorResponses(404, 409, 422, 503),
   },
 });
@@ -187,7 +215,11 @@ const progressSchema = z
     ratePerSecond: z.number().nullable(),
     etaSeconds: z.number().nullable(),
     runs: z.number().int().openapi({ description: 'Workflow runs so far (each continue-as-new starts one)' }),
-    deferred: z.number().int().optional().openapi({ description: "Records waiting for their recipients' quiet hours to end (as last looked up)" }),
+    deferred: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Records waiting for their recipients' quiet hours to end (as last looked up)" }),
     deferredUntil: z.number().nullable().optional().openapi({ description: 'When the first waiting record may go (epoch ms)' }),
   })
   .openapi('CampaignProgress');
@@ -197,7 +229,12 @@ export const campaignStatus = createRoute({
   path: '/api/marketing/campaigns/{id}/status',
   tags: ['marketing'],
   summary: "Live progress of the campaign's execution, from its workflow",
-  request: { params: campaignId, query: z.object({ execution_id: z.string().min(1).max(100).optional().openapi({ description: 'A simulation; default: the actual execution' }) }) },
+  request: {
+    params: campaignId,
+    query: z.object({
+      execution_id: z.string().min(1).max(100).optional().openapi({ description: 'A simulation; default: the actual execution' }),
+    }),
+  },
   responses: {
     200: json(z.object({ campaign_id: z.string(), status: z.enum(CAMPAIGN_STATUSES), execution: progressSchema.nullable() }), 'Progress'),
     ...errorResponses(400, 404, 503),

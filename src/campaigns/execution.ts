@@ -126,7 +126,12 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
         .where(and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, ['draft', 'scheduled'])))
         .returning();
       if (!taken) {
-        throw new DomainError('campaign_already_triggered', `campaign is ${(await findCampaign(db, id)).status}: it runs once`, undefined, 409);
+        throw new DomainError(
+          'campaign_already_triggered',
+          `campaign is ${(await findCampaign(db, id)).status}: it runs once`,
+          undefined,
+          409,
+        );
       }
       const executionId = taken.executionId!;
       try {
@@ -183,7 +188,8 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       } catch (err) {
         // A finished execution whose history is gone (retention) still has its counts in the row.
         if (err instanceof WorkflowNotFoundError && row.stats && exec === row.executionId) return row.stats as unknown as CampaignProgress;
-        if (err instanceof WorkflowNotFoundError) throw new DomainError('execution_not_found', `no execution "${exec}" of this campaign`, undefined, 404);
+        if (err instanceof WorkflowNotFoundError)
+          throw new DomainError('execution_not_found', `no execution "${exec}" of this campaign`, undefined, 404);
         throw unavailable(err);
       }
     },

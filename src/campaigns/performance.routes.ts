@@ -2,7 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, json } from '../api/route-helpers.js';
 
 const rate = (what: string) =>
-  z.number().nullable().openapi({ description: `${what}, in percent of rateBase (2 places); null when rateBase is 0` });
+  z
+    .number()
+    .nullable()
+    .openapi({ description: `${what}, in percent of rateBase (2 places); null when rateBase is 0` });
 
 export const performanceSchema = z
   .object({

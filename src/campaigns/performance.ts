@@ -58,10 +58,19 @@ export function createCampaignPerformanceService(db: Db, costs: ChannelCosts) {
         where c.id = ${campaignId}::uuid`);
       const [row] = rowsOf<Row>(result);
       if (!row) return null;
-      const sentByChannel: Record<ChannelName, number> = { email: row.sent_email, sms: row.sent_sms, push: row.sent_push, wechat: row.sent_wechat, webhook: row.sent_webhook };
+      const sentByChannel: Record<ChannelName, number> = {
+        email: row.sent_email,
+        sms: row.sent_sms,
+        push: row.sent_push,
+        wechat: row.sent_wechat,
+        webhook: row.sent_webhook,
+      };
       const sent = row.sent_email + row.sent_sms + row.sent_push + row.sent_wechat + row.sent_webhook;
       const { campaign_id, delivered, opened, clicked, responded, converted, revenue } = row;
-      return { campaign_id, ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, costs) };
+      return {
+        campaign_id,
+        ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, costs),
+      };
     },
   };
 }

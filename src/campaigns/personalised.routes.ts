@@ -31,7 +31,13 @@ export const personalisedCampaign = createRoute({
     201: json(
       z.object({
         campaign: campaignSchema,
-        offer: z.object({ segment: z.enum(RFM_GROUPS), kind: z.string(), title: z.string(), description: z.string(), details: z.record(z.string(), z.unknown()) }),
+        offer: z.object({
+          segment: z.enum(RFM_GROUPS),
+          kind: z.string(),
+          title: z.string(),
+          description: z.string(),
+          details: z.record(z.string(), z.unknown()),
+        }),
         audience: z.object({ segment_id: z.string(), size: z.number().int() }),
         expected: z.object({
           responseRate: z.number().openapi({ description: 'percent' }),

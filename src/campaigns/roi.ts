@@ -84,4 +84,3 @@ export function campaignPerformance(counts: PerformanceCounts, costs: ChannelCos
     rateBase,
   };
 }
-

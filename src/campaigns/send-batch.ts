@@ -15,7 +15,15 @@ import { cappedCustomers, lockCustomers } from '../delivery/pacing.activities.js
 import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender } from './send-records.js';
-import { addressOf, type Batch, type BatchCampaign, type CampaignBatchInput, type CampaignBatchResult, PROFILE, type Profile } from './batch.js';
+import {
+  addressOf,
+  type Batch,
+  type BatchCampaign,
+  type CampaignBatchInput,
+  type CampaignBatchResult,
+  PROFILE,
+  type Profile,
+} from './batch.js';
 
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
 function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
@@ -41,7 +49,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number }> {
     const { input } = batch;
     if (!input.deferred) {
-      const audience = await db.select(PROFILE).from(customers).where(audienceWhere(batch.campaign, input.after)).orderBy(asc(customers.id)).limit(input.limit);
+      const audience = await db
+        .select(PROFILE)
+        .from(customers)
+        .where(audienceWhere(batch.campaign, input.after))
+        .orderBy(asc(customers.id))
+        .limit(input.limit);
       return { audience, erased: 0 };
     }
     const leaseOver = or(isNull(messages.leaseUntil), lte(messages.leaseUntil, new Date(now)));
@@ -55,7 +68,13 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       .select(PROFILE)
       .from(messages)
       .innerJoin(customers, eq(customers.id, messages.customerId))
-      .where(and(pendingRecords(input.campaignId, input.executionId), leaseOver, input.after === null ? undefined : gt(customers.id, input.after)))
+      .where(
+        and(
+          pendingRecords(input.campaignId, input.executionId),
+          leaseOver,
+          input.after === null ? undefined : gt(customers.id, input.after),
+        ),
+      )
       .orderBy(asc(customers.id))
       .limit(input.limit);
     return { audience, erased };
@@ -69,7 +88,13 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    */
   async function claim(batch: Batch, audience: Profile[], now: number): Promise<Array<{ id: string; customer_id: string }>> {
     const { input, sender } = batch;
-    const suppressed = sender?.suppression ? await suppressedAddresses(db, sender.suppression, audience.map((c) => addressOf(batch, c))) : new Set<string>();
+    const suppressed = sender?.suppression
+      ? await suppressedAddresses(
+          db,
+          sender.suppression,
+          audience.map((c) => addressOf(batch, c)),
+        )
+      : new Set<string>();
     // Webhooks are not messages to a person: neither quiet hours nor caps apply to them.
     const paced = batch.channel !== 'webhook';
     const quietUntil = batch.simulate || !paced || !pacing.quietHours ? null : quietUntilByZone(now, pacing);
@@ -85,7 +110,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
         channel: batch.channel,
         recipients: audience.map((c) => {
           const skip = skipReason(c, sender, batch.target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null);
-          return { key: batch.recordKey(c.id), customerId: c.id, skip, waitUntil: skip === null && quietUntil ? quietUntil(c.timezone) : null };
+          return {
+            key: batch.recordKey(c.id),
+            customerId: c.id,
+            skip,
+            waitUntil: skip === null && quietUntil ? quietUntil(c.timezone) : null,
+          };
         }),
       });
     });
@@ -97,7 +127,10 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (done.length === 0) return counts;
     const rows = await db.execute(sql`
       select status, error_message as reason, count(*)::int as n from ${messages}
-      where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(done.map((c) => c.id), 'text')})
+      where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(
+        done.map((c) => c.id),
+        'text',
+      )})
         and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
       group by 1, 2`);
     for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {

@@ -29,7 +29,11 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
   };
 
   /** A record's parts rendered for its customer, or the template error (the record fails: it would fail again). */
-  function render(batch: Batch, rowId: string, customer: Profile): { content: Record<string, string>; profile: Record<string, unknown> } | { error: string } {
+  function render(
+    batch: Batch,
+    rowId: string,
+    customer: Profile,
+  ): { content: Record<string, string>; profile: Record<string, unknown> } | { error: string } {
     // A pending record passed skipReason: the channel is configured and the customer has an address on it.
     const ch = batch.sender!;
     const profile = customerVars(customer as Customer);
@@ -40,7 +44,9 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
       ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, rowId) } : {}),
     };
     try {
-      const content = Object.fromEntries(Object.entries(batch.parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]));
+      const content = Object.fromEntries(
+        Object.entries(batch.parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]),
+      );
       const wrong = ch.check?.(content);
       if (wrong) throw new Error(wrong);
       return { content, profile };
@@ -61,7 +67,9 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
     byId: Map<string, Profile>,
   ): Promise<{ finished: Set<string>; halt: Halt | null }> {
     const { input, channel, simulate } = batch;
-    const limit = simulate ? async () => {} : bothLimits(channelLimiter(channel), batch.campaign.rateLimit ? createRateLimiter(batch.campaign.rateLimit) : undefined);
+    const limit = simulate
+      ? async () => {}
+      : bothLimits(channelLimiter(channel), batch.campaign.rateLimit ? createRateLimiter(batch.campaign.rateLimit) : undefined);
     // Set by the send loops below (closures), so not narrowed to its initial null.
     let transient = null as Error | null;
     let halt: Halt | null = null;
@@ -99,7 +107,8 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
       };
       try {
         const result = await ch.send(message, { messageId: rowId, url: batch.target, tracking: config.tracking });
-        if (result.outcome === 'rejected') return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
+        if (result.outcome === 'rejected')
+          return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
         return recorded({
           ...blank(rowId, 'sent', null),
           ...stored,

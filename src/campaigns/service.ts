@@ -44,14 +44,20 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
     if (c.content != null && c.content_template_id) throw invalid('content_template_id', 'give content or content_template_id, not both');
     if (c.type === 'webhook' && !c.webhook_url) throw invalid('webhook_url', 'a webhook campaign needs the URL to POST to');
     if (c.type !== 'webhook' && c.webhook_url) throw invalid('webhook_url', 'only webhook campaigns have one');
-    if (c.start_time && c.end_time && Date.parse(c.end_time) <= Date.parse(c.start_time)) throw invalid('end_time', 'must be after start_time');
+    if (c.start_time && c.end_time && Date.parse(c.end_time) <= Date.parse(c.start_time))
+      throw invalid('end_time', 'must be after start_time');
     if (c.content != null) checkParts(campaignParts(c.type, c.name, c.content), 'content');
     if (c.content_template_id) {
       const [template] = isUuid(c.content_template_id)
         ? await db.select().from(templates).where(eq(templates.id, c.content_template_id))
         : [];
       if (!template) {
-        throw new DomainError('unknown_template', `content_template_id: no template "${c.content_template_id}"`, 'content_template_id', 422);
+        throw new DomainError(
+          'unknown_template',
+          `content_template_id: no template "${c.content_template_id}"`,
+          'content_template_id',
+          422,
+        );
       }
       if (template.channel !== c.type) {
         throw new DomainError(
@@ -64,7 +70,8 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
     }
     if (c.target_segment_id) {
       const [segment] = await db.select({ id: segments.id }).from(segments).where(eq(segments.id, c.target_segment_id));
-      if (!segment) throw new DomainError('unknown_segment', `target_segment_id: no segment "${c.target_segment_id}"`, 'target_segment_id', 422);
+      if (!segment)
+        throw new DomainError('unknown_segment', `target_segment_id: no segment "${c.target_segment_id}"`, 'target_segment_id', 422);
     }
   }
 
@@ -112,7 +119,12 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
     async update(id: string, input: Partial<CampaignInput>, actor: string | null): Promise<CampaignView> {
       const row = await find(id);
       if (!editable(row.status)) {
-        throw new DomainError('campaign_not_editable', `campaign is ${row.status}: only draft and scheduled campaigns can be edited`, undefined, 409);
+        throw new DomainError(
+          'campaign_not_editable',
+          `campaign is ${row.status}: only draft and scheduled campaigns can be edited`,
+          undefined,
+          409,
+        );
       }
       const merged = complete({ ...inputOf(row), ...input });
       await check(merged);
@@ -135,7 +147,12 @@ export function createCampaignService(db: Db, client: Client, taskQueue: string,
       const [archived] = await db
         .update(marketingCampaigns)
         .set({ status: 'archived', updatedBy: actor, updatedAt: sql`now()` })
-        .where(and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, ['draft', 'scheduled', 'completed', 'cancelled', 'archived'])))
+        .where(
+          and(
+            eq(marketingCampaigns.id, id),
+            inArray(marketingCampaigns.status, ['draft', 'scheduled', 'completed', 'cancelled', 'archived']),
+          ),
+        )
         .returning();
       if (!archived) throw new DomainError('campaign_running', 'campaign started while it was being archived', undefined, 409);
       return campaignView(archived);

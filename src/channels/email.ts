@@ -67,7 +67,13 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           messageId,
           headers: tracked?.headers,
         });
-        return { outcome: 'sent', providerMessageId: info.messageId, response: { smtp: info.response }, html: tracked?.html ?? html, links: tracked?.links ?? null };
+        return {
+          outcome: 'sent',
+          providerMessageId: info.messageId,
+          response: { smtp: info.response },
+          html: tracked?.html ?? html,
+          links: tracked?.links ?? null,
+        };
       } catch (err) {
         if (isPermanentSmtpError(err)) return { outcome: 'rejected', error: (err as Error).message };
         throw err;

@@ -19,6 +19,12 @@ export const push: ProviderAdapter = {
   name: 'push',
   address: (customer) => ({ to: customer.id }),
   check: (content) =>
-    content.data === undefined || pushData(content.data) ? null : `the push data part must render to a JSON object (got ${JSON.stringify(content.data.slice(0, 80))})`,
-  body: ({ content: { data, ...content }, ...envelope }) => ({ ...envelope, content, ...(data === undefined ? {} : { data: pushData(data) }) }),
+    content.data === undefined || pushData(content.data)
+      ? null
+      : `the push data part must render to a JSON object (got ${JSON.stringify(content.data.slice(0, 80))})`,
+  body: ({ content: { data, ...content }, ...envelope }) => ({
+    ...envelope,
+    content,
+    ...(data === undefined ? {} : { data: pushData(data) }),
+  }),
 };

@@ -18,6 +18,9 @@ export type ProviderSettings = Partial<Record<ProviderChannelName, Omit<Provider
  * channel without a URL records its messages as `skipped` (`channel_not_configured`).
  */
 export function createChannels(email: EmailChannel, providers: ProviderSettings, timeoutMs?: number): ChannelAdapters {
-  const http = Object.values(CHANNEL_ADAPTERS).map((adapter) => [adapter.name, createProviderChannel(adapter, { ...providers[adapter.name], timeoutMs })]);
+  const http = Object.values(CHANNEL_ADAPTERS).map((adapter) => [
+    adapter.name,
+    createProviderChannel(adapter, { ...providers[adapter.name], timeoutMs }),
+  ]);
   return { email, ...Object.fromEntries(http) } as ChannelAdapters;
 }

@@ -21,6 +21,10 @@ export const wechat: ProviderAdapter = {
     touser: envelope.to,
     template_id: content.template_id,
     ...(content.url ? { url: content.url } : {}),
-    data: Object.fromEntries(Object.entries(content).filter(([key]) => !RESERVED.has(key)).map(([key, value]) => [key, { value }])),
+    data: Object.fromEntries(
+      Object.entries(content)
+        .filter(([key]) => !RESERVED.has(key))
+        .map(([key, value]) => [key, { value }]),
+    ),
   }),
 };

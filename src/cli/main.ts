@@ -64,7 +64,14 @@ function required(options: Map<string, string | true>, name: string): string {
 export function table(header: string[], rows: Array<Array<string | number | null>>): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function campaignByName(name: string) {
@@ -103,7 +110,12 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       out(
         table(
           ['segment', 'customers', 'share', 'rule'],
-          segments.map((s) => [s.name ?? s.id, s.customerCount, total ? pct((100 * s.customerCount) / total) : null, s.description ?? null]),
+          segments.map((s) => [
+            s.name ?? s.id,
+            s.customerCount,
+            total ? pct((100 * s.customerCount) / total) : null,
+            s.description ?? null,
+          ]),
         ),
       );
       out(`${total} customers`);
@@ -116,15 +128,24 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
           'GET',
           `/api/marketing/campaigns?page_size=100${typeof status === 'string' ? `&status=${encodeURIComponent(status)}` : ''}`,
         );
-        out(table(['name', 'type', 'status', 'start_time', 'id'], campaigns.map((c) => [c.name!, c.type!, c.status!, c.start_time ?? null, c.id!])));
+        out(
+          table(
+            ['name', 'type', 'status', 'start_time', 'id'],
+            campaigns.map((c) => [c.name!, c.type!, c.status!, c.start_time ?? null, c.id!]),
+          ),
+        );
         return;
       }
       if (sub === 'send') {
         const campaign = await campaignByName(required(options, 'campaign'));
         const type = options.has('simulate') ? 'simulation' : 'actual';
-        const result = await api<{ status: string; message: string; execution_id: string }>('POST', `/api/marketing/campaigns/${campaign.id}/trigger`, {
-          execution_type: type,
-        });
+        const result = await api<{ status: string; message: string; execution_id: string }>(
+          'POST',
+          `/api/marketing/campaigns/${campaign.id}/trigger`,
+          {
+            execution_type: type,
+          },
+        );
         out(`${result.message} (execution ${result.execution_id})`);
         return;
       }
@@ -132,11 +153,16 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     }
     case 'report': {
       const campaign = await campaignByName(required(options, 'campaign'));
-      const status = await api<{ status: string; execution: Record<string, any> | null }>('GET', `/api/marketing/campaigns/${campaign.id}/status`);
+      const status = await api<{ status: string; execution: Record<string, any> | null }>(
+        'GET',
+        `/api/marketing/campaigns/${campaign.id}/status`,
+      );
       out(`${campaign.name}: ${status.status}`);
       const e = status.execution;
       if (e) {
-        const reasons = Object.entries(e.reasons ?? {}).map(([r, n]) => `${r} ${String(n)}`).join(', ');
+        const reasons = Object.entries(e.reasons ?? {})
+          .map(([r, n]) => `${r} ${String(n)}`)
+          .join(', ');
         out(
           table(
             ['audience', 'processed', 'sent', 'failed', 'skipped', 'rate/s', 'eta s'],
@@ -145,12 +171,26 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
         );
         if (reasons) out(`skipped: ${reasons}`);
       }
-      const perf = await api<Record<string, number | null>>('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`).catch(() => null);
+      const perf = await api<Record<string, number | null>>('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`).catch(
+        () => null,
+      );
       if (perf) {
         out(
           table(
             ['sent', 'delivered', 'opened', 'clicked', 'converted', 'revenue', 'cost', 'ROI', 'response'],
-            [[perf.sent ?? 0, perf.delivered ?? 0, perf.opened ?? 0, perf.clicked ?? 0, perf.converted ?? 0, perf.revenue ?? 0, perf.cost ?? 0, pct(perf.roi), pct(perf.responseRate)]],
+            [
+              [
+                perf.sent ?? 0,
+                perf.delivered ?? 0,
+                perf.opened ?? 0,
+                perf.clicked ?? 0,
+                perf.converted ?? 0,
+                perf.revenue ?? 0,
+                perf.cost ?? 0,
+                pct(perf.roi),
+                pct(perf.responseRate),
+              ],
+            ],
           ),
         );
       }
@@ -158,11 +198,15 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     }
     case 'flows': {
       if (sub === 'list' || sub === undefined) {
-        const { flows } = await api<{ flows: Array<{ name: string; trigger_event: string; active: boolean; latest_version: number; id: string }> }>(
-          'GET',
-          '/api/flows',
+        const { flows } = await api<{
+          flows: Array<{ name: string; trigger_event: string; active: boolean; latest_version: number; id: string }>;
+        }>('GET', '/api/flows');
+        out(
+          table(
+            ['name', 'trigger', 'active', 'version', 'id'],
+            flows.map((f) => [f.name, f.trigger_event, f.active ? 'yes' : 'no', f.latest_version, f.id]),
+          ),
         );
-        out(table(['name', 'trigger', 'active', 'version', 'id'], flows.map((f) => [f.name, f.trigger_event, f.active ? 'yes' : 'no', f.latest_version, f.id])));
         return;
       }
       if (sub === 'activate' || sub === 'deactivate') {

@@ -29,9 +29,7 @@ export function createCouponActivities({ db }: Pick<ActivityDeps, 'db'>) {
           })
           .onConflictDoNothing()
           .returning();
-        const row =
-          inserted[0] ??
-          (await db.select().from(coupons).where(eq(coupons.idempotencyKey, input.idempotencyKey)))[0];
+        const row = inserted[0] ?? (await db.select().from(coupons).where(eq(coupons.idempotencyKey, input.idempotencyKey)))[0];
         // No row for our key: the random code collided with another coupon's; draw again.
         if (row) return { code: row.code, percent_off: row.percentOff, expires_on: row.expiresAt.toISOString().slice(0, 10) };
         if (attempt >= 5) throw new Error('could not draw a unique coupon code');

@@ -26,7 +26,10 @@ export const customerPatchSchema = z
       .optional(),
     timezone: z.string().refine(isKnownTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').nullable().optional(),
     attributes: z.record(z.string().min(1).max(100), z.unknown()).optional(),
-    tags: z.array(z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64')).max(200).optional(),
+    tags: z
+      .array(z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64'))
+      .max(200)
+      .optional(),
     consent: z.partialRecord(channelSchema, z.boolean()).optional(),
   })
   .openapi('CustomerPatch');
@@ -62,7 +65,8 @@ export const putCustomer = createRoute({
   path: '/api/customers/{id}',
   tags: ['customers'],
   summary: 'Identify: create or update a customer',
-  description: 'Fields left out are kept; `attributes` and `consent` are merged, `tags` replaced. Opting out of email ends the customer’s journeys.',
+  description:
+    'Fields left out are kept; `attributes` and `consent` are merged, `tags` replaced. Opting out of email ends the customer’s journeys.',
   middleware: [jsonBody(256 * 1024)] as const,
   request: { params: customerIdParam, body: jsonRequest(customerPatchSchema) },
   responses: {

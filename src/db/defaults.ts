@@ -4,6 +4,11 @@ import { journeyConfigs } from './schema.js';
 
 /** Gives every journey its version 1 configuration (the seed's defaults) unless it has one already. */
 export async function seedJourneyConfigs(db: Db): Promise<void> {
-  const rows = Object.entries(defaultJourneyConfigs).map(([key, steps]) => ({ key, version: 1, steps, settings: defaultJourneySettings[key] ?? null }));
+  const rows = Object.entries(defaultJourneyConfigs).map(([key, steps]) => ({
+    key,
+    version: 1,
+    steps,
+    settings: defaultJourneySettings[key] ?? null,
+  }));
   await db.insert(journeyConfigs).values(rows).onConflictDoNothing();
 }

@@ -22,40 +22,49 @@ export type Consent = Partial<Record<ChannelName, boolean>>;
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-export const customers = pgTable('customers', {
-  id: text('id').primaryKey(),
-  email: text('email'),
-  phone: text('phone'),
-  name: text('name'),
-  birthday: date('birthday', { mode: 'string' }),
-  timezone: text('timezone'),
-  attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
-  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
-  /** Missing channel = consented (opt-out model, as Customer.io); false = opted out. */
-  consent: jsonb('consent').$type<Consent>().notNull().default({}),
-  erasedAt: timestamp('erased_at', { withTimezone: true }),
-  /**
-   * The latest activity (a login, or any event that counts as activity), to within an hour; NULL for a
-   * customer never seen active. The churn win-back sweep reads it through the index below.
-   */
-  lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
-  /** The churn win-back run started for the current silence; the next activity clears it. */
-  churnRunId: text('churn_run_id'),
-  /** Visits: activity after at least an hour without any (counted where last_activity_at moves). */
-  visitCount: integer('visit_count').notNull().default(0),
-  /** Totals over the customer's orders (the orders table), moved in the statement that stores an order. */
-  orderCount: integer('order_count').notNull().default(0),
-  totalSpend: numeric('total_spend', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
-  /** Loyalty tier (seed 002): vip, loyal, potential, regular, churn_risk, new; moved by the tier journey. */
-  tier: text('tier').notNull().default('new'),
-  tierUpdatedAt: timestamp('tier_updated_at', { withTimezone: true }),
-  points: integer('points').notNull().default(0),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-}, (t) => [
-  // Only customers without a run for their current silence: the sweep's range scan reads just the ones due.
-  index('customers_churn_sweep_idx').on(t.lastActivityAt).where(sql`${t.churnRunId} is null and ${t.erasedAt} is null`),
-]);
+export const customers = pgTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    email: text('email'),
+    phone: text('phone'),
+    name: text('name'),
+    birthday: date('birthday', { mode: 'string' }),
+    timezone: text('timezone'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** Missing channel = consented (opt-out model, as Customer.io); false = opted out. */
+    consent: jsonb('consent').$type<Consent>().notNull().default({}),
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
+    /**
+     * The latest activity (a login, or any event that counts as activity), to within an hour; NULL for a
+     * customer never seen active. The churn win-back sweep reads it through the index below.
+     */
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
+    /** The churn win-back run started for the current silence; the next activity clears it. */
+    churnRunId: text('churn_run_id'),
+    /** Visits: activity after at least an hour without any (counted where last_activity_at moves). */
+    visitCount: integer('visit_count').notNull().default(0),
+    /** Totals over the customer's orders (the orders table), moved in the statement that stores an order. */
+    orderCount: integer('order_count').notNull().default(0),
+    totalSpend: numeric('total_spend', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+    /** Loyalty tier (seed 002): vip, loyal, potential, regular, churn_risk, new; moved by the tier journey. */
+    tier: text('tier').notNull().default('new'),
+    tierUpdatedAt: timestamp('tier_updated_at', { withTimezone: true }),
+    points: integer('points').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Only customers without a run for their current silence: the sweep's range scan reads just the ones due.
+    index('customers_churn_sweep_idx')
+      .on(t.lastActivityAt)
+      .where(sql`${t.churnRunId} is null and ${t.erasedAt} is null`),
+  ],
+);
 
 export const events = pgTable(
   'events',
@@ -140,9 +149,13 @@ export const messages = pgTable(
     index('messages_customer_idx').on(t.customerId, t.createdAt),
     index('messages_journey_idx').on(t.journeyKey, t.status),
     index('messages_campaign_idx').on(t.campaignId, t.status),
-    index('messages_campaign_customer_idx').on(t.campaignId, t.customerId).where(sql`${t.campaignId} is not null`),
+    index('messages_campaign_customer_idx')
+      .on(t.campaignId, t.customerId)
+      .where(sql`${t.campaignId} is not null`),
     // Delivery webhooks name a message by the id its provider knows (the SMTP Message-ID, the HTTP provider's id).
-    index('messages_provider_message_idx').on(t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
+    index('messages_provider_message_idx')
+      .on(t.providerMessageId)
+      .where(sql`${t.providerMessageId} is not null`),
   ],
 );
 
@@ -330,7 +343,11 @@ export const flows = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('flows_trigger_idx').on(t.triggerEvent).where(sql`${t.active}`)],
+  (t) => [
+    index('flows_trigger_idx')
+      .on(t.triggerEvent)
+      .where(sql`${t.active}`),
+  ],
 );
 
 export const flowVersions = pgTable(
@@ -342,7 +359,10 @@ export const flowVersions = pgTable(
     triggerEvent: text('trigger_event').notNull(),
     actions: jsonb('actions').$type<Array<Record<string, unknown>>>().notNull(),
     /** Event types that end a run of this version at once. */
-    exitOn: text('exit_on').array().notNull().default(sql`'{}'::text[]`),
+    exitOn: text('exit_on')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.version] })],
@@ -363,7 +383,10 @@ export const marketingCampaigns = pgTable(
     name: text('name').notNull(),
     type: text('type').$type<CampaignType>().notNull(),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
-    targetTags: text('target_tags').array().notNull().default(sql`'{}'::text[]`),
+    targetTags: text('target_tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     targetSegmentId: text('target_segment_id'),
     contentTemplateId: text('content_template_id'),
     /** Inline content: a string, or the channel's parts ({ subject, html, text } for email). */
@@ -434,7 +457,10 @@ export const customerInsights = pgTable(
     rfmMethod: text('rfm_method').notNull(),
     segment: text('segment').notNull(),
     /** Computed tags (manual ones stay in customers.tags). */
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /**
      * Why each tag holds: { high_frequency: { orders: 7 }, … }. Written by a one-customer refresh (what
      * answering the customer's tags runs first); a full refresh leaves '{}', evidence being only ever read

@@ -13,22 +13,34 @@ const reportSchema = z
   .object({
     type: z.enum(['delivered', 'bounced', 'complained']),
     message_id: z.string().min(1).max(500).optional().openapi({
-      description: 'The id the provider knows the message by: the SMTP Message-ID (with or without <>) or the SMS/push provider’s id; Touchpoint’s own message id works too',
+      description:
+        'The id the provider knows the message by: the SMTP Message-ID (with or without <>) or the SMS/push provider’s id; Touchpoint’s own message id works too',
     }),
     email: z.email().max(320).optional(),
     phone: e164.optional(),
     bounce_type: z.enum(['hard', 'soft']).optional().openapi({ description: 'bounced only; absent: hard' }),
     occurred_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When the provider saw it; default now' }),
   })
-  .refine((r) => r.message_id || r.email || r.phone, { message: 'name the message (message_id) or the address (email or phone)', path: ['message_id'] })
+  .refine((r) => r.message_id || r.email || r.phone, {
+    message: 'name the message (message_id) or the address (email or phone)',
+    path: ['message_id'],
+  })
   .refine((r) => r.type === 'bounced' || r.bounce_type === undefined, { message: 'only for bounced', path: ['bounce_type'] })
   .openapi('DeliveryReport');
 
-export const deliveryWebhookBody = z
-  .object({ events: z.array(reportSchema).min(1).max(MAX_REPORTS) })
-  .openapi('DeliveryWebhook', {
-    example: { events: [{ type: 'bounced', message_id: '<4f1c…@touchpoint.example>', email: 'ada@example.com', bounce_type: 'hard', occurred_at: '2026-05-01T10:00:00Z' }] },
-  });
+export const deliveryWebhookBody = z.object({ events: z.array(reportSchema).min(1).max(MAX_REPORTS) }).openapi('DeliveryWebhook', {
+  example: {
+    events: [
+      {
+        type: 'bounced',
+        message_id: '<4f1c…@touchpoint.example>',
+        email: 'ada@example.com',
+        bounce_type: 'hard',
+        occurred_at: '2026-05-01T10:00:00Z',
+      },
+    ],
+  },
+});
 
 const outcome = z.object({
   type: z.enum(['delivered', 'bounced', 'complained']),

@@ -18,7 +18,13 @@ const MESSAGES = {
 export const verifyDeliverySignature: MiddlewareHandler<AppEnv> = async (c, next) => {
   const provider = c.req.param('provider') ?? '';
   const secret = c.var.deps.deliveryFeedback.secret(provider);
-  if (!secret) throw new DomainError('unknown_provider', `no delivery webhook secret is configured for provider "${provider.slice(0, 40)}"`, undefined, 404);
+  if (!secret)
+    throw new DomainError(
+      'unknown_provider',
+      `no delivery webhook secret is configured for provider "${provider.slice(0, 40)}"`,
+      undefined,
+      404,
+    );
   if (Number(c.req.header('content-length') ?? 0) > WEBHOOK_MAX_BYTES) {
     throw new DomainError('payload_too_large', `the limit is ${WEBHOOK_MAX_BYTES} bytes`, undefined, 413);
   }

@@ -55,7 +55,10 @@ export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, stri
                 bouncedAt: sql`coalesce(${messages.bouncedAt}, ${iso}::timestamptz)`,
                 bounceType: sql`case when ${messages.bounceType} = 'hard' then 'hard' else ${hard ? 'hard' : 'soft'} end`,
               };
-      await db.update(messages).set({ ...set, updatedAt: sql`now()` }).where(eq(messages.id, message.id));
+      await db
+        .update(messages)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(messages.id, message.id));
     }
 
     const suppressed: DeliveryOutcome['suppressed'] = [];

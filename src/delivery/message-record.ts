@@ -74,7 +74,11 @@ export function createMessageRecord(db: Db) {
   /** Each broadcast record's outcome, written in groups: a send waits for its own row to be written. */
   const recordOutcome = coalesce<BatchOutcome, void>(
     async (outcomes) => {
-      const col = <K extends keyof BatchOutcome>(k: K, type: string) => array(outcomes.map((o) => o[k] as string | null), type);
+      const col = <K extends keyof BatchOutcome>(k: K, type: string) =>
+        array(
+          outcomes.map((o) => o[k] as string | null),
+          type,
+        );
       await db.execute(sql`
         update ${messages} m set
           status = v.status, error_message = v.error, recipient = v.recipient, subject = v.subject,
@@ -83,8 +87,14 @@ export function createMessageRecord(db: Db) {
           lease_until = null, updated_at = now()
         from unnest(${col('id', 'uuid')}, ${col('status', 'text')}, ${col('error', 'text')}, ${col('recipient', 'text')},
           ${col('subject', 'text')}, ${col('text', 'text')}, ${col('html', 'text')}, ${col('providerMessageId', 'text')},
-          ${array(outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)), 'text')},
-          ${array(outcomes.map((o) => (o.links ? JSON.stringify(o.links) : null)), 'text')})
+          ${array(
+            outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)),
+            'text',
+          )},
+          ${array(
+            outcomes.map((o) => (o.links ? JSON.stringify(o.links) : null)),
+            'text',
+          )})
           as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response, links)
         where m.id = v.id`);
       return outcomes.map(() => undefined);
@@ -173,7 +183,14 @@ export function createMessageRecord(db: Db) {
      */
     async claimBatch(
       tx: Db,
-      batch: { campaignId: string; executionId: string; workflowId: string; stepKey: string; channel: ChannelName; recipients: BatchRecipient[] },
+      batch: {
+        campaignId: string;
+        executionId: string;
+        workflowId: string;
+        stepKey: string;
+        channel: ChannelName;
+        recipients: BatchRecipient[];
+      },
     ) {
       const { recipients } = batch;
       return rowsOf<{ id: string; customer_id: string; status: string; lease_until: unknown }>(
@@ -181,8 +198,20 @@ export function createMessageRecord(db: Db) {
           insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, lease_until, attempts)
           select k, c, ${batch.campaignId}, ${batch.executionId}, ${batch.workflowId}, ${batch.stepKey}, ${batch.channel},
             case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then 'quiet_hours' end), w, 1
-          from unnest(${array(recipients.map((r) => r.key), 'text')}, ${array(recipients.map((r) => r.customerId), 'text')},
-            ${array(recipients.map((r) => r.skip), 'text')}, ${array(recipients.map((r) => (r.waitUntil === null ? null : new Date(r.waitUntil).toISOString())), 'timestamptz')}) as b(k, c, r, w)
+          from unnest(${array(
+            recipients.map((r) => r.key),
+            'text',
+          )}, ${array(
+            recipients.map((r) => r.customerId),
+            'text',
+          )},
+            ${array(
+              recipients.map((r) => r.skip),
+              'text',
+            )}, ${array(
+              recipients.map((r) => (r.waitUntil === null ? null : new Date(r.waitUntil).toISOString())),
+              'timestamptz',
+            )}) as b(k, c, r, w)
           on conflict (idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
             status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until
             where ${messages.status} = 'pending'

@@ -61,7 +61,8 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     if ('skip' in address) return finish(row, 'skipped', address.skip);
     const { to } = address;
     // Checked at each send, so an address that bounced after the journey started gets nothing more.
-    if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish(row, 'skipped', 'suppressed', { recipient: to });
+    if (channel.suppression && (await isSuppressed(db, channel.suppression, to)))
+      return finish(row, 'skipped', 'suppressed', { recipient: to });
 
     // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
     let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;

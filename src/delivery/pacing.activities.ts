@@ -33,7 +33,6 @@ const WEEK = 7 * 24 * 3_600_000;
 export const PACING_LOCK_CLASS = 7_301;
 const PACING_LOCKS = 256;
 
-
 /**
  * Takes the pacing locks of these customers until the transaction ends: whoever counts a customer's recent
  * messages and then adds one (a journey's reservation, a broadcast's batch) holds it, so two cannot both
@@ -65,7 +64,9 @@ export async function cappedCustomers(tx: Tx, ids: string[], executionId: string
         and not transactional and status in ('sent', 'pending') and execution_id is distinct from ${executionId}
       group by customer_id`),
   );
-  return new Set(rows.filter((r) => (caps.day > 0 && r.day >= caps.day) || (caps.week > 0 && r.week >= caps.week)).map((r) => r.customer_id));
+  return new Set(
+    rows.filter((r) => (caps.day > 0 && r.day >= caps.day) || (caps.week > 0 && r.week >= caps.week)).map((r) => r.customer_id),
+  );
 }
 
 export function createPacingActivities({ db, config }: ActivityDeps) {
@@ -110,7 +111,8 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
               pacing.caps,
             );
             if (allowsAt !== null) {
-              if (pacing.capMode === 'defer') return { status: 'deferred', until: new Date(allowsAt).toISOString(), reason: 'frequency_cap' } as const;
+              if (pacing.capMode === 'defer')
+                return { status: 'deferred', until: new Date(allowsAt).toISOString(), reason: 'frequency_cap' } as const;
               await record.reserve(tx, input, fields, 'frequency_cap');
               return { status: 'skipped', reason: 'frequency_cap' } as const;
             }

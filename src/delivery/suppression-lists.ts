@@ -10,4 +10,3 @@ export function normaliseAddress(channel: SuppressionChannel, address: string): 
 export function suppressionChannel(channel: ChannelName): SuppressionChannel | null {
   return channel === 'email' || channel === 'sms' ? channel : null;
 }
-

@@ -15,7 +15,12 @@ const view = (s: Suppression) => ({
 
 export const listSuppressionsHandler: RouteHandler<typeof listSuppressions, AppEnv> = async (c) => {
   const q = c.req.valid('query');
-  const { suppressions, total } = await c.var.deps.suppressions.list({ channel: q.channel, address: q.address, page: q.page, pageSize: q.page_size });
+  const { suppressions, total } = await c.var.deps.suppressions.list({
+    channel: q.channel,
+    address: q.address,
+    page: q.page,
+    pageSize: q.page_size,
+  });
   return c.json({ suppressions: suppressions.map(view), pagination: { total, page: q.page, page_size: q.page_size } }, 200);
 };
 

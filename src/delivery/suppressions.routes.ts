@@ -22,10 +22,14 @@ export const suppressionInput = z
   .strictObject({ channel, address: z.string().trim().min(1).max(320) })
   .superRefine((v, ctx) => {
     const ok = v.channel === 'email' ? z.email().safeParse(v.address).success : /^\+[1-9]\d{6,14}$/.test(v.address);
-    if (!ok) ctx.addIssue({ code: 'custom', path: ['address'], message: v.channel === 'email' ? 'must be an email address' : 'must be E.164, e.g. +4915112345678' });
+    if (!ok)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message: v.channel === 'email' ? 'must be an email address' : 'must be E.164, e.g. +4915112345678',
+      });
   })
   .openapi('SuppressionInput', { example: { channel: 'email', address: 'ada@example.com' } });
-
 
 export const listSuppressions = createRoute({
   method: 'get',
@@ -39,7 +43,10 @@ export const listSuppressions = createRoute({
       ...pageQuery(MAX_PAGE_SIZE, 50),
     }),
   },
-  responses: { 200: json(z.object({ suppressions: z.array(suppressionSchema), pagination: paginationSchema }), 'A page of the list'), ...errorResponses(400) },
+  responses: {
+    200: json(z.object({ suppressions: z.array(suppressionSchema), pagination: paginationSchema }), 'A page of the list'),
+    ...errorResponses(400),
+  },
 });
 
 export const addSuppression = createRoute({
@@ -64,7 +71,11 @@ export const removeSuppression = createRoute({
   request: {
     params: z.object({
       channel: channel.openapi({ param: { name: 'channel', in: 'path' } }),
-      address: z.string().min(1).max(320).openapi({ param: { name: 'address', in: 'path' }, example: 'ada%40example.com' }),
+      address: z
+        .string()
+        .min(1)
+        .max(320)
+        .openapi({ param: { name: 'address', in: 'path' }, example: 'ada%40example.com' }),
     }),
   },
   responses: { 204: { description: 'Removed' }, ...errorResponses(404, 422) },

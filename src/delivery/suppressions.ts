@@ -39,7 +39,10 @@ export async function suppress(db: Db, entry: NewSuppression): Promise<{ suppres
     .onConflictDoNothing()
     .returning();
   if (created) return { suppression: created, created: true };
-  const [existing] = await db.select().from(suppressions).where(and(eq(suppressions.channel, entry.channel), eq(suppressions.address, address)));
+  const [existing] = await db
+    .select()
+    .from(suppressions)
+    .where(and(eq(suppressions.channel, entry.channel), eq(suppressions.address, address)));
   return { suppression: existing!, created: false };
 }
 

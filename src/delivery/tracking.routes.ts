@@ -12,7 +12,8 @@ export const openPixel = createRoute({
   path: '/t/o/{token}',
   tags: ['tracking'],
   summary: 'Open pixel: a 1×1 GIF that counts an open of the message',
-  description: 'The first open sets the message’s `opened_at`; every open adds to `open_count`. A token that does not verify is a 404 and counts nothing.',
+  description:
+    'The first open sets the message’s `opened_at`; every open adds to `open_count`. A token that does not verify is a 404 and counts nothing.',
   request: { params },
   responses: {
     200: { description: 'A transparent 1×1 GIF', content: { 'image/gif': { schema: z.string().openapi({ format: 'binary' }) } } },
@@ -59,7 +60,11 @@ export const unsubscribe = createRoute({
     params,
     body: {
       required: false,
-      content: { 'application/x-www-form-urlencoded': { schema: z.object({ 'List-Unsubscribe': z.string().optional().openapi({ example: 'One-Click' }) }) } },
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: z.object({ 'List-Unsubscribe': z.string().optional().openapi({ example: 'One-Click' }) }),
+        },
+      },
     },
   },
   responses: { 200: html('Unsubscribed'), ...errorResponses(404) },

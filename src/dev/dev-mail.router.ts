@@ -37,7 +37,8 @@ const clearMail = createRoute({
   responses: { 204: { description: 'Cleared' }, ...errorResponses(404) },
 });
 
-const noCapture = () => new DomainError('mail_capture_disabled', 'the local mail capture runs only when SMTP_URL is not set', undefined, 404);
+const noCapture = () =>
+  new DomainError('mail_capture_disabled', 'the local mail capture runs only when SMTP_URL is not set', undefined, 404);
 
 export const devMailRouter = createRouter()
   .openapi(listMail, (c) => {

@@ -40,7 +40,7 @@ export function validationError(error: ZodError, prefix: PropertyKey[] = []): Do
   const path = [...prefix, ...issue.path];
   const field = fieldPath(path);
   // zod's "unrecognized keys" issue names the key itself, not the path.
-  const keys = 'keys' in issue && Array.isArray(issue.keys) ? (issue.keys) : [];
+  const keys = 'keys' in issue && Array.isArray(issue.keys) ? issue.keys : [];
   const named = keys.length ? fieldPath([...path, keys[0]!]) : field;
   return new DomainError('validation_error', `${named || 'body'}: ${issue.message}`, named || undefined, 422);
 }

@@ -75,7 +75,9 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       channel: 'email',
       template: {
         subject: 'Getting started with {{ brand }}',
-        html: '<h1>Your first steps</h1><p>Hi {{ customer.name | default: "there" }}, here is how to get the most out of {{ brand }}.</p>' + footer.html,
+        html:
+          '<h1>Your first steps</h1><p>Hi {{ customer.name | default: "there" }}, here is how to get the most out of {{ brand }}.</p>' +
+          footer.html,
         text: 'Hi {{ customer.name | default: "there" }}, here is how to get the most out of {{ brand }}.' + footer.text,
       },
     },
@@ -86,8 +88,12 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 15, validDays: 30 },
       template: {
         subject: 'A gift for you: {{ coupon.percent_off }}% off',
-        html: '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' + footer.html,
-        text: 'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' + footer.text,
+        html:
+          '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' +
+          footer.html,
+        text:
+          'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' +
+          footer.text,
       },
     },
   ],
@@ -110,7 +116,10 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 10, validDays: 3 },
       template: {
         subject: '{{ coupon.percent_off }}% off the items in your cart',
-        html: '<p>Still thinking it over? Code <strong>{{ coupon.code }}</strong> takes {{ coupon.percent_off }}% off:</p>' + cartHtml + footer.html,
+        html:
+          '<p>Still thinking it over? Code <strong>{{ coupon.code }}</strong> takes {{ coupon.percent_off }}% off:</p>' +
+          cartHtml +
+          footer.html,
         text: 'Still thinking it over? Code {{ coupon.code }} takes {{ coupon.percent_off }}% off:' + cartText + footer.text,
       },
     },
@@ -129,8 +138,14 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       channel: 'email',
       template: {
         subject: 'We miss you, {{ customer.name | default: "friend" }}',
-        html: '<p>Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.</p>' + alsoLike.html + footer.html,
-        text: 'Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.' + alsoLike.text + footer.text,
+        html:
+          '<p>Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.</p>' +
+          alsoLike.html +
+          footer.html,
+        text:
+          'Hi {{ customer.name | default: "there" }}, it has been a while. Here is what is new at {{ brand }}.' +
+          alsoLike.text +
+          footer.text,
       },
     },
     {
@@ -140,8 +155,12 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 20, validDays: 7 },
       template: {
         subject: 'Come back: {{ coupon.percent_off }}% off for 7 days',
-        html: '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' + footer.html,
-        text: 'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' + footer.text,
+        html:
+          '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' +
+          footer.html,
+        text:
+          'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' +
+          footer.text,
       },
     },
     {
@@ -150,7 +169,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       channel: 'email',
       template: {
         subject: 'Should we stay in touch, {{ customer.name | default: "friend" }}?',
-        html: '<p>Hi {{ customer.name | default: "there" }}, we have not seen you for two months. This is our last reminder.</p>' + footer.html,
+        html:
+          '<p>Hi {{ customer.name | default: "there" }}, we have not seen you for two months. This is our last reminder.</p>' + footer.html,
         text: 'Hi {{ customer.name | default: "there" }}, we have not seen you for two months. This is our last reminder.' + footer.text,
       },
     },
@@ -164,8 +184,12 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 20, validDays: 30 },
       template: {
         subject: 'Happy birthday, {{ customer.name | default: "friend" }}!',
-        html: '<h1>Happy birthday, {{ customer.name | default: "friend" }}!</h1><p>Here is {{ coupon.percent_off }}% off, on us: use code <strong>{{ coupon.code }}</strong> until {{ coupon.expires_on }}.</p>' + footer.html,
-        text: 'Happy birthday, {{ customer.name | default: "friend" }}! Here is {{ coupon.percent_off }}% off, on us: use code {{ coupon.code }} until {{ coupon.expires_on }}.' + footer.text,
+        html:
+          '<h1>Happy birthday, {{ customer.name | default: "friend" }}!</h1><p>Here is {{ coupon.percent_off }}% off, on us: use code <strong>{{ coupon.code }}</strong> until {{ coupon.expires_on }}.</p>' +
+          footer.html,
+        text:
+          'Happy birthday, {{ customer.name | default: "friend" }}! Here is {{ coupon.percent_off }}% off, on us: use code {{ coupon.code }} until {{ coupon.expires_on }}.' +
+          footer.text,
       },
     },
   ],

@@ -100,7 +100,8 @@ export function evaluate(totals: CustomerTotals, rules: TierRules, now: number):
   const eligible = tierRank(qualifiedTier) > current;
 
   const target = eligible ? ruleFor(rules, qualifiedTier) : byRank.find((r) => tierRank(r.tier) > current);
-  if (!target) return { currentTier: totals.tier, qualifiedTier, nextTier: null, progress: 100, eligible, missing: none(), daysSinceActivity };
+  if (!target)
+    return { currentTier: totals.tier, qualifiedTier, nextTier: null, progress: 100, eligible, missing: none(), daysSinceActivity };
   const missing = {
     spend: cents(Math.max(0, target.minSpend - totals.totalSpend)),
     orders: Math.max(0, target.minOrders - totals.orderCount),

@@ -15,7 +15,8 @@ export type SignatureFailure = 'missing_signature' | 'invalid_signature' | 'stal
 const hmac = (secret: string, timestamp: string, body: string) => createHmac('sha256', secret).update(`${timestamp}.${body}`).digest();
 
 /** The value of the signature header for `body` sent at `timestamp` (Unix seconds). */
-export const webhookSignature = (secret: string, timestamp: string, body: string) => `sha256=${hmac(secret, timestamp, body).toString('hex')}`;
+export const webhookSignature = (secret: string, timestamp: string, body: string) =>
+  `sha256=${hmac(secret, timestamp, body).toString('hex')}`;
 
 /** The headers a sender sets for `body` at `nowMs`: the timestamp, and the signature when there is a secret. */
 export function signWebhook(secret: string | undefined, body: string, nowMs = Date.now()): Record<string, string> {
@@ -43,11 +44,15 @@ export function verifyWebhook(
 /** `provider=secret,provider=secret` (DELIVERY_WEBHOOK_SECRETS) as a map; throws naming a bad entry. */
 export function parseProviderSecrets(list: string): Map<string, string> {
   const secrets = new Map<string, string>();
-  for (const entry of list.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of list
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf('=');
     const provider = entry.slice(0, at).trim();
     const secret = entry.slice(at + 1).trim();
-    if (at < 0 || !PROVIDER_NAME.test(provider)) throw new Error(`"${entry.slice(0, 40)}": expected provider=secret, the provider in a-z 0-9 _ -`);
+    if (at < 0 || !PROVIDER_NAME.test(provider))
+      throw new Error(`"${entry.slice(0, 40)}": expected provider=secret, the provider in a-z 0-9 _ -`);
     if (secret.length < 16) throw new Error(`${provider}: the secret must be at least 16 characters`);
     secrets.set(provider, secret);
   }

@@ -41,9 +41,11 @@ export const postEvents = createRoute({
   middleware: [jsonBody(MAX_BODY_BYTES)] as const,
   request: {
     // Each event is validated by the handler, so a bad one is named by its index (`[3].type`).
-    body: jsonRequest(z
-      .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-      .openapi({ description: 'One `Event` object, or an array of 1 to 1 000 `Event` objects' })),
+    body: jsonRequest(
+      z
+        .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+        .openapi({ description: 'One `Event` object, or an array of 1 to 1 000 `Event` objects' }),
+    ),
   },
   responses: {
     202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),

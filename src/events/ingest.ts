@@ -120,7 +120,13 @@ type Planned =
  * sweep counts a new silence from this activity). Orders (with the message each is credited to), and events
  * stored earlier but never dispatched, take a statement more when there are any.
  */
-async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], marks: string[], attributionWindowDays?: number): Promise<Planned[]> {
+async function storeEvents(
+  db: Db,
+  journeys: Journeys,
+  batch: EventInput[],
+  marks: string[],
+  attributionWindowDays?: number,
+): Promise<Planned[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -136,13 +142,28 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
   const plans = await journeys.plan(
     unique.map((e) => ({ id: e.id, type: e.type, customerId: e.customerId, properties: e.properties ?? {}, occurredAt: occurredAt(e) })),
   );
-  const ids = array(unique.map((e) => e.id), 'text');
+  const ids = array(
+    unique.map((e) => e.id),
+    'text',
+  );
   const customerList = array(customerIds, 'text');
   const result = await db.execute(sql`
     with input as (
-      select * from unnest(${ids}, ${array(unique.map((e) => e.type), 'text')}, ${array(unique.map((e) => e.customerId), 'text')},
-        ${array(unique.map((e) => JSON.stringify(e.properties ?? {})), 'text')}, ${array(unique.map(occurredAt), 'timestamptz')},
-        ${array(unique.map((e) => (isActivity(e) ? occurredAt(e) : null)), 'timestamptz')})
+      select * from unnest(${ids}, ${array(
+        unique.map((e) => e.type),
+        'text',
+      )}, ${array(
+        unique.map((e) => e.customerId),
+        'text',
+      )},
+        ${array(
+          unique.map((e) => JSON.stringify(e.properties ?? {})),
+          'text',
+        )}, ${array(unique.map(occurredAt), 'timestamptz')},
+        ${array(
+          unique.map((e) => (isActivity(e) ? occurredAt(e) : null)),
+          'timestamptz',
+        )})
         as t(id, type, customer_id, properties, occurred_at, active_at)
     ),
     -- Runs whether or not it is read (PostgreSQL runs every data-modifying WITH once, to completion).
@@ -174,7 +195,13 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
   const repeats = new Set<string>();
   if (seen.length) {
     const undispatched = await db
-      .select({ id: events.id, type: events.type, customerId: events.customerId, properties: events.properties, occurredAt: events.occurredAt })
+      .select({
+        id: events.id,
+        type: events.type,
+        customerId: events.customerId,
+        properties: events.properties,
+        occurredAt: events.occurredAt,
+      })
       .from(events)
       .where(and(inArray(events.id, seen), isNull(events.dispatchedAt)));
     const replans = await journeys.plan(undispatched.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() })));
@@ -186,7 +213,11 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], mark
     const again = unique.filter((e) => repeats.has(e.id));
     if (again.length) {
       const more = await ensureCustomers(db, [...new Set(again.map((e) => e.customerId))], latestActivity(again, now.getTime()));
-      facts = { created: facts.created, erased: new Set([...facts.erased, ...more.erased]), returned: new Map([...facts.returned, ...more.returned]) };
+      facts = {
+        created: facts.created,
+        erased: new Set([...facts.erased, ...more.erased]),
+        returned: new Map([...facts.returned, ...more.returned]),
+      };
     }
   }
   const { created, erased, returned } = facts;
@@ -236,5 +267,9 @@ const dispatchedIds = (planned: Planned[], outcomes: EventOutcome[]) =>
   planned.flatMap((p, i) => (p.kind === 'dispatch' && outcomes[i]!.status !== 'failed' ? [p.plan.event.id] : []));
 
 async function markDispatched(db: Db, ids: string[]): Promise<void> {
-  if (ids.length) await db.update(events).set({ dispatchedAt: sql`now()` }).where(inArray(events.id, ids));
+  if (ids.length)
+    await db
+      .update(events)
+      .set({ dispatchedAt: sql`now()` })
+      .where(inArray(events.id, ids));
 }

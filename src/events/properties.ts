@@ -10,7 +10,10 @@ const cartItemSchema = z.object({
 const cartSchema = z.object({
   cart_id: z.string().min(1).max(200),
   items: z.array(cartItemSchema).max(500),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')
+    .optional(),
 });
 
 const orderItemSchema = cartItemSchema.extend({ category: z.string().min(1).max(100).optional() });
@@ -21,7 +24,10 @@ const orderSchema = z.object({
   /** The order's value; without it, the sum of its items. */
   amount: z.number().min(0).max(1e11).optional(),
   items: z.array(orderItemSchema).max(500).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')
+    .optional(),
 });
 
 /**

@@ -11,7 +11,9 @@ const DAY = 24 * HOUR;
 /** No delay or timeout longer than this: a flow is a finite sequence, not a calendar. */
 const MAX_WAIT_MS = 366 * DAY;
 
-const eventType = z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be an event type: lowercase letters, digits, _ . : or -, starting with a letter');
+const eventType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be an event type: lowercase letters, digits, _ . : or -, starting with a letter');
 
 /** "2 hours", "30m", "7 days", or a number of seconds. */
 const durationSchema = z.union([z.number().min(0, 'must not be negative'), z.string().min(1)]).transform((v, ctx) => {
@@ -77,7 +79,11 @@ const actionSchemas = [
     /** A Liquid template for the `body` field of the POST (optional). */
     template: text(100_000).optional(),
   }),
-  z.strictObject({ type: z.literal('add_tag'), ...delayFields, tag: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64') }),
+  z.strictObject({
+    type: z.literal('add_tag'),
+    ...delayFields,
+    tag: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64'),
+  }),
   z.strictObject({
     type: z.literal('wait_for_event'),
     ...delayFields,
@@ -162,7 +168,11 @@ export const flowDefinitionSchema = z
       const at = (...path: PropertyKey[]) => ['actions', i, ...path];
       const delays = (['delay', 'delay_hours', 'delay_days'] as const).filter((k) => action[k] !== undefined);
       if (delays.length > 1) {
-        ctx.addIssue({ code: 'custom', path: at(delays[1]!), message: `use one of delay, delay_hours, delay_days (got ${delays.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at(delays[1]!),
+          message: `use one of delay, delay_hours, delay_days (got ${delays.join(', ')})`,
+        });
       }
       if (delayMs(action) > MAX_WAIT_MS) ctx.addIssue({ code: 'custom', path: at(delays[0]!), message: 'must be at most 366 days' });
       if (action.type === 'wait_for_event' && action.timeout > MAX_WAIT_MS) {
@@ -175,7 +185,11 @@ export const flowDefinitionSchema = z
         for (const key of ['if_true', 'if_false'] as const) {
           const outcome = action[key];
           if (typeof outcome === 'object' && i + outcome.skip >= flow.actions.length) {
-            ctx.addIssue({ code: 'custom', path: at(key, 'skip'), message: `skips past the last action (${flow.actions.length - i - 1} follow this one)` });
+            ctx.addIssue({
+              code: 'custom',
+              path: at(key, 'skip'),
+              message: `skips past the last action (${flow.actions.length - i - 1} follow this one)`,
+            });
           }
         }
       }
@@ -221,7 +235,11 @@ export function toFlowSteps(actions: FlowAction[]): FlowStep[] {
         return { ...base, type: a.type, template: a.template } as FlowStep;
       case 'send_wechat':
         // The channel's flat parts: template_id, url, then one part per data key.
-        return { ...base, type: a.type, template: { template_id: a.template.template_id, ...(a.template.url ? { url: a.template.url } : {}), ...a.template.data } };
+        return {
+          ...base,
+          type: a.type,
+          template: { template_id: a.template.template_id, ...(a.template.url ? { url: a.template.url } : {}), ...a.template.data },
+        };
       case 'send_webhook':
         return { ...base, type: a.type, url: a.url, ...(a.template ? { template: a.template } : {}) };
       case 'add_tag':

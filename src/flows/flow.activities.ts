@@ -30,7 +30,13 @@ export function createFlowActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const updated = await db
         .update(customers)
         .set({ tags: sql`array_append(${customers.tags}, ${input.tag}::text)`, updatedAt: sql`now()` })
-        .where(and(eq(customers.id, input.customerId), sql`${customers.erasedAt} is null`, sql`not (${input.tag}::text = any(${customers.tags}))`))
+        .where(
+          and(
+            eq(customers.id, input.customerId),
+            sql`${customers.erasedAt} is null`,
+            sql`not (${input.tag}::text = any(${customers.tags}))`,
+          ),
+        )
         .returning({ id: customers.id });
       if (updated.length) return { status: 'sent' };
       const [customer] = await db.select({ erasedAt: customers.erasedAt }).from(customers).where(eq(customers.id, input.customerId));

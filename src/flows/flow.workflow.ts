@@ -1,7 +1,15 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import { type BranchOutcome, flowJourneyKey, type FlowStep, type FlowVersion } from './flow-types.js';
-import { exitSignal, type JourneyEvent, type JourneyResult, JourneyRun, journeyEventSignal, statusQuery, type StepOutcome } from '../steps/steps.js';
+import {
+  exitSignal,
+  type JourneyEvent,
+  type JourneyResult,
+  JourneyRun,
+  journeyEventSignal,
+  statusQuery,
+  type StepOutcome,
+} from '../steps/steps.js';
 
 const { getFlowVersion, sendEmail, sendMessage, addTag, checkFlowBranch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -154,7 +162,15 @@ const PROVIDER_CHANNEL = { send_sms: 'sms', send_push: 'push', send_wechat: 'wec
  */
 async function send(run: JourneyRun, step: SendStep, stepKey: string, idempotencyKey: string, vars: Record<string, unknown>) {
   const { workflowId } = workflowInfo();
-  const common = { idempotencyKey, customerId: run.customerId, journeyKey: run.journey, journeyVersion: run.config?.version ?? null, workflowId, stepKey, vars };
+  const common = {
+    idempotencyKey,
+    customerId: run.customerId,
+    journeyKey: run.journey,
+    journeyVersion: run.config?.version ?? null,
+    workflowId,
+    stepKey,
+    vars,
+  };
   // A message to the customer waits out quiet hours and frequency caps (a webhook is a call to a system, not
   // a touch). Runs recorded before pacing existed replay without it.
   if (step.type !== 'send_webhook' && patched('pacing')) {

@@ -32,7 +32,8 @@ export const createFlow = createRoute({
   path: '/api/flows',
   tags: ['flows'],
   summary: 'Create a flow (inactive, version 1)',
-  description: 'A flow that cannot run (unknown action type, negative delay, a template that does not render…) is refused with a 422 naming the field, e.g. `actions[2].type`; nothing is saved.',
+  description:
+    'A flow that cannot run (unknown action type, negative delay, a template that does not render…) is refused with a 422 naming the field, e.g. `actions[2].type`; nothing is saved.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: { body: flowBody },
   responses: { 201: oneFlow('The flow'), ...errorResponses(400, 409, 413, 415, 422) },

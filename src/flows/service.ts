@@ -91,7 +91,10 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
           .onConflictDoNothing()
           .returning();
         if (!flow) return null;
-        const [version] = await tx.insert(flowVersions).values(versionValues(id, 1, def)).returning();
+        const [version] = await tx
+          .insert(flowVersions)
+          .values(versionValues(id, 1, def))
+          .returning();
         return view(flow, version!);
       });
       if (!created) throw nameTakenError(def.name);
@@ -109,7 +112,10 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
           const [current] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
           if (!current) return null;
           const next = current.version + 1;
-          const [version] = await tx.insert(flowVersions).values(versionValues(id, next, def)).returning();
+          const [version] = await tx
+            .insert(flowVersions)
+            .values(versionValues(id, next, def))
+            .returning();
           const [flow] = await tx
             .update(flows)
             .set({ name: def.name, triggerEvent: def.trigger_event, version: next, updatedAt: sql`now()` })
@@ -128,7 +134,11 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
 
     /** Starts (true) or stops (false) starting runs for new trigger events; runs in flight go on. */
     async setActive(id: string, active: boolean): Promise<FlowView | null> {
-      const [row] = await db.update(flows).set({ active, updatedAt: sql`now()` }).where(eq(flows.id, id)).returning({ id: flows.id });
+      const [row] = await db
+        .update(flows)
+        .set({ active, updatedAt: sql`now()` })
+        .where(eq(flows.id, id))
+        .returning({ id: flows.id });
       if (!row) return null;
       journeys.flowsChanged();
       return get(id);

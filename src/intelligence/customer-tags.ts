@@ -97,7 +97,11 @@ export function tagsOf(f: TagFacts, s: IntelligenceSettings): ComputedTag[] {
   }
   const r = t.responsive;
   if (f.messagesSent >= r.minMessages && f.messagesResponded >= r.minRate * f.messagesSent - 1e-9) {
-    add('value', 'responsive', { messages: f.messagesSent, responded: f.messagesResponded, rate: round(f.messagesResponded / f.messagesSent, 4) });
+    add('value', 'responsive', {
+      messages: f.messagesSent,
+      responded: f.messagesResponded,
+      rate: round(f.messagesResponded / f.messagesSent, 4),
+    });
   }
   return tags;
 }

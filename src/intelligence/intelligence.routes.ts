@@ -11,7 +11,9 @@ const segmentSchema = z
     name: z.string().openapi({ example: 'VIP' }),
     customerCount: z.number().int(),
     description: z.string(),
-    rule: z.string().openapi({ example: 'R high (< 30 days since the last order) and F high (> 5 orders) and M high (spent > 1000); F and M over the last 365 days' }),
+    rule: z.string().openapi({
+      example: 'R high (< 30 days since the last order) and F high (> 5 orders) and M high (spent > 1000); F and M over the last 365 days',
+    }),
   })
   .openapi('CustomerSegment');
 
@@ -21,11 +23,11 @@ export const listSegments = createRoute({
   tags: ['ai-ops'],
   summary: 'The six customer segments (VIP, loyal, potential, regular, churn risk, new) with their counts',
   description:
-    'By the settings\' RFM method: counted from customer_insights, refreshed first when never computed (or computed by other ' +
+    "By the settings' RFM method: counted from customer_insights, refreshed first when never computed (or computed by other " +
     'settings) and when `refresh=true`. With another `method`: computed on the fly, nothing stored.',
   request: {
     query: z.object({
-      method: method.optional().openapi({ description: 'threshold (seed 001 table) or quintile; default: the settings\'' }),
+      method: method.optional().openapi({ description: "threshold (seed 001 table) or quintile; default: the settings'" }),
       refresh: z.enum(['true', 'false']).optional().openapi({ description: 'refresh every customer first' }),
     }),
   },
@@ -52,7 +54,10 @@ const tagSchema = z
     evidence: z
       .record(z.string(), z.unknown())
       .nullable()
-      .openapi({ description: "the customer's numbers and the thresholds they met; null for a manual tag", example: { items: 5, share: 0.5, min_items: 3 } }),
+      .openapi({
+        description: "the customer's numbers and the thresholds they met; null for a manual tag",
+        example: { items: 5, share: 0.5, min_items: 3 },
+      }),
   })
   .openapi('CustomerTag');
 
@@ -109,7 +114,8 @@ export const refreshInsights = createRoute({
 });
 
 const settingsSchema = z.record(z.string(), z.unknown()).openapi('IntelligenceSettings', {
-  description: 'rfm { method, windowDays, thresholds }, segments { new, churn_risk, vip, loyal, potential }, tags { … } (README, "Customer intelligence")',
+  description:
+    'rfm { method, windowDays, thresholds }, segments { new, churn_risk, vip, loyal, potential }, tags { … } (README, "Customer intelligence")',
 });
 
 export const getSettings = createRoute({
@@ -125,7 +131,8 @@ export const putSettings = createRoute({
   path: '/api/ai-ops/customer/settings',
   tags: ['ai-ops'],
   summary: 'Changes settings: the body is laid over the current ones, object by object; the result must validate',
-  description: 'Takes effect at the next refresh (GET segment refreshes first when the method or window changed). A bad value is a 422 naming it, e.g. `rfm.windowDays`.',
+  description:
+    'Takes effect at the next refresh (GET segment refreshes first when the method or window changed). A bad value is a 422 naming it, e.g. `rfm.windowDays`.',
   middleware: [jsonBody(64 * 1024)] as const,
   request: { body: jsonRequest(settingsSchema) },
   responses: { 200: json(z.object({ settings: settingsSchema }), 'Settings'), ...errorResponses(400, 413, 415, 422) },

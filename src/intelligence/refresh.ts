@@ -51,7 +51,9 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
     await swapIn(tx);
-    const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights`)) as [{ n: number | string }];
+    const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights`)) as [
+      { n: number | string },
+    ];
     const record: RefreshRecord = {
       at: now.toISOString(),
       method: settings.rfm.method,
@@ -70,7 +72,9 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
 async function readCuts(tx: Tx): Promise<QuintileCuts> {
   // As JSON text: postgres.js and PGlite agree on text, not on numeric arrays.
   const [row] = rowsOf<{ cuts: string }>(
-    await tx.execute(sql`select json_build_object('r', r, 'f', f, 'm', m)::text as cuts from (${quintileCutsSelect(sql`customer_insights_next`)}) c`),
+    await tx.execute(
+      sql`select json_build_object('r', r, 'f', f, 'm', m)::text as cuts from (${quintileCutsSelect(sql`customer_insights_next`)}) c`,
+    ),
   );
   const cuts = JSON.parse(row!.cuts) as Record<keyof QuintileCuts, Array<number | string> | null>;
   const numbers = (a: Array<number | string> | null) => (a ? a.map(Number) : null);
@@ -90,8 +94,10 @@ async function swapIn(tx: Tx): Promise<void> {
   for (const index of indexes) {
     const temporary = `${index.name}_next`;
     // "CREATE [UNIQUE] INDEX name ON public.customer_insights USING …": the same index, on the new table.
-    const definition = index.definition
-      .replace(/^(CREATE (?:UNIQUE )?INDEX )\S+( ON )(?:\S+\.)?customer_insights /, `$1"${temporary}"$2customer_insights_next `);
+    const definition = index.definition.replace(
+      /^(CREATE (?:UNIQUE )?INDEX )\S+( ON )(?:\S+\.)?customer_insights /,
+      `$1"${temporary}"$2customer_insights_next `,
+    );
     await tx.execute(sql.raw(definition));
     if (index.constraint) {
       await tx.execute(sql.raw(`alter table customer_insights_next add constraint "${temporary}" primary key using index "${temporary}"`));
@@ -106,7 +112,13 @@ async function swapIn(tx: Tx): Promise<void> {
  * Recomputes one customer by the same query; their row is deleted when they are erased or gone. Quintile
  * scores use `cuts` (the last full refresh's): a quintile is a position among everyone.
  */
-export async function refreshOne(db: Db, settings: IntelligenceSettings, customerId: string, cuts?: QuintileCuts, now = new Date()): Promise<boolean> {
+export async function refreshOne(
+  db: Db,
+  settings: IntelligenceSettings,
+  customerId: string,
+  cuts?: QuintileCuts,
+  now = new Date(),
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`);
     const written = rowsOf<{ customer_id: string }>(

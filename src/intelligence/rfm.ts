@@ -184,7 +184,11 @@ export interface RfmScores {
 export function scoreRfm(v: RfmValues, rfm: IntelligenceSettings['rfm'], cuts?: QuintileCuts): RfmScores {
   if (rfm.method === 'threshold') {
     const t = rfm.thresholds;
-    return { r: recencyScore(v.recencyDays, t.recency), f: frequencyScore(v.frequency, t.frequency), m: monetaryScore(v.monetary, t.monetary) };
+    return {
+      r: recencyScore(v.recencyDays, t.recency),
+      f: frequencyScore(v.frequency, t.frequency),
+      m: monetaryScore(v.monetary, t.monetary),
+    };
   }
   const by = (value: number | null, c: number[] | null | undefined) => (value === null || !c ? 1 : scoreByCuts(value, c));
   return {
@@ -224,7 +228,8 @@ export function ruleHolds(rule: RfmGroupRule, facts: RfmGroupFacts): boolean {
 
 /** The first RFM group whose rule holds, in RFM_GROUP_EVALUATION_ORDER; regular when none does. */
 export function rfmGroupOf(facts: RfmGroupFacts, s: IntelligenceSettings['segments']): RfmGroup {
-  const isNew = facts.daysSinceFirstOrder === null ? facts.daysSinceSignup < s.new.withinDays : facts.daysSinceFirstOrder < s.new.withinDays;
+  const isNew =
+    facts.daysSinceFirstOrder === null ? facts.daysSinceSignup < s.new.withinDays : facts.daysSinceFirstOrder < s.new.withinDays;
   if (isNew) return 'new';
   for (const id of ['churn_risk', 'vip', 'loyal', 'potential'] as const) if (ruleHolds(s[id], facts)) return id;
   return 'regular';
@@ -241,12 +246,20 @@ function levelText(dim: 'r' | 'f' | 'm', level: Level, rfm: IntelligenceSettings
   }
   const t = rfm.thresholds;
   const texts = {
-    r: { high: `< ${t.recency.highBelowDays} days since the last order`, mid: `≤ ${t.recency.lowAboveDays} days since the last order`, low: '' },
+    r: {
+      high: `< ${t.recency.highBelowDays} days since the last order`,
+      mid: `≤ ${t.recency.lowAboveDays} days since the last order`,
+      low: '',
+    },
     f: { high: `> ${t.frequency.highAbove} orders`, mid: `≥ ${t.frequency.lowBelow} orders`, low: '' },
     m: { high: `spent > ${t.monetary.highAbove}`, mid: `spent ≥ ${t.monetary.lowBelow}`, low: '' },
   };
   const maxTexts = {
-    r: { low: `> ${t.recency.lowAboveDays} days since the last order (or none)`, mid: `≥ ${t.recency.highBelowDays} days since the last order`, high: '' },
+    r: {
+      low: `> ${t.recency.lowAboveDays} days since the last order (or none)`,
+      mid: `≥ ${t.recency.highBelowDays} days since the last order`,
+      high: '',
+    },
     f: { low: `< ${t.frequency.lowBelow} orders`, mid: `≤ ${t.frequency.highAbove} orders`, high: '' },
     m: { low: `spent < ${t.monetary.lowBelow}`, mid: `spent ≤ ${t.monetary.highAbove}`, high: '' },
   };
@@ -266,7 +279,9 @@ export function describeRule(id: RfmGroup, settings: IntelligenceSettings): stri
       // A bound that excludes nothing says nothing.
       if (!level || (bound === 'min' && level === 'low') || (bound === 'max' && level === 'high')) continue;
       const text = levelText(dim, level, rfm, bound);
-      parts.push(`${DIMENSION_NAMES[dim]} ${bound === 'min' ? (level === 'high' ? 'high' : 'at least mid') : level === 'low' ? 'low' : 'at most mid'} (${text})`);
+      parts.push(
+        `${DIMENSION_NAMES[dim]} ${bound === 'min' ? (level === 'high' ? 'high' : 'at least mid') : level === 'low' ? 'low' : 'at most mid'} (${text})`,
+      );
     }
   }
   if (rule.minLifetimeOrders) parts.push(`at least ${rule.minLifetimeOrders} orders ever`);

@@ -61,7 +61,8 @@ export function createIntelligenceService(db: Db) {
   const lastRefresh = async () => (await stored(LAST_REFRESH_KEY)) as RefreshRecord | null;
 
   /** Whether customer_insights holds a refresh by these settings' method and window. */
-  const current = (last: RefreshRecord | null, s: IntelligenceSettings) => last !== null && last.method === s.rfm.method && last.windowDays === s.rfm.windowDays;
+  const current = (last: RefreshRecord | null, s: IntelligenceSettings) =>
+    last !== null && last.method === s.rfm.method && last.windowDays === s.rfm.windowDays;
 
   return {
     settings,
@@ -105,7 +106,11 @@ export function createIntelligenceService(db: Db) {
         const now = new Date();
         counts = await db.transaction(async (tx) => {
           await tx.execute(sql`set local jit = off`); // as in refreshAll: compiling costs more than it saves
-          return rowsOf(await tx.execute(sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now, withEvidence: false })}) i group by segment`));
+          return rowsOf(
+            await tx.execute(
+              sql`select segment, count(*) as n from (${insightSelect({ settings: applied, now, withEvidence: false })}) i group by segment`,
+            ),
+          );
         });
         computedAt = now.toISOString();
         source = 'computed';
@@ -132,7 +137,10 @@ export function createIntelligenceService(db: Db) {
      * (the customer's numbers beside the thresholds met), then manual ones from the profile.
      */
     async customerTags(customerId: string, now = new Date()): Promise<CustomerTagsResult> {
-      const [customer] = await db.select({ tags: customers.tags, erasedAt: customers.erasedAt }).from(customers).where(eq(customers.id, customerId));
+      const [customer] = await db
+        .select({ tags: customers.tags, erasedAt: customers.erasedAt })
+        .from(customers)
+        .where(eq(customers.id, customerId));
       if (!customer) return { status: 'not_found' };
       if (customer.erasedAt) return { status: 'erased' };
       const s = await settings();
@@ -147,7 +155,11 @@ export function createIntelligenceService(db: Db) {
       const [row] = await db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId));
       if (!row) return { status: 'not_found' };
       const evidence = row.evidence as Record<string, Record<string, unknown>>;
-      const computed: CustomerTag[] = row.tags.map((tag) => ({ tag, kind: kindOf(tag), evidence: { ...evidence[tag], ...thresholdsOf(tag, s) } }));
+      const computed: CustomerTag[] = row.tags.map((tag) => ({
+        tag,
+        kind: kindOf(tag),
+        evidence: { ...evidence[tag], ...thresholdsOf(tag, s) },
+      }));
       const manual: CustomerTag[] = customer.tags.map((tag) => ({ tag, kind: 'manual', evidence: null }));
       return {
         status: 'ok',

@@ -28,8 +28,18 @@ export const intelligenceSettingsSchema = z.strictObject({
         'lowAboveDays',
         'highBelowDays must not be above lowAboveDays',
       ),
-      frequency: ordered(z.strictObject({ highAbove: count, lowBelow: count }), 'lowBelow', 'highAbove', 'lowBelow must not be above highAbove'),
-      monetary: ordered(z.strictObject({ highAbove: money, lowBelow: money }), 'lowBelow', 'highAbove', 'lowBelow must not be above highAbove'),
+      frequency: ordered(
+        z.strictObject({ highAbove: count, lowBelow: count }),
+        'lowBelow',
+        'highAbove',
+        'lowBelow must not be above highAbove',
+      ),
+      monetary: ordered(
+        z.strictObject({ highAbove: money, lowBelow: money }),
+        'lowBelow',
+        'highAbove',
+        'lowBelow must not be above highAbove',
+      ),
     }),
   }),
   segments: z.strictObject({

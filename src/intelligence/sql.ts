@@ -38,7 +38,8 @@ export interface InsightQuery {
 }
 
 /** Whole days from `at` to now, never negative; null stays null. */
-const daysSince = (at: SQL, now: SQL) => sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
+const daysSince = (at: SQL, now: SQL) =>
+  sql`(case when ${at} is not null then greatest(0, floor(date_part('epoch', ${now} - ${at}) / 86400)) end)::int`;
 
 /** The scores each method gives (threshold 1–3, quintile 1–5). */
 const SCORES: Record<RfmMethod, number[]> = { threshold: [1, 2, 3], quintile: [1, 2, 3, 4, 5] };
@@ -152,7 +153,8 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
   };
 
   /** `"key":{…}` when the condition holds: evidence is built as text and parsed once (far cheaper than jsonb_build_object). */
-  const evidence = (key: string, condition: SQL, body: SQL) => sql`case when ${condition} then ${sql.raw(`'"${key}":{'`)} || ${body} || '}' end`;
+  const evidence = (key: string, condition: SQL, body: SQL) =>
+    sql`case when ${condition} then ${sql.raw(`'"${key}":{'`)} || ${body} || '}' end`;
   const text = (fragment: string) => sql.raw(`'${fragment.replace(/'/g, "''")}'`);
 
   // Evidence as text, parsed once into jsonb.
@@ -162,16 +164,24 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ${evidence('low_frequency', cond.low_frequency, sql`'"orders":' || frequency || ',"lifetime_orders":' || lifetime_orders`)},
       ${evidence('active', cond.active, sql`'"days_since_activity":' || quiet_days`)},
       ${evidence('dormant', cond.dormant, sql`'"days_since_activity":' || quiet_days || ',"since":' || case when never_active then '"signup"' else '"activity"' end`)},
-      ${evidence('night_visitor', cond.night_visitor, sql`'"night_orders":' || night_orders || ',"orders":' || frequency
-        || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`)},
+      ${evidence(
+        'night_visitor',
+        cond.night_visitor,
+        sql`'"night_orders":' || night_orders || ',"orders":' || frequency
+        || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`,
+      )},
       ${evidence('churn_risk', cond.churn_risk, sql`'"lifetime_orders":' || lifetime_orders || ',"recency_days":' || recency_days`)},
       lover_evidence,
       ${evidence('high_value', cond.high_value, sql`'"monetary":' || monetary`)},
       ${evidence('medium_value', cond.medium_value, sql`'"monetary":' || monetary`)},
       ${evidence('low_value', cond.low_value, sql`'"monetary":' || monetary`)},
       ${evidence('potential', cond.potential, sql`'"orders":' || frequency || ',"average_order":' || round(monetary / frequency, 2)`)},
-      ${evidence('responsive', cond.responsive, sql`'"messages":' || messages_sent || ',"responded":' || messages_responded
-        || ',"rate":' || round(messages_responded::numeric / messages_sent, 4)`)}
+      ${evidence(
+        'responsive',
+        cond.responsive,
+        sql`'"messages":' || messages_sent || ',"responded":' || messages_responded
+        || ',"rate":' || round(messages_responded::numeric / messages_sent, 4)`,
+      )}
     ) || '}')::jsonb`
     : sql`'{}'::jsonb`;
 

@@ -69,7 +69,6 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-
 /** Local time minus UTC at the instant `at`, in ms (e.g. +3 600 000 for Europe/Berlin in winter). */
 function offsetAt(timeZone: string, at: number): number {
   const p = localParts(timeZone, at);

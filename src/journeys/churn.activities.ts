@@ -59,7 +59,10 @@ export function createChurnActivities({ db, journeys }: Pick<ActivityDeps, 'db' 
         .where(
           and(
             eq(customers.id, customerId),
-            or(isNotNull(customers.erasedAt), gt(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(since).toISOString())),
+            or(
+              isNotNull(customers.erasedAt),
+              gt(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(since).toISOString()),
+            ),
           ),
         );
       return row !== undefined;

@@ -3,7 +3,9 @@ import type { Db } from '../db/client.js';
 import { journeyConfigs } from '../db/schema.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 
-const toConfig = (row: typeof journeyConfigs.$inferSelect): JourneyConfig & { settings: Record<string, unknown> | null; createdAt: string } => ({
+const toConfig = (
+  row: typeof journeyConfigs.$inferSelect,
+): JourneyConfig & { settings: Record<string, unknown> | null; createdAt: string } => ({
   key: row.key,
   version: row.version,
   enabled: row.enabled,

@@ -52,7 +52,10 @@ export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
           throw ApplicationFailure.nonRetryable(`CRM webhook answered ${res.status}`, 'CrmWebhookRejected');
         }
         if (!res.ok) throw new Error(`CRM webhook answered ${res.status}`);
-        await db.update(crmTasks).set({ webhookDeliveredAt: sql`now()` }).where(eq(crmTasks.id, task.id));
+        await db
+          .update(crmTasks)
+          .set({ webhookDeliveredAt: sql`now()` })
+          .where(eq(crmTasks.id, task.id));
       }
       return { status: 'sent', messageId: task.id };
     },
@@ -63,11 +66,7 @@ export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
         .select({ id: events.id })
         .from(events)
         .where(
-          and(
-            eq(events.customerId, customerId),
-            eq(events.type, 'order_completed'),
-            sql`${events.properties}->>'cart_id' = ${cartId}`,
-          ),
+          and(eq(events.customerId, customerId), eq(events.type, 'order_completed'), sql`${events.properties}->>'cart_id' = ${cartId}`),
         )
         .limit(1);
       return rows.length > 0;

@@ -58,7 +58,13 @@ export function createRunExecutor(client: Client, db: Db): RunExecutor {
   return {
     async execute(ops, { recorded = false } = {}) {
       const outcomes = await Promise.all(
-        ops.map((op) => (op.kind === 'start' ? start(op, recorded).then((o) => [o]) : op.kind === 'signal' ? signal(op).then((o) => [o]) : signalFlowRuns(op))),
+        ops.map((op) =>
+          op.kind === 'start'
+            ? start(op, recorded).then((o) => [o])
+            : op.kind === 'signal'
+              ? signal(op).then((o) => [o])
+              : signalFlowRuns(op),
+        ),
       );
       return outcomes.flat();
     },

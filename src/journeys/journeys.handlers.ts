@@ -36,7 +36,9 @@ export const listRunsHandler: RouteHandler<typeof listRuns, AppEnv> = async (c) 
   const { key } = c.req.valid('param');
   const { page, page_size } = c.req.valid('query');
   // A marketer flow's runs are journey `flow:<flow id>`.
-  const known = key.startsWith('flow:') ? await c.var.deps.flows.get(key.slice('flow:'.length)) : await c.var.deps.journeyConfigs.latest(key);
+  const known = key.startsWith('flow:')
+    ? await c.var.deps.flows.get(key.slice('flow:'.length))
+    : await c.var.deps.journeyConfigs.latest(key);
   if (!known) throw unknownJourney(key);
   const { total, runs } = await c.var.deps.journeys.runs(key, { limit: page_size, offset: (page - 1) * page_size });
   return c.json({ runs, pagination: { total, page, page_size } }, 200);

@@ -26,9 +26,19 @@ const runSchema = z
   })
   .openapi('JourneyRun');
 
-const keyParam = z.object({ key: z.string().min(1).max(64).openapi({ param: { name: 'key', in: 'path' }, example: 'welcome' }) });
+const keyParam = z.object({
+  key: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'key', in: 'path' }, example: 'welcome' }),
+});
 const runParam = z.object({
-  workflowId: z.string().min(1).max(400).openapi({ param: { name: 'workflowId', in: 'path' }, example: 'welcome%2Fada', description: 'URL-encoded' }),
+  workflowId: z
+    .string()
+    .min(1)
+    .max(400)
+    .openapi({ param: { name: 'workflowId', in: 'path' }, example: 'welcome%2Fada', description: 'URL-encoded' }),
 });
 
 export const listJourneys = createRoute({
@@ -60,16 +70,18 @@ export const putJourney = createRoute({
   middleware: [jsonBody(512 * 1024)] as const,
   request: {
     params: keyParam,
-    body: jsonRequest(z
-      .strictObject({
-        enabled: z.boolean().optional(),
-        steps: journeyStepsSchema.optional(),
-        settings: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
-      })
-      .openapi('JourneyConfigPatch')),
+    body: jsonRequest(
+      z
+        .strictObject({
+          enabled: z.boolean().optional(),
+          steps: journeyStepsSchema.optional(),
+          settings: z
+            .record(z.string(), z.unknown())
+            .optional()
+            .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+        })
+        .openapi('JourneyConfigPatch'),
+    ),
   },
   responses: {
     200: json(z.object({ journey: configSchema }), 'The new version'),
@@ -122,7 +134,7 @@ export const sweepChurn = createRoute({
   tags: ['journeys'],
   summary: 'Run the churn win-back sweep now (a Temporal Schedule runs it every hour)',
   description:
-    'Starts a churn win-back run for every customer quiet for longer than the first step\'s offset and not yet in one for this silence. Answers when the sweep is done.',
+    "Starts a churn win-back run for every customer quiet for longer than the first step's offset and not yet in one for this silence. Answers when the sweep is done.",
   responses: {
     200: json(z.object({ workflowId: z.string(), started: z.number().int() }).openapi('ChurnSweep'), 'Sweep done'),
   },

@@ -10,7 +10,16 @@ import { churnSweepRunId } from '../temporal/workflow-ids.js';
 import { churnSweep } from './churn-win-back.workflow.js';
 import { createRunExecutor, type DispatchOutcome } from './execute.js';
 import { plannedRunsInsert } from './run-records.js';
-import { birthdayChange, churnWinBackStart, type EventPlan, type IncomingEvent, planEvent, settlePlan, type StoreFacts, tierEvaluation } from './routing.js';
+import {
+  birthdayChange,
+  churnWinBackStart,
+  type EventPlan,
+  type IncomingEvent,
+  planEvent,
+  settlePlan,
+  type StoreFacts,
+  tierEvaluation,
+} from './routing.js';
 import { type ActiveJourney, createRunViews, type RunView } from './runs.js';
 import type { ExitReason, JourneyEvent } from '../steps/steps.js';
 

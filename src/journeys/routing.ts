@@ -163,7 +163,10 @@ function flowOps(event: IncomingEvent, flows: FlowRouting, taskQueue: string): R
     }),
   );
   if (!flows.watched.has(event.type)) return starts;
-  return [...starts, { kind: 'signal_flow_runs', customerId: event.customerId, event: flowEvent, except: starts.map((op) => op.workflowId) }];
+  return [
+    ...starts,
+    { kind: 'signal_flow_runs', customerId: event.customerId, event: flowEvent, except: starts.map((op) => op.workflowId) },
+  ];
 }
 
 /** The runs one event starts or signals, by the journeys' routes and the flows' routing. */
@@ -191,7 +194,10 @@ export const plannedStarts = (plan: EventPlan) => plan.ops.filter((op): op is St
  * The customer's birthday or time zone changed: starts their birthday journey, moves its next greeting, or
  * ends it (birthday removed). Null when there is nothing to do (opted out of email).
  */
-export function birthdayChange(customer: Pick<Customer, 'id' | 'birthday' | 'timezone' | 'consent'>, taskQueue: string): StartOp | SignalOp | null {
+export function birthdayChange(
+  customer: Pick<Customer, 'id' | 'birthday' | 'timezone' | 'consent'>,
+  taskQueue: string,
+): StartOp | SignalOp | null {
   const workflowId = birthdayWorkflowId(customer.id);
   const profile: BirthdayProfile = { birthday: customer.birthday, timezone: customer.timezone };
   if (!profile.birthday) return signalOp('birthday', workflowId, profileChangedSignal, profile);
@@ -220,4 +226,3 @@ export function churnWinBackStart(customerId: string, lastActivityAt: number, ta
   };
   return { kind: 'start', journey: 'churn_win_back', customerId, workflowId, run: { workflow: 'churnWinBack', start } };
 }
-

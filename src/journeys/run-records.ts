@@ -27,8 +27,20 @@ export function plannedRunsInsert(plans: EventPlan[], storedEventIds: SQL): SQL 
   return sql`
     insert into ${journeyRuns} (workflow_id, journey_key, customer_id)
     select r.workflow_id, r.journey_key, r.customer_id
-    from unnest(${array(rows.map((r) => r.workflowId), 'text')}, ${array(rows.map((r) => r.journey), 'text')},
-      ${array(rows.map((r) => r.customerId), 'text')}, ${array(rows.map((r) => r.eventId), 'text')}) as r(workflow_id, journey_key, customer_id, event_id)
+    from unnest(${array(
+      rows.map((r) => r.workflowId),
+      'text',
+    )}, ${array(
+      rows.map((r) => r.journey),
+      'text',
+    )},
+      ${array(
+        rows.map((r) => r.customerId),
+        'text',
+      )}, ${array(
+        rows.map((r) => r.eventId),
+        'text',
+      )}) as r(workflow_id, journey_key, customer_id, event_id)
     where r.event_id in (${storedEventIds})
       and not exists (select 1 from ${customers} c where c.id = r.customer_id and c.erased_at is not null)
     on conflict do nothing`;

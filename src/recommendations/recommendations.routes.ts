@@ -6,7 +6,9 @@ const itemSchema = z
     sku: z.string(),
     name: z.string().nullable().openapi({ description: 'from the latest order line naming the sku' }),
     category: z.string().nullable(),
-    score: z.number().openapi({ description: 'sum of cosine similarities to the customer’s items; popular: share of the most bought item’s buyers' }),
+    score: z
+      .number()
+      .openapi({ description: 'sum of cosine similarities to the customer’s items; popular: share of the most bought item’s buyers' }),
     because: z.array(z.string()).openapi({ description: 'the customer’s items that led here (at most 5), most similar first' }),
   })
   .openapi('RecommendedItem');
@@ -25,7 +27,9 @@ export const getRecommendations = createRoute({
   },
   responses: {
     200: json(
-      z.object({ customer_id: z.string(), basis: z.enum(['similar_items', 'popular']), items: z.array(itemSchema) }).openapi('Recommendations'),
+      z
+        .object({ customer_id: z.string(), basis: z.enum(['similar_items', 'popular']), items: z.array(itemSchema) })
+        .openapi('Recommendations'),
       'Recommendations',
     ),
     ...errorResponses(400, 404, 410),

@@ -132,7 +132,10 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
     ) p
     order by score desc, sku`);
   const rows = rowsOf<{ sku: string; score: number; because: string[]; basis: Recommendations['basis'] }>(result);
-  const names = await itemNames(db, rows.map((r) => r.sku));
+  const names = await itemNames(
+    db,
+    rows.map((r) => r.sku),
+  );
   // Whether the customer bought anything decides the basis even when nothing came back.
   const basis = rows[0]?.basis ?? ((await hasBought(db, customerId)) ? 'similar_items' : 'popular');
   return {
@@ -162,5 +165,10 @@ export async function itemNames(db: Db, skus: string[]): Promise<Map<string, { n
     from orders o ${LINES}
     where (${contains}) and line->>'sku' = any(${array(skus, 'text')})
     order by line->>'sku', (line->>'name' is null), o.occurred_at desc`);
-  return new Map(rowsOf<{ sku: string; name: string | null; category: string | null }>(result).map((r) => [r.sku, { name: r.name, category: r.category }]));
+  return new Map(
+    rowsOf<{ sku: string; name: string | null; category: string | null }>(result).map((r) => [
+      r.sku,
+      { name: r.name, category: r.category },
+    ]),
+  );
 }

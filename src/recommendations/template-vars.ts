@@ -15,5 +15,7 @@ export function mentionsRecommendations(parts: Record<string, string>): boolean 
 export function cartSkus(vars: Record<string, unknown>): string[] {
   const items = (vars.cart as { items?: unknown } | undefined)?.items;
   if (!Array.isArray(items)) return [];
-  return items.flatMap((i) => (i && typeof i === 'object' && typeof (i as { sku?: unknown }).sku === 'string' ? [(i as { sku: string }).sku] : []));
+  return items.flatMap((i) =>
+    i && typeof i === 'object' && typeof (i as { sku?: unknown }).sku === 'string' ? [(i as { sku: string }).sku] : [],
+  );
 }

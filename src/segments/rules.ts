@@ -82,14 +82,20 @@ function valueProblem(attribute: string, op: AttributeOp, value: unknown): { at:
     case 'text':
       return values.every((v) => typeof v === 'string') ? null : bad(`${attribute} is text: compare it with strings`);
     case 'number':
-      if (op === 'contains') return { at: 'op', message: `${attribute} is a number: use eq, ne, gt, gte, lt, lte, in, not_in, exists or not_exists` };
+      if (op === 'contains')
+        return { at: 'op', message: `${attribute} is a number: use eq, ne, gt, gte, lt, lte, in, not_in, exists or not_exists` };
       return values.every((v) => typeof v === 'number') ? null : bad(`${attribute} is a number: compare it with numbers`);
     case 'timestamp':
     case 'date': {
-      if (list || op === 'contains') return { at: 'op', message: `${attribute} is a date: use eq, ne, gt, gte, lt, lte, exists or not_exists` };
+      if (list || op === 'contains')
+        return { at: 'op', message: `${attribute} is a date: use eq, ne, gt, gte, lt, lte, exists or not_exists` };
       const v = values[0];
-      const ok = typeof v === 'string' && (kind === 'date' ? isoDate.test(v) : isoDate.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success);
-      return ok && !Number.isNaN(Date.parse(v)) ? null : bad(`${attribute} is a date: give an ISO ${kind === 'date' ? 'date (YYYY-MM-DD)' : 'date or date-time'}`);
+      const ok =
+        typeof v === 'string' &&
+        (kind === 'date' ? isoDate.test(v) : isoDate.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success);
+      return ok && !Number.isNaN(Date.parse(v))
+        ? null
+        : bad(`${attribute} is a date: give an ISO ${kind === 'date' ? 'date (YYYY-MM-DD)' : 'date or date-time'}`);
     }
     case 'json':
       if (list && !(values.every((v) => typeof v === 'string') || values.every((v) => typeof v === 'number'))) {
@@ -168,7 +174,7 @@ export function checkRule(value: unknown): { rule: Rule; issues: [] } | { rule: 
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
       // zod names an unknown key in `keys`, not in the path.
-      const keys = 'keys' in issue && Array.isArray(issue.keys) ? (issue.keys) : [];
+      const keys = 'keys' in issue && Array.isArray(issue.keys) ? issue.keys : [];
       issues.push({ path: [...path, ...(issue.path as Array<string | number>), ...keys.slice(0, 1)], message: issue.message });
     }
     return null;
@@ -178,14 +184,12 @@ export function checkRule(value: unknown): { rule: Rule; issues: [] } | { rule: 
 }
 
 /** The rule as a zod schema (for request bodies): issues carry the path below the field, e.g. `all[1].any[0].op`. */
-export const segmentRuleSchema = z
-  .unknown()
-  .transform((value, ctx): Rule => {
-    const checked = checkRule(value);
-    if (checked.rule) return checked.rule;
-    for (const issue of checked.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    return z.NEVER;
-  });
+export const segmentRuleSchema = z.unknown().transform((value, ctx): Rule => {
+  const checked = checkRule(value);
+  if (checked.rule) return checked.rule;
+  for (const issue of checked.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Compilation
@@ -229,7 +233,8 @@ function eventCondition(c: Extract<Condition, { event: string }>): SQL {
   const { op, value } = c.count;
   // "At least one" and "none" need no count: the first event found answers.
   if ((op === 'gt' && value === 0) || (op === 'gte' && value === 1)) return sql`exists (select 1 ${matching})`;
-  if ((op === 'eq' && value === 0) || (op === 'lt' && value === 1) || (op === 'lte' && value === 0)) return sql`(not exists (select 1 ${matching}))`;
+  if ((op === 'eq' && value === 0) || (op === 'lt' && value === 1) || (op === 'lte' && value === 0))
+    return sql`(not exists (select 1 ${matching}))`;
   return sql`((select count(*) ${matching}) ${sql.raw(CMP[op])} ${value}::int)`;
 }
 
@@ -247,7 +252,11 @@ function columnTest(name: keyof typeof COLUMNS, op: AttributeOp, value: unknown)
   const col = sql.raw(`c.${name}`);
   const cast = sql.raw(CAST[COLUMNS[name]]);
   if (op === 'exists') return sql`(${col} is not null)`;
-  if (op === 'in') return sql`(${col} in (${sql.join((value as Scalar[]).map((v) => sql`${v}::${cast}`), sql`, `)}))`;
+  if (op === 'in')
+    return sql`(${col} in (${sql.join(
+      (value as Scalar[]).map((v) => sql`${v}::${cast}`),
+      sql`, `,
+    )}))`;
   if (op === 'contains') return sql`(strpos(lower(${col}), lower(${value as string}::text)) > 0)`;
   return sql`(${col} ${sql.raw(CMP[op as CompareOp])} ${value as Scalar}::${cast})`;
 }
@@ -261,8 +270,14 @@ function jsonTest(key: string, op: AttributeOp, value: unknown): SQL {
   if (op === 'in') {
     const values = value as Scalar[];
     return typeof values[0] === 'number'
-      ? sql`(${numberOf} in (${sql.join(values.map((v) => sql`${v}::numeric`), sql`, `)}))`
-      : sql`(jsonb_typeof(${field}) = 'string' and ${textOf} in (${sql.join(values.map((v) => sql`${v}::text`), sql`, `)}))`;
+      ? sql`(${numberOf} in (${sql.join(
+          values.map((v) => sql`${v}::numeric`),
+          sql`, `,
+        )}))`
+      : sql`(jsonb_typeof(${field}) = 'string' and ${textOf} in (${sql.join(
+          values.map((v) => sql`${v}::text`),
+          sql`, `,
+        )}))`;
   }
   if (op === 'contains') {
     // A string holding the text (any case), or an array holding the value as an element.

@@ -1,6 +1,14 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
-import type { createSegment, deleteSegment, getSegment, listSegments, putSegment, refreshSegment, segmentMembers } from './segments.routes.js';
+import type {
+  createSegment,
+  deleteSegment,
+  getSegment,
+  listSegments,
+  putSegment,
+  refreshSegment,
+  segmentMembers,
+} from './segments.routes.js';
 
 export const createSegmentHandler: RouteHandler<typeof createSegment, AppEnv> = async (c) =>
   c.json(await c.var.deps.segments.create(c.req.valid('json')), 201);

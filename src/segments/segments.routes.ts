@@ -19,16 +19,16 @@ const RULE_EXAMPLE = {
 const rules = z
   .unknown()
   .openapi({
-  type: 'object',
-  description:
-    `A rule: \`{ "all": [rules] }\`, \`{ "any": [rules] }\`, \`{ "not": rule }\` (at most ${MAX_RULE_DEPTH} levels, ${MAX_RULE_CONDITIONS} conditions) ` +
-    'or a condition: ' +
-    `\`{ "attribute", "op": ${ATTRIBUTE_OPS.join('|')}, "value"? }\` on ${RULE_COLUMNS.join(', ')} or "attributes.<key>"; ` +
-    '`{ "has_tag" }` (manual or computed tags); ' +
-    `\`{ "event", "count": { "op": ${COMPARE_OPS.join('|')}, "value" }, "within_days" }\`; ` +
-    '`{ "rfm": "r"|"f"|"m", "op", "value" }` (customer_insights scores); ' +
-    `\`{ "segment": ${RFM_GROUPS.join('|')} }\`. A bad rule is a 422 naming its path, e.g. \`rules.all[1].any[0].op\`.`,
-  example: RULE_EXAMPLE,
+    type: 'object',
+    description:
+      `A rule: \`{ "all": [rules] }\`, \`{ "any": [rules] }\`, \`{ "not": rule }\` (at most ${MAX_RULE_DEPTH} levels, ${MAX_RULE_CONDITIONS} conditions) ` +
+      'or a condition: ' +
+      `\`{ "attribute", "op": ${ATTRIBUTE_OPS.join('|')}, "value"? }\` on ${RULE_COLUMNS.join(', ')} or "attributes.<key>"; ` +
+      '`{ "has_tag" }` (manual or computed tags); ' +
+      `\`{ "event", "count": { "op": ${COMPARE_OPS.join('|')}, "value" }, "within_days" }\`; ` +
+      '`{ "rfm": "r"|"f"|"m", "op", "value" }` (customer_insights scores); ' +
+      `\`{ "segment": ${RFM_GROUPS.join('|')} }\`. A bad rule is a 422 naming its path, e.g. \`rules.all[1].any[0].op\`.`,
+    example: RULE_EXAMPLE,
   } as never)
   .pipe(segmentRuleSchema);
 
@@ -70,7 +70,10 @@ export const listSegments = createRoute({
   tags: ['segments'],
   summary: 'Segments, newest first, paged',
   request: { query: paging },
-  responses: { 200: json(z.object({ segments: z.array(segmentSchema), pagination: paginationSchema }), 'A page of segments'), ...errorResponses(400) },
+  responses: {
+    200: json(z.object({ segments: z.array(segmentSchema), pagination: paginationSchema }), 'A page of segments'),
+    ...errorResponses(400),
+  },
 });
 
 export const getSegment = createRoute({
@@ -108,11 +111,13 @@ export const putSegment = createRoute({
   middleware: [jsonBody(256 * 1024)] as const,
   request: {
     params: segmentId,
-    body: jsonRequest(z
-      .strictObject(segmentFields)
-      .partial()
-      .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
-      .openapi('SegmentPatch')),
+    body: jsonRequest(
+      z
+        .strictObject(segmentFields)
+        .partial()
+        .refine((p) => Object.keys(p).length > 0, { message: 'give name, description or rules' })
+        .openapi('SegmentPatch'),
+    ),
   },
   responses: { 200: json(segmentSchema, 'The segment'), ...errorResponses(400, 404, 409, 413, 415, 422) },
 });

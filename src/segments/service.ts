@@ -66,9 +66,16 @@ export function createSegmentService(db: Db) {
   async function refreshIn(tx: Tx, id: string): Promise<RefreshResult> {
     const [row] = await tx.select().from(segments).where(eq(segments.id, id)).for('update');
     if (!row) throw notFound(id);
-    if (row.rules === null) throw new DomainError('segment_without_rules', `segment "${id}" has no rules: its members are kept by hand`, undefined, 409);
+    if (row.rules === null)
+      throw new DomainError('segment_without_rules', `segment "${id}" has no rules: its members are kept by hand`, undefined, 409);
     const checked = checkRule(row.rules);
-    if (!checked.rule) throw new DomainError('segment_rules_invalid', `segment "${id}" has stored rules that no longer validate: ${checked.issues[0]?.message}`, undefined, 409);
+    if (!checked.rule)
+      throw new DomainError(
+        'segment_rules_invalid',
+        `segment "${id}" has stored rules that no longer validate: ${checked.issues[0]?.message}`,
+        undefined,
+        409,
+      );
     const where = compileSegmentRule(checked.rule);
     const n = async (query: ReturnType<typeof sql>) => rowsOf<{ n: number }>(await tx.execute(query))[0]?.n ?? 0;
     const removed = await n(sql`
@@ -112,7 +119,9 @@ export function createSegmentService(db: Db) {
     async create(input: SegmentInput): Promise<SegmentView> {
       const id = newId();
       await db.transaction(async (tx) => {
-        await tx.insert(segments).values({ id, name: input.name, description: input.description ?? null, rules: input.rules as Record<string, unknown> });
+        await tx
+          .insert(segments)
+          .values({ id, name: input.name, description: input.description ?? null, rules: input.rules as Record<string, unknown> });
         await refreshIn(tx, id);
       });
       return segmentView(await find(id));
@@ -159,7 +168,13 @@ export function createSegmentService(db: Db) {
           .where(and(eq(marketingCampaigns.targetSegmentId, id), ne(marketingCampaigns.status, 'archived')))
           .limit(20);
         if (users.length) {
-          throw new DomainError('segment_in_use', `segment "${id}" is the audience of ${users.length === 20 ? '20 or more' : users.length} campaign(s) not archived (${users.map((u) => u.id).join(', ')}): archive them first`, undefined, 409, { campaigns: users });
+          throw new DomainError(
+            'segment_in_use',
+            `segment "${id}" is the audience of ${users.length === 20 ? '20 or more' : users.length} campaign(s) not archived (${users.map((u) => u.id).join(', ')}): archive them first`,
+            undefined,
+            409,
+            { campaigns: users },
+          );
         }
         await tx.delete(segmentMembers).where(eq(segmentMembers.segmentId, id));
         await tx.delete(segments).where(eq(segments.id, id));
@@ -190,7 +205,12 @@ export function createSegmentService(db: Db) {
       await db.transaction(async (tx) => {
         await tx
           .insert(segments)
-          .values({ id, name: `${label} (system)`, description: `Customers whose insights segment is ${group}; kept by POST /api/ai-ops/customer/campaign`, rules })
+          .values({
+            id,
+            name: `${label} (system)`,
+            description: `Customers whose insights segment is ${group}; kept by POST /api/ai-ops/customer/campaign`,
+            rules,
+          })
           .onConflictDoUpdate({ target: segments.id, set: { rules, updatedAt: sql`now()` } });
         await refreshIn(tx, id);
       });

@@ -139,7 +139,13 @@ export class JourneyRun {
     } else {
       // Runs recorded before pacing existed replay without it.
       if (patched('pacing')) {
-        const paced = await this.pace({ ...common, journeyVersion, workflowId, channel: 'email', transactional: step.transactional ?? false });
+        const paced = await this.pace({
+          ...common,
+          journeyVersion,
+          workflowId,
+          channel: 'email',
+          transactional: step.transactional ?? false,
+        });
         if (paced === 'exited') return this.record({ step: step.key, status: 'skipped', reason: this.exited ?? 'exited' });
         if (paced === 'restarted') return null;
         if (paced === 'skipped') return this.record({ step: step.key, status: 'skipped', reason: 'frequency_cap' });
@@ -182,7 +188,7 @@ export class JourneyRun {
    */
   async runSteps(vars: () => Record<string, unknown> = () => ({})): Promise<void> {
     const steps = this.config?.steps ?? [];
-    for (let i = 0; i < steps.length && this.exited === null; ) {
+    for (let i = 0; i < steps.length && this.exited === null;) {
       const step = steps[i]!;
       const waited = await this.waitFor(step);
       if (waited === 'exited') break;

@@ -51,7 +51,8 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
   const allowed = CAMPAIGN_PARTS[type];
   for (const key of Object.keys(content)) {
     if (allowed.includes('*') && WECHAT_DATA_KEY.test(key)) continue;
-    if (key === '*' || !allowed.includes(key)) throw contentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
+    if (key === '*' || !allowed.includes(key))
+      throw contentError(`content.${key}`, `a ${type} campaign's content has no part "${key}" (parts: ${allowed.join(', ')})`);
   }
   switch (type) {
     case 'email': {
@@ -92,4 +93,3 @@ function textToHtml(text: string): string {
     .map((piece, i) => (i % 2 ? piece : piece.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>\n')))
     .join('');
 }
-

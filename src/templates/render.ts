@@ -37,7 +37,12 @@ const compiled = new Map<string, Compiled>();
 const MAX_COMPILED = 1000;
 
 /** `options.strict` overrides the process-wide setting (a save-time trial render with sample data is never strict). */
-export function renderTemplate(source: string, vars: Record<string, unknown>, mode: 'html' | 'text', options: { strict?: boolean } = {}): string {
+export function renderTemplate(
+  source: string,
+  vars: Record<string, unknown>,
+  mode: 'html' | 'text',
+  options: { strict?: boolean } = {},
+): string {
   const strict = options.strict ?? strictByDefault;
   const engine = strict ? (mode === 'html' ? strictHtml : strictPlain) : mode === 'html' ? html : plain;
   const key = `${strict ? 'strict-' : ''}${mode}\u0000${source}`;

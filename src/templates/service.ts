@@ -52,7 +52,8 @@ export function createTemplateService(db: Db, options: { brand: string }) {
       return parts;
     } catch (err) {
       // The campaign checks name a campaign's `content`; here the same parts are a template's.
-      if (err instanceof DomainError && err.field) throw invalidTemplate(err.field.replace(/^content/, 'parts'), err.message.replace(/content/g, 'parts'));
+      if (err instanceof DomainError && err.field)
+        throw invalidTemplate(err.field.replace(/^content/, 'parts'), err.message.replace(/content/g, 'parts'));
       throw err;
     }
   }

@@ -26,11 +26,13 @@ export const createTemplate = createRoute({
     'A part that does not parse, or an unknown filter, is a 422 naming the part, its message the line and column.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: {
-    body: jsonRequest(z.strictObject({
-      name: z.string().trim().min(1).max(200),
-      channel: z.enum(CAMPAIGN_TYPES),
-      parts: z.record(z.string(), z.string().max(200_000)),
-    })),
+    body: jsonRequest(
+      z.strictObject({
+        name: z.string().trim().min(1).max(200),
+        channel: z.enum(CAMPAIGN_TYPES),
+        parts: z.record(z.string(), z.string().max(200_000)),
+      }),
+    ),
   },
   responses: { 201: json(templateSchema, 'The template'), ...errorResponses(400, 413, 415, 422) },
 });
@@ -51,20 +53,27 @@ export const previewTemplate = createRoute({
   summary: 'Render a template for one customer',
   description:
     'The parts as a message to this customer would carry them: `{{ customer.* }}` from the profile, `{{ brand }}`, and `{{ event.* }}` ' +
-    'from `event` (a flow\'s trigger). HTML parts are escaped. Tracking links and the unsubscribe URL are added at send time, not here.',
+    "from `event` (a flow's trigger). HTML parts are escaped. Tracking links and the unsubscribe URL are added at send time, not here.",
   middleware: [jsonBody(64 * 1024)] as const,
   request: {
     params: templateId,
-    body: jsonRequest(z.strictObject({
-      customer_id: z.string().min(1).max(200),
-      /** What a flow's trigger gives templates as `event`: id, type, properties. */
-      event: z.record(z.string(), z.unknown()).optional(),
-    })),
+    body: jsonRequest(
+      z.strictObject({
+        customer_id: z.string().min(1).max(200),
+        /** What a flow's trigger gives templates as `event`: id, type, properties. */
+        event: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
   },
   responses: {
     200: json(
       z
-        .object({ template_id: z.string(), channel: z.enum(CAMPAIGN_TYPES), customer_id: z.string(), parts: z.record(z.string(), z.string()) })
+        .object({
+          template_id: z.string(),
+          channel: z.enum(CAMPAIGN_TYPES),
+          customer_id: z.string(),
+          parts: z.record(z.string(), z.string()),
+        })
         .openapi('TemplatePreview'),
       'The rendered parts',
     ),

@@ -36,7 +36,12 @@ export async function connectWorker(cfg: TemporalConfig, address: string): Promi
 export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = searchAttributeKeys.filter((k) => !customAttributes?.[k.name]);
-  if (missing.length) await addSearchAttributes(connection, namespace, missing.map((k) => k.name));
+  if (missing.length)
+    await addSearchAttributes(
+      connection,
+      namespace,
+      missing.map((k) => k.name),
+    );
 }
 
 /** Adds Keyword search attributes outright (the time-skipping test server cannot list them). */

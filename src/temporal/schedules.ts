@@ -21,7 +21,12 @@ async function ensureIntervalSchedule(
   scheduleId: string,
   everyMinutes: number,
   // By its type name (the workflow function's name): infrastructure imports no feature's workflow module.
-  action: { workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh'; workflowId: string; taskQueue: string; args: [] | [Record<string, never>] },
+  action: {
+    workflowType: 'churnSweep' | 'recommendationsRefresh' | 'segmentsRefresh' | 'insightsRefresh';
+    workflowId: string;
+    taskQueue: string;
+    args: [] | [Record<string, never>];
+  },
 ): Promise<void> {
   const handle = client.schedule.getHandle(scheduleId);
   if (everyMinutes === 0) {
@@ -47,7 +52,12 @@ async function ensureIntervalSchedule(
 
 /** The churn win-back sweep every `everyMinutes` (0: none). */
 export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, { workflowType: 'churnSweep', workflowId: churnSweepScheduledWorkflowId, taskQueue, args: [{}] });
+  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, {
+    workflowType: 'churnSweep',
+    workflowId: churnSweepScheduledWorkflowId,
+    taskQueue,
+    args: [{}],
+  });
 }
 
 /** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */

@@ -83,7 +83,14 @@ export function createTierService(db: Db) {
       if (c.erasedAt) return { status: 'erased' as const };
       const before = evaluate(totalsOf(c), rules, now);
       const rule = before.eligible ? ruleFor(rules, before.qualifiedTier) : undefined;
-      if (!rule) return { status: 'not_eligible' as const, evaluation: before, points: c.points, upgrade: null, latestUpgrade: await latestUpgrade(tx, c) };
+      if (!rule)
+        return {
+          status: 'not_eligible' as const,
+          evaluation: before,
+          points: c.points,
+          upgrade: null,
+          latestUpgrade: await latestUpgrade(tx, c),
+        };
 
       // The tier left and since when it was held: one upgrade per (customer, tier held, target) ever, so a
       // retried attempt finds its own row, and a customer back in a tier later can be upgraded out of it again.
@@ -99,12 +106,25 @@ export function createTierService(db: Db) {
       const rewards: UpgradeRewards = { points: rule.rewards.points, coupon };
       const [inserted] = await tx
         .insert(upgradeHistory)
-        .values({ idempotencyKey, customerId: c.id, fromTier: c.tier, toTier: rule.tier, rewards: rewards as unknown as Record<string, unknown>, source })
+        .values({
+          idempotencyKey,
+          customerId: c.id,
+          fromTier: c.tier,
+          toTier: rule.tier,
+          rewards: rewards as unknown as Record<string, unknown>,
+          source,
+        })
         .onConflictDoNothing({ target: upgradeHistory.idempotencyKey })
         .returning();
       if (!inserted) {
         // Only reachable if the tier was changed by hand without moving tier_updated_at: nothing twice.
-        return { status: 'not_eligible' as const, evaluation: before, points: c.points, upgrade: null, latestUpgrade: await latestUpgrade(tx, c) };
+        return {
+          status: 'not_eligible' as const,
+          evaluation: before,
+          points: c.points,
+          upgrade: null,
+          latestUpgrade: await latestUpgrade(tx, c),
+        };
       }
       if (coupon) {
         const issued = await tx
@@ -123,17 +143,32 @@ export function createTierService(db: Db) {
       }
       const [after] = await tx
         .update(customers)
-        .set({ tier: rule.tier, tierUpdatedAt: sql`now()`, points: sql`${customers.points} + ${rule.rewards.points}`, updatedAt: sql`now()` })
+        .set({
+          tier: rule.tier,
+          tierUpdatedAt: sql`now()`,
+          points: sql`${customers.points} + ${rule.rewards.points}`,
+          updatedAt: sql`now()`,
+        })
         .where(eq(customers.id, c.id))
         .returning();
       const upgrade = toRecord(inserted);
-      return { status: 'upgraded' as const, evaluation: evaluate(totalsOf(after!), rules, now), points: after!.points, upgrade, latestUpgrade: upgrade };
+      return {
+        status: 'upgraded' as const,
+        evaluation: evaluate(totalsOf(after!), rules, now),
+        points: after!.points,
+        upgrade,
+        latestUpgrade: upgrade,
+      };
     });
   }
 
   return {
     /** The customer's standing under `rules`; null when there is no such customer. */
-    async evaluate(customerId: string, rules: TierRules, now = Date.now()): Promise<{ customer: Customer; evaluation: TierEvaluation } | null> {
+    async evaluate(
+      customerId: string,
+      rules: TierRules,
+      now = Date.now(),
+    ): Promise<{ customer: Customer; evaluation: TierEvaluation } | null> {
       const [c] = await db.select().from(customers).where(eq(customers.id, customerId));
       return c ? { customer: c, evaluation: evaluate(totalsOf(c), rules, now) } : null;
     },

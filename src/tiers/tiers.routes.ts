@@ -15,7 +15,9 @@ export const evaluationSchema = z
     nextTier: tier.nullable(),
     progress: z.number().int().min(0).max(100).openapi({ description: 'toward nextTier, 0–100' }),
     eligible: z.boolean(),
-    missing: z.object({ spend: z.number(), orders: z.number().int(), visits: z.number().int() }).openapi({ description: 'still missing for nextTier' }),
+    missing: z
+      .object({ spend: z.number(), orders: z.number().int(), visits: z.number().int() })
+      .openapi({ description: 'still missing for nextTier' }),
     totals: z.object({
       totalSpend: z.number(),
       orderCount: z.number().int(),

@@ -37,7 +37,12 @@ export function useCampaignStack() {
 
   /** A campaign the API accepted (201); by default an email draft to a tag nobody has. */
   async function create(body: Record<string, unknown>, headers?: Record<string, string>): Promise<CampaignView> {
-    const res = await stack.api('POST', BASE, { name: uid('campaign'), type: 'email', target_tags: [uid('nobody')], content: 'Hi {{ customer.first_name }}', ...body }, headers);
+    const res = await stack.api(
+      'POST',
+      BASE,
+      { name: uid('campaign'), type: 'email', target_tags: [uid('nobody')], content: 'Hi {{ customer.first_name }}', ...body },
+      headers,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body;
   }
@@ -66,12 +71,18 @@ export function useCampaignStack() {
     put: (id: string, body: unknown, headers?: Record<string, string>) => stack.api('PUT', `${BASE}/${id}`, body, headers),
     post,
     progress: async (id: string, executionId?: string) =>
-      (await stack.api('GET', `${BASE}/${id}/status${executionId ? `?execution_id=${executionId}` : ''}`)).body.execution as CampaignProgress | null,
+      (await stack.api('GET', `${BASE}/${id}/status${executionId ? `?execution_id=${executionId}` : ''}`)).body
+        .execution as CampaignProgress | null,
     result,
     list: (query: string) => stack.api('GET', `${BASE}?${query}`),
     records: (query: string) => stack.api('GET', `/api/marketing/records?${query}`),
     runActual,
     recordCount: async (campaignId: string) =>
-      (await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.campaignId, campaignId)))[0]!.n,
+      (
+        await stack.database.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(messages)
+          .where(eq(messages.campaignId, campaignId))
+      )[0]!.n,
   };
 }

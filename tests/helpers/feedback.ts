@@ -31,7 +31,13 @@ export function useFeedbackStack() {
   /** POSTs a delivery webhook signed as the provider would (or not: `sign` changes what is sent). */
   async function webhook(
     payload: unknown,
-    options: { provider?: string; secret?: string; at?: number; headers?: (h: Record<string, string>) => Record<string, string>; body?: (b: string) => string } = {},
+    options: {
+      provider?: string;
+      secret?: string;
+      at?: number;
+      headers?: (h: Record<string, string>) => Record<string, string>;
+      body?: (b: string) => string;
+    } = {},
   ) {
     const body = JSON.stringify(payload);
     const signed = signWebhook(options.secret ?? SECRET, body, options.at ?? Date.now());
@@ -47,7 +53,12 @@ export function useFeedbackStack() {
   const db = () => stack.database.db;
   const messageRows = (customerId: string) => db().select().from(messages).where(eq(messages.customerId, customerId));
   const suppressionOf = async (channel: 'email' | 'sms', address: string) =>
-    (await db().select().from(suppressions).where(and(eq(suppressions.channel, channel), eq(suppressions.address, address))))[0];
+    (
+      await db()
+        .select()
+        .from(suppressions)
+        .where(and(eq(suppressions.channel, channel), eq(suppressions.address, address)))
+    )[0];
   const mailTo = (email: string) => stack.mail.list().filter((m) => m.to.includes(email.toLowerCase()));
 
   /** A customer with an email (mixed case, as producers send it) and a tag of their own. */
@@ -74,7 +85,9 @@ export function useFeedbackStack() {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const trig = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, { execution_type: 'actual' });
     expect(trig.status).toBe(202);
-    const done = (await stack.client.workflow.getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id)).result()) as CampaignProgress;
+    const done = (await stack.client.workflow
+      .getHandle(campaignWorkflowId(created.body.id, trig.body.execution_id))
+      .result()) as CampaignProgress;
     const [record] = await db().select().from(messages).where(eq(messages.campaignId, created.body.id));
     return { id: created.body.id as string, done, record: record! };
   }

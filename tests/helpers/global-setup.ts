@@ -77,4 +77,3 @@ function startLocalCluster(): boolean {
     return false;
   }
 }
-

@@ -61,7 +61,9 @@ export async function startProvider(options: { secret?: string } = {}): Promise<
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(
         JSON.stringify(
-          status < 300 ? { id: `prov-${requests.length}`, accepted: true } : { error: verified ? `scripted ${status}` : 'signature does not match' },
+          status < 300
+            ? { id: `prov-${requests.length}`, accepted: true }
+            : { error: verified ? `scripted ${status}` : 'signature does not match' },
         ),
       );
     });

@@ -147,7 +147,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address, namespace: 'default' });
   }
   const namespace = env.namespace ?? 'default';
-  const temporalAddress = devServer?.address ?? (env.connection.options.address);
+  const temporalAddress = devServer?.address ?? env.connection.options.address;
 
   const taskQueue = uid('tq');
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
@@ -198,7 +198,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             },
             2_000,
           ),
-          config: { brand: 'Touchpoint', campaigns: options.campaignSending, tracking: TEST_TRACKING, pacing: options.pacing ?? PACING_OFF },
+          config: {
+            brand: 'Touchpoint',
+            campaigns: options.campaignSending,
+            tracking: TEST_TRACKING,
+            pacing: options.pacing ?? PACING_OFF,
+          },
           journeys,
         }),
       });

@@ -60,6 +60,8 @@ describe('latestActivity', () => {
   });
 
   it('takes the producer’s time as it is', () => {
-    expect(latestActivity([{ type: 'login', customerId: 'a', timestamp: '2027-01-01T00:00:00Z' }], now).get('a')).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(latestActivity([{ type: 'login', customerId: 'a', timestamp: '2027-01-01T00:00:00Z' }], now).get('a')).toBe(
+      Date.parse('2027-01-01T00:00:00Z'),
+    );
   });
 });

@@ -47,15 +47,22 @@ async function touches(list: Touch[]) {
   return Object.fromEntries(rows.map((r) => [r.step, r.id]));
 }
 
-const order = (id: string, amount: number, at = NOW) =>
-  ({ id: `evt-${id}`, type: 'order_completed', customerId: customer, timestamp: at.toISOString(), properties: { order_id: `${customer}-${id}`, amount } });
+const order = (id: string, amount: number, at = NOW) => ({
+  id: `evt-${id}`,
+  type: 'order_completed',
+  customerId: customer,
+  timestamp: at.toISOString(),
+  properties: { order_id: `${customer}-${id}`, amount },
+});
 
 async function converted() {
   const rows = await database.db
     .select({ step: messages.stepKey, at: messages.convertedAt, revenue: messages.revenue, order: messages.conversionOrderId })
     .from(messages)
     .where(eq(messages.customerId, customer));
-  return Object.fromEntries(rows.filter((r) => r.at).map((r) => [r.step, { revenue: r.revenue, order: r.order?.replace(`${customer}-`, ''), at: r.at }]));
+  return Object.fromEntries(
+    rows.filter((r) => r.at).map((r) => [r.step, { revenue: r.revenue, order: r.order?.replace(`${customer}-`, ''), at: r.at }]),
+  );
 }
 
 describe('conversion attribution', () => {
@@ -105,7 +112,10 @@ describe('conversion attribution', () => {
   });
 
   it('ignores messages sent after the order, and the window is configurable', async () => {
-    await touches([{ name: 'after', sent: new Date(NOW.getTime() + HOUR) }, { name: 'two-days', sent: before(2 * DAY) }]);
+    await touches([
+      { name: 'after', sent: new Date(NOW.getTime() + HOUR) },
+      { name: 'two-days', sent: before(2 * DAY) },
+    ]);
     await recordOrders(database.db, [order('o1', 1)], NOW, 1);
     expect(await converted()).toEqual({});
     await recordOrders(database.db, [order('o2', 1)], NOW, 3);
@@ -113,7 +123,10 @@ describe('conversion attribution', () => {
   });
 
   it('attributes an order once: the same order again, or twice in one batch, credits nothing more', async () => {
-    const ids = await touches([{ name: 'a', sent: before(DAY), clicked: before(HOUR) }, { name: 'b', sent: before(2 * DAY) }]);
+    const ids = await touches([
+      { name: 'a', sent: before(DAY), clicked: before(HOUR) },
+      { name: 'b', sent: before(2 * DAY) },
+    ]);
     await recordOrders(database.db, [order('o1', 30), { ...order('o1', 30), id: 'evt-again' }], NOW);
     expect(await converted()).toEqual({ a: { revenue: 30, order: 'o1', at: NOW } });
     await recordOrders(database.db, [order('o1', 30)], NOW);
@@ -121,8 +134,14 @@ describe('conversion attribution', () => {
     const [totals] = await database.db.select().from(customers).where(eq(customers.id, customer));
     expect(totals).toMatchObject({ orderCount: 1, totalSpend: 30 });
     // Two new orders in one batch that would pick the same message: the earlier one has it.
-    await database.db.update(messages).set({ convertedAt: null, revenue: null }).where(inArray(messages.id, Object.values(ids)));
-    await database.db.update(messages).set({ sentAt: sql`null` }).where(eq(messages.id, ids.b!));
+    await database.db
+      .update(messages)
+      .set({ convertedAt: null, revenue: null })
+      .where(inArray(messages.id, Object.values(ids)));
+    await database.db
+      .update(messages)
+      .set({ sentAt: sql`null` })
+      .where(eq(messages.id, ids.b!));
     await recordOrders(database.db, [order('late', 99, before(10 * 60_000)), order('early', 11, before(20 * 60_000))], NOW);
     expect(await converted()).toMatchObject({ a: { revenue: 11, order: 'early' } });
   });

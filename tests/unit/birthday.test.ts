@@ -16,8 +16,14 @@ describe('nextBirthdayAt', () => {
 
   it('knows the birthday has begun (or not) in each zone when UTC is still on the day before', () => {
     // 2026-12-31 12:00 UTC is already 2027-01-01 02:00 in Kiritimati, and still 2026-12-31 01:00 in Pago Pago.
-    expect(nextBirthday('1990-01-01', 'Pacific/Kiritimati', t('2026-12-31T12:00:00Z'))).toEqual({ at: t('2026-12-31T19:00:00Z'), year: 2027 });
-    expect(nextBirthday('1990-01-01', 'Pacific/Pago_Pago', t('2026-12-31T12:00:00Z'))).toEqual({ at: t('2027-01-01T20:00:00Z'), year: 2027 });
+    expect(nextBirthday('1990-01-01', 'Pacific/Kiritimati', t('2026-12-31T12:00:00Z'))).toEqual({
+      at: t('2026-12-31T19:00:00Z'),
+      year: 2027,
+    });
+    expect(nextBirthday('1990-01-01', 'Pacific/Pago_Pago', t('2026-12-31T12:00:00Z'))).toEqual({
+      at: t('2027-01-01T20:00:00Z'),
+      year: 2027,
+    });
     // 2027-03-14 20:00 UTC: 10:00 on the 15th in Kiritimati (this year's greeting is over), 09:00 on the 14th in Pago Pago.
     expect(next('1990-03-15', 'Pacific/Kiritimati', '2027-03-14T20:00:00Z')).toBe('2028-03-14T19:00:00.000Z');
     expect(next('1990-03-15', 'Pacific/Pago_Pago', '2027-03-14T20:00:00Z')).toBe('2027-03-15T20:00:00.000Z');

@@ -50,12 +50,16 @@ describe('channel adapters', () => {
     expect(CHANNEL_ADAPTERS.push.address(bare, undefined)).toEqual({ to: 'bob' });
     expect(CHANNEL_ADAPTERS.wechat.address(customer, undefined)).toEqual({ to: 'oAda' });
     expect(CHANNEL_ADAPTERS.wechat.address(bare, undefined)).toEqual({ skip: 'no_wechat_openid' });
-    expect(CHANNEL_ADAPTERS.wechat.address({ ...bare, attributes: { wechat_openid: 42 } }, undefined)).toEqual({ skip: 'no_wechat_openid' });
+    expect(CHANNEL_ADAPTERS.wechat.address({ ...bare, attributes: { wechat_openid: 42 } }, undefined)).toEqual({
+      skip: 'no_wechat_openid',
+    });
     expect(CHANNEL_ADAPTERS.webhook.address(bare, 'https://crm.example.com/h')).toEqual({ to: 'https://crm.example.com/h' });
   });
 
   it('shape a WeChat template message: touser, template_id, url and data values', () => {
-    const body = CHANNEL_ADAPTERS.wechat.body(message('wechat', { template_id: 'T1', url: 'https://s.example.com', first: 'Hi', remark: 'Bye' }, 'oAda'));
+    const body = CHANNEL_ADAPTERS.wechat.body(
+      message('wechat', { template_id: 'T1', url: 'https://s.example.com', first: 'Hi', remark: 'Bye' }, 'oAda'),
+    );
     expect(body).toEqual({
       channel: 'wechat',
       idempotency_key: 'k1',
@@ -78,7 +82,10 @@ describe('channel adapters', () => {
   it('send a push data part as a JSON object beside the content, and refuse one that is not an object', () => {
     const withData = message('push', { title: 'T', body: 'B', data: '{"deep_link":"app://cart/7","n":2}' });
     expect(CHANNEL_ADAPTERS.push.check!(withData.content)).toBeNull();
-    expect(CHANNEL_ADAPTERS.push.body(withData)).toEqual({ ...message('push', { title: 'T', body: 'B' }), data: { deep_link: 'app://cart/7', n: 2 } });
+    expect(CHANNEL_ADAPTERS.push.body(withData)).toEqual({
+      ...message('push', { title: 'T', body: 'B' }),
+      data: { deep_link: 'app://cart/7', n: 2 },
+    });
     expect(CHANNEL_ADAPTERS.push.check!({ title: 'T', body: 'B' })).toBeNull();
     for (const data of ['cart 7', '[1,2]', 'null', '"text"', '']) {
       expect(CHANNEL_ADAPTERS.push.check!({ title: 'T', body: 'B', data }), data).toMatch(/must render to a JSON object/);
@@ -87,7 +94,11 @@ describe('channel adapters', () => {
 });
 
 describe('every channel, email included, is one Channel', () => {
-  const email = createEmailChannel({ smtpUrl: 'smtp://user:secret@127.0.0.1:2525', from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  const email = createEmailChannel({
+    smtpUrl: 'smtp://user:secret@127.0.0.1:2525',
+    from: 'Touchpoint <hello@touchpoint.test>',
+    poolSize: 1,
+  });
   const channels = createChannels(email, { sms: { url: 'http://127.0.0.1:1/sms' } });
   afterAll(() => email.close());
 
@@ -99,12 +110,24 @@ describe('every channel, email included, is one Channel', () => {
     expect(channels.email.address(bare, undefined)).toEqual({ skip: 'no_email_address' });
     expect(channels.sms.address(ada, undefined)).toEqual({ to: '+4915123456789' });
     // Escaping: only email's HTML part.
-    expect([channels.email.format('html'), channels.email.format('subject'), channels.sms.format('text')]).toEqual(['html', 'text', 'text']);
+    expect([channels.email.format('html'), channels.email.format('subject'), channels.sms.format('text')]).toEqual([
+      'html',
+      'text',
+      'text',
+    ]);
     expect([channels.email.suppression, channels.sms.suppression, channels.push.suppression]).toEqual(['email', 'sms', undefined]);
-    expect(channels.email.stored({ subject: 'S', html: '<p>H</p>', text: 'T' })).toEqual({ subject: 'S', bodyText: 'T', bodyHtml: '<p>H</p>' });
+    expect(channels.email.stored({ subject: 'S', html: '<p>H</p>', text: 'T' })).toEqual({
+      subject: 'S',
+      bodyText: 'T',
+      bodyHtml: '<p>H</p>',
+    });
     expect(channels.push.stored({ title: 'T', body: 'B', data: '{}' })).toEqual({ subject: 'T', bodyText: 'B', bodyHtml: null });
     // Configured or not, without the SMTP URL's credentials.
-    expect([channels.email.url, channels.sms.url, channels.push.url]).toEqual(['smtp://127.0.0.1:2525', 'http://127.0.0.1:1/sms', undefined]);
+    expect([channels.email.url, channels.sms.url, channels.push.url]).toEqual([
+      'smtp://127.0.0.1:2525',
+      'http://127.0.0.1:1/sms',
+      undefined,
+    ]);
   });
 });
 

@@ -74,11 +74,19 @@ describe('preference tags', () => {
     expect(names({ categoryItems: { beer: 3, wine: 4 }, totalItems: 7 })).toEqual(expect.arrayContaining(['wine_lover', 'beer_lover']));
     expect(has('beer_lover', { categoryItems: { beer: 3, wine: 5 }, totalItems: 8 })).toBe(false);
     expect(has('beer_lover', { categoryItems: { beer: 2 }, totalItems: 2 })).toBe(false);
-    expect(evidence('beer_lover', { categoryItems: { beer: 3, wine: 2 }, totalItems: 5 })).toEqual({ category: 'beer', items: 3, total_items: 5, share: 0.6 });
+    expect(evidence('beer_lover', { categoryItems: { beer: 3, wine: 2 }, totalItems: 5 })).toEqual({
+      category: 'beer',
+      items: 3,
+      total_items: 5,
+      share: 0.6,
+    });
   });
 
   it('alphabetical, one per tag; the tag is the category in lower case, words joined by _', () => {
-    expect(names({ categoryItems: { wine: 4, beer: 3 }, totalItems: 7 }).filter((t) => t.endsWith('_lover'))).toEqual(['beer_lover', 'wine_lover']);
+    expect(names({ categoryItems: { wine: 4, beer: 3 }, totalItems: 7 }).filter((t) => t.endsWith('_lover'))).toEqual([
+      'beer_lover',
+      'wine_lover',
+    ]);
     // "Beer" and "beer" make one tag: the category with more items gives the evidence.
     expect(tagsOf(facts({ categoryItems: { Beer: 3, beer: 4 }, totalItems: 7 }), S).filter((t) => t.kind === 'preference')).toEqual([
       { tag: 'beer_lover', kind: 'preference', evidence: { category: 'beer', items: 4, total_items: 7, share: 0.5714 } },

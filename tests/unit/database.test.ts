@@ -35,7 +35,14 @@ describe('PGlite database (memory://)', () => {
     await database.migrate();
     await database.db.insert(customers).values({ id: 'c1', email: 'c1@example.com', attributes: { plan: 'pro' }, tags: ['a', 'b'] });
     const [customer] = await database.db.select().from(customers).where(eq(customers.id, 'c1'));
-    expect(customer).toMatchObject({ id: 'c1', email: 'c1@example.com', attributes: { plan: 'pro' }, tags: ['a', 'b'], consent: {}, erasedAt: null });
+    expect(customer).toMatchObject({
+      id: 'c1',
+      email: 'c1@example.com',
+      attributes: { plan: 'pro' },
+      tags: ['a', 'b'],
+      consent: {},
+      erasedAt: null,
+    });
     expect(customer!.createdAt).toBeInstanceOf(Date);
 
     const occurredAt = new Date('2024-05-01T10:00:00Z');
@@ -80,7 +87,10 @@ describe('PGlite on its own thread: transactions and errors', () => {
     ).rejects.toThrow('changed my mind');
     expect(await ids()).toEqual(['tx-1', 'tx-2']);
 
-    const duplicate = await database.db.insert(customers).values({ id: 'tx-1' }).catch((err: Error & { cause?: { code?: string } }) => err);
+    const duplicate = await database.db
+      .insert(customers)
+      .values({ id: 'tx-1' })
+      .catch((err: Error & { cause?: { code?: string } }) => err);
     expect((duplicate as { cause?: { code?: string } }).cause?.code).toBe('23505');
   });
 });

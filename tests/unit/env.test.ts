@@ -43,7 +43,9 @@ describe('loadConfig', () => {
     expect([...config.deliveryWebhookSecrets.keys()]).toEqual(['default', 'ses', 'sms-co']);
     expect(config.deliveryWebhookSecrets.get('ses')).toBe('ses-secret-0123456789');
     expect(config.attributionWindowDays).toBe(3);
-    expect(configError({ DELIVERY_WEBHOOK_SECRETS: 'ses=short' }).message).toMatch(/DELIVERY_WEBHOOK_SECRETS: ses: the secret must be at least 16/);
+    expect(configError({ DELIVERY_WEBHOOK_SECRETS: 'ses=short' }).message).toMatch(
+      /DELIVERY_WEBHOOK_SECRETS: ses: the secret must be at least 16/,
+    );
     expect(configError({ DELIVERY_WEBHOOK_SECRET: 'short' }).message).toMatch(/DELIVERY_WEBHOOK_SECRET: must be at least 16/);
   });
 
@@ -144,9 +146,13 @@ describe('loadConfig', () => {
       wechat: { url: env.WECHAT_PROVIDER_URL, secret: `${secret}w` },
       webhook: { secret: `${secret}h` },
     });
-    expect(configError({ SMS_PROVIDER_URL: 'ftp://sms.example.com' }).problems).toEqual(['SMS_PROVIDER_URL: must start with http:// or https://']);
+    expect(configError({ SMS_PROVIDER_URL: 'ftp://sms.example.com' }).problems).toEqual([
+      'SMS_PROVIDER_URL: must start with http:// or https://',
+    ]);
     // A provider URL without its secret would send requests nobody can verify.
-    expect(configError({ WECHAT_PROVIDER_URL: env.WECHAT_PROVIDER_URL }).problems).toEqual(['WECHAT_PROVIDER_SECRET: required with WECHAT_PROVIDER_URL']);
+    expect(configError({ WECHAT_PROVIDER_URL: env.WECHAT_PROVIDER_URL }).problems).toEqual([
+      'WECHAT_PROVIDER_SECRET: required with WECHAT_PROVIDER_URL',
+    ]);
     expect(configError({ SMS_PROVIDER_URL: env.SMS_PROVIDER_URL, SMS_PROVIDER_SECRET: 'short' }).problems).toEqual([
       'SMS_PROVIDER_SECRET: must be at least 16 characters (e.g. openssl rand -hex 32)',
     ]);

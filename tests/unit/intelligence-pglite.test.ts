@@ -50,7 +50,11 @@ describe('customer intelligence on PGlite (memory://)', () => {
     await database.db.insert(orders).values(again!).onConflictDoNothing();
     const tags = await intelligence.customerTags('night-owl');
     expect(tags.status === 'ok' && tags.tags.map((t) => `${t.kind}:${t.tag}`)).toContain('manual:newsletter');
-    expect(tags.status === 'ok' && tags.tags.find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({ category: 'Beer', items: 24, total_items: 24 });
+    expect(tags.status === 'ok' && tags.tags.find((t) => t.tag === 'beer_lover')?.evidence).toMatchObject({
+      category: 'Beer',
+      items: 24,
+      total_items: 24,
+    });
 
     await intelligence.updateSettings({ rfm: { method: 'quintile' } });
     const summary = await intelligence.rfmGroups();

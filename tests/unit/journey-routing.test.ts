@@ -2,13 +2,29 @@
 // the store's findings change about it. Pure, so no servers.
 import { describe, expect, it } from 'vitest';
 import type { FlowRouting } from '../../src/flows/routing.js';
-import { type EventPlan, type IncomingEvent, plannedStarts, planEvent, settlePlan, welcomeStartOptions } from '../../src/journeys/routing.js';
+import {
+  type EventPlan,
+  type IncomingEvent,
+  plannedStarts,
+  planEvent,
+  settlePlan,
+  welcomeStartOptions,
+} from '../../src/journeys/routing.js';
 import { cartRecoveryWorkflowId, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../../src/temporal/workflow-ids.js';
 
 const noFlows: FlowRouting = { triggers: new Map(), watched: new Set() };
-const event = (type: string, properties: Record<string, unknown> = {}): IncomingEvent => ({ id: `evt-${type}`, type, customerId: 'ada', properties });
+const event = (type: string, properties: Record<string, unknown> = {}): IncomingEvent => ({
+  id: `evt-${type}`,
+  type,
+  customerId: 'ada',
+  properties,
+});
 const summary = (plan: EventPlan) =>
-  plan.ops.map((op) => (op.kind === 'signal_flow_runs' ? { kind: op.kind, except: op.except } : { kind: op.kind, journey: op.journey, workflowId: op.workflowId }));
+  plan.ops.map((op) =>
+    op.kind === 'signal_flow_runs'
+      ? { kind: op.kind, except: op.except }
+      : { kind: op.kind, journey: op.journey, workflowId: op.workflowId },
+  );
 
 describe('planEvent', () => {
   it('starts the welcome journey for a signup, with the options the benchmark uses', () => {
@@ -35,7 +51,7 @@ describe('planEvent', () => {
     expect(plannedStarts(plan).map((op) => op.workflowId)).toEqual([tierUpgradeWorkflowId('ada')]);
   });
 
-  it('starts the flows an event triggers and hands a watched event to the customer\'s other flow runs', () => {
+  it("starts the flows an event triggers and hands a watched event to the customer's other flow runs", () => {
     const flows: FlowRouting = { triggers: new Map([['clicked', [{ flowId: 'f1', version: 3 }]]]), watched: new Set(['clicked']) };
     const plan = planEvent({ ...event('clicked'), occurredAt: '2026-05-01T00:00:00.000Z' }, flows, 'q');
     expect(summary(plan)).toEqual([
@@ -43,7 +59,9 @@ describe('planEvent', () => {
       { kind: 'signal_flow_runs', except: [flowWorkflowId('f1', 'ada')] },
     ]);
     // Flow runs read when the event happened.
-    expect(plannedStarts(plan)[0]!.run).toMatchObject({ signalWithStart: { args: [{ flowId: 'f1', version: 3, trigger: { occurredAt: '2026-05-01T00:00:00.000Z' } }] } });
+    expect(plannedStarts(plan)[0]!.run).toMatchObject({
+      signalWithStart: { args: [{ flowId: 'f1', version: 3, trigger: { occurredAt: '2026-05-01T00:00:00.000Z' } }] },
+    });
     expect(planEvent(event('page_view'), flows, 'q').ops).toEqual([]);
   });
 });

@@ -19,7 +19,12 @@ describe('quiet hours', () => {
 
   it('holds from the start minute up to, not including, the end minute, across midnight', () => {
     expect([20 * 60 + 59, 21 * 60, 23 * 60 + 59, 0, 7 * 60 + 59, 8 * 60].map((m) => inQuietHours(m, NIGHT))).toEqual([
-      false, true, true, true, true, false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
     ]);
     const lunch = parseQuietHours('12:00-14:00')!;
     expect([11 * 60 + 59, 12 * 60, 13 * 60 + 59, 14 * 60].map((m) => inQuietHours(m, lunch))).toEqual([false, true, true, false]);
@@ -56,7 +61,13 @@ describe('frequency caps', () => {
 
   it('lets a message through below every cap, and always when caps are off', () => {
     expect(capAllowsAt([now - HOUR], now, { day: 2, week: 10 })).toBeNull();
-    expect(capAllowsAt(Array.from({ length: 50 }, (_, i) => now - i * HOUR), now, { day: 0, week: 0 })).toBeNull();
+    expect(
+      capAllowsAt(
+        Array.from({ length: 50 }, (_, i) => now - i * HOUR),
+        now,
+        { day: 0, week: 0 },
+      ),
+    ).toBeNull();
     // A message exactly a day old no longer counts for the 24 h cap.
     expect(capAllowsAt([now - DAY], now, { day: 1, week: 0 })).toBeNull();
   });

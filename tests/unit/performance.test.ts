@@ -47,7 +47,10 @@ describe('campaign performance formulas', () => {
       rateBase: 'sent',
     });
     // Nothing sent: no cost, no ROI, no rates.
-    const none = campaignPerformance({ sent: 0, sentByChannel: {}, delivered: 0, opened: 0, clicked: 0, responded: 0, converted: 0, revenue: 0 }, DEFAULT_CHANNEL_COSTS);
+    const none = campaignPerformance(
+      { sent: 0, sentByChannel: {}, delivered: 0, opened: 0, clicked: 0, responded: 0, converted: 0, revenue: 0 },
+      DEFAULT_CHANNEL_COSTS,
+    );
     expect(none).toMatchObject({ cost: 0, roi: null, responseRate: null, conversionRate: null, openRate: null, clickRate: null });
   });
 

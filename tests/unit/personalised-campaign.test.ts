@@ -44,8 +44,19 @@ describe('expected return of a personalised campaign', () => {
   });
 
   it('mixes: messages but no orders, and a loss is a negative ROI', () => {
-    const e = expectedReturn({ audience: 10, costPerMessage: 0.05, history: { ...none, sent: 10, responded: 1 }, defaults: DEFAULT_RATES.sms });
-    expect(e).toMatchObject({ conversionRate: 0, revenue: 0, cost: 0.5, roi: -100, basis: { rates: 'history', avgOrderValue: 'defaults' } });
+    const e = expectedReturn({
+      audience: 10,
+      costPerMessage: 0.05,
+      history: { ...none, sent: 10, responded: 1 },
+      defaults: DEFAULT_RATES.sms,
+    });
+    expect(e).toMatchObject({
+      conversionRate: 0,
+      revenue: 0,
+      cost: 0.5,
+      roi: -100,
+      basis: { rates: 'history', avgOrderValue: 'defaults' },
+    });
   });
 
   it('has no ROI when the campaign costs nothing', () => {
@@ -54,7 +65,12 @@ describe('expected return of a personalised campaign', () => {
   });
 
   it('rounds only what it shows (ROI from unrounded figures)', () => {
-    const e = expectedReturn({ audience: 3, costPerMessage: 0.001, history: { sent: 3, responded: 1, converted: 1, orders: 3, orderRevenue: 100 }, defaults: DEFAULT_RATES.email });
+    const e = expectedReturn({
+      audience: 3,
+      costPerMessage: 0.001,
+      history: { sent: 3, responded: 1, converted: 1, orders: 3, orderRevenue: 100 },
+      defaults: DEFAULT_RATES.email,
+    });
     expect(e.responseRate).toBe(33.33);
     expect(e.avgOrderValue).toBe(33.33);
     expect(e.revenue).toBe(33.33);
@@ -81,7 +97,9 @@ describe('offers and content', () => {
       for (const channel of PERSONALISED_CHANNELS) {
         const parts = campaignParts(channel, 'x', offerContent(group, channel));
         expect(() => checkParts(parts, 'content')).not.toThrow();
-        const rendered = Object.values(parts).map((p) => renderTemplate(p, { customer: { first_name: 'Ada' }, brand: 'Shop' }, 'text')).join(' ');
+        const rendered = Object.values(parts)
+          .map((p) => renderTemplate(p, { customer: { first_name: 'Ada' }, brand: 'Shop' }, 'text'))
+          .join(' ');
         expect(rendered).toContain('Ada');
         expect(rendered).not.toContain('{{');
       }

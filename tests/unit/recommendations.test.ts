@@ -15,7 +15,10 @@ describe('recommendations in messages', () => {
   });
 
   it('reads the cart’s skus from a touch’s variables', () => {
-    expect(cartSkus({ cart: { id: 'c1', items: [{ sku: 'MUG' }, { sku: 'POT', name: 'Pot' }, { name: 'no sku' }, null] } })).toEqual(['MUG', 'POT']);
+    expect(cartSkus({ cart: { id: 'c1', items: [{ sku: 'MUG' }, { sku: 'POT', name: 'Pot' }, { name: 'no sku' }, null] } })).toEqual([
+      'MUG',
+      'POT',
+    ]);
     expect(cartSkus({})).toEqual([]);
     expect(cartSkus({ cart: { items: 'nope' } })).toEqual([]);
   });
@@ -30,7 +33,9 @@ describe('recommendations in messages', () => {
       { sku: 'TEA', name: 'Green tea', category: 'tea', score: 0.8 },
       { sku: 'CUP', name: null, category: null, score: 0.4 },
     ];
-    expect(renderTemplate(html, { ...base, recommendations: items }, 'html')).toContain('<p>You may also like:</p><ul><li>Green tea</li><li>CUP</li></ul>');
+    expect(renderTemplate(html, { ...base, recommendations: items }, 'html')).toContain(
+      '<p>You may also like:</p><ul><li>Green tea</li><li>CUP</li></ul>',
+    );
     expect(renderTemplate(text, { ...base, recommendations: items }, 'text')).toContain('\n\nYou may also like:\n- Green tea\n- CUP');
     for (const recommendations of [[], undefined]) {
       expect(renderTemplate(html, { ...base, recommendations }, 'html')).not.toContain('like');

@@ -76,7 +76,13 @@ describe('RFM groups, tried in order: new, churn_risk, vip, loyal, potential, el
   const facts = (levels: string, more: Partial<RfmGroupFacts> = {}): RfmGroupFacts => {
     const [r, f, m] = levels.split('') as Array<'h' | 'm' | 'l'>;
     const level = { h: 'high', m: 'mid', l: 'low' } as const;
-    return { levels: { r: level[r!], f: level[f!], m: level[m!] }, lifetimeOrders: 10, daysSinceFirstOrder: 200, daysSinceSignup: 300, ...more };
+    return {
+      levels: { r: level[r!], f: level[f!], m: level[m!] },
+      lifetimeOrders: 10,
+      daysSinceFirstOrder: 200,
+      daysSinceSignup: 300,
+      ...more,
+    };
   };
   const seg = (levels: string, more?: Partial<RfmGroupFacts>) => rfmGroupOf(facts(levels, more), S.segments);
 
@@ -108,7 +114,9 @@ describe('RFM groups, tried in order: new, churn_risk, vip, loyal, potential, el
       'R high (< 30 days since the last order) and F high (> 5 orders) and M high (spent > 1000); F and M over the last 365 days',
     );
     expect(describeRule('potential', S)).toContain('F at most mid (≤ 5 orders)');
-    expect(describeRule('churn_risk', S)).toBe('R low (> 90 days since the last order (or none)) and at least 2 orders ever; F and M over the last 365 days');
+    expect(describeRule('churn_risk', S)).toBe(
+      'R low (> 90 days since the last order (or none)) and at least 2 orders ever; F and M over the last 365 days',
+    );
     expect(describeRule('loyal', { ...S, rfm: { ...S.rfm, method: 'quintile' } })).toBe(
       'F high (F score ≥ 4) and M at least mid (M score ≥ 3); F and M over the last 365 days',
     );

@@ -74,7 +74,9 @@ describe('segment rule validation', () => {
 
 describe('segment rule compilation', () => {
   it('excludes erased customers and nests all/any/not', () => {
-    const { sql, params } = compiled({ all: [{ has_tag: 'a' }, { any: [{ segment: 'vip' }, { not: { rfm: 'f', op: 'gte', value: 2 } }] }] });
+    const { sql, params } = compiled({
+      all: [{ has_tag: 'a' }, { any: [{ segment: 'vip' }, { not: { rfm: 'f', op: 'gte', value: 2 } }] }],
+    });
     expect(squash(sql)).toBe(
       squash(`(c.erased_at is null and (($1::text = any(c.tags) or exists (select 1 from customer_insights ci where ci.customer_id = c.id and $2::text = any(ci.tags)))
         and (exists (select 1 from customer_insights ci where ci.customer_id = c.id and ci.segment = $3::text)
@@ -119,7 +121,14 @@ describe('segment rule compilation', () => {
       sql: '(c.erased_at is null and coalesce(((c.attributes -> $1::text) = $2::jsonb), false))',
       params: ['beta', 'true'],
     });
-    expect(compiled({ attribute: 'attributes.langs', op: 'contains', value: 'de' }).params).toEqual(['langs', 'langs', 'de', 'langs', 'langs', '["de"]']);
+    expect(compiled({ attribute: 'attributes.langs', op: 'contains', value: 'de' }).params).toEqual([
+      'langs',
+      'langs',
+      'de',
+      'langs',
+      'langs',
+      '["de"]',
+    ]);
   });
 
   it('counts events in a window, with exists for "at least one" and "none"', () => {
@@ -128,8 +137,12 @@ describe('segment rule compilation', () => {
       '(c.erased_at is null and ((select count(*) from events e where e.customer_id = c.id and e.type = $1::text and e.occurred_at >= now() - make_interval(days => $2::int)) >= $3::int))',
     );
     expect(three.params).toEqual(['login', 30, 3]);
-    expect(compiled({ event: 'login', count: { op: 'gt', value: 0 }, within_days: 7 }).sql).toMatch(/^\(c\.erased_at is null and exists \(select 1 from events/);
-    expect(compiled({ event: 'login', count: { op: 'eq', value: 0 }, within_days: 7 }).sql).toMatch(/^\(c\.erased_at is null and \(not exists \(select 1 from events/);
+    expect(compiled({ event: 'login', count: { op: 'gt', value: 0 }, within_days: 7 }).sql).toMatch(
+      /^\(c\.erased_at is null and exists \(select 1 from events/,
+    );
+    expect(compiled({ event: 'login', count: { op: 'eq', value: 0 }, within_days: 7 }).sql).toMatch(
+      /^\(c\.erased_at is null and \(not exists \(select 1 from events/,
+    );
   });
 
   it('takes identifiers only from the allow-list', () => {

@@ -7,9 +7,7 @@ describe('renderTemplate', () => {
   const vars = { customer: { name: '<b>Ada</b> & "Co"' } };
 
   it('escapes outputs in html mode', () => {
-    expect(renderTemplate('<p>Hi {{ customer.name }}</p>', vars, 'html')).toBe(
-      '<p>Hi &lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;</p>',
-    );
+    expect(renderTemplate('<p>Hi {{ customer.name }}</p>', vars, 'html')).toBe('<p>Hi &lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;</p>');
   });
 
   it('does not escape in text mode', () => {
@@ -61,7 +59,9 @@ describe('journeyStepsSchema', () => {
   }
 
   it('accepts a good configuration', () => {
-    expect(journeyStepsSchema.safeParse([step(), step({ key: 'later', offset: '7 days' }), step({ key: 'ms', offset: 60_000 })]).success).toBe(true);
+    expect(
+      journeyStepsSchema.safeParse([step(), step({ key: 'later', offset: '7 days' }), step({ key: 'ms', offset: 60_000 })]).success,
+    ).toBe(true);
   });
 
   it('rejects a negative duration', () => {

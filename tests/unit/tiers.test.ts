@@ -87,7 +87,10 @@ describe('eligibility, next tier, progress and what is missing', () => {
       nextTier: 'potential',
       missing: { spend: 0, orders: 0, visits: 0 },
     });
-    expect(run({ tier: 'regular', totalSpend: 1500, orderCount: 2, visitCount: 1 })).toMatchObject({ eligible: true, nextTier: 'potential' });
+    expect(run({ tier: 'regular', totalSpend: 1500, orderCount: 2, visitCount: 1 })).toMatchObject({
+      eligible: true,
+      nextTier: 'potential',
+    });
   });
 
   it('is not eligible at or below the current tier; the next tier is the one above it', () => {
@@ -105,7 +108,11 @@ describe('eligibility, next tier, progress and what is missing', () => {
 
   it('never shows 100 % while something is missing, and 100 % at the top', () => {
     expect(run({ tier: 'regular', totalSpend: 999.99, orderCount: 5, visitCount: 5 }).progress).toBe(99);
-    expect(run({ tier: 'vip', totalSpend: 10, orderCount: 1, visitCount: 1 })).toMatchObject({ nextTier: null, progress: 100, eligible: false });
+    expect(run({ tier: 'vip', totalSpend: 10, orderCount: 1, visitCount: 1 })).toMatchObject({
+      nextTier: null,
+      progress: 100,
+      eligible: false,
+    });
   });
 
   it('a customer at churn risk is not eligible even with the totals for a higher tier', () => {

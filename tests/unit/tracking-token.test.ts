@@ -40,7 +40,10 @@ describe('tracking tokens', () => {
   it('refuses a payload swapped for another message or link, under the original MAC', () => {
     const token = signToken(SECRET, { kind: 'c', messageId: MESSAGE, link: 0 });
     const mac = token.split('.')[1];
-    for (const other of [{ messageId: OTHER, link: 0 }, { messageId: MESSAGE, link: 1 }]) {
+    for (const other of [
+      { messageId: OTHER, link: 0 },
+      { messageId: MESSAGE, link: 1 },
+    ]) {
       const payload = signToken(SECRET, { kind: 'c', ...other }).split('.')[0];
       expect(verifyToken(SECRET, `${payload}.${mac}`, 'c')).toBeNull();
     }
@@ -53,9 +56,9 @@ describe('tracking tokens', () => {
     for (let i = 0; i < mac.length; i++) expect(verifyToken(SECRET, alter(token, 1, i), 'c')).toBeNull();
     // 16 bytes are 22 base64url characters, the last carrying 2 bits: a different spelling of the same bytes.
     const last = mac.at(-1)!;
-    const sibling = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').find(
-      (ch) => ch !== last && Buffer.from(`${mac.slice(0, -1)}${ch}`, 'base64url').equals(Buffer.from(mac, 'base64url')),
-    )!;
+    const sibling = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+      .split('')
+      .find((ch) => ch !== last && Buffer.from(`${mac.slice(0, -1)}${ch}`, 'base64url').equals(Buffer.from(mac, 'base64url')))!;
     expect(sibling).toBeDefined();
     expect(verifyToken(SECRET, `${payload}.${mac.slice(0, -1)}${sibling}`, 'c')).toBeNull();
   });

@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseProviderSecrets, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, verifyWebhook } from '../../src/domain/webhook-signature.js';
+import {
+  parseProviderSecrets,
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+} from '../../src/domain/webhook-signature.js';
 
 const SECRET = 'a-provider-secret-0123456789';
 const NOW = Date.UTC(2026, 4, 1, 12, 0, 0);

@@ -12,12 +12,27 @@ beforeAll(async () => {
 
 describe('the workflow bundle', () => {
   it('contains every workflow the worker registers', () => {
-    for (const name of ['welcome', 'cartRecovery', 'churnWinBack', 'churnSweep', 'birthday', 'tierUpgrade', 'flowRun', 'campaignExecution', 'segmentsRefresh', 'insightsRefresh', 'recommendationsRefresh']) {
+    for (const name of [
+      'welcome',
+      'cartRecovery',
+      'churnWinBack',
+      'churnSweep',
+      'birthday',
+      'tierUpgrade',
+      'flowRun',
+      'campaignExecution',
+      'segmentsRefresh',
+      'insightsRefresh',
+      'recommendationsRefresh',
+    ]) {
       expect(code, name).toMatch(new RegExp(`\\b${name}\\b`));
     }
   });
 
-  it.each(['liquidjs', 'drizzle-orm', 'postgres', 'nodemailer', 'hono', '@hono', '@electric-sql', 'smtp-server'])('includes no module of %s', (pkg) => {
-    expect(code).not.toContain(`node_modules/${pkg}/`);
-  });
+  it.each(['liquidjs', 'drizzle-orm', 'postgres', 'nodemailer', 'hono', '@hono', '@electric-sql', 'smtp-server'])(
+    'includes no module of %s',
+    (pkg) => {
+      expect(code).not.toContain(`node_modules/${pkg}/`);
+    },
+  );
 });
