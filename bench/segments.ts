@@ -50,7 +50,7 @@ const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
 const now = new Date();
 const settings = DEFAULT_INTELLIGENCE_SETTINGS;
 
-/** The fair baseline: RFM by the seed's table for every customer, in one statement, written to a table. */
+/** The fair baseline: RFM by the threshold table for every customer, in one statement, written to a table. */
 function baselineSql(at: Date): string {
   const n = `'${at.toISOString()}'::timestamptz`;
   const windowStart = `${n} - interval '${settings.rfm.windowDays} days'`;

@@ -1,4 +1,4 @@
-// Campaign performance (seed 002 效果追踪) through the API on PostgreSQL: a hand-built set of records with
+// Campaign performance through the API on PostgreSQL: a hand-built set of records with
 // every status, counted by GET /api/ai-ops/customer/performance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CampaignType, marketingCampaigns, type MessageStatus, messages } from '../src/db/schema.js';

@@ -96,7 +96,7 @@ describe('touchpoint', () => {
   });
 
   it('prints the customers per segment by RFM (segment --method rfm)', async () => {
-    // The seed's example customer: last order 15 days ago, 6 orders, 1 200 in all — high value.
+    // The classic example customer: last order 15 days ago, 6 orders, 1 200 in all — high value.
     const id = uid('cli-vip');
     await stack.database.db
       .insert(customers)
@@ -113,7 +113,7 @@ describe('touchpoint', () => {
     expect(out.code, out.stderr).toBe(0);
     const lines = out.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^segment\s+customers\s+share\s+rule/);
-    // One row per segment (seed 002), then the total.
+    // One row per RFM group, then the total.
     expect(lines).toHaveLength(1 + 6 + 1);
     const vip = lines.find((l) => /^(VIP|vip)\b/.test(l))!;
     expect(Number(vip.split(/\s+/)[1])).toBeGreaterThanOrEqual(1);

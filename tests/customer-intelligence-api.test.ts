@@ -1,4 +1,4 @@
-// The customer-intelligence endpoints under /api/ai-ops/customer/ (seed 002): segment, tags, refresh,
+// The customer-intelligence endpoints under /api/ai-ops/customer/: segment, tags, refresh,
 // settings — on a database of the file's own, since refreshes and settings concern every customer.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Customer intelligence through the real SQL on PostgreSQL: every boundary of seed 001's table, each
+// Customer intelligence through the real SQL on PostgreSQL: every boundary of the threshold table, each
 // RFM group's rule and each tag just holding and just missing (orders placed at controlled times), quintiles
 // with ties, the full refresh, and the SQL agreeing with the domain functions on random customers.
 import { eq, sql } from 'drizzle-orm';
@@ -102,7 +102,7 @@ async function insight(id: string, settings: IntelligenceSettings = S) {
 /** One order `daysAgo` days before NOW for each entry. */
 const ordersAt = (...days: number[]) => days.map((d) => ({ at: ago(d), amount: 10 }));
 
-describe("seed 001's threshold table, through the SQL", () => {
+describe('the threshold table, through the SQL', () => {
   it('R: 29 days high, 30 mid, 90 mid, 91 low (whole days: 29 days 23 hours is 29); no order is low', async () => {
     const rows = await Promise.all([29, 30, 90, 91].map(async (d) => insight(await createCustomer({ orders: ordersAt(d) }))));
     expect(rows.map((r) => [r.recencyDays, r.rScore])).toEqual([
@@ -152,7 +152,7 @@ describe("seed 001's threshold table, through the SQL", () => {
     expect([parts.monetary, parts.mScore]).toEqual([1000.01, 3]);
   });
 
-  it("the seed's example — 15 days, 6 orders, 1200 — is high on all three: VIP", async () => {
+  it('the classic example — 15 days, 6 orders, 1200 — is high on all three: VIP', async () => {
     const id = await createCustomer({ orders: [15, 40, 80, 120, 160, 200].map((d) => ({ at: ago(d), amount: 200 })) });
     const row = await insight(id);
     expect([row.recencyDays, row.frequency, row.monetary, row.rScore, row.fScore, row.mScore, row.segment]).toEqual([

@@ -1,4 +1,4 @@
-// The tier upgrade journey (seed 002) through the real stack: orders through the API move the totals, the
+// The tier upgrade journey through the real stack: orders through the API move the totals, the
 // customer's tier run upgrades once per tier (tier, points, coupon, upgrade_history row, congratulation),
 // and the ai-ops API evaluates and upgrades by the same rules.
 import type { WorkflowHandle } from '@temporalio/client';

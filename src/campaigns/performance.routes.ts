@@ -30,7 +30,7 @@ export const campaignPerformance = createRoute({
   method: 'get',
   path: '/api/ai-ops/customer/performance',
   tags: ['ai-ops'],
-  summary: "A campaign's funnel, revenue, cost and ROI (seed 002 效果追踪)",
+  summary: "A campaign's funnel, revenue, cost and ROI",
   description: 'Computed from the campaign’s records at the time of the request (simulated records are not counted).',
   request: { query: z.object({ campaign_id: z.string().min(1).max(64).openapi({ example: '7d3f2c1a-9b8e-4c6d-a5f4-3e2d1c0b9a87' }) }) },
   responses: {

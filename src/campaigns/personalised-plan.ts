@@ -1,4 +1,4 @@
-// The personalised campaign per RFM group (seed 002 §2.3): the offer each group gets, its Liquid content per
+// The personalised campaign per RFM group: the offer each group gets, its Liquid content per
 // channel, and the campaign's expected return from the history of the group's system segment. No I/O here.
 import type { RfmGroup } from '../intelligence/rfm.js';
 
@@ -12,7 +12,7 @@ export interface Offer {
   details: Record<string, unknown>;
 }
 
-/** Seed 002's table: discounts for regular, coupons for new, gift and upgrade plan for potential, double points for VIP and loyal, win-back for churn risk. */
+/** The offers: discounts for regular, coupons for new, gift and upgrade plan for potential, double points for VIP and loyal, win-back for churn risk. */
 export const OFFERS: Record<RfmGroup, Offer> = {
   vip: {
     kind: 'double_points',

@@ -1,4 +1,4 @@
-// Campaign performance (seed 002 "效果追踪"): the formulas over a campaign's counted records. Pure; the
+// Campaign performance: the formulas over a campaign's counted records. Pure; the
 // counts come from one SQL aggregate (src/campaigns/performance.ts).
 import type { ChannelName } from '../domain/channels.js';
 

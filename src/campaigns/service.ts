@@ -1,4 +1,4 @@
-// Campaigns as the API manages them (seed 003): rows in marketing_campaigns, checked when saved so that a
+// Campaigns as the API manages them: rows in marketing_campaigns, checked when saved so that a
 // campaign that is kept can run; their executions (src/campaigns/execution.ts) and records (records.ts).
 import type { Client } from '@temporalio/client';
 import { and, count, desc, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';

@@ -1,10 +1,10 @@
-// `touchpoint <command>`: seed 000's command line, as a client of a running Touchpoint's HTTP API
+// `touchpoint <command>`: the command line, as a client of a running Touchpoint's HTTP API
 // (TOUCHPOINT_URL, default http://127.0.0.1:3000). Exit codes: 0 done, 1 the API refused or failed, 2 usage.
 import { cliBaseUrl } from '../env.js';
 
 const USAGE = `usage: touchpoint <command> [options]
 
-  segment [--method rfm|quintile] [--refresh]   customers per segment (seed 002 tiers) by RFM
+  segment [--method rfm|quintile] [--refresh]   customers per RFM group (tier names) by RFM
   campaign list [--status S]                     campaigns, newest first
   campaign send --campaign NAME [--simulate]     trigger a campaign by name (a simulation sends nothing)
   report --campaign NAME                         a campaign's progress and performance

@@ -2,7 +2,7 @@ import { defaultJourneyConfigs, defaultJourneySettings } from '../domain/journey
 import type { Db } from './client.js';
 import { journeyConfigs } from './schema.js';
 
-/** Gives every journey its version 1 configuration (the seed's defaults) unless it has one already. */
+/** Gives every journey its version 1 configuration (the defaults in domain/journey-config.ts) unless it has one already. */
 export async function seedJourneyConfigs(db: Db): Promise<void> {
   const rows = Object.entries(defaultJourneyConfigs).map(([key, steps]) => ({
     key,

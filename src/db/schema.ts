@@ -51,7 +51,7 @@ export const customers = pgTable(
     /** Totals over the customer's orders (the orders table), moved in the statement that stores an order. */
     orderCount: integer('order_count').notNull().default(0),
     totalSpend: numeric('total_spend', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
-    /** Loyalty tier (seed 002): vip, loyal, potential, regular, churn_risk, new; moved by the tier journey. */
+    /** Loyalty tier: vip, loyal, potential, regular, churn_risk, new; moved by the tier journey. */
     tier: text('tier').notNull().default('new'),
     tierUpdatedAt: timestamp('tier_updated_at', { withTimezone: true }),
     points: integer('points').notNull().default(0),
@@ -330,7 +330,7 @@ export const upgradeHistory = pgTable(
   (t) => [index('upgrade_history_customer_idx').on(t.customerId, t.createdAt)],
 );
 
-/** Marketer-defined flows (seed 000's automation engine); the definition lives in versions. */
+/** Marketer-defined flows; the definition lives in versions. */
 export const flows = pgTable(
   'flows',
   {
@@ -368,12 +368,12 @@ export const flowVersions = pgTable(
   (t) => [primaryKey({ columns: [t.flowId, t.version] })],
 );
 
-/** Seed 003's campaign types; `push_notification` sends on the push channel. */
+/** The campaign types; `push_notification` sends on the push channel. */
 export type CampaignType = 'email' | 'sms' | 'push_notification' | 'wechat' | 'webhook';
 export type CampaignStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'completed' | 'cancelled' | 'archived';
 
 /**
- * Seed 003's marketing_campaign. Its records are rows of `messages` (campaign_id, execution_id): one table
+ * A marketing campaign. Its records are rows of `messages` (campaign_id, execution_id): one table
  * for every touch, so a campaign's records and a journey's messages are counted, tracked and capped alike.
  */
 export const marketingCampaigns = pgTable(
@@ -436,7 +436,7 @@ export const segments = pgTable('segments', {
 });
 
 /**
- * What the customer-intelligence refresh computed for each customer (seeds 001 and 002): RFM values and
+ * What the customer-intelligence refresh computed for each customer: RFM values and
  * scores, the segment (VIP, loyal, potential, regular, churn-risk, new — where the customer stands now,
  * unlike `customers.tier`, the loyalty level the tier journey moves up), the computed tags with their
  * evidence. Rewritten whole by each refresh.
@@ -450,7 +450,7 @@ export const customerInsights = pgTable(
     /** Orders and their total in the RFM window. */
     frequency: integer('frequency').notNull().default(0),
     monetary: numeric('monetary', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
-    /** 1 (low) to 3 (high) by the seed's thresholds, or 1–5 by quintiles (rfmMethod). */
+    /** 1 (low) to 3 (high) by the threshold table, or 1–5 by quintiles (rfmMethod). */
     rScore: integer('r_score').notNull(),
     fScore: integer('f_score').notNull(),
     mScore: integer('m_score').notNull(),

@@ -1,4 +1,4 @@
-// Journeys' configuration as every part of the system reads it: the steps' types and seed 000's default
+// Journeys' configuration as every part of the system reads it: the steps' types and the default
 // journeys. Pure: workflow code reads these types, so the API's schema for them (and its Liquid check of
 // their templates) is in src/journeys/steps-schema.ts.
 import { DEFAULT_TIER_RULES } from './tiers.js';
@@ -54,7 +54,7 @@ const footer = {
   text: '\n--\nYou receive this because you signed up to {{ brand }}.',
 };
 
-/** Seed 000's welcome series: welcome at once, onboarding guide after 24 h, an exclusive coupon after 7 days. */
+/** The welcome series: welcome at once, onboarding guide after 24 h, an exclusive coupon after 7 days. */
 export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
   welcome: [
     {
@@ -97,7 +97,7 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       },
     },
   ],
-  /** Seed 000's cart recovery: a reminder after 1 h, a coupon after 24 h, a call from sales after 72 h. */
+  /** Cart recovery: a reminder after 1 h, a coupon after 24 h, a call from sales after 72 h. */
   cart_recovery: [
     {
       key: 'reminder',
@@ -193,7 +193,7 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       },
     },
   ],
-  /** Tier upgrade (seed 002): a congratulation on every upgrade; the tier rules are its settings. */
+  /** Tier upgrade: a congratulation on every upgrade; the tier rules are its settings. */
   tier_upgrade: [
     {
       key: 'congratulation',

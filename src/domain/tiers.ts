@@ -1,4 +1,4 @@
-// Loyalty tiers (seed 002): which tier a customer's totals qualify for, and how far the next one is.
+// Loyalty tiers: which tier a customer's totals qualify for, and how far the next one is.
 // Pure (no I/O, no zod), so workflow code, activities and the API share it.
 
 /** Every tier, lowest rank first. Upgrades only move up this list. */

@@ -1,4 +1,4 @@
-// A marketer flow's definition as the API accepts it (seed 000's automation engine: a name, a trigger event,
+// A marketer flow's definition as the API accepts it (a name, a trigger event,
 // actions each with a delay), every rule a saved flow obeys, and its translation into what the workflow runs.
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Marketer flows (seed 000's automation engine) as the flow workflow reads them. No zod here: workflow
+// Marketer flows as the flow workflow reads them. No zod here: workflow
 // code imports this module, and module-level schemas would be copied into every cached workflow.
 // The API's schema (and every rule a saved flow obeys, with the check that its templates render) is in
 // definition.ts, which workflow code must not import.

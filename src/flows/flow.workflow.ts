@@ -49,7 +49,7 @@ const MAX_SEEN_CARRIED = 500;
 const MAX_KEPT_EVENTS = 100;
 
 /**
- * A marketer flow (seed 000's automation engine): one generic workflow that walks a saved flow version's
+ * A marketer flow: one generic workflow that walks a saved flow version's
  * actions in order. Each action waits its delay — counted from when the previous action was due, or from
  * when a wait_for_event ended — then runs: a message (email, SMS, push, webhook), a tag, a wait for an
  * event (with a timeout), or a branch on a customer attribute. An event of the flow's `exit_on` types ends

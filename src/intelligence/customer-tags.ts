@@ -1,4 +1,4 @@
-// Computed customer tags (seed 002): behaviour, preference and value, each with the numbers that made it
+// Computed customer tags: behaviour, preference and value, each with the numbers that made it
 // hold. Tags are absolute, whatever the RFM method: frequency and value tags use the threshold table's
 // numbers, so "high_value" means the same under quintile scoring. Pure; the SQL in src/intelligence/
 // computes the same for everyone at once.

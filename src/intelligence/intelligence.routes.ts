@@ -27,7 +27,7 @@ export const listSegments = createRoute({
     'settings) and when `refresh=true`. With another `method`: computed on the fly, nothing stored.',
   request: {
     query: z.object({
-      method: method.optional().openapi({ description: "threshold (seed 001 table) or quintile; default: the settings'" }),
+      method: method.optional().openapi({ description: "threshold (the fixed R/F/M bounds) or quintile; default: the settings'" }),
       refresh: z.enum(['true', 'false']).optional().openapi({ description: 'refresh every customer first' }),
     }),
   },

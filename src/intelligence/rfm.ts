@@ -1,4 +1,4 @@
-// Customer intelligence (seeds 001 and 002): RFM scores, the RFM group a customer stands in and the computed
+// Customer intelligence: RFM scores, the RFM group a customer stands in and the computed
 // tags with the numbers that made them hold. Pure: src/intelligence/ computes the same for every customer
 // at once in SQL (its tests check both agree); these functions are the readable definition.
 
@@ -20,11 +20,11 @@ export type RfmGroup = (typeof RFM_GROUPS)[number];
 export const RFM_GROUP_EVALUATION_ORDER = ['new', 'churn_risk', 'vip', 'loyal', 'potential'] as const;
 export type RuleRfmGroup = (typeof RFM_GROUP_EVALUATION_ORDER)[number];
 
-/** RFM groups are seed 002's tiers under another name; so are their labels. */
+/** RFM groups carry the tier names, and the tiers' labels too. */
 export const RFM_GROUP_NAMES: Record<RfmGroup, string> = TIER_LABELS;
 
 /**
- * Seed 001's table, in its own words: R < 30 days high, 30–90 mid, > 90 low; F > 5 high, 2–5 mid, < 2 low;
+ * The threshold table: R < 30 days high, 30–90 mid, > 90 low; F > 5 high, 2–5 mid, < 2 low;
  * M > 1000 high, 500–1000 mid, < 500 low. The middle band includes both of its ends.
  */
 export interface RfmThresholds {

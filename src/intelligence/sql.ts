@@ -106,7 +106,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
   const inWindow = (column = sql`occurred_at`) => sql`${column} >= ${windowStart}`;
   const T = rfm.thresholds;
 
-  // Scores. Threshold: the seed's table as written. Quintile: 1 + the cuts a value reaches (see rfm.ts).
+  // Scores. Threshold: the threshold table as written. Quintile: 1 + the cuts a value reaches (see rfm.ts).
   const byCuts = (value: SQL, cutsOf: SQL) =>
     sql`case when ${value} is null or ${cutsOf} is null then 1
       else 1 + (${value} >= ${cutsOf}[1])::int + (${value} >= ${cutsOf}[2])::int + (${value} >= ${cutsOf}[3])::int + (${value} >= ${cutsOf}[4])::int end`;

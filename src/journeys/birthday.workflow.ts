@@ -22,7 +22,7 @@ export const profileChangedSignal = defineSignal<[BirthdayProfile]>('profileChan
 const MAX_CHANGES_PER_RUN = 100;
 
 /**
- * Birthday (seed 000), one long-lived run per customer: every year at 09:00 in the customer's time zone
+ * Birthday, one long-lived run per customer: every year at 09:00 in the customer's time zone
  * (29 February → 28 February in other years) the configured greeting, with its coupon. Every configured
  * step goes out at that moment (their offsets do not apply). A changed birthday or zone moves the next
  * greeting; a removed birthday, an erasure or an opt-out ends the journey. After each greeting the run

@@ -11,7 +11,7 @@ export interface CartRecoveryInput {
 }
 
 /**
- * Cart recovery (seed 000), one run per cart: a reminder after 1 h, a coupon after 24 h, a call from sales
+ * Cart recovery, one run per cart: a reminder after 1 h, a coupon after 24 h, a call from sales
  * after 72 h. An order for the cart ends it at once; a changed cart restarts the clock with the new items;
  * an emptied cart ends it.
  */

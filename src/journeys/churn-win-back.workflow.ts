@@ -21,7 +21,7 @@ export interface ChurnStatus extends JourneyStatus {
 }
 
 /**
- * Churn win-back (seed 000), one run per silence, started by the sweep below once a customer has been
+ * Churn win-back, one run per silence, started by the sweep below once a customer has been
  * quiet for the first step's offset: "we miss you" at 30 days, an offer at 45, a final recall at 60, all
  * counted from the last activity. Activity ends the run: the API signals it, and before each send the run
  * checks for activity the signal may have missed (it raced this run's start).

@@ -5,7 +5,7 @@ export interface WelcomeInput {
   customerId: string;
 }
 
-/** Welcome series (seed 000): welcome email at once, onboarding guide after 24 h, a coupon after 7 days. */
+/** Welcome series: welcome email at once, onboarding guide after 24 h, a coupon after 7 days. */
 export async function welcome(input: WelcomeInput): Promise<JourneyResult> {
   const run = new JourneyRun('welcome', input.customerId);
   setHandler(statusQuery, () => run.status());

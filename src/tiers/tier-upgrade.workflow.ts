@@ -41,7 +41,7 @@ const MAX_EVALUATIONS_PER_RUN = 100;
 const CONGRATULATED_KEPT = 10;
 
 /**
- * Tier upgrade (seed 002), one long-lived run per customer. Every order (and every upgrade made through the
+ * Tier upgrade, one long-lived run per customer. Every order (and every upgrade made through the
  * API) signals it; the run evaluates the customer's totals — read from the database, where the API moved
  * them, never summed from events — one evaluation at a time, so two orders at the same moment upgrade once.
  * An upgrade (tier, points, coupon, upgrade_history row) is one idempotent activity; then the configured

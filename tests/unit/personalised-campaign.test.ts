@@ -80,7 +80,7 @@ describe('expected return of a personalised campaign', () => {
 });
 
 describe('offers and content', () => {
-  it("follows seed 002's table", () => {
+  it('follows the offer table', () => {
     expect(Object.fromEntries(RFM_GROUPS.map((s) => [s, OFFERS[s].kind]))).toEqual({
       vip: 'double_points',
       loyal: 'double_points',

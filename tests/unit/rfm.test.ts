@@ -17,7 +17,7 @@ import {
 
 const T = S.rfm.thresholds;
 
-describe("seed 001's threshold table (3 high, 2 mid, 1 low)", () => {
+describe('the threshold table (3 high, 2 mid, 1 low)', () => {
   it('R: < 30 days high, 30–90 mid, > 90 low; whole days; no order at all is low', () => {
     expect([0, 29, 30, 90, 91, 400].map((d) => recencyScore(d, T.recency))).toEqual([3, 3, 2, 2, 1, 1]);
     expect(recencyScore(null, T.recency)).toBe(1);
@@ -31,7 +31,7 @@ describe("seed 001's threshold table (3 high, 2 mid, 1 low)", () => {
     expect([0, 499.99, 500, 1000, 1000.01].map((m) => monetaryScore(m, T.monetary))).toEqual([1, 1, 2, 2, 3]);
   });
 
-  it("the seed's example (15 days, 6 orders, 1200) scores high on all three and is VIP", () => {
+  it('the classic example (15 days, 6 orders, 1200) scores high on all three and is VIP', () => {
     const scores = scoreRfm({ recencyDays: 15, frequency: 6, monetary: 1200 }, S.rfm);
     expect(scores).toEqual({ r: 3, f: 3, m: 3 });
     const levels = { r: levelOf(scores.r, 'threshold'), f: levelOf(scores.f, 'threshold'), m: levelOf(scores.m, 'threshold') };
