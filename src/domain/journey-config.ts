@@ -54,6 +54,16 @@ const footer = {
   text: '\n--\nYou receive this because you signed up to {{ brand }}.',
 };
 
+/** The body of every step that hands out a coupon (the welcome series' gift and the churn offer). */
+const couponOffer = {
+  html:
+    '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' +
+    footer.html,
+  text:
+    'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' +
+    footer.text,
+};
+
 /** The welcome series: welcome at once, onboarding guide after 24 h, an exclusive coupon after 7 days. */
 export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
   welcome: [
@@ -88,12 +98,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 15, validDays: 30 },
       template: {
         subject: 'A gift for you: {{ coupon.percent_off }}% off',
-        html:
-          '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' +
-          footer.html,
-        text:
-          'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' +
-          footer.text,
+        html: couponOffer.html,
+        text: couponOffer.text,
       },
     },
   ],
@@ -155,12 +161,8 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       coupon: { percentOff: 20, validDays: 7 },
       template: {
         subject: 'Come back: {{ coupon.percent_off }}% off for 7 days',
-        html:
-          '<p>Hi {{ customer.name | default: "there" }}, use code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>' +
-          footer.html,
-        text:
-          'Hi {{ customer.name | default: "there" }}, use code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.' +
-          footer.text,
+        html: couponOffer.html,
+        text: couponOffer.text,
       },
     },
     {

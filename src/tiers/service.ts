@@ -82,15 +82,15 @@ export function createTierService(db: Db) {
       if (!c) return { status: 'not_found' as const };
       if (c.erasedAt) return { status: 'erased' as const };
       const before = evaluate(totalsOf(c), rules, now);
+      const notEligible = async () => ({
+        status: 'not_eligible' as const,
+        evaluation: before,
+        points: c.points,
+        upgrade: null,
+        latestUpgrade: await latestUpgrade(tx, c),
+      });
       const rule = before.eligible ? ruleFor(rules, before.qualifiedTier) : undefined;
-      if (!rule)
-        return {
-          status: 'not_eligible' as const,
-          evaluation: before,
-          points: c.points,
-          upgrade: null,
-          latestUpgrade: await latestUpgrade(tx, c),
-        };
+      if (!rule) return notEligible();
 
       // The tier left and since when it was held: one upgrade per (customer, tier held, target) ever, so a
       // retried attempt finds its own row, and a customer back in a tier later can be upgraded out of it again.
@@ -118,13 +118,7 @@ export function createTierService(db: Db) {
         .returning();
       if (!inserted) {
         // Only reachable if the tier was changed by hand without moving tier_updated_at: nothing twice.
-        return {
-          status: 'not_eligible' as const,
-          evaluation: before,
-          points: c.points,
-          upgrade: null,
-          latestUpgrade: await latestUpgrade(tx, c),
-        };
+        return notEligible();
       }
       if (coupon) {
         const issued = await tx
