@@ -2,9 +2,9 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { RfmGroup } from './rfm.js';
 import type { AppEnv } from '../api/router.js';
 import { customerErased, customerNotFound } from '../domain/errors.js';
-import type { customerTags, getSettings, listSegments, putSettings, refreshInsights } from './intelligence.routes.js';
+import type { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights } from './intelligence.routes.js';
 
-export const listSegmentsHandler: RouteHandler<typeof listSegments, AppEnv> = async (c) => {
+export const listRfmGroupsHandler: RouteHandler<typeof listRfmGroups, AppEnv> = async (c) => {
   const { method, refresh } = c.req.valid('query');
   return c.json(await c.var.deps.intelligence.rfmGroups({ method, refresh: refresh === 'true' }), 200);
 };

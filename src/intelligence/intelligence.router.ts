@@ -2,14 +2,14 @@ import { createRouter } from '../api/router.js';
 import {
   customerTagsHandler,
   getSettingsHandler,
-  listSegmentsHandler,
+  listRfmGroupsHandler,
   putSettingsHandler,
   refreshInsightsHandler,
 } from './intelligence.handlers.js';
-import { customerTags, getSettings, listSegments, putSettings, refreshInsights } from './intelligence.routes.js';
+import { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights } from './intelligence.routes.js';
 
 export const intelligenceRouter = createRouter()
-  .openapi(listSegments, listSegmentsHandler)
+  .openapi(listRfmGroups, listRfmGroupsHandler)
   .openapi(customerTags, customerTagsHandler)
   .openapi(refreshInsights, refreshInsightsHandler)
   .openapi(getSettings, getSettingsHandler)

@@ -5,7 +5,7 @@ import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helper
 
 const method = z.enum(RFM_METHODS);
 
-const segmentSchema = z
+const rfmGroupSchema = z
   .object({
     id: z.enum(RFM_GROUPS),
     name: z.string().openapi({ example: 'VIP' }),
@@ -17,7 +17,7 @@ const segmentSchema = z
   })
   .openapi('CustomerSegment');
 
-export const listSegments = createRoute({
+export const listRfmGroups = createRoute({
   method: 'get',
   path: '/api/ai-ops/customer/segment',
   tags: ['ai-ops'],
@@ -34,7 +34,7 @@ export const listSegments = createRoute({
   responses: {
     200: json(
       z.object({
-        segments: z.array(segmentSchema),
+        segments: z.array(rfmGroupSchema),
         method,
         windowDays: z.number().int(),
         totalCustomers: z.number().int(),
