@@ -199,7 +199,7 @@ try {
       ? `backend CPU: baseline median ${seconds(median(cpu.baseline))} s (${cpu.baseline.map(seconds).join(', ')}), ` +
         `product median ${seconds(median(cpu.product))} s (${cpu.product.map(seconds).join(', ')}); ratio ${fmt(median(cpu.product) / median(cpu.baseline), 2)}`
       : 'backend CPU: n/a (the server is not on this machine)',
-    `baseline rows: ${baselineRows.n}; segments: ${segments.map((s) => `${s.segment} ${s.n}`).join(', ')}`,
+    `baseline rows: ${baselineRows.n}; RFM groups: ${segments.map((s) => `${s.segment} ${s.n}`).join(', ')}`,
     `tags: ${tags.map((s) => `${s.tag} ${s.n}`).join(', ')}`,
     `total run time: ${since()}`,
   ];
