@@ -41,9 +41,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
 
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
+  // The first and the last of what it printed: a panic names its cause at the start, the stack follows.
+  let head = '';
+  let tail = '';
   child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+    const text = d.toString();
+    if (head.length < 2000) head += text.slice(0, 2000 - head.length);
+    tail = (tail + text).slice(-2000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `${ip}:${opts.port}`;
@@ -52,7 +56,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await waitUntilServing(address, opts.namespace, exited, opts.startupTimeoutMs ?? 60_000);
   } catch (err) {
     await stop(child, exited);
-    throw new Error(`${(err as Error).message}\n${stderr.trim()}`, { cause: err });
+    const printed = head.length < 2000 ? head : `${head}\n…\n${tail}`;
+    throw new Error(`${(err as Error).message}\n${printed.trim()}`, { cause: err });
   }
   return {
     address,

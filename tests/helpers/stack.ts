@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     await addSearchAttributes(env.connection, env.namespace ?? 'default');
   } else {
-    devServer = await startDevServer({ cliPath: resolveTemporalBinary('temporal'), port: await freePort(), namespace: 'default' });
+    devServer = await startTestDevServer();
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address, namespace: 'default' });
   }
   const namespace = env.namespace ?? 'default';
@@ -227,4 +227,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/**
+ * A dev server on a free port. The port is free when picked and taken when the server binds it, so a
+ * server started meanwhile by another test file can win it (seen once in CI: the dev server exited at
+ * start-up); then a new port is picked, up to three times.
+ */
+async function startTestDevServer(attempts = 3): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ cliPath: resolveTemporalBinary('temporal'), port: await freePort(), namespace: 'default' });
+    } catch (err) {
+      if (attempt >= attempts || !/exited with code/.test((err as Error).message)) throw err;
+    }
+  }
 }
