@@ -26,13 +26,10 @@ module.exports = {
       name: 'services-never-import-activities',
       severity: 'error',
       comment: 'Activities are called by workflows; what a service and an activity share lives in a module of its own.',
-      // Not bound: activity modules, the worker, workflow code (types only, checked below), the composition
-      // root, and the broadcast batch's two steps (called by campaign.activities.ts alone).
-      from: {
-        path: '^src/',
-        pathNot: ['\\.activities\\.ts$', '^src/worker/', workflowFiles, '^src/runtime\\.ts$', '^src/campaigns/send-(batch|records)\\.ts$'],
-      },
-      to: { path: ['\\.activities\\.ts$', '^src/worker/activities\\.ts$'] },
+      // Not bound: activity modules, the worker, workflow code (types only, checked below) and the composition
+      // root. A type-only import (an activity's steps naming ActivityDeps) calls nothing.
+      from: { path: '^src/', pathNot: ['\\.activities\\.ts$', '^src/worker/', workflowFiles, '^src/runtime\\.ts$'] },
+      to: { path: ['\\.activities\\.ts$', '^src/worker/activities\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'workflows-import-only-domain-and-types',

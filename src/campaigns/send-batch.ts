@@ -11,7 +11,7 @@ import { channelOf } from '../templates/parts.js';
 import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, PACING_OFF, quietUntilByZone } from '../delivery/pacing.js';
-import { cappedCustomers, lockCustomers } from '../delivery/pacing.activities.js';
+import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender } from './send-records.js';

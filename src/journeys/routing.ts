@@ -30,7 +30,8 @@ export interface IncomingEvent extends JourneyEvent {
 
 /**
  * What starting a run takes: signalWithStart (the event or change goes with it), or a plain start. The
- * workflow is named by its type name: the API process imports workflow modules as types only.
+ * workflow is named by its type name, so routing needs other features' workflow modules (flows, tiers) as
+ * types only: journeys do not depend on them at run time (the signals it sends are its own and steps/'s).
  */
 export type RunStart =
   | { workflow: string; signalWithStart: WithWorkflowArgs<Workflow, WorkflowSignalWithStartOptions<unknown[]>> }

@@ -1,5 +1,5 @@
-// Journey routing and the schedules name the workflows they start by type name (the API process imports
-// workflow modules as types only): each name must be a workflow the worker registers.
+// Journey routing and the schedules name the workflows they start by type name (so they import other
+// features' workflow modules as types only): each name must be a workflow the worker registers.
 import { describe, expect, it } from 'vitest';
 import type { FlowRouting } from '../../src/flows/routing.js';
 import { birthdayChange, churnWinBackStart, planEvent, plannedStarts, type StartOp, tierEvaluation } from '../../src/journeys/routing.js';
