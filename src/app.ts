@@ -1,3 +1,4 @@
+import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { marketingRouter } from './campaigns/campaigns.router.js';
 import { performanceRouter } from './campaigns/performance.router.js';
@@ -16,6 +17,8 @@ import { recommendationsRouter } from './recommendations/recommendations.router.
 import { segmentsRouter } from './segments/segments.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { tiersRouter } from './tiers/tiers.router.js';
+import { workspacesRouter } from './workspaces/workspaces.router.js';
+import { authenticate } from './api/auth.js';
 import { mountDocs } from './api/docs.js';
 import { onError, sendError } from './api/errors.js';
 import { healthRouter } from './api/health.router.js';
@@ -28,6 +31,18 @@ export function createApp(deps: AppDeps) {
     c.set('deps', deps);
     await next();
   });
+  // No body larger than this reaches any route (routes with a JSON body have their own, smaller limits).
+  app.use(
+    bodyLimit({
+      maxSize: deps.api.bodyLimitBytes,
+      onError: (c) =>
+        sendError(
+          c,
+          new DomainError('payload_too_large', `the request body is larger than ${deps.api.bodyLimitBytes} bytes`, undefined, 413),
+        ),
+    }),
+  );
+  app.use(authenticate(deps.api.rateLimit));
   app.onError(onError);
   app.notFound((c) => sendError(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`, undefined, 404)));
 
@@ -49,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', deliveryRouter);
   app.route('/', suppressionsRouter);
   app.route('/', devMailRouter);
+  app.route('/', workspacesRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

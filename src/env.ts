@@ -40,6 +40,15 @@ const schema = z.object({
   DELIVERY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Days after a click, open or send in which an order is attributed to that message. */
   ATTRIBUTION_WINDOW_DAYS: z.coerce.number().min(0).max(365).default(7),
+  /** Requests per second one API key may make on average (0: no limit), and how many at once above that. */
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(200),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
+  /** The largest request body any route takes, in bytes (routes with JSON bodies have smaller limits of their own). */
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -144,6 +153,9 @@ export interface Config {
   /** Delivery webhooks: each provider's signing secret (a provider without one is a 404). */
   deliveryWebhookSecrets: Map<string, string>;
   attributionWindowDays: number;
+  api: { rateLimit: { perSecond: number; burst: number }; bodyLimitBytes: number };
+  /** Each workspace's schedules, minutes apart (0: not kept); the same values as the fields below. */
+  schedules: { churnSweep: number; segmentsRefresh: number; recommendations: number; insightsRefresh: number };
   dataDir: string;
   brand: string;
   /** Minutes between churn win-back sweeps; 0: no schedule (sweeps run only when asked through the API). */
@@ -237,6 +249,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ...(e.DELIVERY_WEBHOOK_SECRETS ?? []),
     ]),
     attributionWindowDays: e.ATTRIBUTION_WINDOW_DAYS,
+    api: { rateLimit: { perSecond: e.API_RATE_LIMIT_PER_SECOND, burst: e.API_RATE_LIMIT_BURST }, bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    schedules: {
+      churnSweep: e.CHURN_SWEEP_EVERY_MINUTES,
+      segmentsRefresh: e.SEGMENTS_REFRESH_EVERY_MINUTES,
+      recommendations: e.RECOMMENDATIONS_REFRESH_EVERY_MINUTES,
+      insightsRefresh: e.INSIGHTS_REFRESH_EVERY_MINUTES,
+    },
     dataDir: e.DATA_DIR,
     brand: e.BRAND_NAME,
     churnSweepEveryMinutes: e.CHURN_SWEEP_EVERY_MINUTES,

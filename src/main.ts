@@ -35,8 +35,12 @@ async function main() {
     ...(runtime.devServer?.uiUrl ? [`  Temporal     ${runtime.temporalAddress}`] : []),
     `  Database     ${runtime.database.kind === 'pglite' ? `PGlite in ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,
     runtime.mailCapture ? `  Mail capture ${runtime.mailCapture.url}   (read it at GET /dev/mail)` : `  SMTP         SMTP_URL`,
-    `Try: curl -X POST http://${config.http.host}:${port}/api/events -H 'content-type: application/json' \\`,
-    `       -d '{"id":"evt-1","type":"user_signup","customerId":"ada"}'   (after PUT /api/customers/ada with an email)`,
+    `  API key      ${runtime.adminKey.key}`,
+    `               (admin key of the default workspace${runtime.adminKey.created ? ', made now' : ''}; kept in ${runtime.adminKey.file})`,
+    `Try: export TOUCHPOINT_API_KEY=$(cat ${runtime.adminKey.file})`,
+    `     curl -X POST http://${config.http.host}:${port}/api/events -H "authorization: Bearer $TOUCHPOINT_API_KEY" \\`,
+    `       -H 'content-type: application/json' -d '{"id":"evt-1","type":"user_signup","customerId":"ada"}'`,
+    `       (after PUT /api/customers/ada with an email)`,
     'Ctrl-C stops everything.',
   ];
   console.log(lines.join('\n'));

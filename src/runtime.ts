@@ -4,27 +4,16 @@ import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
 import { createActivities } from './worker/activities.js';
-import {
-  ensureChurnSweepSchedule,
-  ensureRecommendationsSchedule,
-  ensureSegmentsRefreshSchedule,
-  ensureInsightsRefreshSchedule,
-} from './temporal/schedules.js';
-import {
-  churnSweepScheduleId,
-  insightsRefreshScheduleId,
-  recommendationsScheduleId,
-  segmentsRefreshScheduleId,
-} from './temporal/workflow-ids.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
 import { createChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
 import { createDatabase, type Database } from './db/client.js';
-import { seedJourneyConfigs } from './db/defaults.js';
+import { DEFAULT_WORKSPACE, inWorkspace } from './db/workspace.js';
 import { type MailCapture, startMailCapture } from './dev/mail-capture.js';
 import type { Config } from './env.js';
 import { createServices } from './services.js';
+import { installationAdminKey } from './workspaces/admin-key.js';
 import { setStrictVariables } from './templates/render.js';
 import { trackingSecret } from './delivery/tracking-secret.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
@@ -41,6 +30,8 @@ export interface Runtime {
   tracking: TrackingConfig;
   devServer?: DevServer;
   mailCapture?: MailCapture;
+  /** The `default` workspace's admin key kept in DATA_DIR (src/workspaces/admin-key.ts). */
+  adminKey: { key: string; file: string; created: boolean };
   /** Every service and what the API reads besides (src/services.ts), built once. */
   appDeps: AppDeps;
   createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
@@ -84,7 +75,6 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     const database = createDatabase(config.database);
     closers.push(() => database.close());
     await database.migrate();
-    await seedJourneyConfigs(database.db);
 
     let mailCapture: MailCapture | undefined;
     let smtpUrl = config.mail.smtpUrl;
@@ -105,20 +95,11 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       );
     }
 
-    // Every process keeps the schedule as configured; creating it twice is harmless.
-    await ensureChurnSweepSchedule(client, config.temporal.taskQueue, config.churnSweepEveryMinutes).catch((err: Error) =>
-      log(`could not create the churn sweep schedule (${churnSweepScheduleId}): ${err.message}`),
-    );
-    await ensureSegmentsRefreshSchedule(client, config.temporal.taskQueue, config.segmentsRefreshEveryMinutes).catch((err: Error) =>
-      log(`could not create the segments refresh schedule (${segmentsRefreshScheduleId}): ${err.message}`),
-    );
-    await ensureRecommendationsSchedule(client, config.temporal.taskQueue, config.recommendations.refreshEveryMinutes).catch((err: Error) =>
-      log(`could not create the recommendations schedule (${recommendationsScheduleId}): ${err.message}`),
-    );
-    await ensureInsightsRefreshSchedule(client, config.temporal.taskQueue, config.insightsRefreshEveryMinutes).catch((err: Error) =>
-      log(`could not create the customer-insights refresh schedule (${insightsRefreshScheduleId}): ${err.message}`),
-    );
     const services = createServices(database.db, client, { ...config, tracking: { secret: tracking.secret } });
+    // Every workspace has its journey configurations and its schedules as configured; every process keeps
+    // them so (doing it twice is harmless).
+    for (const workspace of await services.workspaces.ids()) await inWorkspace(workspace, () => services.workspaces.provision());
+    const adminKey = await inWorkspace(DEFAULT_WORKSPACE, () => installationAdminKey(services.keys, config.dataDir));
 
     return {
       config,
@@ -129,7 +110,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       tracking,
       devServer,
       mailCapture,
-      appDeps: { ...services, mailCapture: mailCapture ?? null },
+      adminKey,
+      appDeps: { ...services, mailCapture: mailCapture ?? null, api: config.api },
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
         closers.push(() => connection.close());

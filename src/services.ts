@@ -7,6 +7,7 @@ import { createPersonalisedCampaigns } from './campaigns/personalised.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createCustomerService } from './customers/service.js';
 import { type Db, ping } from './db/client.js';
+import { asInstallation } from './db/workspace.js';
 import { createDeliveryFeedback } from './delivery/feedback.js';
 import { createSuppressionService } from './delivery/suppressions.js';
 import { createTrackingService } from './delivery/tracking.js';
@@ -20,9 +21,11 @@ import { createRecommendationService } from './recommendations/service.js';
 import { createSegmentService } from './segments/service.js';
 import { createTemplateService } from './templates/service.js';
 import { createTierService } from './tiers/service.js';
+import { createKeyService } from './workspaces/keys.js';
+import { createWorkspaceService } from './workspaces/service.js';
 
 /** The part of the configuration services read; a Config is one (with its tracking secret resolved). */
-export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributionWindowDays'> & {
+export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributionWindowDays' | 'schedules'> & {
   temporal: Pick<Config['temporal'], 'taskQueue'>;
   campaigns: CampaignServiceOptions;
   /** Delivery webhooks' signing secrets by provider; a provider without one is a 404. */
@@ -39,7 +42,10 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
   const customers = createCustomerService(db, journeys);
   const segments = createSegmentService(db);
   const campaigns = createCampaignService(db, client, taskQueue, config.campaigns);
+  const keys = createKeyService(db);
   return {
+    keys,
+    workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules }),
     journeys,
     customers,
     journeyConfigs: createJourneyConfigService(db),
@@ -58,7 +64,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
     /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
     ingest: createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }),
     /** Readiness probes (GET /readyz). */
-    pingDatabase: () => ping(db),
+    pingDatabase: () => asInstallation(() => ping(db)),
     async pingTemporal() {
       await client.workflowService.describeNamespace({ namespace: client.options.namespace });
     },

@@ -22,7 +22,7 @@ const DAY = 86_400_000;
 
 describe('churn sweep schedule', () => {
   it('is created, updated and removed as configured, and a triggered sweep starts due win-back runs', async () => {
-    const handle = stack.client.schedule.getHandle(churnSweepScheduleId);
+    const handle = stack.client.schedule.getHandle(churnSweepScheduleId());
     await ensureChurnSweepSchedule(stack.client, stack.taskQueue, 60);
     // Creating it again (a second process starting) is harmless and keeps one schedule.
     await ensureChurnSweepSchedule(stack.client, stack.taskQueue, 60);

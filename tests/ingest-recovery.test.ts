@@ -7,7 +7,7 @@ import { createApp } from '../src/app.js';
 import { events, journeyRuns, messages } from '../src/db/schema.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { createServices } from '../src/services.js';
-import { type Stack, startStack, uid } from './helpers/stack.js';
+import { type Stack, startStack, TEST_API_LIMITS, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { freePort } from './helpers/ports.js';
 import { waitFor } from './helpers/wait.js';
@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The same API on the same database, whose Temporal is down. */
 function appDuringOutage() {
   const services = createServices(stack.database.db, new Client({ connection: deadConnection }), stack.servicesConfig);
-  return createApp({ ...services, mailCapture: null });
+  return createApp({ ...services, mailCapture: null, api: TEST_API_LIMITS });
 }
 
 describe('ingestion during a Temporal outage', () => {
@@ -40,7 +40,7 @@ describe('ingestion during a Temporal outage', () => {
     const down = appDuringOutage();
     const res = await down.request('/api/events', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.key}` },
       body: JSON.stringify(event),
     });
     expect(res.status).toBe(503);

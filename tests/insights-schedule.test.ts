@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe('customer-insights refresh schedule', () => {
   it('is created, updated and removed as configured, and a triggered run refreshes every customer', async () => {
-    const handle = stack.client.schedule.getHandle(insightsRefreshScheduleId);
+    const handle = stack.client.schedule.getHandle(insightsRefreshScheduleId());
     await ensureInsightsRefreshSchedule(stack.client, stack.taskQueue, 60);
     await ensureInsightsRefreshSchedule(stack.client, stack.taskQueue, 60);
     const interval = async () => (await handle.describe()).spec.intervals?.[0]?.every;

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('recommendations refresh schedule', () => {
   it('is created, updated and removed as configured, and a triggered refresh rewrites the similarities', async () => {
-    const handle = stack.client.schedule.getHandle(recommendationsScheduleId);
+    const handle = stack.client.schedule.getHandle(recommendationsScheduleId());
     await ensureRecommendationsSchedule(stack.client, stack.taskQueue, 360);
     // Creating it again (a second process starting) is harmless and keeps one schedule.
     await ensureRecommendationsSchedule(stack.client, stack.taskQueue, 360);

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('segments refresh schedule', () => {
   it('is created, updated and removed as configured, and a triggered refresh updates every segment with rules', async () => {
-    const handle = stack.client.schedule.getHandle(segmentsRefreshScheduleId);
+    const handle = stack.client.schedule.getHandle(segmentsRefreshScheduleId());
     await ensureSegmentsRefreshSchedule(stack.client, stack.taskQueue, 60);
     // Creating it again (a second process starting) is harmless and keeps one schedule.
     await ensureSegmentsRefreshSchedule(stack.client, stack.taskQueue, 60);

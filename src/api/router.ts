@@ -3,15 +3,20 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MailCapture } from '../dev/mail-capture.js';
 import type { Services } from '../services.js';
+import type { Caller } from '../workspaces/keys.js';
+import type { RateLimit } from './auth.js';
 import { DomainError, validationError } from '../domain/errors.js';
 import { sendError } from './errors.js';
 
 export type AppDeps = Services & {
   /** Embedded mode's local SMTP capture, which GET /dev/mail lists; null elsewhere. */
   mailCapture: MailCapture | null;
+  /** Per-key request rate and the largest request body any route takes. */
+  api: { rateLimit: RateLimit; bodyLimitBytes: number };
 };
 
-export type AppEnv = { Variables: { deps: AppDeps; requestId: string } };
+/** `caller`: the key a request authenticated with (unset on public routes). */
+export type AppEnv = { Variables: { deps: AppDeps; requestId: string; caller: Caller } };
 
 /** A router whose validation failures become 422 `{ error: { code, message, field } }`. */
 export function createRouter() {

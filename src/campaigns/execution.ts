@@ -10,7 +10,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Config } from '../env.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
 import { signalIfRunning } from '../temporal/signal.js';
-import { campaignWorkflowId } from '../temporal/workflow-ids.js';
+import { campaignWorkflowId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 import {
   campaignExecution,
   type CampaignMode,
@@ -49,7 +49,7 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       workflowId: campaignWorkflowId(row.id, executionId),
       taskQueue,
       args: [{ campaignId: row.id, executionId, mode, startAt, endAt: times(row).endAt, batchSize, batchesPerRun }],
-      typedSearchAttributes: [{ key: CampaignIdKey, value: row.id }],
+      typedSearchAttributes: [workspaceSearchAttribute(), { key: CampaignIdKey, value: row.id }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
   }

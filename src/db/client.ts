@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import type { Config } from '../env.js';
 import { startPgliteThread } from './pglite-remote.js';
 import * as schema from './schema.js';
+import { asInstallation, SCOPE_STATEMENT, statementScope } from './workspace.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -42,7 +43,7 @@ const MIGRATION_LOCK = 74_657_311;
 export function createDatabase(config: Config['database']): Database {
   if (config.kind === 'postgres') {
     const client = postgres(config.url, { max: config.poolSize, onnotice: () => {} });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(scopedToWorkspace(client), { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
@@ -51,13 +52,13 @@ export function createDatabase(config: Config['database']): Database {
         const lock = await client.reserve();
         try {
           await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
-          await migratePostgres(drizzlePostgres(client), { migrationsFolder });
+          await asInstallation(() => migratePostgres(drizzlePostgres(client), { migrationsFolder }));
         } finally {
           await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`;
           lock.release();
         }
       }),
-      ping: () => ping(db),
+      ping: () => asInstallation(() => ping(db)),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -70,11 +71,47 @@ export function createDatabase(config: Config['database']): Database {
     db,
     kind: 'pglite',
     // PGlite lives inside this one process, so only this process can race itself.
-    migrate: once(() => migratePglite(drizzlePglite(client), { migrationsFolder })),
-    ping: () => ping(db),
+    migrate: once(() => asInstallation(() => migratePglite(drizzlePglite(client), { migrationsFolder }))),
+    ping: () => asInstallation(() => ping(db)),
     close: () => remote.close(),
     threadUtilization: (since) => remote.threadUtilization(since),
   };
+}
+
+/**
+ * postgres.js as drizzle uses it (`unsafe` for a statement, `begin` for a transaction), with every
+ * statement scoped to the current workspace (src/db/workspace.ts): a statement on its own runs in a
+ * transaction that sets the workspace and the application's role first; a transaction sets them as it
+ * begins. In the installation scope both run as they are.
+ */
+function scopedToWorkspace(client: postgres.Sql): postgres.Sql {
+  type Unsafe = postgres.Sql['unsafe'];
+  const unsafe = (...args: Parameters<Unsafe>) => {
+    const workspace = statementScope();
+    if (workspace === null) return client.unsafe(...args);
+    const run = (values: boolean) =>
+      client.begin(async (tx) => {
+        await tx.unsafe(SCOPE_STATEMENT, [workspace]);
+        const query = tx.unsafe(...args);
+        return values ? query.values() : query;
+      });
+    return { values: () => run(true), then: (ok: never, fail: never) => run(false).then(ok, fail) };
+  };
+  const begin = (...args: unknown[]) => {
+    const workspace = statementScope();
+    const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
+    const scoped =
+      workspace === null
+        ? fn
+        : async (tx: postgres.TransactionSql) => {
+            await tx.unsafe(SCOPE_STATEMENT, [workspace]);
+            return fn(tx);
+          };
+    return (client.begin as (...a: unknown[]) => unknown)(...args, scoped);
+  };
+  return new Proxy(client, {
+    get: (target, prop, receiver) => (prop === 'unsafe' ? unsafe : prop === 'begin' ? begin : Reflect.get(target, prop, receiver)),
+  });
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -4,6 +4,7 @@
 // ~40 % of that thread). Here it runs beside them, on the machine's other core.
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { SCOPE_STATEMENT, statementScope } from './workspace.js';
 
 type Params = unknown[] | undefined;
 interface QueryOptions {
@@ -29,7 +30,9 @@ export interface PgliteLike {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export function startPgliteThread(dataDir: string): PgliteLike {
-  const worker = new Worker(new URL('./pglite-thread.mjs', import.meta.url), { workerData: { dataDir } });
+  const worker = new Worker(new URL('./pglite-thread.mjs', import.meta.url), {
+    workerData: { dataDir, scopeStatement: SCOPE_STATEMENT },
+  });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let nextTx = 1;
@@ -68,16 +71,18 @@ export function startPgliteThread(dataDir: string): PgliteLike {
     query: (sql, params, options) =>
       call<Results>('query', {
         tx,
+        // Outside a transaction the thread runs the statement in one of its own, scoped to the workspace.
+        scope: tx === undefined ? statementScope() : undefined,
         sql,
         params,
         rowMode: options?.rowMode,
         rawTypes: options?.parsers ? Object.keys(options.parsers).map(Number) : undefined,
       }),
-    exec: (sql) => call<Results[]>('exec', { tx, sql }),
+    exec: (sql) => call<Results[]>('exec', { tx, scope: tx === undefined ? statementScope() : undefined, sql }),
     async transaction(fn) {
       if (tx !== undefined) throw new Error('nested transactions go through savepoints');
       const id = nextTx++;
-      await call('begin', { tx: id });
+      await call('begin', { tx: id, scope: statementScope() });
       let result;
       try {
         result = await fn(client(id));

@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 
 const identity = (value) => value;
 const db = new PGlite(workerData.dataDir);
+const { scopeStatement } = workerData;
 /** Open transactions by id: each holds PGlite's transaction until the main thread ends it. */
 const transactions = new Map();
 
@@ -23,17 +24,31 @@ function options(msg) {
   };
 }
 
+/**
+ * A statement of a transaction runs in it; one outside runs alone, or — scoped to a workspace — in a
+ * transaction of its own that sets the workspace and the application's role first (src/db/workspace.ts).
+ */
+function within(msg, run) {
+  if (msg.tx !== undefined) {
+    const open = transactions.get(msg.tx);
+    if (!open) throw new Error(`transaction ${msg.tx} is not open`);
+    return run(open.tx);
+  }
+  if (typeof msg.scope !== 'string') return run(db);
+  return db.transaction(async (tx) => {
+    await tx.query(scopeStatement, [msg.scope]);
+    return run(tx);
+  });
+}
+
 async function handle(msg) {
   switch (msg.op) {
     case 'query': {
-      const target = msg.tx === undefined ? db : transactions.get(msg.tx)?.tx;
-      if (!target) throw new Error(`transaction ${msg.tx} is not open`);
-      const { rows, fields, affectedRows } = await target.query(msg.sql, msg.params, options(msg));
+      const { rows, fields, affectedRows } = await within(msg, (target) => target.query(msg.sql, msg.params, options(msg)));
       return { rows, fields, affectedRows };
     }
     case 'exec': {
-      const target = msg.tx === undefined ? db : transactions.get(msg.tx)?.tx;
-      const results = await target.exec(msg.sql);
+      const results = await within(msg, (target) => target.exec(msg.sql));
       return results.map(({ rows, fields, affectedRows }) => ({ rows, fields, affectedRows }));
     }
     case 'begin':
@@ -44,7 +59,15 @@ async function handle(msg) {
             new Promise((commit, rollback) => {
               entered = true;
               transactions.set(msg.tx, { tx, commit, rollback, done });
-              opened(null);
+              if (typeof msg.scope !== 'string') return opened(null);
+              tx.query(scopeStatement, [msg.scope]).then(
+                () => opened(null),
+                (err) => {
+                  transactions.delete(msg.tx);
+                  failed(err);
+                  rollback(err);
+                },
+              );
             }),
         );
         // Rejections are reported by 'end' (or here, when the transaction could not even begin).

@@ -12,6 +12,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
@@ -19,13 +20,60 @@ import type { JourneyStep } from '../domain/journey-config.js';
 
 export type Consent = Partial<Record<ChannelName, boolean>>;
 
+/**
+ * The workspace (one business) a row belongs to: part of every key. Inserts take it from the transaction's
+ * `app.workspace_id` setting (src/db/workspace.ts sets it), and row-level security lets a transaction see and
+ * write only its workspace's rows (drizzle/0012_workspaces.sql).
+ */
+const workspaceId = () =>
+  text('workspace_id')
+    .notNull()
+    .default(sql`current_setting('app.workspace_id')`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** The businesses one installation serves. `default` holds what the installation had before workspaces. */
+export const workspaces = pgTable('workspaces', {
+  /** Lowercase letters, digits and dashes (src/workspaces/workspace-id.ts); it prefixes workflow ids. */
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** What this business sets apart from the installation's defaults (src/workspaces/settings.ts). */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export type ApiScope = 'events:write' | 'marketing:write' | 'read' | 'admin';
+
+/** API keys: shown once at creation, kept as a SHA-256 hash; the prefix names a key in lists and logs. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    name: text('name').notNull(),
+    /** The key's first characters (`tp_` and 8 more): what lists show and what a leaked key is found by. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key, hex. */
+    hash: text('hash').notNull(),
+    scopes: text('scopes').array().$type<ApiScope[]>().notNull(),
+    createdBy: text('created_by'),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('api_keys_hash_unique').on(t.hash),
+    unique('api_keys_prefix_unique').on(t.prefix),
+  ],
+);
 
 export const customers = pgTable(
   'customers',
   {
-    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    id: text('id').notNull(),
     email: text('email'),
     phone: text('phone'),
     name: text('name'),
@@ -59,9 +107,10 @@ export const customers = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
     // Only customers without a run for their current silence: the sweep's range scan reads just the ones due.
     index('customers_churn_sweep_idx')
-      .on(t.lastActivityAt)
+      .on(t.workspaceId, t.lastActivityAt)
       .where(sql`${t.churnRunId} is null and ${t.erasedAt} is null`),
   ],
 );
@@ -69,8 +118,9 @@ export const customers = pgTable(
 export const events = pgTable(
   'events',
   {
+    workspaceId: workspaceId(),
     /** The producer's idempotency key: the same id twice has the effect of once. */
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     type: text('type').notNull(),
     customerId: text('customer_id').notNull(),
     properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
@@ -79,7 +129,7 @@ export const events = pgTable(
     /** Set once the event reached every journey it triggers; NULL means a retry must dispatch it again. */
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
-  (t) => [index('events_customer_time_idx').on(t.customerId, t.occurredAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('events_customer_time_idx').on(t.workspaceId, t.customerId, t.occurredAt)],
 );
 
 export type MessageStatus =
@@ -98,8 +148,9 @@ export type MessageStatus =
 export const messages = pgTable(
   'messages',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    idempotencyKey: text('idempotency_key').notNull().unique(),
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull(),
     customerId: text('customer_id').notNull(),
     journeyKey: text('journey_key'),
     journeyVersion: integer('journey_version'),
@@ -146,11 +197,15 @@ export const messages = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('messages_customer_idx').on(t.customerId, t.createdAt),
-    index('messages_journey_idx').on(t.journeyKey, t.status),
-    index('messages_campaign_idx').on(t.campaignId, t.status),
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('messages_idempotency_key_unique').on(t.workspaceId, t.idempotencyKey),
+    // Tracking links and delivery reports name a message by its id alone: this finds its workspace.
+    index('messages_id_idx').on(t.id),
+    index('messages_customer_idx').on(t.workspaceId, t.customerId, t.createdAt),
+    index('messages_journey_idx').on(t.workspaceId, t.journeyKey, t.status),
+    index('messages_campaign_idx').on(t.workspaceId, t.campaignId, t.status),
     index('messages_campaign_customer_idx')
-      .on(t.campaignId, t.customerId)
+      .on(t.workspaceId, t.campaignId, t.customerId)
       .where(sql`${t.campaignId} is not null`),
     // Delivery webhooks name a message by the id its provider knows (the SMTP Message-ID, the HTTP provider's id).
     index('messages_provider_message_idx')
@@ -168,6 +223,7 @@ export type SuppressionReason = 'hard_bounce' | 'complaint' | 'manual';
 export const suppressions = pgTable(
   'suppressions',
   {
+    workspaceId: workspaceId(),
     channel: text('channel').$type<SuppressionChannel>().notNull(),
     address: text('address').notNull(),
     reason: text('reason').$type<SuppressionReason>().notNull(),
@@ -177,13 +233,14 @@ export const suppressions = pgTable(
     messageId: uuid('message_id'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.address] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.channel, t.address] })],
 );
 
 /** Journey configuration, versioned: a running journey keeps the version it started with. */
 export const journeyConfigs = pgTable(
   'journey_configs',
   {
+    workspaceId: workspaceId(),
     key: text('key').notNull(),
     version: integer('version').notNull(),
     enabled: boolean('enabled').notNull().default(true),
@@ -192,27 +249,33 @@ export const journeyConfigs = pgTable(
     settings: jsonb('settings').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.key, t.version] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.key, t.version] })],
 );
 
-export const coupons = pgTable('coupons', {
-  code: text('code').primaryKey(),
-  /** workflow id + step: a retried activity gets the coupon it already issued. */
-  idempotencyKey: text('idempotency_key').notNull().unique(),
-  customerId: text('customer_id').notNull(),
-  journeyKey: text('journey_key'),
-  percentOff: integer('percent_off').notNull(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  redeemedAt: timestamp('redeemed_at', { withTimezone: true }),
-  createdAt: createdAt(),
-});
+export const coupons = pgTable(
+  'coupons',
+  {
+    workspaceId: workspaceId(),
+    code: text('code').notNull(),
+    /** workflow id + step: a retried activity gets the coupon it already issued. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    customerId: text('customer_id').notNull(),
+    journeyKey: text('journey_key'),
+    percentOff: integer('percent_off').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    redeemedAt: timestamp('redeemed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.code] }), unique('coupons_idempotency_key_unique').on(t.workspaceId, t.idempotencyKey)],
+);
 
 /** Tasks for the sales team's CRM (cart recovery's phone callback), one per journey step. */
 export const crmTasks = pgTable(
   'crm_tasks',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    idempotencyKey: text('idempotency_key').notNull().unique(),
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull(),
     customerId: text('customer_id').notNull(),
     journeyKey: text('journey_key'),
     workflowId: text('workflow_id'),
@@ -224,7 +287,11 @@ export const crmTasks = pgTable(
     webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index('crm_tasks_customer_idx').on(t.customerId, t.createdAt)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('crm_tasks_idempotency_key_unique').on(t.workspaceId, t.idempotencyKey),
+    index('crm_tasks_customer_idx').on(t.workspaceId, t.customerId, t.createdAt),
+  ],
 );
 
 /**
@@ -234,19 +301,25 @@ export const crmTasks = pgTable(
 export const journeyRuns = pgTable(
   'journey_runs',
   {
-    workflowId: text('workflow_id').primaryKey(),
+    workspaceId: workspaceId(),
+    workflowId: text('workflow_id').notNull(),
     journeyKey: text('journey_key').notNull(),
     customerId: text('customer_id').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('journey_runs_customer_idx').on(t.customerId), index('journey_runs_journey_idx').on(t.journeyKey, t.startedAt)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.workflowId] }),
+    index('journey_runs_customer_idx').on(t.workspaceId, t.customerId),
+    index('journey_runs_journey_idx').on(t.workspaceId, t.journeyKey, t.startedAt),
+  ],
 );
 
 /** Orders from `order_completed` events: one row per order id, so a repeated order counts once. */
 export const orders = pgTable(
   'orders',
   {
-    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    id: text('id').notNull(),
     customerId: text('customer_id').notNull(),
     eventId: text('event_id'),
     amount: numeric('amount', { precision: 14, scale: 2, mode: 'number' }).notNull(),
@@ -257,7 +330,7 @@ export const orders = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('orders_customer_time_idx').on(t.customerId, t.occurredAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('orders_customer_time_idx').on(t.workspaceId, t.customerId, t.occurredAt)],
 );
 
 /**
@@ -273,6 +346,7 @@ export const orders = pgTable(
 export const customerCategoryDays = pgTable(
   'customer_category_days',
   {
+    workspaceId: workspaceId(),
     customerId: text('customer_id').notNull(),
     day: date('day', { mode: 'string' }).notNull(),
     category: text('category').notNull(),
@@ -281,7 +355,7 @@ export const customerCategoryDays = pgTable(
   },
   // Migration 0010 adds INCLUDE (items) to the key's index (drizzle cannot say it): the refresh reads the
   // window's counts from the index alone, already in (customer, category) order.
-  (t) => [primaryKey({ columns: [t.customerId, t.category, t.day] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.customerId, t.category, t.day] })],
 );
 
 /**
@@ -297,6 +371,7 @@ export const customerCategoryDays = pgTable(
 export const customerOrderHours = pgTable(
   'customer_order_hours',
   {
+    workspaceId: workspaceId(),
     customerId: text('customer_id').notNull(),
     /** The orders' UTC day. */
     day: date('day', { mode: 'string' }).notNull(),
@@ -310,15 +385,16 @@ export const customerOrderHours = pgTable(
   },
   // Migration 0011 adds INCLUDE (orders, amount, first_at, last_at) to the key's index (drizzle cannot say
   // it): the refresh reads them from the index alone, in customer order.
-  (t) => [primaryKey({ columns: [t.customerId, t.day, t.hour] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.customerId, t.day, t.hour] })],
 );
 
 /** Every tier change with the rewards it granted; the idempotency key makes an upgrade happen once. */
 export const upgradeHistory = pgTable(
   'upgrade_history',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    idempotencyKey: text('idempotency_key').notNull().unique(),
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull(),
     customerId: text('customer_id').notNull(),
     fromTier: text('from_tier').notNull(),
     toTier: text('to_tier').notNull(),
@@ -327,15 +403,20 @@ export const upgradeHistory = pgTable(
     source: text('source').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('upgrade_history_customer_idx').on(t.customerId, t.createdAt)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('upgrade_history_idempotency_key_unique').on(t.workspaceId, t.idempotencyKey),
+    index('upgrade_history_customer_idx').on(t.workspaceId, t.customerId, t.createdAt),
+  ],
 );
 
 /** Marketer-defined flows; the definition lives in versions. */
 export const flows = pgTable(
   'flows',
   {
-    id: text('id').primaryKey(),
-    name: text('name').notNull().unique(),
+    workspaceId: workspaceId(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
     triggerEvent: text('trigger_event').notNull(),
     active: boolean('active').notNull().default(false),
     /** The latest version; new runs take it, runs in flight keep the one they started with. */
@@ -344,8 +425,10 @@ export const flows = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('flows_name_unique').on(t.workspaceId, t.name),
     index('flows_trigger_idx')
-      .on(t.triggerEvent)
+      .on(t.workspaceId, t.triggerEvent)
       .where(sql`${t.active}`),
   ],
 );
@@ -353,6 +436,7 @@ export const flows = pgTable(
 export const flowVersions = pgTable(
   'flow_versions',
   {
+    workspaceId: workspaceId(),
     flowId: text('flow_id').notNull(),
     version: integer('version').notNull(),
     name: text('name').notNull(),
@@ -365,7 +449,7 @@ export const flowVersions = pgTable(
       .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.flowId, t.version] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.flowId, t.version] })],
 );
 
 /** The campaign types; `push_notification` sends on the push channel. */
@@ -379,7 +463,8 @@ export type CampaignStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'comp
 export const marketingCampaigns = pgTable(
   'marketing_campaigns',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
     name: text('name').notNull(),
     type: text('type').$type<CampaignType>().notNull(),
     status: text('status').$type<CampaignStatus>().notNull().default('draft'),
@@ -408,32 +493,42 @@ export const marketingCampaigns = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('marketing_campaigns_status_idx').on(t.status, t.createdAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('marketing_campaigns_status_idx').on(t.workspaceId, t.status, t.createdAt)],
 );
 
 /** Stored message templates per channel (Liquid parts), referenced by campaigns' content_template_id. */
-export const templates = pgTable('templates', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull(),
-  channel: text('channel').$type<CampaignType>().notNull(),
-  /** email: subject, html, text; sms: text; push_notification: title, body; wechat: template_id, url, data keys; webhook: body. */
-  parts: jsonb('parts').$type<Record<string, string>>().notNull(),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const templates = pgTable(
+  'templates',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    name: text('name').notNull(),
+    channel: text('channel').$type<CampaignType>().notNull(),
+    /** email: subject, html, text; sms: text; push_notification: title, body; wechat: template_id, url, data keys; webhook: body. */
+    parts: jsonb('parts').$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+);
 
 /** Customer segments; members are kept in segment_members (refreshed from the segment's rules). */
-export const segments = pgTable('segments', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  description: text('description'),
-  rules: jsonb('rules').$type<Record<string, unknown>>(),
-  /** Members at the last refresh. */
-  memberCount: integer('member_count').notNull().default(0),
-  refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const segments = pgTable(
+  'segments',
+  {
+    workspaceId: workspaceId(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    rules: jsonb('rules').$type<Record<string, unknown>>(),
+    /** Members at the last refresh. */
+    memberCount: integer('member_count').notNull().default(0),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+);
 
 /**
  * What the customer-intelligence refresh computed for each customer: RFM values and
@@ -444,7 +539,8 @@ export const segments = pgTable('segments', {
 export const customerInsights = pgTable(
   'customer_insights',
   {
-    customerId: text('customer_id').primaryKey(),
+    workspaceId: workspaceId(),
+    customerId: text('customer_id').notNull(),
     /** Days since the last order; null: no order. */
     recencyDays: integer('recency_days'),
     /** Orders and their total in the RFM window. */
@@ -469,13 +565,14 @@ export const customerInsights = pgTable(
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('customer_insights_segment_idx').on(t.segment)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.customerId] }), index('customer_insights_segment_idx').on(t.workspaceId, t.segment)],
 );
 
 /** Item-to-item similarity from co-purchases (recommendations), recomputed by a batch on a schedule. */
 export const itemSimilarity = pgTable(
   'item_similarity',
   {
+    workspaceId: workspaceId(),
     item: text('item').notNull(),
     other: text('other').notNull(),
     /** Cosine similarity of the two items' buyer sets, 0–1. */
@@ -483,26 +580,34 @@ export const itemSimilarity = pgTable(
     /** Customers who bought both. */
     together: integer('together').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.item, t.other] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.item, t.other] })],
 );
 
 /** Settings of customer intelligence (RFM thresholds and window, segment rules), versioned by replacement. */
-export const intelligenceSettings = pgTable('intelligence_settings', {
-  key: text('key').primaryKey(),
-  value: jsonb('value').$type<Record<string, unknown>>().notNull(),
-  updatedAt: updatedAt(),
-});
+export const intelligenceSettings = pgTable(
+  'intelligence_settings',
+  {
+    workspaceId: workspaceId(),
+    key: text('key').notNull(),
+    value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.key] })],
+);
 
 export const segmentMembers = pgTable(
   'segment_members',
   {
+    workspaceId: workspaceId(),
     segmentId: text('segment_id').notNull(),
     customerId: text('customer_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.segmentId, t.customerId] })],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.segmentId, t.customerId] })],
 );
 
 export type Customer = typeof customers.$inferSelect;
+export type WorkspaceRow = typeof workspaces.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type Message = typeof messages.$inferSelect;
 export type JourneyConfigRow = typeof journeyConfigs.$inferSelect;

@@ -2,11 +2,12 @@
 // delivery receipt, a bounce or a complaint about one message or address. A hard bounce or a complaint puts
 // the address on the suppression list; every report is recorded on the message it names (the first of each
 // kind), so a repeat changes nothing.
-import type { SuppressionChannel } from '../domain/channels.js';
+import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { messages } from '../db/schema.js';
+import { asInstallation, DEFAULT_WORKSPACE, inWorkspace } from '../db/workspace.js';
 import { suppressionChannel } from './suppression-lists.js';
 import { suppress } from './suppressions.js';
 
@@ -30,19 +31,34 @@ export interface DeliveryOutcome {
 }
 
 export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, string>) {
-  async function findMessage(id: string) {
+  /** The message a report names (by the id its provider knows, or ours), in whichever workspace sent it. */
+  function findMessage(id: string) {
     const bare = id.trim().replace(/^<(.*)>$/, '$1');
-    const [row] = await db
-      .select({ id: messages.id, channel: messages.channel, recipient: messages.recipient })
-      .from(messages)
-      .where(or(inArray(messages.providerMessageId, [bare, `<${bare}>`]), isUuid(bare) ? eq(messages.id, bare) : undefined))
-      .limit(1);
-    return row ?? null;
+    return asInstallation(async () => {
+      const [row] = await db
+        .select({ id: messages.id, channel: messages.channel, recipient: messages.recipient, workspaceId: messages.workspaceId })
+        .from(messages)
+        .where(or(inArray(messages.providerMessageId, [bare, `<${bare}>`]), isUuid(bare) ? eq(messages.id, bare) : undefined))
+        .limit(1);
+      return row ?? null;
+    });
   }
 
-  async function one(provider: string, report: DeliveryReport): Promise<DeliveryOutcome> {
-    const iso = (report.occurred_at ? new Date(report.occurred_at) : new Date()).toISOString();
+  /**
+   * A report applies in the workspace of the message it names; one naming no message we sent (a bare
+   * address) in `fallbackWorkspace`, the workspace the provider's webhook URL names (`default` without one).
+   */
+  async function one(provider: string, report: DeliveryReport, fallbackWorkspace: string): Promise<DeliveryOutcome> {
     const message = report.message_id ? await findMessage(report.message_id) : null;
+    return inWorkspace(message?.workspaceId ?? fallbackWorkspace, () => apply(provider, report, message));
+  }
+
+  async function apply(
+    provider: string,
+    report: DeliveryReport,
+    message: { id: string; channel: ChannelName; recipient: string | null } | null,
+  ) {
+    const iso = (report.occurred_at ? new Date(report.occurred_at) : new Date()).toISOString();
     const hard = report.type === 'complained' || (report.type === 'bounced' && (report.bounce_type ?? 'hard') === 'hard');
 
     if (message) {
@@ -82,9 +98,9 @@ export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, stri
     secret: (provider: string) => secrets.get(provider),
 
     /** Applies a provider's reports in order; each is idempotent, so a provider's retry of the whole batch is harmless. */
-    async report(provider: string, reports: DeliveryReport[]): Promise<DeliveryOutcome[]> {
+    async report(provider: string, reports: DeliveryReport[], fallbackWorkspace = DEFAULT_WORKSPACE): Promise<DeliveryOutcome[]> {
       const outcomes: DeliveryOutcome[] = [];
-      for (const r of reports) outcomes.push(await one(provider, r));
+      for (const r of reports) outcomes.push(await one(provider, r, fallbackWorkspace));
       return outcomes;
     },
   };

@@ -136,7 +136,7 @@ export function createMessageRecord(db: Db) {
           ...lease,
         })
         .onConflictDoUpdate({
-          target: messages.idempotencyKey,
+          target: [messages.workspaceId, messages.idempotencyKey],
           set: { ...lease, attempts: sql`${messages.attempts} + 1` },
           setWhere: and(eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))),
         })
@@ -212,7 +212,7 @@ export function createMessageRecord(db: Db) {
               recipients.map((r) => (r.waitUntil === null ? null : new Date(r.waitUntil).toISOString())),
               'timestamptz',
             )}) as b(k, c, r, w)
-          on conflict (idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
+          on conflict (workspace_id, idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
             status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until
             where ${messages.status} = 'pending'
           returning id, customer_id, status, lease_until`),

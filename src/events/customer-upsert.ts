@@ -29,7 +29,7 @@ export function customerUpsert(idList: SQL, batch: SQL): SQL {
     upserted as (
       insert into ${customers} (id, last_activity_at, visit_count)
         select id, active_at, case when active_at is null then 0 else 1 end from batch
-      on conflict (id) do update
+      on conflict (workspace_id, id) do update
         set last_activity_at = greatest(${customers.lastActivityAt}, excluded.last_activity_at), churn_run_id = null,
           visit_count = ${customers.visitCount} + case
             when excluded.last_activity_at > coalesce(${customers.lastActivityAt}, '-infinity') + interval '1 hour' then 1 else 0 end

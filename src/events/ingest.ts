@@ -173,7 +173,7 @@ async function storeEvents(
     stored as (
       insert into ${events} (id, type, customer_id, properties, occurred_at, received_at)
       select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input
-      on conflict (id) do nothing
+      on conflict (workspace_id, id) do nothing
       returning id
     ),
     activity as (

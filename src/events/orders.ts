@@ -27,7 +27,7 @@ export async function recordOrders(db: Db, batch: EventInput[], now: Date, windo
     with stored as (
       insert into ${orders} (id, customer_id, event_id, amount, currency, items, cart_id, occurred_at)
       values ${sql.join(rows, sql`, `)}
-      on conflict (id) do nothing
+      on conflict (workspace_id, id) do nothing
       returning id, customer_id, amount, occurred_at
     ),
     totals as (select customer_id, count(*)::int as n, sum(amount) as spend from stored group by customer_id),

@@ -64,7 +64,7 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     };
     await tx.execute(sql`
       insert into intelligence_settings (key, value, updated_at) values (${LAST_REFRESH_KEY}, ${JSON.stringify(record)}::jsonb, now())
-      on conflict (key) do update set value = excluded.value, updated_at = now()`);
+      on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`);
     return record;
   });
 }
@@ -124,7 +124,7 @@ export async function refreshOne(
     const written = rowsOf<{ customer_id: string }>(
       await tx.execute(sql`
         insert into customer_insights (${COLUMNS}) ${insightSelect({ settings, now, customerId, cuts })}
-        on conflict (customer_id) do update set
+        on conflict (workspace_id, customer_id) do update set
           recency_days = excluded.recency_days, frequency = excluded.frequency, monetary = excluded.monetary,
           r_score = excluded.r_score, f_score = excluded.f_score, m_score = excluded.m_score, rfm_method = excluded.rfm_method,
           segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at

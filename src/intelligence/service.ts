@@ -76,7 +76,10 @@ export function createIntelligenceService(db: Db) {
       await db
         .insert(intelligenceSettings)
         .values({ key: SETTINGS_KEY, value: next })
-        .onConflictDoUpdate({ target: intelligenceSettings.key, set: { value: next, updatedAt: sql`now()` } });
+        .onConflictDoUpdate({
+          target: [intelligenceSettings.workspaceId, intelligenceSettings.key],
+          set: { value: next, updatedAt: sql`now()` },
+        });
       return next;
     },
 

@@ -38,7 +38,7 @@ export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
           payload: { customer: vars.customer, ...input.vars },
           webhookUrl: input.task.webhookUrl ?? null,
         })
-        .onConflictDoNothing({ target: crmTasks.idempotencyKey });
+        .onConflictDoNothing({ target: [crmTasks.workspaceId, crmTasks.idempotencyKey] });
       const [task] = await db.select().from(crmTasks).where(eq(crmTasks.idempotencyKey, input.idempotencyKey));
       if (!task) throw new Error(`crm task ${input.idempotencyKey} vanished`);
       if (task.webhookUrl && !task.webhookDeliveredAt) {

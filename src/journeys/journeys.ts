@@ -6,7 +6,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Customer } from '../db/schema.js';
 import { createFlowRoutes } from '../flows/routing.js';
-import { churnSweepRunId } from '../temporal/workflow-ids.js';
+import { churnSweepRunId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 import { churnSweep } from './churn-win-back.workflow.js';
 import { createRunExecutor, type DispatchOutcome } from './execute.js';
 import { plannedRunsInsert } from './run-records.js';
@@ -106,7 +106,12 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
 
     async sweepChurn() {
       const workflowId = churnSweepRunId();
-      const { started } = await client.workflow.execute(churnSweep, { workflowId, taskQueue, args: [{}] });
+      const { started } = await client.workflow.execute(churnSweep, {
+        workflowId,
+        taskQueue,
+        args: [{}],
+        typedSearchAttributes: [workspaceSearchAttribute()],
+      });
       return { workflowId, started };
     },
 

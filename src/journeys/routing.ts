@@ -15,6 +15,7 @@ import {
   flowWorkflowId,
   tierUpgradeWorkflowId,
   welcomeWorkflowId,
+  workspaceSearchAttribute,
 } from '../temporal/workflow-ids.js';
 import type { tierUpgrade } from '../tiers/tier-upgrade.workflow.js';
 import { type birthday, type BirthdayProfile, profileChangedSignal } from './birthday.workflow.js';
@@ -65,6 +66,7 @@ export interface StoreFacts {
 
 /** What the Temporal UI finds every journey run by: its customer and its journey. */
 const journeyAttributes = (customerId: string, journey: string) => [
+  workspaceSearchAttribute(),
   { key: CustomerIdKey, value: customerId },
   { key: JourneyKeyKey, value: journey },
 ];

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { recommendationsRefresh } from './recommendations-refresh.workflow.js';
 import { recommendFor } from './similarity.js';
-import { recommendationsRefreshRunId } from '../temporal/workflow-ids.js';
+import { recommendationsRefreshRunId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 
 export type RecommendationService = ReturnType<typeof createRecommendationService>;
 
@@ -13,7 +13,11 @@ export function createRecommendationService(db: Db, client: Client, taskQueue: s
     /** Runs the similarity refresh now, as the schedule does, and answers when it is done. */
     async refresh() {
       const workflowId = recommendationsRefreshRunId();
-      const result = await client.workflow.execute(recommendationsRefresh, { workflowId, taskQueue });
+      const result = await client.workflow.execute(recommendationsRefresh, {
+        workflowId,
+        taskQueue,
+        typedSearchAttributes: [workspaceSearchAttribute()],
+      });
       return { workflowId, ...result };
     },
   };

@@ -211,7 +211,7 @@ export function createSegmentService(db: Db) {
             description: `Customers whose insights segment is ${group}; kept by POST /api/ai-ops/customer/campaign`,
             rules,
           })
-          .onConflictDoUpdate({ target: segments.id, set: { rules, updatedAt: sql`now()` } });
+          .onConflictDoUpdate({ target: [segments.workspaceId, segments.id], set: { rules, updatedAt: sql`now()` } });
         await refreshIn(tx, id);
       });
       return segmentView(await find(id));

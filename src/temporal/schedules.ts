@@ -1,4 +1,5 @@
-// Temporal Schedules the app keeps: created at start-up, updated when the configuration changes.
+// Temporal Schedules the app keeps, one set per workspace (of the workspace the caller acts for): created at
+// start-up and when a workspace is created, updated when the configuration changes.
 import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import {
   churnSweepScheduledWorkflowId,
@@ -9,6 +10,7 @@ import {
   recommendationsScheduleId,
   segmentsRefreshScheduledWorkflowId,
   segmentsRefreshScheduleId,
+  workspaceSearchAttribute,
 } from './workflow-ids.js';
 
 /**
@@ -36,7 +38,7 @@ async function ensureIntervalSchedule(
     return;
   }
   const spec = { intervals: [{ every: `${everyMinutes} minutes` }] };
-  const startWorkflow = { type: 'startWorkflow' as const, ...action };
+  const startWorkflow = { type: 'startWorkflow' as const, ...action, typedSearchAttributes: [workspaceSearchAttribute()] };
   try {
     await client.schedule.create({
       scheduleId,
@@ -52,9 +54,9 @@ async function ensureIntervalSchedule(
 
 /** The churn win-back sweep every `everyMinutes` (0: none). */
 export function ensureChurnSweepSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, churnSweepScheduleId, everyMinutes, {
+  return ensureIntervalSchedule(client, churnSweepScheduleId(), everyMinutes, {
     workflowType: 'churnSweep',
-    workflowId: churnSweepScheduledWorkflowId,
+    workflowId: churnSweepScheduledWorkflowId(),
     taskQueue,
     args: [{}],
   });
@@ -62,9 +64,9 @@ export function ensureChurnSweepSchedule(client: Client, taskQueue: string, ever
 
 /** The item-similarity refresh behind recommendations every `everyMinutes` (0: none). */
 export function ensureRecommendationsSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, recommendationsScheduleId, everyMinutes, {
+  return ensureIntervalSchedule(client, recommendationsScheduleId(), everyMinutes, {
     workflowType: 'recommendationsRefresh',
-    workflowId: recommendationsScheduledWorkflowId,
+    workflowId: recommendationsScheduledWorkflowId(),
     taskQueue,
     args: [],
   });
@@ -72,9 +74,9 @@ export function ensureRecommendationsSchedule(client: Client, taskQueue: string,
 
 /** The refresh of every dynamic segment's members every `everyMinutes` (0: none). */
 export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, segmentsRefreshScheduleId, everyMinutes, {
+  return ensureIntervalSchedule(client, segmentsRefreshScheduleId(), everyMinutes, {
     workflowType: 'segmentsRefresh',
-    workflowId: segmentsRefreshScheduledWorkflowId,
+    workflowId: segmentsRefreshScheduledWorkflowId(),
     taskQueue,
     args: [{}],
   });
@@ -82,10 +84,32 @@ export function ensureSegmentsRefreshSchedule(client: Client, taskQueue: string,
 
 /** The full customer-insights refresh (RFM, segment, tags) every `everyMinutes` (0: none). */
 export function ensureInsightsRefreshSchedule(client: Client, taskQueue: string, everyMinutes: number): Promise<void> {
-  return ensureIntervalSchedule(client, insightsRefreshScheduleId, everyMinutes, {
+  return ensureIntervalSchedule(client, insightsRefreshScheduleId(), everyMinutes, {
     workflowType: 'insightsRefresh',
-    workflowId: insightsRefreshScheduledWorkflowId,
+    workflowId: insightsRefreshScheduledWorkflowId(),
     taskQueue,
     args: [],
   });
+}
+
+/** How often each workspace's schedules run, in minutes (0: that schedule is not kept). */
+export interface ScheduleMinutes {
+  churnSweep: number;
+  segmentsRefresh: number;
+  recommendations: number;
+  insightsRefresh: number;
+}
+
+/**
+ * The current workspace's four schedules as configured. A schedule Temporal refuses is reported to `log`
+ * and the others are still kept (a cluster without Schedules still runs journeys).
+ */
+export async function ensureWorkspaceSchedules(client: Client, taskQueue: string, minutes: ScheduleMinutes, log: (line: string) => void) {
+  const kept: Array<[string, () => Promise<void>]> = [
+    [churnSweepScheduleId(), () => ensureChurnSweepSchedule(client, taskQueue, minutes.churnSweep)],
+    [segmentsRefreshScheduleId(), () => ensureSegmentsRefreshSchedule(client, taskQueue, minutes.segmentsRefresh)],
+    [recommendationsScheduleId(), () => ensureRecommendationsSchedule(client, taskQueue, minutes.recommendations)],
+    [insightsRefreshScheduleId(), () => ensureInsightsRefreshSchedule(client, taskQueue, minutes.insightsRefresh)],
+  ];
+  for (const [id, ensure] of kept) await ensure().catch((err: Error) => log(`could not keep the schedule ${id}: ${err.message}`));
 }

@@ -6,5 +6,7 @@ export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttrib
 export const JourneyKeyKey = defineSearchAttributeKey('JourneyKey', SearchAttributeType.KEYWORD);
 export const JourneyStepKey = defineSearchAttributeKey('JourneyStep', SearchAttributeType.KEYWORD);
 export const CampaignIdKey = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
+/** Set on every workflow: `WorkspaceId="shop-a" AND CustomerId="X"` lists one workspace's journeys of X. */
+export const WorkspaceIdKey = defineSearchAttributeKey('WorkspaceId', SearchAttributeType.KEYWORD);
 
-export const searchAttributeKeys = [CustomerIdKey, JourneyKeyKey, JourneyStepKey, CampaignIdKey];
+export const searchAttributeKeys = [CustomerIdKey, JourneyKeyKey, JourneyStepKey, CampaignIdKey, WorkspaceIdKey];

@@ -114,7 +114,7 @@ export function createTierService(db: Db) {
           rewards: rewards as unknown as Record<string, unknown>,
           source,
         })
-        .onConflictDoNothing({ target: upgradeHistory.idempotencyKey })
+        .onConflictDoNothing({ target: [upgradeHistory.workspaceId, upgradeHistory.idempotencyKey] })
         .returning();
       if (!inserted) {
         // Only reachable if the tier was changed by hand without moving tier_updated_at: nothing twice.

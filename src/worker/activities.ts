@@ -1,4 +1,7 @@
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import type { ChannelName } from '../domain/channels.js';
+import { inWorkspace } from '../db/workspace.js';
+import { workspaceOfWorkflowId } from '../temporal/workflow-ids.js';
 import type { ChannelAdapters } from '../channels/channel.js';
 import type { Db } from '../db/client.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
@@ -42,9 +45,13 @@ export interface ActivityDeps {
   journeys: Pick<Journeys, 'startChurnWinBack'>;
 }
 
-/** Every side effect a workflow may cause; built once per worker from its dependencies. */
+/**
+ * Every side effect a workflow may cause; built once per worker from its dependencies. Each runs for the
+ * workspace its workflow's id names (src/temporal/workflow-ids.ts): every statement it makes sees only
+ * that workspace's rows.
+ */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return forTheirWorkspace({
     ...createJourneyConfigActivities(deps),
     ...createCouponActivities(deps),
     ...createMessageActivities(deps),
@@ -57,7 +64,20 @@ export function createActivities(deps: ActivityDeps) {
     ...createSegmentActivities(deps),
     ...createRecommendationActivities(deps),
     ...createInsightActivities(deps),
-  };
+  });
+}
+
+function forTheirWorkspace<T extends Record<string, (...args: never[]) => unknown>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      (...args: never[]) => {
+        // Outside an activity (a test calling one by hand) the caller's workspace stands.
+        const workflowId = activityContext.getStore()?.info.workflowExecution?.workflowId;
+        return workflowId === undefined ? fn(...args) : inWorkspace(workspaceOfWorkflowId(workflowId), () => fn(...args));
+      },
+    ]),
+  ) as T;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../../src/db/client.js';
 import { seedJourneyConfigs } from '../../src/db/defaults.js';
+import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
 import { writeWorkflowBundle } from '../../src/worker/bundle.js';
 
 declare module 'vitest' {
@@ -46,7 +47,7 @@ export default async function setup(project: TestProject) {
   url.pathname = `/${name}`;
   const database = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 2 });
   await database.migrate();
-  await seedJourneyConfigs(database.db);
+  await inWorkspace(DEFAULT_WORKSPACE, () => seedJourneyConfigs(database.db));
   await database.close();
   project.provide('databaseUrl', url.toString());
   // A pristine copy nobody connects to, for test files that need a database of their own (they change

@@ -15,6 +15,7 @@ import { PACING_OFF, type PacingConfig } from '../../src/delivery/pacing.js';
 import { setStrictVariables } from '../../src/templates/render.js';
 import type { TrackingConfig } from '../../src/domain/email-tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
+import { actImplicitlyFor, DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { loadConfig } from '../../src/env.js';
 import type { Journeys } from '../../src/journeys/journeys.js';
@@ -56,6 +57,8 @@ export interface Stack {
   databaseUrl: string;
   temporalAddress: string;
   worker?: Worker;
+  /** An admin key of the `default` workspace, which `api` sends unless `headers` name an authorization. */
+  key: string;
   /** JSON request against the app; `body` undefined sends no body. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   startWorker(): Promise<Worker>;
@@ -98,8 +101,13 @@ export function testServicesConfig(taskQueue: string, campaigns: StackOptions['c
     campaigns: { ...defaults.campaigns, ...campaigns },
     tracking: { secret: TEST_TRACKING.secret },
     deliveryWebhookSecrets: TEST_WEBHOOK_SECRETS,
+    // Workspaces a test creates get no schedules of their own (the schedule tests keep the ones they check).
+    schedules: { churnSweep: 0, segmentsRefresh: 0, recommendations: 0, insightsRefresh: 0 },
   };
 }
+
+/** The API limits of a stack's app: no rate limit (tests make many requests at once), the default body limit. */
+export const TEST_API_LIMITS = { rateLimit: { perSecond: 0, burst: 1 }, bodyLimitBytes: 8 * 1024 * 1024 };
 
 export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
@@ -130,6 +138,9 @@ export async function isolatedDatabaseUrl(): Promise<string> {
 export async function startStack(options: StackOptions): Promise<Stack> {
   // A template naming a variable its message lacks fails the send (and so the test), as TEMPLATE_STRICT_VARIABLES does.
   setStrictVariables(true);
+  // What a test does with the services or the database directly, it does in the default workspace (the
+  // app and the worker set theirs: a request's key, an activity's workflow id).
+  actImplicitlyFor(DEFAULT_WORKSPACE);
   const databaseUrl = options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl');
   const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
   const mail = await startMailCapture({ port: options.smtpPort });
@@ -156,7 +167,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const servicesConfig = testServicesConfig(taskQueue, options.campaigns);
   const services = createServices(database.db, client, servicesConfig);
   const { journeys } = services;
-  const app = createApp({ ...services, mailCapture: mail });
+  const app = createApp({ ...services, mailCapture: mail, api: TEST_API_LIMITS });
+  const { key } = await inWorkspace(DEFAULT_WORKSPACE, () => services.keys.create({ name: 'test stack', scopes: ['admin'] }, 'test'));
 
   let running: Promise<void> | undefined;
   const stack: Stack = {
@@ -171,7 +183,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     servicesConfig,
     databaseUrl,
     temporalAddress,
-    async api(method, path, body, headers = {}) {
+    key,
+    async api(method, path, body, extraHeaders = {}) {
+      const headers = { authorization: `Bearer ${key}`, ...extraHeaders };
       const res = await app.request(path, {
         method,
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

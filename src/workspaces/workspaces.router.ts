@@ -1,0 +1,20 @@
+import { createRouter } from '../api/router.js';
+import {
+  createKeyHandler,
+  createWorkspaceHandler,
+  getSettingsHandler,
+  listKeysHandler,
+  listWorkspacesHandler,
+  putSettingsHandler,
+  revokeKeyHandler,
+} from './workspaces.handlers.js';
+import { createKey, createWorkspace, getSettings, listKeys, listWorkspaces, putSettings, revokeKey } from './workspaces.routes.js';
+
+export const workspacesRouter = createRouter()
+  .openapi(createWorkspace, createWorkspaceHandler)
+  .openapi(listWorkspaces, listWorkspacesHandler)
+  .openapi(createKey, createKeyHandler)
+  .openapi(listKeys, listKeysHandler)
+  .openapi(revokeKey, revokeKeyHandler)
+  .openapi(getSettings, getSettingsHandler)
+  .openapi(putSettings, putSettingsHandler);
