@@ -11,8 +11,16 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['tests/*.test.ts'], globalSetup: ['tests/helpers/global-setup.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], setupFiles: ['tests/helpers/implicit-workspace.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['tests/*.test.ts'],
+          globalSetup: ['tests/helpers/global-setup.ts'],
+          setupFiles: ['tests/helpers/implicit-workspace.ts'],
+        },
+      },
     ],
   },
 });

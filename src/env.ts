@@ -326,6 +326,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 /** Where the `touchpoint` CLI finds a running Touchpoint's API (TOUCHPOINT_URL), without a trailing slash. */
+/** The CLI's API key (TOUCHPOINT_API_KEY); undefined: requests go without one (and are refused). */
+export function cliApiKey(source: Record<string, string | undefined> = process.env): string | undefined {
+  return source.TOUCHPOINT_API_KEY?.trim() || undefined;
+}
+
 export function cliBaseUrl(source: Record<string, string | undefined> = process.env): string {
   return (source.TOUCHPOINT_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 }

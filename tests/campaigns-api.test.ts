@@ -12,13 +12,13 @@ import { waitFor } from './helpers/wait.js';
 const campaigns = useCampaignStack();
 const { audience, create, get, put, post, progress, result, list, records, runActual, recordCount } = campaigns;
 describe('POST /api/marketing/campaigns', () => {
-  it('returns the campaign with every field, created_by and updated_by from x-user-id; a past start_time stays draft', async () => {
+  it("returns the campaign with every field, created_by and updated_by from the key's name; a past start_time stays draft", async () => {
     const name = uid('Create');
     const tag = uid('tag');
     const content = { subject: 'June for {{ customer.first_name }}', text: 'Hello {{ customer.name }}' };
     const endTime = at(24 * HOUR);
     const before = Date.now();
-    const c = await create({ name, target_tags: [tag], content, rate_limit: 50, end_time: endTime }, { 'x-user-id': 'marketer-1' });
+    const c = await create({ name, target_tags: [tag], content, rate_limit: 50, end_time: endTime }, await campaigns.stack.authAs('marketer-1'));
     expect(c).toEqual({
       id: expect.stringMatching(UUID),
       name,
@@ -35,8 +35,8 @@ describe('POST /api/marketing/campaigns', () => {
       actual_start_time: null,
       actual_end_time: null,
       execution_id: null,
-      created_by: 'marketer-1',
-      updated_by: 'marketer-1',
+      created_by: 'key:marketer-1',
+      updated_by: 'key:marketer-1',
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -44,7 +44,7 @@ describe('POST /api/marketing/campaigns', () => {
     expect(await get(c.id)).toEqual(c);
 
     const past = await create({ start_time: at(-HOUR) });
-    expect(past).toMatchObject({ status: 'draft', execution_id: null, created_by: null });
+    expect(past).toMatchObject({ status: 'draft', execution_id: null, created_by: 'key:test stack' });
   });
 
   it('schedules a campaign whose start_time is in the future: its execution exists and waits', async () => {
@@ -280,17 +280,17 @@ describe('GET /api/marketing/campaigns', () => {
 });
 
 describe('PUT /api/marketing/campaigns/:id', () => {
-  it('merges the fields into a draft, with updated_by from x-user-id and a later updated_at', async () => {
-    const c = await create({ content: { subject: 'S', text: 'T' } }, { 'x-user-id': 'alice' });
+  it("merges the fields into a draft, with updated_by from the key's name and a later updated_at", async () => {
+    const c = await create({ content: { subject: 'S', text: 'T' } }, await campaigns.stack.authAs('alice'));
     const tag = uid('tag');
-    const res = await put(c.id, { name: `${c.name} v2`, target_tags: [tag], rate_limit: 7 }, { 'x-user-id': 'bob' });
+    const res = await put(c.id, { name: `${c.name} v2`, target_tags: [tag], rate_limit: 7 }, await campaigns.stack.authAs('bob'));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toEqual({
       ...c,
       name: `${c.name} v2`,
       target_tags: [tag],
       rate_limit: 7,
-      updated_by: 'bob',
+      updated_by: 'key:bob',
       updated_at: expect.any(String),
     });
     expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(c.updated_at));
@@ -345,7 +345,7 @@ describe('PUT /api/marketing/campaigns/:id', () => {
       [{ end_time: at(HOUR), start_time: at(2 * HOUR) }, 'end_time'],
       [{ status: 'active' }, 'status'],
     ] as const) {
-      const res = await put(c.id, patch, { 'x-user-id': 'mallory' });
+      const res = await put(c.id, patch);
       expect(res.status, JSON.stringify(patch)).toBe(422);
       expect(res.body.error.field).toBe(field);
     }

@@ -25,9 +25,13 @@ afterAll(async () => {
 });
 
 async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return touchpointWithKey(stack.key, ...args);
+}
+
+async function touchpointWithKey(key: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, TOUCHPOINT_URL: url },
+      env: { ...process.env, TOUCHPOINT_URL: url, TOUCHPOINT_API_KEY: key },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -37,6 +41,27 @@ async function touchpoint(...args: string[]): Promise<{ code: number; stdout: st
 }
 
 describe('touchpoint', () => {
+  it('creates and lists workspaces and keys, revokes a key, and is refused without a key', async () => {
+    const id = uid('cli').toLowerCase();
+    const created = await touchpoint('workspaces', 'create', '--id', id, '--name', 'CLI shop');
+    expect(created.code, created.stderr).toBe(0);
+    const adminKey = created.stdout.trim().split('\n').at(-1)!;
+    expect(adminKey).toMatch(/^tp_[a-z0-9]{8}_/);
+    expect((await touchpoint('workspaces', 'list')).stdout).toContain(id);
+
+    const made = await touchpointWithKey(adminKey, 'keys', 'create', '--name', 'backend', '--scope', 'events:write,read');
+    expect(made.code, made.stderr).toBe(0);
+    const listed = await touchpointWithKey(adminKey, 'keys', 'list');
+    expect(listed.stdout).toMatch(/backend\s+tp_[a-z0-9]{8}\s+events:write,read/);
+    const keyId = listed.stdout.split('\n').find((l) => l.startsWith('backend'))!.trim().split(/\s+/).at(-1)!;
+    expect((await touchpointWithKey(adminKey, 'keys', 'revoke', '--id', keyId)).stdout).toMatch(/revoked at/);
+    const backendKey = made.stdout.trim().split('\n').at(-1)!;
+    const refused = await touchpointWithKey(backendKey, 'campaign', 'list');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/401 unauthorized/);
+    expect((await touchpointWithKey('', 'campaign', 'list')).stderr).toMatch(/401 unauthorized/);
+  });
+
   it('prints its usage, and refuses an unknown command with exit code 2', async () => {
     expect((await touchpoint('help')).stdout).toMatch(/campaign send --campaign NAME/);
     const bad = await touchpoint('launch');

@@ -80,6 +80,12 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   expect(first.output()).toContain(`API          ${api}`);
   expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.ui}`);
   expect(first.output()).toContain(`Mail capture smtp://127.0.0.1:${ports.smtp}`);
+  // The key it printed (made on this first start, kept in DATA_DIR) is what every request below sends.
+  const key = /API key +(tp_\S+)/.exec(first.output())?.[1];
+  expect(key).toBeDefined();
+  const auth = { authorization: `Bearer ${key}` };
+  const fetch = (url: string, init: RequestInit = {}) => globalThis.fetch(url, { ...init, headers: { ...auth, ...init.headers } });
+  expect((await globalThis.fetch(`${api}/api/customers/ada`)).status).toBe(401);
 
   expect((await json(await fetch(`${api}/readyz`))).body).toMatchObject({ status: 'ok' });
   const ui = await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.ui}/`)).status === 200, 'the Temporal UI');
@@ -144,7 +150,7 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
     const client = new Client({ connection });
     const found = await waitFor(async () => {
       const ids: string[] = [];
-      for await (const wf of client.workflow.list({ query: 'CustomerId="ada"' })) ids.push(wf.workflowId);
+      for await (const wf of client.workflow.list({ query: 'WorkspaceId="default" AND CustomerId="ada"' })) ids.push(wf.workflowId);
       return ids.length ? ids : null;
     }, 'the journey in Temporal visibility');
     expect(found).toEqual(['welcome/ada']);
@@ -154,10 +160,12 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
 
   expect(await stop(first)).toBe(0);
   // Everything it started is gone: the dev server's port is free again.
-  await expect(fetch(`http://127.0.0.1:${ports.ui}/`)).rejects.toThrow();
+  await expect(globalThis.fetch(`http://127.0.0.1:${ports.ui}/`)).rejects.toThrow();
 
   // Same data folder: the journey survived the restart, still waiting for its guide step.
   const second = await start(ports);
+  // The same key, kept in DATA_DIR, not a new one.
+  expect(second.output()).toContain(`API key      ${key}`);
   const profile = await json(await fetch(`${api}/api/customers/ada`));
   expect(profile.body.journeys).toEqual([
     expect.objectContaining({

@@ -406,7 +406,7 @@ describe('POST /api/ai-ops/customer/campaign', () => {
 
   it('without history: a draft with the coupon pack to segment_new, default rates, and its email greets by first name', async () => {
     const rows = await insightCustomers('new', ['Nia', 'Omar', 'Pia']);
-    const res = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'new' }, { 'x-user-id': 'marketer-7' });
+    const res = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'new' }, await stack.authAs('marketer-7'));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const revenue = 3 * 0.02 * 50;
     expect(res.body).toMatchObject({
@@ -414,7 +414,7 @@ describe('POST /api/ai-ops/customer/campaign', () => {
         status: 'draft',
         type: 'email',
         target_segment_id: 'segment_new',
-        created_by: 'marketer-7',
+        created_by: 'key:marketer-7',
         content: { subject: expect.stringContaining('{{ customer.first_name') },
       },
       offer: { segment: 'new', kind: 'coupon_pack' },

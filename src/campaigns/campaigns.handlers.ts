@@ -13,7 +13,7 @@ import type {
 } from './campaigns.routes.js';
 
 export const createCampaignHandler: RouteHandler<typeof createCampaign, AppEnv> = async (c) =>
-  c.json(await c.var.deps.campaigns.create(c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null), 201);
+  c.json(await c.var.deps.campaigns.create(c.req.valid('json'), c.var.caller.identity), 201);
 
 export const listCampaignsHandler: RouteHandler<typeof listCampaigns, AppEnv> = async (c) =>
   c.json(await c.var.deps.campaigns.list(c.req.valid('query')), 200);
@@ -23,7 +23,7 @@ export const getCampaignHandler: RouteHandler<typeof getCampaign, AppEnv> = asyn
 
 export const putCampaignHandler: RouteHandler<typeof putCampaign, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  return c.json(await c.var.deps.campaigns.update(id, c.req.valid('json'), c.req.valid('header')['x-user-id'] ?? null), 200);
+  return c.json(await c.var.deps.campaigns.update(id, c.req.valid('json'), c.var.caller.identity), 200);
 };
 
 export const triggerCampaignHandler: RouteHandler<typeof triggerCampaign, AppEnv> = async (c) => {
@@ -43,7 +43,7 @@ export const triggerCampaignHandler: RouteHandler<typeof triggerCampaign, AppEnv
 };
 
 export const archiveCampaignHandler: RouteHandler<typeof archiveCampaign, AppEnv> = async (c) =>
-  c.json(await c.var.deps.campaigns.archive(c.req.valid('param').id, c.req.valid('header')['x-user-id'] ?? null), 200);
+  c.json(await c.var.deps.campaigns.archive(c.req.valid('param').id, c.var.caller.identity), 200);
 
 const control =
   (action: 'pause' | 'resume' | 'cancel'): RouteHandler<typeof pauseCampaign, AppEnv> =>

@@ -94,10 +94,6 @@ export const campaignSchema = z
 const pagination = paginationSchema.openapi('Pagination');
 const paging = pageQuery(MAX_PAGE_SIZE, 20);
 const campaignId = idParam(64);
-const actorHeader = z.object({
-  'x-user-id': z.string().min(1).max(200).optional().openapi({ description: 'Who makes the change (kept as created_by / updated_by)' }),
-});
-
 const oneCampaign = (description: string) => json(campaignSchema, description);
 
 export const createCampaign = createRoute({
@@ -109,7 +105,7 @@ export const createCampaign = createRoute({
     'Refused with a 422 naming the field when it could not run: no audience (target_tags or target_segment_id), no content, ' +
     'content that does not parse, an unknown template or segment, end_time not after start_time.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { headers: actorHeader, body: jsonRequest(campaignBody) },
+  request: { body: jsonRequest(campaignBody) },
   responses: { 201: oneCampaign('The campaign'), ...errorResponses(400, 413, 415, 422, 503) },
 });
 
@@ -148,7 +144,7 @@ export const putCampaign = createRoute({
   summary: 'Edit a campaign before it starts (draft or scheduled); a new start_time reschedules it',
   description: 'The fields given replace the saved ones. Once a campaign has started: 409 `campaign_not_editable`.',
   middleware: [jsonBody(1024 * 1024)] as const,
-  request: { params: campaignId, headers: actorHeader, body: jsonRequest(campaignPatch) },
+  request: { params: campaignId, body: jsonRequest(campaignPatch) },
   responses: { 200: oneCampaign('The campaign'), ...errorResponses(400, 404, 409, 413, 415, 422, 503) },
 });
 
@@ -178,7 +174,7 @@ export const archiveCampaign = createRoute({
   path: '/api/marketing/campaigns/{id}/archive',
   tags: ['marketing'],
   summary: 'Archive a campaign that is not running (a scheduled one is unscheduled)',
-  request: { params: campaignId, headers: actorHeader },
+  request: { params: campaignId },
   responses: { 200: oneCampaign('The archived campaign'), ...errorResponses(404, 409) },
 });
 

@@ -24,7 +24,6 @@ export const personalisedCampaign = createRoute({
     'conversion: converted) and their orders; defaults without history. Trigger it with POST /api/marketing/campaigns/{id}/trigger.',
   middleware: [jsonBody(16 * 1024)] as const,
   request: {
-    headers: z.object({ 'x-user-id': z.string().min(1).max(200).optional().openapi({ description: "Kept as the campaign's created_by" }) }),
     body: jsonRequest(body),
   },
   responses: {

@@ -1,6 +1,7 @@
 // `touchpoint <command>`: the command line, as a client of a running Touchpoint's HTTP API
-// (TOUCHPOINT_URL, default http://127.0.0.1:3000). Exit codes: 0 done, 1 the API refused or failed, 2 usage.
-import { cliBaseUrl } from '../env.js';
+// (TOUCHPOINT_URL, default http://127.0.0.1:3000) with an API key (TOUCHPOINT_API_KEY). Exit codes: 0 done,
+// 1 the API refused or failed, 2 usage.
+import { cliApiKey, cliBaseUrl } from '../env.js';
 
 const USAGE = `usage: touchpoint <command> [options]
 
@@ -11,20 +12,29 @@ const USAGE = `usage: touchpoint <command> [options]
   flows list                                     marketer flows
   flows activate --flow NAME                     start runs for new trigger events
   flows deactivate --flow NAME                   stop starting runs
+  workspaces list                                the installation's workspaces (admin key of default)
+  workspaces create --id ID --name NAME          a workspace, printing its first admin key (shown once)
+  keys list                                      the workspace's API keys (never the keys themselves)
+  keys create --name NAME --scope S[,S…]         a key (events:write, marketing:write, read, admin), shown once
+  keys revoke --id ID                            revoke a key: it stops working at once
 
-TOUCHPOINT_URL: the API (default http://127.0.0.1:3000).`;
+TOUCHPOINT_URL: the API (default http://127.0.0.1:3000). TOUCHPOINT_API_KEY: the key to call it with.`;
 
 class UsageError extends Error {}
 class ApiFailure extends Error {}
 
 const base = cliBaseUrl();
+const key = cliApiKey();
 
 async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -195,6 +205,69 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
         );
       }
       return;
+    }
+    case 'workspaces': {
+      if (sub === 'list' || sub === undefined) {
+        const { items } = await api<{ items: Array<{ id: string; name: string; created_at: string }> }>('GET', '/api/workspaces');
+        out(
+          table(
+            ['id', 'name', 'created_at'],
+            items.map((w) => [w.id, w.name, w.created_at]),
+          ),
+        );
+        return;
+      }
+      if (sub === 'create') {
+        const created = await api<{ id: string; admin_key: { key: string; prefix: string } }>('POST', '/api/workspaces', {
+          id: required(options, 'id'),
+          name: required(options, 'name'),
+        });
+        out(`workspace ${created.id} created; its admin key (shown once, keep it):`);
+        out(created.admin_key.key);
+        return;
+      }
+      throw new UsageError(`unknown workspaces command "${sub}"`);
+    }
+    case 'keys': {
+      if (sub === 'list' || sub === undefined) {
+        const { items } = await api<{ items: Array<Record<string, string | string[] | null>> }>('GET', '/api/keys');
+        out(
+          table(
+            ['name', 'prefix', 'scopes', 'last_used_at', 'revoked_at', 'id'],
+            items.map((k) => [
+              k.name as string,
+              k.prefix as string,
+              (k.scopes as string[]).join(','),
+              k.last_used_at as string | null,
+              k.revoked_at as string | null,
+              k.id as string,
+            ]),
+          ),
+        );
+        return;
+      }
+      if (sub === 'create') {
+        const scopes = required(options, 'scope')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const created = await api<{ key: string; prefix: string; scopes: string[] }>('POST', '/api/keys', {
+          name: required(options, 'name'),
+          scopes,
+        });
+        out(`key ${created.prefix} (${created.scopes.join(', ')}) created; shown once, keep it:`);
+        out(created.key);
+        return;
+      }
+      if (sub === 'revoke') {
+        const revoked = await api<{ prefix: string; revoked_at: string }>(
+          'DELETE',
+          `/api/keys/${encodeURIComponent(required(options, 'id'))}`,
+        );
+        out(`key ${revoked.prefix} revoked at ${revoked.revoked_at}`);
+        return;
+      }
+      throw new UsageError(`unknown keys command "${sub}"`);
     }
     case 'flows': {
       if (sub === 'list' || sub === undefined) {

@@ -1,13 +1,21 @@
-// Writes customer_insights: every customer at once (a new table built from one INSERT … SELECT, indexed,
-// then swapped in), or one customer (the same SELECT restricted to them, upserted).
+// Writes customer_insights: every customer of the workspace at once (built in a temporary table from one
+// INSERT … SELECT, then put in place of the workspace's rows), or one customer (the same SELECT restricted
+// to them, upserted).
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
 
-/** One refresh at a time; one-customer refreshes share it, so none writes into a table about to be dropped. */
+/**
+ * One full refresh of a workspace at a time; its one-customer refreshes share the lock, so none writes a row
+ * the full refresh is about to replace. Keyed by the workspace: workspaces refresh side by side.
+ */
 const REFRESH_LOCK = 74_657_312;
+const refreshLock = (mode: 'exclusive' | 'shared') =>
+  mode === 'exclusive'
+    ? sql`select pg_advisory_xact_lock(${REFRESH_LOCK}, hashtext(current_setting('app.workspace_id')))`
+    : sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK}, hashtext(current_setting('app.workspace_id')))`;
 
 const COLUMNS = sql.raw(
   'customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_method, segment, tags, evidence, computed_at',
@@ -27,14 +35,14 @@ export interface RefreshRecord {
 export const LAST_REFRESH_KEY = 'last_refresh';
 
 /**
- * Recomputes every customer who is not erased. The rows go into a new table (no index to maintain row by
- * row, nothing locked while they are computed), which is indexed and then takes customer_insights' place
- * in the same transaction: readers see the old rows or the new ones, and wait only for the swap.
+ * Recomputes every customer of the workspace who is not erased. The rows go into a temporary table first
+ * (nothing locked while they are computed), then replace the workspace's rows in the same transaction:
+ * readers see the old rows or the new ones.
  */
 export async function refreshAll(db: Db, settings: IntelligenceSettings, now = new Date()): Promise<RefreshRecord> {
   const started = performance.now();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${REFRESH_LOCK})`);
+    await tx.execute(refreshLock('exclusive'));
     // Large hash aggregates (a group per customer and category) stay in memory instead of spilling.
     await tx.execute(sql`set local work_mem = '256MB'`);
     // JIT compiling this query costs more than it saves (about a third of the refresh at 200 000 customers).
@@ -45,13 +53,13 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     // gigabyte, and 1.6 times the time). Without hash joins it keeps them streaming; hash aggregates stay
     // allowed, for the window's messages (sorting them all instead cost more than hashing them).
     await tx.execute(sql`set local enable_hashjoin = off`);
-    await tx.execute(sql`drop table if exists customer_insights_next`);
-    await tx.execute(sql`create table customer_insights_next (like customer_insights including defaults)`);
+    await tx.execute(sql`create temporary table customer_insights_next (like customer_insights including defaults) on commit drop`);
     // Without evidence: customerTags recomputes the one customer it answers, with it.
     await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
-    await swapIn(tx);
-    const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights`)) as [
+    await tx.execute(sql`delete from customer_insights where workspace_id = current_setting('app.workspace_id')`);
+    await tx.execute(sql`insert into customer_insights select * from customer_insights_next`);
+    const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights where workspace_id = current_setting('app.workspace_id')`)) as [
       { n: number | string },
     ];
     const record: RefreshRecord = {
@@ -81,33 +89,6 @@ async function readCuts(tx: Tx): Promise<QuintileCuts> {
   return { r: numbers(cuts.r), f: numbers(cuts.f), m: numbers(cuts.m) };
 }
 
-/** Indexes the new table as customer_insights is indexed (same names), then puts it in the old one's place. */
-async function swapIn(tx: Tx): Promise<void> {
-  const indexes = rowsOf<{ name: string; definition: string; constraint: string | null }>(
-    await tx.execute(sql`
-      select i.relname as name, pg_get_indexdef(i.oid) as definition, con.conname as constraint
-      from pg_index x
-      join pg_class i on i.oid = x.indexrelid
-      left join pg_constraint con on con.conindid = i.oid and con.contype = 'p'
-      where x.indrelid = 'customer_insights'::regclass`),
-  );
-  for (const index of indexes) {
-    const temporary = `${index.name}_next`;
-    // "CREATE [UNIQUE] INDEX name ON public.customer_insights USING …": the same index, on the new table.
-    const definition = index.definition.replace(
-      /^(CREATE (?:UNIQUE )?INDEX )\S+( ON )(?:\S+\.)?customer_insights /,
-      `$1"${temporary}"$2customer_insights_next `,
-    );
-    await tx.execute(sql.raw(definition));
-    if (index.constraint) {
-      await tx.execute(sql.raw(`alter table customer_insights_next add constraint "${temporary}" primary key using index "${temporary}"`));
-    }
-  }
-  await tx.execute(sql`drop table customer_insights`);
-  await tx.execute(sql`alter table customer_insights_next rename to customer_insights`);
-  for (const index of indexes) await tx.execute(sql.raw(`alter index "${index.name}_next" rename to "${index.name}"`));
-}
-
 /**
  * Recomputes one customer by the same query; their row is deleted when they are erased or gone. Quintile
  * scores use `cuts` (the last full refresh's): a quintile is a position among everyone.
@@ -120,7 +101,7 @@ export async function refreshOne(
   now = new Date(),
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK})`);
+    await tx.execute(refreshLock('shared'));
     const written = rowsOf<{ customer_id: string }>(
       await tx.execute(sql`
         insert into customer_insights (${COLUMNS}) ${insightSelect({ settings, now, customerId, cuts })}

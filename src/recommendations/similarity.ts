@@ -38,9 +38,10 @@ const HAS_SKU = sql`jsonb_typeof(line) = 'object' and coalesce(line->>'sku', '')
 export async function refreshItemSimilarity(db: Db, options: RefreshOptions = DEFAULT_REFRESH): Promise<RefreshResult> {
   const started = Date.now();
   return db.transaction(async (tx) => {
-    // Refreshes take turns (a scheduled one and one asked for through the API); reads are not blocked.
-    await tx.execute(sql`lock table item_similarity in exclusive mode`);
-    await tx.execute(sql`delete from item_similarity`);
+    // A workspace's refreshes take turns (a scheduled one and one asked for through the API); reads are not
+    // blocked, and other workspaces refresh side by side.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('item_similarity'), hashtext(current_setting('app.workspace_id')))`);
+    await tx.execute(sql`delete from item_similarity where workspace_id = current_setting('app.workspace_id')`);
     const result = await tx.execute(sql`
       with lines as (
         select distinct o.customer_id, line->>'sku' as sku

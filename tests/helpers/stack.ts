@@ -15,11 +15,12 @@ import { PACING_OFF, type PacingConfig } from '../../src/delivery/pacing.js';
 import { setStrictVariables } from '../../src/templates/render.js';
 import type { TrackingConfig } from '../../src/domain/email-tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
-import { actImplicitlyFor, DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
+import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { loadConfig } from '../../src/env.js';
 import type { Journeys } from '../../src/journeys/journeys.js';
 import { createServices, type ServicesConfig } from '../../src/services.js';
+import type { ApiScope } from '../../src/workspaces/scopes.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
@@ -59,6 +60,8 @@ export interface Stack {
   worker?: Worker;
   /** An admin key of the `default` workspace, which `api` sends unless `headers` name an authorization. */
   key: string;
+  /** The authorization header of a new key of the `default` workspace named `name` (created_by shows `key:<name>`). */
+  authAs(name: string, scopes?: ApiScope[]): Promise<{ authorization: string }>;
   /** JSON request against the app; `body` undefined sends no body. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   startWorker(): Promise<Worker>;
@@ -138,9 +141,6 @@ export async function isolatedDatabaseUrl(): Promise<string> {
 export async function startStack(options: StackOptions): Promise<Stack> {
   // A template naming a variable its message lacks fails the send (and so the test), as TEMPLATE_STRICT_VARIABLES does.
   setStrictVariables(true);
-  // What a test does with the services or the database directly, it does in the default workspace (the
-  // app and the worker set theirs: a request's key, an activity's workflow id).
-  actImplicitlyFor(DEFAULT_WORKSPACE);
   const databaseUrl = options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl');
   const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
   const mail = await startMailCapture({ port: options.smtpPort });
@@ -184,6 +184,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     databaseUrl,
     temporalAddress,
     key,
+    async authAs(name, scopes = ['admin']) {
+      const created = await inWorkspace(DEFAULT_WORKSPACE, () => services.keys.create({ name, scopes }, 'test'));
+      return { authorization: `Bearer ${created.key}` };
+    },
     async api(method, path, body, extraHeaders = {}) {
       const headers = { authorization: `Bearer ${key}`, ...extraHeaders };
       const res = await app.request(path, {
