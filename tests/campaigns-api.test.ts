@@ -18,7 +18,10 @@ describe('POST /api/marketing/campaigns', () => {
     const content = { subject: 'June for {{ customer.first_name }}', text: 'Hello {{ customer.name }}' };
     const endTime = at(24 * HOUR);
     const before = Date.now();
-    const c = await create({ name, target_tags: [tag], content, rate_limit: 50, end_time: endTime }, await campaigns.stack.authAs('marketer-1'));
+    const c = await create(
+      { name, target_tags: [tag], content, rate_limit: 50, end_time: endTime },
+      await campaigns.stack.authAs('marketer-1'),
+    );
     expect(c).toEqual({
       id: expect.stringMatching(UUID),
       name,

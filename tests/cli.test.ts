@@ -53,7 +53,12 @@ describe('touchpoint', () => {
     expect(made.code, made.stderr).toBe(0);
     const listed = await touchpointWithKey(adminKey, 'keys', 'list');
     expect(listed.stdout).toMatch(/backend\s+tp_[a-z0-9]{8}\s+events:write,read/);
-    const keyId = listed.stdout.split('\n').find((l) => l.startsWith('backend'))!.trim().split(/\s+/).at(-1)!;
+    const keyId = listed.stdout
+      .split('\n')
+      .find((l) => l.startsWith('backend'))!
+      .trim()
+      .split(/\s+/)
+      .at(-1)!;
     expect((await touchpointWithKey(adminKey, 'keys', 'revoke', '--id', keyId)).stdout).toMatch(/revoked at/);
     const backendKey = made.stdout.trim().split('\n').at(-1)!;
     const refused = await touchpointWithKey(backendKey, 'campaign', 'list');

@@ -5,6 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../src/db/client.js';
+import { asInstallation } from '../src/db/workspace.js';
 import {
   customerCategoryDays,
   customerInsights,
@@ -493,8 +494,8 @@ describe('the full refresh (a database of its own)', () => {
     expect(Object.fromEntries(rows.map((r) => [r.customerId, r.segment]))).toEqual({ [a]: 'loyal', [b]: 'churn_risk' });
     const indexes = await own.db.execute(sql`select indexname from pg_indexes where tablename = 'customer_insights' order by 1`);
     expect((indexes as Array<{ indexname: string }>).map((i) => i.indexname)).toEqual([
-      'customer_insights_pkey',
       'customer_insights_segment_idx',
+      'customer_insights_workspace_id_customer_id_pk',
     ]);
     const [stored] = await own.db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, 'last_refresh'));
     expect(stored?.value).toMatchObject({ customers: 2 });
@@ -505,7 +506,7 @@ describe('the full refresh (a database of its own)', () => {
   });
 
   it('quintiles: ties share a score (cume_dist), and a one-customer refresh scores by the stored cuts', async () => {
-    await own.db.execute(sql`truncate customers, orders`);
+    await asInstallation(() => own.db.execute(sql`truncate customers, orders`));
     // Frequencies 1,1,1,1,1,2,2,3,4,5 in the window, all last ordering 40–44 days ago.
     const frequencies = [1, 1, 1, 1, 1, 2, 2, 3, 4, 5];
     const ids: string[] = [];
@@ -560,7 +561,7 @@ describe('the full refresh (a database of its own)', () => {
     const hours = async () =>
       (await own.db.select().from(customerOrderHours).where(eq(customerOrderHours.customerId, id))).map((h) => h.hour);
     expect(await hours()).toEqual([23]);
-    await own.db.execute(sql`truncate customers`);
+    await asInstallation(() => own.db.execute(sql`truncate customers`));
     expect(await hours()).toEqual([14]);
   });
 });

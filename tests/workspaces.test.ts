@@ -54,7 +54,12 @@ describe('API keys', () => {
 
   it('refuses a key without the scope with 403 naming it; admin includes every scope', async () => {
     const reader = await stack.authAs('reader', ['read']);
-    const res = await stack.api('POST', '/api/marketing/campaigns', { name: 'x', type: 'email', target_tags: ['t'], content: 'Hi' }, reader);
+    const res = await stack.api(
+      'POST',
+      '/api/marketing/campaigns',
+      { name: 'x', type: 'email', target_tags: ['t'], content: 'Hi' },
+      reader,
+    );
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('marketing:write') });
     expect(res.body.scope).toBe('marketing:write');
@@ -146,17 +151,17 @@ describe('two workspaces on one installation', () => {
     const campaign = (
       await stack.api('POST', '/api/marketing/campaigns', { name: uid('c'), type: 'email', target_tags: ['vip'], content: 'Hi' })
     ).body;
-    const template = (
-      await stack.api('POST', '/api/templates', { name: uid('t'), channel: 'email', parts: { subject: 'S', text: 'T' } })
-    ).body;
-    const segment = (await stack.api('POST', '/api/segments', { id: uid('seg'), name: 'VIPs', rules: { tags: ['vip'] } })).body;
+    const template = (await stack.api('POST', '/api/templates', { name: uid('t'), channel: 'email', parts: { subject: 'S', text: 'T' } }))
+      .body;
+    const segment = (await stack.api('POST', '/api/segments', { name: uid('VIPs'), rules: { attribute: 'points', op: 'gte', value: 0 } }))
+      .body;
     const flow = (
       await stack.api('POST', '/api/flows', {
         name: uid('flow'),
         trigger_event: 'page_view',
-        actions: [{ type: 'add_tag', tag: 'seen' }],
+        actions: [{ type: 'send_email', template: { subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' } }],
       })
-    ).body;
+    ).body.flow;
     const key = (await stack.api('POST', '/api/keys', { name: 'victim', scopes: ['read'] })).body;
     await stack.api('POST', '/api/suppressions', { channel: 'email', address: `${customerId}@example.com` });
     for (const [what, made] of Object.entries({ campaign, template, segment, flow, key })) expect(made.id, what).toBeTruthy();
@@ -183,14 +188,19 @@ describe('two workspaces on one installation', () => {
       expect(family, `no id of the other workspace for ${template_}: add one to this test`).toBeDefined();
       const path = template_.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(ids[family!]![p]!));
       for (const method of Object.keys(operations)) {
+        // An upsert: B would get a customer of its own under that id (checked after the loop).
+        if (method === 'put' && template_ === '/api/customers/{id}') continue;
         const res = await stack.api(method.toUpperCase(), path, method === 'get' || method === 'delete' ? undefined : {}, bearer(b.key));
         checked.push(`${method} ${template_}`);
+
         // 404 (or a body refused before anything is looked up); never the resource, never a 403 that confirms it exists.
         expect([404, 422], `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
         if (res.status === 422) expect(JSON.stringify(res.body)).not.toContain(customerId);
       }
     }
     expect(checked.length).toBeGreaterThan(20);
+    // PUT creates B's own customer under the same id; the default workspace's stays as it was (below).
+    expect((await stack.api('PUT', `/api/customers/${customerId}`, { name: 'B' }, bearer(b.key))).status).toBe(201);
 
     // Lists in B show none of the default workspace's rows.
     for (const path of ['/api/marketing/campaigns', '/api/templates', '/api/segments', '/api/flows', '/api/keys', '/api/suppressions']) {
@@ -200,6 +210,7 @@ describe('two workspaces on one installation', () => {
       for (const id of [campaign.id, template.id, segment.id, flow.id, key.id, customerId]) expect(text, path).not.toContain(id);
     }
     // And nothing of the default workspace changed.
+    expect((await stack.api('GET', `/api/customers/${customerId}`)).body.customer.email).toBe(`${customerId}@example.com`);
     expect((await stack.api('GET', `/api/customers/${customerId}`)).body.customer.erased_at ?? null).toBeNull();
     expect((await stack.api('GET', `/api/marketing/campaigns/${campaign.id}`)).body.status).toBe('draft');
     expect((await stack.api('GET', '/api/keys')).body.items.find((k: { id: string }) => k.id === key.id).revoked_at).toBeNull();
@@ -229,9 +240,9 @@ describe('row-level security', () => {
     expect(inB).toEqual([{ workspace: b.id, email: `${id}@b.example.com` }]);
     const counted = await inWorkspace(b.id, () => db.execute(sql`select count(*)::int as n from customers where id = ${id}`));
     expect((counted as unknown as Array<{ n: number }>)[0]?.n ?? (counted as unknown as { rows: Array<{ n: number }> }).rows[0]?.n).toBe(1);
-    await expect(inWorkspace(b.id, () => db.insert(customers).values({ workspaceId: 'default', id: uid('sneak') }))).rejects.toThrow(
-      /row-level security/,
-    );
+    await expect(inWorkspace(b.id, () => db.insert(customers).values({ workspaceId: 'default', id: uid('sneak') }))).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/row-level security/) },
+    });
     const updated = await inWorkspace(b.id, () =>
       db.execute(sql`update customers set name = 'changed by b' where workspace_id = 'default' and id = ${id} returning id`),
     );

@@ -16,14 +16,17 @@ const scope = new AsyncLocalStorage<Scope>();
 /** What a statement outside any scope acts for: nothing (it fails) unless a test harness names one. */
 let implicit: string | undefined;
 
+// Each awaits what `fn` returns inside the scope: a drizzle query is a thenable that runs only when awaited,
+// and awaited outside, it would run in the caller's scope.
+
 /** Runs `fn` (and everything it awaits) for one workspace. */
-export function inWorkspace<T>(workspace: string, fn: () => T): T {
-  return scope.run({ workspace }, fn);
+export function inWorkspace<T>(workspace: string, fn: () => T | PromiseLike<T>): Promise<T> {
+  return scope.run({ workspace }, async () => await fn());
 }
 
 /** Runs `fn` across every workspace, as the tables' owner: only for lookups that find a row's workspace. */
-export function asInstallation<T>(fn: () => T): T {
-  return scope.run({ installation: true }, fn);
+export function asInstallation<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+  return scope.run({ installation: true }, async () => await fn());
 }
 
 /**
@@ -57,6 +60,6 @@ export const SCOPE_STATEMENT = `select set_config('role', '${APP_ROLE}', true), 
  * Runs `fn` with no workspace at all, implicit or not: a public route (a tracking link, a delivery report)
  * must find the workspace it acts for itself, and a statement before it has fails.
  */
-export function outsideAnyWorkspace<T>(fn: () => T): T {
-  return scope.run({ none: true }, fn);
+export function outsideAnyWorkspace<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+  return scope.run({ none: true }, async () => await fn());
 }

@@ -59,9 +59,9 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
     await tx.execute(sql`delete from customer_insights where workspace_id = current_setting('app.workspace_id')`);
     await tx.execute(sql`insert into customer_insights select * from customer_insights_next`);
-    const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`select count(*) as n from customer_insights where workspace_id = current_setting('app.workspace_id')`)) as [
-      { n: number | string },
-    ];
+    const [{ n }] = rowsOf<{ n: number | string }>(
+      await tx.execute(sql`select count(*) as n from customer_insights where workspace_id = current_setting('app.workspace_id')`),
+    ) as [{ n: number | string }];
     const record: RefreshRecord = {
       at: now.toISOString(),
       method: settings.rfm.method,
