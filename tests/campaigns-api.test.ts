@@ -444,9 +444,9 @@ describe('POST /api/marketing/campaigns/:id/trigger', () => {
 describe('POST /api/marketing/campaigns/:id/archive', () => {
   it('archives a draft, which can then not be edited', async () => {
     const c = await create({});
-    const res = await campaigns.stack.api('POST', `${BASE}/${c.id}/archive`, undefined, { 'x-user-id': 'archivist' });
+    const res = await campaigns.stack.api('POST', `${BASE}/${c.id}/archive`, undefined, await campaigns.stack.authAs('archivist'));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: c.id, status: 'archived', updated_by: 'archivist' });
+    expect(res.body).toMatchObject({ id: c.id, status: 'archived', updated_by: 'key:archivist' });
     const edit = await put(c.id, { name: 'revived' });
     expect(edit.status).toBe(409);
     expect(edit.body.error.code).toBe('campaign_not_editable');

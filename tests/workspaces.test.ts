@@ -5,8 +5,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { apiKeys, customers, messages } from '../src/db/schema.js';
-import { inWorkspace } from '../src/db/workspace.js';
+import { createDatabase } from '../src/db/client.js';
+import { apiKeys, customers, messages, workspaces } from '../src/db/schema.js';
+import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
 import { WorkspaceIdKey } from '../src/temporal/search-attributes.js';
 import { type Stack, startStack, TEST_API_LIMITS, uid } from './helpers/stack.js';
@@ -249,5 +250,33 @@ describe('row-level security', () => {
     expect(JSON.stringify(updated)).not.toContain(id);
     const [a] = await db.select().from(customers).where(eq(customers.id, id));
     expect(a?.name ?? null).toBeNull();
+  });
+});
+
+describe('row-level security on PGlite (the embedded database)', () => {
+  it('keeps a statement without a workspace filter in its workspace, and refuses a row of another', async () => {
+    const pglite = createDatabase({ kind: 'pglite', dataDir: 'memory://' });
+    try {
+      await pglite.migrate();
+      const db = pglite.db;
+      const id = uid('same');
+      await inWorkspace('default', () => db.insert(customers).values({ id, email: 'a@example.com' }));
+      await asInstallation(() => db.insert(workspaces).values({ id: 'shop-b', name: 'B' }));
+      await inWorkspace('shop-b', () => db.insert(customers).values({ id, email: 'b@example.com' }));
+      const seen = await inWorkspace('shop-b', () =>
+        db.select({ workspace: customers.workspaceId, email: customers.email }).from(customers),
+      );
+      expect(seen).toEqual([{ workspace: 'shop-b', email: 'b@example.com' }]);
+      await expect(
+        inWorkspace('shop-b', () => db.insert(customers).values({ workspaceId: 'default', id: uid('sneak') })),
+      ).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/row-level security/) },
+      });
+      // Outside any workspace a statement does not run at all.
+      await expect(outsideAnyWorkspace(() => db.select().from(customers))).rejects.toThrow(/outside any workspace/);
+      expect(await asInstallation(async () => (await db.select().from(customers)).length)).toBe(2);
+    } finally {
+      await pglite.close();
+    }
   });
 });

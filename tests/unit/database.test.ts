@@ -5,9 +5,13 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { customers, events, messages } from '../../src/db/schema.js';
+import { asInstallation } from '../../src/db/workspace.js';
 
 const migrationCount = async (database: Database) => {
-  const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+  // drizzle's own bookkeeping is the installation's, not a workspace's.
+  const rows = await asInstallation(() =>
+    database.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+  );
   // PGlite returns { rows }, postgres-js an array.
   const list = (Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows) as { n: number }[];
   return list[0]!.n;
