@@ -10,6 +10,7 @@ import { trackingRouter } from './delivery/tracking.router.js';
 import { devMailRouter } from './dev/dev-mail.router.js';
 import { DomainError } from './domain/errors.js';
 import { eventsRouter } from './events/events.router.js';
+import { segmentRouter } from './events/segment.router.js';
 import { flowsRouter } from './flows/flows.router.js';
 import { intelligenceRouter } from './intelligence/intelligence.router.js';
 import { journeysRouter } from './journeys/journeys.router.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   // The order is the OpenAPI document's.
   app.route('/', healthRouter);
   app.route('/', eventsRouter);
+  app.route('/', segmentRouter);
   app.route('/', customersRouter);
   app.route('/', journeysRouter);
   app.route('/', flowsRouter);

@@ -360,9 +360,11 @@ describe('tier upgrade', () => {
     const del = await stack.api('DELETE', `/api/customers/${c.id}`);
     expect(del).toMatchObject({ status: 200, body: { erased: true, journeysEnded: 1 } });
     expect(await c.run().result()).toEqual({ outcome: 'exited', reason: 'erased', steps: [] });
-    // Orders of an erased customer are stored, but start nothing.
-    expect((await send(order(c, 500)))[0]!.journeys).toEqual([]);
+    // Orders of an erased customer are refused: nothing stored, nothing started.
+    const late = await stack.api('POST', '/api/events', order(c, 500));
+    expect(late).toMatchObject({ status: 410, body: { error: { code: 'customer_erased' } } });
     expect(await c.upgrades()).toHaveLength(0);
+    expect((await c.row()).orderCount).toBe(1);
   });
 
   it('continues as new after its evaluations, keeping the tier and what it congratulated', async () => {

@@ -273,7 +273,9 @@ describe('row-level security on PGlite (the embedded database)', () => {
         cause: { message: expect.stringMatching(/row-level security/) },
       });
       // Outside any workspace a statement does not run at all.
-      await expect(outsideAnyWorkspace(() => db.select().from(customers))).rejects.toThrow(/outside any workspace/);
+      await expect(outsideAnyWorkspace(() => db.select().from(customers))).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/outside any workspace/) },
+      });
       expect(await asInstallation(async () => (await db.select().from(customers)).length)).toBe(2);
     } finally {
       await pglite.close();

@@ -24,7 +24,7 @@ export class DomainError extends Error {
 
 // Refusals several features make about one customer, worded once.
 export const customerNotFound = (id: string, field?: string) => new DomainError('customer_not_found', `no customer "${id}"`, field, 404);
-export const customerErased = (id: string) => new DomainError('customer_erased', `customer "${id}" was erased`, undefined, 410);
+export const customerErased = (id: string, field?: string) => new DomainError('customer_erased', `customer "${id}" was erased`, field, 410);
 
 /** `events[2].type` from a zod path. */
 export function fieldPath(path: PropertyKey[]): string {

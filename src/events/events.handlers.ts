@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
-import { DomainError, validationError } from '../domain/errors.js';
+import { customerErased, DomainError, validationError } from '../domain/errors.js';
 import { knownEventProperties } from './properties.js';
 import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
 
@@ -22,5 +22,8 @@ export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async 
     return parsed.data;
   });
   const results = await c.var.deps.ingest(events);
+  // One event for an erased customer is refused as PUT /api/customers/:id refuses it; in a batch it is that
+  // event's outcome, beside the others'.
+  if (!Array.isArray(body) && results[0]!.status === 'refused') throw customerErased(events[0]!.customerId, 'customerId');
   return c.json({ results }, results.some((r) => r.status === 'failed') ? 503 : 202);
 };

@@ -17,15 +17,18 @@ export const eventSchema = z
   })
   .openapi('Event');
 
-const outcomeSchema = z
+export const outcomeSchema = z
   .object({
     id: z.string(),
-    status: z.enum(['accepted', 'duplicate', 'failed']),
+    status: z.enum(['accepted', 'duplicate', 'failed', 'refused']),
     customerCreated: z.boolean().optional(),
     journeys: z
       .array(z.object({ journey: z.string(), workflowId: z.string(), result: z.enum(['dispatched', 'already_completed', 'not_running']) }))
       .optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional().openapi({
+      description:
+        '`dispatch_failed` for a failed event; for a refused one `customer_erased` (and, for Segment calls, `user_id_required` or `unsupported_type`)',
+    }),
   })
   .openapi('EventOutcome');
 
@@ -37,7 +40,8 @@ export const postEvents = createRoute({
   description:
     'At-least-once safe: an event id seen before is reported as `duplicate` and has no further effect. ' +
     'An unknown customerId creates the customer. When some events could not reach Temporal the response ' +
-    'is 503 and those events are `failed`: send the same batch again.',
+    "is 503 and those events are `failed`: send the same batch again. An erased customer's events are " +
+    'refused and store nothing: one event is answered 410 `customer_erased`, an event in a batch `refused`.',
   middleware: [jsonBody(MAX_BODY_BYTES)] as const,
   request: {
     // Each event is validated by the handler, so a bad one is named by its index (`[3].type`).
@@ -50,6 +54,6 @@ export const postEvents = createRoute({
   responses: {
     202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),
     503: json(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
-    ...errorResponses(400, 413, 415, 422),
+    ...errorResponses(400, 410, 413, 415, 422),
   },
 });

@@ -2,7 +2,8 @@ import { and, inArray, isNull, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { coalesce } from '../db/coalesce.js';
-import { events } from '../db/schema.js';
+import { customers, events } from '../db/schema.js';
+import { customerErased } from '../domain/errors.js';
 import { isActivity, latestActivity } from './activity.js';
 import type { DispatchOutcome, EventPlan, Journeys, StoreFacts } from '../journeys/journeys.js';
 import { recordOrders } from './orders.js';
@@ -19,7 +20,9 @@ export interface EventInput {
 export type EventOutcome =
   | { id: string; status: 'accepted'; customerCreated: boolean; journeys: DispatchOutcome[] }
   | { id: string; status: 'duplicate' }
-  | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } };
+  | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } }
+  /** The customer is erased: the event was not stored and started nothing. */
+  | { id: string; status: 'refused'; error: { code: 'customer_erased'; message: string } };
 
 /**
  * Stores events and hands the new ones to their journeys.
@@ -27,13 +30,15 @@ export type EventOutcome =
  * Order matters for "never lose, never duplicate". Journeys first plan the runs each event starts or
  * signals (their routing is in memory); one statement then stores the event row (its id is the producer's
  * idempotency key) together with the journey_runs rows of the runs the plan may start, so a run that starts
- * is always findable by its customer. Then journeys execute the plan with what the statement found (an
- * erased customer, a customer back from a silence), and the event is marked dispatched. A crash or a
- * Temporal outage in between leaves the row undispatched, and the producer's retry dispatches it again
- * instead of calling it a duplicate (planned again from the stored event, whose runs' rows are then written
- * before they start). Execution itself is idempotent (deterministic workflow ids, and journeys drop an
- * event id they have seen), so a repeat is harmless. Only the request that stored the event reports it
- * `accepted`.
+ * is always findable by its customer. Then journeys execute the plan with what the statement found (a
+ * customer back from a silence), and the event is marked dispatched. A crash or a Temporal outage in
+ * between leaves the row undispatched, and the producer's retry dispatches it again instead of calling it
+ * a duplicate (planned again from the stored event, whose runs' rows are then written before they start).
+ * Execution itself is idempotent (deterministic workflow ids, and journeys drop an event id they have
+ * seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
+ *
+ * An erased customer's events are refused: the statement stores none of them (nor their runs' rows, nor
+ * any activity), and each is answered `refused` (`customer_erased`), whether or not its id was seen before.
  *
  * Ingestion is group-committed, one statement per batch: the events of concurrent requests are stored
  * together (events, customers, their activity and the planned runs' rows in one statement); each request
@@ -97,9 +102,10 @@ const STORE_WINDOW_MS = 2;
 /** How long marks wait for a batch to ride on before they are written on their own. */
 const MARK_DELAY_MS = 20;
 
-/** What one position of a batch became once stored: a duplicate, or an event whose plan is to be executed. */
+/** What one position of a batch became once stored: a duplicate, refused, or an event whose plan is to be executed. */
 type Planned =
   | { kind: 'duplicate'; id: string }
+  | { kind: 'refused'; id: string; customerId: string }
   | {
       kind: 'dispatch';
       plan: EventPlan;
@@ -172,7 +178,8 @@ async function storeEvents(
     ),
     stored as (
       insert into ${events} (id, type, customer_id, properties, occurred_at, received_at)
-      select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input
+      select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input i
+      where not exists (select 1 from ${customers} c where c.id = i.customer_id and c.erased_at is not null)
       on conflict (workspace_id, id) do nothing
       returning id
     ),
@@ -191,7 +198,8 @@ async function storeEvents(
 
   // Seen before but never dispatched (a crash or outage last time): dispatch now, as the stored event,
   // by a plan of it (its journey_runs rows are written by the execution, as this statement did not).
-  const seen = unique.filter((e) => !toDispatch.has(e.id)).map((e) => e.id);
+  // An erased customer's are refused below, not dispatched.
+  const seen = unique.filter((e) => !toDispatch.has(e.id) && !facts.erased.has(e.customerId)).map((e) => e.id);
   const repeats = new Set<string>();
   if (seen.length) {
     const undispatched = await db
@@ -222,7 +230,7 @@ async function storeEvents(
   }
   const { created, erased, returned } = facts;
 
-  const fresh = unique.filter((e) => toDispatch.has(e.id));
+  const fresh = unique.filter((e) => toDispatch.has(e.id) && !erased.has(e.customerId));
   await recordOrders(db, fresh, now, attributionWindowDays);
 
   // A customer back from a silence: the first activity event is the one that brought them back.
@@ -233,6 +241,8 @@ async function storeEvents(
   }
 
   return batch.map((e, i): Planned => {
+    // Erased between an earlier attempt and this one too (found by ensureCustomers): refused all the same.
+    if (erased.has(e.customerId)) return { kind: 'refused', id: e.id, customerId: e.customerId };
     const plan = toDispatch.get(e.id);
     if (firstIndex.get(e.id) !== i || !plan) return { kind: 'duplicate', id: e.id };
     return {
@@ -250,6 +260,8 @@ async function dispatchPlanned(journeys: Journeys, planned: Planned[]): Promise<
   return Promise.all(
     planned.map(async (p): Promise<EventOutcome> => {
       if (p.kind === 'duplicate') return { id: p.id, status: 'duplicate' };
+      if (p.kind === 'refused')
+        return { id: p.id, status: 'refused', error: { code: 'customer_erased', message: customerErased(p.customerId).message } };
       const { id } = p.plan.event;
       try {
         const outcome = await journeys.execute(p.plan, p.facts);

@@ -58,7 +58,7 @@ export interface EventPlan {
 
 /** What only storing the event can tell. */
 export interface StoreFacts {
-  /** The customer is erased: their events are kept (anonymous counts) but start nothing. */
+  /** The customer is erased: their events start nothing (ingestion refuses them before they get here). */
   erased: boolean;
   /** This event is the activity that ended the customer's silence: the run that was waiting it out. */
   returnedFrom?: string | null;

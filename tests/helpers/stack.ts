@@ -19,7 +19,7 @@ import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { loadConfig } from '../../src/env.js';
 import type { Journeys } from '../../src/journeys/journeys.js';
-import { createServices, type ServicesConfig } from '../../src/services.js';
+import { createServices, type Services, type ServicesConfig } from '../../src/services.js';
 import type { ApiScope } from '../../src/workspaces/scopes.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
@@ -58,6 +58,8 @@ export interface Stack {
   databaseUrl: string;
   temporalAddress: string;
   worker?: Worker;
+  /** The services the app was built with. */
+  services: Services;
   /** An admin key of the `default` workspace, which `api` sends unless `headers` name an authorization. */
   key: string;
   /** The authorization header of a new key of the `default` workspace named `name` (created_by shows `key:<name>`). */
@@ -183,6 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     servicesConfig,
     databaseUrl,
     temporalAddress,
+    services,
     key,
     async authAs(name, scopes = ['admin']) {
       const created = await inWorkspace(DEFAULT_WORKSPACE, () => services.keys.create({ name, scopes }, 'test'));
