@@ -19,7 +19,7 @@ import { segmentsRouter } from './segments/segments.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { tiersRouter } from './tiers/tiers.router.js';
 import { workspacesRouter } from './workspaces/workspaces.router.js';
-import { authenticate } from './api/auth.js';
+import { authenticate, declareScopes } from './api/auth.js';
 import { mountDocs } from './api/docs.js';
 import { onError, sendError } from './api/errors.js';
 import { healthRouter } from './api/health.router.js';
@@ -68,10 +68,21 @@ export function createApp(deps: AppDeps) {
   app.route('/', devMailRouter);
   app.route('/', workspacesRouter);
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key of a workspace (`tp_…`); HTTP Basic with the key as the user name works too.',
   });
+  app.get('/openapi.json', (c) =>
+    c.json(
+      declareScopes(
+        app.getOpenAPI31Document({
+          openapi: '3.1.0',
+          info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
+        }),
+      ),
+    ),
+  );
   mountDocs(app);
   return app;
 }

@@ -53,6 +53,22 @@ describe('API keys', () => {
     expect((await stack.app.request('/openapi.json')).status).toBe(200);
   });
 
+  it('declares the key and each route\'s scope in the OpenAPI document', async () => {
+    const doc = (await (await stack.app.request('/openapi.json')).json()) as {
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<string, Record<string, { security: unknown[]; 'x-scope'?: string }>>;
+    };
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/api/marketing/campaigns']!.post).toMatchObject({ security: [{ apiKey: [] }], 'x-scope': 'marketing:write' });
+    expect(doc.paths['/api/events']!.post!['x-scope']).toBe('events:write');
+    expect(doc.paths['/api/keys']!.get!['x-scope']).toBe('admin');
+    expect(doc.paths['/api/customers/{id}']!.delete!['x-scope']).toBe('admin');
+    expect(doc.paths['/api/customers/{id}']!.get!['x-scope']).toBe('read');
+    expect(doc.paths['/t/o/{token}']!.get!.security).toEqual([]);
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) expect(op.security, `${method} ${path}`).toBeDefined();
+  });
+
   it('refuses a key without the scope with 403 naming it; admin includes every scope', async () => {
     const reader = await stack.authAs('reader', ['read']);
     const res = await stack.api(

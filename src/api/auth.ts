@@ -100,3 +100,28 @@ export function authenticate(limit: RateLimit): MiddlewareHandler<AppEnv> {
     return inWorkspace(caller.workspaceId, () => next());
   };
 }
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+type Operation = { security?: unknown; description?: string; 'x-scope'?: string };
+
+/**
+ * Declares each route's authentication in the OpenAPI document from the one rule above: public routes
+ * `security: []`, the others the API key with the scope they need (`x-scope`, and said in the description).
+ */
+export function declareScopes<T extends { paths?: object }>(doc: T): T {
+  for (const [template, operations] of Object.entries((doc.paths ?? {}) as Record<string, Record<string, Operation | undefined>>)) {
+    const path = template.replace(/\{(\w+)\}/g, '$1');
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!operation || !HTTP_METHODS.has(method)) continue;
+      const scope = requiredScope(method, path);
+      if (scope === null) {
+        operation.security = [];
+        continue;
+      }
+      operation.security = [{ apiKey: [] }];
+      operation['x-scope'] = scope;
+      operation.description = `${operation.description ? `${operation.description}\n\n` : ''}Requires an API key with the scope \`${scope}\`.`;
+    }
+  }
+  return doc;
+}
