@@ -109,7 +109,7 @@ try {
   async function request(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime!.adminKey.key}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
