@@ -6,6 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createDatabase } from '../src/db/client.js';
+import { rowsOf } from '../src/db/sql-helpers.js';
 import { apiKeys, customers, messages, workspaces } from '../src/db/schema.js';
 import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
@@ -53,7 +54,7 @@ describe('API keys', () => {
     expect((await stack.app.request('/openapi.json')).status).toBe(200);
   });
 
-  it('declares the key and each route\'s scope in the OpenAPI document', async () => {
+  it("declares the key and each route's scope in the OpenAPI document", async () => {
     const doc = (await (await stack.app.request('/openapi.json')).json()) as {
       components: { securitySchemes: Record<string, { type: string; scheme: string }> };
       paths: Record<string, Record<string, { security: unknown[]; 'x-scope'?: string }>>;
@@ -255,8 +256,10 @@ describe('row-level security', () => {
     // No workspace filter in these statements: the policy is what keeps them in their workspace.
     const inB = await inWorkspace(b.id, () => db.select({ workspace: customers.workspaceId, email: customers.email }).from(customers));
     expect(inB).toEqual([{ workspace: b.id, email: `${id}@b.example.com` }]);
-    const counted = await inWorkspace(b.id, () => db.execute(sql`select count(*)::int as n from customers where id = ${id}`));
-    expect((counted as unknown as Array<{ n: number }>)[0]?.n ?? (counted as unknown as { rows: Array<{ n: number }> }).rows[0]?.n).toBe(1);
+    const counted = await inWorkspace(b.id, () =>
+      db.execute<{ n: number }>(sql`select count(*)::int as n from customers where id = ${id}`),
+    );
+    expect(rowsOf<{ n: number }>(counted)[0]?.n).toBe(1);
     await expect(inWorkspace(b.id, () => db.insert(customers).values({ workspaceId: 'default', id: uid('sneak') }))).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/row-level security/) },
     });

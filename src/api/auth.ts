@@ -4,8 +4,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { inWorkspace, outsideAnyWorkspace } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
-import type { ApiScope } from '../workspaces/scopes.js';
-import { grants } from '../workspaces/scopes.js';
+import type { ApiScope } from '../domain/scopes.js';
+import { grants } from '../domain/scopes.js';
 import type { AppEnv } from './router.js';
 import { sendError } from './errors.js';
 

@@ -110,7 +110,7 @@ function scopedToWorkspace(client: postgres.Sql): postgres.Sql {
     return (client.begin as (...a: unknown[]) => unknown)(...args, scoped);
   };
   return new Proxy(client, {
-    get: (target, prop, receiver) => (prop === 'unsafe' ? unsafe : prop === 'begin' ? begin : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver): unknown => (prop === 'unsafe' ? unsafe : prop === 'begin' ? begin : Reflect.get(target, prop, receiver)),
   });
 }
 

@@ -17,6 +17,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
 import type { JourneyStep } from '../domain/journey-config.js';
+import type { ApiScope } from '../domain/scopes.js';
 
 export type Consent = Partial<Record<ChannelName, boolean>>;
 
@@ -42,8 +43,6 @@ export const workspaces = pgTable('workspaces', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
-
-export type ApiScope = 'events:write' | 'marketing:write' | 'read' | 'admin';
 
 /** API keys: shown once at creation, kept as a SHA-256 hash; the prefix names a key in lists and logs. */
 export const apiKeys = pgTable(

@@ -8,7 +8,7 @@ import { apiKeys, type ApiKeyRow, workspaces } from '../db/schema.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { asInstallation } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
-import type { ApiScope } from './scopes.js';
+import type { ApiScope } from '../domain/scopes.js';
 
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 

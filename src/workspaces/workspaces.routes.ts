@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
-import { API_SCOPES } from './scopes.js';
+import { API_SCOPES } from '../domain/scopes.js';
 import { workspaceSettingsSchema } from './settings.js';
 
 const keySchema = z

@@ -20,7 +20,7 @@ import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.j
 import { loadConfig } from '../../src/env.js';
 import type { Journeys } from '../../src/journeys/journeys.js';
 import { createServices, type Services, type ServicesConfig } from '../../src/services.js';
-import type { ApiScope } from '../../src/workspaces/scopes.js';
+import type { ApiScope } from '../../src/domain/scopes.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';

@@ -1,6 +1,5 @@
-import type { ApiScope } from '../db/schema.js';
-
-export type { ApiScope };
+/** What an API key may do (src/api/auth.ts decides which a route needs). */
+export type ApiScope = 'events:write' | 'marketing:write' | 'read' | 'admin';
 
 /**
  * What a key may do. `events:write` is what a product backend holds (events, identify); `marketing:write`
