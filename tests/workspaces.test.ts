@@ -11,7 +11,8 @@ import { apiKeys, customers, messages, workspaces } from '../src/db/schema.js';
 import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
 import { WorkspaceIdKey } from '../src/temporal/search-attributes.js';
-import { type Stack, startStack, TEST_API_LIMITS, uid } from './helpers/stack.js';
+import { signWebhook } from '../src/domain/webhook-signature.js';
+import { type Stack, startStack, TEST_API_LIMITS, TEST_WEBHOOK_SECRETS, uid } from './helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -232,6 +233,32 @@ describe('two workspaces on one installation', () => {
     expect((await stack.api('GET', `/api/customers/${customerId}`)).body.customer.erased_at ?? null).toBeNull();
     expect((await stack.api('GET', `/api/marketing/campaigns/${campaign.id}`)).body.status).toBe('draft');
     expect((await stack.api('GET', '/api/keys')).body.items.find((k: { id: string }) => k.id === key.id).revoked_at).toBeNull();
+  });
+
+  it("applies a delivery report in the workspace of the message it names, and a tracking link in its message's", async () => {
+    const b = await newWorkspace();
+    const id = uid('bounce');
+    const email = `${id}@example.com`;
+    await stack.api('PUT', `/api/customers/${id}`, { email }, bearer(b.key));
+    await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id }, bearer(b.key));
+    const mail = await welcomeMailTo(email);
+    // The open pixel of B's email counts on B's message (its token names no workspace).
+    const pixel = new URL(mail.html.match(/<img src="([^"]+\/t\/o\/[^"]+)"/)![1]!).pathname;
+    expect((await stack.app.request(pixel)).status).toBe(200);
+    const [sent] = await inWorkspace(b.id, () => stack.database.db.select().from(messages).where(eq(messages.customerId, id)));
+    const body = JSON.stringify({ events: [{ type: 'bounced', bounce_type: 'hard', message_id: sent!.providerMessageId }] });
+    const res = await stack.app.request('/api/webhooks/delivery/acme-mail', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(TEST_WEBHOOK_SECRETS.get('acme-mail'), body, Date.now()) },
+      body,
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const listed = async (key: string) => JSON.stringify((await stack.api('GET', '/api/suppressions', undefined, bearer(key))).body);
+    expect(await listed(b.key)).toContain(email);
+    expect(await listed(stack.key)).not.toContain(email);
+    const [bounced] = await inWorkspace(b.id, () => stack.database.db.select().from(messages).where(eq(messages.id, sent!.id)));
+    expect(bounced?.bounceType).toBe('hard');
+    expect(bounced?.openCount).toBe(1);
   });
 
   it('only the default workspace manages workspaces; a workspace id must be a valid, unreserved name', async () => {
