@@ -6,6 +6,7 @@ import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type 
 import { createActivities } from './worker/activities.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
+import { createOutbound } from './channels/outbound.js';
 import { createChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
 import { createDatabase, type Database } from './db/client.js';
@@ -121,7 +122,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({
             db: database.db,
-            channels: createChannels(email, config.providers),
+            channels: createChannels(email, config.providers, { outbound: createOutbound(config.outbound) }),
             config: {
               brand: config.brand,
               campaigns: config.campaigns,
