@@ -115,6 +115,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       appDeps: { ...services, mailCapture: mailCapture ?? null, api: config.api },
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
+        const outbound = createOutbound(config.outbound);
         closers.push(() => connection.close());
         const worker = await createTouchpointWorker({
           connection,
@@ -122,7 +123,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({
             db: database.db,
-            channels: createChannels(email, config.providers, { outbound: createOutbound(config.outbound) }),
+            channels: createChannels(email, config.providers, { outbound }),
+            outbound,
             config: {
               brand: config.brand,
               campaigns: config.campaigns,

@@ -52,7 +52,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
     workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules }),
     journeys,
     customers,
-    journeyConfigs: createJourneyConfigService(db),
+    journeyConfigs: createJourneyConfigService(db, outbound),
     flows: createFlowService(db, journeys, outbound),
     campaigns,
     personalised: createPersonalisedCampaigns({ db, segments, campaigns, channelCosts: config.channelCosts }),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ResolveHost, createOutbound } from '../src/channels/outbound.js';
 import { marketingCampaigns, messages } from '../src/db/schema.js';
 import { parseAllowList } from '../src/domain/outbound-address.js';
-import { campaignWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
+import { campaignWorkflowId, cartRecoveryWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { seedAudience } from './helpers/audience.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -117,6 +117,15 @@ describe('at save, without an allow-list', () => {
     expect(internal.requests).toHaveLength(0);
   });
 
+  it("refuses a journey's CRM task webhook the same way, naming the step", async () => {
+    const steps = (webhookUrl: string) => [{ key: 'callback', offset: 0, channel: 'crm_task', task: { title: 'Call back', webhookUrl } }];
+    for (const url of [`http://127.0.0.1:${port}/tasks`, 'http://169.254.169.254/', `http://${name('crm-loop', '::1')}/tasks`]) {
+      const res = await stack.api('PUT', '/api/journeys/cart_recovery', { steps: steps(url) });
+      expect(res.status, `${url}: ${JSON.stringify(res.body)}`).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'url_not_allowed', field: 'steps[0].task.webhookUrl' });
+    }
+  });
+
   it('refuses what is not http(s) before any of that', async () => {
     const res = await stack.api('POST', CAMPAIGNS, webhookCampaign('file:///etc/passwd'));
     expect(res.status).toBe(422);
@@ -167,6 +176,32 @@ describe('at send, after DNS', () => {
     const rows = await stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
     expect(rows).toMatchObject([{ channel: 'webhook', status: 'failed', errorMessage: reason, attempts: 1 }]);
     expect(internal.requests).toHaveLength(0);
+  });
+
+  it("fails a CRM task's webhook whose name now resolves to loopback, and sends nothing", async () => {
+    const host = name('rebind-crm', PUBLIC);
+    const steps = [
+      { key: 'callback', offset: 0, channel: 'crm_task', task: { title: 'Call back', webhookUrl: `http://${host}:${port}/tasks` } },
+    ];
+    const saved = await stack.api('PUT', '/api/journeys/cart_recovery', { steps });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+
+    zone.set(host, ['127.0.0.1']);
+    const customerId = uid('crm-cust');
+    expect((await stack.api('PUT', `/api/customers/${customerId}`, { email: `${customerId}@example.com` })).status).toBe(201);
+    const cart = {
+      id: uid('evt'),
+      type: 'cart_abandoned',
+      customerId,
+      properties: { cart_id: 'c1', items: [{ sku: 'MUG-1', name: 'Blue mug', price: 12.5, quantity: 1 }] },
+    };
+    expect((await stack.api('POST', '/api/events', cart)).status).toBe(202);
+    expect(await stack.client.workflow.getHandle(cartRecoveryWorkflowId(customerId, 'c1')).result()).toMatchObject({
+      steps: [
+        { step: 'callback', status: 'failed', reason: `CRM webhook URL not allowed: ${host} resolves to 127.0.0.1, a loopback address` },
+      ],
+    });
+    expect(internal.received('/tasks')).toHaveLength(0);
   });
 });
 

@@ -214,6 +214,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
     async startWorker() {
+      const outbound = createOutbound(options.outbound ?? TEST_OUTBOUND);
       const worker = await Worker.create({
         connection: env.nativeConnection,
         namespace,
@@ -229,8 +230,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               wechat: { url: options.providers?.wechatUrl, secret: options.providers?.secrets?.wechat ?? TEST_PROVIDER_SECRET },
               webhook: { secret: options.providers?.secrets?.webhook ?? TEST_PROVIDER_SECRET },
             },
-            { outbound: createOutbound(options.outbound ?? TEST_OUTBOUND), timeoutMs: 2_000 },
+            { outbound, timeoutMs: 2_000 },
           ),
+          outbound,
           config: {
             brand: 'Touchpoint',
             campaigns: options.campaignSending,
