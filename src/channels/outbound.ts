@@ -127,7 +127,8 @@ export function createOutbound(policy: OutboundPolicy) {
           },
           (res) => void readBounded(res).then((read) => done({ status: res.statusCode ?? 0, headers: res.headers, ...read }), fail),
         );
-        req.once('error', fail);
+        // on, not once: a second error after the first (a socket torn down late) must not go unhandled.
+        req.on('error', fail);
         req.end(request.body);
       });
     },
