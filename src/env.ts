@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { knownTimeZone, type PacingConfig, parseQuietHours } from './delivery/pacing.js';
+import { type AllowEntry, outboundTarget, parseAllowList } from './domain/outbound-address.js';
 import { parseProviderSecrets } from './domain/webhook-signature.js';
 
 // The only module that reads process.env. Everything else receives a Config.
@@ -99,6 +100,21 @@ const schema = z.object({
   PUSH_PROVIDER_SECRET: secret.optional(),
   WECHAT_PROVIDER_URL: url(['http', 'https']).optional(),
   WECHAT_PROVIDER_SECRET: secret.optional(),
+  /**
+   * What webhooks and providers may be reached at although it is not on the internet (loopback, private,
+   * link-local…): comma-separated host names, addresses and CIDR ranges, each with `:port` or not.
+   */
+  OUTBOUND_ALLOWED_HOSTS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parseAllowList(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Signs webhook actions' and campaigns' requests; unset: they go unsigned. */
   WEBHOOK_SIGNING_SECRET: secret.optional(),
   /**
@@ -189,6 +205,8 @@ export interface Config {
    * HTTP providers (URL and signing secret) for SMS, push and WeChat; no URL: not configured (messages are
    * skipped, reason channel_not_configured). The webhook's secret signs requests to actions' own URLs.
    */
+  /** Where webhooks and providers may be sent (src/channels/outbound.ts): the internet, and what this list allows. */
+  outbound: { allowList: AllowEntry[] };
   providers: {
     sms: { url?: string; secret?: string };
     push: { url?: string; secret?: string };
@@ -235,6 +253,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // An unsigned request to a provider is one anybody could have sent: the secret comes with the URL.
     if (e[`${name}_PROVIDER_URL`] && !e[`${name}_PROVIDER_SECRET`])
       problems.push(`${name}_PROVIDER_SECRET: required with ${name}_PROVIDER_URL`);
+    const providerUrl = e[`${name}_PROVIDER_URL`];
+    const target = providerUrl ? outboundTarget(providerUrl, e.OUTBOUND_ALLOWED_HOSTS ?? []) : null;
+    if (target?.refused) problems.push(`${name}_PROVIDER_URL: not allowed: ${target.refused} (OUTBOUND_ALLOWED_HOSTS can allow it)`);
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -292,6 +313,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
     },
     mail: { smtpUrl: e.SMTP_URL, poolSize: e.SMTP_POOL_SIZE, from: e.MAIL_FROM, capturePort: e.MAIL_CAPTURE_PORT },
+    outbound: { allowList: e.OUTBOUND_ALLOWED_HOSTS ?? [] },
     providers: {
       sms: { url: e.SMS_PROVIDER_URL, secret: e.SMS_PROVIDER_SECRET },
       push: { url: e.PUSH_PROVIDER_URL, secret: e.PUSH_PROVIDER_SECRET },

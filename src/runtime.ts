@@ -6,6 +6,7 @@ import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type 
 import { createActivities } from './worker/activities.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
+import { createOutbound } from './channels/outbound.js';
 import { createChannels } from './channels/registry.js';
 import type { TrackingConfig } from './domain/email-tracking.js';
 import { createDatabase, type Database } from './db/client.js';
@@ -114,6 +115,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       appDeps: { ...services, mailCapture: mailCapture ?? null, api: config.api },
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
+        const outbound = createOutbound(config.outbound);
         closers.push(() => connection.close());
         const worker = await createTouchpointWorker({
           connection,
@@ -121,7 +123,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           taskQueue: config.temporal.taskQueue,
           activities: createActivities({
             db: database.db,
-            channels: createChannels(email, config.providers),
+            channels: createChannels(email, config.providers, { outbound }),
+            outbound,
             config: {
               brand: config.brand,
               campaigns: config.campaigns,

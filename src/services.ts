@@ -5,6 +5,7 @@ import type { CampaignServiceOptions } from './campaigns/execution.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
 import { createPersonalisedCampaigns } from './campaigns/personalised.js';
 import { createCampaignService } from './campaigns/service.js';
+import { createOutbound, type OutboundPolicy } from './channels/outbound.js';
 import { createCustomerService } from './customers/service.js';
 import { type Db, ping } from './db/client.js';
 import { asInstallation } from './db/workspace.js';
@@ -32,6 +33,8 @@ export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributio
   deliveryWebhookSecrets: ReadonlyMap<string, string>;
   /** The HMAC key of tracking and unsubscribe links, as src/delivery/tracking-secret.ts resolved it. */
   tracking: { secret: string };
+  /** Where saved webhook URLs may point (src/channels/outbound.ts). */
+  outbound: OutboundPolicy;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -41,15 +44,16 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
   const journeys = createJourneys(client, taskQueue, db);
   const customers = createCustomerService(db, journeys);
   const segments = createSegmentService(db);
-  const campaigns = createCampaignService(db, client, taskQueue, config.campaigns);
+  const outbound = createOutbound(config.outbound);
+  const campaigns = createCampaignService(db, client, taskQueue, config.campaigns, outbound);
   const keys = createKeyService(db);
   return {
     keys,
     workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules }),
     journeys,
     customers,
-    journeyConfigs: createJourneyConfigService(db),
-    flows: createFlowService(db, journeys),
+    journeyConfigs: createJourneyConfigService(db, outbound),
+    flows: createFlowService(db, journeys, outbound),
     campaigns,
     personalised: createPersonalisedCampaigns({ db, segments, campaigns, channelCosts: config.channelCosts }),
     performance: createCampaignPerformanceService(db, config.channelCosts),

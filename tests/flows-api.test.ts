@@ -4,8 +4,9 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flows, flowVersions } from '../src/db/schema.js';
 import { createFlowRoutes } from '../src/flows/routing.js';
+import { createOutbound } from '../src/channels/outbound.js';
 import { createFlowService } from '../src/flows/service.js';
-import { type Stack, startStack, uid } from './helpers/stack.js';
+import { type Stack, startStack, TEST_OUTBOUND, uid } from './helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -163,7 +164,7 @@ describe('flow routing cache', () => {
   it('sees changes made in this process at once and changes made elsewhere within its age', async () => {
     const routes = createFlowRoutes(stack.database.db, 300);
     // Another API process: its own service and cache, the same database.
-    const elsewhere = createFlowService(stack.database.db, { flowsChanged: () => {} });
+    const elsewhere = createFlowService(stack.database.db, { flowsChanged: () => {} }, createOutbound(TEST_OUTBOUND));
     const trigger = uid('cache').replace('-', '_');
     expect((await routes.get()).triggers.has(trigger)).toBe(false);
 

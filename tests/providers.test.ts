@@ -231,8 +231,49 @@ describe('provider channels', () => {
       status: 'failed',
       errorMessage: 'sms provider answered 400: {"error":"scripted 400"}',
       attempts: 1,
-      response: { status: 400 },
+      response: { status: 400, excerpt: '{"error":"scripted 400"}', truncated: false },
     });
+  });
+
+  it('keeps of an answer only its status and its first KiB as text, flagged truncated', async () => {
+    const hook = `/hook/${uid('h')}`;
+    // A receiver that answers with more than anyone asked for (a dump of its internals, say), in multi-byte text.
+    const answer = JSON.stringify({ id: 'prov-big', internal_secret: 'é'.repeat(5000) });
+    provider.script(hook, [{ status: 200, body: answer }]);
+    const f = await flow([{ type: 'send_webhook', url: `${provider.url}${hook}` }]);
+    const c = await customer();
+    expect((await runFlow(f, c.id)).steps).toEqual([{ step: '0-send_webhook', status: 'sent' }]);
+    const [row] = await c.rows();
+    const response = row!.response as { status: number; excerpt: string; truncated: boolean };
+    expect(Object.keys(response).sort()).toEqual(['excerpt', 'status', 'truncated']);
+    expect(response).toMatchObject({ status: 200, truncated: true });
+    expect(Buffer.byteLength(response.excerpt)).toBeLessThanOrEqual(1024);
+    expect(Buffer.byteLength(response.excerpt)).toBeGreaterThan(1020);
+    // Cut between characters, never inside one.
+    expect(answer.startsWith(response.excerpt)).toBe(true);
+    // The provider's id still comes from the whole answer (read up to 16 KiB, kept only as the excerpt).
+    expect(row!.providerMessageId).toBe('prov-big');
+
+    // Past 16 KiB the rest is not even read: no id from an answer that long.
+    const huge = `/hook/${uid('h')}`;
+    provider.script(huge, [{ status: 200, body: JSON.stringify({ id: 'prov-huge', dump: 'x'.repeat(20_000) }) }]);
+    const g = await flow([{ type: 'send_webhook', url: `${provider.url}${huge}` }]);
+    const d = await customer();
+    expect((await runFlow(g, d.id)).steps).toEqual([{ step: '0-send_webhook', status: 'sent' }]);
+    expect(await d.rows()).toMatchObject([{ providerMessageId: null, response: { status: 200, truncated: true } }]);
+  });
+
+  it('does not follow a redirect: a 3xx fails the message with its status, and its target hears nothing', async () => {
+    const hook = `/hook/${uid('h')}`;
+    const target = `/hook/${uid('moved')}`;
+    provider.script(hook, [{ status: 307, headers: { location: `${provider.url}${target}` } }]);
+    const f = await flow([{ type: 'send_webhook', url: `${provider.url}${hook}` }]);
+    const c = await customer();
+    const reason = 'webhook provider answered 307: redirects are not followed';
+    expect((await runFlow(f, c.id)).steps).toEqual([{ step: '0-send_webhook', status: 'failed', reason }]);
+    expect(provider.received(hook).map((r) => r.status)).toEqual([307]);
+    expect(provider.received(target)).toHaveLength(0);
+    expect(await c.rows()).toMatchObject([{ status: 'failed', errorMessage: reason, attempts: 1, response: { status: 307 } }]);
   });
 
   it('retries a 5xx until the provider takes it: one message, several requests with one idempotency key', async () => {

@@ -19,6 +19,8 @@ import {
 import { createActivities } from '../src/worker/activities.js';
 import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel } from '../src/channels/email.js';
+import { createOutbound } from '../src/channels/outbound.js';
+import { parseAllowList } from '../src/domain/outbound-address.js';
 import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
 import { customers, orders } from '../src/db/schema.js';
@@ -40,6 +42,8 @@ import { exitSignal, journeyEventSignal, statusQuery } from '../src/steps/steps.
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
+/** The flow's webhook receiver listens on loopback. */
+const outbound = createOutbound({ allowList: parseAllowList('127.0.0.1') });
 const out = new URL('./histories/', import.meta.url);
 const database = createDatabase({ kind: 'pglite', dataDir: 'memory://' });
 await database.migrate();
@@ -282,7 +286,7 @@ group('flow', async () => {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
   });
   await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
-  const flows = createFlowService(database.db, journeys);
+  const flows = createFlowService(database.db, journeys, outbound);
   const flow = await flows.create({
     name: 'Replay flow',
     trigger_event: 'replay_signup',
@@ -351,7 +355,7 @@ group('flow', async () => {
 });
 
 group('campaign', async () => {
-  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 2 });
+  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 2 }, outbound);
   const tag = 'replay-campaign';
   await database.db.insert(customers).values(
     Array.from({ length: 5 }, (_, i) => ({
@@ -464,7 +468,7 @@ group('insights', async () => {
 
 group('campaign-quiet-hours', async () => {
   // One recipient in their afternoon, one at 23:xx: the second waits for 08:00 there (the deferred pass).
-  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 5 });
+  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 2, batchesPerRun: 5 }, outbound);
   const now = await env.currentTimeMs();
   const zoneAt = (hour: number) => {
     let offset = (hour - new Date(now).getUTCHours() + 24) % 24;

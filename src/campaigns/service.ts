@@ -5,6 +5,7 @@ import { and, count, desc, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm
 import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns, segments, templates } from '../db/schema.js';
+import type { Outbound } from '../channels/outbound.js';
 import { DomainError } from '../domain/errors.js';
 import { editable } from './campaign.js';
 import { campaignParts, type CampaignContent, checkParts } from '../templates/parts.js';
@@ -33,17 +34,25 @@ const invalid = (field: string, message: string) => new DomainError('validation_
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
 
-export function createCampaignService(db: Db, client: Client, taskQueue: string, options: CampaignServiceOptions) {
+export function createCampaignService(
+  db: Db,
+  client: Client,
+  taskQueue: string,
+  options: CampaignServiceOptions,
+  outbound: Pick<Outbound, 'check'>,
+) {
   const executions = createCampaignExecutions(db, client, taskQueue, options);
   const find = (id: string) => findCampaign(db, id);
 
-  /** Checks what a campaign will need to run: an audience, content that renders, a template and segment that exist. */
+  /** Checks what a campaign will need to run: an audience, content that renders, a template and segment that exist, a URL it may send to. */
   async function check(c: CompleteInput): Promise<void> {
     if (!c.target_tags.length && !c.target_segment_id) throw invalid('target_tags', 'a campaign needs target_tags or target_segment_id');
     if (c.content == null && !c.content_template_id) throw invalid('content', 'a campaign needs content or content_template_id');
     if (c.content != null && c.content_template_id) throw invalid('content_template_id', 'give content or content_template_id, not both');
     if (c.type === 'webhook' && !c.webhook_url) throw invalid('webhook_url', 'a webhook campaign needs the URL to POST to');
     if (c.type !== 'webhook' && c.webhook_url) throw invalid('webhook_url', 'only webhook campaigns have one');
+    // Not to this machine or its network (src/channels/outbound.ts); the send checks again after DNS.
+    if (c.webhook_url) await outbound.check(c.webhook_url, 'webhook_url');
     if (c.start_time && c.end_time && Date.parse(c.end_time) <= Date.parse(c.start_time))
       throw invalid('end_time', 'must be after start_time');
     if (c.content != null) checkParts(campaignParts(c.type, c.name, c.content), 'content');

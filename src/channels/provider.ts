@@ -1,10 +1,11 @@
 // The HTTP channels (SMS, push, WeChat, webhook) as `ChannelAdapter`s (channel.ts): a channel adapter knows a
-// customer's address and the JSON body its provider takes; this module signs and POSTs it, and sorts the
-// answer into sent, rejected (permanent) or a thrown error (transient: Temporal retries, after Retry-After
-// when one is given).
+// customer's address and the JSON body its provider takes; this module signs and POSTs it (through
+// outbound.ts: only to allowed addresses, no redirects), and sorts the answer into sent, rejected
+// (permanent) or a thrown error (transient: Temporal retries, after Retry-After when one is given).
 import { ApplicationFailure } from '@temporalio/common';
 import { signWebhook } from '../domain/webhook-signature.js';
 import type { ChannelAdapter, OutgoingMessage, StoredContent } from './channel.js';
+import { type Outbound, type OutboundAnswer, OutboundRefused } from './outbound.js';
 
 export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
 
@@ -26,11 +27,23 @@ export interface ProviderAdapter {
 }
 
 export interface ProviderOptions {
+  /** Every request goes through it: to allowed addresses only. */
+  outbound: Outbound;
   url?: string;
   /** The HMAC-SHA256 key of X-Touchpoint-Signature; unset: requests go unsigned. */
   secret?: string;
   timeoutMs?: number;
 }
+
+/** What messages.response keeps of an answer: its status and the first EXCERPT_BYTES of its body, as text. */
+export type AnswerExcerpt = {
+  status: number;
+  excerpt: string;
+  /** The body was longer than the excerpt. */
+  truncated: boolean;
+};
+
+export const EXCERPT_BYTES = 1024;
 
 /** Longest Retry-After honoured; a provider asking for more gets Temporal's own backoff instead. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -54,7 +67,7 @@ const storedDefault = (content: Record<string, string>): StoredContent => ({
   bodyHtml: null,
 });
 
-export function createProviderChannel(adapter: ProviderAdapter, options: ProviderOptions = {}): ChannelAdapter {
+export function createProviderChannel(adapter: ProviderAdapter, options: ProviderOptions): ChannelAdapter {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     name: adapter.name,
@@ -67,42 +80,58 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
     async send(message, { url = options.url }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
       const body = JSON.stringify(adapter.body(message as ProviderMessage));
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': message.idempotency_key,
-          'user-agent': 'Touchpoint',
-          // The timestamp is signed too, so a captured request cannot be replayed later.
-          ...signWebhook(options.secret, body),
-        },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const raw = await res.text().catch(() => '');
-      if (res.ok) {
-        const answer = parseJson(raw);
-        const id = (answer as { id?: unknown } | null)?.id;
-        return { outcome: 'sent', providerMessageId: typeof id === 'string' ? id : null, response: { status: res.status, body: answer } };
+      let res: OutboundAnswer;
+      try {
+        res = await options.outbound.post(url, {
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': message.idempotency_key,
+            'user-agent': 'Touchpoint',
+            // The timestamp is signed too, so a captured request cannot be replayed later.
+            ...signWebhook(options.secret, body),
+          },
+          body,
+          timeoutMs,
+        });
+      } catch (err) {
+        if (err instanceof OutboundRefused) return { outcome: 'rejected', error: `${message.channel} URL not allowed: ${err.message}` };
+        throw err;
       }
-      const error = `${message.channel} provider answered ${res.status}${raw ? `: ${raw.slice(0, 500)}` : ''}`;
+      const response = excerptOf(res);
+      const answered = `${message.channel} provider answered ${res.status}${response.excerpt ? `: ${response.excerpt.slice(0, 200)}` : ''}`;
+      if (res.status >= 200 && res.status < 300) {
+        return { outcome: 'sent', providerMessageId: messageIdOf(res), response };
+      }
+      if (res.status >= 300 && res.status < 400) {
+        return { outcome: 'rejected', error: `${message.channel} provider answered ${res.status}: redirects are not followed`, response };
+      }
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        return { outcome: 'rejected', error, response: { status: res.status } };
+        return { outcome: 'rejected', error: answered, response };
       }
-      const wait = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : null;
+      const retryAfter = res.headers['retry-after'];
+      const wait = res.status === 429 || res.status === 503 ? retryAfterMs(typeof retryAfter === 'string' ? retryAfter : null) : null;
       // Temporal's next attempt then comes after the provider's delay instead of the retry policy's backoff.
-      if (wait !== null) throw ApplicationFailure.create({ type: 'ProviderBusy', message: error, nextRetryDelay: wait });
-      throw new Error(error);
+      if (wait !== null) throw ApplicationFailure.create({ type: 'ProviderBusy', message: answered, nextRetryDelay: wait });
+      throw new Error(answered);
     },
   };
 }
 
-/** The provider's JSON answer as stored in messages.response (its text when it is not JSON). */
-function parseJson(raw: string): unknown {
-  if (!raw) return null;
+/** The answer's status and the first EXCERPT_BYTES of its body as text (cut at a character boundary). */
+export function excerptOf(res: Pick<OutboundAnswer, 'status' | 'body' | 'truncated'>): AnswerExcerpt {
+  let end = Math.min(res.body.length, EXCERPT_BYTES);
+  // Not inside a UTF-8 sequence: back up over continuation bytes to the start of the cut character.
+  if (end < res.body.length) while (end > 0 && (res.body[end]! & 0xc0) === 0x80) end--;
+  return { status: res.status, excerpt: res.body.subarray(0, end).toString('utf8'), truncated: res.truncated || end < res.body.length };
+}
+
+/** The provider's id for the message: `id` of its JSON answer, when it sent one whole. */
+function messageIdOf(res: OutboundAnswer): string | null {
+  if (res.truncated) return null;
   try {
-    return JSON.parse(raw);
+    const id = (JSON.parse(res.body.toString('utf8')) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' ? id : null;
   } catch {
-    return raw.slice(0, 2000);
+    return null;
   }
 }

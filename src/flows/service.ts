@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { flows, flowVersions } from '../db/schema.js';
+import type { Outbound } from '../channels/outbound.js';
 import { DomainError } from '../domain/errors.js';
 import type { FlowDefinition } from './definition.js';
 import type { Journeys } from '../journeys/journeys.js';
@@ -44,7 +45,14 @@ const view = (flow: FlowRow, v: VersionRow): FlowView => ({
   updated_at: flow.updatedAt.toISOString(),
 });
 
-export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged'>) {
+export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged'>, outbound: Pick<Outbound, 'check'>) {
+  /** Webhook actions send only where they may (src/channels/outbound.ts): refused at save, checked again at each send. */
+  async function checkUrls(def: FlowSave): Promise<void> {
+    for (const [i, action] of def.actions.entries()) {
+      if (action.type === 'send_webhook' && typeof action.url === 'string') await outbound.check(action.url, `actions[${i}].url`);
+    }
+  }
+
   async function get(id: string, version?: number): Promise<FlowView | null> {
     const [row] = await db
       .select()
@@ -81,8 +89,9 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
       return rows.map((r) => view(r.flows, r.flow_versions));
     },
 
-    /** Saves version 1 of a new flow, inactive; refuses a name another flow has (409). */
+    /** Saves version 1 of a new flow, inactive; refuses a name another flow has (409), a webhook URL it may not send to (422). */
     async create(def: FlowSave): Promise<FlowView> {
+      await checkUrls(def);
       const id = `fl_${randomBytes(6).toString('hex')}`;
       const created = await db.transaction(async (tx) => {
         const [flow] = await tx
@@ -104,6 +113,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
 
     /** Saves the next version; runs in flight keep theirs. Null for an unknown flow; refuses a name another flow has (409). */
     async update(id: string, def: FlowSave): Promise<FlowView | null> {
+      await checkUrls(def);
       if (await nameTaken(def.name, id)) throw nameTakenError(def.name);
       let updated: FlowView | null;
       try {

@@ -1,4 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
+import type { Outbound } from '../channels/outbound.js';
 import type { Db } from '../db/client.js';
 import { journeyConfigs } from '../db/schema.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
@@ -15,7 +16,7 @@ const toConfig = (
 });
 
 /** Journey configuration versions: each change is a new version; runs keep the version they started with. */
-export function createJourneyConfigService(db: Db) {
+export function createJourneyConfigService(db: Db, outbound: Pick<Outbound, 'check'>) {
   async function latest(key: string) {
     const [row] = await db.select().from(journeyConfigs).where(eq(journeyConfigs.key, key)).orderBy(desc(journeyConfigs.version)).limit(1);
     return row ? toConfig(row) : null;
@@ -34,6 +35,10 @@ export function createJourneyConfigService(db: Db) {
 
     /** Writes version n+1 from the latest, changed by `patch`; null when the journey does not exist. */
     async update(key: string, patch: { enabled?: boolean; steps?: JourneyStep[]; settings?: Record<string, unknown> }) {
+      // A CRM task's webhook goes only where webhooks may (422 url_not_allowed); the send checks again.
+      for (const [i, step] of (patch.steps ?? []).entries()) {
+        if (step.channel === 'crm_task' && step.task.webhookUrl) await outbound.check(step.task.webhookUrl, `steps[${i}].task.webhookUrl`);
+      }
       for (;;) {
         const current = await latest(key);
         if (!current) return null;

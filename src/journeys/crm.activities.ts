@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { crmTasks, customers, events } from '../db/schema.js';
 import { renderTemplate } from '../templates/render.js';
+import { createOutbound, OutboundRefused } from '../channels/outbound.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import type { SendResult } from '../delivery/message.activities.js';
 import { customerVars } from '../templates/vars.js';
@@ -16,11 +17,12 @@ export interface CreateCrmTaskInput {
   vars: Record<string, unknown>;
 }
 
-export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createCrmActivities({ db, outbound = createOutbound({ allowList: [] }) }: Pick<ActivityDeps, 'db' | 'outbound'>) {
   return {
     /**
      * Opens one CRM task per idempotency key and, when the step names a webhook, delivers it there once.
-     * A webhook answering 5xx or not at all is retried; 4xx is a permanent failure.
+     * A webhook answering 5xx or not at all is retried; 3xx (redirects are not followed) and 4xx are
+     * permanent failures; a URL that may not be sent to (src/channels/outbound.ts) fails the step, no request made.
      */
     async createCrmTask(input: CreateCrmTaskInput): Promise<SendResult> {
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
@@ -42,16 +44,25 @@ export function createCrmActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const [task] = await db.select().from(crmTasks).where(eq(crmTasks.idempotencyKey, input.idempotencyKey));
       if (!task) throw new Error(`crm task ${input.idempotencyKey} vanished`);
       if (task.webhookUrl && !task.webhookDeliveredAt) {
-        const res = await fetch(task.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey },
-          body: JSON.stringify({ id: task.id, title: task.title, customerId: task.customerId, payload: task.payload }),
-          signal: AbortSignal.timeout(10_000),
-        });
+        let res;
+        try {
+          res = await outbound.post(task.webhookUrl, {
+            headers: { 'content-type': 'application/json', 'idempotency-key': task.idempotencyKey },
+            body: JSON.stringify({ id: task.id, title: task.title, customerId: task.customerId, payload: task.payload }),
+            timeoutMs: 10_000,
+          });
+        } catch (err) {
+          if (err instanceof OutboundRefused)
+            return { status: 'failed', messageId: task.id, reason: `CRM webhook URL not allowed: ${err.message}` };
+          throw err;
+        }
+        if (res.status >= 300 && res.status < 400) {
+          throw ApplicationFailure.nonRetryable(`CRM webhook answered ${res.status}: redirects are not followed`, 'CrmWebhookRejected');
+        }
         if (res.status >= 400 && res.status < 500 && res.status !== 429) {
           throw ApplicationFailure.nonRetryable(`CRM webhook answered ${res.status}`, 'CrmWebhookRejected');
         }
-        if (!res.ok) throw new Error(`CRM webhook answered ${res.status}`);
+        if (res.status < 200 || res.status >= 300) throw new Error(`CRM webhook answered ${res.status}`);
         await db
           .update(crmTasks)
           .set({ webhookDeliveredAt: sql`now()` })

@@ -3,6 +3,7 @@ import type { ChannelName } from '../domain/channels.js';
 import { inWorkspace } from '../db/workspace.js';
 import { workspaceOfWorkflowId } from '../temporal/workflow-ids.js';
 import type { ChannelAdapters } from '../channels/channel.js';
+import type { Outbound } from '../channels/outbound.js';
 import type { Db } from '../db/client.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
 import type { PacingConfig } from '../delivery/pacing.js';
@@ -27,6 +28,8 @@ export interface ActivityDeps {
    * here, records its messages as skipped; the webhook channel posts to each action's own URL.
    */
   channels: Pick<ChannelAdapters, 'email'> & Partial<ChannelAdapters>;
+  /** Where CRM tasks' webhooks may be sent (src/channels/outbound.ts); unset: to the internet only. */
+  outbound?: Outbound;
   config: {
     brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */

@@ -21,8 +21,8 @@ export interface ProviderRequest {
   status: number;
 }
 
-/** A scripted answer: a status, or a status with headers (`Retry-After`). */
-export type ScriptedAnswer = number | { status: number; headers?: Record<string, string> };
+/** A scripted answer: a status, or a status with headers (`Retry-After`, `Location`) and a body of its own. */
+export type ScriptedAnswer = number | { status: number; headers?: Record<string, string>; body?: string };
 
 export interface ProviderServer {
   url: string;
@@ -56,15 +56,16 @@ export async function startProvider(options: { secret?: string } = {}): Promise<
       const verified = verifySignature(secret, req.headers, raw);
       const script = scripts.get(body?.to) ?? scripts.get(path);
       const answer: ScriptedAnswer = verified ? (script?.shift() ?? 200) : 401;
-      const { status, headers = {} } = typeof answer === 'number' ? { status: answer } : answer;
+      const { status, headers = {}, body: scripted } = typeof answer === 'number' ? { status: answer, body: undefined } : answer;
       requests.push({ path, headers: req.headers, body, verified, receivedAt, status });
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(
-        JSON.stringify(
-          status < 300
-            ? { id: `prov-${requests.length}`, accepted: true }
-            : { error: verified ? `scripted ${status}` : 'signature does not match' },
-        ),
+        scripted ??
+          JSON.stringify(
+            status < 300
+              ? { id: `prov-${requests.length}`, accepted: true }
+              : { error: verified ? `scripted ${status}` : 'signature does not match' },
+          ),
       );
     });
   });

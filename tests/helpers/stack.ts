@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../src/worker/activities.js';
 import { type App, createApp } from '../../src/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
+import { createOutbound, type OutboundPolicy } from '../../src/channels/outbound.js';
 import { createChannels } from '../../src/channels/registry.js';
 import type { ProviderChannelName } from '../../src/channels/provider.js';
 import { PACING_OFF, type PacingConfig } from '../../src/delivery/pacing.js';
@@ -17,6 +18,7 @@ import type { TrackingConfig } from '../../src/domain/email-tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
+import { parseAllowList } from '../../src/domain/outbound-address.js';
 import { loadConfig } from '../../src/env.js';
 import type { Journeys } from '../../src/journeys/journeys.js';
 import { createServices, type Services, type ServicesConfig } from '../../src/services.js';
@@ -90,15 +92,27 @@ export interface StackOptions {
    * on the hour the suite runs at).
    */
   pacing?: PacingConfig;
+  /**
+   * Where webhooks and providers may be sent, at save and at send (default TEST_OUTBOUND: 127.0.0.1, where
+   * the tests' receivers listen). tests/outbound-urls.test.ts runs with an empty allow-list.
+   */
+  outbound?: OutboundPolicy;
   /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
   campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'wechat' | 'webhook', number>> };
 }
+
+/** The allow-list of a stack: the tests' webhook receivers and providers (tests/helpers/http-provider.ts) on 127.0.0.1. */
+export const TEST_OUTBOUND: OutboundPolicy = { allowList: parseAllowList('127.0.0.1') };
 
 /**
  * The services' configuration of a stack: the defaults of an empty environment (as a deployment that sets
  * nothing gets them), with the stack's task queue, tracking key and webhook secrets.
  */
-export function testServicesConfig(taskQueue: string, campaigns: StackOptions['campaigns'] = {}): ServicesConfig {
+export function testServicesConfig(
+  taskQueue: string,
+  campaigns: StackOptions['campaigns'] = {},
+  outbound: OutboundPolicy = TEST_OUTBOUND,
+): ServicesConfig {
   const defaults = loadConfig({});
   return {
     ...defaults,
@@ -106,6 +120,7 @@ export function testServicesConfig(taskQueue: string, campaigns: StackOptions['c
     campaigns: { ...defaults.campaigns, ...campaigns },
     tracking: { secret: TEST_TRACKING.secret },
     deliveryWebhookSecrets: TEST_WEBHOOK_SECRETS,
+    outbound,
     // Workspaces a test creates get no schedules of their own (the schedule tests keep the ones they check).
     schedules: { churnSweep: 0, segmentsRefresh: 0, recommendations: 0, insightsRefresh: 0 },
   };
@@ -166,7 +181,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
   // result (the churn sweep's), and the test server then runs far ahead of what the test asked for.
   const client = new Client({ connection: env.connection, namespace });
-  const servicesConfig = testServicesConfig(taskQueue, options.campaigns);
+  const servicesConfig = testServicesConfig(taskQueue, options.campaigns, options.outbound);
   const services = createServices(database.db, client, servicesConfig);
   const { journeys } = services;
   const app = createApp({ ...services, mailCapture: mail, api: TEST_API_LIMITS });
@@ -202,6 +217,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },
     async startWorker() {
+      const outbound = createOutbound(options.outbound ?? TEST_OUTBOUND);
       const worker = await Worker.create({
         connection: env.nativeConnection,
         namespace,
@@ -217,8 +233,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               wechat: { url: options.providers?.wechatUrl, secret: options.providers?.secrets?.wechat ?? TEST_PROVIDER_SECRET },
               webhook: { secret: options.providers?.secrets?.webhook ?? TEST_PROVIDER_SECRET },
             },
-            2_000,
+            { outbound, timeoutMs: 2_000 },
           ),
+          outbound,
           config: {
             brand: 'Touchpoint',
             campaigns: options.campaignSending,

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ProviderMessage, retryAfterMs } from '../../src/channels/provider.js';
 import { webhookSignature as signature } from '../../src/domain/webhook-signature.js';
 import { createEmailChannel } from '../../src/channels/email.js';
+import { createOutbound } from '../../src/channels/outbound.js';
 import { CHANNEL_ADAPTERS, createChannels } from '../../src/channels/registry.js';
 import { campaignParts } from '../../src/templates/parts.js';
 import { DomainError } from '../../src/domain/errors.js';
@@ -99,7 +100,7 @@ describe('every channel, email included, is one Channel', () => {
     from: 'Touchpoint <hello@touchpoint.test>',
     poolSize: 1,
   });
-  const channels = createChannels(email, { sms: { url: 'http://127.0.0.1:1/sms' } });
+  const channels = createChannels(email, { sms: { url: 'http://127.0.0.1:1/sms' } }, { outbound: createOutbound({ allowList: [] }) });
   afterAll(() => email.close());
 
   it('has the five channels, each addressing, formatting and storing through the same interface', () => {

@@ -139,6 +139,8 @@ describe('loadConfig', () => {
       WECHAT_PROVIDER_URL: 'https://wechat-gateway.example.com/template',
       WECHAT_PROVIDER_SECRET: `${secret}w`,
       WEBHOOK_SIGNING_SECRET: `${secret}h`,
+      // The push provider runs beside Touchpoint.
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1:9000',
     };
     expect(loadConfig(env).providers).toEqual({
       sms: { url: env.SMS_PROVIDER_URL, secret },
@@ -156,6 +158,30 @@ describe('loadConfig', () => {
     expect(configError({ SMS_PROVIDER_URL: env.SMS_PROVIDER_URL, SMS_PROVIDER_SECRET: 'short' }).problems).toEqual([
       'SMS_PROVIDER_SECRET: must be at least 16 characters (e.g. openssl rand -hex 32)',
     ]);
+  });
+
+  it('OUTBOUND_ALLOWED_HOSTS: what providers and webhooks may reach off the internet; provider URLs are checked against it', () => {
+    expect(loadConfig({}).outbound).toEqual({ allowList: [] });
+    const allowList = loadConfig({ OUTBOUND_ALLOWED_HOSTS: 'sms-gateway.internal:8443, 10.1.0.0/16' }).outbound.allowList;
+    expect(allowList).toMatchObject([{ kind: 'name', name: 'sms-gateway.internal', port: 8443 }, { kind: 'range' }]);
+    expect(configError({ OUTBOUND_ALLOWED_HOSTS: 'ok.example.com, 10.0.0.0/99' }).problems).toEqual([
+      'OUTBOUND_ALLOWED_HOSTS: "10.0.0.0/99" is not a host name, an IP address or a CIDR range (with :port or not)',
+    ]);
+    const secret = 'a'.repeat(32);
+    const sms = (url: string, allowed?: string) => ({
+      SMS_PROVIDER_URL: url,
+      SMS_PROVIDER_SECRET: secret,
+      ...(allowed ? { OUTBOUND_ALLOWED_HOSTS: allowed } : {}),
+    });
+    expect(configError(sms('http://169.254.169.254/sms')).problems).toEqual([
+      'SMS_PROVIDER_URL: not allowed: 169.254.169.254 is a link-local address (OUTBOUND_ALLOWED_HOSTS can allow it)',
+    ]);
+    expect(configError(sms('http://localhost:9000/sms')).problems).toEqual([
+      'SMS_PROVIDER_URL: not allowed: localhost names this machine (OUTBOUND_ALLOWED_HOSTS can allow it)',
+    ]);
+    expect(configError(sms('http://10.1.2.3/sms', '10.1.0.0/16:443')).problems[0]).toMatch(/^SMS_PROVIDER_URL: not allowed: 10\.1\.2\.3/);
+    expect(loadConfig(sms('https://10.1.2.3/sms', '10.1.0.0/16:443')).providers.sms.url).toBe('https://10.1.2.3/sms');
+    expect(loadConfig(sms('http://localhost:9000/sms', 'localhost:9000')).providers.sms.url).toBe('http://localhost:9000/sms');
   });
 
   it('TRACKING_SECRET: at least 32 characters; PUBLIC_URL: an http(s) URL', () => {
