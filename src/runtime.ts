@@ -122,13 +122,8 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
           activities: createActivities({
             db: database.db,
             channels: createChannels(email, config.providers),
-            config: {
-              brand: config.brand,
-              campaigns: config.campaigns,
-              recommendations: config.recommendations,
-              tracking,
-              pacing: config.pacing,
-            },
+            settings: services.effectiveSettings,
+            config: { campaigns: config.campaigns, recommendations: config.recommendations, tracking },
             journeys: services.journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),

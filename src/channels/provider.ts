@@ -64,7 +64,7 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
     format: () => 'text',
     ...(adapter.check ? { check: adapter.check } : {}),
     stored: adapter.stored ?? storedDefault,
-    async send(message, { url = options.url }) {
+    async send(message, { url = options.url, secret = options.secret }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
       const body = JSON.stringify(adapter.body(message as ProviderMessage));
       const res = await fetch(url, {
@@ -74,7 +74,7 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
           'idempotency-key': message.idempotency_key,
           'user-agent': 'Touchpoint',
           // The timestamp is signed too, so a captured request cannot be replayed later.
-          ...signWebhook(options.secret, body),
+          ...signWebhook(secret, body),
         },
         body,
         signal: AbortSignal.timeout(timeoutMs),

@@ -9,6 +9,7 @@ import { type WorkspaceRow, workspaces } from '../db/schema.js';
 import { asInstallation, currentWorkspace, inWorkspace } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
 import { ensureWorkspaceSchedules, type ScheduleMinutes } from '../temporal/schedules.js';
+import type { EffectiveSettingsSource } from './effective-settings.js';
 import type { KeyService } from './keys.js';
 import { type WorkspaceSettings, workspaceSettingsSchema } from './settings.js';
 import { workspaceIdProblem } from './workspace-id.js';
@@ -23,6 +24,8 @@ export const workspaceView = (row: WorkspaceRow) => ({
 export interface WorkspaceServiceOptions {
   taskQueue: string;
   schedules: ScheduleMinutes;
+  /** Where the settings are read for use, told when they change. */
+  effectiveSettings: Pick<EffectiveSettingsSource, 'forget'>;
 }
 
 const log = (line: string) => console.warn(`[workspaces] ${line}`);
@@ -67,13 +70,15 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
       return workspaceSettingsSchema.parse(row?.settings ?? {});
     },
 
-    /** Replaces the current workspace's settings. */
+    /** Replaces the current workspace's settings; this process uses them from the next send on, others within SETTINGS_CACHE_MS. */
     async updateSettings(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
+      const workspace = currentWorkspace();
       const [row] = await db
         .update(workspaces)
         .set({ settings, updatedAt: sql`now()` })
-        .where(eq(workspaces.id, currentWorkspace()))
+        .where(eq(workspaces.id, workspace))
         .returning({ settings: workspaces.settings });
+      options.effectiveSettings.forget(workspace);
       return workspaceSettingsSchema.parse(row?.settings ?? {});
     },
   };
