@@ -67,7 +67,7 @@ export interface Batch extends BatchCampaign {
   input: CampaignBatchInput;
   channel: ChannelName;
   sender: SendingChannel | undefined;
-  /** Where the channel's messages go: the SMTP server or provider's URL (the workspace's own, if it has one), or a webhook campaign's own. */
+  /** Where the channel's messages go: the SMTP server, the provider's URL (the workspace's own if it has one), a webhook campaign's. */
   target: string | undefined;
   /** The campaign's workspace's settings: pacing, brand, and what its sends take over the channel's configuration. */
   settings: EffectiveSettings;

@@ -51,7 +51,8 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     /**
      * One email: tracked when asked (every link a signed redirect naming the message row, an open pixel,
      * List-Unsubscribe headers), its Message-ID derived from the idempotency key, so a resend of the same
-     * touch carries the same id; sent from `from` when given (a workspace's mail_from). A 5xx answer (unknown mailbox, refused content) is a rejection.
+     * touch carries the same id; sent from `from` when given (a workspace's mail_from). A 5xx answer
+     * (unknown mailbox, refused content) is a rejection.
      */
     async send(message, { messageId: rowId, tracking, from = options.from }) {
       const { subject = '', html = '', text = '' } = message.content;
