@@ -22,11 +22,12 @@ import { createRecommendationService } from './recommendations/service.js';
 import { createSegmentService } from './segments/service.js';
 import { createTemplateService } from './templates/service.js';
 import { createTierService } from './tiers/service.js';
+import { createEffectiveSettings } from './workspaces/effective-settings.js';
 import { createKeyService } from './workspaces/keys.js';
 import { createWorkspaceService } from './workspaces/service.js';
 
 /** The part of the configuration services read; a Config is one (with its tracking secret resolved). */
-export type ServicesConfig = Pick<Config, 'brand' | 'channelCosts' | 'attributionWindowDays' | 'schedules'> & {
+export type ServicesConfig = Pick<Config, 'brand' | 'pacing' | 'channelCosts' | 'attributionWindowDays' | 'schedules'> & {
   temporal: Pick<Config['temporal'], 'taskQueue'>;
   campaigns: CampaignServiceOptions;
   /** Delivery webhooks' signing secrets by provider; a provider without one is a 404. */
@@ -47,17 +48,20 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
   const outbound = createOutbound(config.outbound);
   const campaigns = createCampaignService(db, client, taskQueue, config.campaigns, outbound);
   const keys = createKeyService(db);
+  // Each workspace's settings over the installation's; the worker's activities read the same ones.
+  const effectiveSettings = createEffectiveSettings(db, { brand: config.brand, pacing: config.pacing, channelCosts: config.channelCosts });
   return {
     keys,
-    workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules }),
+    effectiveSettings,
+    workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules, effectiveSettings, outbound }),
     journeys,
     customers,
     journeyConfigs: createJourneyConfigService(db, outbound),
     flows: createFlowService(db, journeys, outbound),
     campaigns,
-    personalised: createPersonalisedCampaigns({ db, segments, campaigns, channelCosts: config.channelCosts }),
-    performance: createCampaignPerformanceService(db, config.channelCosts),
-    templates: createTemplateService(db, { brand: config.brand }),
+    personalised: createPersonalisedCampaigns({ db, segments, campaigns, settings: effectiveSettings }),
+    performance: createCampaignPerformanceService(db, effectiveSettings),
+    templates: createTemplateService(db, { brand: async () => (await effectiveSettings.current()).brand }),
     segments,
     tiers: createTierService(db),
     intelligence: createIntelligenceService(db),

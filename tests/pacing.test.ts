@@ -14,6 +14,7 @@ import { messages } from '../src/db/schema.js';
 import { PACING_OFF, type PacingConfig, parseQuietHours } from '../src/delivery/pacing.js';
 import { type CampaignProgress, progressQuery } from '../src/campaigns/campaign.workflow.js';
 import { statusQuery } from '../src/steps/steps.js';
+import { createEffectiveSettings } from '../src/workspaces/effective-settings.js';
 import { endRun } from './helpers/end-run.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -69,6 +70,10 @@ async function asleepIn(handle: WorkflowHandle, step: string, accept: (wake: num
   }, `the run asleep in ${step}`);
   return Date.parse(s.nextWakeUp!);
 }
+
+/** The stack's installation settings with other pacing (activities built by hand, in the default workspace). */
+const installationWith = (pacing: PacingConfig) =>
+  createEffectiveSettings(stack.database.db, { ...stack.services.effectiveSettings.installation, pacing });
 
 const rowsOf = (customerId: string) => stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
 
@@ -187,8 +192,8 @@ describe('frequency caps', () => {
     const c = await customer('UTC');
     const { reserveTouch } = createPacingActivities({
       db: stack.database.db,
-      config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, caps: { day: 1, week: 0 } } },
-    } as never);
+      settings: installationWith({ ...PACING_OFF, caps: { day: 1, week: 0 } }),
+    });
     const input = (i: number): ReserveInput => ({
       idempotencyKey: `${c.id}/race/${i}`,
       customerId: c.id,
@@ -214,8 +219,8 @@ describe('frequency caps', () => {
     const c = await customer('UTC');
     const { reserveTouch } = createPacingActivities({
       db: stack.database.db,
-      config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, caps: { day: 0, week: 1 }, capMode: 'skip' } },
-    } as never);
+      settings: installationWith({ ...PACING_OFF, caps: { day: 0, week: 1 }, capMode: 'skip' }),
+    });
     const base = {
       customerId: c.id,
       journeyKey: 'test',
@@ -297,7 +302,8 @@ describe('frequency caps', () => {
     const deps = {
       db: stack.database.db,
       channels: { email: stack.email },
-      config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, caps: { day: 1, week: 0 } } },
+      settings: installationWith({ ...PACING_OFF, caps: { day: 1, week: 0 } }),
+      config: {},
     } as never;
     const { sendCampaignBatch } = createCampaignActivities(deps);
     const executionId = uid('exec');

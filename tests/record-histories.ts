@@ -17,6 +17,8 @@ import {
   welcomeWorkflowId,
 } from '../src/temporal/workflow-ids.js';
 import { createActivities } from '../src/worker/activities.js';
+import { createEffectiveSettings } from '../src/workspaces/effective-settings.js';
+import { DEFAULT_CHANNEL_COSTS } from '../src/campaigns/roi.js';
 import { createCampaignService } from '../src/campaigns/service.js';
 import { createEmailChannel } from '../src/channels/email.js';
 import { createOutbound } from '../src/channels/outbound.js';
@@ -64,7 +66,12 @@ const worker = await Worker.create({
   activities: createActivities({
     db: database.db,
     channels: { email },
-    config: { brand: 'Touchpoint', pacing: { ...PACING_OFF, quietHours: parseQuietHours('21:00-08:00') } },
+    settings: createEffectiveSettings(database.db, {
+      brand: 'Touchpoint',
+      pacing: { ...PACING_OFF, quietHours: parseQuietHours('21:00-08:00') },
+      channelCosts: DEFAULT_CHANNEL_COSTS,
+    }),
+    config: {},
     journeys,
   }),
 });

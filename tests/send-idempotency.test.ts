@@ -14,7 +14,8 @@ beforeAll(async () => {
   activities = createActivities({
     db: stack.database.db,
     channels: { email: stack.email },
-    config: { brand: 'Touchpoint' },
+    settings: stack.services.effectiveSettings,
+    config: {},
     journeys: stack.journeys,
   });
 });
@@ -93,7 +94,8 @@ it('records a message the SMTP server refuses for good (5xx) as failed, once, an
   const refusing = createActivities({
     db: stack.database.db,
     channels: { email },
-    config: { brand: 'Touchpoint' },
+    settings: stack.services.effectiveSettings,
+    config: {},
     journeys: stack.journeys,
   });
   try {

@@ -237,7 +237,8 @@ describe('tier upgrade', () => {
     const { applyTierUpgrade } = createActivities({
       db: db(),
       channels: { email: stack.email },
-      config: { brand: 'Touchpoint' },
+      settings: stack.services.effectiveSettings,
+      config: {},
       journeys: stack.journeys,
     });
     const d = await customer();

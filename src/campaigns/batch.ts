@@ -5,6 +5,7 @@ import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
 import { customers, type Customer, type marketingCampaigns } from '../db/schema.js';
 import type { BroadcastCounts } from './broadcast-counts.js';
 import type { CampaignMode } from './campaign.workflow.js';
+import type { EffectiveSettings } from '../workspaces/effective-settings.js';
 
 export interface CampaignBatchInput {
   campaignId: string;
@@ -66,8 +67,10 @@ export interface Batch extends BatchCampaign {
   input: CampaignBatchInput;
   channel: ChannelName;
   sender: SendingChannel | undefined;
-  /** Where the channel's messages go: the SMTP server or provider's URL, or a webhook campaign's own. */
+  /** Where the channel's messages go: the SMTP server, the provider's URL (the workspace's own if it has one), a webhook campaign's. */
   target: string | undefined;
+  /** The campaign's workspace's settings: pacing, brand, and what its sends take over the channel's configuration. */
+  settings: EffectiveSettings;
   simulate: boolean;
 }
 

@@ -4,7 +4,8 @@ import type { ChannelName } from '../domain/channels.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid, rowsOf } from '../db/sql-helpers.js';
-import { type CampaignPerformance, campaignPerformance, type ChannelCosts } from './roi.js';
+import type { CurrentSettings } from '../workspaces/effective-settings.js';
+import { type CampaignPerformance, campaignPerformance } from './roi.js';
 
 // A record reached "sent" when it has a send time or any status from sent on; "delivered" when a provider
 // said so (a delivery webhook sets delivered_at) or the customer opened or clicked it (which proves delivery).
@@ -29,7 +30,8 @@ interface Row {
 
 export type CampaignPerformanceService = ReturnType<typeof createCampaignPerformanceService>;
 
-export function createCampaignPerformanceService(db: Db, costs: ChannelCosts) {
+/** Costs are the campaign's workspace's (channel_costs, else CHANNEL_COST_*). */
+export function createCampaignPerformanceService(db: Db, settings: CurrentSettings) {
   return {
     /** Null for an unknown campaign. Simulated records (never sent) are not counted. */
     async get(campaignId: string): Promise<({ campaign_id: string } & CampaignPerformance) | null> {
@@ -67,9 +69,10 @@ export function createCampaignPerformanceService(db: Db, costs: ChannelCosts) {
       };
       const sent = row.sent_email + row.sent_sms + row.sent_push + row.sent_wechat + row.sent_webhook;
       const { campaign_id, delivered, opened, clicked, responded, converted, revenue } = row;
+      const { channelCosts } = await settings.current();
       return {
         campaign_id,
-        ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, costs),
+        ...campaignPerformance({ sent, sentByChannel, delivered, opened, clicked, responded, converted, revenue }, channelCosts),
       };
     },
   };

@@ -1,7 +1,6 @@
 // The personalised campaign per RFM group (POST /api/ai-ops/customer/campaign): a draft campaign, made by the
 // campaign service, to the system segment of one RFM group, with that group's offer, and its expected return
 // from what the segment's current members did before.
-import type { ChannelName } from '../domain/channels.js';
 import { sql } from 'drizzle-orm';
 import type { CampaignService } from './service.js';
 import type { CampaignView } from './views.js';
@@ -20,6 +19,7 @@ import {
 } from './personalised-plan.js';
 import { RFM_GROUP_NAMES, type RfmGroup } from '../intelligence/rfm.js';
 import type { SegmentService } from '../segments/service.js';
+import type { CurrentSettings } from '../workspaces/effective-settings.js';
 
 export interface PersonalisedCampaign {
   campaign: CampaignView;
@@ -57,10 +57,9 @@ export function createPersonalisedCampaigns(deps: {
   db: Db;
   segments: SegmentService;
   campaigns: CampaignService;
-  /** What one message costs per channel (CHANNEL_COST_*). */
-  channelCosts: Record<ChannelName, number>;
+  /** What one message costs per channel: the workspace's channel_costs, else CHANNEL_COST_*. */
+  settings: CurrentSettings;
 }) {
-  const costs = deps.channelCosts;
   return {
     async create(input: { segment: RfmGroup; channel: PersonalisedChannel }, actor: string | null): Promise<PersonalisedCampaign> {
       const { segment: group, channel } = input;
@@ -74,7 +73,7 @@ export function createPersonalisedCampaigns(deps: {
         actor,
       );
       const history = await segmentHistory(deps.db, audience.id);
-      const costPerMessage = costs[channelOf(channel)];
+      const costPerMessage = (await deps.settings.current()).channelCosts[channelOf(channel)];
       const expected = expectedReturn({ audience: audience.count, costPerMessage, history, defaults: DEFAULT_RATES[channel] });
       return {
         campaign,

@@ -10,7 +10,7 @@ import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
 import { channelOf } from '../templates/parts.js';
 import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
-import { capsOn, PACING_OFF, quietUntilByZone } from '../delivery/pacing.js';
+import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
 import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -36,8 +36,7 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
 }
 
 export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
-  const { db, channels, config } = deps;
-  const pacing = config.pacing ?? PACING_OFF;
+  const { db, channels } = deps;
   const sendRecords = createRecordSender(deps, record);
 
   /**
@@ -88,6 +87,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    */
   async function claim(batch: Batch, audience: Profile[], now: number): Promise<Array<{ id: string; customer_id: string }>> {
     const { input, sender } = batch;
+    const { pacing } = batch.settings;
     const suppressed = sender?.suppression
       ? await suppressedAddresses(
           db,
@@ -150,8 +150,10 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
     const sender = channels[channel];
-    const target = channel === 'webhook' ? (of.campaign.webhookUrl ?? undefined) : sender?.url;
-    const batch: Batch = { ...of, input, channel, sender, target, simulate: input.mode === 'simulation' };
+    // The campaign's workspace: its pacing, brand, and its own provider or sender where it has one.
+    const settings = await deps.settings.current();
+    const target = channel === 'webhook' ? (of.campaign.webhookUrl ?? undefined) : (settings.channels[channel].url ?? sender?.url);
+    const batch: Batch = { ...of, input, channel, sender, target, settings, simulate: input.mode === 'simulation' };
 
     const now = input.now ?? Date.now();
     const { audience, erased } = await recipients(batch, now);

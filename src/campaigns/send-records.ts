@@ -38,7 +38,7 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
     const ch = batch.sender!;
     const profile = customerVars(customer as Customer);
     const vars = {
-      brand: config.brand,
+      brand: batch.settings.brand,
       customer: profile,
       campaign: { id: batch.campaign.id, name: batch.campaign.name },
       ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, rowId) } : {}),
@@ -106,7 +106,12 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
         ...(channel === 'webhook' ? { customer: profile } : {}),
       };
       try {
-        const result = await ch.send(message, { messageId: rowId, url: batch.target, tracking: config.tracking });
+        const result = await ch.send(message, {
+          ...batch.settings.channels[channel],
+          messageId: rowId,
+          url: batch.target,
+          tracking: config.tracking,
+        });
         if (result.outcome === 'rejected')
           return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
         return recorded({

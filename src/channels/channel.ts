@@ -33,8 +33,12 @@ export interface OutgoingMessage {
 export interface SendOptions {
   /** The message row's id: tracking links and tokens name it. */
   messageId: string;
-  /** Where to send, when not the channel's own URL (a webhook action's or campaign's URL). */
+  /** Where to send, when not the channel's own URL (a webhook action's or campaign's URL, a workspace's own provider). */
   url?: string;
+  /** HTTP channels: the signing secret, when not the channel's own (a workspace's). */
+  secret?: string;
+  /** Email: the From header, when not the channel's own (a workspace's mail_from). */
+  from?: string;
   /** Open/click tracking and List-Unsubscribe (email); unset: sent as rendered. */
   tracking?: TrackingConfig;
 }

@@ -37,7 +37,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     getSocket: (opts: { host?: string; port?: number }, callback: (err: Error | null, socket?: { connection: Socket }) => void) =>
       openNoDelay(opts.host ?? url.hostname, Number(opts.port), callback),
   } as nodemailer.TransportOptions);
-  const domain = options.from.match(/@([^>\s]+)/)?.[1] ?? 'touchpoint.localhost';
+  const domainOf = (from: string) => from.match(/@([^>\s]+)/)?.[1] ?? 'touchpoint.localhost';
 
   return {
     name: 'email',
@@ -51,15 +51,16 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     /**
      * One email: tracked when asked (every link a signed redirect naming the message row, an open pixel,
      * List-Unsubscribe headers), its Message-ID derived from the idempotency key, so a resend of the same
-     * touch carries the same id. A 5xx answer (unknown mailbox, refused content) is a rejection.
+     * touch carries the same id; sent from `from` when given (a workspace's mail_from). A 5xx answer
+     * (unknown mailbox, refused content) is a rejection.
      */
-    async send(message, { messageId: rowId, tracking }) {
+    async send(message, { messageId: rowId, tracking, from = options.from }) {
       const { subject = '', html = '', text = '' } = message.content;
       const tracked = tracking ? trackEmail(html, rowId, tracking) : null;
-      const messageId = `<${createHash('sha256').update(message.idempotency_key).digest('hex').slice(0, 32)}@${domain}>`;
+      const messageId = `<${createHash('sha256').update(message.idempotency_key).digest('hex').slice(0, 32)}@${domainOf(from)}>`;
       try {
         const info = await transport.sendMail({
-          from: options.from,
+          from,
           to: message.to,
           subject,
           html: tracked?.html ?? html,

@@ -77,7 +77,7 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
     format: () => 'text',
     ...(adapter.check ? { check: adapter.check } : {}),
     stored: adapter.stored ?? storedDefault,
-    async send(message, { url = options.url }) {
+    async send(message, { url = options.url, secret = options.secret }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
       const body = JSON.stringify(adapter.body(message as ProviderMessage));
       let res: OutboundAnswer;
@@ -88,7 +88,7 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
             'idempotency-key': message.idempotency_key,
             'user-agent': 'Touchpoint',
             // The timestamp is signed too, so a captured request cannot be replayed later.
-            ...signWebhook(options.secret, body),
+            ...signWebhook(secret, body),
           },
           body,
           timeoutMs,

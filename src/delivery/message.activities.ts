@@ -33,7 +33,7 @@ export interface SendMessageInput extends TouchInput {
   url?: string;
 }
 
-export function createMessageActivities({ db, channels, config }: ActivityDeps) {
+export function createMessageActivities({ db, channels, config, settings: workspaceSettings }: ActivityDeps) {
   const { claim, finish, release, markSent } = createMessageRecord(db);
 
   /**
@@ -54,7 +54,10 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
     if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
     const channel = channels[name];
-    const url = name === 'webhook' ? target : channel?.url;
+    const settings = await workspaceSettings.current();
+    // The workspace's own provider, sender or signing secret, where it has one; else the channel's own.
+    const override = settings.channels[name];
+    const url = name === 'webhook' ? target : (override.url ?? channel?.url);
     if (!channel || !url) return finish(row, 'skipped', 'channel_not_configured');
     if (customer.consent[name] === false) return finish(row, 'skipped', 'unsubscribed');
     const address = channel.address(customer, url);
@@ -82,7 +85,7 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
         ...input.vars,
         ...(recommendations ? { recommendations } : {}),
         ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, row.id) } : {}),
-        brand: config.brand,
+        brand: settings.brand,
         customer: profile,
       };
       for (const [part, source] of Object.entries(template)) content[part] = renderTemplate(source, vars, channel.format(part));
@@ -107,7 +110,7 @@ export function createMessageActivities({ db, channels, config }: ActivityDeps) 
     let result;
     try {
       // The row's id is in every tracking link, so a retry sends the same links.
-      result = await channel.send(message, { messageId: row.id, url, tracking: config.tracking });
+      result = await channel.send(message, { ...override, messageId: row.id, url, tracking: config.tracking });
     } catch (err) {
       return release(row, err);
     }

@@ -1,7 +1,7 @@
 import type { ChannelName } from '../domain/channels.js';
 import { and, eq, gt, inArray } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
-import { capAllowsAt, capsOn, knownTimeZone, PACING_OFF, quietUntil } from './pacing.js';
+import { capAllowsAt, capsOn, knownTimeZone, quietUntil } from './pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey } from './message-record.js';
 import { lockCustomers } from './pacing-locks.js';
@@ -28,8 +28,7 @@ export type Reservation =
 
 const WEEK = 7 * 24 * 3_600_000;
 
-export function createPacingActivities({ db, config }: ActivityDeps) {
-  const pacing = config.pacing ?? PACING_OFF;
+export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db' | 'settings'>) {
   const record = createMessageRecord(db);
   return {
     /**
@@ -40,6 +39,8 @@ export function createPacingActivities({ db, config }: ActivityDeps) {
      * (a retry, or a replay after a crash) is reserved: the decision was made when it was inserted.
      */
     async reserveTouch(input: ReserveInput): Promise<Reservation> {
+      // The quiet hours, zone and caps of the run's workspace.
+      const { pacing } = await settings.current();
       return db.transaction(async (tx) => {
         await lockCustomers(tx, [input.customerId]);
         const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));

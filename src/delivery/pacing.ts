@@ -2,15 +2,13 @@
 // rolling windows. Pure: the activity (src/delivery/pacing.activities.ts) reads the clock, the customer's zone and
 // their recent messages, and these functions decide.
 import { isKnownTimeZone, localParts } from '../domain/local-time.js';
+import type { QuietHours } from '../domain/quiet-hours.js';
+
+// The window's vocabulary is the domain's (settings and the environment parse it too).
+export { parseQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** A daily window in local time, e.g. 21:00–08:00 (it may cross midnight); minutes after midnight. */
-export interface QuietHours {
-  start: number;
-  end: number;
-}
 
 export interface PacingConfig {
   /** null: no quiet hours. */
@@ -24,22 +22,6 @@ export interface PacingConfig {
 }
 
 export const PACING_OFF: PacingConfig = { quietHours: null, defaultTimeZone: 'UTC', caps: { day: 0, week: 0 }, capMode: 'defer' };
-
-const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-/** "21:00-08:00" → the window; "off" (or empty) → null. Throws with a readable message on anything else. */
-export function parseQuietHours(value: string): QuietHours | null {
-  const v = value.trim();
-  if (v === '' || v === 'off') return null;
-  const [from, to, ...rest] = v.split('-');
-  const a = CLOCK.exec(from?.trim() ?? '');
-  const b = CLOCK.exec(to?.trim() ?? '');
-  if (!a || !b || rest.length) throw new Error(`"${value}" is not a quiet-hours window like "21:00-08:00" (or "off")`);
-  const start = Number(a[1]) * 60 + Number(a[2]);
-  const end = Number(b[1]) * 60 + Number(b[2]);
-  if (start === end) throw new Error(`"${value}": a quiet-hours window must not start and end at the same time`);
-  return { start, end };
-}
 
 /** Wall-clock parts of `at` in `timeZone`, the time of day as minutes after midnight. */
 function localClock(at: number, timeZone: string) {

@@ -40,10 +40,8 @@ export type TemplateService = ReturnType<typeof createTemplateService>;
 const invalidTemplate = (field: string, message: string) => new DomainError('invalid_template', message, field, 422);
 export const templateNotFound = (id: string) => new DomainError('template_not_found', `no template "${id}"`, undefined, 404);
 
-/** `brand`: what templates see as {{ brand }} (BRAND_NAME). */
-export function createTemplateService(db: Db, options: { brand: string }) {
-  const { brand } = options;
-
+/** `brand`: what templates see as {{ brand }}, the current workspace's (its brand, else BRAND_NAME). */
+export function createTemplateService(db: Db, options: { brand: () => Promise<string> }) {
   /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing or does not parse. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
     try {
@@ -83,7 +81,7 @@ export function createTemplateService(db: Db, options: { brand: string }) {
       if (!template) throw templateNotFound(id);
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customer_id));
       if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
-      const vars = { brand, customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
+      const vars = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
       const rendered: Record<string, string> = {};
       for (const [part, source] of Object.entries(parts)) {

@@ -6,9 +6,9 @@ import type { ChannelAdapters } from '../channels/channel.js';
 import type { Outbound } from '../channels/outbound.js';
 import type { Db } from '../db/client.js';
 import type { TrackingConfig } from '../domain/email-tracking.js';
-import type { PacingConfig } from '../delivery/pacing.js';
 import { createCampaignActivities } from '../campaigns/campaign.activities.js';
 import type { Journeys } from '../journeys/journeys.js';
+import type { CurrentSettings } from '../workspaces/effective-settings.js';
 import { createChurnActivities } from '../journeys/churn.activities.js';
 import { createCouponActivities } from '../coupons/coupon.activities.js';
 import { createCrmActivities } from '../journeys/crm.activities.js';
@@ -30,8 +30,12 @@ export interface ActivityDeps {
   channels: Pick<ChannelAdapters, 'email'> & Partial<ChannelAdapters>;
   /** Where CRM tasks' webhooks may be sent (src/channels/outbound.ts); unset: to the internet only. */
   outbound?: Outbound;
+  /**
+   * The settings of the workspace an activity runs in (brand, pacing, its own sender and providers), over
+   * the installation's (src/workspaces/effective-settings.ts).
+   */
+  settings: CurrentSettings;
   config: {
-    brand: string;
     /** Broadcasts: sends in flight per batch, and each channel's messages per second on this worker (0: no limit). */
     campaigns?: { concurrency?: number; rateLimits?: Partial<Record<ChannelName, number>> };
     /** The similarity batch: similar items kept per item, customers who must have bought both (defaults 20, 1). */
@@ -41,8 +45,6 @@ export interface ActivityDeps {
      * marketing). Unset only where activities are built by hand (a test): mail then goes out as rendered.
      */
     tracking?: TrackingConfig;
-    /** Quiet hours and frequency caps of journeys' marketing messages (unset: none). */
-    pacing?: PacingConfig;
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;

@@ -2,6 +2,7 @@
 // and a first admin key (shown once). Only the installation's own workspace (`default`) creates and lists
 // workspaces: it is the operator's (an agency's, a SaaS host's).
 import type { Client } from '@temporalio/client';
+import type { Outbound } from '../channels/outbound.js';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { seedJourneyConfigs } from '../db/defaults.js';
@@ -9,6 +10,7 @@ import { type WorkspaceRow, workspaces } from '../db/schema.js';
 import { asInstallation, currentWorkspace, inWorkspace } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
 import { ensureWorkspaceSchedules, type ScheduleMinutes } from '../temporal/schedules.js';
+import type { EffectiveSettingsSource } from './effective-settings.js';
 import type { KeyService } from './keys.js';
 import { type WorkspaceSettings, workspaceSettingsSchema } from './settings.js';
 import { workspaceIdProblem } from './workspace-id.js';
@@ -23,6 +25,10 @@ export const workspaceView = (row: WorkspaceRow) => ({
 export interface WorkspaceServiceOptions {
   taskQueue: string;
   schedules: ScheduleMinutes;
+  /** Where the settings are read for use, told when they change. */
+  effectiveSettings: Pick<EffectiveSettingsSource, 'forget'>;
+  /** The check of saved provider URLs (not to this machine or its network). */
+  outbound: Pick<Outbound, 'check'>;
 }
 
 const log = (line: string) => console.warn(`[workspaces] ${line}`);
@@ -67,13 +73,20 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
       return workspaceSettingsSchema.parse(row?.settings ?? {});
     },
 
-    /** Replaces the current workspace's settings. */
+    /** Replaces the current workspace's settings; this process uses them from the next send on, others within SETTINGS_CACHE_MS. */
     async updateSettings(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
+      const workspace = currentWorkspace();
+      // A workspace's providers, like every saved URL, go to the internet only (src/channels/outbound.ts).
+      for (const channel of ['sms', 'push', 'wechat'] as const) {
+        const url = settings.providers?.[channel]?.url;
+        if (url) await options.outbound.check(url, `providers.${channel}.url`);
+      }
       const [row] = await db
         .update(workspaces)
         .set({ settings, updatedAt: sql`now()` })
-        .where(eq(workspaces.id, currentWorkspace()))
+        .where(eq(workspaces.id, workspace))
         .returning({ settings: workspaces.settings });
+      options.effectiveSettings.forget(workspace);
       return workspaceSettingsSchema.parse(row?.settings ?? {});
     },
   };

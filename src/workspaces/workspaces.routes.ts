@@ -108,8 +108,9 @@ export const putSettings = createRoute({
   tags: ['workspaces'],
   summary: "Replace the workspace's settings",
   description:
-    'Sender address and brand, quiet hours and frequency caps, SMS/push/WeChat provider URLs and secrets, channel costs. ' +
-    "A field left out takes the installation's value. RFM settings: PUT /api/ai-ops/customer/settings.",
+    'Sender address and brand, quiet hours, default time zone and frequency caps, SMS/push/WeChat providers (URL and secret ' +
+    "together), the webhook signing secret, channel costs. A field left out takes the installation's value. Used from the next " +
+    'send or answer of this API process on, and by other processes within 5 s. RFM settings: PUT /api/ai-ops/customer/settings.',
   middleware: [jsonBody(64 * 1024)] as const,
   request: { body: jsonRequest(workspaceSettingsSchema) },
   responses: { 200: json(workspaceSettingsSchema, 'Settings as stored'), ...errorResponses(400, 401, 403, 413, 415, 422) },

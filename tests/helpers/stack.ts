@@ -106,16 +106,19 @@ export const TEST_OUTBOUND: OutboundPolicy = { allowList: parseAllowList('127.0.
 
 /**
  * The services' configuration of a stack: the defaults of an empty environment (as a deployment that sets
- * nothing gets them), with the stack's task queue, tracking key and webhook secrets.
+ * nothing gets them), with the stack's task queue, tracking key, webhook secrets and pacing (the
+ * installation's, which workspaces' settings override).
  */
 export function testServicesConfig(
   taskQueue: string,
   campaigns: StackOptions['campaigns'] = {},
   outbound: OutboundPolicy = TEST_OUTBOUND,
+  pacing = PACING_OFF,
 ): ServicesConfig {
   const defaults = loadConfig({});
   return {
     ...defaults,
+    pacing,
     temporal: { ...defaults.temporal, taskQueue },
     campaigns: { ...defaults.campaigns, ...campaigns },
     tracking: { secret: TEST_TRACKING.secret },
@@ -181,7 +184,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
   // result (the churn sweep's), and the test server then runs far ahead of what the test asked for.
   const client = new Client({ connection: env.connection, namespace });
-  const servicesConfig = testServicesConfig(taskQueue, options.campaigns, options.outbound);
+  const servicesConfig = testServicesConfig(taskQueue, options.campaigns, options.outbound, options.pacing);
   const services = createServices(database.db, client, servicesConfig);
   const { journeys } = services;
   const app = createApp({ ...services, mailCapture: mail, api: TEST_API_LIMITS });
@@ -236,12 +239,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             { outbound, timeoutMs: 2_000 },
           ),
           outbound,
-          config: {
-            brand: 'Touchpoint',
-            campaigns: options.campaignSending,
-            tracking: TEST_TRACKING,
-            pacing: options.pacing ?? PACING_OFF,
-          },
+          settings: services.effectiveSettings,
+          config: { campaigns: options.campaignSending, tracking: TEST_TRACKING },
           journeys,
         }),
       });
