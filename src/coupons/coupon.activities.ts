@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { ownRows } from '../db/own-rows.js';
 import { coupons } from '../db/schema.js';
 import { generateCouponCode, type IssuedCoupon } from './code.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -29,7 +30,12 @@ export function createCouponActivities({ db }: Pick<ActivityDeps, 'db'>) {
           })
           .onConflictDoNothing()
           .returning();
-        const row = inserted[0] ?? (await db.select().from(coupons).where(eq(coupons.idempotencyKey, input.idempotencyKey)))[0];
+        const [row] = inserted.length
+          ? inserted
+          : await db
+              .select()
+              .from(coupons)
+              .where(and(ownRows(coupons), eq(coupons.idempotencyKey, input.idempotencyKey)));
         // No row for our key: the random code collided with another coupon's; draw again.
         if (row) return { code: row.code, percent_off: row.percentOff, expires_on: row.expiresAt.toISOString().slice(0, 10) };
         if (attempt >= 5) throw new Error('could not draw a unique coupon code');

@@ -3,6 +3,7 @@
 // to them, upserted).
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
+import { workspaceIs } from '../db/own-rows.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
@@ -57,10 +58,10 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     // Without evidence: customerTags recomputes the one customer it answers, with it.
     await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
-    await tx.execute(sql`delete from customer_insights where workspace_id = current_setting('app.workspace_id')`);
-    await tx.execute(sql`insert into customer_insights select * from customer_insights_next`);
+    await tx.execute(sql`delete from customer_insights where ${workspaceIs(sql`workspace_id`)}`);
+    await tx.execute(sql`insert into customer_insights select * from customer_insights_next where ${workspaceIs(sql`workspace_id`)}`);
     const [{ n }] = rowsOf<{ n: number | string }>(
-      await tx.execute(sql`select count(*) as n from customer_insights where workspace_id = current_setting('app.workspace_id')`),
+      await tx.execute(sql`select count(*) as n from customer_insights where ${workspaceIs(sql`workspace_id`)}`),
     ) as [{ n: number | string }];
     const record: RefreshRecord = {
       at: now.toISOString(),
@@ -81,7 +82,8 @@ async function readCuts(tx: Tx): Promise<QuintileCuts> {
   // As JSON text: postgres.js and PGlite agree on text, not on numeric arrays.
   const [row] = rowsOf<{ cuts: string }>(
     await tx.execute(
-      sql`select json_build_object('r', r, 'f', f, 'm', m)::text as cuts from (${quintileCutsSelect(sql`customer_insights_next`)}) c`,
+      sql`select json_build_object('r', r, 'f', f, 'm', m)::text as cuts
+        from (${quintileCutsSelect(sql`(select recency_days, frequency, monetary from customer_insights_next where ${workspaceIs(sql`workspace_id`)}) n`)}) c`,
     ),
   );
   const cuts = JSON.parse(row!.cuts) as Record<keyof QuintileCuts, Array<number | string> | null>;
@@ -111,7 +113,8 @@ export async function refreshOne(
           segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at
         returning customer_id`),
     );
-    if (written.length === 0) await tx.execute(sql`delete from customer_insights where customer_id = ${customerId}`);
+    if (written.length === 0)
+      await tx.execute(sql`delete from customer_insights where ${workspaceIs(sql`workspace_id`)} and customer_id = ${customerId}`);
     return written.length > 0;
   });
 }

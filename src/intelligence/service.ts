@@ -1,7 +1,8 @@
 // Customer intelligence for the API and the scheduled refresh: settings, refreshes, the six RFM groups with
 // their counts, and one customer's tags.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { validationError } from '../domain/errors.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { customerInsights, customers, intelligenceSettings } from '../db/schema.js';
@@ -53,7 +54,10 @@ export type CustomerTagsResult =
 
 export function createIntelligenceService(db: Db) {
   async function stored(key: string): Promise<unknown> {
-    const [row] = await db.select().from(intelligenceSettings).where(eq(intelligenceSettings.key, key));
+    const [row] = await db
+      .select()
+      .from(intelligenceSettings)
+      .where(and(ownRows(intelligenceSettings), eq(intelligenceSettings.key, key)));
     return row?.value ?? null;
   }
 
@@ -102,7 +106,11 @@ export function createIntelligenceService(db: Db) {
       if (method === s.rfm.method) {
         let last = await lastRefresh();
         if (options.refresh || !current(last, s)) last = await refreshAll(db, s);
-        counts = rowsOf(await db.execute(sql`select segment, count(*) as n from ${customerInsights} group by segment`));
+        counts = rowsOf(
+          await db.execute(
+            sql`select segment, count(*) as n from ${customerInsights} where ${workspaceIs(customerInsights.workspaceId)} group by segment`,
+          ),
+        );
         computedAt = last!.at;
         source = 'stored';
       } else {
@@ -143,7 +151,7 @@ export function createIntelligenceService(db: Db) {
       const [customer] = await db
         .select({ tags: customers.tags, erasedAt: customers.erasedAt })
         .from(customers)
-        .where(eq(customers.id, customerId));
+        .where(and(ownRows(customers), eq(customers.id, customerId)));
       if (!customer) return { status: 'not_found' };
       if (customer.erasedAt) return { status: 'erased' };
       const s = await settings();
@@ -155,7 +163,10 @@ export function createIntelligenceService(db: Db) {
         cuts = last!.cuts ?? undefined;
       }
       await refreshOne(db, s, customerId, cuts, now);
-      const [row] = await db.select().from(customerInsights).where(eq(customerInsights.customerId, customerId));
+      const [row] = await db
+        .select()
+        .from(customerInsights)
+        .where(and(ownRows(customerInsights), eq(customerInsights.customerId, customerId)));
       if (!row) return { status: 'not_found' };
       const evidence = row.evidence as Record<string, Record<string, unknown>>;
       const computed: CustomerTag[] = row.tags.map((tag) => ({

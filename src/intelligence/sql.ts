@@ -4,8 +4,10 @@
 // per-day category counts of the window once, the window's messages once; only the window's first day is
 // recounted from its orders. The rules are those of src/intelligence/rfm.ts and
 // src/intelligence/customer-tags.ts (tests check both agree). Settings are inlined as literals (validated
-// numbers and enums only): constants fold in the plan, and the one parameter is the customer id.
+// numbers and enums only): constants fold in the plan, and the parameters are the workspace (every table
+// read states it, leading each key it is read by) and the customer id.
 import { type SQL, sql } from 'drizzle-orm';
+import { workspaceIs } from '../db/own-rows.js';
 import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmGroupRule, type RfmMethod } from './rfm.js';
 
 /** A number from validated settings, as a literal. */
@@ -203,11 +205,12 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
           coalesce(sum(h.orders) filter (where h.day > ${firstDay} and ${isNight(sql`h.hour`, nv)}), 0)::int as night_orders,
           case when bool_or(h.day = ${firstDay}) then (
             select array[count(*), coalesce(sum(o.amount), 0), count(*) filter (where ${isNight(localHour(sql`o.occurred_at`, sql`c.timezone`), nv)})]
-            from orders o left join customers c on c.id = o.customer_id
-            where o.customer_id = h.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+            from orders o left join customers c on c.workspace_id = o.workspace_id and c.id = o.customer_id
+            where ${workspaceIs(sql`o.workspace_id`)} and o.customer_id = h.customer_id
+              and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
           ) end as first_day
         from customer_order_hours h
-        where true ${one(sql`h.customer_id`)}
+        where ${workspaceIs(sql`h.workspace_id`)} ${one(sql`h.customer_id`)}
         group by h.customer_id
       ) w
     ),
@@ -221,11 +224,12 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
           select coalesce(sum(coalesce((e ->> 'quantity')::float8, 1)), 0)
           from orders o
           cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) e
-          where o.customer_id = d.customer_id and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
+          where ${workspaceIs(sql`o.workspace_id`)} and o.customer_id = d.customer_id
+            and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
             and coalesce(e ->> 'category', '') = d.category
         ) else 0 end as items
       from customer_category_days d
-      where d.day >= ${firstDay} ${one(sql`d.customer_id`)}
+      where ${workspaceIs(sql`d.workspace_id`)} and d.day >= ${firstDay} ${one(sql`d.customer_id`)}
       group by d.customer_id, d.category
     ),
     lover as (
@@ -256,7 +260,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     msg as (
       select customer_id, count(*)::int as sent,
         count(*) filter (where opened_at is not null or clicked_at is not null or converted_at is not null)::int as responded
-      from messages where sent_at >= ${windowStart} ${one(sql`customer_id`)}
+      from messages where ${workspaceIs(sql`workspace_id`)} and sent_at >= ${windowStart} ${one(sql`customer_id`)}
       group by customer_id
     ),
     facts as (
@@ -276,7 +280,7 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       left join ord w on w.customer_id = c.id
       left join lovers lv on lv.customer_id = c.id
       left join msg m on m.customer_id = c.id
-      where c.erased_at is null ${one(sql`c.id`)}
+      where ${workspaceIs(sql`c.workspace_id`)} and c.erased_at is null ${one(sql`c.id`)}
       -- OFFSET 0 keeps each step a step: pulled up, its expressions would be computed again at every use.
       offset 0
     )${cutsCte},

@@ -2,6 +2,7 @@
 // batch that rewrites item_similarity, and the lookups that read it.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { workspaceIs } from '../db/own-rows.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 
 export interface RefreshOptions {
@@ -41,13 +42,15 @@ export async function refreshItemSimilarity(db: Db, options: RefreshOptions = DE
     // A workspace's refreshes take turns (a scheduled one and one asked for through the API); reads are not
     // blocked, and other workspaces refresh side by side.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('item_similarity'), hashtext(current_setting('app.workspace_id')))`);
-    await tx.execute(sql`delete from item_similarity where workspace_id = current_setting('app.workspace_id')`);
+    await tx.execute(sql`delete from item_similarity where ${workspaceIs(sql`workspace_id`)}`);
     const result = await tx.execute(sql`
       with lines as (
         select distinct o.customer_id, line->>'sku' as sku
         from orders o ${LINES}
-        where ${HAS_SKU}
-          and not exists (select 1 from customers c where c.id = o.customer_id and c.erased_at is not null)
+        where ${workspaceIs(sql`o.workspace_id`)} and ${HAS_SKU}
+          and not exists (
+            select 1 from customers c where c.workspace_id = o.workspace_id and c.id = o.customer_id and c.erased_at is not null
+          )
       ),
       buyers as (select sku, count(*)::int as n from lines group by sku),
       pairs as (
@@ -104,7 +107,7 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
     with bought as (
       select distinct line->>'sku' as sku
       from orders o ${LINES}
-      where o.customer_id = ${customerId} and ${HAS_SKU}
+      where ${workspaceIs(sql`o.workspace_id`)} and o.customer_id = ${customerId} and ${HAS_SKU}
     ),
     excluded as (
       select sku from bought
@@ -114,7 +117,7 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
     alike as (
       select s.other as sku, sum(s.score) as score, (array_agg(s.item order by s.score desc, s.item))[1:${sql.raw(String(BECAUSE))}] as because
       from item_similarity s join bought b on b.sku = s.item
-      where s.other <> s.item and not exists (select 1 from excluded e where e.sku = s.other)
+      where ${workspaceIs(sql`s.workspace_id`)} and s.other <> s.item and not exists (select 1 from excluded e where e.sku = s.other)
       group by s.other
       order by score desc, sku
       limit ${options.limit}
@@ -122,7 +125,7 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
     popular as (
       select s.item as sku, s.together::numeric / max(s.together) over () as score, array[]::text[] as because
       from item_similarity s
-      where s.item = s.other and not exists (select 1 from bought)
+      where ${workspaceIs(sql`s.workspace_id`)} and s.item = s.other and not exists (select 1 from bought)
     )
     select sku, round(score, 6)::float8 as score, because, 'similar_items' as basis from alike
     union all
@@ -146,7 +149,9 @@ export async function recommendFor(db: Db, customerId: string, options: { limit:
 }
 
 async function hasBought(db: Db, customerId: string): Promise<boolean> {
-  const result = await db.execute(sql`select 1 from orders o ${LINES} where o.customer_id = ${customerId} and ${HAS_SKU} limit 1`);
+  const result = await db.execute(
+    sql`select 1 from orders o ${LINES} where ${workspaceIs(sql`o.workspace_id`)} and o.customer_id = ${customerId} and ${HAS_SKU} limit 1`,
+  );
   return rowsOf(result).length > 0;
 }
 
@@ -164,7 +169,7 @@ export async function itemNames(db: Db, skus: string[]): Promise<Map<string, { n
   const result = await db.execute(sql`
     select distinct on (line->>'sku') line->>'sku' as sku, line->>'name' as name, line->>'category' as category
     from orders o ${LINES}
-    where (${contains}) and line->>'sku' = any(${array(skus, 'text')})
+    where ${workspaceIs(sql`o.workspace_id`)} and (${contains}) and line->>'sku' = any(${array(skus, 'text')})
     order by line->>'sku', (line->>'name' is null), o.occurred_at desc`);
   return new Map(
     rowsOf<{ sku: string; name: string | null; category: string | null }>(result).map((r) => [

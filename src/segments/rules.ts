@@ -1,7 +1,8 @@
 // Dynamic segment rules: a JSON tree of all/any/not over conditions on a customer's columns and attributes,
 // tags, recent events, RFM scores and RFM group — validated with messages that name the JSON path,
-// and compiled to ONE parameterised SQL condition over `customers c`. Values only ever travel as bound
-// parameters; identifiers come only from the allow-list below. No I/O here.
+// and compiled to ONE parameterised SQL condition over `customers c`, whose subqueries follow c by workspace
+// and customer (the statement states c's workspace). Values only ever travel as bound parameters;
+// identifiers come only from the allow-list below. No I/O here.
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { RFM_GROUPS, type RfmGroup } from '../intelligence/rfm.js';
@@ -194,7 +195,10 @@ export const segmentRuleSchema = z.unknown().transform((value, ctx): Rule => {
 // ---------------------------------------------------------------------------------------------------------
 // Compilation
 
-/** The customers a rule selects: not erased, and the rule. An SQL condition over `customers c`. */
+/**
+ * The customers a rule selects: not erased, and the rule. An SQL condition over `customers c`; the statement
+ * it goes into states c's workspace (`c.workspace_id = …`), which every subquery here follows.
+ */
 export function compileSegmentRule(rule: Rule): SQL {
   return sql`(c.erased_at is null and ${compile(rule)})`;
 }
@@ -214,22 +218,22 @@ const CMP: Record<CompareOp, string> = { eq: '=', ne: '<>', gt: '>', gte: '>=', 
  */
 function condition(c: Condition): SQL {
   if ('has_tag' in c) {
-    return sql`(${c.has_tag}::text = any(c.tags) or exists (select 1 from customer_insights ci where ci.customer_id = c.id and ${c.has_tag}::text = any(ci.tags)))`;
+    return sql`(${c.has_tag}::text = any(c.tags) or exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and ${c.has_tag}::text = any(ci.tags)))`;
   }
   if ('segment' in c) {
-    return sql`exists (select 1 from customer_insights ci where ci.customer_id = c.id and ci.segment = ${c.segment}::text)`;
+    return sql`exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and ci.segment = ${c.segment}::text)`;
   }
   if ('rfm' in c) {
     const score = sql.raw(`ci.${c.rfm}_score`);
     if (c.op === 'ne') return sql`(not ${condition({ ...c, op: 'eq' })})`;
-    return sql`exists (select 1 from customer_insights ci where ci.customer_id = c.id and ${score} ${sql.raw(CMP[c.op])} ${c.value}::numeric)`;
+    return sql`exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and ${score} ${sql.raw(CMP[c.op])} ${c.value}::numeric)`;
   }
   if ('event' in c) return eventCondition(c);
   return attributeTest(c);
 }
 
 function eventCondition(c: Extract<Condition, { event: string }>): SQL {
-  const matching = sql`from events e where e.customer_id = c.id and e.type = ${c.event}::text and e.occurred_at >= now() - make_interval(days => ${c.within_days}::int)`;
+  const matching = sql`from events e where e.workspace_id = c.workspace_id and e.customer_id = c.id and e.type = ${c.event}::text and e.occurred_at >= now() - make_interval(days => ${c.within_days}::int)`;
   const { op, value } = c.count;
   // "At least one" and "none" need no count: the first event found answers.
   if ((op === 'gt' && value === 0) || (op === 'gte' && value === 1)) return sql`exists (select 1 ${matching})`;

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { customers, marketingCampaigns, segmentMembers, segments } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
@@ -64,7 +65,11 @@ export function createSegmentService(db: Db) {
    * (members written by hand) are refused.
    */
   async function refreshIn(tx: Tx, id: string): Promise<RefreshResult> {
-    const [row] = await tx.select().from(segments).where(eq(segments.id, id)).for('update');
+    const [row] = await tx
+      .select()
+      .from(segments)
+      .where(and(ownRows(segments), eq(segments.id, id)))
+      .for('update');
     if (!row) throw notFound(id);
     if (row.rules === null)
       throw new DomainError('segment_without_rules', `segment "${id}" has no rules: its members are kept by hand`, undefined, 409);
@@ -81,21 +86,24 @@ export function createSegmentService(db: Db) {
     const removed = await n(sql`
       with gone as (
         delete from segment_members sm
-        where sm.segment_id = ${id} and not exists (select 1 from customers c where c.id = sm.customer_id and ${where})
+        where ${workspaceIs(sql`sm.workspace_id`)} and sm.segment_id = ${id}
+          and not exists (select 1 from customers c where c.workspace_id = sm.workspace_id and c.id = sm.customer_id and ${where})
         returning 1)
       select count(*)::int as n from gone`);
     const added = await n(sql`
       with joined as (
         insert into segment_members (segment_id, customer_id)
-        select ${id}::text, c.id from customers c where ${where}
+        select ${id}::text, c.id from customers c where ${workspaceIs(sql`c.workspace_id`)} and ${where}
         on conflict do nothing
         returning 1)
       select count(*)::int as n from joined`);
-    const total = await n(sql`select count(*)::int as n from segment_members where segment_id = ${id}`);
+    const total = await n(
+      sql`select count(*)::int as n from segment_members where ${workspaceIs(sql`workspace_id`)} and segment_id = ${id}`,
+    );
     const [updated] = await tx
       .update(segments)
       .set({ memberCount: total, refreshedAt: sql`now()` })
-      .where(eq(segments.id, id))
+      .where(and(ownRows(segments), eq(segments.id, id)))
       .returning({ refreshedAt: segments.refreshedAt });
     return { id, count: total, added, removed, refreshed_at: updated!.refreshedAt!.toISOString() };
   }
@@ -103,7 +111,10 @@ export function createSegmentService(db: Db) {
   const refresh = (id: string) => db.transaction((tx) => refreshIn(tx, id));
 
   async function find(id: string): Promise<SegmentRow> {
-    const [row] = await db.select().from(segments).where(eq(segments.id, id));
+    const [row] = await db
+      .select()
+      .from(segments)
+      .where(and(ownRows(segments), eq(segments.id, id)));
     if (!row) throw notFound(id);
     return row;
   }
@@ -128,10 +139,11 @@ export function createSegmentService(db: Db) {
     },
 
     async list(filter: { page: number; page_size: number }) {
-      const [total] = await db.select({ n: count() }).from(segments);
+      const [total] = await db.select({ n: count() }).from(segments).where(ownRows(segments));
       const rows = await db
         .select()
         .from(segments)
+        .where(ownRows(segments))
         .orderBy(desc(segments.createdAt), desc(segments.id))
         .limit(filter.page_size)
         .offset((filter.page - 1) * filter.page_size);
@@ -149,7 +161,7 @@ export function createSegmentService(db: Db) {
             ...(patch.rules !== undefined ? { rules: patch.rules } : {}),
             updatedAt: sql`now()`,
           })
-          .where(eq(segments.id, id))
+          .where(and(ownRows(segments), eq(segments.id, id)))
           .returning({ rules: segments.rules });
         if (!row) throw notFound(id);
         if (row.rules !== null) await refreshIn(tx, id);
@@ -160,12 +172,16 @@ export function createSegmentService(db: Db) {
     /** Deletes a segment no campaign (other than an archived one) targets; 409 naming the campaigns otherwise. */
     async remove(id: string): Promise<void> {
       await db.transaction(async (tx) => {
-        const [row] = await tx.select({ id: segments.id }).from(segments).where(eq(segments.id, id)).for('update');
+        const [row] = await tx
+          .select({ id: segments.id })
+          .from(segments)
+          .where(and(ownRows(segments), eq(segments.id, id)))
+          .for('update');
         if (!row) throw notFound(id);
         const users = await tx
           .select({ id: marketingCampaigns.id, status: marketingCampaigns.status })
           .from(marketingCampaigns)
-          .where(and(eq(marketingCampaigns.targetSegmentId, id), ne(marketingCampaigns.status, 'archived')))
+          .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.targetSegmentId, id), ne(marketingCampaigns.status, 'archived')))
           .limit(20);
         if (users.length) {
           throw new DomainError(
@@ -176,16 +192,20 @@ export function createSegmentService(db: Db) {
             { campaigns: users },
           );
         }
-        await tx.delete(segmentMembers).where(eq(segmentMembers.segmentId, id));
-        await tx.delete(segments).where(eq(segments.id, id));
+        await tx.delete(segmentMembers).where(and(ownRows(segmentMembers), eq(segmentMembers.segmentId, id)));
+        await tx.delete(segments).where(and(ownRows(segments), eq(segments.id, id)));
       });
     },
 
     /** A page of members by customer id (customers erased since the last refresh are left out). */
     async members(id: string, page: { page: number; page_size: number }) {
       await find(id);
-      const on = and(eq(customers.id, segmentMembers.customerId), isNull(customers.erasedAt));
-      const where = eq(segmentMembers.segmentId, id);
+      const on = and(
+        eq(customers.workspaceId, segmentMembers.workspaceId),
+        eq(customers.id, segmentMembers.customerId),
+        isNull(customers.erasedAt),
+      );
+      const where = and(ownRows(segmentMembers), eq(segmentMembers.segmentId, id));
       const [total] = await db.select({ n: count() }).from(segmentMembers).innerJoin(customers, on).where(where);
       const members = await db
         .select({ customer_id: segmentMembers.customerId, email: customers.email, name: customers.name })
@@ -227,7 +247,7 @@ export function createSegmentService(db: Db) {
       const page = await db
         .select({ id: segments.id })
         .from(segments)
-        .where(and(isNotNull(segments.rules), after === null ? undefined : gt(segments.id, after)))
+        .where(and(ownRows(segments), isNotNull(segments.rules), after === null ? undefined : gt(segments.id, after)))
         .orderBy(asc(segments.id))
         .limit(limit);
       let refreshed = 0;

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { generateCouponCode, type IssuedCoupon } from '../coupons/code.js';
 import type { Db, Tx } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { type Customer, coupons, customers, upgradeHistory } from '../db/schema.js';
 import { type CustomerTotals, evaluate, ruleFor, type TierEvaluation, type TierRules } from '../domain/tiers.js';
 
@@ -67,7 +68,7 @@ export function createTierService(db: Db) {
     const [row] = await tx
       .select()
       .from(upgradeHistory)
-      .where(and(eq(upgradeHistory.customerId, c.id), eq(upgradeHistory.toTier, c.tier)))
+      .where(and(ownRows(upgradeHistory), eq(upgradeHistory.customerId, c.id), eq(upgradeHistory.toTier, c.tier)))
       .orderBy(desc(upgradeHistory.createdAt))
       .limit(1);
     return row ? toRecord(row) : null;
@@ -78,7 +79,11 @@ export function createTierService(db: Db) {
     return db.transaction(async (tx) => {
       // The row lock orders concurrent upgrades (two orders at once, the API racing the journey): the second
       // waits, then reads the tier the first one wrote.
-      const [c] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
+      const [c] = await tx
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, customerId)))
+        .for('update');
       if (!c) return { status: 'not_found' as const };
       if (c.erasedAt) return { status: 'erased' as const };
       const before = evaluate(totalsOf(c), rules, now);
@@ -143,7 +148,7 @@ export function createTierService(db: Db) {
           points: sql`${customers.points} + ${rule.rewards.points}`,
           updatedAt: sql`now()`,
         })
-        .where(eq(customers.id, c.id))
+        .where(and(ownRows(customers), eq(customers.id, c.id)))
         .returning();
       const upgrade = toRecord(inserted);
       return {
@@ -163,7 +168,10 @@ export function createTierService(db: Db) {
       rules: TierRules,
       now = Date.now(),
     ): Promise<{ customer: Customer; evaluation: TierEvaluation } | null> {
-      const [c] = await db.select().from(customers).where(eq(customers.id, customerId));
+      const [c] = await db
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, customerId)));
       return c ? { customer: c, evaluation: evaluate(totalsOf(c), rules, now) } : null;
     },
 

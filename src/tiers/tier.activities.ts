@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { ownRows } from '../db/own-rows.js';
 import { createTierService, type UpgradeOutcome } from './service.js';
 import { messages } from '../db/schema.js';
 import { tierRulesFrom } from './settings.js';
@@ -30,7 +31,10 @@ export function createTierActivities({ db }: Pick<ActivityDeps, 'db'>) {
       if (!('latestUpgrade' in outcome) || !outcome.latestUpgrade || !input.congratulationKeyPrefix) return outcome;
       // A fresh run (after an opt-out ended the last one) must not congratulate an old upgrade again.
       const key = `${input.congratulationKeyPrefix}${outcome.latestUpgrade.toTier}`;
-      const [row] = await db.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, key));
+      const [row] = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(ownRows(messages), eq(messages.idempotencyKey, key)));
       return { ...outcome, congratulated: row !== undefined };
     },
   };

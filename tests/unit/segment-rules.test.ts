@@ -78,9 +78,9 @@ describe('segment rule compilation', () => {
       all: [{ has_tag: 'a' }, { any: [{ segment: 'vip' }, { not: { rfm: 'f', op: 'gte', value: 2 } }] }],
     });
     expect(squash(sql)).toBe(
-      squash(`(c.erased_at is null and (($1::text = any(c.tags) or exists (select 1 from customer_insights ci where ci.customer_id = c.id and $2::text = any(ci.tags)))
-        and (exists (select 1 from customer_insights ci where ci.customer_id = c.id and ci.segment = $3::text)
-        or (not exists (select 1 from customer_insights ci where ci.customer_id = c.id and ci.f_score >= $4::numeric)))))`),
+      squash(`(c.erased_at is null and (($1::text = any(c.tags) or exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and $2::text = any(ci.tags)))
+        and (exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and ci.segment = $3::text)
+        or (not exists (select 1 from customer_insights ci where ci.workspace_id = c.workspace_id and ci.customer_id = c.id and ci.f_score >= $4::numeric)))))`),
     );
     expect(params).toEqual(['a', 'a', 'vip', 2]);
   });
@@ -134,7 +134,7 @@ describe('segment rule compilation', () => {
   it('counts events in a window, with exists for "at least one" and "none"', () => {
     const three = compiled({ event: 'login', count: { op: 'gte', value: 3 }, within_days: 30 });
     expect(squash(three.sql)).toBe(
-      '(c.erased_at is null and ((select count(*) from events e where e.customer_id = c.id and e.type = $1::text and e.occurred_at >= now() - make_interval(days => $2::int)) >= $3::int))',
+      '(c.erased_at is null and ((select count(*) from events e where e.workspace_id = c.workspace_id and e.customer_id = c.id and e.type = $1::text and e.occurred_at >= now() - make_interval(days => $2::int)) >= $3::int))',
     );
     expect(three.params).toEqual(['login', 30, 3]);
     expect(compiled({ event: 'login', count: { op: 'gt', value: 0 }, within_days: 7 }).sql).toMatch(
