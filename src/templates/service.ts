@@ -43,7 +43,7 @@ export const templateNotFound = (id: string) => new DomainError('template_not_fo
 
 /** `brand`: what templates see as {{ brand }}, the current workspace's (its brand, else BRAND_NAME). */
 export function createTemplateService(db: Db, options: { brand: () => Promise<string> }) {
-  /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing or does not parse. */
+  /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing, does not parse or is over a limit. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
     try {
       campaignParts(channel, name, parts);
