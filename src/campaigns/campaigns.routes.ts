@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES } from './campaign.js';
 import { CAMPAIGN_TYPES } from '../templates/parts.js';
 import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { tagSchema } from '../domain/tags.js';
 
 const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;
 export const MAX_PAGE_SIZE = 500;
@@ -24,7 +25,7 @@ const campaignFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
   type: z.enum(CAMPAIGN_TYPES),
   target_tags: z
-    .array(z.string().min(1).max(100))
+    .array(tagSchema)
     .max(100)
     .optional()
     .openapi({ description: 'Customers with any of these tags', example: ['VIP'] }),

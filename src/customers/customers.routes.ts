@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isKnownTimeZone } from '../domain/local-time.js';
 import { customerIdParam, errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { tagSchema } from '../domain/tags.js';
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -26,10 +27,7 @@ export const customerPatchSchema = z
       .optional(),
     timezone: z.string().refine(isKnownTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').nullable().optional(),
     attributes: z.record(z.string().min(1).max(100), z.unknown()).optional(),
-    tags: z
-      .array(z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64'))
-      .max(200)
-      .optional(),
+    tags: z.array(tagSchema).max(200).optional(),
     consent: z.partialRecord(channelSchema, z.boolean()).optional(),
   })
   .openapi('CustomerPatch');

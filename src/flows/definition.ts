@@ -4,6 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import type { FlowStep } from './flow-types.js';
 import { renderTemplate, validateTemplate } from '../templates/render.js';
+import { tagSchema } from '../domain/tags.js';
 
 export const MAX_FLOW_ACTIONS = 50;
 const HOUR = 3_600_000;
@@ -82,7 +83,7 @@ const actionSchemas = [
   z.strictObject({
     type: z.literal('add_tag'),
     ...delayFields,
-    tag: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits, _ : . or -, at most 64'),
+    tag: tagSchema,
   }),
   z.strictObject({
     type: z.literal('wait_for_event'),

@@ -28,6 +28,13 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
       const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
       if (!customer || customer.erasedAt) return { status: 'skipped', messageId: '', reason: 'erased' };
       const vars = { ...input.vars, customer: customerVars(customer) };
+      let title: string;
+      try {
+        title = renderTemplate(input.task.title, vars, 'text');
+      } catch (err) {
+        // It would fail the same way on every retry.
+        throw ApplicationFailure.nonRetryable(`template error: ${(err as Error).message}`, 'TemplateError');
+      }
       await db
         .insert(crmTasks)
         .values({
@@ -36,7 +43,7 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
           journeyKey: input.journeyKey,
           workflowId: input.workflowId,
           stepKey: input.stepKey,
-          title: renderTemplate(input.task.title, vars, 'text'),
+          title,
           payload: { customer: vars.customer, ...input.vars },
           webhookUrl: input.task.webhookUrl ?? null,
         })

@@ -6,6 +6,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { RFM_GROUPS, type RfmGroup } from '../intelligence/rfm.js';
+import { tagSchema } from '../domain/tags.js';
 
 export const MAX_RULE_DEPTH = 8;
 export const MAX_RULE_CONDITIONS = 100;
@@ -111,7 +112,7 @@ const count = z.strictObject({ op: z.enum(COMPARE_OPS), value: z.number().int().
 
 const conditionSchemas: Record<string, z.ZodType<Condition>> = {
   attribute: attributeConditionSchema,
-  has_tag: z.strictObject({ has_tag: text.max(200) }),
+  has_tag: z.strictObject({ has_tag: tagSchema }),
   event: z.strictObject({ event: text.max(200), count, within_days: z.number().int().min(1).max(3650) }),
   rfm: z.strictObject({ rfm: z.enum(['r', 'f', 'm']), op: z.enum(COMPARE_OPS), value: z.number().finite() }),
   segment: z.strictObject({ segment: z.enum(RFM_GROUPS) }),

@@ -77,11 +77,11 @@ export function campaignParts(type: CampaignType, name: string, content: Campaig
 /** Content that cannot make a message: a 422 `validation_error` naming the part. */
 const contentError = (field: string, message: string) => new DomainError('validation_error', message, field, 422);
 
-/** Checks that every part parses as Liquid; throws a DomainError naming the part. */
+/** Checks that every part parses as Liquid and is within the limits of templates (render.ts); throws a DomainError naming the part. */
 export function checkParts(parts: Record<string, string>, prefix: string): void {
   for (const [part, source] of Object.entries(parts)) {
     const problem = validateTemplate(source);
-    if (problem) throw contentError(`${prefix}.${part}`, `${prefix}.${part} does not parse: ${problem}`);
+    if (problem) throw contentError(`${prefix}.${part}`, `${prefix}.${part} is not a template that can be sent: ${problem}`);
   }
 }
 

@@ -5,7 +5,8 @@ import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
 import { CAMPAIGN_PARTS, campaignParts, checkParts } from './parts.js';
 import { customerNotFound, DomainError } from '../domain/errors.js';
-import { renderTemplate } from './render.js';
+import { strictVariables } from './render.js';
+import { renderInSandbox } from './sandbox.js';
 import { customerVars } from './vars.js';
 
 export interface TemplateView {
@@ -42,7 +43,7 @@ export const templateNotFound = (id: string) => new DomainError('template_not_fo
 
 /** `brand`: what templates see as {{ brand }}, the current workspace's (its brand, else BRAND_NAME). */
 export function createTemplateService(db: Db, options: { brand: () => Promise<string> }) {
-  /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing or does not parse. */
+  /** The parts as the channel needs them; throws an invalid_template error naming the part that is missing, does not parse or is over a limit. */
   function checked(channel: CampaignType, name: string, parts: Record<string, string>): Record<string, string> {
     try {
       campaignParts(channel, name, parts);
@@ -83,15 +84,17 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
       if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
       const vars = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
-      const rendered: Record<string, string> = {};
-      for (const [part, source] of Object.entries(parts)) {
-        try {
-          rendered[part] = renderTemplate(source, vars, part === 'html' ? 'html' : 'text');
-        } catch (err) {
-          throw invalidTemplate(`parts.${part}`, `parts.${part} does not render: ${(err as Error).message}`);
-        }
+      // On the sandbox thread: however long the template takes to reach its limits, the API answers meanwhile.
+      const result = await renderInSandbox(
+        Object.entries(parts).map(([part, source]) => [part, source, part === 'html' ? 'html' : 'text']),
+        vars,
+        strictVariables(),
+      );
+      if ('failed' in result) {
+        const field = result.failed.part === null ? 'parts' : `parts.${result.failed.part}`;
+        throw invalidTemplate(field, `${field} does not render: ${result.failed.message}`);
       }
-      return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: rendered };
+      return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: result.rendered };
     },
     async list(): Promise<TemplateView[]> {
       return (await db.select().from(templates).orderBy(desc(templates.createdAt)).limit(1000)).map(view);

@@ -23,7 +23,8 @@ export const createTemplate = createRoute({
   description:
     'Parts by channel: email `subject`, `html`, `text` (subject and one body required); sms `text`; push_notification `title`, `body`; ' +
     'wechat `template_id`, `url?` and one part per data key (`first`, `keyword1`, `remark`…); webhook `body`. ' +
-    'A part that does not parse, or an unknown filter, is a 422 naming the part, its message the line and column.',
+    'A part that does not parse, an unknown filter, a `render`, `include` or `layout` tag (templates read no file) or a part over ' +
+    'the limits of templates (source, time, allocation, output) is a 422 naming the part, its message the line and column.',
   middleware: [jsonBody(1024 * 1024)] as const,
   request: {
     body: jsonRequest(
