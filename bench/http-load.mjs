@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-const { base, timeoutMs } = workerData;
+const { base, timeoutMs, headers: extraHeaders = {} } = workerData;
 // node:http with keep-alive sockets: a lighter client than fetch (undici), so the producer takes less of
 // the machine the API runs on.
 const url = new URL(base);
@@ -23,7 +23,7 @@ function request({ method, path, body }) {
         path,
         agent,
         timeout: timeoutMs,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: { ...extraHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       },
       (res) => {
         const chunks = [];

@@ -27,6 +27,7 @@ import { loadConfig } from '../src/env.js';
 import { welcomeStartOptions } from '../src/journeys/routing.js';
 import { installTemporalLogger, type Runtime, startRuntime } from '../src/runtime.js';
 import { welcome } from '../src/journeys/welcome.workflow.js';
+import { DEFAULT_WORKSPACE, inWorkspace } from '../src/db/workspace.js';
 import * as lib from './lib.js';
 import { fmt, percentile } from './lib.js';
 
@@ -135,7 +136,7 @@ try {
     if (results[0]!.journeys?.[0]?.result !== 'dispatched') notDispatched++;
   }
   // Events go through the API from the load generator's own thread (one event per request, C in flight).
-  const load = lib.startHttpLoad(base, REQUEST_TIMEOUT_MS);
+  const load = lib.startHttpLoad(base, REQUEST_TIMEOUT_MS, { authorization: `Bearer ${runtime.adminKey.key}` });
   const sendViaApiPool = (group: string, from: number, count: number) =>
     load.run(
       Array.from({ length: count }, (_, i) => ({ method: 'POST', path: '/api/events', body: eventOf(group, from + i) })),
@@ -146,7 +147,8 @@ try {
   /** The welcome start the API makes (src/journeys/routing.ts welcomeStartOptions), straight from the SDK. */
   async function sendViaSdk(group: string, i: number): Promise<void> {
     const event = eventOf(group, i);
-    await client.workflow.signalWithStart(welcome, welcomeStartOptions(event, taskQueue));
+    // The default workspace's welcome start, as the API makes it for the installation's key.
+    await client.workflow.signalWithStart(welcome, await inWorkspace(DEFAULT_WORKSPACE, () => welcomeStartOptions(event, taskQueue)));
   }
 
   /** One timed (or warm-up) pool of `count` events for `path`: the API's from the load thread, raw ones from here. */
@@ -309,6 +311,12 @@ try {
     `total run time: ${since()}`,
   ];
   console.log(out.join('\n'));
+  // A missing or failed event or email is a correctness failure, whatever the speed.
+  const incorrect = results.api.failures.length + results.raw.failures.length > 0 || apiMails < N || rawMails < N;
+  if (incorrect) {
+    console.log('CORRECTNESS: FAILED (failures above, or welcome emails missing)');
+    exitCode = 1;
+  }
 } catch (err) {
   exitCode = 1;
   console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -150,8 +150,8 @@ export type HttpResponse = { status: number; text: string } | { error: string };
  * be: `run` sends the requests with at most `concurrency` in flight, and `check` turns each response into
  * success or a failure message, like runPool's ops.
  */
-export function startHttpLoad(base: string, timeoutMs: number) {
-  const worker = new Worker(new URL('./http-load.mjs', import.meta.url), { workerData: { base, timeoutMs } });
+export function startHttpLoad(base: string, timeoutMs: number, headers: Record<string, string> = {}) {
+  const worker = new Worker(new URL('./http-load.mjs', import.meta.url), { workerData: { base, timeoutMs, headers } });
   return {
     run(requests: HttpRequestSpec[], concurrency: number, check: (res: HttpResponse, index: number) => void): Promise<PoolResult> {
       return new Promise((resolve, reject) => {
