@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 // Campaign broadcasts' side effects: begin and finish an execution, and send one batch of its audience.
 import { ApplicationFailure } from '@temporalio/common';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
@@ -28,11 +29,17 @@ export function createCampaignActivities(deps: ActivityDeps) {
   const sendBatch = createBatchSender(deps, record);
 
   async function loadCampaign(campaignId: string) {
-    const [campaign] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, campaignId));
+    const [campaign] = await db
+      .select()
+      .from(marketingCampaigns)
+      .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, campaignId)));
     if (!campaign) throw ApplicationFailure.create({ nonRetryable: true, type: 'CampaignNotFound', message: `no campaign ${campaignId}` });
     let content = campaign.content;
     if (campaign.contentTemplateId) {
-      const [template] = await db.select().from(templates).where(eq(templates.id, campaign.contentTemplateId));
+      const [template] = await db
+        .select()
+        .from(templates)
+        .where(and(ownRows(templates), eq(templates.id, campaign.contentTemplateId)));
       if (!template) {
         throw ApplicationFailure.create({
           nonRetryable: true,
@@ -66,7 +73,10 @@ export function createCampaignActivities(deps: ActivityDeps) {
           .set({ status: 'active', actualStartTime: sql`coalesce(${marketingCampaigns.actualStartTime}, now())`, updatedAt: sql`now()` })
           .where(and(eq(marketingCampaigns.id, input.campaignId), inArray(marketingCampaigns.status, ['scheduled', 'active'])));
       }
-      const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(campaign));
+      const [row] = await db
+        .select({ n: count() })
+        .from(customers)
+        .where(and(ownRows(customers), audienceWhere(campaign)));
       return { audienceSize: row?.n ?? 0 };
     },
 
@@ -117,7 +127,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
           at: sql<number | string | null>`(extract(epoch from min(coalesce(${messages.leaseUntil}, 'epoch'::timestamptz))) * 1000)::float8`,
         })
         .from(messages)
-        .where(pendingRecords(input.campaignId, input.executionId));
+        .where(and(ownRows(messages), pendingRecords(input.campaignId, input.executionId)));
       return { count: Number(row?.n ?? 0), at: row?.at === null || row?.at === undefined ? null : Math.round(Number(row.at)) };
     },
 

@@ -1,6 +1,7 @@
 // A campaign's records as the API lists them: one row of messages per customer per execution, filtered and paged.
 import { and, asc, count, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { type CampaignType, type MessageStatus, messages } from '../db/schema.js';
 import { channelOf } from '../templates/parts.js';
 import { findCampaign, iso } from './views.js';
@@ -63,11 +64,14 @@ export async function campaignRecords(db: Db, filter: RecordFilter) {
   if (filter.status) conditions.push(eq(messages.status, filter.status));
   if (filter.channel) conditions.push(eq(messages.channel, channelOf(filter.channel)));
   const where = and(...conditions);
-  const [total] = await db.select({ n: count() }).from(messages).where(where);
+  const [total] = await db
+    .select({ n: count() })
+    .from(messages)
+    .where(and(ownRows(messages), where));
   const rows = await db
     .select()
     .from(messages)
-    .where(where)
+    .where(and(ownRows(messages), where))
     .orderBy(asc(messages.createdAt), asc(messages.id))
     .limit(filter.page_size)
     .offset((filter.page - 1) * filter.page_size);

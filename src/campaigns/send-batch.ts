@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 // One batch of a broadcast, step by step: take its recipients, decide who gets nothing (consent, address,
 // suppression, caps) and who waits out quiet hours, claim their records, send the rest at the channel's
 // rate (send-records.ts), and count what the records say. The sendCampaignBatch activity runs it.
@@ -51,7 +52,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       const audience = await db
         .select(PROFILE)
         .from(customers)
-        .where(audienceWhere(batch.campaign, input.after))
+        .where(and(ownRows(customers), audienceWhere(batch.campaign, input.after)))
         .orderBy(asc(customers.id))
         .limit(input.limit);
       return { audience, erased: 0 };

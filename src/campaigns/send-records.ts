@@ -1,9 +1,10 @@
+import { ownRows } from '../db/own-rows.js';
 // A broadcast batch's sending: its claimed records rendered and sent (or simulated) a few at a time at the
 // channel's rate, each outcome recorded as it comes; the batch stops early at end_time or when the
 // campaign is paused or cancelled. send-batch.ts claims the records and counts them afterwards.
 import type { ChannelName } from '../domain/channels.js';
 import { Context } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { eq, and } from 'drizzle-orm';
 import type { OutgoingMessage } from '../channels/channel.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
 import { type Customer, marketingCampaigns } from '../db/schema.js';
@@ -135,7 +136,7 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
       if (input.mode !== 'actual') return;
       db.select({ status: marketingCampaigns.status })
         .from(marketingCampaigns)
-        .where(eq(marketingCampaigns.id, input.campaignId))
+        .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, input.campaignId)))
         .then(([row]) => {
           if (row?.status === 'paused' || row?.status === 'cancelled') halt ??= row.status;
         })

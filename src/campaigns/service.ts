@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { and, count, desc, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns, segments, templates } from '../db/schema.js';
 import type { Outbound } from '../channels/outbound.js';
@@ -58,7 +59,10 @@ export function createCampaignService(
     if (c.content != null) checkParts(campaignParts(c.type, c.name, c.content), 'content');
     if (c.content_template_id) {
       const [template] = isUuid(c.content_template_id)
-        ? await db.select().from(templates).where(eq(templates.id, c.content_template_id))
+        ? await db
+            .select()
+            .from(templates)
+            .where(and(ownRows(templates), eq(templates.id, c.content_template_id)))
         : [];
       if (!template) {
         throw new DomainError(
@@ -78,7 +82,10 @@ export function createCampaignService(
       }
     }
     if (c.target_segment_id) {
-      const [segment] = await db.select({ id: segments.id }).from(segments).where(eq(segments.id, c.target_segment_id));
+      const [segment] = await db
+        .select({ id: segments.id })
+        .from(segments)
+        .where(and(ownRows(segments), eq(segments.id, c.target_segment_id)));
       if (!segment)
         throw new DomainError('unknown_segment', `target_segment_id: no segment "${c.target_segment_id}"`, 'target_segment_id', 422);
     }
@@ -113,11 +120,14 @@ export function createCampaignService(
       if (filter.type) conditions.push(eq(marketingCampaigns.type, filter.type));
       if (filter.name) conditions.push(ilike(marketingCampaigns.name, `%${filter.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%`));
       const where = conditions.length ? and(...conditions) : undefined;
-      const [total] = await db.select({ n: count() }).from(marketingCampaigns).where(where);
+      const [total] = await db
+        .select({ n: count() })
+        .from(marketingCampaigns)
+        .where(and(ownRows(marketingCampaigns), where));
       const rows = await db
         .select()
         .from(marketingCampaigns)
-        .where(where)
+        .where(and(ownRows(marketingCampaigns), where))
         .orderBy(desc(marketingCampaigns.createdAt), desc(marketingCampaigns.id))
         .limit(filter.page_size)
         .offset((filter.page - 1) * filter.page_size);

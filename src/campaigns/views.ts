@@ -1,6 +1,7 @@
 // A campaign as the API shows it, and the row it is read from: found by id, or refused as unknown.
-import { eq } from 'drizzle-orm';
+import { eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
@@ -36,7 +37,10 @@ export const campaignNotFound = (id: string) => new DomainError('campaign_not_fo
 
 export async function findCampaign(db: Db, id: string): Promise<CampaignRow> {
   if (!isUuid(id)) throw campaignNotFound(id);
-  const [row] = await db.select().from(marketingCampaigns).where(eq(marketingCampaigns.id, id));
+  const [row] = await db
+    .select()
+    .from(marketingCampaigns)
+    .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, id)));
   if (!row) throw campaignNotFound(id);
   return row;
 }

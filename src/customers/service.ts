@@ -1,6 +1,7 @@
 import type { ChannelName } from '../domain/channels.js';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { type Consent, type Customer, customers, events, messages } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
 import type { Journeys } from '../journeys/journeys.js';
@@ -58,7 +59,10 @@ export function toView(c: Customer): CustomerView {
 export function createCustomerService(db: Db, journeys: Journeys) {
   return {
     async get(id: string): Promise<Customer | undefined> {
-      const [row] = await db.select().from(customers).where(eq(customers.id, id));
+      const [row] = await db
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, id)));
       return row;
     },
 
@@ -69,7 +73,11 @@ export function createCustomerService(db: Db, journeys: Journeys) {
     async upsert(id: string, patch: CustomerPatch): Promise<{ customer: Customer; created: boolean }> {
       const { customer, created, optedOut, optedIn, birthdayMoved } = await db.transaction(async (tx) => {
         const inserted = await tx.insert(customers).values({ id }).onConflictDoNothing().returning({ id: customers.id });
-        const [before] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
+        const [before] = await tx
+          .select()
+          .from(customers)
+          .where(and(ownRows(customers), eq(customers.id, id)))
+          .for('update');
         if (!before) throw new Error(`customer ${id} vanished`);
         if (before.erasedAt) throw customerErased(id);
         const attributes = { ...before.attributes };

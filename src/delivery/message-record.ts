@@ -7,6 +7,7 @@ import type { ChannelName } from '../domain/channels.js';
 import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { coalesce } from '../db/coalesce.js';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 
@@ -142,7 +143,10 @@ export function createMessageRecord(db: Db) {
         })
         .returning();
       if (row) return { row };
-      const [current] = await db.select().from(messages).where(eq(messages.idempotencyKey, key.idempotencyKey));
+      const [current] = await db
+        .select()
+        .from(messages)
+        .where(and(ownRows(messages), eq(messages.idempotencyKey, key.idempotencyKey)));
       if (!current) throw new Error(`message ${key.idempotencyKey} vanished`);
       if (current.status === 'pending') throw new Error(`message ${key.idempotencyKey} is being sent by another attempt`);
       const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';

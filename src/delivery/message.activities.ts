@@ -1,7 +1,8 @@
+import { ownRows } from '../db/own-rows.js';
 // The send activities of journeys and flows: one touch on any channel, rendered and sent at most once. The
 // message row's fate is written by message-record.ts.
 import type { ChannelName } from '../domain/channels.js';
-import { eq } from 'drizzle-orm';
+import { eq, and } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
 import { customerVars } from '../templates/vars.js';
 import type { OutgoingMessage } from '../channels/channel.js';
@@ -51,7 +52,10 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     if ('done' in claimed) return claimed.done;
     const { row } = claimed;
 
-    const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+    const [customer] = await db
+      .select()
+      .from(customers)
+      .where(and(ownRows(customers), eq(customers.id, input.customerId)));
     if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
     const channel = channels[name];
     const settings = await workspaceSettings.current();

@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 import type { ChannelName } from '../domain/channels.js';
 import { and, eq, gt, inArray } from 'drizzle-orm';
 import { customers, messages } from '../db/schema.js';
@@ -43,12 +44,18 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
       const { pacing } = await settings.current();
       return db.transaction(async (tx) => {
         await lockCustomers(tx, [input.customerId]);
-        const [existing] = await tx.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, input.idempotencyKey));
+        const [existing] = await tx
+          .select({ id: messages.id })
+          .from(messages)
+          .where(and(ownRows(messages), eq(messages.idempotencyKey, input.idempotencyKey)));
         if (existing) return { status: 'reserved' } as const;
 
         const fields = { channel: input.channel, transactional: input.transactional, createdAt: new Date(input.now) };
         if (!input.transactional) {
-          const [customer] = await tx.select({ timezone: customers.timezone }).from(customers).where(eq(customers.id, input.customerId));
+          const [customer] = await tx
+            .select({ timezone: customers.timezone })
+            .from(customers)
+            .where(and(ownRows(customers), eq(customers.id, input.customerId)));
           const at = input.now;
           const quiet = quietUntil(at, knownTimeZone(customer?.timezone, pacing.defaultTimeZone), pacing.quietHours);
           if (quiet !== null) return { status: 'deferred', until: new Date(quiet).toISOString(), reason: 'quiet_hours' } as const;
@@ -59,10 +66,13 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
               .from(messages)
               .where(
                 and(
-                  eq(messages.customerId, input.customerId),
-                  gt(messages.createdAt, new Date(at - WEEK)),
-                  eq(messages.transactional, false),
-                  inArray(messages.status, ['pending', 'sent']),
+                  ownRows(messages),
+                  and(
+                    eq(messages.customerId, input.customerId),
+                    gt(messages.createdAt, new Date(at - WEEK)),
+                    eq(messages.transactional, false),
+                    inArray(messages.status, ['pending', 'sent']),
+                  ),
                 ),
               );
             const allowsAt = capAllowsAt(

@@ -2,6 +2,7 @@
 import type { SuppressionChannel } from '../domain/channels.js';
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { type SuppressionReason, suppressions } from '../db/schema.js';
 import { normaliseAddress } from './suppression-lists.js';
 
@@ -14,7 +15,7 @@ export async function suppressedAddresses(db: Db, channel: SuppressionChannel, a
   const rows = await db
     .select({ address: suppressions.address })
     .from(suppressions)
-    .where(and(eq(suppressions.channel, channel), inArray(suppressions.address, wanted)));
+    .where(and(ownRows(suppressions), and(eq(suppressions.channel, channel), inArray(suppressions.address, wanted))));
   return new Set(rows.map((r) => r.address));
 }
 
@@ -42,7 +43,7 @@ export async function suppress(db: Db, entry: NewSuppression): Promise<{ suppres
   const [existing] = await db
     .select()
     .from(suppressions)
-    .where(and(eq(suppressions.channel, entry.channel), eq(suppressions.address, address)));
+    .where(and(ownRows(suppressions), and(eq(suppressions.channel, entry.channel), eq(suppressions.address, address))));
   return { suppression: existing!, created: false };
 }
 
@@ -53,11 +54,14 @@ export function createSuppressionService(db: Db) {
         query.channel ? eq(suppressions.channel, query.channel) : undefined,
         query.address ? sql`${suppressions.address} like ${`%${query.address.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`}` : undefined,
       );
-      const [total] = await db.select({ n: count() }).from(suppressions).where(where);
+      const [total] = await db
+        .select({ n: count() })
+        .from(suppressions)
+        .where(and(ownRows(suppressions), where));
       const rows = await db
         .select()
         .from(suppressions)
-        .where(where)
+        .where(and(ownRows(suppressions), where))
         .orderBy(asc(suppressions.channel), asc(suppressions.address))
         .limit(query.pageSize)
         .offset((query.page - 1) * query.pageSize);

@@ -1,6 +1,7 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
@@ -211,7 +212,7 @@ async function storeEvents(
         occurredAt: events.occurredAt,
       })
       .from(events)
-      .where(and(inArray(events.id, seen), isNull(events.dispatchedAt)));
+      .where(and(ownRows(events), and(inArray(events.id, seen), isNull(events.dispatchedAt))));
     const replans = await journeys.plan(undispatched.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() })));
     for (const plan of replans) {
       toDispatch.set(plan.event.id, plan);

@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { customers, flowVersions } from '../db/schema.js';
 import { flowActionSchema, toFlowSteps } from './definition.js';
@@ -12,7 +13,7 @@ export function createFlowActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const [row] = await db
         .select()
         .from(flowVersions)
-        .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)));
+        .where(and(ownRows(flowVersions), and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version))));
       if (!row) return null;
       return {
         flowId: row.flowId,
@@ -39,14 +40,20 @@ export function createFlowActivities({ db }: Pick<ActivityDeps, 'db'>) {
         )
         .returning({ id: customers.id });
       if (updated.length) return { status: 'sent' };
-      const [customer] = await db.select({ erasedAt: customers.erasedAt }).from(customers).where(eq(customers.id, input.customerId));
+      const [customer] = await db
+        .select({ erasedAt: customers.erasedAt })
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, input.customerId)));
       if (!customer || customer.erasedAt) return { status: 'skipped', reason: 'erased' };
       return { status: 'sent', reason: 'already_tagged' };
     },
 
     /** A branch's condition on the customer as they are now: `customer.<attribute>` compared with `value`. */
     async checkFlowBranch(input: { customerId: string; attribute: string; op: BranchOp; value?: unknown }): Promise<boolean> {
-      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+      const [customer] = await db
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, input.customerId)));
       if (!customer || customer.erasedAt) return false;
       return evaluateBranch(customerVars(customer)[input.attribute], input.op, input.value);
     },

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { flows, flowVersions } from '../db/schema.js';
 import type { Outbound } from '../channels/outbound.js';
 import { DomainError } from '../domain/errors.js';
@@ -64,7 +65,14 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
 
   async function nameTaken(name: string, exceptId: string | null): Promise<boolean> {
     const where = exceptId ? and(eq(flows.name, name), ne(flows.id, exceptId)) : eq(flows.name, name);
-    return (await db.select({ id: flows.id }).from(flows).where(where)).length > 0;
+    return (
+      (
+        await db
+          .select({ id: flows.id })
+          .from(flows)
+          .where(and(ownRows(flows), where))
+      ).length > 0
+    );
   }
 
   const versionValues = (flowId: string, version: number, def: FlowSave) => ({
@@ -119,7 +127,11 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
       try {
         updated = await db.transaction(async (tx) => {
           // The row lock orders two saves of one flow: each gets its own version number.
-          const [current] = await tx.select().from(flows).where(eq(flows.id, id)).for('update');
+          const [current] = await tx
+            .select()
+            .from(flows)
+            .where(and(ownRows(flows), eq(flows.id, id)))
+            .for('update');
           if (!current) return null;
           const next = current.version + 1;
           const [version] = await tx

@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { and, asc, eq, gt, isNull, lte, or, isNotNull, sql } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
@@ -27,7 +28,9 @@ export function createChurnActivities({ db, journeys }: Pick<ActivityDeps, 'db' 
       const quiet = await db
         .select({ id: customers.id, lastActivityAt: customers.lastActivityAt })
         .from(customers)
-        .where(and(isNull(customers.churnRunId), isNull(customers.erasedAt), lte(customers.lastActivityAt, cutoff)))
+        .where(
+          and(ownRows(customers), and(isNull(customers.churnRunId), isNull(customers.erasedAt), lte(customers.lastActivityAt, cutoff))),
+        )
         .orderBy(asc(customers.lastActivityAt))
         .limit(limit);
       let started = 0;
@@ -58,10 +61,13 @@ export function createChurnActivities({ db, journeys }: Pick<ActivityDeps, 'db' 
         .from(customers)
         .where(
           and(
-            eq(customers.id, customerId),
-            or(
-              isNotNull(customers.erasedAt),
-              gt(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(since).toISOString()),
+            ownRows(customers),
+            and(
+              eq(customers.id, customerId),
+              or(
+                isNotNull(customers.erasedAt),
+                gt(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(since).toISOString()),
+              ),
             ),
           ),
         );

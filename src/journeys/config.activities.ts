@@ -1,4 +1,5 @@
-import { desc, eq } from 'drizzle-orm';
+import { ownRows } from '../db/own-rows.js';
+import { desc, eq, and } from 'drizzle-orm';
 import { journeyConfigs } from '../db/schema.js';
 import type { JourneyConfig } from '../domain/journey-config.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -10,7 +11,7 @@ export function createJourneyConfigActivities({ db }: Pick<ActivityDeps, 'db'>) 
       const [row] = await db
         .select()
         .from(journeyConfigs)
-        .where(eq(journeyConfigs.key, key))
+        .where(and(ownRows(journeyConfigs), eq(journeyConfigs.key, key)))
         .orderBy(desc(journeyConfigs.version))
         .limit(1);
       return row ? { key: row.key, version: row.version, enabled: row.enabled, steps: row.steps, settings: row.settings ?? null } : null;

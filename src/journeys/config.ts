@@ -1,6 +1,7 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql, and } from 'drizzle-orm';
 import type { Outbound } from '../channels/outbound.js';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { journeyConfigs } from '../db/schema.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 
@@ -18,7 +19,12 @@ const toConfig = (
 /** Journey configuration versions: each change is a new version; runs keep the version they started with. */
 export function createJourneyConfigService(db: Db, outbound: Pick<Outbound, 'check'>) {
   async function latest(key: string) {
-    const [row] = await db.select().from(journeyConfigs).where(eq(journeyConfigs.key, key)).orderBy(desc(journeyConfigs.version)).limit(1);
+    const [row] = await db
+      .select()
+      .from(journeyConfigs)
+      .where(and(ownRows(journeyConfigs), eq(journeyConfigs.key, key)))
+      .orderBy(desc(journeyConfigs.version))
+      .limit(1);
     return row ? toConfig(row) : null;
   }
 
@@ -29,6 +35,7 @@ export function createJourneyConfigService(db: Db, outbound: Pick<Outbound, 'che
       const rows = await db
         .selectDistinctOn([journeyConfigs.key])
         .from(journeyConfigs)
+        .where(ownRows(journeyConfigs))
         .orderBy(journeyConfigs.key, desc(journeyConfigs.version));
       return rows.map(toConfig);
     },

@@ -1,3 +1,4 @@
+import { ownRows } from '../db/own-rows.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/activity';
 import { crmTasks, customers, events } from '../db/schema.js';
@@ -25,7 +26,10 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
      * permanent failures; a URL that may not be sent to (src/channels/outbound.ts) fails the step, no request made.
      */
     async createCrmTask(input: CreateCrmTaskInput): Promise<SendResult> {
-      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customerId));
+      const [customer] = await db
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, input.customerId)));
       if (!customer || customer.erasedAt) return { status: 'skipped', messageId: '', reason: 'erased' };
       const vars = { ...input.vars, customer: customerVars(customer) };
       let title: string;
@@ -48,7 +52,10 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
           webhookUrl: input.task.webhookUrl ?? null,
         })
         .onConflictDoNothing({ target: [crmTasks.workspaceId, crmTasks.idempotencyKey] });
-      const [task] = await db.select().from(crmTasks).where(eq(crmTasks.idempotencyKey, input.idempotencyKey));
+      const [task] = await db
+        .select()
+        .from(crmTasks)
+        .where(and(ownRows(crmTasks), eq(crmTasks.idempotencyKey, input.idempotencyKey)));
       if (!task) throw new Error(`crm task ${input.idempotencyKey} vanished`);
       if (task.webhookUrl && !task.webhookDeliveredAt) {
         let res;
@@ -84,7 +91,10 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
         .select({ id: events.id })
         .from(events)
         .where(
-          and(eq(events.customerId, customerId), eq(events.type, 'order_completed'), sql`${events.properties}->>'cart_id' = ${cartId}`),
+          and(
+            ownRows(events),
+            and(eq(events.customerId, customerId), eq(events.type, 'order_completed'), sql`${events.properties}->>'cart_id' = ${cartId}`),
+          ),
         )
         .limit(1);
       return rows.length > 0;

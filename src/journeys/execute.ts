@@ -2,6 +2,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { and, eq, like } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { journeyRuns } from '../db/schema.js';
 import { signalIfRunning } from '../temporal/signal.js';
 import { createRunRecorder } from './run-records.js';
@@ -46,7 +47,7 @@ export function createRunExecutor(client: Client, db: Db): RunExecutor {
     const runs = await db
       .select({ workflowId: journeyRuns.workflowId, journey: journeyRuns.journeyKey })
       .from(journeyRuns)
-      .where(and(eq(journeyRuns.customerId, customerId), like(journeyRuns.journeyKey, 'flow:%')));
+      .where(and(ownRows(journeyRuns), and(eq(journeyRuns.customerId, customerId), like(journeyRuns.journeyKey, 'flow:%'))));
     const signalled = await Promise.all(
       runs
         .filter((r) => !except.includes(r.workflowId))

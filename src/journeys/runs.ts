@@ -1,7 +1,8 @@
 // Journey runs as the API shows and ends them: found through journey_runs, described by Temporal.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { count, desc, eq } from 'drizzle-orm';
+import { count, desc, eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { journeyRuns } from '../db/schema.js';
 import type { RunExecutor } from './execute.js';
 import { endRunOp } from './routing.js';
@@ -28,7 +29,11 @@ export interface RunView {
 }
 
 export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
-  const runsOf = (customerId: string) => db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId));
+  const runsOf = (customerId: string) =>
+    db
+      .select()
+      .from(journeyRuns)
+      .where(and(ownRows(journeyRuns), eq(journeyRuns.customerId, customerId)));
 
   async function view(row: typeof journeyRuns.$inferSelect): Promise<RunView | null> {
     const handle = client.workflow.getHandle(row.workflowId);
@@ -53,7 +58,10 @@ export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
   }
 
   async function run(workflowId: string): Promise<RunView | null> {
-    const [row] = await db.select().from(journeyRuns).where(eq(journeyRuns.workflowId, workflowId));
+    const [row] = await db
+      .select()
+      .from(journeyRuns)
+      .where(and(ownRows(journeyRuns), eq(journeyRuns.workflowId, workflowId)));
     return row ? view(row) : null;
   }
 
@@ -62,8 +70,17 @@ export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
 
     async runs(journey: string, { limit, offset }: { limit: number; offset: number }) {
       const where = eq(journeyRuns.journeyKey, journey);
-      const [{ total }] = (await db.select({ total: count() }).from(journeyRuns).where(where)) as [{ total: number }];
-      const rows = await db.select().from(journeyRuns).where(where).orderBy(desc(journeyRuns.startedAt)).limit(limit).offset(offset);
+      const [{ total }] = (await db
+        .select({ total: count() })
+        .from(journeyRuns)
+        .where(and(ownRows(journeyRuns), where))) as [{ total: number }];
+      const rows = await db
+        .select()
+        .from(journeyRuns)
+        .where(and(ownRows(journeyRuns), where))
+        .orderBy(desc(journeyRuns.startedAt))
+        .limit(limit)
+        .offset(offset);
       const views = await Promise.all(rows.map(view));
       return { total, runs: views.filter((v): v is RunView => v !== null) };
     },

@@ -1,6 +1,7 @@
 // Stored message templates: Liquid parts per channel, checked when saved so a campaign never meets a broken one.
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
 import { CAMPAIGN_PARTS, campaignParts, checkParts } from './parts.js';
@@ -69,7 +70,10 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
     async get(id: string): Promise<TemplateView | null> {
       // Only what the uuid column accepts: anything else is unknown, not a failed query.
       if (!isUuid(id)) return null;
-      const [row] = await db.select().from(templates).where(eq(templates.id, id));
+      const [row] = await db
+        .select()
+        .from(templates)
+        .where(and(ownRows(templates), eq(templates.id, id)));
       return row ? view(row) : null;
     },
     /**
@@ -78,9 +82,17 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
      * the unsubscribe URL are added per message at send time, so they are not in a preview.
      */
     async preview(id: string, input: { customer_id: string; event?: Record<string, unknown> }): Promise<TemplatePreview> {
-      const [template] = isUuid(id) ? await db.select().from(templates).where(eq(templates.id, id)) : [];
+      const [template] = isUuid(id)
+        ? await db
+            .select()
+            .from(templates)
+            .where(and(ownRows(templates), eq(templates.id, id)))
+        : [];
       if (!template) throw templateNotFound(id);
-      const [customer] = await db.select().from(customers).where(eq(customers.id, input.customer_id));
+      const [customer] = await db
+        .select()
+        .from(customers)
+        .where(and(ownRows(customers), eq(customers.id, input.customer_id)));
       if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
       const vars = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
@@ -97,7 +109,7 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
       return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: result.rendered };
     },
     async list(): Promise<TemplateView[]> {
-      return (await db.select().from(templates).orderBy(desc(templates.createdAt)).limit(1000)).map(view);
+      return (await db.select().from(templates).where(ownRows(templates)).orderBy(desc(templates.createdAt)).limit(1000)).map(view);
     },
   };
 }

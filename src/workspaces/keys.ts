@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { apiKeys, type ApiKeyRow, workspaces } from '../db/schema.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { asInstallation } from '../db/workspace.js';
@@ -56,7 +57,7 @@ export function createKeyService(db: Db) {
     },
 
     async list() {
-      const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+      const rows = await db.select().from(apiKeys).where(ownRows(apiKeys)).orderBy(desc(apiKeys.createdAt));
       return rows.map(keyView);
     },
 
