@@ -70,9 +70,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       .innerJoin(customers, eq(customers.id, messages.customerId))
       .where(
         and(
-          pendingRecords(input.campaignId, input.executionId),
-          leaseOver,
-          input.after === null ? undefined : gt(customers.id, input.after),
+          ownRows(messages),
+          and(
+            pendingRecords(input.campaignId, input.executionId),
+            leaseOver,
+            input.after === null ? undefined : gt(customers.id, input.after),
+          ),
         ),
       )
       .orderBy(asc(customers.id))

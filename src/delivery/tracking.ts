@@ -1,9 +1,10 @@
 // What the links in a tracked email do when followed: the open pixel and the click redirect count on the
 // message row, and the one-click unsubscribe opts the customer out of the message's channel through the
 // customer service (which ends their journeys). A token that does not verify changes nothing (null).
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, and } from 'drizzle-orm';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
 import { customers, messages } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { inWorkspace } from '../db/workspace.js';
@@ -33,7 +34,7 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
       .select({ customerId: messages.customerId, channel: messages.channel, consent: customers.consent, erasedAt: customers.erasedAt })
       .from(messages)
       .leftJoin(customers, eq(customers.id, messages.customerId))
-      .where(eq(messages.id, valid.messageId));
+      .where(and(ownRows(messages), eq(messages.id, valid.messageId)));
     if (!row) return null;
     return { ...row, messageId: valid.messageId, unsubscribed: row.erasedAt !== null || row.consent?.[row.channel] === false };
   }

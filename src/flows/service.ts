@@ -59,7 +59,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
       .select()
       .from(flows)
       .innerJoin(flowVersions, and(eq(flowVersions.flowId, flows.id), eq(flowVersions.version, version ?? flows.version)))
-      .where(eq(flows.id, id));
+      .where(and(ownRows(flows), eq(flows.id, id)));
     return row ? view(row.flows, row.flow_versions) : null;
   }
 
@@ -93,6 +93,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
         .select()
         .from(flows)
         .innerJoin(flowVersions, and(eq(flowVersions.flowId, flows.id), eq(flowVersions.version, flows.version)))
+        .where(ownRows(flows))
         .orderBy(asc(flows.createdAt), asc(flows.id));
       return rows.map((r) => view(r.flows, r.flow_versions));
     },
