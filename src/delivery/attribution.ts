@@ -1,5 +1,6 @@
 // Which message an order is credited to: the conversion columns of messages (converted_at, revenue,
 // conversion_order_id). Delivery owns message rows; the order statement (src/events/orders.ts) runs this.
+import { workspaceIs } from '../db/own-rows.js';
 import { type SQL, sql } from 'drizzle-orm';
 import { messages } from '../db/schema.js';
 
@@ -33,7 +34,7 @@ export function creditOrders(newOrders: SQL, windowDays = DEFAULT_ATTRIBUTION_WI
             case when ${within('clicked_at')} then 3 when ${within('opened_at')} then 2 else 1 end as strength,
             case when ${within('clicked_at')} then m.clicked_at when ${within('opened_at')} then m.opened_at else m.sent_at end as touched_at
           from ${messages} m
-          where m.customer_id = o.customer_id and m.created_at <= o.occurred_at
+          where ${workspaceIs(sql`m.workspace_id`)} and m.customer_id = o.customer_id and m.created_at <= o.occurred_at
             and m.sent_at <= o.occurred_at and m.converted_at is null and m.channel in ('email', 'sms', 'push')
             and m.bounce_type is distinct from 'hard'
             and (${within('sent_at')} or ${within('opened_at')} or ${within('clicked_at')})
@@ -42,5 +43,5 @@ export function creditOrders(newOrders: SQL, windowDays = DEFAULT_ATTRIBUTION_WI
       ) touch
       order by message_id, occurred_at, order_id
     ) c
-    where credited.id = c.message_id and credited.converted_at is null`;
+    where ${workspaceIs(sql`credited.workspace_id`)} and credited.id = c.message_id and credited.converted_at is null`;
 }

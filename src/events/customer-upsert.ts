@@ -1,5 +1,6 @@
 // The customers part of the statement that stores events: creates the customers it names, moves their
 // last activity and visits, and tells what it found (created, erased, back from a silence).
+import { workspaceIs } from '../db/own-rows.js';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { customers } from '../db/schema.js';
@@ -24,7 +25,7 @@ export function customerFacts(rows: StoreRow[]) {
 export function customerUpsert(idList: SQL, batch: SQL): SQL {
   return sql`batch as (${batch}),
     open_runs as (
-      select id, churn_run_id from ${customers} where id = any(${idList}) and churn_run_id is not null
+      select id, churn_run_id from ${customers} where ${workspaceIs(sql`workspace_id`)} and id = any(${idList}) and churn_run_id is not null
     ),
     upserted as (
       insert into ${customers} (id, last_activity_at, visit_count)
@@ -42,7 +43,7 @@ export function customerUpsert(idList: SQL, batch: SQL): SQL {
       case when u.created = false then o.churn_run_id end as returned_from
     from batch b
       left join upserted u on u.id = b.id
-      left join ${customers} c on c.id = b.id
+      left join ${customers} c on ${workspaceIs(sql`c.workspace_id`)} and c.id = b.id
       left join open_runs o on o.id = b.id`;
 }
 

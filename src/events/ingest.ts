@@ -1,7 +1,7 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
-import { ownRows } from '../db/own-rows.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
@@ -175,12 +175,12 @@ async function storeEvents(
     ),
     -- Runs whether or not it is read (PostgreSQL runs every data-modifying WITH once, to completion).
     marked as (
-      update ${events} set dispatched_at = now() where id = any(${array(marks, 'text')}) and dispatched_at is null
+      update ${events} set dispatched_at = now() where ${workspaceIs(sql`workspace_id`)} and id = any(${array(marks, 'text')}) and dispatched_at is null
     ),
     stored as (
       insert into ${events} (id, type, customer_id, properties, occurred_at, received_at)
       select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input i
-      where not exists (select 1 from ${customers} c where c.id = i.customer_id and c.erased_at is not null)
+      where not exists (select 1 from ${customers} c where ${workspaceIs(sql`c.workspace_id`)} and c.id = i.customer_id and c.erased_at is not null)
       on conflict (workspace_id, id) do nothing
       returning id
     ),

@@ -1,4 +1,5 @@
 // Orders from `order_completed` events; the attribution module credits each new one to a message.
+import { workspaceIs } from '../db/own-rows.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { customers, orders } from '../db/schema.js';
@@ -33,7 +34,7 @@ export async function recordOrders(db: Db, batch: EventInput[], now: Date, windo
     totals as (select customer_id, count(*)::int as n, sum(amount) as spend from stored group by customer_id),
     moved as (
       update ${customers} c set order_count = c.order_count + t.n, total_spend = c.total_spend + t.spend
-      from totals t where c.id = t.customer_id
+      from totals t where ${workspaceIs(sql`c.workspace_id`)} and c.id = t.customer_id
     )
     ${creditOrders(sql`stored`, windowDays)}`);
 }

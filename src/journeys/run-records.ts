@@ -1,3 +1,4 @@
+import { workspaceIs } from '../db/own-rows.js';
 // journey_runs: how a run is found by its customer (profile, exit on unsubscribe or erasure, flow events)
 // and listed by its journey. A run's row is written before the run starts, so a run that starts is always
 // findable, even if the process dies right after starting it.
@@ -42,6 +43,6 @@ export function plannedRunsInsert(plans: EventPlan[], storedEventIds: SQL): SQL 
         'text',
       )}) as r(workflow_id, journey_key, customer_id, event_id)
     where r.event_id in (${storedEventIds})
-      and not exists (select 1 from ${customers} c where c.id = r.customer_id and c.erased_at is not null)
+      and not exists (select 1 from ${customers} c where ${workspaceIs(sql`c.workspace_id`)} and c.id = r.customer_id and c.erased_at is not null)
     on conflict do nothing`;
 }
