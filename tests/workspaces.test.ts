@@ -2,17 +2,18 @@
 // key's scopes decide what it may call, and two workspaces on one installation see nothing of each other —
 // at the API (every route of the OpenAPI document, asked with the other workspace's ids) and in the
 // database (row-level security stops a statement that forgets the workspace).
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createDatabase } from '../src/db/client.js';
 import { rowsOf } from '../src/db/sql-helpers.js';
-import { apiKeys, customers, messages, workspaces } from '../src/db/schema.js';
+import { apiKeys, customers, events, messages, workspaces } from '../src/db/schema.js';
 import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
 import { WorkspaceIdKey } from '../src/temporal/search-attributes.js';
 import { signWebhook } from '../src/domain/webhook-signature.js';
 import { type Stack, startStack, TEST_API_LIMITS, TEST_WEBHOOK_SECRETS, uid } from './helpers/stack.js';
+import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -158,6 +159,56 @@ describe('two workspaces on one installation', () => {
     const bMessages = await inWorkspace(b.id, () => stack.database.db.select().from(messages).where(eq(messages.customerId, customerId)));
     expect(bMessages.length).toBeGreaterThan(0);
     expect(bMessages.every((m) => m.recipient === emailB && m.workflowId?.startsWith(`${b.id}/`))).toBe(true);
+  });
+
+  it('stores concurrent events and broadcast records of two workspaces each in its own (group commits never mix them)', async () => {
+    const b = await newWorkspace();
+    const tag = uid('both');
+    const ids = Array.from({ length: 12 }, (_, i) => uid(`c${i}`));
+    for (const key of [stack.key, b.key]) {
+      await Promise.all(
+        ids.map((id) => stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, tags: [tag] }, bearer(key))),
+      );
+    }
+    // The same event ids from both workspaces at once: each request lands in a group commit of its own workspace.
+    const sends = ids.flatMap((id) =>
+      [stack.key, b.key].map((key) =>
+        stack.api('POST', '/api/events', { id: `evt-${id}`, type: 'page_view', customerId: id }, bearer(key)),
+      ),
+    );
+    for (const res of await Promise.all(sends)) expect(res.body.results[0].status, JSON.stringify(res.body)).toBe('accepted');
+    for (const ws of ['default', b.id]) {
+      const rows = await inWorkspace(ws, () =>
+        stack.database.db.select({ id: events.id, ws: events.workspaceId }).from(events).where(inArray(events.customerId, ids)),
+      );
+      expect(rows.length, ws).toBe(ids.length);
+      expect(rows.every((r) => r.ws === ws)).toBe(true);
+    }
+    // Two broadcasts at once, one per workspace: each record is its own workspace's (written in groups too).
+    const campaignOf = async (key: string) =>
+      (
+        await stack.api(
+          'POST',
+          '/api/marketing/campaigns',
+          { name: uid('both'), type: 'email', target_tags: [tag], content: 'Hi' },
+          bearer(key),
+        )
+      ).body.id as string;
+    const [inA, inB] = [await campaignOf(stack.key), await campaignOf(b.key)];
+    await Promise.all([
+      stack.api('POST', `/api/marketing/campaigns/${inA}/trigger`, { execution_type: 'actual' }, bearer(stack.key)),
+      stack.api('POST', `/api/marketing/campaigns/${inB}/trigger`, { execution_type: 'actual' }, bearer(b.key)),
+    ]);
+    for (const [ws, campaign] of [
+      ['default', inA],
+      [b.id, inB],
+    ] as const) {
+      const sent = await waitFor(async () => {
+        const rows = await inWorkspace(ws, () => stack.database.db.select().from(messages).where(eq(messages.campaignId, campaign)));
+        return rows.length === ids.length && rows.every((r) => r.status === 'sent') ? rows : null;
+      }, `the ${ws} broadcast's records`);
+      expect(sent.every((r) => r.workspaceId === ws)).toBe(true);
+    }
   });
 
   it("never reaches another workspace's data through any route of the OpenAPI document (404, never 403)", async () => {

@@ -1,3 +1,5 @@
+import { currentWorkspace, inWorkspace } from './workspace.js';
+
 /**
  * Group commit: calls made while `flush` is busy (or in the same tick) are merged into its next call, so
  * N concurrent requests cost one statement, not N. At most `concurrency` flushes run at once; each takes
@@ -47,4 +49,21 @@ export function coalesce<T, R>(
         else setImmediate(pump);
       }
     });
+}
+
+/**
+ * coalesce for statements of the current workspace: one group per workspace (calls of two workspaces never
+ * share a statement), each flush run in its workspace whichever call's context happens to start it.
+ */
+export function coalesceInWorkspace<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  options: Parameters<typeof coalesce<T, R>>[1] = {},
+): (item: T) => Promise<R> {
+  const lanes = new Map<string, (item: T) => Promise<R>>();
+  return (item) => {
+    const workspace = currentWorkspace();
+    let lane = lanes.get(workspace);
+    if (!lane) lanes.set(workspace, (lane = coalesce<T, R>((items) => inWorkspace(workspace, () => flush(items)), options)));
+    return lane(item);
+  };
 }

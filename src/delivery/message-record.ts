@@ -5,7 +5,7 @@
 // tracking, feedback, attribution and the customer service.
 import type { ChannelName } from '../domain/channels.js';
 import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import { coalesce } from '../db/coalesce.js';
+import { coalesceInWorkspace } from '../db/coalesce.js';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { type MessageStatus, messages } from '../db/schema.js';
@@ -73,7 +73,7 @@ const keyColumns = (key: MessageKey) => ({
  */
 export function createMessageRecord(db: Db) {
   /** Each broadcast record's outcome, written in groups: a send waits for its own row to be written. */
-  const recordOutcome = coalesce<BatchOutcome, void>(
+  const recordOutcome = coalesceInWorkspace<BatchOutcome, void>(
     async (outcomes) => {
       const col = <K extends keyof BatchOutcome>(k: K, type: string) =>
         array(

@@ -2,6 +2,7 @@ import { and, inArray, isNull, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { ownRows, workspaceIs } from '../db/own-rows.js';
+import { currentWorkspace, inWorkspace } from '../db/workspace.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
@@ -54,6 +55,23 @@ export function createEventIngest(
   journeys: Journeys,
   options: { attributionWindowDays?: number } = {},
 ): (events: EventInput[]) => Promise<EventOutcome[]> {
+  // One lane per workspace: a batch's statement runs in one workspace, so requests of different workspaces
+  // are never stored together (nor their dispatch marks written together).
+  const lanes = new Map<string, (events: EventInput[]) => Promise<EventOutcome[]>>();
+  return (events) => {
+    const workspace = currentWorkspace();
+    let lane = lanes.get(workspace);
+    if (!lane) lanes.set(workspace, (lane = createLane(db, journeys, workspace, options)));
+    return lane(events);
+  };
+}
+
+function createLane(
+  db: Db,
+  journeys: Journeys,
+  workspace: string,
+  options: { attributionWindowDays?: number },
+): (events: EventInput[]) => Promise<EventOutcome[]> {
   let pendingMarks: string[] = [];
   let markTimer: NodeJS.Timeout | undefined;
   const takeMarks = () => {
@@ -62,24 +80,26 @@ export function createEventIngest(
     return marks;
   };
   const store = coalesce<EventInput[], Planned[]>(
-    async (requests) => {
-      const marks = takeMarks();
-      try {
-        const planned = await storeEvents(db, journeys, requests.flat(), marks, options.attributionWindowDays);
-        let at = 0;
-        return requests.map((events) => planned.slice(at, (at += events.length)));
-      } catch (err) {
-        pendingMarks.push(...marks);
-        throw err;
-      }
-    },
+    // The batch runs in whichever request's (or timer's) context flushes it: it names its workspace itself.
+    (requests) =>
+      inWorkspace(workspace, async () => {
+        const marks = takeMarks();
+        try {
+          const planned = await storeEvents(db, journeys, requests.flat(), marks, options.attributionWindowDays);
+          let at = 0;
+          return requests.map((events) => planned.slice(at, (at += events.length)));
+        } catch (err) {
+          pendingMarks.push(...marks);
+          throw err;
+        }
+      }),
     { maxItems: 1000, size: (events) => events.length, delayMs: STORE_WINDOW_MS },
   );
   const flushMarks = () => {
     markTimer = undefined;
     const marks = takeMarks();
     if (marks.length) {
-      markDispatched(db, marks).catch(() => {
+      inWorkspace(workspace, () => markDispatched(db, marks)).catch(() => {
         // Kept for the next batch; at worst a repeat of these events is dispatched again.
         pendingMarks.push(...marks);
       });

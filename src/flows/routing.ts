@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { workspaceIs } from '../db/own-rows.js';
 import { rowsOf } from '../db/sql-helpers.js';
+import { currentWorkspace } from '../db/workspace.js';
 
 /** What event routing needs to know about flows, kept in memory so an event no flow cares about costs no query. */
 export interface FlowRouting {
@@ -20,22 +22,25 @@ export interface FlowRoutes {
 }
 
 /**
- * An in-process cache of the flows' routing, read again when this process changes a flow and at most
- * `maxAgeMs` after the last read otherwise (other API processes change flows too: they are seen that late).
+ * An in-process cache of each workspace's flow routing, read again when this process changes one of its
+ * flows and at most `maxAgeMs` after the last read otherwise (other API processes change flows too: they
+ * are seen that late). Keyed by the current workspace: one workspace's flows never route another's events.
  */
 export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
-  let current: { routing: FlowRouting; at: number } | null = null;
-  let loading: Promise<FlowRouting> | null = null;
-  let generation = 0;
+  const cached = new Map<string, { routing: FlowRouting; at: number }>();
+  const loading = new Map<string, Promise<FlowRouting>>();
+  const generations = new Map<string, number>();
+  const generationOf = (workspace: string) => generations.get(workspace) ?? 0;
 
-  async function load(): Promise<FlowRouting> {
-    const started = generation;
+  async function load(workspace: string): Promise<FlowRouting> {
+    const started = generationOf(workspace);
     const [active, watched] = await Promise.all([
-      db.execute(sql`select id, version, trigger_event from flows where active`),
+      db.execute(sql`select id, version, trigger_event from flows where ${workspaceIs(sql`workspace_id`)} and active`),
       db.execute(sql`
-        select distinct t as type from flow_versions, unnest(exit_on) as t
+        select distinct t as type from flow_versions, unnest(exit_on) as t where ${workspaceIs(sql`workspace_id`)}
         union
-        select distinct a->>'event' from flow_versions, jsonb_array_elements(actions) as a where a->>'type' = 'wait_for_event'`),
+        select distinct a->>'event' from flow_versions, jsonb_array_elements(actions) as a
+        where ${workspaceIs(sql`workspace_id`)} and a->>'type' = 'wait_for_event'`),
     ]);
     const triggers = new Map<string, Array<{ flowId: string; version: number }>>();
     for (const row of rowsOf<{ id: string; version: number; trigger_event: string }>(active)) {
@@ -45,20 +50,27 @@ export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
     }
     const routing = { triggers, watched: new Set(rowsOf<{ type: string }>(watched).map((r) => r.type)) };
     // A change made while this read was under way may be missing from it: keep it only for this caller.
-    if (started === generation) current = { routing, at: Date.now() };
+    if (started === generationOf(workspace)) cached.set(workspace, { routing, at: Date.now() });
     return routing;
   }
 
   return {
     async get() {
+      const workspace = currentWorkspace();
+      const current = cached.get(workspace);
       if (current && Date.now() - current.at < maxAgeMs) return current.routing;
-      loading ??= load().finally(() => (loading = null));
-      return loading;
+      let pending = loading.get(workspace);
+      if (!pending) {
+        pending = load(workspace).finally(() => loading.delete(workspace));
+        loading.set(workspace, pending);
+      }
+      return pending;
     },
     invalidate() {
-      generation++;
-      current = null;
-      loading = null;
+      const workspace = currentWorkspace();
+      generations.set(workspace, generationOf(workspace) + 1);
+      cached.delete(workspace);
+      loading.delete(workspace);
     },
   };
 }

@@ -4,14 +4,14 @@ import { workspaceIs } from '../db/own-rows.js';
 // findable, even if the process dies right after starting it.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { coalesce } from '../db/coalesce.js';
+import { coalesceInWorkspace } from '../db/coalesce.js';
 import { customers, journeyRuns } from '../db/schema.js';
 import { array } from '../db/sql-helpers.js';
 import { type EventPlan, plannedStarts, type StartOp } from './routing.js';
 
 /** Writes one run's row; the rows of concurrent starts (a batch of events, concurrent requests) share a statement. */
 export function createRunRecorder(db: Db): (op: StartOp) => Promise<void> {
-  const record = coalesce<typeof journeyRuns.$inferInsert, void>(async (rows) => {
+  const record = coalesceInWorkspace<typeof journeyRuns.$inferInsert, void>(async (rows) => {
     await db.insert(journeyRuns).values(rows).onConflictDoNothing();
     return rows.map(() => undefined);
   });
