@@ -90,6 +90,7 @@ let exitCode = 0;
 
 try {
   runtime = await startRuntime(config, { embedded: true });
+  const { key: adminKey } = await runtime.adminKey();
   log(`stack up (${since()}); bundling workflows and starting the worker…`);
   ({ worker } = await runtime.createWorker());
   workerRun = worker.run().catch((err: Error) => log(`worker stopped with an error: ${err.stack ?? err.message}`));
@@ -110,7 +111,7 @@ try {
   async function request(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime!.adminKey.key}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -136,7 +137,7 @@ try {
     if (results[0]!.journeys?.[0]?.result !== 'dispatched') notDispatched++;
   }
   // Events go through the API from the load generator's own thread (one event per request, C in flight).
-  const load = lib.startHttpLoad(base, REQUEST_TIMEOUT_MS, { authorization: `Bearer ${runtime.adminKey.key}` });
+  const load = lib.startHttpLoad(base, REQUEST_TIMEOUT_MS, { authorization: `Bearer ${adminKey}` });
   const sendViaApiPool = (group: string, from: number, count: number) =>
     load.run(
       Array.from({ length: count }, (_, i) => ({ method: 'POST', path: '/api/events', body: eventOf(group, from + i) })),

@@ -16,6 +16,7 @@ async function main() {
   const runningWorker = mode === 'all' ? await runtime.createWorker() : undefined;
   const workerDone = runningWorker?.worker.run();
 
+  const adminKey = await runtime.adminKey();
   const app = createApp(runtime.appDeps);
   const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port });
   await new Promise<void>((resolve, reject) => {
@@ -35,9 +36,9 @@ async function main() {
     ...(runtime.devServer?.uiUrl ? [`  Temporal     ${runtime.temporalAddress}`] : []),
     `  Database     ${runtime.database.kind === 'pglite' ? `PGlite in ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,
     runtime.mailCapture ? `  Mail capture ${runtime.mailCapture.url}   (read it at GET /dev/mail)` : `  SMTP         SMTP_URL`,
-    `  API key      ${runtime.adminKey.key}`,
-    `               (admin key of the default workspace${runtime.adminKey.created ? ', made now' : ''}; kept in ${runtime.adminKey.file})`,
-    `Try: export TOUCHPOINT_API_KEY=$(cat ${runtime.adminKey.file})`,
+    `  API key      ${adminKey.key}`,
+    `               (admin key of the default workspace${adminKey.created ? ', made now' : ''}; kept in ${adminKey.file})`,
+    `Try: export TOUCHPOINT_API_KEY=$(cat ${adminKey.file})`,
     `     curl -X POST http://${config.http.host}:${port}/api/events -H "authorization: Bearer $TOUCHPOINT_API_KEY" \\`,
     `       -H 'content-type: application/json' -d '{"id":"evt-1","type":"user_signup","customerId":"ada"}'`,
     `       (after PUT /api/customers/ada with an email)`,

@@ -31,8 +31,11 @@ export interface Runtime {
   tracking: TrackingConfig;
   devServer?: DevServer;
   mailCapture?: MailCapture;
-  /** The `default` workspace's admin key kept in DATA_DIR (src/workspaces/admin-key.ts). */
-  adminKey: { key: string; file: string; created: boolean };
+  /**
+   * The `default` workspace's admin key kept in DATA_DIR, made when there is none (src/workspaces/admin-key.ts):
+   * the API process asks for it at start; workers never do.
+   */
+  adminKey(): Promise<{ key: string; file: string; created: boolean }>;
   /** Every service and what the API reads besides (src/services.ts), built once. */
   appDeps: AppDeps;
   createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
@@ -92,7 +95,9 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     closers.push(() => client.connection.close());
     if (!devServer) {
       await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err: Error) =>
-        log(`could not register search attributes (register CustomerId, JourneyKey, JourneyStep, CampaignId as Keyword): ${err.message}`),
+        log(
+          `could not register search attributes (register CustomerId, JourneyKey, JourneyStep, CampaignId, WorkspaceId as Keyword): ${err.message}`,
+        ),
       );
     }
 
@@ -100,7 +105,6 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     // Every workspace has its journey configurations and its schedules as configured; every process keeps
     // them so (doing it twice is harmless).
     for (const workspace of await services.workspaces.ids()) await inWorkspace(workspace, () => services.workspaces.provision());
-    const adminKey = await inWorkspace(DEFAULT_WORKSPACE, () => installationAdminKey(services.keys, config.dataDir));
 
     return {
       config,
@@ -111,7 +115,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       tracking,
       devServer,
       mailCapture,
-      adminKey,
+      adminKey: () => inWorkspace(DEFAULT_WORKSPACE, () => installationAdminKey(services.keys, config.dataDir)),
       appDeps: { ...services, mailCapture: mailCapture ?? null, api: config.api },
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
