@@ -1,4 +1,5 @@
 import { and, gt, isNull, type SQL, sql } from 'drizzle-orm';
+import { ownRows } from '../db/own-rows.js';
 import { customers, segmentMembers } from '../db/schema.js';
 
 export interface AudienceSpec {
@@ -11,7 +12,7 @@ export interface AudienceSpec {
  * are members of the segment. Both set: both must hold. The broadcast pages through it by customer id.
  */
 export function audienceWhere(spec: AudienceSpec, after: string | null = null): SQL {
-  const conditions: SQL[] = [isNull(customers.erasedAt)];
+  const conditions: SQL[] = [ownRows(customers), isNull(customers.erasedAt)];
   if (spec.targetTags.length) {
     conditions.push(
       sql`${customers.tags} && array[${sql.join(
@@ -22,7 +23,7 @@ export function audienceWhere(spec: AudienceSpec, after: string | null = null): 
   }
   if (spec.targetSegmentId !== null) {
     conditions.push(
-      sql`exists (select 1 from ${segmentMembers} where ${segmentMembers.segmentId} = ${spec.targetSegmentId} and ${segmentMembers.customerId} = ${customers.id})`,
+      sql`exists (select 1 from ${segmentMembers} where ${segmentMembers.workspaceId} = ${customers.workspaceId} and ${segmentMembers.segmentId} = ${spec.targetSegmentId} and ${segmentMembers.customerId} = ${customers.id})`,
     );
   }
   if (after !== null) conditions.push(gt(customers.id, after));

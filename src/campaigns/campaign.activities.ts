@@ -76,7 +76,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
       const [row] = await db
         .select({ n: count() })
         .from(customers)
-        .where(and(ownRows(customers), audienceWhere(campaign)));
+        .where(audienceWhere(campaign));
       return { audienceSize: row?.n ?? 0 };
     },
 

@@ -1,5 +1,6 @@
 // A campaign's performance from its records (rows of messages): one aggregate statement, then the pure
 // formulas of src/campaigns/roi.ts.
+import { workspaceIs } from '../db/own-rows.js';
 import type { ChannelName } from '../domain/channels.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -55,9 +56,9 @@ export function createCampaignPerformanceService(db: Db, settings: CurrentSettin
             count(*) filter (where m.converted_at is not null)::int as converted,
             coalesce(sum(m.revenue), 0)::float8 as revenue
           from messages m
-          where m.campaign_id = c.id::text and m.status <> 'simulated'
+          where m.workspace_id = c.workspace_id and m.campaign_id = c.id::text and m.status <> 'simulated'
         ) agg
-        where c.id = ${campaignId}::uuid`);
+        where ${workspaceIs(sql`c.workspace_id`)} and c.id = ${campaignId}::uuid`);
       const [row] = rowsOf<Row>(result);
       if (!row) return null;
       const sentByChannel: Record<ChannelName, number> = {

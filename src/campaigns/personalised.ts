@@ -1,6 +1,7 @@
 // The personalised campaign per RFM group (POST /api/ai-ops/customer/campaign): a draft campaign, made by the
 // campaign service, to the system segment of one RFM group, with that group's offer, and its expected return
 // from what the segment's current members did before.
+import { workspaceIs } from '../db/own-rows.js';
 import { sql } from 'drizzle-orm';
 import type { CampaignService } from './service.js';
 import type { CampaignView } from './views.js';
@@ -36,13 +37,14 @@ export async function segmentHistory(db: Db, segmentId: string): Promise<Segment
       select count(*)::int as sent,
              count(*) filter (where m.opened_at is not null or m.clicked_at is not null)::int as responded,
              count(*) filter (where m.converted_at is not null)::int as converted
-      from messages m join segment_members sm on sm.customer_id = m.customer_id and sm.segment_id = ${segmentId}
-      where m.status in ('sent', 'delivered', 'opened', 'clicked', 'converted')`),
+      from messages m join segment_members sm on sm.workspace_id = m.workspace_id and sm.customer_id = m.customer_id and sm.segment_id = ${segmentId}
+      where ${workspaceIs(sql`m.workspace_id`)} and m.status in ('sent', 'delivered', 'opened', 'clicked', 'converted')`),
   );
   const [bought] = rowsOf<{ orders: number; revenue: number | string }>(
     await db.execute(sql`
       select count(*)::int as orders, coalesce(sum(o.amount), 0)::float8 as revenue
-      from orders o join segment_members sm on sm.customer_id = o.customer_id and sm.segment_id = ${segmentId}`),
+      from orders o join segment_members sm on sm.workspace_id = o.workspace_id and sm.customer_id = o.customer_id and sm.segment_id = ${segmentId}
+      where ${workspaceIs(sql`o.workspace_id`)}`),
   );
   return {
     sent: touches?.sent ?? 0,

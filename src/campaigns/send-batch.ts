@@ -1,4 +1,4 @@
-import { ownRows } from '../db/own-rows.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 // One batch of a broadcast, step by step: take its recipients, decide who gets nothing (consent, address,
 // suppression, caps) and who waits out quiet hours, claim their records, send the rest at the channel's
 // rate (send-records.ts), and count what the records say. The sendCampaignBatch activity runs it.
@@ -52,7 +52,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       const audience = await db
         .select(PROFILE)
         .from(customers)
-        .where(and(ownRows(customers), audienceWhere(batch.campaign, input.after)))
+        .where(audienceWhere(batch.campaign, input.after))
         .orderBy(asc(customers.id))
         .limit(input.limit);
       return { audience, erased: 0 };
@@ -131,7 +131,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (done.length === 0) return counts;
     const rows = await db.execute(sql`
       select status, error_message as reason, count(*)::int as n from ${messages}
-      where ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(
+      where ${workspaceIs(messages.workspaceId)} and ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(
         done.map((c) => c.id),
         'text',
       )})

@@ -7,7 +7,7 @@ import type { ChannelName } from '../domain/channels.js';
 import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { coalesceInWorkspace } from '../db/coalesce.js';
 import type { Db } from '../db/client.js';
-import { ownRows } from '../db/own-rows.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 
@@ -97,7 +97,7 @@ export function createMessageRecord(db: Db) {
             'text',
           )})
           as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response, links)
-        where m.id = v.id`);
+        where ${workspaceIs(sql`m.workspace_id`)} and m.id = v.id`);
       return outcomes.map(() => undefined);
     },
     { concurrency: 2, maxItems: 250 },

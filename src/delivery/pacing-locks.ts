@@ -1,5 +1,6 @@
 // Pacing's side in the database, shared by a journey's reservation (pacing.activities.ts) and a broadcast's
 // batch (campaigns/send-batch.ts): the customers' pacing locks, and who among them a frequency cap holds.
+import { workspaceIs } from '../db/own-rows.js';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { messages } from '../db/schema.js';
@@ -37,7 +38,7 @@ export async function cappedCustomers(tx: Tx, ids: string[], executionId: string
     await tx.execute(sql`
       select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
       from ${messages}
-      where customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
+      where ${workspaceIs(sql`workspace_id`)} and customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
         and not transactional and status in ('sent', 'pending') and execution_id is distinct from ${executionId}
       group by customer_id`),
   );

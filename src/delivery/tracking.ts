@@ -4,7 +4,7 @@
 import { eq, sql, and } from 'drizzle-orm';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
-import { ownRows } from '../db/own-rows.js';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { customers, messages } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { inWorkspace } from '../db/workspace.js';
@@ -62,7 +62,7 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
         const result = await db.execute(sql`
         update ${messages}
         set clicked_at = coalesce(clicked_at, now()), click_count = click_count + 1
-        where id = ${valid.messageId} and jsonb_typeof(links) = 'array' and jsonb_array_length(links) > ${valid.link!}::int
+        where ${workspaceIs(sql`workspace_id`)} and id = ${valid.messageId} and jsonb_typeof(links) = 'array' and jsonb_array_length(links) > ${valid.link!}::int
         returning links ->> ${valid.link!}::int as url`);
         const [row] = rowsOf<{ url: string | null }>(result);
         return row?.url ?? null;
