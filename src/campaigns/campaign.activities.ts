@@ -71,12 +71,14 @@ export function createCampaignActivities(deps: ActivityDeps) {
         await db
           .update(marketingCampaigns)
           .set({ status: 'active', actualStartTime: sql`coalesce(${marketingCampaigns.actualStartTime}, now())`, updatedAt: sql`now()` })
-          .where(and(eq(marketingCampaigns.id, input.campaignId), inArray(marketingCampaigns.status, ['scheduled', 'active'])));
+          .where(
+            and(
+              ownRows(marketingCampaigns),
+              and(eq(marketingCampaigns.id, input.campaignId), inArray(marketingCampaigns.status, ['scheduled', 'active'])),
+            ),
+          );
       }
-      const [row] = await db
-        .select({ n: count() })
-        .from(customers)
-        .where(audienceWhere(campaign));
+      const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(campaign));
       return { audienceSize: row?.n ?? 0 };
     },
 
@@ -110,9 +112,12 @@ export function createCampaignActivities(deps: ActivityDeps) {
         })
         .where(
           and(
-            eq(marketingCampaigns.id, input.campaignId),
-            eq(marketingCampaigns.executionId, input.executionId),
-            inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused', 'cancelled']),
+            ownRows(marketingCampaigns),
+            and(
+              eq(marketingCampaigns.id, input.campaignId),
+              eq(marketingCampaigns.executionId, input.executionId),
+              inArray(marketingCampaigns.status, ['scheduled', 'active', 'paused', 'cancelled']),
+            ),
           ),
         );
       return { leftOver };

@@ -1,6 +1,7 @@
 // A campaign's executions as Temporal workflows: started now or waiting for a start time, paused, resumed,
 // cancelled or rescheduled by signal, and asked for their progress. The one module that starts, signals and
 // queries campaign workflows; the status each step leaves in marketing_campaigns is written beside it.
+import { ownRows } from '../db/own-rows.js';
 import { randomUUID } from 'node:crypto';
 import { type Client, type SignalDefinition, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -76,7 +77,7 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
         const [draft] = await db
           .update(marketingCampaigns)
           .set({ status: 'draft', executionId: null })
-          .where(eq(marketingCampaigns.id, row.id))
+          .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, row.id)))
           .returning();
         return draft!;
       }
@@ -85,13 +86,16 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       const [scheduled] = await db
         .update(marketingCampaigns)
         .set({ status: 'scheduled', executionId })
-        .where(and(eq(marketingCampaigns.id, row.id), eq(marketingCampaigns.status, 'draft')))
+        .where(and(ownRows(marketingCampaigns), and(eq(marketingCampaigns.id, row.id), eq(marketingCampaigns.status, 'draft'))))
         .returning();
       if (!scheduled) return row;
       try {
         await startExecution(scheduled, executionId, 'actual', row.startTime!.getTime());
       } catch (err) {
-        await db.update(marketingCampaigns).set({ status: 'draft', executionId: null }).where(eq(marketingCampaigns.id, row.id));
+        await db
+          .update(marketingCampaigns)
+          .set({ status: 'draft', executionId: null })
+          .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, row.id)));
         throw unavailable(err);
       }
       return scheduled;
@@ -123,7 +127,9 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       const [taken] = await db
         .update(marketingCampaigns)
         .set({ status: 'active', executionId: sql`coalesce(${marketingCampaigns.executionId}, ${fresh})`, updatedAt: sql`now()` })
-        .where(and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, ['draft', 'scheduled'])))
+        .where(
+          and(ownRows(marketingCampaigns), and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, ['draft', 'scheduled']))),
+        )
         .returning();
       if (!taken) {
         throw new DomainError(
@@ -142,7 +148,7 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
           await db
             .update(marketingCampaigns)
             .set({ status: row.status, executionId: row.executionId })
-            .where(and(eq(marketingCampaigns.id, id), eq(marketingCampaigns.status, 'active')));
+            .where(and(ownRows(marketingCampaigns), and(eq(marketingCampaigns.id, id), eq(marketingCampaigns.status, 'active'))));
           throw unavailable(err);
         }
       }
@@ -174,7 +180,7 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       const [updated] = await db
         .update(marketingCampaigns)
         .set({ status: next, updatedAt: sql`now()`, ...(row.status === 'scheduled' ? { actualEndTime: sql`now()` } : {}) })
-        .where(and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, allowed[action])))
+        .where(and(ownRows(marketingCampaigns), and(eq(marketingCampaigns.id, id), inArray(marketingCampaigns.status, allowed[action]))))
         .returning();
       return updated ?? (await findCampaign(db, id));
     },

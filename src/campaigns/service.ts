@@ -109,7 +109,7 @@ export function createCampaignService(
         return campaignView(await executions.schedule(row!, null));
       } catch (err) {
         // Nothing half-written: a campaign that could not be scheduled is not kept.
-        await db.delete(marketingCampaigns).where(eq(marketingCampaigns.id, row!.id));
+        await db.delete(marketingCampaigns).where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, row!.id)));
         throw err;
       }
     },
@@ -168,8 +168,11 @@ export function createCampaignService(
         .set({ status: 'archived', updatedBy: actor, updatedAt: sql`now()` })
         .where(
           and(
-            eq(marketingCampaigns.id, id),
-            inArray(marketingCampaigns.status, ['draft', 'scheduled', 'completed', 'cancelled', 'archived']),
+            ownRows(marketingCampaigns),
+            and(
+              eq(marketingCampaigns.id, id),
+              inArray(marketingCampaigns.status, ['draft', 'scheduled', 'completed', 'cancelled', 'archived']),
+            ),
           ),
         )
         .returning();

@@ -95,7 +95,7 @@ export function createCustomerService(db: Db, journeys: Journeys) {
             consent,
             updatedAt: sql`now()`,
           })
-          .where(eq(customers.id, id))
+          .where(and(ownRows(customers), eq(customers.id, id)))
           .returning();
         return {
           customer: after!,
@@ -132,12 +132,15 @@ export function createCustomerService(db: Db, journeys: Journeys) {
             erasedAt: sql`coalesce(${customers.erasedAt}, now())`,
             updatedAt: sql`now()`,
           })
-          .where(eq(customers.id, id));
-        await tx.update(events).set({ properties: {} }).where(eq(events.customerId, id));
+          .where(and(ownRows(customers), eq(customers.id, id)));
+        await tx
+          .update(events)
+          .set({ properties: {} })
+          .where(and(ownRows(events), eq(events.customerId, id)));
         await tx
           .update(messages)
           .set({ recipient: null, subject: null, bodyHtml: null, bodyText: null, links: null, updatedAt: sql`now()` })
-          .where(eq(messages.customerId, id));
+          .where(and(ownRows(messages), eq(messages.customerId, id)));
       });
       return { journeysEnded };
     },

@@ -2,8 +2,9 @@
 // delivery receipt, a bounce or a complaint about one message or address. A hard bounce or a complaint puts
 // the address on the suppression list; every report is recorded on the message it names (the first of each
 // kind), so a repeat changes nothing.
+import { ownRows } from '../db/own-rows.js';
 import type { ChannelName, SuppressionChannel } from '../domain/channels.js';
-import { eq, inArray, or, sql } from 'drizzle-orm';
+import { eq, inArray, or, sql, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { messages } from '../db/schema.js';
@@ -74,7 +75,7 @@ export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, stri
       await db
         .update(messages)
         .set({ ...set, updatedAt: sql`now()` })
-        .where(eq(messages.id, message.id));
+        .where(and(ownRows(messages), eq(messages.id, message.id)));
     }
 
     const suppressed: DeliveryOutcome['suppressed'] = [];

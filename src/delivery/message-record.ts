@@ -158,7 +158,7 @@ export function createMessageRecord(db: Db) {
       await db
         .update(messages)
         .set({ ...extra, status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-        .where(eq(messages.id, row.id));
+        .where(and(ownRows(messages), eq(messages.id, row.id)));
       return { status, messageId: row.id, reason };
     },
 
@@ -167,7 +167,7 @@ export function createMessageRecord(db: Db) {
       await db
         .update(messages)
         .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
-        .where(eq(messages.id, row.id));
+        .where(and(ownRows(messages), eq(messages.id, row.id)));
       throw err;
     },
 
@@ -175,7 +175,7 @@ export function createMessageRecord(db: Db) {
       await db
         .update(messages)
         .set({ ...fields, status: 'sent', errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
-        .where(eq(messages.id, row.id));
+        .where(and(ownRows(messages), eq(messages.id, row.id)));
       return { status: 'sent', messageId: row.id };
     },
 
@@ -233,7 +233,7 @@ export function createMessageRecord(db: Db) {
       const skipped = await db
         .update(messages)
         .set({ status: 'skipped', errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-        .where(also ? and(pendingRecords(campaignId, executionId), also) : pendingRecords(campaignId, executionId))
+        .where(and(ownRows(messages), also ? and(pendingRecords(campaignId, executionId), also) : pendingRecords(campaignId, executionId)))
         .returning({ id: messages.id });
       return skipped.length;
     },

@@ -74,7 +74,9 @@ export function createSuppressionService(db: Db) {
     async remove(channel: SuppressionChannel, address: string): Promise<boolean> {
       const gone = await db
         .delete(suppressions)
-        .where(and(eq(suppressions.channel, channel), eq(suppressions.address, normaliseAddress(channel, address))))
+        .where(
+          and(ownRows(suppressions), and(eq(suppressions.channel, channel), eq(suppressions.address, normaliseAddress(channel, address)))),
+        )
         .returning({ address: suppressions.address });
       return gone.length > 0;
     },

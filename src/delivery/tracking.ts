@@ -46,7 +46,7 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
         const hit = await db
           .update(messages)
           .set({ openedAt: sql`coalesce(${messages.openedAt}, now())`, openCount: sql`${messages.openCount} + 1` })
-          .where(eq(messages.id, valid.messageId))
+          .where(and(ownRows(messages), eq(messages.id, valid.messageId)))
           .returning({ id: messages.id });
         return hit.length > 0;
       });
@@ -97,7 +97,7 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
         await db
           .update(messages)
           .set({ unsubscribedAt: sql`coalesce(${messages.unsubscribedAt}, now())` })
-          .where(eq(messages.id, target.messageId));
+          .where(and(ownRows(messages), eq(messages.id, target.messageId)));
         return { alreadyUnsubscribed: target.unsubscribed };
       });
     },

@@ -304,5 +304,5 @@ async function markDispatched(db: Db, ids: string[]): Promise<void> {
     await db
       .update(events)
       .set({ dispatchedAt: sql`now()` })
-      .where(inArray(events.id, ids));
+      .where(and(ownRows(events), inArray(events.id, ids)));
 }

@@ -33,9 +33,12 @@ export function createFlowActivities({ db }: Pick<ActivityDeps, 'db'>) {
         .set({ tags: sql`array_append(${customers.tags}, ${input.tag}::text)`, updatedAt: sql`now()` })
         .where(
           and(
-            eq(customers.id, input.customerId),
-            sql`${customers.erasedAt} is null`,
-            sql`not (${input.tag}::text = any(${customers.tags}))`,
+            ownRows(customers),
+            and(
+              eq(customers.id, input.customerId),
+              sql`${customers.erasedAt} is null`,
+              sql`not (${input.tag}::text = any(${customers.tags}))`,
+            ),
           ),
         )
         .returning({ id: customers.id });

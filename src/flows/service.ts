@@ -142,7 +142,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
           const [flow] = await tx
             .update(flows)
             .set({ name: def.name, triggerEvent: def.trigger_event, version: next, updatedAt: sql`now()` })
-            .where(eq(flows.id, id))
+            .where(and(ownRows(flows), eq(flows.id, id)))
             .returning();
           return view(flow!, version!);
         });
@@ -160,7 +160,7 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
       const [row] = await db
         .update(flows)
         .set({ active, updatedAt: sql`now()` })
-        .where(eq(flows.id, id))
+        .where(and(ownRows(flows), eq(flows.id, id)))
         .returning({ id: flows.id });
       if (!row) return null;
       journeys.flowsChanged();

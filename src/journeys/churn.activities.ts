@@ -44,9 +44,12 @@ export function createChurnActivities({ db, journeys }: Pick<ActivityDeps, 'db' 
           .set({ churnRunId: outcome.workflowId })
           .where(
             and(
-              eq(customers.id, id),
-              isNull(customers.churnRunId),
-              eq(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(at).toISOString()),
+              ownRows(customers),
+              and(
+                eq(customers.id, id),
+                isNull(customers.churnRunId),
+                eq(sql`date_trunc('milliseconds', ${customers.lastActivityAt})`, new Date(at).toISOString()),
+              ),
             ),
           );
       };

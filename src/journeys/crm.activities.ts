@@ -80,7 +80,7 @@ export function createCrmActivities({ db, outbound = createOutbound({ allowList:
         await db
           .update(crmTasks)
           .set({ webhookDeliveredAt: sql`now()` })
-          .where(eq(crmTasks.id, task.id));
+          .where(and(ownRows(crmTasks), eq(crmTasks.id, task.id)));
       }
       return { status: 'sent', messageId: task.id };
     },
