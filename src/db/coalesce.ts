@@ -1,4 +1,4 @@
-import { currentWorkspace, inWorkspace } from './workspace.js';
+import { inWorkspace, perWorkspace } from './workspace.js';
 
 /**
  * Group commit: calls made while `flush` is busy (or in the same tick) are merged into its next call, so
@@ -59,11 +59,6 @@ export function coalesceInWorkspace<T, R>(
   flush: (items: T[]) => Promise<R[]>,
   options: Parameters<typeof coalesce<T, R>>[1] = {},
 ): (item: T) => Promise<R> {
-  const lanes = new Map<string, (item: T) => Promise<R>>();
-  return (item) => {
-    const workspace = currentWorkspace();
-    let lane = lanes.get(workspace);
-    if (!lane) lanes.set(workspace, (lane = coalesce<T, R>((items) => inWorkspace(workspace, () => flush(items)), options)));
-    return lane(item);
-  };
+  const lane = perWorkspace((workspace) => coalesce<T, R>((items) => inWorkspace(workspace, () => flush(items)), options));
+  return (item) => lane()(item);
 }

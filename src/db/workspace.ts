@@ -53,6 +53,20 @@ export function currentWorkspace(): string {
   return workspace;
 }
 
+/**
+ * One `make(workspace)` per workspace, made on first use and kept: state of this process a workspace must not
+ * share with another (a group commit's queue). Call the result where the current workspace is set.
+ */
+export function perWorkspace<T>(make: (workspace: string) => T): () => T {
+  const made = new Map<string, T>();
+  return () => {
+    const workspace = currentWorkspace();
+    let value = made.get(workspace);
+    if (value === undefined) made.set(workspace, (value = make(workspace)));
+    return value;
+  };
+}
+
 /** The statement that scopes a transaction to a workspace (both settings last until it ends). */
 export const SCOPE_STATEMENT = `select set_config('role', '${APP_ROLE}', true), set_config('app.workspace_id', $1, true)`;
 

@@ -2,7 +2,7 @@ import { and, inArray, isNull, sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { ownRows, workspaceIs } from '../db/own-rows.js';
-import { currentWorkspace, inWorkspace } from '../db/workspace.js';
+import { inWorkspace, perWorkspace } from '../db/workspace.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
@@ -57,13 +57,8 @@ export function createEventIngest(
 ): (events: EventInput[]) => Promise<EventOutcome[]> {
   // One lane per workspace: a batch's statement runs in one workspace, so requests of different workspaces
   // are never stored together (nor their dispatch marks written together).
-  const lanes = new Map<string, (events: EventInput[]) => Promise<EventOutcome[]>>();
-  return (events) => {
-    const workspace = currentWorkspace();
-    let lane = lanes.get(workspace);
-    if (!lane) lanes.set(workspace, (lane = createLane(db, journeys, workspace, options)));
-    return lane(events);
-  };
+  const lane = perWorkspace((workspace) => createLane(db, journeys, workspace, options));
+  return (events) => lane()(events);
 }
 
 function createLane(
