@@ -79,12 +79,17 @@ export type EffectiveSettingsSource = ReturnType<typeof createEffectiveSettings>
  * its own row) and kept `ttlMs` per workspace. `forget` drops a workspace's copy in this process (its
  * settings were just saved); other processes see a change within `ttlMs`.
  */
+/** A workspace's settings as stored (secrets included), read in its own scope. */
+export async function storedSettings(db: Db, workspace: string): Promise<WorkspaceSettings> {
+  const [row] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspace));
+  return workspaceSettingsSchema.parse(row?.settings ?? {});
+}
+
 export function createEffectiveSettings(db: Db, installation: InstallationSettings, ttlMs = SETTINGS_CACHE_MS) {
   const cache = new Map<string, { until: number; settings: Promise<EffectiveSettings> }>();
 
   async function load(workspace: string): Promise<EffectiveSettings> {
-    const [row] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspace));
-    return mergeSettings(workspace, installation, workspaceSettingsSchema.parse(row?.settings ?? {}));
+    return mergeSettings(workspace, installation, await storedSettings(db, workspace));
   }
 
   return {

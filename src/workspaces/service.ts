@@ -10,7 +10,7 @@ import { type WorkspaceRow, workspaces } from '../db/schema.js';
 import { asInstallation, currentWorkspace, inWorkspace } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
 import { ensureWorkspaceSchedules, type ScheduleMinutes } from '../temporal/schedules.js';
-import type { EffectiveSettingsSource } from './effective-settings.js';
+import { type EffectiveSettingsSource, storedSettings } from './effective-settings.js';
 import type { KeyService } from './keys.js';
 import { type WorkspaceSettings, workspaceSettingsSchema } from './settings.js';
 import { workspaceIdProblem } from './workspace-id.js';
@@ -68,10 +68,7 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
     },
 
     /** The current workspace's settings, as stored (secrets included: admin only). */
-    async settings(): Promise<WorkspaceSettings> {
-      const [row] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, currentWorkspace()));
-      return workspaceSettingsSchema.parse(row?.settings ?? {});
-    },
+    settings: (): Promise<WorkspaceSettings> => storedSettings(db, currentWorkspace()),
 
     /** Replaces the current workspace's settings; this process uses them from the next send on, others within SETTINGS_CACHE_MS. */
     async updateSettings(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
