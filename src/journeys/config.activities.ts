@@ -1,6 +1,4 @@
-import { ownRows } from '../db/own-rows.js';
-import { desc, eq, and } from 'drizzle-orm';
-import { journeyConfigs } from '../db/schema.js';
+import { latestConfigRow } from './config.js';
 import type { JourneyConfig } from '../domain/journey-config.js';
 import type { ActivityDeps } from '../worker/activities.js';
 
@@ -8,12 +6,7 @@ export function createJourneyConfigActivities({ db }: Pick<ActivityDeps, 'db'>) 
   return {
     /** The newest version of a journey's configuration; the workflow keeps it for its whole run. */
     async getJourneyConfig(key: string): Promise<JourneyConfig | null> {
-      const [row] = await db
-        .select()
-        .from(journeyConfigs)
-        .where(and(ownRows(journeyConfigs), eq(journeyConfigs.key, key)))
-        .orderBy(desc(journeyConfigs.version))
-        .limit(1);
+      const row = await latestConfigRow(db, key);
       return row ? { key: row.key, version: row.version, enabled: row.enabled, steps: row.steps, settings: row.settings ?? null } : null;
     },
   };

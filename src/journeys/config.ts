@@ -16,15 +16,21 @@ const toConfig = (
   createdAt: row.createdAt.toISOString(),
 });
 
+/** A journey's newest configuration row in the current workspace (what the API shows and new runs take). */
+export async function latestConfigRow(db: Db, key: string) {
+  const [row] = await db
+    .select()
+    .from(journeyConfigs)
+    .where(and(ownRows(journeyConfigs), eq(journeyConfigs.key, key)))
+    .orderBy(desc(journeyConfigs.version))
+    .limit(1);
+  return row ?? null;
+}
+
 /** Journey configuration versions: each change is a new version; runs keep the version they started with. */
 export function createJourneyConfigService(db: Db, outbound: Pick<Outbound, 'check'>) {
   async function latest(key: string) {
-    const [row] = await db
-      .select()
-      .from(journeyConfigs)
-      .where(and(ownRows(journeyConfigs), eq(journeyConfigs.key, key)))
-      .orderBy(desc(journeyConfigs.version))
-      .limit(1);
+    const row = await latestConfigRow(db, key);
     return row ? toConfig(row) : null;
   }
 
