@@ -1,26 +1,24 @@
 // The `touchpoint` command as a user runs it: a child process against the API served over real HTTP.
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, orders } from '../src/db/schema.js';
+import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
 const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
 let stack: Stack;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 let url: string;
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: false });
-  server = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveApp(stack.app);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await server?.close();
   await stack?.close();
 });
 

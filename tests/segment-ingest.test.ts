@@ -2,8 +2,6 @@
 // real @segment/analytics-node client posting over HTTP to the app: identify + track reach the welcome
 // journey, a messageId is the event id (one idempotency store with POST /api/events), bad calls are 400s
 // naming the field, and an erased customer's calls are refused.
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Analytics } from '@segment/analytics-node';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { eq, inArray } from 'drizzle-orm';
@@ -11,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, events, journeyRuns } from '../src/db/schema.js';
 import { statusQuery } from '../src/steps/steps.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
+import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { endRun } from './helpers/end-run.js';
 import { DEFAULT_WORKSPACE, inWorkspace } from '../src/db/workspace.js';
@@ -21,7 +20,7 @@ let WRITE_KEY: string;
 let basic: { authorization: string };
 
 let stack: Stack;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 let url: string;
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: true });
@@ -30,12 +29,11 @@ beforeAll(async () => {
   );
   WRITE_KEY = key;
   basic = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` };
-  server = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveApp(stack.app);
+  url = server.url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await server?.close();
   await stack?.close();
 });
 
