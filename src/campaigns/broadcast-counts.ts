@@ -7,17 +7,20 @@ export interface BroadcastCounts {
   sent: number;
   failed: number;
   skipped: number;
+  /** Handed over by an attempt that died before recording the answer (not sent again); absent in counts kept before it existed. */
+  uncertain?: number;
   /** Skipped and failed customers by reason: unsubscribed, no_email_address, … */
   reasons: Record<string, number>;
 }
 
-export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} });
+export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, uncertain: 0, reasons: {} });
 
 export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
   into.processed += more.processed;
   into.sent += more.sent;
   into.failed += more.failed;
   into.skipped += more.skipped;
+  if (more.uncertain) into.uncertain = (into.uncertain ?? 0) + more.uncertain;
   for (const [reason, n] of Object.entries(more.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
 }
 

@@ -18,7 +18,7 @@ const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, next
   // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
   startToCloseTimeout: '30 minutes',
   // The batch heartbeats every second while it runs, however slow a send is.
-  heartbeatTimeout: '10 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -4,7 +4,18 @@ import { CAMPAIGN_TYPES } from '../templates/parts.js';
 import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { tagSchema } from '../domain/tags.js';
 
-const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed', 'opened', 'clicked', 'converted', 'skipped', 'simulated'] as const;
+const MESSAGE_STATUSES = [
+  'pending',
+  'sent',
+  'delivered',
+  'failed',
+  'opened',
+  'clicked',
+  'converted',
+  'skipped',
+  'simulated',
+  'uncertain',
+] as const;
 export const MAX_PAGE_SIZE = 500;
 
 const datetime = z.iso.datetime({ offset: true }).nullable().optional();
@@ -204,6 +215,9 @@ const progressSchema = z
     sent: z.number().int().openapi({ description: 'Sent (simulation: rendered and recorded)' }),
     failed: z.number().int(),
     skipped: z.number().int(),
+    uncertain: z.number().int().optional().openapi({
+      description: 'Handed to the SMTP server or provider by an attempt that died before recording the answer; never sent again',
+    }),
     reasons: z.record(z.string(), z.number().int()).openapi({ description: 'Skipped customers by reason', example: { unsubscribed: 3 } }),
     startAt: z.number().nullable(),
     endAt: z.number().nullable(),

@@ -1,11 +1,14 @@
-import { ownRows, workspaceIs } from '../db/own-rows.js';
 // One batch of a broadcast, step by step: take its recipients, decide who gets nothing (consent, address,
-// suppression, caps) and who waits out quiet hours, claim their records, send the rest at the channel's
-// rate (send-records.ts), and count what the records say. The sendCampaignBatch activity runs it.
-import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+// suppression, caps) and who waits out quiet hours, claim their records under this attempt's token, send
+// the rest at the channel's rate (send-records.ts), wait for any another attempt still holds, and count
+// what the records say. The sendCampaignBatch activity runs it.
+import { setTimeout as delay } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { audienceWhere } from './audience.js';
 import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
-import { customers, type MessageStatus, messages } from '../db/schema.js';
+import { customers, marketingCampaigns, type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
 import { channelOf } from '../templates/parts.js';
@@ -13,9 +16,9 @@ import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
 import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
-import { type MessageRecord, pendingRecords } from '../delivery/message-record.js';
+import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { createRecordSender } from './send-records.js';
+import { createRecordSender, type Stop } from './send-records.js';
 import {
   addressOf,
   type Batch,
@@ -58,6 +61,8 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       return { audience, erased: 0 };
     }
     const leaseOver = or(isNull(messages.leaseUntil), lte(messages.leaseUntil, new Date(now)));
+    // Records another attempt of this batch holds are in it too: this attempt waits for them, and counts them.
+    const due = or(leaseOver, sql`${messages.claimToken} is not null`);
     const erased = await record.skipPending(
       input.campaignId,
       input.executionId,
@@ -71,11 +76,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       .where(
         and(
           ownRows(messages),
-          and(
-            pendingRecords(input.campaignId, input.executionId),
-            leaseOver,
-            input.after === null ? undefined : gt(customers.id, input.after),
-          ),
+          and(pendingRecords(input.campaignId, input.executionId), due, input.after === null ? undefined : gt(customers.id, input.after)),
         ),
       )
       .orderBy(asc(customers.id))
@@ -87,9 +88,10 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    * Decides each recipient's record and claims them all, in one transaction under the customers' pacing
    * locks: skipped (no consent or address, suppressed, at a frequency cap), waiting (inside their quiet
    * hours, actual sends only: pending and leased until the hours end, for the execution's deferred pass),
-   * or to send. Returns the records to send now.
+   * or to send. Records an attempt marked sending and never recorded (its lease lapsed) become uncertain
+   * first. Returns the records this attempt (`token`) is to send now.
    */
-  async function claim(batch: Batch, audience: Profile[], now: number): Promise<Array<{ id: string; customer_id: string }>> {
+  async function claim(batch: Batch, audience: Profile[], now: number, token: string): Promise<Array<{ id: string; customer_id: string }>> {
     const { input, sender } = batch;
     const { pacing } = batch.settings;
     const suppressed = sender?.suppression
@@ -103,6 +105,9 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const paced = batch.channel !== 'webhook';
     const quietUntil = batch.simulate || !paced || !pacing.quietHours ? null : quietUntilByZone(now, pacing);
     const ids = audience.map((c) => c.id);
+    await record.settleAbandoned(
+      and(eq(messages.campaignId, input.campaignId), eq(messages.executionId, input.executionId), inArray(messages.customerId, ids))!,
+    );
     const claimed = await db.transaction(async (tx) => {
       if (capsOn(pacing.caps) && paced) await lockCustomers(tx, ids);
       const capped = paced ? await cappedCustomers(tx, ids, input.executionId, pacing.caps) : new Set<string>();
@@ -112,6 +117,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
         workflowId: batch.workflowId,
         stepKey: input.mode,
         channel: batch.channel,
+        token,
         recipients: audience.map((c) => {
           const skip = skipReason(c, sender, batch.target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null);
           return {
@@ -123,7 +129,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
         }),
       });
     });
-    return claimed.filter((r) => r.status === 'pending' && r.lease_until === null);
+    return claimed.filter((r) => r.status === 'pending' && r.claim_token === token);
   }
 
   /** The batch's counts from its records (through `done`), whichever attempt wrote them; those still waiting out quiet hours: not yet. */
@@ -142,14 +148,42 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       if (status === 'sent' || status === 'simulated') counts.sent += n;
       else if (status === 'failed') counts.failed += n;
       else if (status === 'skipped') counts.skipped += n;
+      else if (status === 'uncertain') counts.uncertain = (counts.uncertain ?? 0) + n;
       if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
     }
     return counts;
   }
 
   /**
+   * Every second while a batch runs: a heartbeat (a worker that dies stops them, and Temporal retries the
+   * batch elsewhere; an attempt Temporal replaced learns it here, as a cancellation), the leases of the
+   * records it holds renewed, and a look at the campaign, so a pause or cancel stops the batch within a second.
+   */
+  function watch(batch: Batch, token: string, stop: Stop): () => void {
+    const { input } = batch;
+    const ctx = Context.current();
+    const timer = setInterval(() => {
+      ctx.heartbeat();
+      if (ctx.cancellationSignal.aborted) stop.halt ??= 'superseded';
+      record.renewLeases(input.campaignId, input.executionId, token).catch(() => {});
+      if (input.mode !== 'actual') return;
+      db.select({ status: marketingCampaigns.status })
+        .from(marketingCampaigns)
+        .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, input.campaignId)))
+        .then(([row]) => {
+          if (row?.status === 'paused' || row?.status === 'cancelled') stop.halt ??= row.status;
+        })
+        .catch(() => {});
+    }, 1000);
+    return () => clearInterval(timer);
+  }
+
+  /**
    * One batch of a broadcast (see sendCampaignBatch). Every customer gets exactly one record; a retry after
-   * a crash finds the records already done and sends only what is still pending.
+   * a crash finds the records already done and sends only what is still pending. Two attempts of one batch
+   * can run at once (Temporal starts a new one when heartbeats stop reaching it, as while its server
+   * restarts): each sends only the records it claimed and marked sending itself; the newer one takes over
+   * the older one's records only as their leases lapse, and waits for those the older one is still sending.
    */
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
@@ -164,20 +198,52 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const counts: BroadcastCounts = { ...emptyCounts(), ...(erased ? { processed: erased, skipped: erased, reasons: { erased } } : {}) };
     if (audience.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
 
-    const pending = await claim(batch, audience, now);
-    const { finished, halt } = await sendRecords(batch, pending, new Map(audience.map((c) => [c.id, c])));
+    const token = newClaimToken();
+    const stop: Stop = { halt: null };
+    const byId = new Map(audience.map((c) => [c.id, c]));
+    const ids = audience.map((c) => c.id);
+    const finished = new Set<string>();
+    const claimed = new Set<string>();
+    let transient: Error | null = null;
+    let held: string[] = [];
+    const unwatch = watch(batch, token, stop);
+    try {
+      let pending = await claim(batch, audience, now, token);
+      for (;;) {
+        pending.forEach((r) => claimed.add(r.customer_id));
+        const sent = await sendRecords(batch, token, pending, byId, stop);
+        sent.finished.forEach((id) => finished.add(id));
+        transient ??= sent.transient;
+        held = await record.heldElsewhere(input.campaignId, input.executionId, ids, token);
+        if (held.length === 0 || stop.halt || transient) break;
+        // Another attempt still holds some: wait for it to finish them, or for their leases to lapse.
+        await delay(1000);
+        pending = await claim(
+          batch,
+          audience.filter((c) => held.includes(c.id)),
+          Date.now(),
+          token,
+        );
+      }
+    } finally {
+      unwatch();
+      // What this attempt claimed and did not hand over goes back, for the next batch or attempt.
+      await record.releaseClaims(input.campaignId, input.executionId, token).catch(() => {});
+    }
+    if (stop.halt === 'superseded') throw new Error('a newer attempt of this batch took over');
+    if (transient) throw transient;
 
     // Stopped early: the batch ends before the first customer it did not finish (their records stay
     // pending; the next batch takes them up again, or the execution's end marks them skipped).
-    const unfinished = new Set(pending.filter((r) => !finished.has(r.customer_id)).map((r) => r.customer_id));
+    const unfinished = new Set([...held, ...[...claimed].filter((id) => !finished.has(id))]);
     let through = audience.length;
-    if (halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
+    if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
     const done = audience.slice(0, through);
     return {
       counts: await tally(input, done, counts),
       cursor: done.length ? done.at(-1)!.id : input.after,
-      done: !halt && audience.length < input.limit,
-      stoppedAtEnd: halt === 'end_time',
+      done: !stop.halt && audience.length < input.limit,
+      stoppedAtEnd: stop.halt === 'end_time',
     };
   };
 }

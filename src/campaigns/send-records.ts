@@ -1,24 +1,28 @@
-import { ownRows } from '../db/own-rows.js';
 // A broadcast batch's sending: its claimed records rendered and sent (or simulated) a few at a time at the
-// channel's rate, each outcome recorded as it comes; the batch stops early at end_time or when the
-// campaign is paused or cancelled. send-batch.ts claims the records and counts them afterwards.
+// channel's rate, each fenced (marked sending under the batch's claim token just before the hand-over) and
+// its outcome recorded as it comes; the batch stops early when its `stop` says so (end_time, a pause or
+// cancel, or a newer attempt of the batch). send-batch.ts claims the records and counts them afterwards.
 import type { ChannelName } from '../domain/channels.js';
-import { Context } from '@temporalio/activity';
-import { eq, and } from 'drizzle-orm';
-import type { OutgoingMessage } from '../channels/channel.js';
+import { FencedOut, type OutgoingMessage } from '../channels/channel.js';
 import { bothLimits, createRateLimiter, type RateLimiter } from '../channels/rate-limit.js';
-import { type Customer, marketingCampaigns } from '../db/schema.js';
+import type { Customer } from '../db/schema.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { customerVars } from '../templates/vars.js';
-import type { BatchOutcome, MessageRecord } from '../delivery/message-record.js';
+import { BATCH_LEASE_SECONDS, type BatchOutcome, type MessageRecord } from '../delivery/message-record.js';
+import { untilRecorded } from '../delivery/record-retry.js';
 import { renderTemplate } from '../templates/render.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { addressOf, type Batch, type Profile } from './batch.js';
 
-/** Why a batch stops before its end: end_time came, or the campaign was paused or cancelled. */
-export type Halt = 'end_time' | 'paused' | 'cancelled';
+/** Why a batch stops before its end: end_time came, the campaign was paused or cancelled, or Temporal started a newer attempt of it. */
+export type Halt = 'end_time' | 'paused' | 'cancelled' | 'superseded';
 
-export function createRecordSender({ db, config }: ActivityDeps, record: MessageRecord) {
+/** A running batch's stop flag: set by its watch (send-batch.ts) or by the sending itself at end_time. */
+export interface Stop {
+  halt: Halt | null;
+}
+
+export function createRecordSender({ config }: ActivityDeps, record: MessageRecord) {
   const settings = config.campaigns ?? {};
   const concurrency = settings.concurrency ?? 10;
   // One limiter per channel for the whole worker: every campaign on it shares the channel's rate.
@@ -57,31 +61,32 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
   }
 
   /**
-   * Sends the batch's `pending` records in customer order, `concurrency` at a time. Returns the customers
-   * whose records it finished, and why it stopped early (null: it did not). A transient send failure
-   * leaves its record pending and is thrown once the batch is through, so the activity's retry sends
-   * what is left.
+   * Sends the records this attempt claimed (`token`) in customer order, `concurrency` at a time. Returns the
+   * customers whose records it finished, and the first transient failure: that record went back to pending
+   * unclaimed, so the activity's retry sends it. A record whose claim was taken over is left to its new holder.
    */
   return async function sendRecords(
     batch: Batch,
+    token: string,
     pending: Array<{ id: string; customer_id: string }>,
     byId: Map<string, Profile>,
-  ): Promise<{ finished: Set<string>; halt: Halt | null }> {
+    stop: Stop,
+  ): Promise<{ finished: Set<string>; transient: Error | null }> {
     const { input, channel, simulate } = batch;
     const limit = simulate
       ? async () => {}
       : bothLimits(channelLimiter(channel), batch.campaign.rateLimit ? createRateLimiter(batch.campaign.rateLimit) : undefined);
     // Set by the send loops below (closures), so not narrowed to its initial null.
     let transient = null as Error | null;
-    let halt: Halt | null = null;
     const pastEnd = () => input.endAt !== null && Date.now() >= input.endAt;
     const finished = new Set<string>();
-    const recorded = async (outcome: BatchOutcome) => {
-      await record.recordOutcome(outcome);
+    // Written through a database blip: a record left pending after its message went would be sent again.
+    const recorded = async (outcome: Omit<BatchOutcome, 'token'>) => {
+      await untilRecorded(() => record.recordOutcome({ ...outcome, token }));
       return true;
     };
 
-    /** Renders and sends (or simulates) one record; false when it was left pending (halted, or a transient failure). */
+    /** Renders and sends (or simulates) one record; false when it was left (halted, taken over, or a transient failure). */
     const one = async (rowId: string, customer: Profile): Promise<boolean> => {
       const rendered = render(batch, rowId, customer);
       if ('error' in rendered) return recorded(blank(rowId, 'failed', rendered.error));
@@ -94,9 +99,10 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
 
       await limit();
       if (pastEnd()) {
-        halt = 'end_time';
+        stop.halt ??= 'end_time';
         return false;
       }
+      if (stop.halt) return false;
       const message: OutgoingMessage = {
         channel,
         idempotency_key: batch.recordKey(customer.id),
@@ -106,65 +112,57 @@ export function createRecordSender({ db, config }: ActivityDeps, record: Message
         source: { journey: `campaign:${batch.campaign.id}`, version: null, step: input.executionId, workflow_id: batch.workflowId },
         ...(channel === 'webhook' ? { customer: profile } : {}),
       };
+      // The fence, at the last moment before the hand-over: only the attempt whose claim this still is marks
+      // it sending, and only once; otherwise nothing is handed over.
+      const commit = () =>
+        record.markSending({
+          id: rowId,
+          token,
+          plannedId: ch.plannedId?.(message, options) ?? null,
+          recipient: to,
+          leaseSeconds: BATCH_LEASE_SECONDS,
+        });
+      const options = { ...batch.settings.channels[channel], messageId: rowId, url: batch.target, tracking: config.tracking, commit };
+      let result;
       try {
-        const result = await ch.send(message, {
-          ...batch.settings.channels[channel],
-          messageId: rowId,
-          url: batch.target,
-          tracking: config.tracking,
-        });
-        if (result.outcome === 'rejected')
-          return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
-        return recorded({
-          ...blank(rowId, 'sent', null),
-          ...stored,
-          links: result.links ?? null,
-          providerMessageId: result.providerMessageId,
-          response: result.response,
-        });
+        result = await ch.send(message, options);
       } catch (err) {
-        // Left pending: the activity fails once the batch is through, and its retry sends what is left.
+        // Another attempt holds it: left to that one.
+        if (err instanceof FencedOut) return false;
+        // Nothing was accepted: unclaimed again, the activity fails once the batch is through, and its retry sends it.
         transient ??= err as Error;
+        await record.unmarkSending(rowId, token, (err as Error).message).catch(() => {});
         return false;
       }
+      if (result.outcome === 'rejected')
+        return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
+      return recorded({
+        ...blank(rowId, 'sent', null),
+        ...stored,
+        links: result.links ?? null,
+        providerMessageId: result.providerMessageId,
+        response: result.response,
+      });
     };
 
-    // Every second: a heartbeat (a worker that dies stops them, and Temporal retries the batch elsewhere),
-    // and a look at the campaign, so a pause or cancel stops the batch within a second.
-    const watch = setInterval(() => {
-      Context.current().heartbeat({ finished: finished.size });
-      if (input.mode !== 'actual') return;
-      db.select({ status: marketingCampaigns.status })
-        .from(marketingCampaigns)
-        .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, input.campaignId)))
-        .then(([row]) => {
-          if (row?.status === 'paused' || row?.status === 'cancelled') halt ??= row.status;
-        })
-        .catch(() => {});
-    }, 1000);
-    try {
-      pending.sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
-      let next = 0;
-      const workers = Array.from({ length: Math.min(concurrency, pending.length) }, async () => {
-        while (next < pending.length && !halt) {
-          if (pastEnd()) {
-            halt = 'end_time';
-            break;
-          }
-          const row = pending[next++]!;
-          if (await one(row.id, byId.get(row.customer_id)!)) finished.add(row.customer_id);
+    pending.sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
+    let next = 0;
+    const workers = Array.from({ length: Math.min(concurrency, pending.length) }, async () => {
+      while (next < pending.length && !stop.halt) {
+        if (pastEnd()) {
+          stop.halt ??= 'end_time';
+          break;
         }
-      });
-      await Promise.all(workers);
-    } finally {
-      clearInterval(watch);
-    }
-    if (transient) throw transient;
-    return { finished, halt };
+        const row = pending[next++]!;
+        if (await one(row.id, byId.get(row.customer_id)!)) finished.add(row.customer_id);
+      }
+    });
+    await Promise.all(workers);
+    return { finished, transient };
   };
 }
 
-const blank = (id: string, status: BatchOutcome['status'], error: string | null): BatchOutcome => ({
+const blank = (id: string, status: BatchOutcome['status'], error: string | null): Omit<BatchOutcome, 'token'> => ({
   id,
   status,
   error,

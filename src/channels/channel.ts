@@ -41,6 +41,20 @@ export interface SendOptions {
   from?: string;
   /** Open/click tracking and List-Unsubscribe (email); unset: sent as rendered. */
   tracking?: TrackingConfig;
+  /**
+   * The fence, called once just before the message is handed over for good (email: before the end of
+   * DATA; HTTP: before the request): false or a failure, and nothing is handed over — the send throws
+   * (FencedOut when it said false).
+   */
+  commit?: () => Promise<boolean>;
+}
+
+/** A send abandoned because its fence said no: another attempt holds the message. */
+export class FencedOut extends Error {
+  constructor(key: string) {
+    super(`message ${key} is another attempt's to send`);
+    this.name = 'FencedOut';
+  }
 }
 
 export type SendOutcome =
@@ -77,6 +91,12 @@ export interface ChannelAdapter {
   check?(content: Record<string, string>): string | null;
   /** What the message row keeps. */
   stored(content: Record<string, string>): StoredContent;
+  /**
+   * The id the receiving side will know the message by, when it is fixed before the send (email's
+   * Message-ID): recorded as the message is marked sending, so a message whose answer was never recorded
+   * can still be traced.
+   */
+  plannedId?(message: OutgoingMessage, options: SendOptions): string;
   /** Sends one message; throws on a transient failure (server down, 5xx, 408, 429, timeout). */
   send(message: OutgoingMessage, options: SendOptions): Promise<SendOutcome>;
 }

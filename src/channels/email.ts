@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { trackEmail } from '../domain/email-tracking.js';
-import type { ChannelAdapter } from './channel.js';
+import { type ChannelAdapter, FencedOut } from './channel.js';
 
 /** The email channel: a `Channel` (channel.ts) with its SMTP pool's check and close. */
 export interface EmailChannel extends ChannelAdapter {
@@ -37,7 +38,10 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     getSocket: (opts: { host?: string; port?: number }, callback: (err: Error | null, socket?: { connection: Socket }) => void) =>
       openNoDelay(opts.host ?? url.hostname, Number(opts.port), callback),
   } as nodemailer.TransportOptions);
+  transport.use('stream', holdTheEnd);
   const domainOf = (from: string) => from.match(/@([^>\s]+)/)?.[1] ?? 'touchpoint.localhost';
+  const messageIdOf = (idempotencyKey: string, from: string) =>
+    `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domainOf(from)}>`;
 
   return {
     name: 'email',
@@ -48,18 +52,21 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     // Variables in the HTML part are escaped; subject and text go out as they render.
     format: (part) => (part === 'html' ? 'html' : 'text'),
     stored: (content) => ({ subject: content.subject ?? null, bodyText: content.text ?? null, bodyHtml: content.html ?? null }),
+    plannedId: (message, { from = options.from }) => messageIdOf(message.idempotency_key, from),
     /**
      * One email: tracked when asked (every link a signed redirect naming the message row, an open pixel,
      * List-Unsubscribe headers), its Message-ID derived from the idempotency key, so a resend of the same
      * touch carries the same id; sent from `from` when given (a workspace's mail_from). A 5xx answer
-     * (unknown mailbox, refused content) is a rejection.
+     * (unknown mailbox, refused content) is a rejection. With `commit`, the message's last line (the end
+     * of DATA, where the server takes it) waits for it: refused or failed, the connection is dropped before
+     * that line and the server discards the message.
      */
-    async send(message, { messageId: rowId, tracking, from = options.from }) {
+    async send(message, { messageId: rowId, tracking, from = options.from, commit }) {
       const { subject = '', html = '', text = '' } = message.content;
       const tracked = tracking ? trackEmail(html, rowId, tracking) : null;
-      const messageId = `<${createHash('sha256').update(message.idempotency_key).digest('hex').slice(0, 32)}@${domainOf(from)}>`;
+      const messageId = messageIdOf(message.idempotency_key, from);
       try {
-        const info = await transport.sendMail({
+        const mail: nodemailer.SendMailOptions = {
           from,
           to: message.to,
           subject,
@@ -67,10 +74,13 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           text,
           messageId,
           headers: tracked?.headers,
-        });
+        };
+        const info = (await transport.sendMail(
+          commit ? ({ ...mail, [COMMIT]: { commit, key: message.idempotency_key } } as nodemailer.SendMailOptions) : mail,
+        )) as { response: string };
         return {
           outcome: 'sent',
-          providerMessageId: info.messageId,
+          providerMessageId: messageId,
           response: { smtp: info.response },
           html: tracked?.html ?? html,
           links: tracked?.links ?? null,
@@ -87,6 +97,40 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       transport.close();
     },
   };
+}
+
+/** Where a send's fence rides along with its mail options, for `holdTheEnd`. */
+const COMMIT = 'touchpointCommit';
+
+/**
+ * A nodemailer plugin: a mail sent with a fence has the end of its DATA held until the fence is checked.
+ * The fence runs once the message's stream starts flowing to the server (after MAIL FROM and RCPT TO were
+ * accepted and DATA begun); the end of DATA — where the server takes the message — follows only if it
+ * holds. Refused or failed, the stream fails instead, nodemailer drops the connection without that end,
+ * and the server keeps nothing.
+ */
+function holdTheEnd(mail: { data: object; message: { createReadStream(): NodeJS.ReadableStream } }, done: (err?: Error) => void): void {
+  const fence = (mail.data as Record<string, unknown>)[COMMIT] as { commit: () => Promise<boolean>; key: string } | undefined;
+  if (fence) {
+    const original = mail.message.createReadStream.bind(mail.message);
+    mail.message.createReadStream = () => {
+      const gate = new Transform({
+        transform: (chunk, _encoding, callback) => callback(null, chunk),
+        flush(callback) {
+          const check = () =>
+            fence.commit().then(
+              (ok) => callback(ok ? null : new FencedOut(fence.key)),
+              (err: Error) => callback(err),
+            );
+          // Piped into the connection's DATA only once the envelope was accepted: wait for that.
+          if (gate.readableFlowing) void check();
+          else gate.once('resume', () => void check());
+        },
+      });
+      return original().pipe(gate);
+    };
+  }
+  done();
 }
 
 /**

@@ -4,7 +4,7 @@
 // (permanent) or a thrown error (transient: Temporal retries, after Retry-After when one is given).
 import { ApplicationFailure } from '@temporalio/common';
 import { signWebhook } from '../domain/webhook-signature.js';
-import type { ChannelAdapter, OutgoingMessage, StoredContent } from './channel.js';
+import { type ChannelAdapter, FencedOut, type OutgoingMessage, type StoredContent } from './channel.js';
 import { type Outbound, type OutboundAnswer, OutboundRefused } from './outbound.js';
 
 export type ProviderChannelName = 'sms' | 'push' | 'wechat' | 'webhook';
@@ -77,9 +77,10 @@ export function createProviderChannel(adapter: ProviderAdapter, options: Provide
     format: () => 'text',
     ...(adapter.check ? { check: adapter.check } : {}),
     stored: adapter.stored ?? storedDefault,
-    async send(message, { url = options.url, secret = options.secret }) {
+    async send(message, { url = options.url, secret = options.secret, commit }) {
       if (!url) throw new Error(`no provider URL for ${message.channel}`);
       const body = JSON.stringify(adapter.body(message as ProviderMessage));
+      if (commit && !(await commit())) throw new FencedOut(message.idempotency_key);
       let res: OutboundAnswer;
       try {
         res = await options.outbound.post(url, {

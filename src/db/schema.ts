@@ -141,7 +141,12 @@ export type MessageStatus =
   | 'converted'
   | 'skipped'
   /** A campaign simulation's record: rendered and stored, never sent. */
-  | 'simulated';
+  | 'simulated'
+  /**
+   * Handed to the SMTP server or provider by an attempt that stopped before it could record the answer
+   * (its worker died): it may have been sent once, and is never sent again. See docs/reliability.md.
+   */
+  | 'uncertain';
 
 /** One row per touch. The idempotency key (workflow id + step) is what makes a step send at most once. */
 export const messages = pgTable(
@@ -170,6 +175,10 @@ export const messages = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** Held by the one attempt sending this message; an attempt that died lets go when it expires. */
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** The attempt holding the lease (its fencing token): only it may mark the message sending. */
+    claimToken: text('claim_token'),
+    /** Set by the claim's holder just before it hands the message over: from then on no attempt sends it again. */
+    sendingAt: timestamp('sending_at', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     /** The first open (the pixel) and click; later ones only count. */
     openedAt: timestamp('opened_at', { withTimezone: true }),

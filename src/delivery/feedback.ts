@@ -72,9 +72,14 @@ export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, stri
                 bouncedAt: sql`coalesce(${messages.bouncedAt}, ${iso}::timestamptz)`,
                 bounceType: sql`case when ${messages.bounceType} = 'hard' then 'hard' else ${hard ? 'hard' : 'soft'} end`,
               };
+      // A report names a message the provider had: an uncertain one (its sender died before recording) was sent.
+      const settled = {
+        status: sql`case when ${messages.status} = 'uncertain' then 'sent' else ${messages.status} end`,
+        sentAt: sql`coalesce(${messages.sentAt}, ${messages.sendingAt})`,
+      };
       await db
         .update(messages)
-        .set({ ...set, updatedAt: sql`now()` })
+        .set({ ...set, ...settled, updatedAt: sql`now()` })
         .where(and(ownRows(messages), eq(messages.id, message.id)));
     }
 

@@ -1,10 +1,12 @@
 // The one writer of a message row's send fate, for journeys, flows and broadcasts alike: the row is
-// inserted once (its UNIQUE idempotency key), claimed by the attempt that sends it, and ends sent, failed,
-// skipped or simulated. Pacing and the senders decide; this module writes what they decided. Later events
+// inserted once (its UNIQUE idempotency key), claimed by the attempt that sends it (a lease and the attempt's
+// fencing token), marked sending by that attempt alone just before the hand-over, and ends sent, failed,
+// skipped, simulated — or uncertain, when the attempt that marked it sending died before it could say. Pacing and the senders decide; this module writes what they decided. Later events
 // on a sent row (opens and clicks, delivery reports, conversions, erasure) are other columns, written by
 // tracking, feedback, attribution and the customer service.
+import { randomUUID } from 'node:crypto';
 import type { ChannelName } from '../domain/channels.js';
-import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { coalesceInWorkspace } from '../db/coalesce.js';
 import type { Db } from '../db/client.js';
 import { ownRows, workspaceIs } from '../db/own-rows.js';
@@ -24,7 +26,7 @@ export interface MessageKey {
 }
 
 export interface SendResult {
-  status: 'sent' | 'skipped' | 'failed';
+  status: 'sent' | 'skipped' | 'failed' | 'uncertain';
   messageId: string;
   reason?: string;
 }
@@ -32,6 +34,8 @@ export interface SendResult {
 /** One broadcast record's outcome, as a batch writes it. */
 export type BatchOutcome = {
   id: string;
+  /** The claim's token: only the attempt holding the record writes its outcome. */
+  token: string;
   status: Extract<MessageStatus, 'sent' | 'failed' | 'skipped' | 'simulated'>;
   error: string | null;
   recipient: string | null;
@@ -54,8 +58,30 @@ export interface BatchRecipient {
   waitUntil: number | null;
 }
 
-/** Longer than the send activity's start-to-close timeout, so a live attempt never loses its lease. */
-const LEASE = '2 minutes';
+/** A journey's touch: longer than the send activity's start-to-close timeout, so a live attempt never loses its lease. */
+export const TOUCH_LEASE_SECONDS = 120;
+/**
+ * A broadcast batch's records: renewed every second by the attempt sending them, so it lapses only when that
+ * attempt stops (its worker died, or it was superseded). As long as the batch's heartbeat timeout, so the
+ * attempt Temporal starts in place of a dead one finds the dead one's leases over.
+ */
+export const BATCH_LEASE_SECONDS = 30;
+
+/** What an uncertain record says: handed over, and the attempt that did it never recorded the answer. */
+export const UNCERTAIN_REASON = 'the attempt sending it stopped before recording the answer; not sent again';
+
+/** A new fencing token: one per attempt (a journey's send activity, a broadcast batch). */
+export const newClaimToken = (): string => randomUUID();
+
+/** One message to mark sending: its row, the claim's token, the id the provider will know it by when known before (the SMTP Message-ID). */
+export interface SendingMark {
+  id: string;
+  token: string;
+  plannedId: string | null;
+  /** The address it goes to, kept with the mark so an uncertain message can be traced. */
+  recipient: string;
+  leaseSeconds: number;
+}
 
 /** The message row's columns that a touch's key fills (the claim's insert and pacing's reservation). */
 const keyColumns = (key: MessageKey) => ({
@@ -83,10 +109,10 @@ export function createMessageRecord(db: Db) {
       await db.execute(sql`
         update ${messages} m set
           status = v.status, error_message = v.error, recipient = v.recipient, subject = v.subject,
-          body_text = v.body_text, body_html = v.body_html, provider_message_id = v.provider_message_id,
+          body_text = v.body_text, body_html = v.body_html, provider_message_id = coalesce(v.provider_message_id, m.provider_message_id),
           response = v.response::jsonb, links = v.links::jsonb, sent_at = case when v.status = 'sent' then now() end,
           lease_until = null, updated_at = now()
-        from unnest(${col('id', 'uuid')}, ${col('status', 'text')}, ${col('error', 'text')}, ${col('recipient', 'text')},
+        from unnest(${col('id', 'uuid')}, ${col('token', 'text')}, ${col('status', 'text')}, ${col('error', 'text')}, ${col('recipient', 'text')},
           ${col('subject', 'text')}, ${col('text', 'text')}, ${col('html', 'text')}, ${col('providerMessageId', 'text')},
           ${array(
             outcomes.map((o) => (o.response ? JSON.stringify(o.response) : null)),
@@ -96,14 +122,67 @@ export function createMessageRecord(db: Db) {
             outcomes.map((o) => (o.links ? JSON.stringify(o.links) : null)),
             'text',
           )})
-          as v(id, status, error, recipient, subject, body_text, body_html, provider_message_id, response, links)
-        where ${workspaceIs(sql`m.workspace_id`)} and m.id = v.id`);
+          as v(id, token, status, error, recipient, subject, body_text, body_html, provider_message_id, response, links)
+        where ${workspaceIs(sql`m.workspace_id`)} and m.id = v.id and m.claim_token = v.token and m.status in ('pending', 'uncertain')`);
       return outcomes.map(() => undefined);
     },
     { concurrency: 2, maxItems: 250 },
   );
 
+  /**
+   * The fence: marks each message sending in one statement, only where the claim is still this attempt's and
+   * no attempt marked it before. True: this attempt, and no other ever, hands the message over. False: the
+   * claim was taken over (its lease lapsed) — send nothing.
+   */
+  const markSending = coalesceInWorkspace<SendingMark, boolean>(
+    async (marks) => {
+      const marked = rowsOf<{ id: string }>(
+        await db.execute(sql`
+          update ${messages} m set sending_at = now(), lease_until = now() + make_interval(secs => v.lease),
+            provider_message_id = coalesce(v.planned, m.provider_message_id), recipient = v.recipient, updated_at = now()
+          from unnest(${array(
+            marks.map((m) => m.id),
+            'uuid',
+          )}, ${array(
+            marks.map((m) => m.token),
+            'text',
+          )}, ${array(
+            marks.map((m) => m.plannedId),
+            'text',
+          )}, ${array(
+            marks.map((m) => m.recipient),
+            'text',
+          )}, ${array(
+            marks.map((m) => m.leaseSeconds),
+            'float8',
+          )}) as v(id, token, planned, recipient, lease)
+          where ${workspaceIs(sql`m.workspace_id`)} and m.id = v.id and m.claim_token = v.token and m.status = 'pending' and m.sending_at is null
+          returning m.id`),
+      );
+      const ids = new Set(marked.map((r) => r.id));
+      return marks.map((m) => ids.has(m.id));
+    },
+    { concurrency: 2, maxItems: 250 },
+  );
+
+  /** Records whose sender stopped between the hand-over and its record (marked sending, lease over): uncertain, never sent again. */
+  async function settleAbandoned(where: SQL): Promise<number> {
+    const settled = await db
+      .update(messages)
+      .set({ status: 'uncertain', errorMessage: UNCERTAIN_REASON, leaseUntil: null, updatedAt: sql`now()` })
+      .where(
+        and(
+          ownRows(messages),
+          and(where, eq(messages.status, 'pending'), sql`${messages.sendingAt} is not null`, lt(messages.leaseUntil, sql`now()`)),
+        ),
+      )
+      .returning({ id: messages.id });
+    return settled.length;
+  }
+
   return {
+    markSending,
+    settleAbandoned,
     /**
      * Pacing's reservation of a journey's touch, in the transaction that decided it: the row pending with no
      * lease (the send activity claims it), or final at once, skipped with `skipped` as its reason.
@@ -124,10 +203,12 @@ export function createMessageRecord(db: Db) {
      * error, so Temporal retries this one later, when it will find the message done.
      * No transaction stays open across the send (PGlite has a single connection).
      */
-    async claim(key: MessageKey, channel: ChannelName): Promise<{ row: MessageRow } | { done: SendResult }> {
-      // One statement: a new row comes with its lease; an existing one is leased only while it is pending and
-      // no live attempt holds it. No row back means sent, skipped, failed, or being sent elsewhere.
-      const lease = { leaseUntil: sql`now() + ${LEASE}::interval`, updatedAt: sql`now()` };
+    async claim(key: MessageKey, channel: ChannelName): Promise<{ row: MessageRow; token: string } | { done: SendResult }> {
+      // One statement: a new row comes with its lease; an existing one is leased only while it is pending, no
+      // attempt marked it sending, and no live attempt holds it. No row back means sent, skipped, failed,
+      // uncertain, or being sent elsewhere.
+      const token = newClaimToken();
+      const lease = { leaseUntil: sql`now() + make_interval(secs => ${TOUCH_LEASE_SECONDS})`, claimToken: token, updatedAt: sql`now()` };
       const [row] = await db
         .insert(messages)
         .values({
@@ -139,51 +220,83 @@ export function createMessageRecord(db: Db) {
         .onConflictDoUpdate({
           target: [messages.workspaceId, messages.idempotencyKey],
           set: { ...lease, attempts: sql`${messages.attempts} + 1` },
-          setWhere: and(eq(messages.status, 'pending'), or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`))),
+          setWhere: and(
+            eq(messages.status, 'pending'),
+            isNull(messages.sendingAt),
+            or(isNull(messages.leaseUntil), lt(messages.leaseUntil, sql`now()`)),
+          ),
         })
         .returning();
-      if (row) return { row };
+      if (row) return { row, token };
+      // An attempt that marked it sending and stopped before recording: uncertain, not sent again.
+      await settleAbandoned(eq(messages.idempotencyKey, key.idempotencyKey));
       const [current] = await db
         .select()
         .from(messages)
         .where(and(ownRows(messages), eq(messages.idempotencyKey, key.idempotencyKey)));
       if (!current) throw new Error(`message ${key.idempotencyKey} vanished`);
       if (current.status === 'pending') throw new Error(`message ${key.idempotencyKey} is being sent by another attempt`);
-      const status = current.status === 'skipped' || current.status === 'failed' ? current.status : 'sent';
+      const status =
+        current.status === 'skipped' || current.status === 'failed' || current.status === 'uncertain' ? current.status : 'sent';
       return { done: { status, messageId: current.id, reason: current.errorMessage ?? undefined } };
     },
 
     /** Records a touch that will not be sent (skipped) or cannot be (failed): not retried. */
-    async finish(row: MessageRow, status: 'skipped' | 'failed', reason: string, extra: Partial<MessageRow> = {}): Promise<SendResult> {
+    async finish(
+      row: MessageRow,
+      token: string,
+      status: 'skipped' | 'failed',
+      reason: string,
+      extra: Partial<MessageRow> = {},
+    ): Promise<SendResult> {
       await db
         .update(messages)
         .set({ ...extra, status, errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), eq(messages.id, row.id)));
+        .where(
+          and(
+            ownRows(messages),
+            eq(messages.id, row.id),
+            eq(messages.claimToken, token),
+            inArray(messages.status, ['pending', 'uncertain']),
+          ),
+        );
       return { status, messageId: row.id, reason };
     },
 
-    /** A transient failure (server down, timeout): the row stays pending with the error, and Temporal retries. */
-    async release(row: MessageRow, err: unknown): Promise<never> {
+    /**
+     * A transient failure (server down, a refusal to try later): nothing was accepted, so the row goes back to
+     * pending with the error and no claim, and Temporal's retry sends it.
+     */
+    async release(row: MessageRow, token: string, err: unknown): Promise<never> {
       await db
         .update(messages)
-        .set({ errorMessage: (err as Error).message, leaseUntil: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), eq(messages.id, row.id)));
+        .set({ errorMessage: (err as Error).message, leaseUntil: null, claimToken: null, sendingAt: null, updatedAt: sql`now()` })
+        .where(and(ownRows(messages), eq(messages.id, row.id), eq(messages.claimToken, token), eq(messages.status, 'pending')));
       throw err;
     },
 
-    async markSent(row: MessageRow, fields: Partial<MessageRow>): Promise<SendResult> {
+    async markSent(row: MessageRow, token: string, fields: Partial<MessageRow>): Promise<SendResult> {
       await db
         .update(messages)
         .set({ ...fields, status: 'sent', errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), eq(messages.id, row.id)));
+        .where(
+          and(
+            ownRows(messages),
+            eq(messages.id, row.id),
+            eq(messages.claimToken, token),
+            inArray(messages.status, ['pending', 'uncertain']),
+          ),
+        );
       return { status: 'sent', messageId: row.id };
     },
 
     /**
      * Claims a broadcast batch's records in one statement, in the caller's transaction: new records are
-     * inserted (skipped ones final at once); pending ones — left by an attempt that died, or waiting out quiet
-     * hours — are decided again; records an earlier attempt finished stay as they are. Returns the records
-     * it inserted or decided again.
+     * inserted (skipped ones final at once, those to send leased to `token`); pending ones — released by an
+     * attempt that failed, left by one whose lease lapsed before it marked them sending, or waiting out quiet
+     * hours — are decided again; records an earlier attempt finished, marked sending, or still holds stay as
+     * they are. Returns the records it inserted or decided again: those whose `claim_token` is `token` are this
+     * attempt's to send.
      */
     async claimBatch(
       tx: Db,
@@ -193,15 +306,19 @@ export function createMessageRecord(db: Db) {
         workflowId: string;
         stepKey: string;
         channel: ChannelName;
+        token: string;
         recipients: BatchRecipient[];
       },
     ) {
-      const { recipients } = batch;
-      return rowsOf<{ id: string; customer_id: string; status: string; lease_until: unknown }>(
+      const { recipients, token } = batch;
+      return rowsOf<{ id: string; customer_id: string; status: string; claim_token: string | null }>(
         await tx.execute(sql`
-          insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status, error_message, lease_until, attempts)
+          insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status,
+            error_message, lease_until, claim_token, attempts)
           select k, c, ${batch.campaignId}, ${batch.executionId}, ${batch.workflowId}, ${batch.stepKey}, ${batch.channel},
-            case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then 'quiet_hours' end), w, 1
+            case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then 'quiet_hours' end),
+            case when r is null and w is null then now() + make_interval(secs => ${BATCH_LEASE_SECONDS}) else w end,
+            case when r is null and w is null then ${token} end, 1
           from unnest(${array(
             recipients.map((r) => r.key),
             'text',
@@ -217,23 +334,70 @@ export function createMessageRecord(db: Db) {
               'timestamptz',
             )}) as b(k, c, r, w)
           on conflict (workspace_id, idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
-            status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until
-            where ${messages.status} = 'pending'
-          returning id, customer_id, status, lease_until`),
+            status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until,
+            claim_token = excluded.claim_token
+            where ${messages.status} = 'pending' and ${messages.sendingAt} is null
+              and (${messages.claimToken} is null or ${messages.leaseUntil} is null or ${messages.leaseUntil} < now())
+          returning id, customer_id, status, claim_token`),
       );
+    },
+
+    /** A broadcast record whose send failed transiently (nothing accepted): back to pending with no claim, for a later attempt. */
+    async unmarkSending(id: string, token: string, error: string): Promise<void> {
+      await db
+        .update(messages)
+        .set({ errorMessage: error, leaseUntil: null, claimToken: null, sendingAt: null, updatedAt: sql`now()` })
+        .where(and(ownRows(messages), eq(messages.id, id), eq(messages.claimToken, token), eq(messages.status, 'pending')));
+    },
+
+    /** Keeps the records `token` holds leased (called every second while its batch runs); how many it holds. */
+    async renewLeases(campaignId: string, executionId: string, token: string): Promise<number> {
+      const renewed = await db
+        .update(messages)
+        .set({ leaseUntil: sql`now() + make_interval(secs => ${BATCH_LEASE_SECONDS})` })
+        .where(and(ownRows(messages), pendingRecords(campaignId, executionId), eq(messages.claimToken, token)))
+        .returning({ id: messages.id });
+      return renewed.length;
+    },
+
+    /** Lets go of the records `token` holds and has not marked sending (a batch that stopped early or failed), for a later attempt. */
+    async releaseClaims(campaignId: string, executionId: string, token: string): Promise<void> {
+      await db
+        .update(messages)
+        .set({ claimToken: null, leaseUntil: null, updatedAt: sql`now()` })
+        .where(and(ownRows(messages), pendingRecords(campaignId, executionId), eq(messages.claimToken, token), isNull(messages.sendingAt)));
+    },
+
+    /** Of `customerIds`, those whose records another attempt holds (claimed, or marked sending and not recorded yet). */
+    async heldElsewhere(campaignId: string, executionId: string, customerIds: string[], token: string): Promise<string[]> {
+      if (customerIds.length === 0) return [];
+      const rows = await db
+        .select({ customerId: messages.customerId })
+        .from(messages)
+        .where(
+          and(
+            ownRows(messages),
+            pendingRecords(campaignId, executionId),
+            inArray(messages.customerId, customerIds),
+            sql`${messages.claimToken} is not null and ${messages.claimToken} <> ${token}`,
+          ),
+        );
+      return rows.map((r) => r.customerId);
     },
 
     recordOutcome,
 
     /**
      * Skips an execution's pending records with `reason` (those `also` selects, when given): what a stopped
-     * execution left, or recipients erased while they waited. How many it skipped.
+     * execution left, or recipients erased while they waited. Never a record marked sending: it may have gone.
+     * How many it skipped.
      */
     async skipPending(campaignId: string, executionId: string, reason: string, also?: SQL): Promise<number> {
+      const notSending = and(pendingRecords(campaignId, executionId), isNull(messages.sendingAt));
       const skipped = await db
         .update(messages)
         .set({ status: 'skipped', errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), also ? and(pendingRecords(campaignId, executionId), also) : pendingRecords(campaignId, executionId)))
+        .where(and(ownRows(messages), also ? and(notSending, also) : notSending))
         .returning({ id: messages.id });
       return skipped.length;
     },

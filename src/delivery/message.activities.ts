@@ -5,7 +5,7 @@ import type { ChannelName } from '../domain/channels.js';
 import { eq, and } from 'drizzle-orm';
 import { customers } from '../db/schema.js';
 import { customerVars } from '../templates/vars.js';
-import type { OutgoingMessage } from '../channels/channel.js';
+import { FencedOut, type OutgoingMessage } from '../channels/channel.js';
 import type { ProviderChannelName } from '../channels/provider.js';
 import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../recommendations/template-vars.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
@@ -13,7 +13,8 @@ import { renderTemplate } from '../templates/render.js';
 import { recommendFor } from '../recommendations/similarity.js';
 import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
-import { createMessageRecord, type MessageKey, type SendResult } from './message-record.js';
+import { createMessageRecord, type MessageKey, type SendResult, TOUCH_LEASE_SECONDS } from './message-record.js';
+import { untilRecorded } from './record-retry.js';
 
 export type { SendResult };
 
@@ -35,12 +36,14 @@ export interface SendMessageInput extends TouchInput {
 }
 
 export function createMessageActivities({ db, channels, config, settings: workspaceSettings }: ActivityDeps) {
-  const { claim, finish, release, markSent } = createMessageRecord(db);
+  const record = createMessageRecord(db);
 
   /**
    * One touch on any channel, at most once per idempotency key: the claim inserts its row and takes its
-   * lease (a retry that overlaps a slow first attempt backs off, is retried, and then finds the message
-   * done). Erased, no channel configured, opted out of the channel, no address on it (no_email_address,
+   * lease with this attempt's token (a retry that overlaps a slow first attempt backs off, is retried, and
+   * then finds the message done); just before the hand-over the row is marked sending, in a statement that
+   * checks the token, so an attempt whose lease was taken over sends nothing; once the server or provider
+   * has answered, the answer's record is retried through a database blip rather than left for a resend. Erased, no channel configured, opted out of the channel, no address on it (no_email_address,
    * no_phone, no_wechat_openid) or a suppressed address: skipped with the reason — never silently dropped.
    * Otherwise rendered (a template that cannot render is recorded failed, as it would fail again) and sent:
    * sent with the provider's answer stored; rejected (HTTP 4xx, SMTP 5xx): failed, not retried; a
@@ -48,28 +51,30 @@ export function createMessageActivities({ db, channels, config, settings: worksp
    * Retry-After on a 429 or 503).
    */
   async function deliver(input: TouchInput, name: ChannelName, template: Record<string, string>, target?: string): Promise<SendResult> {
-    const claimed = await claim(input, name);
+    const claimed = await record.claim(input, name);
     if ('done' in claimed) return claimed.done;
-    const { row } = claimed;
+    const { row, token } = claimed;
+    const finish = (status: 'skipped' | 'failed', reason: string, extra?: Parameters<typeof record.finish>[4]) =>
+      record.finish(row, token, status, reason, extra);
+    const release = (err: unknown) => record.release(row, token, err);
 
     const [customer] = await db
       .select()
       .from(customers)
       .where(and(ownRows(customers), eq(customers.id, input.customerId)));
-    if (!customer || customer.erasedAt) return finish(row, 'skipped', 'erased');
+    if (!customer || customer.erasedAt) return finish('skipped', 'erased');
     const channel = channels[name];
     const settings = await workspaceSettings.current();
     // The workspace's own provider, sender or signing secret, where it has one; else the channel's own.
     const override = settings.channels[name];
     const url = name === 'webhook' ? target : (override.url ?? channel?.url);
-    if (!channel || !url) return finish(row, 'skipped', 'channel_not_configured');
-    if (customer.consent[name] === false) return finish(row, 'skipped', 'unsubscribed');
+    if (!channel || !url) return finish('skipped', 'channel_not_configured');
+    if (customer.consent[name] === false) return finish('skipped', 'unsubscribed');
     const address = channel.address(customer, url);
-    if ('skip' in address) return finish(row, 'skipped', address.skip);
+    if ('skip' in address) return finish('skipped', address.skip);
     const { to } = address;
     // Checked at each send, so an address that bounced after the journey started gets nothing more.
-    if (channel.suppression && (await isSuppressed(db, channel.suppression, to)))
-      return finish(row, 'skipped', 'suppressed', { recipient: to });
+    if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish('skipped', 'suppressed', { recipient: to });
 
     // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
     let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
@@ -78,7 +83,7 @@ export function createMessageActivities({ db, channels, config, settings: worksp
         const found = await recommendFor(db, customer.id, { limit: EMAIL_RECOMMENDATIONS, exclude: cartSkus(input.vars) });
         recommendations = found.items.map(({ sku, name, category, score }) => ({ sku, name, category, score }));
       } catch (err) {
-        return release(row, err);
+        return release(err);
       }
     }
 
@@ -97,7 +102,7 @@ export function createMessageActivities({ db, channels, config, settings: worksp
       if (wrong) throw new Error(wrong);
     } catch (err) {
       // A template that cannot render will not render on a retry either: record it, send nothing.
-      return finish(row, 'failed', `template error: ${(err as Error).message}`);
+      return finish('failed', `template error: ${(err as Error).message}`);
     }
     const message: OutgoingMessage = {
       channel: name,
@@ -111,21 +116,39 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     const { subject, bodyText, bodyHtml } = channel.stored(content);
     const stored = { recipient: to, subject, bodyText, bodyHtml };
 
+    // The fence, at the last moment before the hand-over: marked sending (from then on no other attempt
+    // sends this message), or — the lease lost to another attempt — nothing is handed over.
+    const commit = () =>
+      record.markSending({
+        id: row.id,
+        token,
+        plannedId: channel.plannedId?.(message, options) ?? null,
+        recipient: to,
+        leaseSeconds: TOUCH_LEASE_SECONDS,
+      });
+    const options = { ...override, messageId: row.id, url, tracking: config.tracking, commit };
     let result;
     try {
       // The row's id is in every tracking link, so a retry sends the same links.
-      result = await channel.send(message, { ...override, messageId: row.id, url, tracking: config.tracking });
+      result = await channel.send(message, options);
     } catch (err) {
-      return release(row, err);
+      // Another attempt's now: it (or a retry of this one, finding the message done) decides.
+      if (err instanceof FencedOut) throw err;
+      return release(err);
     }
-    if (result.outcome === 'rejected') return finish(row, 'failed', result.error, { ...stored, response: result.response ?? null });
-    return markSent(row, {
+    // Accepted or refused: that answer is recorded, through a database blip, never lost to a resend.
+    if (result.outcome === 'rejected') {
+      const { error, response } = result;
+      return untilRecorded(() => finish('failed', error, { ...stored, response: response ?? null }));
+    }
+    const sent = {
       ...stored,
       bodyHtml: result.html ?? bodyHtml,
       links: result.links ?? null,
       providerMessageId: result.providerMessageId,
       response: result.response,
-    });
+    };
+    return untilRecorded(() => record.markSent(row, token, sent));
   }
 
   return {

@@ -39,7 +39,7 @@ export async function cappedCustomers(tx: Tx, ids: string[], executionId: string
       select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
       from ${messages}
       where ${workspaceIs(sql`workspace_id`)} and customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
-        and not transactional and status in ('sent', 'pending') and execution_id is distinct from ${executionId}
+        and not transactional and status in ('sent', 'pending', 'uncertain') and execution_id is distinct from ${executionId}
       group by customer_id`),
   );
   return new Set(

@@ -71,7 +71,7 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
                     eq(messages.customerId, input.customerId),
                     gt(messages.createdAt, new Date(at - WEEK)),
                     eq(messages.transactional, false),
-                    inArray(messages.status, ['pending', 'sent']),
+                    inArray(messages.status, ['pending', 'sent', 'uncertain']),
                   ),
                 ),
               );

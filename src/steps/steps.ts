@@ -30,8 +30,11 @@ export const statusQuery = defineQuery<JourneyStatus>('status');
 
 export interface StepOutcome {
   step: string;
-  /** 'done': a step that sends nothing (a flow's add_tag, wait_for_event, branch). */
-  status: 'sent' | 'skipped' | 'failed' | 'done';
+  /**
+   * 'done': a step that sends nothing (a flow's add_tag, wait_for_event, branch); 'uncertain': handed over by
+   * an attempt that died before recording the answer (not sent again).
+   */
+  status: 'sent' | 'skipped' | 'failed' | 'uncertain' | 'done';
   reason?: string;
 }
 
