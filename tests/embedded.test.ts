@@ -165,11 +165,13 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   // Everything it started is gone: the dev server's port is free again.
   await expect(globalThis.fetch(`http://127.0.0.1:${ports.ui}/`)).rejects.toThrow();
 
-  // Same data folder: the journey survived the restart, still waiting for its guide step.
-  const second = await start(ports);
+  // Same data folder: the journey survived the restart, still waiting for its guide step. New ports: in a busy
+  // suite an outgoing connection may have been given one of the old ones as its local port meanwhile.
+  const again = { api: await freePort(), temporal: await freePort(), ui: await freePort(), smtp: await freePort() };
+  const second = await start(again);
   // The same key, kept in DATA_DIR, not a new one.
   expect(second.output()).toContain(`API key      ${key}`);
-  const profile = await json(await fetch(`${api}/api/customers/ada`));
+  const profile = await json(await fetch(`http://127.0.0.1:${again.api}/api/customers/ada`));
   expect(profile.body.journeys).toEqual([
     expect.objectContaining({
       workflowId: 'welcome/ada',

@@ -3,6 +3,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
 import { DomainError, type ErrorStatus } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+
+/** Seconds a client is asked to wait when the database is away. */
+const UNAVAILABLE_RETRY_AFTER = '5';
 
 export const errorSchema = z
   .object({
@@ -21,12 +25,16 @@ export function sendError(c: Context, err: DomainError) {
   );
 }
 
-/** The one place a failure becomes an answer: refusals by their status, anything else a 500. */
+/** The one place a failure becomes an answer: refusals by their status, the database away a 503, anything else a 500. */
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof DomainError) return sendError(c, err);
   if (err instanceof HTTPException) {
     // Hono's own refusals (a body it could not read): their status is whatever Hono chose.
     return sendError(c, new DomainError('http_error', err.message || 'request failed', undefined, err.status as ErrorStatus));
+  }
+  if (isDatabaseUnavailable(err)) {
+    c.header('Retry-After', UNAVAILABLE_RETRY_AFTER);
+    return sendError(c, new DomainError('unavailable', 'the database is unavailable; retry later', undefined, 503));
   }
   console.error(`[api] ${c.req.method} ${c.req.path} failed:`, err);
   return sendError(c, new DomainError('internal_error', 'internal error', undefined, 500));

@@ -13,7 +13,7 @@ export interface BroadcastCounts {
   reasons: Record<string, number>;
 }
 
-export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, uncertain: 0, reasons: {} });
+export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} });
 
 export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
   into.processed += more.processed;

@@ -17,6 +17,7 @@ import { setStrictVariables } from '../../src/templates/render.js';
 import type { TrackingConfig } from '../../src/domain/email-tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
+import { seedJourneyConfigs } from '../../src/db/defaults.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { parseAllowList } from '../../src/domain/outbound-address.js';
 import { loadConfig } from '../../src/env.js';
@@ -80,6 +81,8 @@ export interface StackOptions {
   smtpPort?: number;
   /** A database of the file's own (dropped with the run's), for tests that change shared configuration. */
   isolatedDatabase?: boolean;
+  /** A database elsewhere (a cluster of the test's own, to stop and start); migrated here. */
+  databaseUrl?: string;
   /**
    * SMS, push and WeChat provider URLs for the worker's HTTP channels (unset: not configured), and the
    * secrets it signs with (default TEST_PROVIDER_SECRET, which tests/helpers/http-provider.ts checks).
@@ -161,8 +164,12 @@ export async function isolatedDatabaseUrl(): Promise<string> {
 export async function startStack(options: StackOptions): Promise<Stack> {
   // A template naming a variable its message lacks fails the send (and so the test), as TEMPLATE_STRICT_VARIABLES does.
   setStrictVariables(true);
-  const databaseUrl = options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl');
+  const databaseUrl = options.databaseUrl ?? (options.isolatedDatabase ? await isolatedDatabaseUrl() : inject('databaseUrl'));
   const database = createDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 10 });
+  if (options.databaseUrl) {
+    await database.migrate();
+    await inWorkspace(DEFAULT_WORKSPACE, () => seedJourneyConfigs(database.db));
+  }
   const mail = await startMailCapture({ port: options.smtpPort });
   const email = createEmailChannel({ smtpUrl: mail.url, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 2 });
 
