@@ -20,6 +20,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** Sends the server `signal` (SIGKILL: as when its machine dies) and waits until it is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -63,6 +65,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     address,
     uiUrl: opts.uiPort ? `http://${ip}:${opts.uiPort}` : null,
     stop: () => stop(child, exited),
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
   };
 }
 
