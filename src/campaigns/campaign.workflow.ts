@@ -19,7 +19,8 @@ const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, next
   startToCloseTimeout: '30 minutes',
   // The batch heartbeats every second while it runs, however slow a send is.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // At most 10 s apart: a broadcast goes on within seconds of an outage's end (SMTP, the database).
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 export type CampaignMode = 'actual' | 'simulation';

@@ -32,6 +32,9 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    // A message whose connection closed while it was being sent fails (the activity's fenced retry decides
+    // what happens next); nodemailer would otherwise send it again on another connection by itself.
+    maxRequeues: 0,
     // Loopback capture servers and in-cluster mail catchers have no certificate worth checking.
     tls: { rejectUnauthorized: url.searchParams.get('tls_verify') !== 'false' && !isLoopback(url.hostname) },
     ignoreTLS: url.searchParams.get('starttls') === 'false',
@@ -39,6 +42,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       openNoDelay(opts.host ?? url.hostname, Number(opts.port), callback),
   } as nodemailer.TransportOptions);
   transport.use('stream', holdTheEnd);
+  keepPoolErrorsHandled(transport);
   const domainOf = (from: string) => from.match(/@([^>\s]+)/)?.[1] ?? 'touchpoint.localhost';
   const messageIdOf = (idempotencyKey: string, from: string) =>
     `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domainOf(from)}>`;
@@ -65,6 +69,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       const { subject = '', html = '', text = '' } = message.content;
       const tracked = tracking ? trackEmail(html, rowId, tracking) : null;
       const messageId = messageIdOf(message.idempotency_key, from);
+      const fence: Fence | undefined = commit ? { commit, key: message.idempotency_key, running: null } : undefined;
       try {
         const mail: nodemailer.SendMailOptions = {
           from,
@@ -75,9 +80,9 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           messageId,
           headers: tracked?.headers,
         };
-        const info = (await transport.sendMail(
-          commit ? ({ ...mail, [COMMIT]: { commit, key: message.idempotency_key } } as nodemailer.SendMailOptions) : mail,
-        )) as { response: string };
+        const info = (await transport.sendMail(fence ? ({ ...mail, [COMMIT]: fence } as nodemailer.SendMailOptions) : mail)) as {
+          response: string;
+        };
         return {
           outcome: 'sent',
           providerMessageId: messageId,
@@ -86,6 +91,8 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           links: tracked?.links ?? null,
         };
       } catch (err) {
+        // The caller's next write (the record, or putting it back to pending) must come after the fence's.
+        await fence?.running?.catch(() => {});
         if (isPermanentSmtpError(err)) return { outcome: 'rejected', error: (err as Error).message };
         throw err;
       }
@@ -102,6 +109,13 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
 /** Where a send's fence rides along with its mail options, for `holdTheEnd`. */
 const COMMIT = 'touchpointCommit';
 
+interface Fence {
+  commit: () => Promise<boolean>;
+  key: string;
+  /** The fence's check once it began: a failed send waits for it before it returns. */
+  running: Promise<boolean> | null;
+}
+
 /**
  * A nodemailer plugin: a mail sent with a fence has the end of its DATA held until the fence is checked.
  * The fence runs once the message's stream starts flowing to the server (after MAIL FROM and RCPT TO were
@@ -110,7 +124,7 @@ const COMMIT = 'touchpointCommit';
  * and the server keeps nothing.
  */
 function holdTheEnd(mail: { data: object; message: { createReadStream(): NodeJS.ReadableStream } }, done: (err?: Error) => void): void {
-  const fence = (mail.data as Record<string, unknown>)[COMMIT] as { commit: () => Promise<boolean>; key: string } | undefined;
+  const fence = (mail.data as Record<string, unknown>)[COMMIT] as Fence | undefined;
   if (fence) {
     const original = mail.message.createReadStream.bind(mail.message);
     mail.message.createReadStream = () => {
@@ -118,7 +132,7 @@ function holdTheEnd(mail: { data: object; message: { createReadStream(): NodeJS.
         transform: (chunk, _encoding, callback) => callback(null, chunk),
         flush(callback) {
           const check = () =>
-            fence.commit().then(
+            (fence.running = fence.commit()).then(
               (ok) => callback(ok ? null : new FencedOut(fence.key)),
               (err: Error) => callback(err),
             );
@@ -131,6 +145,23 @@ function holdTheEnd(mail: { data: object; message: { createReadStream(): NodeJS.
     };
   }
   done();
+}
+
+/**
+ * nodemailer's pool listens for one 'error' per connection. A message whose stream fails (its fence said
+ * no) after its connection had already failed makes that connection emit a second one, which, unheard,
+ * would crash the process: every pooled connection gets a listener of its own that drops such repeats
+ * (the first error already failed the message it was sending).
+ */
+function keepPoolErrorsHandled(transport: nodemailer.Transporter): void {
+  const pool = (transport as unknown as { transporter: { _createConnection?: () => NodeJS.EventEmitter } }).transporter;
+  const create = pool._createConnection?.bind(pool);
+  if (!create) throw new Error('nodemailer: the SMTP pool has no _createConnection (a nodemailer upgrade changed it)');
+  pool._createConnection = () => {
+    const connection = create();
+    connection.on('error', () => {});
+    return connection;
+  };
 }
 
 /**

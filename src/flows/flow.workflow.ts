@@ -13,8 +13,9 @@ import {
 
 const { getFlowVersion, sendEmail, sendMessage, addTag, checkFlowBranch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  // Transient failures (a provider's 5xx, SMTP or database down) retry until they succeed.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Transient failures (a provider's 5xx, SMTP or database down) retry until they succeed, at most 10 s
+  // apart, so sending resumes within seconds of an outage's end.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 export interface FlowRunInput {

@@ -8,8 +8,9 @@ import { JourneyStepKey } from '../temporal/search-attributes.js';
 
 const { getJourneyConfig, issueCoupon, sendEmail, createCrmTask, reserveTouch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  // Transient failures (SMTP or database down) retry until they succeed; the step stays where it is.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Transient failures (SMTP or database down) retry until they succeed; the step stays where it is. At
+  // most 10 s apart, so sending resumes within seconds of an outage's end.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 /** A customer event routed to a running journey (signalWithStart carries the triggering one). */

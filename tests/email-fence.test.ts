@@ -1,0 +1,78 @@
+// The email channel's fence when the SMTP server goes away in the middle of a message (an outage, a
+// restart): the send fails and the process lives on; the fence's write is over before the send returns (so
+// the caller's next write cannot be overtaken by it); nodemailer never sends the message again on another
+// connection by itself.
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createEmailChannel } from '../src/channels/email.js';
+
+let server: SMTPServer;
+let port = 0;
+/** What the test wants done with the next message's DATA: accept it, or drop the connection mid-way. */
+let mode: 'accept' | 'drop' = 'accept';
+let accepted = 0;
+let dropped: () => void = () => {};
+
+beforeAll(async () => {
+  server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    disableReverseLookup: true,
+    logger: false,
+    onData(stream, session, callback) {
+      if (mode === 'drop') {
+        // The server goes away while the message is on the wire, before its end.
+        stream.once('data', () => {
+          server.connections.forEach((c) => (c as unknown as { _socket: { destroy(): void } })._socket.destroy());
+          dropped();
+        });
+        stream.resume();
+        return;
+      }
+      stream.resume();
+      stream.on('end', () => {
+        accepted++;
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  port = (server.server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const message = (key: string) => ({ to: 'ada@example.com', idempotency_key: key, content: { subject: 'Hi', text: 'Hello' } });
+
+it('fails a send whose connection dropped while its fence was deciding, waits for the fence, and lives on', async () => {
+  const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  try {
+    mode = 'drop';
+    const gone = new Promise<void>((resolve) => (dropped = resolve));
+    const order: string[] = [];
+    let commits = 0;
+    // The fence answers only after the connection is gone, and says no (another attempt took the message
+    // over meanwhile): the message's stream then fails on a connection that already failed.
+    const commit = async () => {
+      commits++;
+      order.push('fence asked');
+      await gone;
+      await new Promise((r) => setTimeout(r, 50));
+      order.push('fence answered');
+      return false;
+    };
+    await expect(email.send(message('drop-1'), { messageId: 'row-1', commit })).rejects.toThrow();
+    order.push('send failed');
+    expect(order).toEqual(['fence asked', 'fence answered', 'send failed']);
+    // Sent once, never again on a new connection by nodemailer itself.
+    expect(commits).toBe(1);
+    expect(accepted).toBe(0);
+
+    // The pool (and the process) still work: the next message goes out.
+    mode = 'accept';
+    const sent = await email.send(message('after-1'), { messageId: 'row-2', commit: async () => true });
+    expect(sent.outcome).toBe('sent');
+    expect(accepted).toBe(1);
+  } finally {
+    email.close();
+  }
+});
