@@ -4,6 +4,7 @@
 // connection by itself.
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { OutgoingMessage } from '../src/channels/channel.js';
 import { createEmailChannel } from '../src/channels/email.js';
 
 let server: SMTPServer;
@@ -19,7 +20,7 @@ beforeAll(async () => {
     disabledCommands: ['STARTTLS', 'AUTH'],
     disableReverseLookup: true,
     logger: false,
-    onData(stream, session, callback) {
+    onData(stream, _session, callback) {
       if (mode === 'drop') {
         // The server goes away while the message is on the wire, before its end.
         stream.once('data', () => {
@@ -41,7 +42,14 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const message = (key: string) => ({ to: 'ada@example.com', idempotency_key: key, content: { subject: 'Hi', text: 'Hello' } });
+const message = (key: string): OutgoingMessage => ({
+  channel: 'email',
+  to: 'ada@example.com',
+  customer_id: 'ada',
+  idempotency_key: key,
+  content: { subject: 'Hi', text: 'Hello' },
+  source: { journey: 'test', version: null, step: 'hello', workflow_id: 'test/ada' },
+});
 
 it('fails a send whose connection dropped while its fence was deciding, waits for the fence, and lives on', async () => {
   const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });

@@ -126,7 +126,10 @@ interface Row {
   refused: number;
   uncertain: number;
   retried: number;
+  /** From the fault's end to the next email accepted (the API: to its next answer to the producer). */
   recoveryS: number | null;
+  /** From the fault's end until every record was settled. */
+  doneS: number | null;
   totalS: number;
   problems: string[];
 }
@@ -134,6 +137,7 @@ interface Row {
 // ---- one scenario ----
 async function runScenario(name: Scenario): Promise<Row> {
   const started = performance.now();
+  const startedAt = Date.now();
   const tag = `faults-${name}`;
   // Recipients the SMTP server refuses for good (550) or first answers 451 are marked in their address.
   const local = (kind: 'b' | 'j', i: number) => {
@@ -173,6 +177,7 @@ async function runScenario(name: Scenario): Promise<Row> {
   const journeyPeople = people.filter((p) => p.kind === 'j');
   const retries = { n: 0 };
   let posted = 0;
+  let lastAnswerAt = 0;
   const producer = (async () => {
     for (let i = 0; i < journeyPeople.length; i += 10) {
       const batch = journeyPeople.slice(i, i + 10).map((p) => ({ id: `evt-${p.id}`, type: 'user_signup', customerId: p.id }));
@@ -180,6 +185,7 @@ async function runScenario(name: Scenario): Promise<Row> {
       const bad = (answer.results as Array<{ status: string }>).filter((r) => r.status !== 'accepted' && r.status !== 'duplicate');
       if (bad.length) throw new Error(`events refused: ${JSON.stringify(bad)}`);
       posted += batch.length;
+      lastAnswerAt = Date.now();
       await sleep(300);
     }
   })();
@@ -233,6 +239,11 @@ async function runScenario(name: Scenario): Promise<Row> {
       break;
   }
   log(`${name}: fault lifted after ${((recoveredAt - faultAt) / 1000).toFixed(1)} s`);
+  // Recovery, for the API: until it answered the producer again.
+  const apiBack =
+    name === 'api-kill'
+      ? await until('an answer to the producer', async () => (lastAnswerAt > recoveredAt ? lastAnswerAt : null), 120_000)
+      : 0;
   await producer;
 
   // Settled: the broadcast's execution completed and every customer's record is out of `pending`.
@@ -291,6 +302,7 @@ async function runScenario(name: Scenario): Promise<Row> {
     uncertain: 0,
     retried: retries.n,
     recoveryS: null,
+    doneS: null,
     totalS: 0,
     problems: [],
   };
@@ -315,8 +327,9 @@ async function runScenario(name: Scenario): Promise<Row> {
     else if (rec.status === 'uncertain') row.uncertain++;
     else if (rec.status !== 'sent') problem(`${p.email}: arrived ${got}×, record ${rec.status}`);
   }
-  const firstAfter = await sink.firstAfter(recoveredAt);
-  row.recoveryS = firstAfter === null ? null : (firstAfter - recoveredAt) / 1000;
+  const firstAfter = name === 'api-kill' ? apiBack : await sink.firstAfter(recoveredAt);
+  row.recoveryS = name === 'smtp-4xx-5xx' || firstAfter === null ? null : (firstAfter - recoveredAt) / 1000;
+  row.doneS = (Math.max(settle.broadcastAt, settle.journeysAt) - started) / 1000 - (recoveredAt - startedAt) / 1000;
   row.totalS = (performance.now() - started) / 1000;
   log(
     `${name}: expected ${row.expected}, got 0: ${row.got0}, got 1: ${row.got1}, got >1: ${row.gotMore}, refused ${row.refused}, ` +
@@ -345,6 +358,7 @@ try {
         uncertain: 0,
         retried: 0,
         recoveryS: null,
+        doneS: null,
         totalS: 0,
         problems: [(err as Error).message],
       });
@@ -362,12 +376,14 @@ try {
 
 const cell = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
 console.log('');
-console.log('| fault | expected | got 0 | got 1 | got >1 | refused (550) | uncertain | producer retries | recovery | scenario time |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| fault | expected | got 0 | got 1 | got >1 | refused (550) | uncertain | producer retries | recovery | all settled | scenario time |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(
     `| ${r.scenario} | ${r.expected} | ${cell(r.got0)} | ${cell(r.got1)} | ${cell(r.gotMore)} | ${r.refused} | ${r.uncertain} | ${r.retried} | ` +
-      `${r.recoveryS === null ? '–' : `${cell(r.recoveryS, 1)} s`} | ${cell(r.totalS)} s |`,
+      `${r.recoveryS === null ? '–' : `${cell(r.recoveryS, 1)} s`} | ${r.doneS === null ? '–' : `${cell(r.doneS)} s`} | ${cell(r.totalS)} s |`,
   );
 }
 const bad = rows.filter((r) => r.problems.length > 0);
