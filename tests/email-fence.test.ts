@@ -2,6 +2,7 @@
 // restart): the send fails and the process lives on; the fence's write is over before the send returns (so
 // the caller's next write cannot be overtaken by it); nodemailer never sends the message again on another
 // connection by itself.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../src/channels/channel.js';
@@ -80,6 +81,26 @@ it('fails a send whose connection dropped while its fence was deciding, waits fo
     const sent = await email.send(message('after-1'), { messageId: 'row-2', commit: async () => true });
     expect(sent.outcome).toBe('sent');
     expect(accepted).toBe(1);
+  } finally {
+    email.close();
+  }
+});
+
+it("runs each send's fence in that send's async context, not in that of the send that opened the pooled connection", async () => {
+  const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  const context = new AsyncLocalStorage<string>();
+  const seen: Array<string | undefined> = [];
+  const commit = async () => {
+    seen.push(context.getStore());
+    return true;
+  };
+  try {
+    mode = 'accept';
+    // One connection carries both: the first send opens it (in context "a"), the second reuses it.
+    await context.run('a', () => email.send(message('ctx-a'), { messageId: 'row-a', commit }));
+    await context.run('b', () => email.send(message('ctx-b'), { messageId: 'row-b', commit }));
+    await Promise.all(['c', 'd'].map((w) => context.run(w, () => email.send(message(`ctx-${w}`), { messageId: `row-${w}`, commit }))));
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
   } finally {
     email.close();
   }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Transform } from 'node:stream';
@@ -69,7 +70,11 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       const { subject = '', html = '', text = '' } = message.content;
       const tracked = tracking ? trackEmail(html, rowId, tracking) : null;
       const messageId = messageIdOf(message.idempotency_key, from);
-      const fence: Fence | undefined = commit ? { commit, key: message.idempotency_key, running: null } : undefined;
+      // The fence runs from the pooled connection's stream events, in the async context of whichever send
+      // opened that connection: bound here, it runs in this send's (its workspace, its activity).
+      const fence: Fence | undefined = commit
+        ? { commit: AsyncResource.bind(commit), key: message.idempotency_key, running: null }
+        : undefined;
       try {
         const mail: nodemailer.SendMailOptions = {
           from,
