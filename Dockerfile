@@ -14,6 +14,8 @@ WORKDIR /app
 # Dependencies first, so that source edits reuse this layer. tsx, @temporalio/* and drizzle-orm are all in
 # "dependencies"; the devDependencies (typescript, vitest, drizzle-kit, @types/*) are not needed at run time.
 COPY package.json package-lock.json ./
+# patches/: fixes to dependencies that npm ci applies (postinstall: patch-package).
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 
 # The source, including drizzle/ (the migrations the app applies at start-up). See .dockerignore.
