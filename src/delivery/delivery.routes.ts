@@ -63,7 +63,9 @@ export const deliveryWebhook = createRoute({
   request: {
     params: z.object({ provider: z.string().openapi({ param: { name: 'provider', in: 'path' }, example: 'ses' }) }),
     headers: z.object({
-      [SIGNATURE_HEADER.toLowerCase()]: z.string().openapi({ example: 'sha256=3b1f…' }),
+      [SIGNATURE_HEADER.toLowerCase()]: z
+        .string()
+        .openapi({ example: 'sha256=3b1f9c0d5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e' }),
       [TIMESTAMP_HEADER.toLowerCase()]: z.string().openapi({ example: '1767225600' }),
     }),
     body: jsonRequest(deliveryWebhookBody),
