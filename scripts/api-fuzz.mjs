@@ -31,6 +31,9 @@ const CHECKS = [
   'allow_header_conformance',
 ];
 
+/** Where the app's log is left after a failed run. */
+const APP_LOG = join(tmpdir(), 'touchpoint-api-fuzz-app.log');
+
 const log = (msg) => console.error(`[api-fuzz] ${msg}`);
 
 function installSchemathesis() {
@@ -112,6 +115,59 @@ async function stopApp(child) {
   clearTimeout(killed);
 }
 
+/**
+ * Resources the run's requests may name: without them nearly every `{id}` the fuzzer invents names nothing
+ * and the handlers behind the 404 are never reached. Made through the API; their ids go into a
+ * Schemathesis config, which puts them in about half of the requests of the operations that take them.
+ */
+async function knownResources(url, key) {
+  const call = async (method, path, body) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  const customer = 'fuzz-ada';
+  await call('PUT', `/api/customers/${customer}`, { email: 'ada@example.com', name: 'Ada', tags: ['fuzz'], birthday: '1990-12-10' });
+  const { flow } = await call('POST', '/api/flows', {
+    name: 'Fuzz welcome',
+    trigger_event: 'user_signup',
+    exit_on: ['account_closed'],
+    actions: [{ type: 'send_email', template: { subject: 'Hi {{ customer.name }}', html: '<p>Welcome</p>', text: 'Welcome' } }],
+  });
+  const template = await call('POST', '/api/templates', { name: 'Fuzz', channel: 'email', parts: { subject: 'Hi', text: 'Hello' } });
+  const segment = await call('POST', '/api/segments', { name: 'Fuzz', rules: { has_tag: 'fuzz' } });
+  const campaign = await call('POST', '/api/marketing/campaigns', { name: 'Fuzz', type: 'email', target_tags: ['fuzz'], content: 'Hi' });
+  return { customer, flow: flow.id, template: template.id, segment: segment.id, campaign: campaign.id, journey: 'welcome' };
+}
+
+/** A schemathesis.toml naming the known resources for the operations that take them. */
+function fuzzConfig(known) {
+  const q = (v) => JSON.stringify(v);
+  const half = (dictionary) => `{ dictionary = ${q(dictionary)}, probability = 0.5 }`;
+  const lines = ['[dictionaries]'];
+  for (const [name, value] of Object.entries(known)) lines.push(`${name} = { values = [${q(value)}] }`);
+  const operations = [
+    ['^/api/customers/\\{id\\}', 'path.id', 'customer'],
+    ['^/api/ai-ops/customer/(tags|upgrade/)', 'body.customer_id', 'customer'],
+    ['^/api/templates/\\{id\\}/preview', 'body.customer_id', 'customer'],
+    ['^/api/flows/\\{id\\}', 'path.id', 'flow'],
+    ['^/api/templates/\\{id\\}', 'path.id', 'template'],
+    ['^/api/segments/\\{id\\}', 'path.id', 'segment'],
+    ['^/api/marketing/campaigns/\\{id\\}', 'path.id', 'campaign'],
+    ['^/api/(marketing/records|ai-ops/customer/performance)$', 'query.campaign_id', 'campaign'],
+    ['^/api/journeys/\\{key\\}', 'path.key', 'journey'],
+  ];
+  for (const [path, parameter, dictionary] of operations) {
+    lines.push('', '[[operations]]', `include-path-regex = ${q(path)}`, `parameters = { ${q(parameter)} = ${half(dictionary)} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function main() {
   installSchemathesis();
   const dataDir = mkdtempSync(join(tmpdir(), 'touchpoint-fuzz-'));
@@ -120,8 +176,12 @@ async function main() {
     log('starting the app (embedded)…');
     app = await startApp(dataDir);
     log(`app at ${app.url}`);
+    const config = join(dataDir, 'schemathesis.toml');
+    writeFileSync(config, fuzzConfig(await knownResources(app.url, app.key)));
     const extra = process.argv.slice(2);
     const args = [
+      '--config-file',
+      config,
       'run',
       `${app.url}/openapi.json`,
       '--header',
@@ -151,7 +211,11 @@ async function main() {
       const st = spawn(bin, args, { cwd: root, stdio: 'inherit' });
       st.once('exit', (c) => resolve(c ?? 1));
     });
-    if (code !== 0) log(`schemathesis exited with ${code}`);
+    if (code !== 0) {
+      // The app's side of a failure (a 500's stack) is in its log.
+      writeFileSync(APP_LOG, app.output.join(''));
+      log(`schemathesis exited with ${code}; the app's log is in ${APP_LOG}`);
+    }
     return code;
   } finally {
     if (app) await stopApp(app.child);

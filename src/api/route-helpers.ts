@@ -23,6 +23,16 @@ export const jsonRequest = <T extends z.ZodType>(schema: T, description?: string
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, json(errorSchema, ERROR_DESCRIPTIONS[s] ?? 'Error')]));
 
+/**
+ * An ISO 8601 date-time with its offset, from 1900 to 9999: the years a timestamp column stores and reads
+ * back as a JavaScript Date (year 15 is stored, then read back as an invalid date).
+ */
+export const isoTimestamp = () =>
+  z.iso.datetime({ offset: true }).refine((v) => {
+    const t = Date.parse(v);
+    return t >= Date.UTC(1900, 0, 1) && t < Date.UTC(10_000, 0, 1);
+  }, 'must be a date-time between the years 1900 and 9999');
+
 /** `page` (from 1) and `page_size` query parameters. */
 export const pageQuery = (maxPageSize: number, defaultPageSize: number) => ({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1).openapi({ description: 'From 1' }),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/webhook-signature.js';
-import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { verifyDeliverySignature, WEBHOOK_MAX_BYTES } from './delivery.signature.js';
 
 export const MAX_REPORTS = 1000;
@@ -19,7 +19,7 @@ const reportSchema = z
     email: z.email().max(320).optional(),
     phone: e164.optional(),
     bounce_type: z.enum(['hard', 'soft']).optional().openapi({ description: 'bounced only; absent: hard' }),
-    occurred_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When the provider saw it; default now' }),
+    occurred_at: isoTimestamp().optional().openapi({ description: 'When the provider saw it; default now' }),
   })
   .refine((r) => r.message_id || r.email || r.phone, {
     message: 'name the message (message_id) or the address (email or phone)',

@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { customerPatchSchema } from '../customers/customers.routes.js';
-import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { eventSchema, MAX_BATCH, outcomeSchema } from './events.routes.js';
 import { knownEventProperties } from './properties.js';
@@ -85,7 +85,7 @@ const common = {
     description: 'The idempotency key: the stored event id. Without one, a repeated call is a new event',
     example: 'node-next-1',
   }),
-  timestamp: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
+  timestamp: isoTimestamp().optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
   context: contextSchema.optional(),
 };
 
