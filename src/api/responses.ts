@@ -46,6 +46,8 @@ interface Operation {
   parameters?: Array<{ in?: string }>;
   requestBody?: { required?: boolean; content?: Record<string, unknown> };
   responses?: Record<string, unknown>;
+  /** The status of a body that does not validate, when it is not 422 (the Segment surface answers 400). */
+  'x-validation-status'?: number;
 }
 
 /** The statuses the shared machinery can answer for one operation (before the route's own). */
@@ -62,7 +64,8 @@ export function commonStatuses(method: string, template: string, operation: Oper
     // Any body: over the limit (413), not validating (422). A JSON one may not parse (400); a required JSON
     // one passes jsonBody, which refuses another content type (415).
     const json = Object.keys(body.content ?? {}).some((type) => /\bjson\b/.test(type));
-    [413, 422, ...(json ? [400] : []), ...(json && body.required ? [415] : [])].forEach((s) => statuses.add(s));
+    const invalid = operation['x-validation-status'] ?? 422;
+    [413, invalid, ...(json ? [400] : []), ...(json && body.required ? [415] : [])].forEach((s) => statuses.add(s));
   }
   if (!NO_DATABASE.has(`${method} ${template}`)) statuses.add(503);
   return [...statuses].sort((a, b) => a - b);

@@ -80,18 +80,18 @@ export function nulPath(value: unknown): PropertyKey[] | null {
   return null;
 }
 
-/** The refusal of input holding NUL: 422 naming the field (400 `invalid_query` in a query string, see createRouter). */
-export function nulRefused(path: PropertyKey[]): DomainError {
+/** The refusal of input holding NUL: a validation error naming the field (400 `invalid_query` in a query string, see createRouter). */
+export function nulRefused(path: PropertyKey[], status: 400 | 422 = 422): DomainError {
   const field = fieldPath(path);
-  return new DomainError('validation_error', `${field || 'body'}: must not contain the NUL character (U+0000)`, field || 'body', 422);
+  return new DomainError('validation_error', `${field || 'body'}: must not contain the NUL character (U+0000)`, field || 'body', status);
 }
 
 /**
  * Checks a JSON request body before validation: 415 when it is not JSON, 413 when it is larger than
- * maxBytes, 400 when it does not parse, 422 when a string in it holds NUL. The parsed body is left in
- * Hono's cache for the validator.
+ * maxBytes, 400 when it does not parse, 422 (or the route's `invalidStatus`) when a string in it holds NUL.
+ * The parsed body is left in Hono's cache for the validator.
  */
-export function jsonBody(maxBytes: number): MiddlewareHandler {
+export function jsonBody(maxBytes: number, options: { invalidStatus?: 400 | 422 } = {}): MiddlewareHandler {
   return async (c, next) => {
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
@@ -110,7 +110,7 @@ export function jsonBody(maxBytes: number): MiddlewareHandler {
       throw new DomainError('invalid_json', `body is not valid JSON: ${(err as Error).message}`, undefined, 400);
     }
     const nul = nulPath(parsed);
-    if (nul) throw nulRefused(nul);
+    if (nul) throw nulRefused(nul, options.invalidStatus);
     await next();
   };
 }

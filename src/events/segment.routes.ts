@@ -161,7 +161,8 @@ export const postIdentify = createRoute({
   tags: ['events'],
   summary: 'Segment identify: create or update the customer from traits, and record an `identify` event',
   description: `${description} A call with only an anonymousId is a 400 \`user_id_required\`; an erased customer a 410 \`customer_erased\`.`,
-  middleware: [jsonBody(MAX_CALL_BYTES)] as const,
+  middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(identifySchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
 });
@@ -172,7 +173,8 @@ export const postTrack = createRoute({
   tags: ['events'],
   summary: 'Segment track: an event of type `event` for the customer `userId`',
   description: `${description} A call with only an anonymousId is a 400 \`user_id_required\`; an erased customer a 410 \`customer_erased\`.`,
-  middleware: [jsonBody(MAX_CALL_BYTES)] as const,
+  middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(trackSchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
 });
@@ -186,7 +188,8 @@ export const postBatch = createRoute({
     `${description} Every call is checked before any is taken: one bad call refuses the batch (400, \`batch[3].event\`). ` +
     'Calls Touchpoint does not act on are answered per call, `refused`: only an anonymousId (`user_id_required`), ' +
     'an erased customer (`customer_erased`), page, screen, group and alias (`unsupported_type`).',
-  middleware: [jsonBody(MAX_BATCH_BYTES), batchLimits] as const,
+  middleware: [jsonBody(MAX_BATCH_BYTES, { invalidStatus: 400 }), batchLimits] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(batchSchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 413, 415) },
 });
