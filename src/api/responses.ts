@@ -24,8 +24,9 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
-const retryAfter = {
-  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'string', pattern: '^\\d+$' } },
+/** The header of a 429 and a 503: when to try again. */
+export const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'string' as const, pattern: '^\\d+$' } },
 };
 
 /** One error answer of the document, as `errorResponses` declares them on routes. */

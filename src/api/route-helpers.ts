@@ -4,7 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { DomainError, fieldPath } from '../domain/errors.js';
 import { errorSchema } from './errors.js';
-import { ERROR_DESCRIPTIONS } from './responses.js';
+import { ERROR_DESCRIPTIONS, retryAfter } from './responses.js';
 
 /** A JSON response of a route. */
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -21,7 +21,12 @@ export const jsonRequest = <T extends z.ZodType>(schema: T, description?: string
  * machinery (API key, body, ids, query, database) are added to every operation by declareCommonResponses.
  */
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, json(errorSchema, ERROR_DESCRIPTIONS[s] ?? 'Error')]));
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { ...json(errorSchema, ERROR_DESCRIPTIONS[s] ?? 'Error'), ...(s === 429 || s === 503 ? { headers: retryAfter } : {}) },
+    ]),
+  );
 
 /**
  * An ISO 8601 date-time with its offset, from 1900 to 9999: the years a timestamp column stores and reads
@@ -32,6 +37,16 @@ export const isoTimestamp = () =>
     const t = Date.parse(v);
     return t >= Date.UTC(1900, 0, 1) && t < Date.UTC(10_000, 0, 1);
   }, 'must be a date-time between the years 1900 and 9999');
+
+/**
+ * A route's own 503 (what it answers when Temporal could not be reached for some of the work), which is the
+ * Error of an unavailable database too (with Retry-After).
+ */
+export const partlyUnavailable = <T extends z.ZodType>(schema: T, description: string) => ({
+  description: `${description}; or the database is unavailable (\`unavailable\`, Retry-After)`,
+  headers: retryAfter,
+  content: { 'application/json': { schema: z.union([schema, errorSchema]) } },
+});
 
 /** `page` (from 1) and `page_size` query parameters. */
 export const pageQuery = (maxPageSize: number, defaultPageSize: number) => ({

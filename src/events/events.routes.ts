@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest, partlyUnavailable } from '../api/route-helpers.js';
 
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -53,7 +53,7 @@ export const postEvents = createRoute({
   },
   responses: {
     202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),
-    503: json(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
+    503: partlyUnavailable(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
     ...errorResponses(400, 410, 413, 415, 422),
   },
 });

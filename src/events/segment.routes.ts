@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { customerPatchSchema } from '../customers/customers.routes.js';
-import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest, partlyUnavailable } from '../api/route-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { eventSchema, MAX_BATCH, outcomeSchema } from './events.routes.js';
 import { knownEventProperties } from './properties.js';
@@ -146,7 +146,7 @@ export type SegmentCall = z.infer<typeof batchItemSchema>;
 export type SegmentContext = z.infer<typeof contextSchema>;
 
 const accepted = json(z.object({ success: z.literal(true), results: z.array(outcomeSchema) }), 'Taken: each call’s outcome');
-const failed = json(
+const failed = partlyUnavailable(
   z.object({ success: z.literal(false), results: z.array(outcomeSchema) }),
   'Some calls could not be dispatched: send the same calls again',
 );
