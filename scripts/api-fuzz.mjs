@@ -7,7 +7,7 @@
 //
 // Schemathesis (PyPI) is installed into .tools/schemathesis-venv on first use. Arguments after `--` go to
 // `schemathesis run` (e.g. `npm run test:api-fuzz -- --max-examples 50 --include-path-regex '^/api/flows'`);
-// FUZZ_MAX_EXAMPLES sets the examples per operation (default 15), FUZZ_SEED the random seed.
+// FUZZ_MAX_EXAMPLES sets the cases per operation (default 15).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -205,7 +205,6 @@ async function main() {
       '--generation-database',
       'none',
       '--no-color',
-      ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
       ...extra,
     ];
     const code = await new Promise((resolve) => {
