@@ -52,7 +52,7 @@ interface Operation {
 }
 
 /** The statuses the shared machinery can answer for one operation (before the route's own). */
-export function commonStatuses(method: string, template: string, operation: Operation): number[] {
+function commonStatuses(method: string, template: string, operation: Operation): number[] {
   const statuses = new Set<number>([500]);
   const path = template.replace(/\{(\w+)\}/g, '$1');
   if (requiredScope(method, path) !== null) [401, 403, 429].forEach((s) => statuses.add(s));
@@ -60,6 +60,8 @@ export function commonStatuses(method: string, template: string, operation: Oper
   // An id too long (or holding NUL) is a 422 naming it; a valid one may name nothing.
   if (params.some((p) => p.in === 'path')) [404, 422].forEach((s) => statuses.add(s));
   if (params.some((p) => p.in === 'query')) statuses.add(400);
+  // No request larger than API_BODY_LIMIT_BYTES reaches any route, one that declares no body included.
+  if (method !== 'get' && method !== 'head') statuses.add(413);
   const body = operation.requestBody;
   if (body) {
     // Any body: over the limit (413), not validating (422). A JSON one may not parse (400); a required JSON
