@@ -21,8 +21,9 @@ import { tiersRouter } from './tiers/tiers.router.js';
 import { workspacesRouter } from './workspaces/workspaces.router.js';
 import { authenticate, declareScopes } from './api/auth.js';
 import { mountDocs } from './api/docs.js';
-import { onError, sendError } from './api/errors.js';
+import { noRoute, onError, sendError } from './api/errors.js';
 import { healthRouter } from './api/health.router.js';
+import { declareCommonResponses } from './api/responses.js';
 import { type AppDeps, createRouter } from './api/router.js';
 
 export function createApp(deps: AppDeps) {
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps) {
   );
   app.use(authenticate(deps.api.rateLimit));
   app.onError(onError);
-  app.notFound((c) => sendError(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`, undefined, 404)));
+  app.notFound(noRoute(() => app.routes));
 
   // The order is the OpenAPI document's.
   app.route('/', healthRouter);
@@ -75,11 +76,13 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/openapi.json', (c) =>
     c.json(
-      declareScopes(
-        app.getOpenAPI31Document({
-          openapi: '3.1.0',
-          info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
-        }),
+      declareCommonResponses(
+        declareScopes(
+          app.getOpenAPI31Document({
+            openapi: '3.1.0',
+            info: { title: 'Touchpoint API', version: '0.1.0', description: 'Durable customer journeys on Temporal.' },
+          }),
+        ),
       ),
     ),
   );

@@ -1,5 +1,6 @@
-import type { Context, ErrorHandler } from 'hono';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
 import { DomainError, type ErrorStatus } from '../domain/errors.js';
@@ -39,3 +40,36 @@ export const onError: ErrorHandler = (err, c) => {
   console.error(`[api] ${c.req.method} ${c.req.path} failed:`, err);
   return sendError(c, new DomainError('internal_error', 'internal error', undefined, 500));
 };
+
+/**
+ * What answers when no route does: 405 `method_not_allowed` with `Allow` when the path has routes for other
+ * methods, else 404 `not_found`. The methods come from the app's own route table (`app.routes`, read at the
+ * first such request, when every route is registered), matched by Hono's router as requests are.
+ */
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+export function noRoute(routes: () => ReadonlyArray<{ method: string; path: string }>): NotFoundHandler {
+  let router: TrieRouter<string> | undefined;
+  const methodsFor = (path: string) => {
+    if (!router) {
+      router = new TrieRouter<string>();
+      // Middleware is registered for every method (`ALL`); only handlers of one method are routes.
+      for (const route of routes()) if (route.method !== 'ALL') router.add('ALL', route.path, route.method);
+    }
+    const methods = new Set(router.match('ALL', path)[0].map(([method]) => method));
+    // Hono answers HEAD with the GET route.
+    if (methods.has('GET')) methods.add('HEAD');
+    return METHOD_ORDER.filter((m) => methods.has(m));
+  };
+  return (c) => {
+    const allowed = methodsFor(c.req.path);
+    if (allowed.length === 0) {
+      return sendError(c, new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`, undefined, 404));
+    }
+    c.header('Allow', allowed.join(', '));
+    return sendError(
+      c,
+      new DomainError('method_not_allowed', `${c.req.path} answers ${allowed.join(', ')}, not ${c.req.method}`, undefined, 405),
+    );
+  };
+}

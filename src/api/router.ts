@@ -7,6 +7,7 @@ import type { Caller } from '../workspaces/keys.js';
 import type { RateLimit } from './auth.js';
 import { DomainError, validationError } from '../domain/errors.js';
 import { sendError } from './errors.js';
+import { nulPath, nulRefused } from './route-helpers.js';
 
 export type AppDeps = Services & {
   /** Embedded mode's local SMTP capture, which GET /dev/mail lists; null elsewhere. */
@@ -22,12 +23,17 @@ export type AppEnv = { Variables: { deps: AppDeps; requestId: string; caller: Ca
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) {
-        // A bad query string is a bad request (400); a body that does not validate is unprocessable (422).
-        const err = validationError(result.error);
-        if (result.target === 'query') return sendError(c, new DomainError('invalid_query', err.message, err.field, 400));
-        return sendError(c, err);
+      // A bad query string is a bad request (400); a body or path id that does not validate is unprocessable (422).
+      let err: DomainError | null = null;
+      if (!result.success) err = validationError(result.error);
+      else if (result.target !== 'json') {
+        // No text column takes NUL; bodies are checked whole by jsonBody.
+        const nul = nulPath(result.data);
+        if (nul) err = nulRefused(nul);
       }
+      if (!err) return;
+      if (result.target === 'query') return sendError(c, new DomainError('invalid_query', err.message, err.field, 400));
+      return sendError(c, err);
     },
   });
 }

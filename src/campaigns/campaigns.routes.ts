@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES } from './campaign.js';
 import { CAMPAIGN_TYPES } from '../templates/parts.js';
-import { errorResponses, idParam, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
+import { errorResponses, idParam, isoTimestamp, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { tagSchema } from '../domain/tags.js';
 
 const MESSAGE_STATUSES = [
@@ -18,7 +18,7 @@ const MESSAGE_STATUSES = [
 ] as const;
 export const MAX_PAGE_SIZE = 500;
 
-const datetime = z.iso.datetime({ offset: true }).nullable().optional();
+const datetime = isoTimestamp().nullable().optional();
 
 const content = z
   .union([z.string().min(1).max(100_000), z.record(z.string(), z.string().max(100_000))])

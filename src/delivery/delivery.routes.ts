@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/webhook-signature.js';
-import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { verifyDeliverySignature, WEBHOOK_MAX_BYTES } from './delivery.signature.js';
 
 export const MAX_REPORTS = 1000;
@@ -19,7 +19,7 @@ const reportSchema = z
     email: z.email().max(320).optional(),
     phone: e164.optional(),
     bounce_type: z.enum(['hard', 'soft']).optional().openapi({ description: 'bounced only; absent: hard' }),
-    occurred_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When the provider saw it; default now' }),
+    occurred_at: isoTimestamp().optional().openapi({ description: 'When the provider saw it; default now' }),
   })
   .refine((r) => r.message_id || r.email || r.phone, {
     message: 'name the message (message_id) or the address (email or phone)',
@@ -63,7 +63,9 @@ export const deliveryWebhook = createRoute({
   request: {
     params: z.object({ provider: z.string().openapi({ param: { name: 'provider', in: 'path' }, example: 'ses' }) }),
     headers: z.object({
-      [SIGNATURE_HEADER.toLowerCase()]: z.string().openapi({ example: 'sha256=3b1f…' }),
+      [SIGNATURE_HEADER.toLowerCase()]: z
+        .string()
+        .openapi({ example: 'sha256=3b1f9c0d5e6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e' }),
       [TIMESTAMP_HEADER.toLowerCase()]: z.string().openapi({ example: '1767225600' }),
     }),
     body: jsonRequest(deliveryWebhookBody),

@@ -4,7 +4,7 @@
 import type { ZodError } from 'zod';
 
 /** The statuses a refusal can carry. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
 
 export class DomainError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest, partlyUnavailable } from '../api/route-helpers.js';
 
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -12,7 +12,7 @@ export const eventSchema = z
       .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'must be lowercase letters, digits, _ . : or -, starting with a letter')
       .openapi({ example: 'user_signup' }),
     customerId: z.string().min(1).max(200).openapi({ example: 'cust_42' }),
-    timestamp: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
+    timestamp: isoTimestamp().optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
     properties: z.record(z.string(), z.unknown()).optional(),
   })
   .openapi('Event');
@@ -53,7 +53,7 @@ export const postEvents = createRoute({
   },
   responses: {
     202: json(z.object({ results: z.array(outcomeSchema) }), 'Per-event outcome'),
-    503: json(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
+    503: partlyUnavailable(z.object({ results: z.array(outcomeSchema) }), 'Some events could not be dispatched'),
     ...errorResponses(400, 410, 413, 415, 422),
   },
 });

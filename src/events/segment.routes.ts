@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { customerPatchSchema } from '../customers/customers.routes.js';
-import { errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest, partlyUnavailable } from '../api/route-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { eventSchema, MAX_BATCH, outcomeSchema } from './events.routes.js';
 import { knownEventProperties } from './properties.js';
@@ -85,7 +85,7 @@ const common = {
     description: 'The idempotency key: the stored event id. Without one, a repeated call is a new event',
     example: 'node-next-1',
   }),
-  timestamp: z.iso.datetime({ offset: true }).optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
+  timestamp: isoTimestamp().optional().openapi({ description: 'When it happened (ISO 8601); defaults to now' }),
   context: contextSchema.optional(),
 };
 
@@ -146,7 +146,7 @@ export type SegmentCall = z.infer<typeof batchItemSchema>;
 export type SegmentContext = z.infer<typeof contextSchema>;
 
 const accepted = json(z.object({ success: z.literal(true), results: z.array(outcomeSchema) }), 'Taken: each call’s outcome');
-const failed = json(
+const failed = partlyUnavailable(
   z.object({ success: z.literal(false), results: z.array(outcomeSchema) }),
   'Some calls could not be dispatched: send the same calls again',
 );
@@ -161,7 +161,8 @@ export const postIdentify = createRoute({
   tags: ['events'],
   summary: 'Segment identify: create or update the customer from traits, and record an `identify` event',
   description: `${description} A call with only an anonymousId is a 400 \`user_id_required\`; an erased customer a 410 \`customer_erased\`.`,
-  middleware: [jsonBody(MAX_CALL_BYTES)] as const,
+  middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(identifySchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
 });
@@ -172,7 +173,8 @@ export const postTrack = createRoute({
   tags: ['events'],
   summary: 'Segment track: an event of type `event` for the customer `userId`',
   description: `${description} A call with only an anonymousId is a 400 \`user_id_required\`; an erased customer a 410 \`customer_erased\`.`,
-  middleware: [jsonBody(MAX_CALL_BYTES)] as const,
+  middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(trackSchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
 });
@@ -186,7 +188,8 @@ export const postBatch = createRoute({
     `${description} Every call is checked before any is taken: one bad call refuses the batch (400, \`batch[3].event\`). ` +
     'Calls Touchpoint does not act on are answered per call, `refused`: only an anonymousId (`user_id_required`), ' +
     'an erased customer (`customer_erased`), page, screen, group and alias (`unsupported_type`).',
-  middleware: [jsonBody(MAX_BATCH_BYTES), batchLimits] as const,
+  middleware: [jsonBody(MAX_BATCH_BYTES, { invalidStatus: 400 }), batchLimits] as const,
+  'x-validation-status': 400,
   request: { body: jsonRequest(batchSchema) },
   responses: { 200: accepted, 503: failed, ...errorResponses(400, 413, 415) },
 });

@@ -52,7 +52,7 @@ export const getFlow = createRoute({
   path: '/api/flows/{id}',
   tags: ['flows'],
   summary: 'A flow at its latest version (or `?version=n`)',
-  request: { params: flowId, query: z.object({ version: z.coerce.number().int().min(1).optional() }) },
+  request: { params: flowId, query: z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647).optional() }) },
   responses: { 200: oneFlow('The flow'), ...errorResponses(404, 422) },
 });
 
