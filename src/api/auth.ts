@@ -8,6 +8,7 @@ import type { ApiScope } from '../domain/scopes.js';
 import { grants } from '../domain/scopes.js';
 import type { AppEnv } from './router.js';
 import { sendError } from './errors.js';
+import { log } from '../observability/logger.js';
 import { presentsToken } from '../observability/metrics-server.js';
 
 /** Routes anyone may call: probes, the API's documents, tracking links, unsubscribe, delivery reports (signed). */
@@ -102,6 +103,7 @@ export function authenticate(limit: RateLimit, metricsToken?: string): Middlewar
       return sendError(c, new DomainError('rate_limited', `too many requests with this API key: retry in ${wait} s`, 'authorization', 429));
     }
     c.set('caller', caller);
+    log.debug({ workspace: caller.workspaceId, keyId: caller.keyId, scope: needed }, 'authenticated');
     return inWorkspace(caller.workspaceId, () => next());
   };
 }

@@ -15,6 +15,7 @@ import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey, type SendResult, TOUCH_LEASE_SECONDS } from './message-record.js';
 import { untilRecorded } from './record-retry.js';
+import { log } from '../observability/logger.js';
 import { messagesRecorded } from '../observability/touches.js';
 
 export type { SendResult };
@@ -155,6 +156,8 @@ export function createMessageActivities({ db, channels, config, settings: worksp
   /** The touch's fate, counted once the activity has it (a transient failure is not one: it is retried). */
   const counted = (channel: ChannelName, result: SendResult): SendResult => {
     messagesRecorded(channel, result.status, result.reason);
+    // The line carries the activity's workflow id and type (src/observability/logger.ts).
+    log.debug({ channel, status: result.status, reason: result.reason, messageId: result.messageId }, 'message recorded');
     return result;
   };
 

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { type LogLevel, log } from './logger.js';
 import type { MetricsSource } from './metrics.js';
-import { pinoTemporalLogger, temporalLevel } from './temporal-logger.js';
+import { pinoTemporalLogger } from './temporal-logger.js';
 
 /** A loopback port free now (for the exporter, which cannot report the port it bound to 0). */
 async function freeLoopbackPort(): Promise<number> {
@@ -24,7 +24,8 @@ async function freeLoopbackPort(): Promise<number> {
  */
 export async function installTemporalRuntime(level: LogLevel, prometheus?: string): Promise<MetricsSource | undefined> {
   const bindAddress = prometheus === 'loopback' ? `127.0.0.1:${await freeLoopbackPort()}` : prometheus;
-  const core = temporalLevel(level).toUpperCase() as 'DEBUG' | 'WARN' | 'ERROR';
+  // The core's own debug lines are its developers' (every poll and activation): warnings at most.
+  const core = level === 'error' ? 'ERROR' : 'WARN';
   Runtime.install({
     logger: pinoTemporalLogger(log, level),
     telemetryOptions: {

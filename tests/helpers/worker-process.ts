@@ -9,6 +9,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
+  /** What it wrote to stderr so far (its log). */
+  output(): string;
 }
 
 /** Runs `worker.ts` (the real scale-out entry point) as its own process against the test stack. */
@@ -61,6 +63,7 @@ export async function startWorkerProcess(
   });
   return {
     child,
+    output: () => output,
     async kill() {
       child.kill('SIGKILL');
       await exited;
