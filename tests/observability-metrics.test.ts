@@ -97,14 +97,14 @@ describe('metrics while a campaign runs', () => {
     // While it runs: its records by status, from the database.
     const running = await waitFor(async () => {
       const text = await scrapeApi();
-      return (valueOf(text, 'touchpoint_campaign_messages', { campaign_id: campaignId, status: 'sent' }) ?? 0) >= 1 && text;
+      return (valueOf(text, 'touchpoint_campaign_messages', { campaign_id: campaignId, status: 'sent' }) ?? 0) >= 1 ? text : null;
     }, 'the running campaign on the API metrics');
     expect(valueOf(running, 'touchpoint_campaigns', { status: 'active' })).toBeGreaterThanOrEqual(1);
 
     // Done: every recipient's email, and the welcome email, counted by the worker that sent them.
     const fromWorker = await waitFor(async () => {
       const text = await scrape(workerMetricsUrl);
-      return (valueOf(text, 'touchpoint_messages_total', { channel: 'email', status: 'sent' }) ?? 0) >= 7 && text;
+      return (valueOf(text, 'touchpoint_messages_total', { channel: 'email', status: 'sent' }) ?? 0) >= 7 ? text : null;
     }, 'the messages on the worker metrics');
     const families = familiesOf(fromWorker);
     for (const name of ['touchpoint_messages_total', 'touchpoint_db_pool_max_connections', 'touchpoint_db_operations_in_flight', 'process_cpu_seconds_total'])
@@ -116,7 +116,7 @@ describe('metrics while a campaign runs', () => {
 
     const done = await waitFor(async () => {
       const text = await scrapeApi();
-      return (valueOf(text, 'touchpoint_campaigns', { status: 'completed' }) ?? 0) >= 1 && text;
+      return (valueOf(text, 'touchpoint_campaigns', { status: 'completed' }) ?? 0) >= 1 ? text : null;
     }, 'the campaign completed');
     expect(valueOf(done, 'touchpoint_campaign_messages', { campaign_id: campaignId })).toBeUndefined();
     expect(valueOf(done, 'touchpoint_http_requests_total', { method: 'PUT', route: '/api/customers/:id', status: '201' })).toBe(1);

@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { isatty } from 'node:tty';
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'pretty';
@@ -56,9 +56,9 @@ export const log: Logger = pino(
 /** Sets the level and the format; `destination` (tests) takes the lines instead of stderr. */
 export function configureLogging(options: { level: LogLevel; format: LogFormat; destination?: DestinationStream }): void {
   const out = options.destination ?? pino.destination({ fd: 2, sync: true });
-  target =
-    options.format === 'pretty'
-      ? pretty({ destination: out, sync: true, colorize: !options.destination && isatty(2), translateTime: 'SYS:HH:MM:ss.l' })
-      : out;
+  if (options.format === 'pretty') {
+    const pretty = prettyFactory({ colorize: !options.destination && isatty(2), translateTime: 'SYS:HH:MM:ss.l' });
+    target = { write: (line: string) => out.write(pretty(line)) };
+  } else target = out;
   log.level = options.level;
 }
