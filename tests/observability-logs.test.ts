@@ -79,9 +79,14 @@ describe('worker lines', () => {
   it('names the workflow and the activity a line was written in', async () => {
     const customer = uid('ada');
     expect((await stack.api('PUT', `/api/customers/${customer}`, { email: `${customer}@example.com`, name: 'Ada' })).status).toBe(201);
-    const signup = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: customer }, {
-      'x-request-id': 'req-signup-1',
-    });
+    const signup = await stack.api(
+      'POST',
+      '/api/events',
+      { id: uid('evt'), type: 'user_signup', customerId: customer },
+      {
+        'x-request-id': 'req-signup-1',
+      },
+    );
     expect(signup.status).toBe(202);
     const recorded = await waitFor(
       () => lines().find((l) => l.msg === 'message recorded' && l.workflowId === `welcome/${customer}`),

@@ -107,7 +107,12 @@ describe('metrics while a campaign runs', () => {
       return (valueOf(text, 'touchpoint_messages_total', { channel: 'email', status: 'sent' }) ?? 0) >= 7 ? text : null;
     }, 'the messages on the worker metrics');
     const families = familiesOf(fromWorker);
-    for (const name of ['touchpoint_messages_total', 'touchpoint_db_pool_max_connections', 'touchpoint_db_operations_in_flight', 'process_cpu_seconds_total'])
+    for (const name of [
+      'touchpoint_messages_total',
+      'touchpoint_db_pool_max_connections',
+      'touchpoint_db_operations_in_flight',
+      'process_cpu_seconds_total',
+    ])
       expect(families, name).toContain(name);
     expect(valueOf(fromWorker, 'touchpoint_db_pool_max_connections', { driver: 'postgres' })).toBe(4);
     // The SDK's own, from its Prometheus exporter.
@@ -156,6 +161,8 @@ describe('who may read the metrics', () => {
     expect(forbidden.status).toBe(403);
 
     expect((await fetch(workerMetricsUrl)).status).toBe(401);
-    expect((await fetch(workerMetricsUrl.replace('/metrics', '/other'), { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetch(workerMetricsUrl.replace('/metrics', '/other'), { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+      404,
+    );
   });
 });

@@ -21,9 +21,7 @@ export function parsePrometheus(text: string): Series[] {
 
 /** The sum of the series named `name` whose labels include `labels`; undefined when there is none. */
 export function valueOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const matching = parsePrometheus(text).filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
+  const matching = parsePrometheus(text).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return matching.length ? matching.reduce((sum, s) => sum + s.value, 0) : undefined;
 }
 
