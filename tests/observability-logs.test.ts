@@ -45,7 +45,7 @@ describe('request ids', () => {
 
   it('makes an id up when the caller sent none (or an unusable one) and keeps concurrent requests apart', async () => {
     const answers = await Promise.all(
-      ['', 'bad id with spaces', ''].map((id) =>
+      ['', 'bad id with spaces', ''].map(async (id) =>
         stack.app.request('/api/customers/nobody-here', {
           headers: { authorization: `Bearer ${stack.key}`, ...(id ? { 'x-request-id': id } : {}) },
         }),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { routeOf } from '../../src/api/observe.js';
@@ -155,5 +156,19 @@ describe('configuration', () => {
     expect(loadConfig({ WORKER_METRICS_PORT: '9464' }).observability.workerMetrics).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
+});
+
+describe('the Grafana dashboard', () => {
+  it('is dashboard JSON whose every Touchpoint metric is a documented family', () => {
+    const root = new URL('../../', import.meta.url);
+    const dashboard = JSON.parse(readFileSync(new URL('docs/grafana-dashboard.json', root), 'utf8'));
+    const docs = readFileSync(new URL('docs/observability.md', root), 'utf8');
+    expect(dashboard).toMatchObject({ title: 'Touchpoint', uid: expect.any(String), schemaVersion: expect.any(Number) });
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets?: Array<{ expr: string }> }) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(15);
+    const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(touchpoint_\w+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]!)));
+    expect(names.size).toBeGreaterThanOrEqual(10);
+    for (const name of names) expect(docs, name).toContain(`\`${name}\``);
   });
 });
