@@ -55,3 +55,13 @@ it('traces a signup from the API request to the activity that sends its email', 
   expect(parentOf(started!)).toBe(request.spanContext().spanId);
   expect(parentOf(sent)).toBe(scheduled!.spanContext().spanId);
 });
+
+it('continues the trace a caller sends (W3C traceparent)', async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  await stack.app.request('/healthz', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+  const span = await waitFor(
+    () => exporter.getFinishedSpans().find((s) => s.name === 'GET /healthz' && s.spanContext().traceId === traceId),
+    'the probe’s span in the caller’s trace',
+  );
+  expect(span.parentSpanId).toBe('00f067aa0ba902b7');
+});

@@ -49,6 +49,7 @@ export function measureRequests(metrics: Metrics, tracing?: Tracing): Middleware
     const started = performance.now();
     const run = tracing
       ? tracing.request(
+          c.req.header(),
           () => `${c.req.method} ${routeOf(c)}`,
           async (span) => {
             await next();

@@ -2,7 +2,7 @@
 // Temporal client's calls under it (start, signal-with-start…), the workflow's run and each activity under
 // those (the SDK's interceptors carry the context in Temporal headers), and the database statements drizzle
 // traces. Exported over OTLP/HTTP in batches.
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
@@ -12,8 +12,11 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 export interface Tracing {
   /** For the Temporal client (`plugins`) and the worker (`plugins`: its workflow and activity interceptors). */
   plugin: OpenTelemetryPlugin;
-  /** Runs `fn` in a server span for one HTTP request; `name()` is read when it ends (the route is known by then). */
-  request<T>(name: () => string, fn: (span: Span) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a server span for one HTTP request, under the caller's span when its headers carry one
+   * (W3C `traceparent`); `name()` is read when it ends.
+   */
+  request<T>(headers: Record<string, string>, name: () => string, fn: (span: Span) => Promise<T>): Promise<T>;
   /** Exports what is buffered and stops. */
   shutdown(): Promise<void>;
 }
@@ -33,8 +36,8 @@ export function startTracing(options: {
   const tracer = trace.getTracer('touchpoint');
   return {
     plugin: new OpenTelemetryPlugin({ resource, spanProcessor, tracer }),
-    request: (name, fn) =>
-      tracer.startActiveSpan('HTTP request', { kind: SpanKind.SERVER }, context.active(), async (span) => {
+    request: (headers, name, fn) =>
+      tracer.startActiveSpan('HTTP request', { kind: SpanKind.SERVER }, propagation.extract(ROOT_CONTEXT, headers), async (span) => {
         try {
           return await fn(span);
         } catch (err) {
