@@ -61,6 +61,13 @@ describe('request ids', () => {
     }
   });
 
+  it('writes a tracking link’s route pattern, never its token', async () => {
+    await stack.app.request('/t/o/not-a-real-token-but-a-secret-one', { headers: { 'x-request-id': 'req-pixel-1' } });
+    const [line] = lines().filter((l) => l.requestId === 'req-pixel-1');
+    expect(line).toMatchObject({ req: { method: 'GET', path: '/t/o/:token' }, route: '/t/o/:token' });
+    expect(written.join('')).not.toContain('a-secret-one');
+  });
+
   it('writes the same lines for a person with LOG_FORMAT=pretty', async () => {
     configureLogging({ level: 'info', format: 'pretty', destination: capture });
     await stack.app.request('/healthz', { headers: { 'x-request-id': 'req-pretty-1' } });

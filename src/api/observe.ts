@@ -34,8 +34,9 @@ export function logRequests() {
       // The id is on every line already (the request's scope): none of hono-pino's own.
       reqId: false,
       referRequestIdKey: 'noRequestIdBinding',
-      // Method and path only: headers carry credentials.
-      onReqBindings: (c) => ({ req: { method: c.req.method, path: c.req.path } }),
+      // Method and path only: headers carry credentials. Tracking and unsubscribe paths are capabilities
+      // (their signed token is the whole credential): their route pattern stands in for them.
+      onReqBindings: (c) => ({ req: { method: c.req.method, path: /^\/(t|u)\//.test(c.req.path) ? routeOf(c) : c.req.path } }),
       onResBindings: (c) => ({ res: { status: c.res.status }, route: routeOf(c) }),
       onResLevel: (c) => (c.res.status >= 500 ? 'error' : QUIET.has(c.req.path) && c.res.status < 400 ? 'debug' : 'info'),
       onResMessage: () => 'request answered',

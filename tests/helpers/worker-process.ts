@@ -24,7 +24,8 @@ export async function startWorkerProcess(
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      // Its start line (`worker polling …`, which start-up waits for below) is an info line.
+      LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DATABASE_URL: stack.databaseUrl,
