@@ -1,22 +1,35 @@
 // A worker on its own, for scale-out: needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL.
-// Run as many as the load needs; they share the task queue.
+// Run as many as the load needs; they share the task queue. WORKER_METRICS_PORT opens its metrics listener.
 import { ConfigError, loadConfig } from './src/env.js';
-import { installTemporalLogger, startRuntime } from './src/runtime.js';
+import { configureLogging, log } from './src/observability/logger.js';
+import { installTemporalRuntime } from './src/observability/temporal-runtime.js';
+import { startRuntime } from './src/runtime.js';
 
 async function main() {
   const config = loadConfig();
-  installTemporalLogger(config.logLevel);
-  const runtime = await startRuntime(config, { embedded: false });
-  const { worker } = await runtime.createWorker();
+  const { observability } = config;
+  configureLogging({ level: config.logLevel, format: observability.logFormat ?? 'json' });
+  // The SDK's own metrics, when someone scrapes this worker (its listener, or the exporter's own address).
+  const temporalMetrics = await installTemporalRuntime(
+    config.logLevel,
+    observability.temporalMetricsAddress ?? (observability.workerMetrics ? 'loopback' : undefined),
+  );
+  const runtime = await startRuntime(config, { embedded: false, service: 'touchpoint-worker', temporalMetrics });
+  const { worker, metricsUrl } = await runtime.createWorker();
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.error(`[touchpoint] worker polling task queue "${runtime.config.temporal.taskQueue}" on ${runtime.temporalAddress}`);
+  const { taskQueue } = runtime.config.temporal;
+  log.info(
+    { taskQueue, temporalAddress: runtime.temporalAddress, metricsUrl },
+    `worker polling task queue "${taskQueue}" on ${runtime.temporalAddress}`,
+  );
   await worker.run();
   await runtime.close();
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `[touchpoint] worker failed: ${err instanceof Error ? err.stack : err}`);
+  if (err instanceof ConfigError) console.error(err.message);
+  else log.fatal({ err }, 'worker failed');
   process.exit(1);
 });

@@ -25,14 +25,15 @@ import type { Worker } from '@temporalio/worker';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/env.js';
 import { welcomeStartOptions } from '../src/journeys/routing.js';
-import { installTemporalLogger, type Runtime, startRuntime } from '../src/runtime.js';
+import { type Runtime, startRuntime } from '../src/runtime.js';
+import { installTemporalRuntime } from '../src/observability/temporal-runtime.js';
 import { welcome } from '../src/journeys/welcome.workflow.js';
 import { DEFAULT_WORKSPACE, inWorkspace } from '../src/db/workspace.js';
 import * as lib from './lib.js';
 import { fmt, percentile } from './lib.js';
 
 // Before anything touches the Temporal runtime (imports alone do not).
-installTemporalLogger('warn');
+await installTemporalRuntime('warn');
 
 type Path = 'api' | 'raw';
 

@@ -1,5 +1,4 @@
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import { marketingRouter } from './campaigns/campaigns.router.js';
 import { performanceRouter } from './campaigns/performance.router.js';
 import { personalisedRouter } from './campaigns/personalised.router.js';
@@ -24,13 +23,20 @@ import { mountDocs } from './api/docs.js';
 import { noRoute, onError, sendError } from './api/errors.js';
 import { healthRouter } from './api/health.router.js';
 import { declareCommonResponses } from './api/responses.js';
+import { metricsRouter } from './api/metrics.router.js';
+import { identifyRequests, logRequests, measureRequests } from './api/observe.js';
+import { createMetrics } from './observability/metrics.js';
 import { type AppDeps, createRouter } from './api/router.js';
 
 export function createApp(deps: AppDeps) {
   const app = createRouter();
-  app.use(requestId());
+  const metrics = deps.observability?.metrics ?? createMetrics({ processMetrics: false });
+  app.use(...identifyRequests());
+  app.use(logRequests());
+  app.use(measureRequests(metrics, deps.observability?.tracing));
   app.use(async (c, next) => {
     c.set('deps', deps);
+    c.set('metrics', metrics);
     await next();
   });
   // No body larger than this reaches any route (routes with a JSON body have their own, smaller limits).
@@ -44,12 +50,13 @@ export function createApp(deps: AppDeps) {
         ),
     }),
   );
-  app.use(authenticate(deps.api.rateLimit));
+  app.use(authenticate(deps.api.rateLimit, deps.observability?.metricsToken));
   app.onError(onError);
   app.notFound(noRoute(() => app.routes));
 
   // The order is the OpenAPI document's.
   app.route('/', healthRouter);
+  app.route('/', metricsRouter);
   app.route('/', eventsRouter);
   app.route('/', segmentRouter);
   app.route('/', customersRouter);

@@ -20,6 +20,22 @@ const secret = z.string().min(16, 'must be at least 16 characters (e.g. openssl 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: one JSON object per line on stderr; pretty: the same lines for a person (the default of `npm start`). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** The bearer token Prometheus sends to GET /metrics (the API's and a worker's); unset: the API takes a `default` admin key. */
+  METRICS_TOKEN: secret.optional(),
+  /** A worker's own metrics listener (GET /metrics); unset: none (0: a port the OS picks). */
+  WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the Temporal SDK's Prometheus exporter listens (host:port); unset: a loopback port picked at start. */
+  TEMPORAL_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[\w.:[\]-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  /** OpenTelemetry tracing over OTLP/HTTP: the collector's base URL (…/v1/traces is added) or the traces URL itself; unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -162,6 +178,19 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  /** Logs, metrics and traces (docs/observability.md). */
+  observability: {
+    /** undefined: json, except `npm start` (embedded), which prints pretty lines. */
+    logFormat?: 'json' | 'pretty';
+    /** The bearer token of GET /metrics, on the API and on workers. */
+    metricsToken?: string;
+    /** A worker's metrics listener; undefined: none. */
+    workerMetrics?: { host: string; port: number };
+    /** The Temporal SDK's own Prometheus exporter; undefined: a free loopback port when the process runs a worker. */
+    temporalMetricsAddress?: string;
+    /** OTLP/HTTP traces; undefined: tracing off. */
+    tracing?: { url: string; serviceName?: string };
+  };
   /** publicUrl: where recipients reach the API (tracking and unsubscribe links). */
   http: { host: string; port: number; publicUrl: string };
   /** undefined secret: embedded mode generates one and keeps it in DATA_DIR; other modes refuse to start. */
@@ -230,6 +259,8 @@ export interface Config {
   };
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -257,12 +288,28 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const target = providerUrl ? outboundTarget(providerUrl, e.OUTBOUND_ALLOWED_HOSTS ?? []) : null;
     if (target?.refused) problems.push(`${name}_PROVIDER_URL: not allowed: ${target.refused} (OUTBOUND_ALLOWED_HOSTS can allow it)`);
   }
+  // Metrics name campaigns and workspaces: a listener anyone on the network can reach takes the token.
+  if (e.WORKER_METRICS_PORT !== undefined && !isLoopback(e.WORKER_METRICS_HOST) && !e.METRICS_TOKEN)
+    problems.push('METRICS_TOKEN: required when WORKER_METRICS_HOST is not a loopback address');
   if (problems.length) throw new ConfigError(problems);
 
   const useTls = e.TEMPORAL_TLS || !!e.TEMPORAL_TLS_CERT_PATH || !!e.TEMPORAL_API_KEY;
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    observability: {
+      logFormat: e.LOG_FORMAT,
+      metricsToken: e.METRICS_TOKEN,
+      workerMetrics: e.WORKER_METRICS_PORT === undefined ? undefined : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT },
+      temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS,
+      tracing:
+        e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || e.OTEL_EXPORTER_OTLP_ENDPOINT
+          ? {
+              url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${e.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`,
+              serviceName: e.OTEL_SERVICE_NAME,
+            }
+          : undefined,
+    },
     http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}` },
     tracking: { secret: e.TRACKING_SECRET },
     deliveryWebhookSecrets: new Map([

@@ -4,14 +4,30 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './env.js';
-import { installTemporalLogger, startRuntime } from './runtime.js';
+import { watchInstallation } from './observability/database-gauges.js';
+import { configureLogging, log } from './observability/logger.js';
+import { installTemporalRuntime } from './observability/temporal-runtime.js';
+import { startRuntime } from './runtime.js';
 
 async function main() {
   const mode = process.argv[2] ?? 'all';
   if (mode !== 'all' && mode !== 'api') throw new Error(`unknown mode "${mode}" (expected "all" or "api")`);
   const config = loadConfig();
-  installTemporalLogger(config.logLevel);
-  const runtime = await startRuntime(config, { embedded: mode === 'all' });
+  const { observability } = config;
+  // Someone running `npm start` reads the log; a deployment's collector reads JSON.
+  configureLogging({ level: config.logLevel, format: observability.logFormat ?? (mode === 'all' ? 'pretty' : 'json') });
+  // The API alone runs no worker: the SDK's own metrics are a worker's.
+  const temporalMetrics = await installTemporalRuntime(
+    config.logLevel,
+    mode === 'all' ? (observability.temporalMetricsAddress ?? 'loopback') : undefined,
+  );
+  const runtime = await startRuntime(config, {
+    embedded: mode === 'all',
+    service: mode === 'all' ? 'touchpoint' : 'touchpoint-api',
+    temporalMetrics,
+  });
+  // The installation's gauges (outbox, campaigns) come from the API process, read from the database at each scrape.
+  watchInstallation(runtime.metrics, runtime.database);
 
   const runningWorker = mode === 'all' ? await runtime.createWorker() : undefined;
   const workerDone = runningWorker?.worker.run();
@@ -50,7 +66,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.error(`[touchpoint] ${signal}: stopping…`);
+    log.info({ signal }, 'stopping');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     // The SDK's own SIGINT handler may have begun the worker's shutdown already.
     if (runningWorker?.worker.getState() === 'RUNNING') runningWorker.worker.shutdown();
@@ -63,6 +79,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `[touchpoint] failed to start: ${err instanceof Error ? err.stack : err}`);
+  // A configuration problem is the person's to fix: said plainly, as the CLI would.
+  if (err instanceof ConfigError) console.error(err.message);
+  else log.fatal({ err }, 'failed to start');
   process.exit(1);
 });

@@ -2,7 +2,7 @@
 // mail capture) for whatever the environment leaves unset, the real services for whatever it names.
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime as TemporalRuntime, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './worker/activities.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
@@ -21,6 +21,12 @@ import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { createTouchpointWorker } from './worker/create-worker.js';
+import { watchPool } from './observability/database-gauges.js';
+import { log } from './observability/logger.js';
+import { createMetrics, type Metrics, type MetricsSource } from './observability/metrics.js';
+import { serveMetrics } from './observability/metrics-server.js';
+import { onMessagesRecorded } from './observability/touches.js';
+import { startTracing, type Tracing } from './observability/tracing.js';
 
 export interface Runtime {
   config: Config;
@@ -38,30 +44,43 @@ export interface Runtime {
   adminKey(): Promise<{ key: string; file: string; created: boolean }>;
   /** Every service and what the API reads besides (src/services.ts), built once. */
   appDeps: AppDeps;
-  createWorker(): Promise<{ worker: Worker; connection: NativeConnection }>;
+  /** This process's metrics: the API's GET /metrics and a worker's listener serve them. */
+  metrics: Metrics;
+  /** On when an OTLP endpoint is configured. */
+  tracing?: Tracing;
+  /** The worker, its messages counted in `metrics`; with WORKER_METRICS_PORT, its metrics listener (`metricsUrl`). */
+  createWorker(): Promise<{ worker: Worker; connection: NativeConnection; metricsUrl?: string }>;
   close(): Promise<void>;
 }
 
-/** The SDK logs every workflow bundle at INFO; below WARN it is noise for someone running the product. */
-export function installTemporalLogger(level: Config['logLevel']): void {
-  TemporalRuntime.install({ logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN') });
+export interface RuntimeOptions {
+  embedded: boolean;
+  /** The service name of this process's traces (OTEL_SERVICE_NAME overrides it). */
+  service?: string;
+  /** The Temporal SDK's own metrics (src/observability/temporal-runtime.ts), included in this process's. */
+  temporalMetrics?: MetricsSource;
 }
 
-const log = (msg: string) => console.error(`[touchpoint] ${msg}`);
-
-export async function startRuntime(config: Config, options: { embedded: boolean }): Promise<Runtime> {
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   setStrictVariables(config.templates.strictVariables);
   const closers: Array<() => unknown> = [];
   const close = async () => {
-    for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log(`shutdown: ${err.message}`));
+    for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: Error) => log.warn({ err }, 'shutdown step failed'));
   };
   try {
+    const metrics = createMetrics();
+    if (options.temporalMetrics) metrics.include(options.temporalMetrics);
+    const tracingConfig = config.observability.tracing;
+    const tracing = tracingConfig
+      ? startTracing({ url: tracingConfig.url, serviceName: tracingConfig.serviceName ?? options.service ?? 'touchpoint' })
+      : undefined;
+    if (tracing) closers.push(() => tracing.shutdown());
     const tracking: TrackingConfig = { secret: trackingSecret(config, options.embedded), baseUrl: config.http.publicUrl };
     let devServer: DevServer | undefined;
     let temporalAddress = config.temporal.address;
     if (!temporalAddress) {
       if (!options.embedded) throw new Error('TEMPORAL_ADDRESS is required outside embedded mode');
-      log(`starting the Temporal dev server on port ${config.temporal.devServer.port}…`);
+      log.info({ port: config.temporal.devServer.port }, 'starting the Temporal dev server');
       devServer = await startDevServer({
         cliPath: resolveTemporalBinary('temporal', config.temporal.devServer.cliPath),
         dbFile: resolve(join(config.dataDir, 'temporal.db')),
@@ -79,6 +98,7 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     const database = createDatabase(config.database);
     closers.push(() => database.close());
     await database.migrate();
+    watchPool(metrics, database);
 
     let mailCapture: MailCapture | undefined;
     let smtpUrl = config.mail.smtpUrl;
@@ -91,17 +111,18 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
     const email = createEmailChannel({ smtpUrl, from: config.mail.from, poolSize: config.mail.poolSize });
     closers.push(() => email.close());
 
-    const client = await connectClient(config.temporal, temporalAddress);
+    const client = await connectClient(config.temporal, temporalAddress, tracing ? [tracing.plugin] : []);
     closers.push(() => client.connection.close());
     if (!devServer) {
       await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err: Error) =>
-        log(
-          `could not register search attributes (register CustomerId, JourneyKey, JourneyStep, CampaignId, WorkspaceId as Keyword): ${err.message}`,
+        log.warn(
+          { err },
+          'could not register search attributes (register CustomerId, JourneyKey, JourneyStep, CampaignId, WorkspaceId as Keyword)',
         ),
       );
     }
 
-    const services = createServices(database.db, client, { ...config, tracking: { secret: tracking.secret } });
+    const services = createServices(database.db, client, { ...config, tracking: { secret: tracking.secret } }, metrics);
     // Every workspace has its journey configurations and its schedules as configured; every process keeps
     // them so (doing it twice is harmless).
     for (const workspace of await services.workspaces.ids()) await inWorkspace(workspace, () => services.workspaces.provision());
@@ -116,11 +137,19 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
       devServer,
       mailCapture,
       adminKey: () => inWorkspace(DEFAULT_WORKSPACE, () => installationAdminKey(services.keys, config.dataDir)),
-      appDeps: { ...services, mailCapture: mailCapture ?? null, api: config.api },
+      appDeps: {
+        ...services,
+        mailCapture: mailCapture ?? null,
+        api: config.api,
+        observability: { metrics, metricsToken: config.observability.metricsToken, tracing },
+      },
+      metrics,
+      tracing,
       async createWorker() {
         const connection = await connectWorker(config.temporal, temporalAddress);
         const outbound = createOutbound(config.outbound);
         closers.push(() => connection.close());
+        closers.push(onMessagesRecorded(metrics.messagesRecorded));
         const worker = await createTouchpointWorker({
           connection,
           namespace: config.temporal.namespace,
@@ -138,8 +167,13 @@ export async function startRuntime(config: Config, options: { embedded: boolean 
             maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,
           },
+          plugins: tracing ? [tracing.plugin] : [],
         });
-        return { worker, connection };
+        const listener = config.observability.workerMetrics
+          ? await serveMetrics({ metrics, ...config.observability.workerMetrics, token: config.observability.metricsToken })
+          : undefined;
+        if (listener) closers.push(() => listener.close());
+        return { worker, connection, metricsUrl: listener?.url };
       },
       close,
     };

@@ -13,7 +13,8 @@ import { createDeliveryFeedback } from './delivery/feedback.js';
 import { createSuppressionService } from './delivery/suppressions.js';
 import { createTrackingService } from './delivery/tracking.js';
 import type { Config } from './env.js';
-import { createEventIngest } from './events/ingest.js';
+import { createEventIngest, type EventInput, type EventOutcome } from './events/ingest.js';
+import type { Metrics } from './observability/metrics.js';
 import { createFlowService } from './flows/service.js';
 import { createIntelligenceService } from './intelligence/service.js';
 import { createJourneyConfigService } from './journeys/config.js';
@@ -40,7 +41,23 @@ export type ServicesConfig = Pick<Config, 'brand' | 'pacing' | 'channelCosts' | 
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(db: Db, client: Client, config: ServicesConfig) {
+/** Ingest, with every event's outcome counted by type (a batch that failed as a whole: `error`). */
+function countedIngest(ingest: (events: EventInput[]) => Promise<EventOutcome[]>, metrics: Pick<Metrics, 'eventsIngested'> | undefined) {
+  if (!metrics) return ingest;
+  return async (events: EventInput[]): Promise<EventOutcome[]> => {
+    try {
+      const outcomes = await ingest(events);
+      metrics.eventsIngested(events, outcomes);
+      return outcomes;
+    } catch (err) {
+      metrics.eventsIngested(events, null);
+      throw err;
+    }
+  };
+}
+
+/** `metrics`: the process's (src/observability/metrics.ts), which count what ingest answers. */
+export function createServices(db: Db, client: Client, config: ServicesConfig, metrics?: Pick<Metrics, 'eventsIngested'>) {
   const taskQueue = config.temporal.taskQueue;
   const journeys = createJourneys(client, taskQueue, db);
   const customers = createCustomerService(db, journeys);
@@ -70,7 +87,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig) {
     suppressions: createSuppressionService(db),
     deliveryFeedback: createDeliveryFeedback(db, config.deliveryWebhookSecrets),
     /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
-    ingest: createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }),
+    ingest: countedIngest(createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }), metrics),
     /** Readiness probes (GET /readyz). */
     pingDatabase: () => asInstallation(() => ping(db)),
     async pingTemporal() {

@@ -147,6 +147,14 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   }, 'the campaign record');
   expect(records.pagination.total).toBe(1);
 
+  // One process, one /metrics: the API's families, the worker's and the Temporal SDK's own.
+  const metrics = await (await fetch(`${api}/metrics`)).text();
+  expect(metrics).toMatch(/^touchpoint_http_requests_total\{method="PUT",route="\/api\/customers\/:id",status="201"\} [1-9]/m);
+  expect(metrics).toMatch(/^touchpoint_messages_total\{channel="email",status="sent",reason=""\} [1-9]/m);
+  expect(metrics).toMatch(/^touchpoint_db_pool_max_connections\{driver="pglite"\} 1$/m);
+  expect(metrics).toMatch(/^touchpoint_campaigns\{status="(active|completed)"\} 1$/m);
+  expect(metrics).toMatch(/^# TYPE temporal_request_total counter/m);
+
   // Engineers find the journey in Temporal by customer id.
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   try {

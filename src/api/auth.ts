@@ -8,12 +8,14 @@ import type { ApiScope } from '../domain/scopes.js';
 import { grants } from '../domain/scopes.js';
 import type { AppEnv } from './router.js';
 import { sendError } from './errors.js';
+import { log } from '../observability/logger.js';
+import { presentsToken } from '../observability/metrics-server.js';
 
 /** Routes anyone may call: probes, the API's documents, tracking links, unsubscribe, delivery reports (signed). */
 const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/t\//, /^\/u\//, /^\/api\/webhooks\/delivery\//];
 
-/** Only what an admin key may do, whatever the method: keys, settings, workspaces. */
-const ADMIN = [/^\/api\/keys(\/|$)/, /^\/api\/settings$/, /^\/api\/workspaces(\/|$)/, /^\/api\/ai-ops\/customer\/settings$/];
+/** Only what an admin key may do, whatever the method: keys, settings, workspaces, the installation's metrics. */
+const ADMIN = [/^\/metrics$/, /^\/api\/keys(\/|$)/, /^\/api\/settings$/, /^\/api\/workspaces(\/|$)/, /^\/api\/ai-ops\/customer\/settings$/];
 
 /** What a product backend sends: events and customer profiles (identify), here and on the Segment surface. */
 const EVENTS_WRITE: Array<[string, RegExp]> = [
@@ -76,11 +78,15 @@ export function createRateLimiter(limit: RateLimit) {
   };
 }
 
-export function authenticate(limit: RateLimit): MiddlewareHandler<AppEnv> {
+/** `metricsToken`: the bearer token Prometheus may present to GET /metrics instead of an admin key. */
+export function authenticate(limit: RateLimit, metricsToken?: string): MiddlewareHandler<AppEnv> {
   const limiter = createRateLimiter(limit);
   return async (c, next) => {
     const needed = requiredScope(c.req.method, c.req.path);
     if (needed === null) return outsideAnyWorkspace(() => next());
+    if (metricsToken && c.req.path === '/metrics' && presentsToken(c.req.header('authorization'), metricsToken)) {
+      return outsideAnyWorkspace(() => next());
+    }
     const key = presentedKey(c.req.header('authorization'));
     const caller = key ? await c.var.deps.keys.authenticate(key) : null;
     if (!caller) {
@@ -97,6 +103,7 @@ export function authenticate(limit: RateLimit): MiddlewareHandler<AppEnv> {
       return sendError(c, new DomainError('rate_limited', `too many requests with this API key: retry in ${wait} s`, 'authorization', 429));
     }
     c.set('caller', caller);
+    log.debug({ workspace: caller.workspaceId, keyId: caller.keyId, scope: needed }, 'authenticated');
     return inWorkspace(caller.workspaceId, () => next());
   };
 }

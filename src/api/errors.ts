@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
 import { DomainError, type ErrorStatus } from '../domain/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { log } from '../observability/logger.js';
 
 /** Seconds a client is asked to wait when the database is away. */
 const UNAVAILABLE_RETRY_AFTER = '5';
@@ -37,7 +38,7 @@ export const onError: ErrorHandler = (err, c) => {
     c.header('Retry-After', UNAVAILABLE_RETRY_AFTER);
     return sendError(c, new DomainError('unavailable', 'the database is unavailable; retry later', undefined, 503));
   }
-  console.error(`[api] ${c.req.method} ${c.req.path} failed:`, err);
+  log.error({ err, req: { method: c.req.method, path: c.req.path } }, 'request failed');
   return sendError(c, new DomainError('internal_error', 'internal error', undefined, 500));
 };
 

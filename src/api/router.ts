@@ -1,7 +1,10 @@
 // What every router is built from: the dependencies handlers read (c.var.deps) and createRouter. Its own
 // module, so that routers import it and createApp imports the routers, one way.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { PinoLogger } from 'hono-pino';
 import type { MailCapture } from '../dev/mail-capture.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { Services } from '../services.js';
 import type { Caller } from '../workspaces/keys.js';
 import type { RateLimit } from './auth.js';
@@ -14,10 +17,18 @@ export type AppDeps = Services & {
   mailCapture: MailCapture | null;
   /** Per-key request rate and the largest request body any route takes. */
   api: { rateLimit: RateLimit; bodyLimitBytes: number };
+  /**
+   * The process's metrics (GET /metrics; unset: the app keeps its own, of its requests only), the token
+   * Prometheus may present for them, and tracing when it is on.
+   */
+  observability?: { metrics: Metrics; metricsToken?: string; tracing?: Tracing };
 };
 
-/** `caller`: the key a request authenticated with (unset on public routes). */
-export type AppEnv = { Variables: { deps: AppDeps; requestId: string; caller: Caller } };
+/**
+ * `caller`: the key a request authenticated with (unset on public routes and for METRICS_TOKEN); `logger`:
+ * hono-pino's, for a handler's own lines (the module logger of src/observability/logger.ts writes the same).
+ */
+export type AppEnv = { Variables: { deps: AppDeps; requestId: string; caller: Caller; metrics: Metrics; logger: PinoLogger } };
 
 /** A router whose validation failures become 422 `{ error: { code, message, field } }`. */
 export function createRouter() {

@@ -12,6 +12,10 @@ import type { ActivityDeps } from '../worker/activities.js';
 import type { CampaignBatchInput, CampaignBatchResult } from './batch.js';
 import { createBatchSender } from './send-batch.js';
 import { campaignWorkflowId } from '../temporal/workflow-ids.js';
+import { channelOf } from '../templates/parts.js';
+import { messagesRecorded } from '../observability/touches.js';
+import type { BroadcastCounts } from './broadcast-counts.js';
+import type { ChannelName } from '../domain/channels.js';
 
 /** The records of an execution that wait for their recipients' quiet hours to end. */
 export interface DeferredRecords {
@@ -22,6 +26,19 @@ export interface DeferredRecords {
 
 /** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
 export const campaignRecordKey = (executionId: string, customerId: string) => `campaign/${executionId}/${customerId}`;
+
+/** A batch's counts (its records, whichever attempt wrote them) as recorded messages of the campaign's channel. */
+function countRecords(channel: ChannelName, mode: CampaignMode, counts: BroadcastCounts): void {
+  messagesRecorded(channel, mode === 'simulation' ? 'simulated' : 'sent', null, counts.sent);
+  messagesRecorded(channel, 'failed', null, counts.failed);
+  messagesRecorded(channel, 'uncertain', null, counts.uncertain ?? 0);
+  let reasoned = 0;
+  for (const [reason, n] of Object.entries(counts.reasons)) {
+    messagesRecorded(channel, 'skipped', reason, n);
+    reasoned += n;
+  }
+  messagesRecorded(channel, 'skipped', null, counts.skipped - reasoned);
+}
 
 export function createCampaignActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -95,6 +112,13 @@ export function createCampaignActivities(deps: ActivityDeps) {
     }): Promise<{ leftOver: number }> {
       // Records a batch claimed but did not send before end_time or a cancel: skipped, with that reason.
       const leftOver = await record.skipPending(input.campaignId, input.executionId, input.progress.stopReason ?? 'stopped');
+      if (leftOver > 0) {
+        const [campaign] = await db
+          .select({ type: marketingCampaigns.type })
+          .from(marketingCampaigns)
+          .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, input.campaignId)));
+        if (campaign) messagesRecorded(channelOf(campaign.type), 'skipped', input.progress.stopReason ?? 'stopped', leftOver);
+      }
       if (input.mode !== 'actual') return { leftOver };
       const stats = { ...input.progress, reasons: { ...input.progress.reasons } };
       addCounts(stats, leftOverCounts(input.progress.stopReason, leftOver));
@@ -147,12 +171,14 @@ export function createCampaignActivities(deps: ActivityDeps) {
      */
     async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
       const { campaign, parts } = await loadCampaign(input.campaignId);
-      return sendBatch(input, {
+      const result = await sendBatch(input, {
         campaign,
         parts,
         workflowId: campaignWorkflowId(input.campaignId, input.executionId),
         recordKey: (customerId) => campaignRecordKey(input.executionId, customerId),
       });
+      countRecords(channelOf(campaign.type), input.mode, result.counts);
+      return result;
     },
   };
 }

@@ -32,6 +32,11 @@ export interface Database {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The connections it may open (PGlite: its one) and the statements and transactions in flight now, each
+   * holding a connection or waiting for one (the metrics read it at each scrape).
+   */
+  pool(): { maxConnections: number; inFlight: number };
   /** PGlite only: how busy its thread has been (benchmarks print it). */
   threadUtilization?(since?: EventLoopUtilization): EventLoopUtilization;
 }
@@ -43,7 +48,8 @@ const MIGRATION_LOCK = 74_657_311;
 export function createDatabase(config: Config['database']): Database {
   if (config.kind === 'postgres') {
     const client = postgres(config.url, { max: config.poolSize, onnotice: () => {} });
-    const db = drizzlePostgres(scopedToWorkspace(client), { schema }) as unknown as Db;
+    const inFlight = { n: 0 };
+    const db = drizzlePostgres(scopedToWorkspace(client, inFlight), { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
@@ -59,6 +65,7 @@ export function createDatabase(config: Config['database']): Database {
         }
       }),
       ping: () => asInstallation(() => ping(db)),
+      pool: () => ({ maxConnections: config.poolSize, inFlight: inFlight.n }),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -73,6 +80,7 @@ export function createDatabase(config: Config['database']): Database {
     // PGlite lives inside this one process, so only this process can race itself.
     migrate: once(() => asInstallation(() => migratePglite(drizzlePglite(client), { migrationsFolder }))),
     ping: () => asInstallation(() => ping(db)),
+    pool: () => ({ maxConnections: 1, inFlight: remote.inFlight() }),
     close: () => remote.close(),
     threadUtilization: (since) => remote.threadUtilization(since),
   };
@@ -82,19 +90,30 @@ export function createDatabase(config: Config['database']): Database {
  * postgres.js as drizzle uses it (`unsafe` for a statement, `begin` for a transaction), with every
  * statement scoped to the current workspace (src/db/workspace.ts): a statement on its own runs in a
  * transaction that sets the workspace and the application's role first; a transaction sets them as it
- * begins. In the installation scope both run as they are.
+ * begins. In the installation scope both run as they are. Each statement and transaction counts in
+ * `inFlight` until it settles.
  */
-function scopedToWorkspace(client: postgres.Sql): postgres.Sql {
+function scopedToWorkspace(client: postgres.Sql, inFlight: { n: number }): postgres.Sql {
   type Unsafe = postgres.Sql['unsafe'];
+  const counted = <T>(start: () => Promise<T>): Promise<T> => {
+    inFlight.n++;
+    return start().finally(() => inFlight.n--);
+  };
   const unsafe = (...args: Parameters<Unsafe>) => {
     const workspace = statementScope();
-    if (workspace === null) return client.unsafe(...args);
-    const run = (values: boolean) =>
-      client.begin(async (tx) => {
-        await tx.unsafe(SCOPE_STATEMENT, [workspace]);
-        const query = tx.unsafe(...args);
-        return values ? query.values() : query;
-      });
+    const run = (values: boolean): Promise<unknown> =>
+      workspace === null
+        ? counted(async () => {
+            const query = client.unsafe(...args);
+            return values ? await query.values() : await query;
+          })
+        : counted(() =>
+            client.begin(async (tx) => {
+              await tx.unsafe(SCOPE_STATEMENT, [workspace]);
+              const query = tx.unsafe(...args);
+              return values ? query.values() : query;
+            }),
+          );
     return { values: () => run(true), then: (ok: never, fail: never) => run(false).then(ok, fail) };
   };
   const begin = (...args: unknown[]) => {
@@ -107,7 +126,7 @@ function scopedToWorkspace(client: postgres.Sql): postgres.Sql {
             await tx.unsafe(SCOPE_STATEMENT, [workspace]);
             return fn(tx);
           };
-    return (client.begin as (...a: unknown[]) => unknown)(...args, scoped);
+    return counted(() => (client.begin as (...a: unknown[]) => Promise<unknown>)(...args, scoped));
   };
   return new Proxy(client, {
     get: (target, prop, receiver): unknown => (prop === 'unsafe' ? unsafe : prop === 'begin' ? begin : Reflect.get(target, prop, receiver)),

@@ -23,6 +23,8 @@ export interface PgliteLike {
   exec(sql: string): Promise<Results[]>;
   transaction<T>(fn: (tx: PgliteLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Calls sent to the thread and not answered yet. */
+  inFlight(): number;
   /** How busy the PGlite thread has been (for benchmarks): Node's event-loop utilisation of that thread. */
   threadUtilization(since?: EventLoopUtilization): EventLoopUtilization;
 }
@@ -94,6 +96,7 @@ export function startPgliteThread(dataDir: string): PgliteLike {
       return result;
     },
     threadUtilization: (since) => worker.performance.eventLoopUtilization(since),
+    inFlight: () => pending.size,
     async close() {
       if (failure) return;
       await call('close');

@@ -128,7 +128,14 @@ export const events = pgTable(
     /** Set once the event reached every journey it triggers; NULL means a retry must dispatch it again. */
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('events_customer_time_idx').on(t.workspaceId, t.customerId, t.occurredAt)],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index('events_customer_time_idx').on(t.workspaceId, t.customerId, t.occurredAt),
+    // The outbox: the few events not dispatched yet, whose count and oldest the metrics read at each scrape.
+    index('events_undispatched_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.dispatchedAt} is null`),
+  ],
 );
 
 export type MessageStatus =

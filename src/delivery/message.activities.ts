@@ -15,6 +15,8 @@ import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey, type SendResult, TOUCH_LEASE_SECONDS } from './message-record.js';
 import { untilRecorded } from './record-retry.js';
+import { log } from '../observability/logger.js';
+import { messagesRecorded } from '../observability/touches.js';
 
 export type { SendResult };
 
@@ -151,15 +153,23 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     return untilRecorded(() => record.markSent(row, token, sent));
   }
 
+  /** The touch's fate, counted once the activity has it (a transient failure is not one: it is retried). */
+  const counted = (channel: ChannelName, result: SendResult): SendResult => {
+    messagesRecorded(channel, result.status, result.reason);
+    // The line carries the activity's workflow id and type (src/observability/logger.ts).
+    log.debug({ channel, status: result.status, reason: result.reason, messageId: result.messageId }, 'message recorded');
+    return result;
+  };
+
   return {
     /** One email of a journey or flow (see `deliver`). */
     async sendEmail(input: SendEmailInput): Promise<SendResult> {
-      return deliver(input, 'email', input.template);
+      return counted('email', await deliver(input, 'email', input.template));
     },
 
     /** One SMS, push, WeChat or webhook touch of a journey or flow (see `deliver`). */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      return deliver(input, input.channel, input.template, input.url);
+      return counted(input.channel, await deliver(input, input.channel, input.template, input.url));
     },
   };
 }

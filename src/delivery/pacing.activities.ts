@@ -6,6 +6,7 @@ import { capAllowsAt, capsOn, knownTimeZone, quietUntil } from './pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey } from './message-record.js';
 import { lockCustomers } from './pacing-locks.js';
+import { messagesRecorded } from '../observability/touches.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
 export interface ReserveInput extends MessageKey {
@@ -42,7 +43,7 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
     async reserveTouch(input: ReserveInput): Promise<Reservation> {
       // The quiet hours, zone and caps of the run's workspace.
       const { pacing } = await settings.current();
-      return db.transaction(async (tx) => {
+      const reservation = await db.transaction(async (tx): Promise<Reservation> => {
         await lockCustomers(tx, [input.customerId]);
         const [existing] = await tx
           .select({ id: messages.id })
@@ -91,6 +92,9 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
         await record.reserve(tx, input, fields);
         return { status: 'reserved' } as const;
       });
+      // Capped and recorded skipped: the message's fate is decided here, not by the send activity.
+      if (reservation.status === 'skipped') messagesRecorded(input.channel, 'skipped', reservation.reason);
+      return reservation;
     },
   };
 }

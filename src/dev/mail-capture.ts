@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
+import { log } from '../observability/logger.js';
 
 export interface CapturedMail {
   id: number;
@@ -79,7 +80,7 @@ export async function startMailCapture(options: { port?: number; host?: string; 
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  server.on('error', (err) => console.error('[mail-capture]', err.message));
+  server.on('error', (err) => log.error({ err, component: 'mail-capture' }, 'the mail capture failed'));
   const port = (server.server.address() as AddressInfo).port;
 
   return {

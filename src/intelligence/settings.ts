@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_INTELLIGENCE_SETTINGS, type IntelligenceSettings, LEVELS, RFM_METHODS } from './rfm.js';
+import { log } from '../observability/logger.js';
 
 // Customer intelligence settings (intelligence_settings, key "customer"), checked when written and when
 // read: a row edited by hand into something invalid falls back to the defaults, said aloud.
@@ -73,6 +74,6 @@ export function intelligenceSettingsFrom(stored: unknown): IntelligenceSettings 
   if (stored === null || stored === undefined) return DEFAULT_INTELLIGENCE_SETTINGS;
   const parsed = intelligenceSettingsSchema.safeParse(mergeSettings(DEFAULT_INTELLIGENCE_SETTINGS, stored));
   if (parsed.success) return parsed.data;
-  console.warn(`[intelligence] invalid settings, using the defaults: ${parsed.error.issues[0]?.message}`);
+  log.warn({ component: 'intelligence', problem: parsed.error.issues[0]?.message }, 'invalid settings, using the defaults');
   return DEFAULT_INTELLIGENCE_SETTINGS;
 }

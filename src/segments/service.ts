@@ -10,6 +10,7 @@ import { rowsOf } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import type { RfmGroup } from '../intelligence/rfm.js';
 import { checkRule, compileSegmentRule, type Rule } from './rules.js';
+import { log } from '../observability/logger.js';
 
 export type SegmentRow = typeof segments.$inferSelect;
 
@@ -259,7 +260,7 @@ export function createSegmentService(db: Db) {
           members += (await refresh(id)).count;
           refreshed++;
         } catch (err) {
-          console.warn(`[segments] ${id} not refreshed: ${(err as Error).message}`);
+          log.warn({ err, component: 'segments', segmentId: id }, 'segment not refreshed');
           failed.push(id);
           if (!(err instanceof DomainError)) lastError = { error: err };
         }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, type ClientPlugin, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../env.js';
 import { searchAttributeKeys } from './search-attributes.js';
@@ -20,9 +20,10 @@ async function connectionOptions(cfg: TemporalConfig, address: string) {
   return { address, tls: await tlsOptions(cfg), apiKey: cfg.apiKey };
 }
 
-export async function connectClient(cfg: TemporalConfig, address: string): Promise<Client> {
+/** `plugins`: tracing's, when it is on (src/observability/tracing.ts). */
+export async function connectClient(cfg: TemporalConfig, address: string, plugins: ClientPlugin[] = []): Promise<Client> {
   const connection = await Connection.connect(await connectionOptions(cfg, address));
-  return new Client({ connection, namespace: cfg.namespace });
+  return new Client({ connection, namespace: cfg.namespace, plugins });
 }
 
 export async function connectWorker(cfg: TemporalConfig, address: string): Promise<NativeConnection> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TIER_RULES, RULE_TIERS, type TierRules } from '../domain/tiers.js';
+import { log } from '../observability/logger.js';
 
 // The tier journey's settings (journey_configs.settings for `tier_upgrade`), checked when a version is
 // written. Kept apart from tiers.ts so workflow code never bundles zod.
@@ -37,7 +38,7 @@ export function tierRulesFrom(settings: unknown): TierRules {
   if (settings === null || settings === undefined) return DEFAULT_TIER_RULES;
   const parsed = tierSettingsSchema.safeParse(settings);
   if (parsed.success) return parsed.data;
-  console.warn(`[tiers] invalid tier_upgrade settings, using the defaults: ${parsed.error.issues[0]?.message}`);
+  log.warn({ component: 'tiers', problem: parsed.error.issues[0]?.message }, 'invalid tier_upgrade settings, using the defaults');
   return DEFAULT_TIER_RULES;
 }
 

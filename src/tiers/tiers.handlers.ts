@@ -6,6 +6,7 @@ import { TIER_LABELS, type Tier, type TierEvaluation } from '../domain/tiers.js'
 import type { DispatchOutcome } from '../journeys/journeys.js';
 import type { AppEnv } from '../api/router.js';
 import type { evaluateUpgrade, executeUpgrade } from './tiers.routes.js';
+import { log } from '../observability/logger.js';
 
 const label = (tier: string) => TIER_LABELS[tier as Tier] ?? tier;
 
@@ -64,7 +65,7 @@ export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> 
   try {
     congratulation = await c.var.deps.journeys.evaluateTier(id, { id: `upgrade/${upgrade.id}`, type: 'tier_upgraded' });
   } catch (err) {
-    console.error(`[ai-ops] upgrade ${upgrade.id} of ${id}: the tier journey could not be signalled:`, err);
+    log.error({ err, upgradeId: upgrade.id, customerId: id }, 'the tier journey could not be signalled');
   }
   const coupon = upgrade.rewards.coupon;
   const message =

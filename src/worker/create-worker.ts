@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { Activities } from './activities.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -12,6 +12,11 @@ export interface TouchpointWorkerOptions {
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  /**
+   * Tracing's plugin, when it is on: its workflow interceptors are bundled only when the worker bundles at
+   * start (a prebuilt bundle has what `npm run build:workflows -- <out> --tracing` put in it).
+   */
+  plugins?: WorkerPlugin[];
 }
 
 export function createTouchpointWorker(opts: TouchpointWorkerOptions): Promise<Worker> {
@@ -20,6 +25,7 @@ export function createTouchpointWorker(opts: TouchpointWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
+    plugins: opts.plugins ?? [],
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
   });

@@ -14,6 +14,7 @@ import { type EffectiveSettingsSource, storedSettings } from './effective-settin
 import type { KeyService } from './keys.js';
 import { type WorkspaceSettings, workspaceSettingsSchema } from './settings.js';
 import { workspaceIdProblem } from './workspace-id.js';
+import { log } from '../observability/logger.js';
 
 export const workspaceView = (row: WorkspaceRow) => ({
   id: row.id,
@@ -31,13 +32,13 @@ export interface WorkspaceServiceOptions {
   outbound: Pick<Outbound, 'check'>;
 }
 
-const log = (line: string) => console.warn(`[workspaces] ${line}`);
+const warn = (line: string) => log.warn({ component: 'workspaces' }, line);
 
 export function createWorkspaceService(db: Db, client: Client, keys: KeyService, options: WorkspaceServiceOptions) {
   /** What a workspace needs before its first request: journey configurations and schedules. */
   async function provision(): Promise<void> {
     await seedJourneyConfigs(db);
-    await ensureWorkspaceSchedules(client, options.taskQueue, options.schedules, log);
+    await ensureWorkspaceSchedules(client, options.taskQueue, options.schedules, warn);
   }
 
   return {

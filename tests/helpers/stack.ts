@@ -27,6 +27,8 @@ import type { ApiScope } from '../../src/domain/scopes.js';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { addSearchAttributes } from '../../src/temporal/connection.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 import { TEST_PROVIDER_SECRET } from './http-provider.js';
 import { freePort } from './ports.js';
 
@@ -100,6 +102,11 @@ export interface StackOptions {
    * the tests' receivers listen). tests/outbound-urls.test.ts runs with an empty allow-list.
    */
   outbound?: OutboundPolicy;
+  /**
+   * Tracing on the app (its requests' spans), its Temporal client and the worker, which then loads
+   * `workflowBundlePath` (a bundle with the OpenTelemetry workflow interceptors) instead of the run's.
+   */
+  tracing?: { tracing: Tracing; workflowBundlePath: string };
   /** The worker's broadcast settings: sends in flight and per-channel rate limits. */
   campaignSending?: { concurrency?: number; rateLimits?: Partial<Record<'email' | 'sms' | 'push' | 'wechat' | 'webhook', number>> };
 }
@@ -190,11 +197,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const taskQueue = uid('tq');
   // A plain client for the app: the environment's own one lets time skip while it awaits a workflow's
   // result (the churn sweep's), and the test server then runs far ahead of what the test asked for.
-  const client = new Client({ connection: env.connection, namespace });
+  const client = new Client({ connection: env.connection, namespace, plugins: options.tracing ? [options.tracing.tracing.plugin] : [] });
   const servicesConfig = testServicesConfig(taskQueue, options.campaigns, options.outbound, options.pacing);
   const services = createServices(database.db, client, servicesConfig);
   const { journeys } = services;
-  const app = createApp({ ...services, mailCapture: mail, api: TEST_API_LIMITS });
+  const app = createApp({
+    ...services,
+    mailCapture: mail,
+    api: TEST_API_LIMITS,
+    ...(options.tracing ? { observability: { metrics: createMetrics({ processMetrics: false }), tracing: options.tracing.tracing } } : {}),
+  });
   const { key } = await inWorkspace(DEFAULT_WORKSPACE, () => services.keys.create({ name: 'test stack', scopes: ['admin'] }, 'test'));
 
   let running: Promise<void> | undefined;
@@ -232,7 +244,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         connection: env.nativeConnection,
         namespace,
         taskQueue,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
+        workflowBundle: { codePath: options.tracing?.workflowBundlePath ?? inject('workflowBundlePath') },
+        plugins: options.tracing ? [options.tracing.tracing.plugin] : [],
         activities: createActivities({
           db: database.db,
           channels: createChannels(

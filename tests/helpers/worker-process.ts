@@ -9,6 +9,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
+  /** What it wrote to stderr so far (its log). */
+  output(): string;
 }
 
 /** Runs `worker.ts` (the real scale-out entry point) as its own process against the test stack. */
@@ -22,7 +24,8 @@ export async function startWorkerProcess(
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      // Its start line (`worker polling …`, which start-up waits for below) is an info line.
+      LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DATABASE_URL: stack.databaseUrl,
@@ -61,6 +64,7 @@ export async function startWorkerProcess(
   });
   return {
     child,
+    output: () => output,
     async kill() {
       child.kill('SIGKILL');
       await exited;

@@ -1,0 +1,1 @@
+CREATE INDEX "events_undispatched_idx" ON "events" USING btree ("received_at") WHERE "events"."dispatched_at" is null;
