@@ -123,7 +123,8 @@ export function startWorker(env: Env, n: number): Promise<Proc> {
     `worker ${n}`,
     ['worker.ts'],
     // Batches of 250: a 2 000-recipient broadcast runs as several batches, some at once.
-    { ...common(env), WORKFLOW_BUNDLE_PATH: env.bundlePath, CAMPAIGN_BATCH_SIZE: '250', DATABASE_POOL_SIZE: '10' },
+    // LOG_LEVEL info: the line it is ready by ("worker polling …") is an info line.
+    { ...common(env), LOG_LEVEL: 'info', WORKFLOW_BUNDLE_PATH: env.bundlePath, CAMPAIGN_BATCH_SIZE: '250', DATABASE_POOL_SIZE: '10' },
     'worker polling',
     `${env.logDir}/worker-${n}.log`,
   );
