@@ -70,3 +70,28 @@ describe('ingestion during a Temporal outage', () => {
     await endRun(handle);
   });
 });
+
+describe('other routes during a Temporal outage', () => {
+  it('answer 503 unavailable with Retry-After where they need Temporal, never 500', async () => {
+    const customerId = uid('outage-read');
+    expect((await stack.api('PUT', `/api/customers/${customerId}`, { email: `${customerId}@example.com` })).status).toBe(201);
+    const down = appDuringOutage();
+    const call = (method: string, path: string) =>
+      down.request(path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.key}` } });
+    for (const [method, path] of [
+      ['GET', '/api/journeys/welcome/runs'],
+      ['POST', '/api/journeys/churn_win_back/sweep'],
+      ['POST', '/api/recommendations/refresh'],
+      ['GET', `/api/customers/${customerId}`],
+    ] as const) {
+      const res = await call(method, path);
+      expect(res.status, `${method} ${path}`).not.toBe(500);
+      if (res.status === 503) {
+        expect(((await res.json()) as { error: { code: string } }).error.code, `${method} ${path}`).toBe('unavailable');
+        expect(res.headers.get('retry-after'), `${method} ${path}`).toBe('5');
+      }
+    }
+    // One that cannot answer without Temporal at all.
+    expect((await call('POST', '/api/journeys/churn_win_back/sweep')).status).toBe(503);
+  });
+});

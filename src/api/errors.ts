@@ -4,6 +4,7 @@ import { TrieRouter } from 'hono/router/trie-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from '@hono/zod-openapi';
 import { DomainError, type ErrorStatus } from '../domain/errors.js';
+import { isTemporalUnavailable } from '../temporal/unavailable.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log } from '../observability/logger.js';
 
@@ -37,6 +38,10 @@ export const onError: ErrorHandler = (err, c) => {
   if (isDatabaseUnavailable(err)) {
     c.header('Retry-After', UNAVAILABLE_RETRY_AFTER);
     return sendError(c, new DomainError('unavailable', 'the database is unavailable; retry later', undefined, 503));
+  }
+  if (isTemporalUnavailable(err)) {
+    c.header('Retry-After', UNAVAILABLE_RETRY_AFTER);
+    return sendError(c, new DomainError('unavailable', 'the workflow service (Temporal) is unavailable; retry later', undefined, 503));
   }
   log.error({ err, req: { method: c.req.method, path: c.req.path } }, 'request failed');
   return sendError(c, new DomainError('internal_error', 'internal error', undefined, 500));
