@@ -1,9 +1,10 @@
 // The one writer of a message row's send fate, for journeys, flows and broadcasts alike: the row is
-// inserted once (its UNIQUE idempotency key), claimed by the attempt that sends it (a lease and the attempt's
-// fencing token), marked sending by that attempt alone just before the hand-over, and ends sent, failed,
-// skipped, simulated — or uncertain, when the attempt that marked it sending died before it could say. Pacing and the senders decide; this module writes what they decided. Later events
-// on a sent row (opens and clicks, delivery reports, conversions, erasure) are other columns, written by
-// tracking, feedback, attribution and the customer service.
+// inserted once (its UNIQUE idempotency key), claimed by the attempt that sends it (a lease and the
+// attempt's fencing token), marked sending by that attempt alone just before the hand-over, and ends sent,
+// failed, skipped, simulated — or uncertain, when the attempt that marked it sending died before it could
+// say. Pacing and the senders decide; this module writes what they decided. Later events on a sent row
+// (opens and clicks, delivery reports, conversions, erasure) are other columns, written by tracking,
+// feedback, attribution and the customer service.
 import { randomUUID } from 'node:crypto';
 import type { ChannelName } from '../domain/channels.js';
 import { and, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';

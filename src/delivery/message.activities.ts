@@ -45,8 +45,9 @@ export function createMessageActivities({ db, channels, config, settings: worksp
    * lease with this attempt's token (a retry that overlaps a slow first attempt backs off, is retried, and
    * then finds the message done); just before the hand-over the row is marked sending, in a statement that
    * checks the token, so an attempt whose lease was taken over sends nothing; once the server or provider
-   * has answered, the answer's record is retried through a database blip rather than left for a resend. Erased, no channel configured, opted out of the channel, no address on it (no_email_address,
-   * no_phone, no_wechat_openid) or a suppressed address: skipped with the reason — never silently dropped.
+   * has answered, the answer's record is retried through a database blip rather than left for a resend.
+   * Erased, no channel configured, opted out of the channel, no address on it (no_email_address, no_phone,
+   * no_wechat_openid) or a suppressed address: skipped with the reason — never silently dropped.
    * Otherwise rendered (a template that cannot render is recorded failed, as it would fail again) and sent:
    * sent with the provider's answer stored; rejected (HTTP 4xx, SMTP 5xx): failed, not retried; a
    * transient failure (server down, 5xx, timeout): thrown, so Temporal retries (after the provider's
