@@ -137,26 +137,17 @@ export function createMessageRecord(db: Db) {
    */
   const markSending = coalesceInWorkspace<SendingMark, boolean>(
     async (marks) => {
+      const mark = (k: keyof SendingMark, type: string) =>
+        array(
+          marks.map((m) => m[k] as string | number | null),
+          type,
+        );
       const marked = rowsOf<{ id: string }>(
         await db.execute(sql`
           update ${messages} m set sending_at = now(), lease_until = now() + make_interval(secs => v.lease),
             provider_message_id = coalesce(v.planned, m.provider_message_id), recipient = v.recipient, updated_at = now()
-          from unnest(${array(
-            marks.map((m) => m.id),
-            'uuid',
-          )}, ${array(
-            marks.map((m) => m.token),
-            'text',
-          )}, ${array(
-            marks.map((m) => m.plannedId),
-            'text',
-          )}, ${array(
-            marks.map((m) => m.recipient),
-            'text',
-          )}, ${array(
-            marks.map((m) => m.leaseSeconds),
-            'float8',
-          )}) as v(id, token, planned, recipient, lease)
+          from unnest(${mark('id', 'uuid')}, ${mark('token', 'text')}, ${mark('plannedId', 'text')}, ${mark('recipient', 'text')},
+            ${mark('leaseSeconds', 'float8')}) as v(id, token, planned, recipient, lease)
           where ${workspaceIs(sql`m.workspace_id`)} and m.id = v.id and m.claim_token = v.token and m.status = 'pending' and m.sending_at is null
           returning m.id`),
       );
