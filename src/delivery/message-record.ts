@@ -139,7 +139,7 @@ export function createMessageRecord(db: Db) {
     async (marks) => {
       const mark = (k: keyof SendingMark, type: string) =>
         array(
-          marks.map((m) => m[k] as string | number | null),
+          marks.map((m) => m[k]),
           type,
         );
       const marked = rowsOf<{ id: string }>(
