@@ -199,6 +199,22 @@ describe('PUT /api/customers/:id rejects bad input and creates no customer', () 
   });
 });
 
+describe('routes whose body is optional refuse one that does not parse', () => {
+  it('POST …/trigger with malformed JSON → 400 invalid_json, and no execution starts', async () => {
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: 'malformed trigger',
+      type: 'email',
+      target_tags: [uid('tag')],
+      content: { subject: 'Hi', text: 'Hello' },
+    });
+    expect(created.status).toBe(201);
+    const res = await stack.api('POST', `/api/marketing/campaigns/${created.body.id}/trigger`, '{"execution_type": ');
+    expectError(res, 400, 'invalid_json');
+    const campaign = await stack.api('GET', `/api/marketing/campaigns/${created.body.id}`);
+    expect(campaign.body.execution_id).toBeNull();
+  });
+});
+
 describe('unknown things', () => {
   it('GET an unknown customer → 404 customer_not_found', async () => {
     const id = uid('nobody');

@@ -32,7 +32,10 @@ export function sendError(c: Context, err: DomainError) {
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof DomainError) return sendError(c, err);
   if (err instanceof HTTPException) {
-    // Hono's own refusals (a body it could not read): their status is whatever Hono chose.
+    // Hono's own refusals (a body it could not read): their status is whatever Hono chose. Its validator's
+    // refusal of a body that does not parse (routes whose body is optional) is the same `invalid_json` as ours.
+    if (err.status === 400 && /malformed json/i.test(err.message))
+      return sendError(c, new DomainError('invalid_json', `body is not valid JSON: ${err.message}`, undefined, 400));
     return sendError(c, new DomainError('http_error', err.message || 'request failed', undefined, err.status as ErrorStatus));
   }
   if (isDatabaseUnavailable(err)) {
