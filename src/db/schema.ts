@@ -202,6 +202,9 @@ export const messages = pgTable(
     /** Exempt from quiet hours and frequency caps, and not counted by them (a journey step's `transactional`). */
     transactional: boolean('transactional').notNull().default(false),
     conversionOrderId: text('conversion_order_id'),
+    /** The experiment this message is an arm of, and the arm (a variant's key). */
+    experimentId: text('experiment_id'),
+    variant: text('variant'),
     /** Provider delivery feedback (POST /api/webhooks/delivery/:provider): the first report of each kind. */
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     bouncedAt: timestamp('bounced_at', { withTimezone: true }),
@@ -222,6 +225,9 @@ export const messages = pgTable(
     index('messages_campaign_customer_idx')
       .on(t.workspaceId, t.campaignId, t.customerId)
       .where(sql`${t.campaignId} is not null`),
+    index('messages_experiment_idx')
+      .on(t.workspaceId, t.experimentId, t.variant)
+      .where(sql`${t.experimentId} is not null`),
     // Delivery webhooks name a message by the id its provider knows (the SMTP Message-ID, the HTTP provider's id).
     index('messages_provider_message_idx')
       .on(t.providerMessageId)
@@ -626,3 +632,95 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type Message = typeof messages.$inferSelect;
 export type JourneyConfigRow = typeof journeyConfigs.$inferSelect;
+
+export type ExperimentStatus = 'draft' | 'running' | 'stopped' | 'completed';
+export type ExperimentGoal = 'open_rate' | 'click_rate' | 'conversion_rate' | 'revenue_per_recipient';
+export type ExperimentMode = 'fixed' | 'sequential';
+
+/** One arm of an experiment: what it changes in the message it belongs to (any of these; none: the original). */
+export interface ExperimentVariant {
+  key: string;
+  name?: string;
+  weight: number;
+  subject?: string;
+  /** Inline content (a string, or the channel's parts), as a campaign's `content`. */
+  content?: string | Record<string, string>;
+  templateId?: string;
+  /** Send at this customer-local time of day ("09:00"), or this many minutes after the message would go. */
+  sendAt?: { localTime: string } | { offsetMinutes: number };
+  channel?: ChannelName;
+}
+
+/**
+ * An A/B (or A/B/n) test of a campaign's message, or of one send step of a journey or a flow. Variants
+ * (the first one is the control) and an optional holdout split the customers by a hash of (experiment,
+ * customer); `experiment_assignments` keeps each customer's arm, so results join on it.
+ */
+export const experiments = pgTable(
+  'experiments',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    /** What the CLI names it by (`touchpoint ab report --test NAME`): unique in its workspace. */
+    name: text('name').notNull(),
+    status: text('status').$type<ExperimentStatus>().notNull().default('draft'),
+    campaignId: text('campaign_id'),
+    journeyKey: text('journey_key'),
+    flowId: text('flow_id'),
+    /** The journey's or flow's send step the variants apply to. */
+    stepKey: text('step_key'),
+    variants: jsonb('variants').$type<ExperimentVariant[]>().notNull(),
+    /** The share (0–1) of customers in the holdout, who get nothing; 0: none. */
+    holdout: doublePrecision('holdout').notNull().default(0),
+    goal: text('goal').$type<ExperimentGoal>().notNull(),
+    guardMetrics: text('guard_metrics')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    mode: text('mode').$type<ExperimentMode>().notNull().default('fixed'),
+    alpha: doublePrecision('alpha').notNull().default(0.05),
+    power: doublePrecision('power').notNull().default(0.8),
+    /** The minimum detectable effect (absolute, in the goal's unit) the sample size is planned for. */
+    minimumDetectableEffect: doublePrecision('minimum_detectable_effect'),
+    /** Auto-winner (campaigns): the share of the audience in the test; null: everyone is in the test. */
+    testFraction: doublePrecision('test_fraction'),
+    /** Auto-winner: seconds between the test's sends and the choice of the winner. */
+    winnerWaitSeconds: integer('winner_wait_seconds'),
+    winnerVariant: text('winner_variant'),
+    /** How the winner was chosen: `significant`, `not_significant_control` (no winner: the control), `promoted`. */
+    winnerReason: text('winner_reason'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('experiments_name_unique').on(t.workspaceId, t.name),
+    index('experiments_campaign_idx')
+      .on(t.workspaceId, t.campaignId)
+      .where(sql`${t.campaignId} is not null`),
+    index('experiments_step_idx')
+      .on(t.workspaceId, t.journeyKey, t.flowId, t.stepKey)
+      .where(sql`${t.stepKey} is not null`),
+  ],
+);
+
+/** A customer's arm of an experiment, chosen once by hash and kept: `phase` `rollout` is the auto-winner's rest. */
+export const experimentAssignments = pgTable(
+  'experiment_assignments',
+  {
+    workspaceId: workspaceId(),
+    experimentId: text('experiment_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    /** A variant's key, or `holdout`. */
+    variant: text('variant').notNull(),
+    phase: text('phase').$type<'test' | 'rollout'>().notNull().default('test'),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.experimentId, t.customerId] }),
+    index('experiment_assignments_variant_idx').on(t.workspaceId, t.experimentId, t.phase, t.variant),
+  ],
+);
