@@ -15,6 +15,7 @@ import { intelligenceRouter } from './intelligence/intelligence.router.js';
 import { journeysRouter } from './journeys/journeys.router.js';
 import { recommendationsRouter } from './recommendations/recommendations.router.js';
 import { segmentsRouter } from './segments/segments.router.js';
+import { experimentsRouter } from './experiments/experiments.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { tiersRouter } from './tiers/tiers.router.js';
 import { workspacesRouter } from './workspaces/workspaces.router.js';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
   app.route('/', segmentsRouter);
+  app.route('/', experimentsRouter);
   app.route('/', recommendationsRouter);
   app.route('/', trackingRouter);
   app.route('/', deliveryRouter);

@@ -159,7 +159,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             channels: createChannels(email, config.providers, { outbound }),
             outbound,
             settings: services.effectiveSettings,
-            config: { campaigns: config.campaigns, recommendations: config.recommendations, tracking },
+            config: {
+              campaigns: config.campaigns,
+              recommendations: config.recommendations,
+              tracking,
+              attributionWindowDays: config.attributionWindowDays,
+            },
             journeys: services.journeys,
           }),
           ...(config.temporal.worker.bundlePath ? { workflowBundle: { codePath: config.temporal.worker.bundlePath } } : {}),

@@ -21,6 +21,7 @@ import { createJourneyConfigService } from './journeys/config.js';
 import { createJourneys } from './journeys/journeys.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createSegmentService } from './segments/service.js';
+import { createExperimentService } from './experiments/service.js';
 import { createTemplateService } from './templates/service.js';
 import { createTierService } from './tiers/service.js';
 import { createEffectiveSettings } from './workspaces/effective-settings.js';
@@ -80,6 +81,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     performance: createCampaignPerformanceService(db, effectiveSettings),
     templates: createTemplateService(db, { brand: async () => (await effectiveSettings.current()).brand }),
     segments,
+    experiments: createExperimentService(db, { attributionWindowDays: config.attributionWindowDays }),
     tiers: createTierService(db),
     intelligence: createIntelligenceService(db),
     recommendations: createRecommendationService(db, client, taskQueue),

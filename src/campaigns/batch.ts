@@ -6,6 +6,7 @@ import { customers, type Customer, type marketingCampaigns } from '../db/schema.
 import type { BroadcastCounts } from './broadcast-counts.js';
 import type { CampaignMode } from './campaign.workflow.js';
 import type { EffectiveSettings } from '../workspaces/effective-settings.js';
+import type { ActiveExperiment } from '../experiments/arms.js';
 
 export interface CampaignBatchInput {
   campaignId: string;
@@ -26,6 +27,11 @@ export interface CampaignBatchInput {
    * quiet hours to end and whose time has come, instead of the next customers of the audience.
    */
   deferred?: boolean;
+  /**
+   * An auto-winner experiment's pass: `test` sends the test sample, `rollout` (once the winner is chosen)
+   * everyone else. Absent: the whole audience.
+   */
+  phase?: 'test' | 'rollout';
 }
 
 export interface CampaignBatchResult {
@@ -60,6 +66,8 @@ export interface BatchCampaign {
   workflowId: string;
   /** A customer's record's idempotency key in this execution. */
   recordKey: (customerId: string) => string;
+  /** The campaign's experiment (its arms' parts), if it has one that runs or has a winner. */
+  experiment?: ActiveExperiment | null;
 }
 
 /** A batch as its steps share it: the campaign, the channel it goes out on, and where the channel sends. */
@@ -72,6 +80,8 @@ export interface Batch extends BatchCampaign {
   /** The campaign's workspace's settings: pacing, brand, and what its sends take over the channel's configuration. */
   settings: EffectiveSettings;
   simulate: boolean;
+  /** With an experiment: the arm of each of the batch's customers (a variant's key, or `holdout`). */
+  arms?: Map<string, string>;
 }
 
 /** The customer's address on the batch's channel, or null when they have none. */

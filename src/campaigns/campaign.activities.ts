@@ -16,6 +16,13 @@ import { channelOf } from '../templates/parts.js';
 import { messagesRecorded } from '../observability/touches.js';
 import type { BroadcastCounts } from './broadcast-counts.js';
 import type { ChannelName } from '../domain/channels.js';
+import { campaignExperiment } from '../experiments/arms.js';
+
+/** An auto-winner experiment's part in an execution: which experiment, and how long the test runs before the winner is chosen. */
+export interface CampaignExperimentPlan {
+  experimentId: string;
+  waitSeconds: number;
+}
 
 /** The records of an execution that wait for their recipients' quiet hours to end. */
 export interface DeferredRecords {
@@ -69,11 +76,13 @@ export function createCampaignActivities(deps: ActivityDeps) {
     if (content === null)
       throw ApplicationFailure.create({ nonRetryable: true, type: 'NoContent', message: `campaign ${campaignId} has no content` });
     // Checked when the campaign was saved; a campaign that cannot render fails its execution, it does not retry.
+    let parts: Record<string, string>;
     try {
-      return { campaign, parts: campaignParts(campaign.type, campaign.name, content) };
+      parts = campaignParts(campaign.type, campaign.name, content);
     } catch (err) {
       throw ApplicationFailure.create({ nonRetryable: true, type: 'InvalidContent', message: (err as Error).message });
     }
+    return { campaign, parts, experiment: await campaignExperiment(db, campaign, parts) };
   }
 
   return {
@@ -82,8 +91,8 @@ export function createCampaignActivities(deps: ActivityDeps) {
       campaignId: string;
       executionId: string;
       mode: CampaignMode;
-    }): Promise<{ audienceSize: number }> {
-      const { campaign } = await loadCampaign(input.campaignId);
+    }): Promise<{ audienceSize: number; experiment?: CampaignExperimentPlan }> {
+      const { campaign, experiment } = await loadCampaign(input.campaignId);
       if (input.mode === 'actual') {
         await db
           .update(marketingCampaigns)
@@ -96,7 +105,10 @@ export function createCampaignActivities(deps: ActivityDeps) {
           );
       }
       const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(campaign));
-      return { audienceSize: row?.n ?? 0 };
+      const e = experiment?.row;
+      // An auto-winner (actual sends only): the workflow sends the test, waits, decides, then sends the rest.
+      const plan = e && e.testFraction !== null && input.mode === 'actual' ? { experimentId: e.id, waitSeconds: e.winnerWaitSeconds ?? 0 } : null;
+      return { audienceSize: row?.n ?? 0, ...(plan ? { experiment: plan } : {}) };
     },
 
     /**
@@ -170,10 +182,11 @@ export function createCampaignActivities(deps: ActivityDeps) {
      * finds the records already done and sends only what is still pending.
      */
     async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-      const { campaign, parts } = await loadCampaign(input.campaignId);
+      const { campaign, parts, experiment } = await loadCampaign(input.campaignId);
       const result = await sendBatch(input, {
         campaign,
         parts,
+        experiment,
         workflowId: campaignWorkflowId(input.campaignId, input.executionId),
         recordKey: (customerId) => campaignRecordKey(input.executionId, customerId),
       });

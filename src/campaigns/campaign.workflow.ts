@@ -14,7 +14,7 @@ import type { Activities } from '../worker/activities.js';
 import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from './broadcast-counts.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords } = proxyActivities<Activities>({
+const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords, decideExperimentWinner } = proxyActivities<Activities>({
   // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
   startToCloseTimeout: '30 minutes',
   // The batch heartbeats every second while it runs, however slow a send is.
@@ -54,6 +54,20 @@ interface CarriedState {
   runs: number;
   /** In the deferred pass (the records that waited out quiet hours), `cursor` being that pass's. */
   deferredPass?: boolean;
+  /** An auto-winner experiment: its plan, the pass it is in, and the winner once chosen. */
+  experiment?: ExperimentState;
+}
+
+/** An auto-winner experiment in an execution: the test sample first, a wait, the winner, then the rest. */
+interface ExperimentState {
+  experimentId: string;
+  waitSeconds: number;
+  phase: 'test' | 'rollout';
+  winner: string | null;
+  /** significant, not_significant_control, srm_control or promoted. */
+  reason: string | null;
+  /** When the winner is chosen (epoch ms), while the test waits. */
+  decidesAt: number | null;
 }
 
 /** What GET /api/marketing/campaigns/:id/status shows while a broadcast runs. */
@@ -75,6 +89,8 @@ export interface CampaignProgress extends BroadcastCounts {
   /** Records waiting for their recipients' quiet hours to end, as last looked up, and when the first may go. */
   deferred: number;
   deferredUntil: number | null;
+  /** An auto-winner experiment: its pass, when it chooses (while it waits), and its winner. */
+  experiment: ExperimentState | null;
 }
 
 export const pauseSignal = defineSignal('pause');
@@ -113,6 +129,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
   let deferredUntil: number | null = null;
   /** `processed` when the last deferred pass began: a pass that changed nothing is not run again at once. */
   let passFrom: number | null = null;
+  let experiment: ExperimentState | null = carried?.experiment ?? null;
 
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
@@ -140,6 +157,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     runs: (carried?.runs ?? 0) + 1,
     deferred,
     deferredUntil,
+    experiment: experiment ? { ...experiment } : null,
   });
   setHandler(progressQuery, snapshot);
   const setState = (next: ExecutionState) => {
@@ -147,6 +165,24 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     upsertSearchAttributes([{ key: JourneyStepKey, value: next }]);
   };
   const pastEnd = () => endAt !== null && Date.now() >= endAt;
+
+  /**
+   * An auto-winner's test sample is through (its deferred records too): a durable timer for the wait (a
+   * cancel cuts it short), the winner chosen by an activity (written once, so a retry or a replay reads it
+   * back), and the rollout pass sends the winner to everyone else. False: not in a test, or cancelled.
+   */
+  const testThrough = async (): Promise<boolean> => {
+    if (experiment?.phase !== 'test') return false;
+    experiment.decidesAt ??= Date.now() + experiment.waitSeconds * 1000;
+    await condition(() => cancelled, Math.max(1, experiment.decidesAt - Date.now()));
+    if (cancelled) return false;
+    const decision = await decideExperimentWinner({ experimentId: experiment.experimentId });
+    experiment = { ...experiment, phase: 'rollout', winner: decision.winner, reason: decision.reason, decidesAt: null };
+    deferredPass = false;
+    cursor = null;
+    passFrom = null;
+    return true;
+  };
 
   if (!carried) {
     setState('scheduled');
@@ -158,6 +194,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
     if (!cancelled) {
       const begun = await beginCampaignExecution({ campaignId, executionId, mode });
       audienceSize = begun.audienceSize;
+      if (begun.experiment) experiment = { ...begun.experiment, phase: 'test', winner: null, reason: null, decidesAt: null };
       startedAt = Date.now();
       setState(paused ? 'paused' : 'running');
     }
@@ -189,6 +226,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
           paused,
           runs: (carried?.runs ?? 0) + 1,
           ...(deferredPass ? { deferredPass } : {}),
+          ...(experiment ? { experiment } : {}),
         },
       });
     }
@@ -199,6 +237,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
       deferred = next.count;
       deferredUntil = next.at;
       if (next.at === null) {
+        if (await testThrough()) continue;
         stopReason = 'audience_done';
         break;
       }
@@ -209,6 +248,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
       }
       // Records due whose last pass processed none of them could only come round again: the finish records them.
       if (passFrom === counts.processed) {
+        if (await testThrough()) continue;
         stopReason = 'audience_done';
         break;
       }
@@ -223,6 +263,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
       endAt,
       now: Date.now(),
       ...(deferredPass ? { deferred: true } : {}),
+      ...(experiment ? { phase: experiment.phase } : {}),
     });
     addCounts(counts, batch.counts);
     cursor = batch.cursor ?? cursor;
@@ -243,6 +284,7 @@ export async function campaignExecution(input: CampaignExecutionInput): Promise<
         cursor = null;
         continue;
       }
+      if (await testThrough()) continue;
       stopReason = 'audience_done';
       break;
     }

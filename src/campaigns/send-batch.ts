@@ -19,6 +19,9 @@ import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
+import { assignArms, HOLDOUT, testedCustomers } from '../experiments/arms.js';
+import { inTest } from '../experiments/assignment.js';
+import { sendTimeOf } from '../experiments/send-time.js';
 import {
   addressOf,
   type Batch,
@@ -119,14 +122,25 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
         channel: batch.channel,
         token,
         recipients: audience.map((c) => {
-          const skip = skipReason(c, sender, batch.target, suppressed) ?? (capped.has(c.id) ? 'frequency_cap' : null);
+          const variant = batch.arms?.get(c.id) ?? null;
+          const skip =
+            (variant === HOLDOUT ? 'holdout' : null) ??
+            skipReason(c, sender, batch.target, suppressed) ??
+            (capped.has(c.id) ? 'frequency_cap' : null);
+          const quiet = skip === null && quietUntil ? quietUntil(c.timezone) : null;
+          // A send-time variant waits for its time first (the deferred pass then judges quiet hours again).
+          const sendTime = skip === null && variant && !input.deferred && !batch.simulate ? sendTimeOf(batch, variant, c, now) : null;
+          const waitUntil = sendTime !== null && (quiet === null || sendTime > quiet) ? sendTime : quiet;
           return {
             key: batch.recordKey(c.id),
             customerId: c.id,
             skip,
-            waitUntil: skip === null && quietUntil ? quietUntil(c.timezone) : null,
+            waitUntil,
+            ...(waitUntil !== null && waitUntil === sendTime ? { waitReason: 'send_time' } : {}),
+            variant,
           };
         }),
+        experimentId: batch.experiment?.row.id ?? null,
       });
     });
     return claimed.filter((r) => r.status === 'pending' && r.claim_token === token);
@@ -185,6 +199,19 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    * restarts): each sends only the records it claimed and marked sending itself; the newer one takes over
    * the older one's records only as their leases lapse, and waits for those the older one is still sending.
    */
+  /**
+   * The page's customers this pass sends. An auto-winner experiment's test pass: those the hash puts in the
+   * test sample; its rollout pass: everyone not already in the test (latecomers to the audience included).
+   * The deferred pass sends whoever's record is due, and any other campaign everyone.
+   */
+  async function inPhase(batch: Batch, page: Profile[]): Promise<Profile[]> {
+    const e = batch.experiment?.row;
+    if (!e || e.testFraction === null || batch.input.deferred || !batch.input.phase) return page;
+    if (batch.input.phase === 'test') return page.filter((c) => inTest(e.id, c.id, e.testFraction));
+    const tested = await testedCustomers(db, e.id, page.map((c) => c.id));
+    return page.filter((c) => !tested.has(c.id));
+  }
+
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
     const sender = channels[channel];
@@ -194,9 +221,14 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const batch: Batch = { ...of, input, channel, sender, target, settings, simulate: input.mode === 'simulation' };
 
     const now = input.now ?? Date.now();
-    const { audience, erased } = await recipients(batch, now);
+    const { audience: page, erased } = await recipients(batch, now);
     const counts: BroadcastCounts = { ...emptyCounts(), ...(erased ? { processed: erased, skipped: erased, reasons: { erased } } : {}) };
-    if (audience.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
+    if (page.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
+    // An auto-winner experiment's passes: the test sample first, then (with the winner) everyone else.
+    const audience = await inPhase(batch, page);
+    if (batch.experiment) batch.arms = await assignArms(db, batch.experiment.row, audience.map((c) => c.id), !batch.simulate);
+    const pageDone = page.length < input.limit;
+    if (audience.length === 0) return { counts, cursor: page.at(-1)!.id, done: pageDone, stoppedAtEnd: false };
 
     const token = newClaimToken();
     const stop: Stop = { halt: null };
@@ -239,10 +271,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     let through = audience.length;
     if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
     const done = audience.slice(0, through);
+    // Through: the page's end (customers another pass sends were passed over, not left).
+    const cursor = through === audience.length ? page.at(-1)!.id : done.length ? done.at(-1)!.id : input.after;
     return {
       counts: await tally(input, done, counts),
-      cursor: done.length ? done.at(-1)!.id : input.after,
-      done: !stop.halt && audience.length < input.limit,
+      cursor,
+      done: !stop.halt && pageDone,
       stoppedAtEnd: stop.halt === 'end_time',
     };
   };

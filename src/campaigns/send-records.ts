@@ -49,8 +49,10 @@ export function createRecordSender({ config }: ActivityDeps, record: MessageReco
       ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, rowId) } : {}),
     };
     try {
+      const variant = batch.arms?.get(customer.id);
+      const parts = (variant && batch.experiment?.parts.get(variant)) || batch.parts;
       const content = Object.fromEntries(
-        Object.entries(batch.parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]),
+        Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]),
       );
       const wrong = ch.check?.(content);
       if (wrong) throw new Error(wrong);

@@ -57,6 +57,10 @@ export interface BatchRecipient {
   skip: string | null;
   /** Inside their quiet hours: the record waits, pending and leased until then (epoch ms). */
   waitUntil: number | null;
+  /** Why it waits, kept as the record's reason while it does: `quiet_hours` unless given (an experiment's `send_time`). */
+  waitReason?: string;
+  /** The experiment arm the recipient is in (the batch's `experimentId`), or none. */
+  variant?: string | null;
 }
 
 /** A journey's touch: longer than the send activity's start-to-close timeout, so a live attempt never loses its lease. */
@@ -300,31 +304,25 @@ export function createMessageRecord(db: Db) {
         channel: ChannelName;
         token: string;
         recipients: BatchRecipient[];
+        /** The campaign's experiment, when its recipients are split into variants. */
+        experimentId?: string | null;
       },
     ) {
       const { recipients, token } = batch;
+      const text = (values: Array<string | null>) => array(values, 'text');
       return rowsOf<{ id: string; customer_id: string; status: string; claim_token: string | null }>(
         await tx.execute(sql`
           insert into ${messages} (idempotency_key, customer_id, campaign_id, execution_id, workflow_id, step_key, channel, status,
-            error_message, lease_until, claim_token, attempts)
+            error_message, lease_until, claim_token, attempts, experiment_id, variant)
           select k, c, ${batch.campaignId}, ${batch.executionId}, ${batch.workflowId}, ${batch.stepKey}, ${batch.channel},
-            case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then 'quiet_hours' end),
+            case when r is null then 'pending' else 'skipped' end, coalesce(r, case when w is not null then coalesce(wr, 'quiet_hours') end),
             case when r is null and w is null then now() + make_interval(secs => ${BATCH_LEASE_SECONDS}) else w end,
-            case when r is null and w is null then ${token} end, 1
-          from unnest(${array(
-            recipients.map((r) => r.key),
-            'text',
-          )}, ${array(
-            recipients.map((r) => r.customerId),
-            'text',
-          )},
-            ${array(
-              recipients.map((r) => r.skip),
-              'text',
-            )}, ${array(
+            case when r is null and w is null then ${token} end, 1, ${batch.experimentId ?? null}::text, v
+          from unnest(${text(recipients.map((r) => r.key))}, ${text(recipients.map((r) => r.customerId))},
+            ${text(recipients.map((r) => r.skip))}, ${array(
               recipients.map((r) => (r.waitUntil === null ? null : new Date(r.waitUntil).toISOString())),
               'timestamptz',
-            )}) as b(k, c, r, w)
+            )}, ${text(recipients.map((r) => r.waitReason ?? null))}, ${text(recipients.map((r) => r.variant ?? null))}) as b(k, c, r, w, wr, v)
           on conflict (workspace_id, idempotency_key) do update set attempts = ${messages.attempts} + 1, updated_at = now(),
             status = excluded.status, error_message = excluded.error_message, lease_until = excluded.lease_until,
             claim_token = excluded.claim_token

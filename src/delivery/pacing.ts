@@ -30,7 +30,7 @@ function localClock(at: number, timeZone: string) {
 }
 
 /** The instant at which the local clock in `timeZone` first shows `minuteOfDay` after `after` (DST-safe). */
-function nextLocalTime(after: number, minuteOfDay: number, timeZone: string): number {
+export function nextLocalTime(after: number, minuteOfDay: number, timeZone: string): number {
   const now = localClock(after, timeZone);
   // Minutes to go by the wall clock, then corrected for any offset change (DST) on the way.
   let wait = (minuteOfDay - now.minute + 1440) % 1440 || 1440;

@@ -20,6 +20,7 @@ import { createPacingActivities } from '../delivery/pacing.activities.js';
 import { createSegmentActivities } from '../segments/segment.activities.js';
 import { createRecommendationActivities } from '../recommendations/recommendation.activities.js';
 import { createTierActivities } from '../tiers/tier.activities.js';
+import { createExperimentActivities } from '../experiments/experiment.activities.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -45,6 +46,8 @@ export interface ActivityDeps {
      * marketing). Unset only where activities are built by hand (a test): mail then goes out as rendered.
      */
     tracking?: TrackingConfig;
+    /** Experiments count an order as a conversion within this many days of the customer's assignment (default 7). */
+    attributionWindowDays?: number;
   };
   /** Journeys some activities start (the churn sweep). */
   journeys: Pick<Journeys, 'startChurnWinBack'>;
@@ -66,6 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),
+    ...createExperimentActivities(deps),
     ...createSegmentActivities(deps),
     ...createRecommendationActivities(deps),
     ...createInsightActivities(deps),
