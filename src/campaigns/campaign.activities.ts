@@ -107,7 +107,8 @@ export function createCampaignActivities(deps: ActivityDeps) {
       const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(campaign));
       const e = experiment?.row;
       // An auto-winner (actual sends only): the workflow sends the test, waits, decides, then sends the rest.
-      const plan = e && e.testFraction !== null && input.mode === 'actual' ? { experimentId: e.id, waitSeconds: e.winnerWaitSeconds ?? 0 } : null;
+      const plan =
+        e && e.testFraction !== null && input.mode === 'actual' ? { experimentId: e.id, waitSeconds: e.winnerWaitSeconds ?? 0 } : null;
       return { audienceSize: row?.n ?? 0, ...(plan ? { experiment: plan } : {}) };
     },
 

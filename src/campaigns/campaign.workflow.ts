@@ -14,14 +14,15 @@ import type { Activities } from '../worker/activities.js';
 import { addCounts, type BroadcastCounts, emptyCounts, leftOverCounts, rateAndEta } from './broadcast-counts.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords, decideExperimentWinner } = proxyActivities<Activities>({
-  // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
-  startToCloseTimeout: '30 minutes',
-  // The batch heartbeats every second while it runs, however slow a send is.
-  heartbeatTimeout: '30 seconds',
-  // At most 10 s apart: a broadcast goes on within seconds of an outage's end (SMTP, the database).
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const { beginCampaignExecution, sendCampaignBatch, finishCampaignExecution, nextDeferredCampaignRecords, decideExperimentWinner } =
+  proxyActivities<Activities>({
+    // A batch at a low rate limit takes minutes; a dead worker is noticed by its missing heartbeats.
+    startToCloseTimeout: '30 minutes',
+    // The batch heartbeats every second while it runs, however slow a send is.
+    heartbeatTimeout: '30 seconds',
+    // At most 10 s apart: a broadcast goes on within seconds of an outage's end (SMTP, the database).
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
 
 export type CampaignMode = 'actual' | 'simulation';
 export type ExecutionState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';

@@ -208,7 +208,11 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const e = batch.experiment?.row;
     if (!e || e.testFraction === null || batch.input.deferred || !batch.input.phase) return page;
     if (batch.input.phase === 'test') return page.filter((c) => inTest(e.id, c.id, e.testFraction));
-    const tested = await testedCustomers(db, e.id, page.map((c) => c.id));
+    const tested = await testedCustomers(
+      db,
+      e.id,
+      page.map((c) => c.id),
+    );
     return page.filter((c) => !tested.has(c.id));
   }
 
@@ -226,7 +230,13 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (page.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
     // An auto-winner experiment's passes: the test sample first, then (with the winner) everyone else.
     const audience = await inPhase(batch, page);
-    if (batch.experiment) batch.arms = await assignArms(db, batch.experiment.row, audience.map((c) => c.id), !batch.simulate);
+    if (batch.experiment)
+      batch.arms = await assignArms(
+        db,
+        batch.experiment.row,
+        audience.map((c) => c.id),
+        !batch.simulate,
+      );
     const pageDone = page.length < input.limit;
     if (audience.length === 0) return { counts, cursor: page.at(-1)!.id, done: pageDone, stoppedAtEnd: false };
 

@@ -51,9 +51,7 @@ export function createRecordSender({ config }: ActivityDeps, record: MessageReco
     try {
       const variant = batch.arms?.get(customer.id);
       const parts = (variant && batch.experiment?.parts.get(variant)) || batch.parts;
-      const content = Object.fromEntries(
-        Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]),
-      );
+      const content = Object.fromEntries(Object.entries(parts).map(([part, src]) => [part, renderTemplate(src, vars, ch.format(part))]));
       const wrong = ch.check?.(content);
       if (wrong) throw new Error(wrong);
       return { content, profile };

@@ -4,7 +4,9 @@ import { workspaceIs } from '../db/own-rows.js';
 import { type SQL, sql } from 'drizzle-orm';
 import { messages } from '../db/schema.js';
 
-export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7;
+import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../domain/attribution-window.js';
+
+export { DEFAULT_ATTRIBUTION_WINDOW_DAYS };
 
 /**
  * The UPDATE of messages that credits each of `newOrders` (a relation of id, customer_id, amount,

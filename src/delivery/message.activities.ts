@@ -17,6 +17,8 @@ import { createMessageRecord, type MessageKey, type SendResult, TOUCH_LEASE_SECO
 import { untilRecorded } from './record-retry.js';
 import { log } from '../observability/logger.js';
 import { messagesRecorded } from '../observability/touches.js';
+import { HOLDOUT } from '../experiments/assignment.js';
+import { stepArm } from '../experiments/step-arms.js';
 
 export type { SendResult };
 
@@ -78,6 +80,11 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     const { to } = address;
     // Checked at each send, so an address that bounced after the journey started gets nothing more.
     if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish('skipped', 'suppressed', { recipient: to });
+
+    // An experiment on the step: the customer's arm decides the template, or (the holdout) that nothing goes.
+    const arm = await stepArm(db, { ...input, messageId: row.id }, name, template);
+    if (arm?.variant === HOLDOUT) return finish('skipped', 'holdout', { recipient: to });
+    if (arm) template = arm.template;
 
     // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
     let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;

@@ -1,7 +1,9 @@
 // Pacing of marketing messages (SPEC §4): quiet hours in the customer's time zone and frequency caps over
 // rolling windows. Pure: the activity (src/delivery/pacing.activities.ts) reads the clock, the customer's zone and
 // their recent messages, and these functions decide.
-import { isKnownTimeZone, localParts } from '../domain/local-time.js';
+import { knownTimeZone, localClock, nextLocalTime } from '../domain/local-time.js';
+
+export { knownTimeZone, nextLocalTime };
 import type { QuietHours } from '../domain/quiet-hours.js';
 
 // The window's vocabulary is the domain's (settings and the environment parse it too).
@@ -22,32 +24,6 @@ export interface PacingConfig {
 }
 
 export const PACING_OFF: PacingConfig = { quietHours: null, defaultTimeZone: 'UTC', caps: { day: 0, week: 0 }, capMode: 'defer' };
-
-/** Wall-clock parts of `at` in `timeZone`, the time of day as minutes after midnight. */
-function localClock(at: number, timeZone: string) {
-  const p = localParts(timeZone, at);
-  return { minute: p.hour * 60 + p.minute, second: p.second };
-}
-
-/** The instant at which the local clock in `timeZone` first shows `minuteOfDay` after `after` (DST-safe). */
-export function nextLocalTime(after: number, minuteOfDay: number, timeZone: string): number {
-  const now = localClock(after, timeZone);
-  // Minutes to go by the wall clock, then corrected for any offset change (DST) on the way.
-  let wait = (minuteOfDay - now.minute + 1440) % 1440 || 1440;
-  let at = after - now.second * 1000 - (after % 1000) + wait * 60_000;
-  for (let i = 0; i < 3; i++) {
-    const drift = localClock(at, timeZone).minute - minuteOfDay;
-    if (drift === 0) break;
-    // A DST jump: move by the difference (within a day), never back to before `after`.
-    const fix = ((drift + 720 + 1440) % 1440) - 720;
-    at -= fix * 60_000;
-    if (at <= after) {
-      wait += 1440;
-      at = after + wait * 60_000;
-    }
-  }
-  return at;
-}
 
 /** Whether `minute` (after local midnight) is inside the window. */
 export function inQuietHours(minute: number, q: QuietHours): boolean {
@@ -95,10 +71,4 @@ export function capAllowsAt(recent: number[], now: number, caps: PacingConfig['c
     at = Math.max(at ?? 0, opens);
   }
   return at;
-}
-
-/** A zone name the runtime knows, else the fallback (a profile may hold anything a producer sent). */
-export function knownTimeZone(zone: string | null | undefined, fallback: string): string {
-  if (!zone) return fallback;
-  return isKnownTimeZone(zone) ? zone : fallback;
 }

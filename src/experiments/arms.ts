@@ -29,13 +29,19 @@ async function variantParts(
       .select({ parts: templates.parts })
       .from(templates)
       .where(and(ownRows(templates), eq(templates.id, v.templateId)));
-    if (t) parts = campaignParts(type, name, t.parts as Record<string, string>);
+    if (t) parts = campaignParts(type, name, t.parts);
   } else if (v.content !== undefined) parts = campaignParts(type, name, v.content);
   if (v.subject !== undefined) parts[type === 'push_notification' ? 'title' : 'subject'] = v.subject;
   return parts;
 }
 
-async function withParts(db: Db, row: ExperimentRow, base: Record<string, string>, type: CampaignType, name: string): Promise<ActiveExperiment> {
+async function withParts(
+  db: Db,
+  row: ExperimentRow,
+  base: Record<string, string>,
+  type: CampaignType,
+  name: string,
+): Promise<ActiveExperiment> {
   const parts = new Map<string, Record<string, string>>();
   for (const v of row.variants) parts.set(v.key, await variantParts(db, v, base, type, name));
   return { row, parts };
@@ -59,9 +65,7 @@ export async function campaignExperiment(
 export async function stepExperiment(
   db: Db,
   step: { journeyKey?: string | null; flowId?: string | null; stepKey: string },
-  base: Record<string, string>,
-  type: CampaignType,
-): Promise<ActiveExperiment | null> {
+): Promise<ExperimentRow | null> {
   const [row] = await db
     .select()
     .from(experiments)
@@ -69,7 +73,9 @@ export async function stepExperiment(
       and(
         ownRows(experiments),
         and(
-          step.flowId ? eq(experiments.flowId, step.flowId) : and(eq(experiments.journeyKey, step.journeyKey ?? ''), isNull(experiments.flowId)),
+          step.flowId
+            ? eq(experiments.flowId, step.flowId)
+            : and(eq(experiments.journeyKey, step.journeyKey ?? ''), isNull(experiments.flowId)),
           eq(experiments.stepKey, step.stepKey),
           sql`(${experiments.status} = 'running' or (${experiments.status} = 'completed' and ${experiments.winnerVariant} is not null))`,
         ),
@@ -77,7 +83,7 @@ export async function stepExperiment(
     )
     .orderBy(sql`${experiments.createdAt} desc`)
     .limit(1);
-  return row ? withParts(db, row, base, type, step.stepKey) : null;
+  return row ?? null;
 }
 
 /**
@@ -92,12 +98,24 @@ export async function assignArms(db: Db, e: ExperimentRow, customerIds: string[]
   if (!store) return new Map(customerIds.map((id) => [id, choose(id)]));
   await db
     .insert(experimentAssignments)
-    .values(customerIds.map((customerId) => ({ experimentId: e.id, customerId, variant: choose(customerId), phase: decided ? ('rollout' as const) : ('test' as const) })))
+    .values(
+      customerIds.map((customerId) => ({
+        experimentId: e.id,
+        customerId,
+        variant: choose(customerId),
+        phase: decided ? ('rollout' as const) : ('test' as const),
+      })),
+    )
     .onConflictDoNothing();
   const rows = await db
     .select({ customerId: experimentAssignments.customerId, variant: experimentAssignments.variant })
     .from(experimentAssignments)
-    .where(and(ownRows(experimentAssignments), and(eq(experimentAssignments.experimentId, e.id), inArray(experimentAssignments.customerId, customerIds))));
+    .where(
+      and(
+        ownRows(experimentAssignments),
+        and(eq(experimentAssignments.experimentId, e.id), inArray(experimentAssignments.customerId, customerIds)),
+      ),
+    );
   return new Map(rows.map((r) => [r.customerId, r.variant]));
 }
 

@@ -56,7 +56,10 @@ export function localTimeMinutes(value: string): number | null {
 /** The stored form of the arms, checked; `campaignType` (a campaign experiment) checks content against the campaign's parts. */
 export function checkVariants(input: VariantInput[], target: { campaignType?: CampaignType; name: string }): ExperimentVariant[] {
   if (input.length < MIN_VARIANTS || input.length > MAX_VARIANTS)
-    throw invalid('variants', `an experiment has ${MIN_VARIANTS} to ${MAX_VARIANTS} variants (the first is the control); got ${input.length}`);
+    throw invalid(
+      'variants',
+      `an experiment has ${MIN_VARIANTS} to ${MAX_VARIANTS} variants (the first is the control); got ${input.length}`,
+    );
   const keys = new Set<string>();
   return input.map((v, i) => {
     const at = `variants[${i}]`;
@@ -80,7 +83,8 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
     let sendAt: ExperimentVariant['sendAt'];
     if (v.send_at) {
       if ('local_time' in v.send_at) {
-        if (localTimeMinutes(v.send_at.local_time) === null) throw invalid(`${at}.send_at.local_time`, 'a time of day as HH:MM, e.g. "09:00"');
+        if (localTimeMinutes(v.send_at.local_time) === null)
+          throw invalid(`${at}.send_at.local_time`, 'a time of day as HH:MM, e.g. "09:00"');
         sendAt = { localTime: v.send_at.local_time };
       } else {
         const minutes = v.send_at.offset_minutes;
@@ -90,6 +94,9 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
       }
     }
     if (v.channel !== undefined && !CHANNELS.includes(v.channel)) throw invalid(`${at}.channel`, `one of ${CHANNELS.join(', ')}`);
+    // Not yet: an arm on another channel needs that channel's address and consent checks before its claim.
+    if (v.channel !== undefined)
+      throw new DomainError('unsupported_variant', `${at}.channel: channel variants are not supported yet`, `${at}.channel`, 422);
     return {
       key: v.key,
       ...(v.name !== undefined ? { name: v.name } : {}),
@@ -125,7 +132,8 @@ export function checkNumbers(input: ExperimentInput): void {
     throw invalid('minimum_detectable_effect', 'an absolute difference above 0 (e.g. 0.02 for two points of open rate)');
   if (input.test_fraction != null) {
     if (!(input.test_fraction > 0 && input.test_fraction < 1)) throw invalid('test_fraction', 'a share above 0 and below 1 (e.g. 0.2)');
-    if (!input.campaign_id) throw invalid('test_fraction', 'the auto-winner (a test fraction, then the winner to the rest) is for campaigns');
+    if (!input.campaign_id)
+      throw invalid('test_fraction', 'the auto-winner (a test fraction, then the winner to the rest) is for campaigns');
   }
   if (input.winner_wait_seconds != null) {
     if (input.test_fraction == null) throw invalid('winner_wait_seconds', 'only with test_fraction (the auto-winner)');

@@ -5,7 +5,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import { ownRows } from '../db/own-rows.js';
 import { experiments } from '../db/schema.js';
-import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../delivery/attribution.js';
+import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../domain/attribution-window.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createExperimentResults } from './results.js';
 
@@ -24,7 +24,8 @@ export function createExperimentActivities({ db, config }: ActivityDeps) {
         .select()
         .from(experiments)
         .where(and(ownRows(experiments), eq(experiments.id, input.experimentId)));
-      if (!row) throw ApplicationFailure.create({ nonRetryable: true, type: 'ExperimentNotFound', message: `no experiment ${input.experimentId}` });
+      if (!row)
+        throw ApplicationFailure.create({ nonRetryable: true, type: 'ExperimentNotFound', message: `no experiment ${input.experimentId}` });
       if (row.winnerVariant !== null) return { winner: row.winnerVariant, reason: row.winnerReason ?? 'promoted' };
       const { analysis } = await results.of(row);
       const decided: WinnerDecision = analysis.winner
@@ -32,7 +33,13 @@ export function createExperimentActivities({ db, config }: ActivityDeps) {
         : { winner: row.variants[0]!.key, reason: analysis.srm.flagged ? 'srm_control' : 'not_significant_control' };
       await db
         .update(experiments)
-        .set({ winnerVariant: decided.winner, winnerReason: decided.reason, decidedAt: sql`now()`, status: 'completed', updatedAt: sql`now()` })
+        .set({
+          winnerVariant: decided.winner,
+          winnerReason: decided.reason,
+          decidedAt: sql`now()`,
+          status: 'completed',
+          updatedAt: sql`now()`,
+        })
         .where(and(ownRows(experiments), and(eq(experiments.id, row.id), isNull(experiments.winnerVariant))));
       const [final] = await db
         .select({ winner: experiments.winnerVariant, reason: experiments.winnerReason })

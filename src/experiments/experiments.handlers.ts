@@ -24,7 +24,7 @@ export const stopExperimentHandler: RouteHandler<typeof r.stopExperiment, AppEnv
 export const promoteExperimentHandler: RouteHandler<typeof r.promoteExperiment, AppEnv> = async (c) =>
   c.json(await c.var.deps.experiments.promote(c.req.valid('param').id, c.req.valid('json').variant), 200);
 
-export const sampleSizeHandler: RouteHandler<typeof r.sampleSize, AppEnv> = async (c) => {
+export const sampleSizeHandler: RouteHandler<typeof r.sampleSize, AppEnv> = (c) => {
   const q = c.req.valid('query');
   if (q.baseline + q.mde >= 1) throw new DomainError('invalid_query', 'mde: baseline + mde must stay below 1', 'mde', 400);
   const { nPerArm } = sampleSize({ metric: 'proportion', baseline: q.baseline, mde: q.mde, alpha: q.alpha, power: q.power });

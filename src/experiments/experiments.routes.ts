@@ -34,12 +34,24 @@ const experimentInput = z
     holdout: z.number().min(0).max(0.5).optional().openapi({ description: 'Share of customers who get nothing; default 0' }),
     goal: z.enum(GOALS),
     guard_metrics: z.array(z.enum(GUARD_METRICS)).max(3).optional(),
-    mode: z.enum(MODES).optional().openapi({ description: 'fixed (a planned sample size) or sequential (always-valid p-values: look any time)' }),
+    mode: z
+      .enum(MODES)
+      .optional()
+      .openapi({ description: 'fixed (a planned sample size) or sequential (always-valid p-values: look any time)' }),
     alpha: z.number().optional(),
     power: z.number().optional(),
     minimum_detectable_effect: z.number().nullable().optional(),
-    test_fraction: z.number().nullable().optional().openapi({ description: 'Auto-winner: the share of the audience in the test, e.g. 0.2' }),
-    winner_wait_seconds: z.number().int().nullable().optional().openapi({ description: 'Auto-winner: the wait before the winner is chosen; default 14400 (4 h)' }),
+    test_fraction: z
+      .number()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Auto-winner: the share of the audience in the test, e.g. 0.2' }),
+    winner_wait_seconds: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Auto-winner: the wait before the winner is chosen; default 14400 (4 h)' }),
   })
   .openapi('ExperimentInput', {
     example: {
@@ -111,7 +123,9 @@ export const resultsSchema = z
     name: z.string(),
     status: z.string(),
     goal: z.enum(GOALS),
-    base: z.enum(['sent', 'assigned']).openapi({ description: "What n counts: customers sent the arm's message (open, click rates) or assigned to it (conversion, revenue)" }),
+    base: z.enum(['sent', 'assigned']).openapi({
+      description: "What n counts: customers sent the arm's message (open, click rates) or assigned to it (conversion, revenue)",
+    }),
     conversion_window_days: z.number(),
     arms: z.array(z.record(z.string(), z.unknown())),
     analysis: z.object({ arms: z.array(armAnalysis) }).passthrough(),
@@ -129,7 +143,11 @@ export const resultsSchema = z
   .openapi('ExperimentResults');
 
 const ref = z.object({
-  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, description: 'The experiment id, or its name', example: 'subject_line_test' }),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'The experiment id, or its name', example: 'subject_line_test' }),
 });
 
 export const createExperiment = createRoute({
@@ -207,7 +225,17 @@ export const sampleSize = createRoute({
     }),
   },
   responses: {
-    200: json(z.object({ per_arm: z.number().int(), baseline: z.number(), mde: z.number(), alpha: z.number(), power: z.number(), method: z.string() }), 'The sample size'),
+    200: json(
+      z.object({
+        per_arm: z.number().int(),
+        baseline: z.number(),
+        mde: z.number(),
+        alpha: z.number(),
+        power: z.number(),
+        method: z.string(),
+      }),
+      'The sample size',
+    ),
     ...errorResponses(400, 422),
   },
 });

@@ -1,6 +1,6 @@
 // A send-time variant's moment for one customer: the next time their local clock reads the variant's time
 // of day ("09:00" vs "20:00"), or an offset after the message would have gone. Null: the variant sends at once.
-import { knownTimeZone, nextLocalTime } from '../delivery/pacing.js';
+import { knownTimeZone, nextLocalTime } from '../domain/local-time.js';
 import type { ExperimentVariant } from '../db/schema.js';
 import { localTimeMinutes } from './definition.js';
 

@@ -64,9 +64,15 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
   async function checkTarget(input: ExperimentInput) {
     const given = [input.campaign_id, input.journey_key, input.flow_id].filter((v) => v !== undefined);
     if (given.length !== 1)
-      throw new DomainError('validation_error', 'give one target: campaign_id, or journey_key with step_key, or flow_id with step_key', 'campaign_id', 422);
+      throw new DomainError(
+        'validation_error',
+        'give one target: campaign_id, or journey_key with step_key, or flow_id with step_key',
+        'campaign_id',
+        422,
+      );
     if (input.campaign_id !== undefined) {
-      if (input.step_key !== undefined) throw new DomainError('validation_error', 'step_key: only for a journey or flow step', 'step_key', 422);
+      if (input.step_key !== undefined)
+        throw new DomainError('validation_error', 'step_key: only for a journey or flow step', 'step_key', 422);
       const [campaign] = isUuid(input.campaign_id)
         ? await db
             .select()
@@ -75,12 +81,18 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
         : [];
       if (!campaign) throw new DomainError('campaign_not_found', `no campaign "${input.campaign_id}"`, 'campaign_id', 404);
       if (campaign.executionId !== null || !['draft', 'scheduled'].includes(campaign.status))
-        throw new DomainError('campaign_already_triggered', `campaign "${campaign.id}" was triggered already: test a new one`, 'campaign_id', 409);
+        throw new DomainError(
+          'campaign_already_triggered',
+          `campaign "${campaign.id}" was triggered already: test a new one`,
+          'campaign_id',
+          409,
+        );
       const [taken] = await db
         .select({ name: experiments.name })
         .from(experiments)
         .where(and(ownRows(experiments), eq(experiments.campaignId, campaign.id)));
-      if (taken) throw new DomainError('experiment_exists', `campaign "${campaign.id}" has the experiment "${taken.name}"`, 'campaign_id', 409);
+      if (taken)
+        throw new DomainError('experiment_exists', `campaign "${campaign.id}" has the experiment "${taken.name}"`, 'campaign_id', 409);
       return { campaignType: campaign.type, name: campaign.name };
     }
     if (!input.step_key) throw new DomainError('validation_error', 'step_key: the send step the variants apply to', 'step_key', 422);
@@ -104,7 +116,8 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
           ),
         ),
       );
-    if (taken) throw new DomainError('experiment_exists', `step "${input.step_key}" has the running experiment "${taken.name}"`, 'step_key', 409);
+    if (taken)
+      throw new DomainError('experiment_exists', `step "${input.step_key}" has the running experiment "${taken.name}"`, 'step_key', 409);
     return { name: input.step_key };
   }
 
@@ -193,7 +206,8 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
     /** Stops a running experiment: sends from now on are the original message (or, with a winner, the winner). */
     async stop(ref: string): Promise<ExperimentView> {
       const row = await find(ref);
-      if (row.status !== 'running') throw new DomainError('experiment_not_running', `experiment "${row.name}" is ${row.status}`, undefined, 409);
+      if (row.status !== 'running')
+        throw new DomainError('experiment_not_running', `experiment "${row.name}" is ${row.status}`, undefined, 409);
       const [updated] = await db
         .update(experiments)
         .set({ status: 'stopped', stoppedAt: sql`now()`, updatedAt: sql`now()` })

@@ -1,0 +1,65 @@
+// An experiment on a journey's or flow's send step, as the send activity applies it: the customer's arm
+// (by hash, stored the first time, so a retry or a replayed step gets the same one), the arm marked on the
+// message's row, and the step's template with what the variant changes.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { ownRows } from '../db/own-rows.js';
+import { type CampaignType, type ExperimentVariant, messages, templates } from '../db/schema.js';
+import type { ChannelName } from '../domain/channels.js';
+import { campaignParts } from '../templates/parts.js';
+import { assignArms, HOLDOUT, stepExperiment } from './arms.js';
+
+const TYPE: Record<ChannelName, CampaignType> = {
+  email: 'email',
+  sms: 'sms',
+  push: 'push_notification',
+  wechat: 'wechat',
+  webhook: 'webhook',
+};
+const FLOW_PREFIX = 'flow:';
+
+/** The step's parts with the variant's changes: its template's or content over them, then its subject (a push's title). */
+async function variantTemplate(
+  db: Db,
+  v: ExperimentVariant,
+  base: Record<string, string>,
+  channel: ChannelName,
+): Promise<Record<string, string>> {
+  const type = TYPE[channel];
+  const title = base.subject ?? base.title ?? '';
+  let content: string | Record<string, string> | undefined = v.content;
+  if (v.templateId) {
+    const [t] = await db
+      .select({ parts: templates.parts })
+      .from(templates)
+      .where(and(ownRows(templates), eq(templates.id, v.templateId)));
+    content = t?.parts;
+  }
+  let parts =
+    content === undefined ? { ...base } : campaignParts(type, title, typeof content === 'string' ? content : { ...base, ...content });
+  if (v.subject !== undefined) parts = { ...parts, [channel === 'push' ? 'title' : 'subject']: v.subject };
+  return parts;
+}
+
+/**
+ * The arm of the step's experiment for this message, or null (no experiment on the step): the holdout (the
+ * message is skipped), or a variant with its template. The message's row carries the experiment and arm.
+ */
+export async function stepArm(
+  db: Db,
+  touch: { journeyKey: string; stepKey: string; customerId: string; messageId: string },
+  channel: ChannelName,
+  template: Record<string, string>,
+): Promise<{ variant: string; template: Record<string, string> } | null> {
+  const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
+  const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
+  if (!e) return null;
+  const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId)!;
+  await db
+    .update(messages)
+    .set({ experimentId: e.id, variant, updatedAt: sql`now()` })
+    .where(and(ownRows(messages), eq(messages.id, touch.messageId)));
+  if (variant === HOLDOUT) return { variant, template };
+  const v = e.variants.find((x) => x.key === variant);
+  return { variant, template: v ? await variantTemplate(db, v, template, channel) : template };
+}
