@@ -12,3 +12,9 @@ export const rowsOf = <T>(result: unknown) => (Array.isArray(result) ? result : 
 
 /** Whether PostgreSQL's uuid type accepts `id`: anything else is an unknown id, not a failed query. */
 export const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+/** Whether a failed statement broke a unique constraint (SQLSTATE 23505), however the driver wrapped it. */
+export function uniqueViolation(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === '23505') return true;
+  return false;
+}

@@ -5,7 +5,7 @@ import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { experiments, flows, marketingCampaigns, templates } from '../db/schema.js';
-import { isUuid } from '../db/sql-helpers.js';
+import { isUuid, uniqueViolation } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { HOLDOUT } from './assignment.js';
 import { checkNumbers, checkVariants, DEFAULT_WINNER_WAIT_SECONDS, type ExperimentInput, variantView } from './definition.js';
@@ -177,7 +177,7 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
           .returning();
         return experimentView(row!);
       } catch (err) {
-        if (/experiments_name_unique/.test(String((err as { constraint_name?: string }).constraint_name ?? (err as Error).message)))
+        if (uniqueViolation(err))
           throw new DomainError('experiment_name_taken', `an experiment is named "${input.name}" already`, 'name', 409);
         throw err;
       }

@@ -1,6 +1,7 @@
 // Marketer flows as the API manages them: each save is a new version; runs keep the version they started with.
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { uniqueViolation } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { flows, flowVersions } from '../db/schema.js';
@@ -170,8 +171,3 @@ export function createFlowService(db: Db, journeys: Pick<Journeys, 'flowsChanged
 }
 
 export type FlowService = ReturnType<typeof createFlowService>;
-
-function uniqueViolation(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === '23505') return true;
-  return false;
-}
