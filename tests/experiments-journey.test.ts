@@ -1,0 +1,100 @@
+// An experiment on a journey's send step, through the time-skipping server: the welcome email's subject A/B
+// with a holdout. Each customer's arm comes from the hash and is stored by the send activity; the message
+// carries it; the holdout's welcome is skipped; a promoted winner is what later signups get.
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experimentAssignments, messages } from '../src/db/schema.js';
+import { armOf, type Arms } from '../src/experiments/assignment.js';
+import { type Stack, startStack, uid } from './helpers/stack.js';
+import { waitFor } from './helpers/wait.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ timeSkipping: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function signUp(id: string) {
+  const put = await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, name: 'Ada' });
+  expect(put.status).toBe(201);
+  const res = await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });
+  expect(res.status).toBe(202);
+}
+
+const welcomeRecord = (customerId: string) =>
+  waitFor(async () => {
+    const rows = await stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
+    const row = rows.find((r) => r.stepKey === 'welcome');
+    return row && row.status !== 'pending' ? row : null;
+  }, `the welcome record of ${customerId}`);
+
+describe('a journey step experiment', () => {
+  it("splits the welcome email's subject between two variants and a holdout, by hash, once per customer", async () => {
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('welcome_subject'),
+      journey_key: 'welcome',
+      step_key: 'welcome',
+      variants: [
+        { key: 'A', subject: 'Welcome aboard, {{ customer.name }}' },
+        { key: 'B', subject: '欢迎, {{ customer.name }} 🎉' },
+      ],
+      holdout: 0.2,
+      goal: 'open_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    expect(e.target).toEqual({ type: 'journey_step', journey_key: 'welcome', step_key: 'welcome' });
+    const arms: Arms = { variants: e.variants, holdout: 0.2 };
+
+    // Customers chosen so each arm has two.
+    const want: Record<string, string[]> = { A: [], B: [], holdout: [] };
+    const prefix = uid('jx');
+    for (let i = 0; Object.values(want).some((l) => l.length < 2); i++) {
+      const id = `${prefix}-${i}`;
+      const list = want[armOf(e.id, id, arms)]!;
+      if (list.length < 2) list.push(id);
+    }
+    for (const id of Object.values(want).flat()) await signUp(id);
+
+    const subjects = { A: 'Welcome aboard, Ada', B: '欢迎, Ada 🎉' } as const;
+    for (const key of ['A', 'B'] as const) {
+      for (const id of want[key]!) {
+        const mail = await stack.mail.waitFor((m) => m.to.includes(`${id}@example.com`));
+        expect(mail.subject).toBe(subjects[key]);
+        const row = await welcomeRecord(id);
+        expect([row.status, row.experimentId, row.variant]).toEqual(['sent', e.id, key]);
+      }
+    }
+    for (const id of want.holdout!) {
+      const row = await welcomeRecord(id);
+      expect([row.status, row.errorMessage, row.variant]).toEqual(['skipped', 'holdout', 'holdout']);
+      expect(stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`))).toEqual([]);
+    }
+    const assigned = await stack.database.db.select().from(experimentAssignments).where(eq(experimentAssignments.experimentId, e.id));
+    expect(assigned).toHaveLength(6);
+
+    const results = await stack.api('GET', `/api/experiments/${e.id}/results`);
+    expect(results.status).toBe(200);
+    expect(results.body.arms.map((a: { variant: string; assigned: number; sent: number }) => [a.variant, a.assigned, a.sent])).toEqual([
+      ['A', 2, 2],
+      ['B', 2, 2],
+      ['holdout', 2, 0],
+    ]);
+
+    // B promoted: a new customer gets B's subject whatever the hash says, outside the results.
+    const promoted = await stack.api('POST', `/api/experiments/${e.name}/promote`, { variant: 'B' });
+    expect(promoted.body).toMatchObject({ status: 'completed', winner: 'B', winner_reason: 'promoted' });
+    const late = uid('late');
+    await signUp(late);
+    const mail = await stack.mail.waitFor((m) => m.to.includes(`${late}@example.com`));
+    expect(mail.subject).toBe(subjects.B);
+    const [row] = await stack.database.db.select().from(experimentAssignments).where(eq(experimentAssignments.customerId, late));
+    expect([row!.variant, row!.phase]).toEqual(['B', 'rollout']);
+
+    // Only a variant of the experiment can be promoted.
+    const bad = await stack.api('POST', `/api/experiments/${e.id}/promote`, { variant: 'Z' });
+    expect([bad.status, bad.body.error.field]).toEqual([422, 'variant']);
+  });
+});
