@@ -1,6 +1,8 @@
 // Records welcome-journey histories for the replay test: `npm run record:histories`.
 // Run it after a deliberate, patched() change to workflow code, and commit the new files beside the old:
 // old histories must keep replaying, which is the point.
+// What the script does with the database outside an activity, it does in the default workspace (as the tests).
+import './helpers/implicit-workspace.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +38,7 @@ import { workflowsPath } from '../src/worker/create-worker.js';
 import { pauseSignal, progressQuery, resumeSignal } from '../src/campaigns/campaign.workflow.js';
 import { churnSweep } from '../src/journeys/churn-win-back.workflow.js';
 import { createSegmentService } from '../src/segments/service.js';
+import { createExperimentService } from '../src/experiments/service.js';
 import { segmentsRefresh } from '../src/segments/segments-refresh.workflow.js';
 import { recommendationsRefresh } from '../src/recommendations/recommendations-refresh.workflow.js';
 import { flowRun } from '../src/flows/flow.workflow.js';
@@ -498,6 +501,33 @@ group('campaign-quiet-hours', async () => {
   await env.sleep(progress.deferredUntil - (await env.currentTimeMs()) + 60_000);
   await handle.result();
   save('campaign-quiet-hours', await handle.fetchHistory());
+});
+
+group('campaign-auto-winner', async () => {
+  // An auto-winner subject test: half the audience first (B at 09:00 their time), a day's wait, the winner to the rest.
+  const campaigns = createCampaignService(database.db, env.client, 'record', { batchSize: 3, batchesPerRun: 5 }, outbound);
+  const tag = 'replay-ab';
+  await database.db
+    .insert(customers)
+    .values(
+      Array.from({ length: 8 }, (_, i) => ({ id: `replay-ab-${i}`, email: `replay-ab-${i}@example.com`, name: 'Replay', tags: [tag] })),
+    );
+  const campaign = await campaigns.create({ name: 'Replay auto-winner', type: 'email', target_tags: [tag], content: 'Hello' }, null);
+  await createExperimentService(database.db, { attributionWindowDays: 7 }).create({
+    name: 'replay-auto-winner',
+    campaign_id: campaign.id,
+    variants: [
+      { key: 'A', subject: 'A' },
+      { key: 'B', subject: 'B', send_at: { local_time: '09:00' } },
+    ],
+    goal: 'open_rate',
+    test_fraction: 0.5,
+    winner_wait_seconds: 86_400,
+  });
+  const { executionId } = await campaigns.trigger(campaign.id, 'actual');
+  const handle = env.client.workflow.getHandle(campaignWorkflowId(campaign.id, executionId));
+  await handle.result();
+  save('campaign-auto-winner', await handle.fetchHistory());
 });
 
 // New groups go above this line.

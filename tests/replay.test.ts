@@ -30,6 +30,7 @@ describe('workflow replay', () => {
     expect(histories.map((h) => h.file).sort()).toEqual([
       'birthday-greeting.json',
       'birthday-removed.json',
+      'campaign-auto-winner.json',
       'campaign-cancelled.json',
       'campaign-completed.json',
       'campaign-continued.json',
