@@ -232,6 +232,20 @@ const progressSchema = z
       .optional()
       .openapi({ description: "Records waiting for their recipients' quiet hours to end (as last looked up)" }),
     deferredUntil: z.number().nullable().optional().openapi({ description: 'When the first waiting record may go (epoch ms)' }),
+    experiment: z
+      .object({
+        experimentId: z.string(),
+        waitSeconds: z.number(),
+        phase: z.enum(['test', 'rollout']),
+        winner: z.string().nullable(),
+        reason: z.string().nullable(),
+        decidesAt: z.number().nullable(),
+      })
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'An auto-winner experiment: the pass it is in (the test sample, then the rest), when it chooses, and its winner',
+      }),
   })
   .openapi('CampaignProgress');
 
