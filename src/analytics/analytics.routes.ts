@@ -14,7 +14,10 @@ const channelSchema = z.enum(CHANNELS);
 
 const funnelGroup = z
   .object({
-    key: z.string().nullable().openapi({ description: 'the group’s channel, variant, step (journey/step) or UTC day; null when not grouped' }),
+    key: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the group’s channel, variant, step (journey/step) or UTC day; null when not grouped' }),
     delivered_basis: deliveredBasisSchema,
     stages: z.array(
       z.object({

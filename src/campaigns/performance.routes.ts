@@ -30,7 +30,10 @@ export const performanceSchema = z
     delivered: z
       .number()
       .int()
-      .openapi({ description: 'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt' }),
+      .openapi({
+        description:
+          'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
+      }),
     opened: z.number().int(),
     clicked: z.number().int(),
     converted: z.number().int(),

@@ -2,6 +2,7 @@
 // (TOUCHPOINT_URL, default http://127.0.0.1:3000) with an API key (TOUCHPOINT_API_KEY). Exit codes: 0 done,
 // 1 the API refused or failed, 2 usage.
 import { cliApiKey, cliBaseUrl } from '../env.js';
+import { analytics, ANALYTICS_USAGE } from './analytics.js';
 
 const USAGE = `usage: touchpoint <command> [options]
 
@@ -17,6 +18,7 @@ const USAGE = `usage: touchpoint <command> [options]
   keys list                                      the workspace's API keys (never the keys themselves)
   keys create --name NAME --scope S[,S…]         a key (events:write, marketing:write, read, admin), shown once
   keys revoke --id ID                            revoke a key: it stops working at once
+${ANALYTICS_USAGE}
 
 TOUCHPOINT_URL: the API (default http://127.0.0.1:3000). TOUCHPOINT_API_KEY: the key to call it with.`;
 
@@ -290,6 +292,8 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       }
       throw new UsageError(`unknown flows command "${sub}"`);
     }
+    case 'analytics':
+      return analytics(sub, options, { api, table, out, usage: (message) => new UsageError(message) });
     case 'help':
     case undefined:
       out(USAGE);

@@ -44,7 +44,9 @@ export interface DeliveryCounts {
 
 /** Delivered records of one channel: receipts when there are any, else sent − bounced. */
 export function deliveredOf(c: DeliveryCounts): { delivered: number; basis: Exclude<DeliveredBasis, 'mixed'> } {
-  return c.receipts > 0 ? { delivered: c.receipts, basis: 'receipts' } : { delivered: Math.max(0, c.sent - c.bounced), basis: 'sent_minus_bounces' };
+  return c.receipts > 0
+    ? { delivered: c.receipts, basis: 'receipts' }
+    : { delivered: Math.max(0, c.sent - c.bounced), basis: 'sent_minus_bounces' };
 }
 
 /** Delivered records over channels, each channel counted its own way. No channel: sent_minus_bounces (of nothing). */
