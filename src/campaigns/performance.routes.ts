@@ -27,13 +27,10 @@ export const performanceSchema = z
   .object({
     campaign_id: z.string(),
     sent: z.number().int().openapi({ description: 'records with a send time or a status from sent on' }),
-    delivered: z
-      .number()
-      .int()
-      .openapi({
-        description:
-          'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
-      }),
+    delivered: z.number().int().openapi({
+      description:
+        'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
+    }),
     opened: z.number().int(),
     clicked: z.number().int(),
     converted: z.number().int(),
