@@ -42,7 +42,9 @@ describe('conversion attribution', () => {
     const perf = await feedback.stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`);
     expect(perf.body).toMatchObject({ sent: 1, clicked: 1, converted: 1, revenue: 120.5 });
     const records = await feedback.stack.api('GET', `/api/marketing/records?campaign_id=${campaign.id}`);
-    expect(records.body.records).toMatchObject([{ status: 'converted', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 }]);
+    expect(records.body.records).toMatchObject([
+      { status: 'converted', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 },
+    ]);
   });
 
   it('attributes nothing to an order after the window, or before the message', async () => {

@@ -48,13 +48,15 @@ describe('the funnel', () => {
       counts('sms', { sent: 10, bounced: 2, converted: 1, revenue: 9.9 }),
     ]);
     expect(group).toMatchObject({ key: 'x', delivered_basis: 'mixed', revenue: 30 });
-    expect(group.stages.map((s) => [s.stage, s.count, s.of_previous?.value ?? null, s.of_previous?.base ?? null, s.of_sent.value])).toEqual([
-      ['sent', 20, null, null, 100],
-      ['delivered', 16, 80, 'sent', 80],
-      ['opened', 4, 25, 'delivered', 20],
-      ['clicked', 2, 50, 'opened', 10],
-      ['converted', 2, 100, 'clicked', 10],
-    ]);
+    expect(group.stages.map((s) => [s.stage, s.count, s.of_previous?.value ?? null, s.of_previous?.base ?? null, s.of_sent.value])).toEqual(
+      [
+        ['sent', 20, null, null, 100],
+        ['delivered', 16, 80, 'sent', 80],
+        ['opened', 4, 25, 'delivered', 20],
+        ['clicked', 2, 50, 'opened', 10],
+        ['converted', 2, 100, 'clicked', 10],
+      ],
+    );
   });
 
   it('groups rows by key, each group counted over its own channels', () => {
@@ -70,7 +72,10 @@ describe('the funnel', () => {
   });
 
   it('compares a channel: cost at its price and ROI in percent of it', () => {
-    const sms = compareChannel(counts('sms', { sent: 100, receipts: 90, opened: 0, clicked: 9, converted: 3, revenue: 45 }), DEFAULT_CHANNEL_COSTS);
+    const sms = compareChannel(
+      counts('sms', { sent: 100, receipts: 90, opened: 0, clicked: 9, converted: 3, revenue: 45 }),
+      DEFAULT_CHANNEL_COSTS,
+    );
     // cost 100 × 0.05 = 5; ROI (45 − 5) / 5 × 100 = 800 %.
     expect(sms).toMatchObject({ sent: 100, delivered: 90, delivered_basis: 'receipts', cost: 5, revenue: 45, roi: 800 });
     expect(sms.rates.delivery_rate).toEqual({ value: 90, base: 'sent', numerator: 90, denominator: 100 });
