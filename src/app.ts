@@ -1,4 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
+import { analyticsRouter } from './analytics/analytics.router.js';
 import { marketingRouter } from './campaigns/campaigns.router.js';
 import { performanceRouter } from './campaigns/performance.router.js';
 import { personalisedRouter } from './campaigns/personalised.router.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', tiersRouter);
   app.route('/', personalisedRouter);
   app.route('/', performanceRouter);
+  app.route('/', analyticsRouter);
   app.route('/', intelligenceRouter);
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);

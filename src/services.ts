@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { CampaignServiceOptions } from './campaigns/execution.js';
 import { createCampaignPerformanceService } from './campaigns/performance.js';
+import { createAnalyticsService } from './analytics/service.js';
 import { createPersonalisedCampaigns } from './campaigns/personalised.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createOutbound, type OutboundPolicy } from './channels/outbound.js';
@@ -79,6 +80,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     campaigns,
     personalised: createPersonalisedCampaigns({ db, segments, campaigns, settings: effectiveSettings }),
     performance: createCampaignPerformanceService(db, effectiveSettings),
+    analytics: createAnalyticsService(db, effectiveSettings),
     templates: createTemplateService(db, { brand: async () => (await effectiveSettings.current()).brand }),
     segments,
     experiments: createExperimentService(db, { attributionWindowDays: config.attributionWindowDays }),

@@ -26,6 +26,8 @@ async function campaign(type: CampaignType): Promise<string> {
 interface Record {
   status: MessageStatus;
   sent?: boolean;
+  /** A provider's delivery receipt. */
+  delivered?: boolean;
   opened?: boolean;
   clicked?: boolean;
   converted?: number;
@@ -42,6 +44,7 @@ async function records(campaignId: string | null, channel: 'email' | 'sms', list
       channel,
       status: r.status,
       sentAt: r.sent ? at : null,
+      deliveredAt: r.delivered ? at : null,
       openedAt: r.opened ? at : null,
       clickedAt: r.clicked ? at : null,
       convertedAt: r.converted !== undefined ? at : null,
@@ -55,13 +58,14 @@ describe('GET /api/ai-ops/customer/performance', () => {
     const id = await campaign('email');
     await records(id, 'email', [
       { status: 'sent', sent: true }, // 1 sent
-      { status: 'delivered', sent: true }, // 2 sent, delivered
-      { status: 'opened', sent: true, opened: true }, // 3 sent, delivered, opened
-      { status: 'clicked', sent: true, opened: true, clicked: true }, // 4 sent, delivered, opened, clicked
-      { status: 'converted', sent: true, clicked: true, converted: 30 }, // 5 sent, delivered, clicked, converted (no open tracked)
-      { status: 'converted', sent: true, opened: true, converted: 19.99 }, // 6 sent, delivered, opened, converted
-      { status: 'sent' }, // 7 sent by its status alone
-      { status: 'failed', sent: true }, // 8 sent (a bounce after the send)
+      { status: 'delivered', sent: true, delivered: true }, // 2 sent, delivered
+      { status: 'opened', sent: true, delivered: true, opened: true }, // 3 sent, delivered, opened
+      { status: 'clicked', sent: true, delivered: true, opened: true, clicked: true }, // 4 sent, delivered, opened, clicked
+      { status: 'converted', sent: true, delivered: true, clicked: true, converted: 30 }, // 5 sent, delivered, clicked, converted (no open tracked)
+      { status: 'converted', sent: true, delivered: true, opened: true, converted: 19.99 }, // 6 sent, delivered, opened, converted
+      { status: 'opened', sent: true, opened: true }, // 7 sent, opened: an open is no delivery receipt
+      { status: 'sent' }, // 8 sent by its status alone
+      { status: 'failed', sent: true }, // 9 sent (a bounce after the send)
       { status: 'failed' }, // not sent
       { status: 'skipped' }, // not sent
       { status: 'pending' }, // not sent
@@ -73,28 +77,36 @@ describe('GET /api/ai-ops/customer/performance', () => {
 
     const res = await stack.api('GET', `${PATH}?campaign_id=${id}`);
     expect(res.status).toBe(200);
-    // sent 8 (1–8), delivered 5 (2–6), opened 3 (3, 4, 6), clicked 2 (4, 5), opened or clicked 4 (3–6),
-    // converted 2 (5, 6), revenue 30 + 19.99; cost 8 × 0.001; ROI (49.99 − 0.008) / 0.008 × 100 = 624 775 %.
-    // Rates per delivered record (5): response 4/5, conversion 2/5, open 3/5, click 2/5.
+    // sent 9 (1–9), delivered 5 (2–6: their receipts), opened 4 (3, 4, 6, 7), clicked 2 (4, 5), opened or
+    // clicked 5 (3–7), converted 2 (5, 6), revenue 30 + 19.99; cost 9 × 0.001; ROI (49.99 − 0.009) / 0.009 × 100.
+    // Rates per delivered record (5): response 5/5, conversion 2/5, open 4/5, click 2/5.
     expect(res.body).toEqual({
       campaign_id: id,
-      sent: 8,
+      sent: 9,
       delivered: 5,
-      opened: 3,
+      opened: 4,
       clicked: 2,
       converted: 2,
       revenue: 49.99,
-      cost: 0.008,
-      roi: 624775,
-      responseRate: 80,
+      cost: 0.009,
+      roi: 555344.44,
+      responseRate: 100,
       conversionRate: 40,
-      openRate: 60,
+      openRate: 80,
       clickRate: 40,
       rateBase: 'delivered',
+      delivered_basis: 'receipts',
+      rates: {
+        delivery_rate: { value: 55.56, base: 'sent', numerator: 5, denominator: 9 },
+        open_rate: { value: 80, base: 'delivered', numerator: 4, denominator: 5 },
+        click_rate: { value: 40, base: 'delivered', numerator: 2, denominator: 5 },
+        response_rate: { value: 100, base: 'delivered', numerator: 5, denominator: 5 },
+        conversion_rate: { value: 40, base: 'delivered', numerator: 2, denominator: 5 },
+      },
     });
   });
 
-  it('costs SMS at their price and takes rates per sent record when none is marked delivered', async () => {
+  it('costs SMS at their price and, with no receipt at all, counts delivered as sent − bounces', async () => {
     const id = await campaign('sms');
     await records(id, 'sms', [
       { status: 'sent', sent: true },
@@ -103,11 +115,11 @@ describe('GET /api/ai-ops/customer/performance', () => {
       { status: 'sent', sent: true, converted: 12 },
       { status: 'skipped' },
     ]);
-    // cost 3 × 0.05 = 0.15; ROI (12 − 0.15) / 0.15 × 100 = 7 900 %; conversion 1/3 of the sent records.
+    // cost 3 × 0.05 = 0.15; ROI (12 − 0.15) / 0.15 × 100 = 7 900 %; conversion 1/3 of the delivered (= sent, no bounce).
     expect((await stack.api('GET', `${PATH}?campaign_id=${id}`)).body).toEqual({
       campaign_id: id,
       sent: 3,
-      delivered: 0,
+      delivered: 3,
       opened: 0,
       clicked: 0,
       converted: 1,
@@ -119,6 +131,14 @@ describe('GET /api/ai-ops/customer/performance', () => {
       openRate: 0,
       clickRate: 0,
       rateBase: 'sent',
+      delivered_basis: 'sent_minus_bounces',
+      rates: {
+        delivery_rate: { value: 100, base: 'sent', numerator: 3, denominator: 3 },
+        open_rate: { value: 0, base: 'delivered', numerator: 0, denominator: 3 },
+        click_rate: { value: 0, base: 'delivered', numerator: 0, denominator: 3 },
+        response_rate: { value: 0, base: 'delivered', numerator: 0, denominator: 3 },
+        conversion_rate: { value: 33.33, base: 'delivered', numerator: 1, denominator: 3 },
+      },
     });
   });
 
@@ -139,6 +159,14 @@ describe('GET /api/ai-ops/customer/performance', () => {
       openRate: null,
       clickRate: null,
       rateBase: 'sent',
+      delivered_basis: 'sent_minus_bounces',
+      rates: {
+        delivery_rate: { value: null, base: 'sent', numerator: 0, denominator: 0 },
+        open_rate: { value: null, base: 'delivered', numerator: 0, denominator: 0 },
+        click_rate: { value: null, base: 'delivered', numerator: 0, denominator: 0 },
+        response_rate: { value: null, base: 'delivered', numerator: 0, denominator: 0 },
+        conversion_rate: { value: null, base: 'delivered', numerator: 0, denominator: 0 },
+      },
     });
   });
 

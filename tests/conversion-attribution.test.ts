@@ -29,7 +29,8 @@ describe('conversion attribution', () => {
     expect((await feedback.stack.api('POST', '/api/events', first)).status).toBe(202);
     const converted = await messageRow(campaign.record.id);
     expect(converted.convertedAt).toBeInstanceOf(Date);
-    expect(converted).toMatchObject({ revenue: 120.5, conversionOrderId: first.properties.order_id, status: 'sent' });
+    // Clicked, then converted: the record's status follows the customer.
+    expect(converted).toMatchObject({ revenue: 120.5, conversionOrderId: first.properties.order_id, status: 'converted' });
 
     // The same event again, and the same order under another event id: attributed once.
     expect((await feedback.stack.api('POST', '/api/events', first)).body.results[0].status).toBe('duplicate');
@@ -41,7 +42,9 @@ describe('conversion attribution', () => {
     const perf = await feedback.stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`);
     expect(perf.body).toMatchObject({ sent: 1, clicked: 1, converted: 1, revenue: 120.5 });
     const records = await feedback.stack.api('GET', `/api/marketing/records?campaign_id=${campaign.id}`);
-    expect(records.body.records).toMatchObject([{ status: 'sent', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 }]);
+    expect(records.body.records).toMatchObject([
+      { status: 'converted', converted_at: converted.convertedAt!.toISOString(), revenue: 120.5 },
+    ]);
   });
 
   it('attributes nothing to an order after the window, or before the message', async () => {
@@ -53,7 +56,9 @@ describe('conversion attribution', () => {
     expect((await feedback.stack.api('POST', '/api/events', order(c.id, uid('order'), 60, anHourBefore))).status).toBe(202);
     expect(await messageRow(campaign.record.id)).toMatchObject({ convertedAt: null, revenue: null });
     expect((await feedback.stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
-      delivered: 0,
+      // No receipt yet: delivered is sent − bounces, and says so.
+      delivered: 1,
+      delivered_basis: 'sent_minus_bounces',
       converted: 0,
       revenue: 0,
       rateBase: 'sent',
@@ -62,13 +67,15 @@ describe('conversion attribution', () => {
     expect((await webhook({ events: [{ type: 'delivered', message_id: campaign.record.providerMessageId }] })).status).toBe(200);
     expect((await feedback.stack.api('GET', `/api/ai-ops/customer/performance?campaign_id=${campaign.id}`)).body).toMatchObject({
       delivered: 1,
+      delivered_basis: 'receipts',
       rateBase: 'delivered',
     });
+    expect(await messageRow(campaign.record.id)).toMatchObject({ status: 'delivered' });
 
     // Within the window (six days on): attributed.
     const sixDays = new Date(Date.now() + 6 * 86_400_000).toISOString();
     expect((await feedback.stack.api('POST', '/api/events', order(c.id, uid('order'), 70, sixDays))).status).toBe(202);
-    expect(await messageRow(campaign.record.id)).toMatchObject({ revenue: 70, convertedAt: new Date(sixDays) });
+    expect(await messageRow(campaign.record.id)).toMatchObject({ revenue: 70, convertedAt: new Date(sixDays), status: 'converted' });
   });
 
   it('prefers a click to an open, and an open to a send', async () => {

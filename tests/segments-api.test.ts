@@ -471,7 +471,10 @@ describe('POST /api/ai-ops/customer/campaign', () => {
       message(q, 'sent'),
       message(r, 'sent'),
       message(s, 'sent'),
-      // Not sent, and not members: none of these count.
+      // Ninety more sent to members: a hundred, the least history whose rates are taken (MIN_HISTORY_MESSAGES).
+      ...Array.from({ length: 90 }, (_, i) => message([q, r, s][i % 3]!, 'sent')),
+      // Not sent, transactional, or not members: none of these count.
+      message(q, 'opened', { transactional: true, openedAt: now }),
       message(q, 'failed', { sentAt: null }),
       message(r, 'skipped', { sentAt: null }),
       message(s, 'simulated', { openedAt: now }),
@@ -482,7 +485,7 @@ describe('POST /api/ai-ops/customer/campaign', () => {
 
     const res = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'loyal', channel: 'sms' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    // 4 members × 20 % conversion × 200 average order = 160; cost 4 × 0.05 = 0.2; ROI (160 − 0.2) / 0.2 × 100.
+    // 4 members × 2 % conversion × 200 average order = 16; cost 4 × 0.05 = 0.2; ROI (16 − 0.2) / 0.2 × 100.
     expect(res.body).toMatchObject({
       campaign: {
         status: 'draft',
@@ -493,15 +496,15 @@ describe('POST /api/ai-ops/customer/campaign', () => {
       offer: { segment: 'loyal', kind: 'double_points' },
       audience: { segment_id: 'segment_loyal', size: 4 },
       expected: {
-        responseRate: 50,
-        conversionRate: 20,
+        responseRate: 5,
+        conversionRate: 2,
         avgOrderValue: 200,
-        revenue: 160,
+        revenue: 16,
         cost: 0.2,
-        roi: 79900,
-        basis: { rates: 'history', avgOrderValue: 'history' },
+        roi: 7900,
+        basis: { rates: 'history', avgOrderValue: 'history', messages: 100, min_messages: 100 },
       },
-      history: { sent: 10, responded: 5, converted: 2, orders: 2, orderRevenue: 400, costPerMessage: 0.05 },
+      history: { sent: 100, responded: 5, converted: 2, orders: 2, orderRevenue: 400, costPerMessage: 0.05 },
     });
 
     // Asked again: the same system segment, refreshed, and a second draft.
@@ -514,6 +517,46 @@ describe('POST /api/ai-ops/customer/campaign', () => {
     });
     expect(again.body.campaign.id).not.toBe(res.body.campaign.id);
     expect((await stack.api('DELETE', '/api/segments/segment_loyal')).status).toBe(409);
+  });
+
+  it('takes the default rates when the history is one transactional email and fewer than 100 marketing messages', async () => {
+    const [a, b] = (await insightCustomers('churn_risk', ['Wen', 'Xia'])).map((x) => x.id) as [string, string];
+    const now = new Date();
+    const sent = (customerId: string, extra: Partial<typeof messages.$inferInsert>) => ({
+      idempotencyKey: uid('thin'),
+      customerId,
+      stepKey: 'history',
+      channel: 'email' as const,
+      status: 'clicked' as const,
+      sentAt: now,
+      openedAt: now,
+      clickedAt: now,
+      ...extra,
+    });
+    // The welcome email (transactional), clicked and converted: before, it alone made a 100 % response rate.
+    await stack.database.db.insert(messages).values(sent(a, { transactional: true, convertedAt: now, revenue: 80 }));
+    const first = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'churn_risk' });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body.expected).toMatchObject({
+      responseRate: 20,
+      conversionRate: 2,
+      basis: { rates: 'defaults', messages: 0, min_messages: 100 },
+    });
+    expect(first.body.history).toMatchObject({ sent: 0, responded: 0 });
+    // 99 marketing messages, every one clicked: still short of the minimum, still the defaults.
+    await stack.database.db.insert(messages).values(Array.from({ length: 99 }, (_, i) => sent(i % 2 ? a : b, {})));
+    const thin = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'churn_risk' });
+    expect(thin.body.expected).toMatchObject({ responseRate: 20, basis: { rates: 'defaults', messages: 99 } });
+    // The draft carries the design's names of its expectation.
+    expect(thin.body.campaign).toMatchObject({
+      expectedROI: thin.body.expected.roi,
+      roi: thin.body.expected.roi,
+      responseRate: 20,
+    });
+    // The hundredth: the history's own rates.
+    await stack.database.db.insert(messages).values(sent(b, {}));
+    const enough = await stack.api('POST', '/api/ai-ops/customer/campaign', { segment: 'churn_risk' });
+    expect(enough.body.expected).toMatchObject({ responseRate: 100, conversionRate: 0, basis: { rates: 'history', messages: 100 } });
   });
 
   it('offers gift and upgrade plan to potential customers, and refuses unknown segments and channels', async () => {

@@ -276,7 +276,10 @@ export const listRecords = createRoute({
       campaign_id: z.string().min(1).max(64),
       execution_id: z.string().min(1).max(100).optional(),
       customer_id: z.string().min(1).max(200).optional(),
-      status: z.enum(MESSAGE_STATUSES).optional(),
+      status: z.enum(MESSAGE_STATUSES).optional().openapi({
+        description:
+          'the status as it stands: a sent record moves on to delivered, opened, clicked, converted (status=clicked: clicked, not converted yet)',
+      }),
       channel: z.enum(CAMPAIGN_TYPES).optional(),
       ...paging,
     }),

@@ -5,13 +5,32 @@ const rate = (what: string) =>
   z
     .number()
     .nullable()
-    .openapi({ description: `${what}, in percent of rateBase (2 places); null when rateBase is 0` });
+    .openapi({ description: `${what}, in percent of delivered records (2 places; its base in \`rates\`); null when there are none` });
+
+/** A rate with what it is a share of: the one shape of every rate the analytics answers give. */
+export const rateSchema = z
+  .object({
+    value: z.number().nullable().openapi({ description: 'numerator / denominator in percent, 2 places; null when the denominator is 0' }),
+    base: z.enum(['sent', 'delivered', 'opened', 'clicked', 'cohort_size']),
+    numerator: z.number().int(),
+    denominator: z.number().int(),
+  })
+  .openapi('Rate');
+
+export const deliveredBasisSchema = z.enum(['receipts', 'sent_minus_bounces', 'mixed']).openapi({
+  description:
+    'receipts: delivered = records with a delivery receipt; sent_minus_bounces: no record had a receipt, delivered = sent − bounced; ' +
+    'mixed: several channels, each counted its own way',
+});
 
 export const performanceSchema = z
   .object({
     campaign_id: z.string(),
     sent: z.number().int().openapi({ description: 'records with a send time or a status from sent on' }),
-    delivered: z.number().int().openapi({ description: 'records delivered, opened or clicked' }),
+    delivered: z.number().int().openapi({
+      description:
+        'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
+    }),
     opened: z.number().int(),
     clicked: z.number().int(),
     converted: z.number().int(),
@@ -22,7 +41,17 @@ export const performanceSchema = z
     conversionRate: rate('records converted'),
     openRate: rate('records opened'),
     clickRate: rate('records clicked'),
-    rateBase: z.enum(['delivered', 'sent']).openapi({ description: 'delivered, or sent when no record is marked delivered' }),
+    rateBase: z
+      .enum(['delivered', 'sent'])
+      .openapi({ description: 'delivered when receipts count deliveries; sent when none came (the base is then sent − bounced)' }),
+    delivered_basis: deliveredBasisSchema,
+    rates: z.object({
+      delivery_rate: rateSchema,
+      open_rate: rateSchema,
+      click_rate: rateSchema,
+      response_rate: rateSchema,
+      conversion_rate: rateSchema,
+    }),
   })
   .openapi('CampaignPerformance');
 

@@ -107,9 +107,16 @@ export const DEFAULT_RATES: Record<PersonalisedChannel, { response: number; conv
 /** The average order value assumed for a segment whose members have no orders. */
 export const DEFAULT_AVG_ORDER_VALUE = 50;
 
+/**
+ * The history that makes rates worth more than the channel's defaults: this many comparable messages — sent
+ * marketing messages to the segment's members (transactional ones, such as the welcome email, tell nothing
+ * of how an offer is taken). With fewer, one lucky open would set the expected response for everyone.
+ */
+export const MIN_HISTORY_MESSAGES = 100;
+
 /** What the segment's current members did before: messages sent to them and how they answered, their orders. */
 export interface SegmentHistory {
-  /** Messages sent (status sent, delivered, opened, clicked or converted). */
+  /** Marketing messages sent (not transactional; status sent or further on, or a send time). */
   sent: number;
   /** Of those, opened or clicked. */
   responded: number;
@@ -132,15 +139,18 @@ export interface ExpectedReturn {
   cost: number;
   /** (revenue − cost) / cost × 100; null when the campaign costs nothing (no audience, or a free channel). */
   roi: number | null;
-  /** Where the rates and the order value came from. */
-  basis: { rates: 'history' | 'defaults'; avgOrderValue: 'history' | 'defaults' };
+  /**
+   * Where the rates and the order value came from: the rates from the history only with at least
+   * `min_messages` comparable messages (`messages`), else the channel's defaults.
+   */
+  basis: { rates: 'history' | 'defaults'; avgOrderValue: 'history' | 'defaults'; messages: number; min_messages: number };
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
- * The expected return of sending to `audience` customers: rates from the history when any message was sent,
- * else the channel's defaults; the average order value from their orders when they have any, else the
+ * The expected return of sending to `audience` customers: rates from the history when it holds at least
+ * MIN_HISTORY_MESSAGES comparable messages, else the channel's defaults; the average order value from their orders when they have any, else the
  * default. Computed unrounded; shown with 2 decimals (cost 4, ROI 1).
  */
 export function expectedReturn(input: {
@@ -151,7 +161,7 @@ export function expectedReturn(input: {
   defaultAvgOrderValue?: number;
 }): ExpectedReturn {
   const { audience, costPerMessage, history } = input;
-  const fromHistory = history.sent > 0;
+  const fromHistory = history.sent >= MIN_HISTORY_MESSAGES;
   const response = fromHistory ? history.responded / history.sent : input.defaults.response;
   const conversion = fromHistory ? history.converted / history.sent : input.defaults.conversion;
   const ordersKnown = history.orders > 0;
@@ -165,6 +175,11 @@ export function expectedReturn(input: {
     revenue: round(revenue, 2),
     cost: round(cost, 4),
     roi: cost > 0 ? round(((revenue - cost) / cost) * 100, 1) : null,
-    basis: { rates: fromHistory ? 'history' : 'defaults', avgOrderValue: ordersKnown ? 'history' : 'defaults' },
+    basis: {
+      rates: fromHistory ? 'history' : 'defaults',
+      avgOrderValue: ordersKnown ? 'history' : 'defaults',
+      messages: history.sent,
+      min_messages: MIN_HISTORY_MESSAGES,
+    },
   };
 }

@@ -20,8 +20,8 @@ export const personalisedCampaign = createRoute({
     'Keeps the system segment `segment_<name>` (rules `{ "segment": "<name>" }`) and refreshes it, then creates a draft campaign ' +
     "targeting it with the segment's offer (discount for regular, coupon pack for new, gift and upgrade plan for potential, " +
     'double points for VIP and loyal, win-back pack for churn_risk), its content personalised with `{{ customer.first_name }}`. ' +
-    "The expected return comes from the segment's history: messages sent to its current members (response: opened or clicked; " +
-    'conversion: converted) and their orders; defaults without history. Trigger it with POST /api/marketing/campaigns/{id}/trigger.',
+    "The expected return comes from the segment's history: marketing messages sent to its current members (response: opened or clicked; " +
+    'conversion: converted; transactional ones left out) and their orders; the channel’s default rates with fewer than 100 such messages. Trigger it with POST /api/marketing/campaigns/{id}/trigger.',
   middleware: [jsonBody(16 * 1024)] as const,
   request: {
     body: jsonRequest(body),
@@ -29,7 +29,13 @@ export const personalisedCampaign = createRoute({
   responses: {
     201: json(
       z.object({
-        campaign: campaignSchema,
+        campaign: campaignSchema
+          .extend({
+            expectedROI: z.number().nullable().openapi({ description: 'expected.roi: the expected ROI, percent' }),
+            roi: z.number().nullable().openapi({ description: 'the same expected ROI, percent' }),
+            responseRate: z.number().openapi({ description: 'expected.responseRate, percent' }),
+          })
+          .openapi('PersonalisedCampaignDraft'),
         offer: z.object({
           segment: z.enum(RFM_GROUPS),
           kind: z.string(),
@@ -45,7 +51,15 @@ export const personalisedCampaign = createRoute({
           revenue: z.number().openapi({ description: 'audience × conversion rate × average order value' }),
           cost: z.number().openapi({ description: 'audience × cost per message (CHANNEL_COST_<CHANNEL>)' }),
           roi: z.number().nullable().openapi({ description: '(revenue − cost) / cost × 100; null when the cost is 0' }),
-          basis: z.object({ rates: z.enum(['history', 'defaults']), avgOrderValue: z.enum(['history', 'defaults']) }),
+          basis: z.object({
+            rates: z.enum(['history', 'defaults']).openapi({ description: 'history only with at least min_messages comparable messages' }),
+            avgOrderValue: z.enum(['history', 'defaults']),
+            messages: z
+              .number()
+              .int()
+              .openapi({ description: 'comparable messages: sent marketing (not transactional) messages to the members' }),
+            min_messages: z.number().int().openapi({ description: 'MIN_HISTORY_MESSAGES' }),
+          }),
         }),
         history: z.object({
           sent: z.number().int(),

@@ -7,6 +7,7 @@ import type { CampaignService } from './service.js';
 import type { CampaignView } from './views.js';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
+import { recordSent } from '../delivery/status-progress.js';
 import { channelOf } from '../templates/parts.js';
 import {
   DEFAULT_RATES,
@@ -23,14 +24,15 @@ import type { SegmentService } from '../segments/service.js';
 import type { CurrentSettings } from '../workspaces/effective-settings.js';
 
 export interface PersonalisedCampaign {
-  campaign: CampaignView;
+  /** The draft, carrying the design's names of its expectation: expectedROI and roi (percent), responseRate (percent). */
+  campaign: CampaignView & { expectedROI: number | null; roi: number | null; responseRate: number };
   offer: Offer & { segment: RfmGroup };
   audience: { segment_id: string; size: number };
   expected: ExpectedReturn;
   history: SegmentHistory & { costPerMessage: number };
 }
 
-/** Messages sent to the segment's current members and how they answered; their orders. */
+/** Marketing messages sent to the segment's current members (no transactional one) and how they answered; their orders. */
 export async function segmentHistory(db: Db, segmentId: string): Promise<SegmentHistory> {
   const [touches] = rowsOf<{ sent: number; responded: number; converted: number }>(
     await db.execute(sql`
@@ -38,7 +40,7 @@ export async function segmentHistory(db: Db, segmentId: string): Promise<Segment
              count(*) filter (where m.opened_at is not null or m.clicked_at is not null)::int as responded,
              count(*) filter (where m.converted_at is not null)::int as converted
       from messages m join segment_members sm on sm.workspace_id = m.workspace_id and sm.customer_id = m.customer_id and sm.segment_id = ${segmentId}
-      where ${workspaceIs(sql`m.workspace_id`)} and m.status in ('sent', 'delivered', 'opened', 'clicked', 'converted')`),
+      where ${workspaceIs(sql`m.workspace_id`)} and ${recordSent('m')} and not m.transactional`),
   );
   const [bought] = rowsOf<{ orders: number; revenue: number | string }>(
     await db.execute(sql`
@@ -78,7 +80,7 @@ export function createPersonalisedCampaigns(deps: {
       const costPerMessage = (await deps.settings.current()).channelCosts[channelOf(channel)];
       const expected = expectedReturn({ audience: audience.count, costPerMessage, history, defaults: DEFAULT_RATES[channel] });
       return {
-        campaign,
+        campaign: { ...campaign, expectedROI: expected.roi, roi: expected.roi, responseRate: expected.responseRate },
         offer: { segment: group, ...offer },
         audience: { segment_id: audience.id, size: audience.count },
         expected,

@@ -1,6 +1,9 @@
 // Campaign performance: the formulas over a campaign's counted records. Pure; the
 // counts come from one SQL aggregate (src/campaigns/performance.ts).
 import type { ChannelName } from '../domain/channels.js';
+import { type DeliveredBasis, type Rate, rate } from '../domain/rates.js';
+
+export { percent } from '../domain/rates.js';
 
 export type ChannelCosts = Record<ChannelName, number>;
 
@@ -12,7 +15,10 @@ export interface PerformanceCounts {
   sent: number;
   /** Sent records per channel (the cost is per channel). */
   sentByChannel: Partial<Record<ChannelName, number>>;
+  /** Receipts, or sent − bounced where no record has one (src/domain/rates.ts deliveredOver). */
   delivered: number;
+  /** How `delivered` was counted; unset: receipts when there are any, else delivered is taken as sent. */
+  deliveredBasis?: DeliveredBasis;
   opened: number;
   clicked: number;
   /** Records opened or clicked (each record once). */
@@ -31,13 +37,16 @@ export interface CampaignPerformance {
   cost: number;
   /** Percent; null when the cost is 0. */
   roi: number | null;
-  /** Percents of `rateBase`; null when it is 0. */
+  /** Percents of delivered records (see `rates` for their bases); null when there are none. */
   responseRate: number | null;
   conversionRate: number | null;
   openRate: number | null;
   clickRate: number | null;
-  /** Delivered records, or sent ones when no record is marked delivered (no delivery receipts). */
+  /** `delivered` when delivery receipts count deliveries; `sent` when none came and delivered is sent − bounced. */
   rateBase: 'delivered' | 'sent';
+  delivered_basis: DeliveredBasis;
+  /** Every rate with its base, numerator and denominator. */
+  rates: { delivery_rate: Rate; open_rate: Rate; click_rate: Rate; response_rate: Rate; conversion_rate: Rate };
 }
 
 const round = (n: number, places: number) => {
@@ -57,17 +66,19 @@ export function roi(revenue: number, cost: number): number | null {
   return cost > 0 ? round(((revenue - cost) / cost) * 100, 2) : null;
 }
 
-/** `part` as a percent of `base`, to 2 places; null when the base is 0. */
-export function percent(part: number, base: number): number | null {
-  return base > 0 ? round((part / base) * 100, 2) : null;
-}
-
 export function campaignPerformance(counts: PerformanceCounts, costs: ChannelCosts): CampaignPerformance {
   const cost = campaignCost(counts.sentByChannel, costs);
   const revenue = round(counts.revenue, 2);
-  // Delivery is only known where a provider reports it; without any receipt, rates are per sent record.
-  const rateBase = counts.delivered > 0 ? 'delivered' : 'sent';
-  const base = rateBase === 'delivered' ? counts.delivered : counts.sent;
+  // Counts without their basis (older callers): receipts when any record was delivered, else sent − 0 bounces.
+  const basis = counts.deliveredBasis ?? (counts.delivered > 0 ? 'receipts' : 'sent_minus_bounces');
+  const delivered = counts.deliveredBasis === undefined && counts.delivered === 0 ? counts.sent : counts.delivered;
+  const rates = {
+    delivery_rate: rate(delivered, counts.sent, 'sent'),
+    open_rate: rate(counts.opened, delivered, 'delivered'),
+    click_rate: rate(counts.clicked, delivered, 'delivered'),
+    response_rate: rate(counts.responded, delivered, 'delivered'),
+    conversion_rate: rate(counts.converted, delivered, 'delivered'),
+  };
   return {
     sent: counts.sent,
     delivered: counts.delivered,
@@ -77,10 +88,12 @@ export function campaignPerformance(counts: PerformanceCounts, costs: ChannelCos
     revenue,
     cost,
     roi: roi(revenue, cost),
-    responseRate: percent(counts.responded, base),
-    conversionRate: percent(counts.converted, base),
-    openRate: percent(counts.opened, base),
-    clickRate: percent(counts.clicked, base),
-    rateBase,
+    responseRate: rates.response_rate.value,
+    conversionRate: rates.conversion_rate.value,
+    openRate: rates.open_rate.value,
+    clickRate: rates.click_rate.value,
+    rateBase: basis === 'sent_minus_bounces' ? 'sent' : 'delivered',
+    delivered_basis: basis,
+    rates,
   };
 }

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { cliApiKey, cliBaseUrl } from '../env.js';
 import { AB_USAGE, abCommand } from './ab.js';
+import { analytics, ANALYTICS_USAGE } from './analytics.js';
 
 const USAGE = `usage: touchpoint <command> [options]
 
@@ -20,6 +21,7 @@ const USAGE = `usage: touchpoint <command> [options]
   keys create --name NAME --scope S[,S…]         a key (events:write, marketing:write, read, admin), shown once
   keys revoke --id ID                            revoke a key: it stops working at once
 ${AB_USAGE}
+${ANALYTICS_USAGE}
 
 TOUCHPOINT_URL: the API (default http://127.0.0.1:3000). TOUCHPOINT_API_KEY: the key to call it with.`;
 
@@ -295,6 +297,8 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     }
     case 'ab':
       return abCommand(sub, options, { api, table, out, required, readFile: (path) => readFile(path, 'utf8') });
+    case 'analytics':
+      return analytics(sub, options, { api, table, out, usage: (message) => new UsageError(message) });
     case 'help':
     case undefined:
       out(USAGE);

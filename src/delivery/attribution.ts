@@ -3,6 +3,7 @@
 import { workspaceIs } from '../db/own-rows.js';
 import { type SQL, sql } from 'drizzle-orm';
 import { messages } from '../db/schema.js';
+import { advanceStatus } from './status-progress.js';
 
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../domain/attribution-window.js';
 
@@ -18,13 +19,15 @@ export { DEFAULT_ATTRIBUTION_WINDOW_DAYS };
  * window before the order (the latest click), else opened within it (the latest open), else sent within it
  * (the latest send). Its converted_at becomes the order's time, its revenue the order's amount. A message
  * converts once: two new orders in one statement that pick the same message credit it with the first.
- * Clicks and opens count from their first time (opened_at, clicked_at).
+ * Clicks and opens count from their first time (opened_at, clicked_at). The credited record becomes
+ * `converted` (src/delivery/status-progress.ts).
  */
 export function creditOrders(newOrders: SQL, windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS): SQL {
   const window = sql`(${windowDays}::float8 * interval '1 day')`;
   const within = (column: string) => sql`(m.${sql.raw(column)} <= o.occurred_at and m.${sql.raw(column)} > o.occurred_at - ${window})`;
   return sql`
-    update ${messages} credited set converted_at = c.occurred_at, revenue = c.amount, conversion_order_id = c.order_id, updated_at = now()
+    update ${messages} credited set converted_at = c.occurred_at, revenue = c.amount, conversion_order_id = c.order_id,
+      status = ${advanceStatus(sql`credited.status`, 'converted')}, updated_at = now()
     from (
       select distinct on (message_id) message_id, order_id, amount, occurred_at
       from (

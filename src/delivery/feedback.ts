@@ -10,6 +10,7 @@ import { isUuid } from '../db/sql-helpers.js';
 import { messages } from '../db/schema.js';
 import { asInstallation, DEFAULT_WORKSPACE, inWorkspace } from '../db/workspace.js';
 import { suppressionChannel } from './suppression-lists.js';
+import { advanceStatus } from './status-progress.js';
 import { suppress } from './suppressions.js';
 
 export interface DeliveryReport {
@@ -72,9 +73,11 @@ export function createDeliveryFeedback(db: Db, secrets: ReadonlyMap<string, stri
                 bouncedAt: sql`coalesce(${messages.bouncedAt}, ${iso}::timestamptz)`,
                 bounceType: sql`case when ${messages.bounceType} = 'hard' then 'hard' else ${hard ? 'hard' : 'soft'} end`,
               };
-      // A report names a message the provider had: an uncertain one (its sender died before recording) was sent.
+      // A report names a message the provider had: an uncertain one (its sender died before recording) was
+      // sent. A receipt makes the record `delivered` — unless the customer is further on already (a late
+      // receipt after a click leaves it `clicked`); a bounce or complaint moves it no further than `sent`.
       const settled = {
-        status: sql`case when ${messages.status} = 'uncertain' then 'sent' else ${messages.status} end`,
+        status: advanceStatus(messages.status, report.type === 'delivered' ? 'delivered' : 'sent'),
         sentAt: sql`coalesce(${messages.sentAt}, ${messages.sendingAt})`,
       };
       await db

@@ -6,6 +6,7 @@ import type { Tx } from '../db/client.js';
 import { messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { capsOn, type PacingConfig } from './pacing.js';
+import { sentStatus } from './status-progress.js';
 
 /** The advisory locks' first key (pacing's own); the second is one of PACING_LOCKS buckets of customer ids. */
 export const PACING_LOCK_CLASS = 7_301;
@@ -39,7 +40,7 @@ export async function cappedCustomers(tx: Tx, ids: string[], executionId: string
       select customer_id, count(*) filter (where created_at > now() - interval '1 day')::int as day, count(*)::int as week
       from ${messages}
       where ${workspaceIs(sql`workspace_id`)} and customer_id = any(${array(ids, 'text')}) and created_at > now() - interval '7 days'
-        and not transactional and status in ('sent', 'pending', 'uncertain') and execution_id is distinct from ${executionId}
+        and not transactional and (status in ('pending', 'uncertain') or ${sentStatus(sql`status`)}) and execution_id is distinct from ${executionId}
       group by customer_id`),
   );
   return new Set(

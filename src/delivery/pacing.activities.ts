@@ -6,6 +6,7 @@ import { capAllowsAt, capsOn, knownTimeZone, quietUntil } from './pacing.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey } from './message-record.js';
 import { lockCustomers } from './pacing-locks.js';
+import { SENT_STATUSES } from './status-progress.js';
 import { messagesRecorded } from '../observability/touches.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
@@ -72,7 +73,7 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
                     eq(messages.customerId, input.customerId),
                     gt(messages.createdAt, new Date(at - WEEK)),
                     eq(messages.transactional, false),
-                    inArray(messages.status, ['pending', 'sent', 'uncertain']),
+                    inArray(messages.status, ['pending', 'uncertain', ...SENT_STATUSES]),
                   ),
                 ),
               );

@@ -1,7 +1,9 @@
 // What the links in a tracked email do when followed: the open pixel and the click redirect count on the
 // message row, and the one-click unsubscribe opts the customer out of the message's channel through the
 // customer service (which ends their journeys). A token that does not verify changes nothing (null).
-import { eq, sql, and } from 'drizzle-orm';
+// An open or a click moves the record's status forward (src/delivery/status-progress.ts) and keeps the
+// latest interaction in `response.interaction`, beside the provider's answer.
+import { eq, sql, and, type SQL } from 'drizzle-orm';
 import type { CustomerService } from '../customers/service.js';
 import type { Db } from '../db/client.js';
 import { ownRows, workspaceIs } from '../db/own-rows.js';
@@ -9,11 +11,21 @@ import { customers, messages } from '../db/schema.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import { inWorkspace } from '../db/workspace.js';
 import { workspaceOfMessage } from './message-workspace.js';
+import { advanceStatus } from './status-progress.js';
 import { DomainError } from '../domain/errors.js';
 import { type TokenKind, verifyToken } from '../domain/tracking-token.js';
 
 /** Longer than any token this service signs; anything longer is not worth hashing. */
 const MAX_TOKEN = 512;
+
+/**
+ * `response` with `interaction` set to the customer's latest one; the provider's answer keeps its keys (one
+ * that is not an object, which no channel records today, is kept under `provider`).
+ */
+function withInteraction(interaction: SQL): SQL {
+  return sql`(case when jsonb_typeof(response) = 'object' then response when response is null then '{}'::jsonb
+    else jsonb_build_object('provider', response) end) || jsonb_build_object('interaction', ${interaction})`;
+}
 
 export function createTrackingService(db: Db, customerService: CustomerService, secret: string) {
   type Valid = NonNullable<ReturnType<typeof verifyToken>>;
@@ -40,15 +52,16 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
   }
 
   return {
-    /** Counts an open; the first sets opened_at. False: no such message (or a bad token). */
+    /** Counts an open; the first sets opened_at and makes the record `opened` (unless it is further on). False: no such message (or a bad token). */
     open(token: string): Promise<boolean> {
       return forToken(token, 'o', false, async (valid) => {
-        const hit = await db
-          .update(messages)
-          .set({ openedAt: sql`coalesce(${messages.openedAt}, now())`, openCount: sql`${messages.openCount} + 1` })
-          .where(and(ownRows(messages), eq(messages.id, valid.messageId)))
-          .returning({ id: messages.id });
-        return hit.length > 0;
+        const result = await db.execute(sql`
+        update ${messages}
+        set opened_at = coalesce(opened_at, now()), open_count = open_count + 1, status = ${advanceStatus(sql`status`, 'opened')},
+          response = ${withInteraction(sql`jsonb_build_object('action', 'open', 'at', now())`)}, updated_at = now()
+        where ${workspaceIs(sql`workspace_id`)} and id = ${valid.messageId}
+        returning id`);
+        return rowsOf(result).length > 0;
       });
     },
 
@@ -61,7 +74,9 @@ export function createTrackingService(db: Db, customerService: CustomerService, 
       return forToken(token, 'c', null, async (valid) => {
         const result = await db.execute(sql`
         update ${messages}
-        set clicked_at = coalesce(clicked_at, now()), click_count = click_count + 1
+        set clicked_at = coalesce(clicked_at, now()), click_count = click_count + 1, status = ${advanceStatus(sql`status`, 'clicked')},
+          response = ${withInteraction(sql`jsonb_build_object('action', 'click', 'link_id', ${valid.link!}::int, 'url', links ->> ${valid.link!}::int, 'at', now())`)},
+          updated_at = now()
         where ${workspaceIs(sql`workspace_id`)} and id = ${valid.messageId} and jsonb_typeof(links) = 'array' and jsonb_array_length(links) > ${valid.link!}::int
         returning links ->> ${valid.link!}::int as url`);
         const [row] = rowsOf<{ url: string | null }>(result);

@@ -39,13 +39,27 @@ describe('campaign performance formulas', () => {
       openRate: 0,
       clickRate: 50,
       rateBase: 'delivered',
+      delivered_basis: 'receipts',
+      rates: {
+        delivery_rate: { value: 60, base: 'sent', numerator: 6, denominator: 10 },
+        open_rate: { value: 0, base: 'delivered', numerator: 0, denominator: 6 },
+        click_rate: { value: 50, base: 'delivered', numerator: 3, denominator: 6 },
+        response_rate: { value: 50, base: 'delivered', numerator: 3, denominator: 6 },
+        conversion_rate: { value: 33.33, base: 'delivered', numerator: 2, denominator: 6 },
+      },
     });
     expect(campaignPerformance({ ...counts, delivered: 0 }, DEFAULT_CHANNEL_COSTS)).toMatchObject({
       responseRate: 30,
       conversionRate: 20,
       clickRate: 30,
       rateBase: 'sent',
+      delivered_basis: 'sent_minus_bounces',
     });
+    // No receipt, two of ten bounced: delivered is 8, declared as sent − bounces, and every rate is of it.
+    const bounced = campaignPerformance({ ...counts, delivered: 8, deliveredBasis: 'sent_minus_bounces' }, DEFAULT_CHANNEL_COSTS);
+    expect(bounced).toMatchObject({ delivered: 8, clickRate: 37.5, rateBase: 'sent', delivered_basis: 'sent_minus_bounces' });
+    expect(bounced.rates.click_rate).toEqual({ value: 37.5, base: 'delivered', numerator: 3, denominator: 8 });
+    expect(bounced.rates.delivery_rate).toEqual({ value: 80, base: 'sent', numerator: 8, denominator: 10 });
     // Nothing sent: no cost, no ROI, no rates.
     const none = campaignPerformance(
       { sent: 0, sentByChannel: {}, delivered: 0, opened: 0, clicked: 0, responded: 0, converted: 0, revenue: 0 },

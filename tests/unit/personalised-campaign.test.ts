@@ -4,6 +4,7 @@ import {
   DEFAULT_AVG_ORDER_VALUE,
   DEFAULT_RATES,
   expectedReturn,
+  MIN_HISTORY_MESSAGES,
   OFFERS,
   offerContent,
   PERSONALISED_CHANNELS,
@@ -25,7 +26,7 @@ describe('expected return of a personalised campaign', () => {
       revenue: 4000,
       cost: 50,
       roi: 7900,
-      basis: { rates: 'history', avgOrderValue: 'history' },
+      basis: { rates: 'history', avgOrderValue: 'history', messages: 200, min_messages: MIN_HISTORY_MESSAGES },
     });
   });
 
@@ -39,15 +40,28 @@ describe('expected return of a personalised campaign', () => {
       revenue,
       cost: 0.5,
       roi: ((revenue - 0.5) / 0.5) * 100,
-      basis: { rates: 'defaults', avgOrderValue: 'defaults' },
+      basis: { rates: 'defaults', avgOrderValue: 'defaults', messages: 0, min_messages: MIN_HISTORY_MESSAGES },
     });
+  });
+
+  it('takes rates from the history only from MIN_HISTORY_MESSAGES messages on (100, its documented value)', () => {
+    expect(MIN_HISTORY_MESSAGES).toBe(100);
+    const history = (sent: number) => ({ ...none, sent, responded: sent, converted: sent });
+    const below = expectedReturn({ audience: 10, costPerMessage: 0.05, history: history(99), defaults: DEFAULT_RATES.sms });
+    expect(below).toMatchObject({
+      responseRate: DEFAULT_RATES.sms.response * 100,
+      conversionRate: DEFAULT_RATES.sms.conversion * 100,
+      basis: { rates: 'defaults', messages: 99, min_messages: 100 },
+    });
+    const enough = expectedReturn({ audience: 10, costPerMessage: 0.05, history: history(100), defaults: DEFAULT_RATES.sms });
+    expect(enough).toMatchObject({ responseRate: 100, conversionRate: 100, basis: { rates: 'history', messages: 100 } });
   });
 
   it('mixes: messages but no orders, and a loss is a negative ROI', () => {
     const e = expectedReturn({
       audience: 10,
       costPerMessage: 0.05,
-      history: { ...none, sent: 10, responded: 1 },
+      history: { ...none, sent: 100, responded: 10 },
       defaults: DEFAULT_RATES.sms,
     });
     expect(e).toMatchObject({
@@ -68,7 +82,7 @@ describe('expected return of a personalised campaign', () => {
     const e = expectedReturn({
       audience: 3,
       costPerMessage: 0.001,
-      history: { sent: 3, responded: 1, converted: 1, orders: 3, orderRevenue: 100 },
+      history: { sent: 300, responded: 100, converted: 100, orders: 3, orderRevenue: 100 },
       defaults: DEFAULT_RATES.email,
     });
     expect(e.responseRate).toBe(33.33);
