@@ -4,9 +4,9 @@ Every fixed-horizon number comes from scipy or statsmodels, the implementations 
 the mSPRT numbers, for which no library exists, from the formulas of docs/experiments-statistics.md in
 numpy. Writes tests/fixtures/stats-reference.json, which tests/unit/experiment-stats.test.ts checks to 1e-6.
 
-    python3 -m venv /work/venvs/stats
-    /work/venvs/stats/bin/pip install -r scripts/stats-fixtures.requirements.txt
-    /work/venvs/stats/bin/python scripts/stats-fixtures.py && npx prettier --write tests/fixtures/stats-reference.json
+    python3 -m venv .tools/stats-venv
+    .tools/stats-venv/bin/pip install -r scripts/stats-fixtures.requirements.txt
+    .tools/stats-venv/bin/python scripts/stats-fixtures.py && npx prettier --write tests/fixtures/stats-reference.json
 """
 
 import json

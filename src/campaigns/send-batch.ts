@@ -19,6 +19,7 @@ import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
+import { wasSent } from '../delivery/status-progress.js';
 import { assignArms, HOLDOUT, testedCustomers } from '../experiments/arms.js';
 import { inTest } from '../experiments/assignment.js';
 import { sendTimeOf } from '../experiments/send-time.js';
@@ -159,7 +160,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       group by 1, 2`);
     for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {
       counts.processed += n;
-      if (status === 'sent' || status === 'simulated') counts.sent += n;
+      if (wasSent(status) || status === 'simulated') counts.sent += n;
       else if (status === 'failed') counts.failed += n;
       else if (status === 'skipped') counts.skipped += n;
       else if (status === 'uncertain') counts.uncertain = (counts.uncertain ?? 0) + n;

@@ -13,6 +13,7 @@ import type { Db } from '../db/client.js';
 import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
+import { sentSoFar } from './status-progress.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
@@ -113,7 +114,7 @@ export function createMessageRecord(db: Db) {
         );
       await db.execute(sql`
         update ${messages} m set
-          status = v.status, error_message = v.error, recipient = v.recipient, subject = v.subject,
+          status = case when v.status = 'sent' then ${sentSoFar('m')} else v.status end, error_message = v.error, recipient = v.recipient, subject = v.subject,
           body_text = v.body_text, body_html = v.body_html, provider_message_id = coalesce(v.provider_message_id, m.provider_message_id),
           response = v.response::jsonb, links = v.links::jsonb, sent_at = case when v.status = 'sent' then now() end,
           lease_until = null, updated_at = now()
@@ -274,7 +275,7 @@ export function createMessageRecord(db: Db) {
     async markSent(row: MessageRow, token: string, fields: Partial<MessageRow>): Promise<SendResult> {
       await db
         .update(messages)
-        .set({ ...fields, status: 'sent', errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
+        .set({ ...fields, status: sentSoFar('messages'), errorMessage: null, leaseUntil: null, sentAt: sql`now()`, updatedAt: sql`now()` })
         .where(
           and(
             ownRows(messages),

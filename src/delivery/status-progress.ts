@@ -47,3 +47,14 @@ export function sentStatus(status: Column): SQL {
  */
 export const recordSent = (m: string): SQL =>
   sql`(${sql.raw(m)}.status <> 'simulated' and (${sql.raw(m)}.sent_at is not null or ${sentStatus(sql.raw(`${m}.status`))}))`;
+
+/**
+ * The status a record takes when its send is recorded (SQL over its table, alias `m`): `sent`, or further
+ * when the customer was quicker than the record — an open, a click or a receipt that came between the
+ * hand-over and the write.
+ */
+export const sentSoFar = (m: string): SQL =>
+  sql.raw(
+    `(case when ${m}.converted_at is not null then 'converted' when ${m}.clicked_at is not null then 'clicked' ` +
+      `when ${m}.opened_at is not null then 'opened' when ${m}.delivered_at is not null then 'delivered' else 'sent' end)`,
+  );
