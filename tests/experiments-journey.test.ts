@@ -1,9 +1,12 @@
 // An experiment on a journey's send step, through the time-skipping server: the welcome email's subject A/B
 // with a holdout. Each customer's arm comes from the hash and is stored by the send activity; the message
-// carries it; the holdout's welcome is skipped; a promoted winner is what later signups get.
+// carries it; the holdout's welcome is skipped; a promoted winner is what later signups get. And a campaign's
+// send-time variant, held for its offset in the deferred pass while time skips.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { experimentAssignments, messages } from '../src/db/schema.js';
+import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
+import { customers, experimentAssignments, messages } from '../src/db/schema.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { armOf, type Arms } from '../src/experiments/assignment.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -96,5 +99,52 @@ describe('a journey step experiment', () => {
     // Only a variant of the experiment can be promoted.
     const bad = await stack.api('POST', `/api/experiments/${e.id}/promote`, { variant: 'Z' });
     expect([bad.status, bad.body.error.field]).toEqual([422, 'variant']);
+  });
+});
+
+describe('a send-time experiment on a campaign', () => {
+  it('holds variant B for its offset (pending, reason send_time) and sends it then; A goes at once', async () => {
+    const tag = uid('st');
+    const ids = Array.from({ length: 6 }, (_, i) => `${tag}-${i}`);
+    await stack.database.db.insert(customers).values(ids.map((id) => ({ id, email: `${id}@example.com`, tags: [tag] })));
+    const campaign = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('send time'),
+      type: 'email',
+      target_tags: [tag],
+      content: { subject: 'When?', text: 'Hello' },
+    });
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('send_time_test'),
+      campaign_id: campaign.body.id,
+      variants: [
+        { key: 'A', subject: 'Now' },
+        { key: 'B', subject: 'Two hours later', send_at: { offset_minutes: 120 } },
+      ],
+      goal: 'click_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    const arms: Arms = { variants: e.variants, holdout: 0 };
+    const inB = ids.filter((id) => armOf(e.id, id, arms) === 'B');
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${campaign.body.id}/trigger`, { execution_type: 'actual' });
+    const handle = stack.client.workflow.getHandle(campaignWorkflowId(campaign.body.id, trig.body.execution_id));
+    const started = await stack.env.currentTimeMs();
+
+    // A is out; B waits for its time in the deferred pass.
+    const waiting = await waitFor(async () => {
+      const p = await handle.query<CampaignProgress>('progress');
+      return p.deferredUntil && p.sent === ids.length - inB.length ? p : null;
+    }, 'the A arm sent and B waiting');
+    expect(waiting.deferred).toBe(inB.length);
+    expect(waiting.deferredUntil! - started).toBeGreaterThanOrEqual(120 * 60_000 - 60_000);
+    const held = await stack.database.db.select().from(messages).where(eq(messages.campaignId, campaign.body.id));
+    for (const r of held.filter((m) => m.variant === 'B')) expect([r.status, r.errorMessage]).toEqual(['pending', 'send_time']);
+
+    const done = (await stack.env.client.workflow.getHandle(handle.workflowId).result()) as CampaignProgress;
+    expect(done).toMatchObject({ state: 'completed', processed: ids.length, sent: ids.length });
+    for (const id of ids) {
+      const mail = stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`));
+      expect(mail.map((m) => m.subject)).toEqual([inB.includes(id) ? 'Two hours later' : 'Now']);
+    }
   });
 });
