@@ -9,14 +9,18 @@ import { customers, experimentAssignments, messages } from '../src/db/schema.js'
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { armOf, type Arms } from '../src/experiments/assignment.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
+import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
+let provider: ProviderServer;
 beforeAll(async () => {
-  stack = await startStack({ timeSkipping: true });
+  provider = await startProvider();
+  stack = await startStack({ timeSkipping: true, providers: { smsUrl: `${provider.url}/sms` } });
 });
 afterAll(async () => {
   await stack?.close();
+  await provider?.close();
 });
 
 async function signUp(id: string) {
@@ -99,6 +103,75 @@ describe('a journey step experiment', () => {
     // Only a variant of the experiment can be promoted.
     const bad = await stack.api('POST', `/api/experiments/${e.id}/promote`, { variant: 'Z' });
     expect([bad.status, bad.body.error.field]).toEqual([422, 'variant']);
+  });
+});
+
+describe('a channel experiment on a flow step', () => {
+  it('sends arm B of a flow email step as an SMS, with its own content; the record says sms', async () => {
+    const trigger = `evt_${uid('x').replace(/-/g, '_')}`.toLowerCase();
+    const flow = await stack.api('POST', '/api/flows', {
+      name: uid('channel test flow'),
+      trigger_event: trigger,
+      actions: [{ type: 'send_email', template: { subject: 'Hello by email', html: '<p>Hello</p>', text: 'Hello {{ customer.name }}' } }],
+    });
+    expect(flow.status, JSON.stringify(flow.body)).toBe(201);
+    const flowId = flow.body.flow.id as string;
+    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('channel_test'),
+      flow_id: flowId,
+      // A flow's steps are keyed by position and action.
+      step_key: '0-send_email',
+      variants: [{ key: 'A' }, { key: 'B', channel: 'sms', content: 'Hello {{ customer.name }}, by SMS 📱' }],
+      goal: 'conversion_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    const arms: Arms = { variants: e.variants, holdout: 0 };
+    const want: Record<string, string[]> = { A: [], B: [] };
+    const prefix = uid('ch');
+    for (let i = 0; want.A!.length < 1 || want.B!.length < 1; i++) {
+      const id = `${prefix}-${i}`;
+      const list = want[armOf(e.id, id, arms)]!;
+      if (list.length < 1) list.push(id);
+    }
+    for (const id of [...want.A!, ...want.B!]) {
+      await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, phone: '+15550001111', name: 'Ada' });
+      expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
+    }
+    const [a, b] = [want.A![0]!, want.B![0]!];
+    expect((await stack.mail.waitFor((m) => m.to.includes(`${a}@example.com`))).subject).toBe('Hello by email');
+    const sms = await waitFor(
+      () => provider.requests.find((r) => r.path === '/sms' && JSON.stringify(r.body).includes('by SMS')),
+      'the SMS',
+    );
+    expect(JSON.stringify(sms.body)).toContain('Hello Ada, by SMS 📱');
+    const rows = await stack.database.db.select().from(messages).where(eq(messages.experimentId, e.id));
+    expect(rows.map((r) => [r.customerId, r.channel, r.variant, r.status]).sort()).toEqual(
+      [
+        [a, 'email', 'A', 'sent'],
+        [b, 'sms', 'B', 'sent'],
+      ].sort(),
+    );
+    expect(stack.mail.list().filter((m) => m.to.includes(`${b}@example.com`))).toEqual([]);
+    // A campaign's arms share its channel: a channel arm there is refused, naming the field.
+    const campaign = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('c'),
+      type: 'email',
+      target_tags: [uid('t')],
+      content: 'Hi',
+    });
+    const refused = await stack.api('POST', '/api/experiments', {
+      name: uid('no'),
+      campaign_id: campaign.body.id,
+      variants: [{ key: 'A' }, { key: 'B', channel: 'sms', content: 'x' }],
+      goal: 'click_rate',
+    });
+    expect([refused.status, refused.body.error.code, refused.body.error.field]).toEqual([
+      422,
+      'unsupported_variant',
+      'variants[1].channel',
+    ]);
   });
 });
 

@@ -68,6 +68,11 @@ export function createMessageActivities({ db, channels, config, settings: worksp
       .from(customers)
       .where(and(ownRows(customers), eq(customers.id, input.customerId)));
     if (!customer || customer.erasedAt) return finish('skipped', 'erased');
+    // An experiment on the step: the customer's arm decides the template and the channel, or (the holdout)
+    // that nothing goes. Before the channel's checks, which are the arm's channel's.
+    const arm = await stepArm(db, { ...input, messageId: row.id }, name, template);
+    if (arm?.variant === HOLDOUT) return finish('skipped', 'holdout');
+    if (arm) ({ template, channel: name } = arm);
     const channel = channels[name];
     const settings = await workspaceSettings.current();
     // The workspace's own provider, sender or signing secret, where it has one; else the channel's own.
@@ -80,11 +85,6 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     const { to } = address;
     // Checked at each send, so an address that bounced after the journey started gets nothing more.
     if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish('skipped', 'suppressed', { recipient: to });
-
-    // An experiment on the step: the customer's arm decides the template, or (the holdout) that nothing goes.
-    const arm = await stepArm(db, { ...input, messageId: row.id }, name, template);
-    if (arm?.variant === HOLDOUT) return finish('skipped', 'holdout', { recipient: to });
-    if (arm) template = arm.template;
 
     // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
     let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;

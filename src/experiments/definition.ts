@@ -94,9 +94,27 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
       }
     }
     if (v.channel !== undefined && !CHANNELS.includes(v.channel)) throw invalid(`${at}.channel`, `one of ${CHANNELS.join(', ')}`);
-    // Not yet: an arm on another channel needs that channel's address and consent checks before its claim.
-    if (v.channel !== undefined)
-      throw new DomainError('unsupported_variant', `${at}.channel: channel variants are not supported yet`, `${at}.channel`, 422);
+    if (v.channel !== undefined) {
+      // A broadcast batch sends on its campaign's channel (address, consent, suppression and rate checked per batch).
+      if (target.campaignType)
+        throw new DomainError(
+          'unsupported_variant',
+          `${at}.channel: a campaign's variants share its channel; test channels on a journey or flow step`,
+          `${at}.channel`,
+          422,
+        );
+      if (v.channel === 'webhook') throw invalid(`${at}.channel`, 'a webhook arm needs a URL: email, sms, push or wechat');
+      if (v.content === undefined && v.template_id === undefined)
+        throw invalid(`${at}.content`, `an arm on ${v.channel} needs its own content (or template_id)`);
+      if (v.content !== undefined) {
+        try {
+          campaignParts(v.channel === 'push' ? 'push_notification' : v.channel, target.name, v.content);
+        } catch (err) {
+          if (err instanceof DomainError && err.field) throw invalid(`${at}.${err.field}`, err.message);
+          throw err;
+        }
+      }
+    }
     return {
       key: v.key,
       ...(v.name !== undefined ? { name: v.name } : {}),

@@ -23,8 +23,9 @@ async function variantTemplate(
   db: Db,
   v: ExperimentVariant,
   base: Record<string, string>,
-  channel: ChannelName,
+  from: ChannelName,
 ): Promise<Record<string, string>> {
+  const channel = v.channel ?? from;
   const type = TYPE[channel];
   const title = base.subject ?? base.title ?? '';
   let content: string | Record<string, string> | undefined = v.content;
@@ -35,8 +36,10 @@ async function variantTemplate(
       .where(and(ownRows(templates), eq(templates.id, v.templateId)));
     content = t?.parts;
   }
+  // An arm on another channel has only its own content (checked when the experiment was created).
+  const over = v.channel && v.channel !== from ? {} : base;
   let parts =
-    content === undefined ? { ...base } : campaignParts(type, title, typeof content === 'string' ? content : { ...base, ...content });
+    content === undefined ? { ...base } : campaignParts(type, title, typeof content === 'string' ? content : { ...over, ...content });
   if (v.subject !== undefined) parts = { ...parts, [channel === 'push' ? 'title' : 'subject']: v.subject };
   return parts;
 }
@@ -50,16 +53,17 @@ export async function stepArm(
   touch: { journeyKey: string; stepKey: string; customerId: string; messageId: string },
   channel: ChannelName,
   template: Record<string, string>,
-): Promise<{ variant: string; template: Record<string, string> } | null> {
+): Promise<{ variant: string; template: Record<string, string>; channel: ChannelName } | null> {
   const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
   const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
   if (!e) return null;
   const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId)!;
+  const v = e.variants.find((x) => x.key === variant);
+  const armChannel = v?.channel ?? channel;
   await db
     .update(messages)
-    .set({ experimentId: e.id, variant, updatedAt: sql`now()` })
+    .set({ experimentId: e.id, variant, channel: armChannel, updatedAt: sql`now()` })
     .where(and(ownRows(messages), eq(messages.id, touch.messageId)));
-  if (variant === HOLDOUT) return { variant, template };
-  const v = e.variants.find((x) => x.key === variant);
-  return { variant, template: v ? await variantTemplate(db, v, template, channel) : template };
+  if (variant === HOLDOUT || !v) return { variant, template, channel };
+  return { variant, template: await variantTemplate(db, v, template, channel), channel: armChannel };
 }
