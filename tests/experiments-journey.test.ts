@@ -16,7 +16,8 @@ let stack: Stack;
 let provider: ProviderServer;
 beforeAll(async () => {
   provider = await startProvider();
-  stack = await startStack({ timeSkipping: true, providers: { smsUrl: `${provider.url}/sms` } });
+  // A database of its own: the welcome step's experiment (and its promoted winner) would change other files' welcome emails.
+  stack = await startStack({ timeSkipping: true, isolatedDatabase: true, providers: { smsUrl: `${provider.url}/sms` } });
 });
 afterAll(async () => {
   await stack?.close();

@@ -232,9 +232,17 @@ describe('two workspaces on one installation', () => {
         actions: [{ type: 'send_email', template: { subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' } }],
       })
     ).body.flow;
+    const experiment = (
+      await stack.api('POST', '/api/experiments', {
+        name: uid('exp'),
+        campaign_id: campaign.id,
+        variants: [{ key: 'A' }, { key: 'B', subject: 'B' }],
+        goal: 'open_rate',
+      })
+    ).body;
     const key = (await stack.api('POST', '/api/keys', { name: 'victim', scopes: ['read'] })).body;
     await stack.api('POST', '/api/suppressions', { channel: 'email', address: `${customerId}@example.com` });
-    for (const [what, made] of Object.entries({ campaign, template, segment, flow, key })) expect(made.id, what).toBeTruthy();
+    for (const [what, made] of Object.entries({ campaign, template, segment, flow, key, experiment })) expect(made.id, what).toBeTruthy();
 
     const ids: Record<string, Record<string, string>> = {
       '/api/customers/': { id: customerId },
@@ -243,6 +251,7 @@ describe('two workspaces on one installation', () => {
       '/api/segments/': { id: segment.id },
       '/api/flows/': { id: flow.id },
       '/api/keys/': { id: key.id },
+      '/api/experiments/': { id: experiment.id },
       '/api/journeys/runs/': { workflowId: `welcome/${customerId}` },
       '/api/suppressions/': { channel: 'email', address: `${customerId}@example.com` },
     };
@@ -273,16 +282,26 @@ describe('two workspaces on one installation', () => {
     expect((await stack.api('PUT', `/api/customers/${customerId}`, { name: 'B' }, bearer(b.key))).status).toBe(201);
 
     // Lists in B show none of the default workspace's rows.
-    for (const path of ['/api/marketing/campaigns', '/api/templates', '/api/segments', '/api/flows', '/api/keys', '/api/suppressions']) {
+    for (const path of [
+      '/api/marketing/campaigns',
+      '/api/templates',
+      '/api/segments',
+      '/api/flows',
+      '/api/keys',
+      '/api/suppressions',
+      '/api/experiments',
+    ]) {
       const res = await stack.api('GET', path, undefined, bearer(b.key));
       expect(res.status, path).toBe(200);
       const text = JSON.stringify(res.body);
-      for (const id of [campaign.id, template.id, segment.id, flow.id, key.id, customerId]) expect(text, path).not.toContain(id);
+      for (const id of [campaign.id, template.id, segment.id, flow.id, key.id, experiment.id, customerId])
+        expect(text, path).not.toContain(id);
     }
     // And nothing of the default workspace changed.
     expect((await stack.api('GET', `/api/customers/${customerId}`)).body.customer.email).toBe(`${customerId}@example.com`);
     expect((await stack.api('GET', `/api/customers/${customerId}`)).body.customer.erased_at ?? null).toBeNull();
     expect((await stack.api('GET', `/api/marketing/campaigns/${campaign.id}`)).body.status).toBe('draft');
+    expect((await stack.api('GET', `/api/experiments/${experiment.id}`)).body).toMatchObject({ status: 'running', winner: null });
     expect((await stack.api('GET', '/api/keys')).body.items.find((k: { id: string }) => k.id === key.id).revoked_at).toBeNull();
   });
 
