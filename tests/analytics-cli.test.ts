@@ -1,13 +1,10 @@
 // `touchpoint analytics funnel|channels` as a user runs it: a child process against the API over real HTTP.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
+import { runTouchpoint } from './helpers/cli.js';
 import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
-const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
 let stack: Stack;
 let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 beforeAll(async () => {
@@ -19,17 +16,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, TOUCHPOINT_URL: server!.url, TOUCHPOINT_API_KEY: stack.key },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const touchpoint = (...args: string[]) => runTouchpoint(server!.url, stack.key, ...args);
 
 describe('touchpoint analytics', () => {
   // Five emails sent in a week of 2022 (nobody else's), two clicked, no receipt; one SMS with a receipt.

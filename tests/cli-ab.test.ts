@@ -1,16 +1,13 @@
 // `touchpoint ab run` and `touchpoint ab report` as a marketer types them: a child process against the API
 // over real HTTP, the campaign sent through the worker and SMTP.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, messages } from '../src/db/schema.js';
+import { runTouchpoint } from './helpers/cli.js';
 import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
-const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
 let stack: Stack;
 let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 beforeAll(async () => {
@@ -22,17 +19,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, TOUCHPOINT_URL: server!.url, TOUCHPOINT_API_KEY: stack.key },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const touchpoint = (...args: string[]) => runTouchpoint(server!.url, stack.key, ...args);
 
 it('ab run creates a subject test on a campaign and sends it; ab report shows rates, CIs, lift, p-values and the leader', async () => {
   const tag = uid('cli-ab');

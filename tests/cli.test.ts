@@ -1,14 +1,11 @@
 // The `touchpoint` command as a user runs it: a child process against the API served over real HTTP.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { customers, orders } from '../src/db/schema.js';
+import { runTouchpoint } from './helpers/cli.js';
 import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
-const bin = fileURLToPath(new URL('../bin/touchpoint.js', import.meta.url));
 let stack: Stack;
 let server: Awaited<ReturnType<typeof serveApp>> | undefined;
 let url: string;
@@ -22,21 +19,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function touchpoint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return touchpointWithKey(stack.key, ...args);
-}
+const touchpoint = (...args: string[]) => touchpointWithKey(stack.key, ...args);
 
-async function touchpointWithKey(key: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, TOUCHPOINT_URL: url, TOUCHPOINT_API_KEY: key },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const touchpointWithKey = (key: string, ...args: string[]) => runTouchpoint(url, key, ...args);
 
 describe('touchpoint', () => {
   it('creates and lists workspaces and keys, revokes a key, and is refused without a key', async () => {

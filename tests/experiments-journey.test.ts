@@ -10,6 +10,7 @@ import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { armOf, type Arms } from '../src/experiments/assignment.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
+import { idsByArm } from './helpers/arms.js';
 import { waitFor } from './helpers/wait.js';
 
 let stack: Stack;
@@ -57,13 +58,7 @@ describe('a journey step experiment', () => {
     const arms: Arms = { variants: e.variants, holdout: 0.2 };
 
     // Customers chosen so each arm has two.
-    const want: Record<string, string[]> = { A: [], B: [], holdout: [] };
-    const prefix = uid('jx');
-    for (let i = 0; Object.values(want).some((l) => l.length < 2); i++) {
-      const id = `${prefix}-${i}`;
-      const list = want[armOf(e.id, id, arms)]!;
-      if (list.length < 2) list.push(id);
-    }
+    const want = idsByArm(e.id, uid('jx'), arms, { A: 2, B: 2, holdout: 2 });
     for (const id of Object.values(want).flat()) await signUp(id);
 
     const subjects = { A: 'Welcome aboard, Ada', B: '欢迎, Ada 🎉' } as const;
@@ -129,13 +124,7 @@ describe('a channel experiment on a flow step', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const e = created.body;
     const arms: Arms = { variants: e.variants, holdout: 0 };
-    const want: Record<string, string[]> = { A: [], B: [] };
-    const prefix = uid('ch');
-    for (let i = 0; want.A!.length < 1 || want.B!.length < 1; i++) {
-      const id = `${prefix}-${i}`;
-      const list = want[armOf(e.id, id, arms)]!;
-      if (list.length < 1) list.push(id);
-    }
+    const want = idsByArm(e.id, uid('ch'), arms, { A: 1, B: 1 });
     for (const id of [...want.A!, ...want.B!]) {
       await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, phone: '+15550001111', name: 'Ada' });
       expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
@@ -147,7 +136,11 @@ describe('a channel experiment on a flow step', () => {
       'the SMS',
     );
     expect(JSON.stringify(sms.body)).toContain('Hello Ada, by SMS 📱');
-    const rows = await stack.database.db.select().from(messages).where(eq(messages.experimentId, e.id));
+    // The provider's answer is recorded just after the request reached it.
+    const rows = await waitFor(async () => {
+      const all = await stack.database.db.select().from(messages).where(eq(messages.experimentId, e.id));
+      return all.length === 2 && all.every((r) => r.status !== 'pending') ? all : null;
+    }, 'both records written');
     expect(rows.map((r) => [r.customerId, r.channel, r.variant, r.status]).sort()).toEqual(
       [
         [a, 'email', 'A', 'sent'],

@@ -8,7 +8,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { customers, experimentAssignments, messages } from '../src/db/schema.js';
-import { type Arms, armOf, inTest } from '../src/experiments/assignment.js';
+import { type Arms, armOf } from '../src/experiments/assignment.js';
+import { idsByArm } from './helpers/arms.js';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { expectMatch } from './helpers/reference-match.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -45,14 +46,8 @@ async function campaign(tag: string): Promise<string> {
  * Customer ids (`<tag>-<i>`) chosen by the experiment's own hash so that each arm (and, for an auto-winner,
  * the test sample) gets exactly `want` customers; inserted with the tag.
  */
-async function customersFor(experimentId: string, tag: string, arms: Arms, want: Record<string, number>, sample?: number | null) {
-  const byArm: Record<string, string[]> = Object.fromEntries(Object.keys(want).map((k) => [k, []]));
-  for (let i = 0; Object.entries(want).some(([k, n]) => byArm[k]!.length < n); i++) {
-    const id = `${tag}-${String(i).padStart(5, '0')}`;
-    const key =
-      sample === undefined ? armOf(experimentId, id, arms) : inTest(experimentId, id, sample!) ? armOf(experimentId, id, arms) : 'rest';
-    if (byArm[key] && byArm[key].length < want[key]!) byArm[key].push(id);
-  }
+async function customersFor(experimentId: string, tag: string, arms: Arms, want: Record<string, number>, sample?: number) {
+  const byArm = idsByArm(experimentId, tag, arms, want, sample);
   const ids = Object.values(byArm).flat();
   await stack.database.db.insert(customers).values(ids.map((id) => ({ id, email: `${id}@example.com`, name: `名前 ${id}`, tags: [tag] })));
   return byArm;
