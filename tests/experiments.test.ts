@@ -258,5 +258,8 @@ describe('POST /api/experiments refuses what cannot run', () => {
     expect(res.body.per_arm).toBe(1092);
     const bad = await stack.api('GET', '/api/experiments/sample-size?baseline=0.2&mde=2');
     expect([bad.status, bad.body.error.code, bad.body.error.field]).toEqual([400, 'invalid_query', 'mde']);
+    // A significance level no test could reach (the fuzzer's 5e-324) is refused, not answered with no number.
+    const tiny = await stack.api('GET', '/api/experiments/sample-size?baseline=0.2&mde=0.02&alpha=5e-324');
+    expect([tiny.status, tiny.body.error.code, tiny.body.error.field]).toEqual([400, 'invalid_query', 'alpha']);
   });
 });

@@ -23,7 +23,10 @@ const funnelGroup = z
       z.object({
         stage: z.enum(STAGES),
         count: z.number().int(),
-        of_previous: rateSchema.nullable().openapi({ description: 'share of the stage before (its name is the base); null for sent' }),
+        // A union, not .nullable(): on a schema with a name of its own, OpenAPI 3.1 would lose the null.
+        of_previous: z
+          .union([rateSchema, z.null()])
+          .openapi({ description: 'share of the stage before (its name is the base); null for sent' }),
         of_sent: rateSchema,
       }),
     ),

@@ -144,7 +144,7 @@ export const variantView = (v: ExperimentVariant) => ({
 export function checkNumbers(input: ExperimentInput): void {
   const { holdout = 0, alpha = 0.05, power = 0.8 } = input;
   if (!(holdout >= 0 && holdout <= 0.5)) throw invalid('holdout', 'a share from 0 to 0.5 of the customers');
-  if (!(alpha > 0 && alpha <= 0.2)) throw invalid('alpha', 'a significance level above 0 and at most 0.2');
+  if (!(alpha >= 0.0001 && alpha <= 0.2)) throw invalid('alpha', 'a significance level from 0.0001 to 0.2');
   if (!(power >= 0.5 && power < 1)) throw invalid('power', 'from 0.5 to below 1');
   if (input.minimum_detectable_effect != null && !(input.minimum_detectable_effect > 0))
     throw invalid('minimum_detectable_effect', 'an absolute difference above 0 (e.g. 0.02 for two points of open rate)');

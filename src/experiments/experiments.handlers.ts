@@ -28,5 +28,6 @@ export const sampleSizeHandler: RouteHandler<typeof r.sampleSize, AppEnv> = (c) 
   const q = c.req.valid('query');
   if (q.baseline + q.mde >= 1) throw new DomainError('invalid_query', 'mde: baseline + mde must stay below 1', 'mde', 400);
   const { nPerArm } = sampleSize({ metric: 'proportion', baseline: q.baseline, mde: q.mde, alpha: q.alpha, power: q.power });
+  if (!Number.isFinite(nPerArm)) throw new DomainError('invalid_query', 'mde: too small a difference to plan a sample for', 'mde', 400);
   return c.json({ per_arm: nPerArm, ...q, method: METHOD }, 200);
 };

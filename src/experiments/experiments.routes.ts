@@ -220,7 +220,7 @@ export const sampleSize = createRoute({
     query: z.object({
       baseline: z.coerce.number().gt(0).lt(1).openapi({ description: "The control's expected rate, e.g. 0.2", example: 0.2 }),
       mde: z.coerce.number().gt(0).lt(1).openapi({ description: 'The minimum detectable effect, absolute, e.g. 0.02', example: 0.02 }),
-      alpha: z.coerce.number().gt(0).max(0.2).default(0.05),
+      alpha: z.coerce.number().min(0.0001).max(0.2).default(0.05),
       power: z.coerce.number().min(0.5).lt(1).default(0.8),
     }),
   },
