@@ -55,7 +55,13 @@ export function createMessageActivities({ db, channels, config, settings: worksp
    * transient failure (server down, 5xx, timeout): thrown, so Temporal retries (after the provider's
    * Retry-After on a 429 or 503).
    */
-  async function deliver(input: TouchInput, name: ChannelName, template: Record<string, string>, target?: string): Promise<SendResult> {
+  async function deliver(
+    input: TouchInput,
+    touch: { channel: ChannelName },
+    template: Record<string, string>,
+    target?: string,
+  ): Promise<SendResult> {
+    let name = touch.channel;
     const claimed = await record.claim(input, name);
     if ('done' in claimed) return claimed.done;
     const { row, token } = claimed;
@@ -72,7 +78,11 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     // that nothing goes. Before the channel's checks, which are the arm's channel's.
     const arm = await stepArm(db, { ...input, messageId: row.id }, name, template);
     if (arm?.variant === HOLDOUT) return finish('skipped', 'holdout');
-    if (arm) ({ template, channel: name } = arm);
+    if (arm) {
+      template = arm.template;
+      // The arm's channel is the touch's: its metrics count it there.
+      name = touch.channel = arm.channel;
+    }
     const channel = channels[name];
     const settings = await workspaceSettings.current();
     // The workspace's own provider, sender or signing secret, where it has one; else the channel's own.
@@ -172,12 +182,14 @@ export function createMessageActivities({ db, channels, config, settings: worksp
   return {
     /** One email of a journey or flow (see `deliver`). */
     async sendEmail(input: SendEmailInput): Promise<SendResult> {
-      return counted('email', await deliver(input, 'email', input.template));
+      const touch = { channel: 'email' as ChannelName };
+      return counted(touch.channel, await deliver(input, touch, input.template));
     },
 
     /** One SMS, push, WeChat or webhook touch of a journey or flow (see `deliver`). */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      return counted(input.channel, await deliver(input, input.channel, input.template, input.url));
+      const touch = { channel: input.channel as ChannelName };
+      return counted(touch.channel, await deliver(input, touch, input.template, input.url));
     },
   };
 }
