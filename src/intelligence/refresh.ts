@@ -7,6 +7,7 @@ import { workspaceIs } from '../db/own-rows.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
+import { refreshClv } from './clv/refresh.js';
 
 /**
  * One full refresh of a workspace at a time; its one-customer refreshes share the lock, so none writes a row
@@ -58,6 +59,8 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     // Without evidence: customerTags recomputes the one customer it answers, with it.
     await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
+    // Lifetime value: fitted on these rows' customers and written into them, so they replace the old ones whole.
+    await refreshClv(tx, now);
     await tx.execute(sql`delete from customer_insights where ${workspaceIs(sql`workspace_id`)}`);
     await tx.execute(sql`insert into customer_insights select * from customer_insights_next where ${workspaceIs(sql`workspace_id`)}`);
     const [{ n }] = rowsOf<{ n: number | string }>(

@@ -5,7 +5,7 @@ import { type BgNbdParams, expectedPurchases, fitBgNbd, probabilityAlive } from 
 import { expectedOrderValue, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { HistoryRows, SpendRows } from './histories.js';
 
-export const CLV_DEFAULTS = {
+export const CLV_DEFAULTS: Readonly<Record<'minRepeatCustomers' | 'penalizer' | 'monthlyDiscountRate' | 'months' | 'daysPerMonth', number>> = {
   /** Customers with a repeat purchase day needed to fit (each model's own guard too). */
   minRepeatCustomers: 20,
   /** L2 penalty on the parameters (lifetimes' penalizer_coef). 0: plain maximum likelihood. */
@@ -18,7 +18,7 @@ export const CLV_DEFAULTS = {
   /** 12 months of 365/12 days: the prediction covers a year (lifetimes' freq='D' months are 30 days). */
   months: 12,
   daysPerMonth: 365 / 12,
-} as const;
+};
 
 export type ClvParams = BgNbdParams & GammaGammaParams;
 

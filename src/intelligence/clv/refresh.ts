@@ -1,0 +1,66 @@
+// The CLV step of a full insights refresh (../refresh.ts refreshAll, in its transaction): the histories,
+// the fit on their unique rows, the predictions per unique history, written into the refresh's rows before
+// they replace the workspace's. Leaves the model — or why there is none — in intelligence_settings.
+import { sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { rowsOf } from '../../db/sql-helpers.js';
+import { expectedPurchases, probabilityAlive } from './bg-nbd.js';
+import { historyRows, spendRows } from './histories.js';
+import { CLV_DEFAULTS, type ClvModel, discountedPurchases, fitClv, type FitOptions } from './model.js';
+import { createSummary, type HistoryPrediction, observationDay, uniqueHistories, uniqueSpends, writeClv } from './sql.js';
+
+export const CLV_MODEL_KEY = 'clv_model';
+
+/** What a full refresh leaves in intelligence_settings (key `clv_model`). */
+export interface ClvRecord {
+  at: string;
+  /** The UTC day every T was counted to. */
+  observationDay: string;
+  model: ClvModel | null;
+  /** Why there is no model. */
+  reason: string | null;
+  durationMs: { aggregate: number; fit: number; write: number };
+}
+
+export async function refreshClv(tx: Tx, now: Date, options: FitOptions = {}): Promise<ClvRecord> {
+  let started = performance.now();
+  const lap = () => {
+    const ms = Math.round(performance.now() - started);
+    started = performance.now();
+    return ms;
+  };
+  await tx.execute(createSummary(now));
+  const h = rowsOf<{ frequency: number; recency: number; t: number; n: number }>(await tx.execute(uniqueHistories));
+  const s = rowsOf<{ frequency: number; monetary: number; n: number }>(await tx.execute(uniqueSpends));
+  const aggregate = lap();
+  const fit = fitClv(
+    historyRows(h.map((r) => ({ frequency: r.frequency, recency: r.recency, T: r.t, weight: Number(r.n) }))),
+    spendRows(s.map((r) => ({ frequency: r.frequency, monetary: Number(r.monetary), weight: Number(r.n) }))),
+    options,
+  );
+  const fitMs = lap();
+  const model = fit.model;
+  const year = CLV_DEFAULTS.months * CLV_DEFAULTS.daysPerMonth;
+  const predictions: HistoryPrediction[] = model
+    ? h.map(({ frequency: f, recency: r, t }) => ({
+        f,
+        r,
+        t,
+        e: expectedPurchases(model.params, year, f, r, t),
+        pa: probabilityAlive(model.params, f, r, t),
+        d: discountedPurchases(model.params, f, r, t, { monthlyDiscountRate: model.monthlyDiscountRate }),
+      }))
+    : [];
+  await tx.execute(writeClv(model, predictions));
+  const record: ClvRecord = {
+    at: now.toISOString(),
+    observationDay: observationDay(now),
+    model,
+    reason: fit.model ? null : fit.reason,
+    durationMs: { aggregate, fit: fitMs, write: lap() },
+  };
+  await tx.execute(sql`
+    insert into intelligence_settings (key, value, updated_at) values (${CLV_MODEL_KEY}, ${JSON.stringify(record)}::jsonb, now())
+    on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`);
+  return record;
+}
