@@ -7,7 +7,7 @@ import { rowsOf } from '../../db/sql-helpers.js';
 import { expectedPurchases, probabilityAlive } from './bg-nbd.js';
 import { historyRows, spendRows } from './histories.js';
 import { CLV_DEFAULTS, type ClvModel, discountedPurchases, fitClv, type FitOptions } from './model.js';
-import { createSummary, type HistoryPrediction, observationDay, uniqueHistories, uniqueSpends, writeClv } from './sql.js';
+import { createPredictions, createSummary, type HistoryPrediction, observationDay, uniqueHistories, uniqueSpends, writeClv } from './sql.js';
 
 export const CLV_MODEL_KEY = 'clv_model';
 
@@ -51,7 +51,12 @@ export async function refreshClv(tx: Tx, now: Date, options: FitOptions = {}): P
         d: discountedPurchases(model.params, f, r, t, { monthlyDiscountRate: model.monthlyDiscountRate }),
       }))
     : [];
-  await tx.execute(writeClv(model, predictions));
+  // The refresh turns hash joins off for its streaming query; this join of three unindexed temporary tables
+  // (the rows, the summary, the predictions) is what they are for — without, it nests loops over them.
+  await tx.execute(sql`set local enable_hashjoin = on`);
+  if (model) await tx.execute(createPredictions(predictions));
+  await tx.execute(sql`analyze clv_summary`);
+  await tx.execute(writeClv(model));
   const record: ClvRecord = {
     at: now.toISOString(),
     observationDay: observationDay(now),

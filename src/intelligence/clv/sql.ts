@@ -14,7 +14,7 @@ const num = (n: number): SQL => {
 export const observationDay = (now: Date) => now.toISOString().slice(0, 10);
 
 /**
- * clv_summary: per customer of customer_insights_next (the refresh's rows: not erased), the histories of
+ * clv_summary: per customer who is not erased (the refresh's rows), the histories of
  * ./histories.ts. From customer_order_hours, which ingest keeps per customer, UTC day and hour (read in
  * customer order from its index alone): one GROUP BY per customer and day, then per customer. Days after
  * the observation day (orders dated in the future) are left out, as lifetimes leaves them out.
@@ -29,7 +29,7 @@ export const createSummary = (now: Date): SQL => sql`
     from (
       select h.customer_id, h.day, sum(h.amount) as amount from customer_order_hours h
       where ${workspaceIs(sql`h.workspace_id`)} and h.day <= ${observationDay(now)}::date
-        and exists (select 1 from customer_insights_next n where ${workspaceIs(sql`n.workspace_id`)} and n.customer_id = h.customer_id)
+        and exists (select 1 from customers c where ${workspaceIs(sql`c.workspace_id`)} and c.id = h.customer_id and c.erased_at is null)
       group by h.customer_id, h.day
     ) per_day
   ) d
@@ -52,27 +52,28 @@ export interface HistoryPrediction {
   d: number;
 }
 
+/** The predictions per unique history as a table (a JSON parameter: postgres.js and PGlite agree on text). */
+export const createPredictions = (predictions: HistoryPrediction[]): SQL => sql`
+  create temporary table clv_predictions on commit drop as
+  select * from json_to_recordset(${JSON.stringify(predictions)}::json) as x(f int, r int, t int, e float8, pa float8, d float8)`;
+
 /**
  * Writes every customer's CLV columns in one statement: the summary joined to the predictions of its unique
- * history (a JSON parameter: postgres.js and PGlite agree on text), the expected order value computed
- * in place by the Gamma-Gamma formula (./gamma-gamma.ts expectedOrderValue). No model: the history and
- * revenue only, predictions null.
+ * history, the expected order value computed in place by the Gamma-Gamma formula (./gamma-gamma.ts
+ * expectedOrderValue). No model: the history and revenue only, predictions null.
  */
-export function writeClv(model: ClvModel | null, predictions: HistoryPrediction[]): SQL {
+export function writeClv(model: ClvModel | null): SQL {
+  const set = sql`historic_clv = s.revenue, clv_frequency = s.frequency, clv_recency_days = s.recency, clv_age_days = s.t`;
   if (!model)
     return sql`
-      update customer_insights_next n set historic_clv = s.revenue, clv_frequency = s.frequency, clv_recency_days = s.recency,
-        clv_age_days = s.t, expected_purchases_12m = null, p_alive = null, expected_order_value = null, predicted_clv_12m = null
+      update customer_insights_next n set ${set}, expected_purchases_12m = null, p_alive = null, expected_order_value = null, predicted_clv_12m = null
       from clv_summary s where ${workspaceIs(sql`n.workspace_id`)} and n.customer_id = s.customer_id`;
   const { p, q, gamma } = model.params;
   const weight = sql`(${num(p)} * s.frequency / (${num(p)} * s.frequency + ${num(q - 1)}))`;
   const value = sql`((1 - ${weight}) * ${num((gamma * p) / (q - 1))} + ${weight} * s.monetary)`;
   return sql`
-    update customer_insights_next n set historic_clv = s.revenue, clv_frequency = s.frequency, clv_recency_days = s.recency,
-      clv_age_days = s.t, expected_purchases_12m = x.e, p_alive = x.pa, expected_order_value = ${value},
+    update customer_insights_next n set ${set}, expected_purchases_12m = x.e, p_alive = x.pa, expected_order_value = ${value},
       predicted_clv_12m = ${value} * x.d
-    from clv_summary s
-      join json_to_recordset(${JSON.stringify(predictions)}::json) as x(f int, r int, t int, e float8, pa float8, d float8)
-        on x.f = s.frequency and x.r = s.recency and x.t = s.t
+    from clv_summary s join clv_predictions x on x.f = s.frequency and x.r = s.recency and x.t = s.t
     where ${workspaceIs(sql`n.workspace_id`)} and n.customer_id = s.customer_id`;
 }
