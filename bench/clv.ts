@@ -134,7 +134,9 @@ try {
   const t = performance.now();
   await refreshAll(db, DEFAULT_INTELLIGENCE_SETTINGS, now);
   const refreshMs = performance.now() - t;
-  const [stored] = rowsOf<{ value: ClvRecord }>(await db.execute(sql`select value from intelligence_settings where key = ${CLV_MODEL_KEY}`));
+  const [stored] = rowsOf<{ value: ClvRecord }>(
+    await db.execute(sql`select value from intelligence_settings where key = ${CLV_MODEL_KEY}`),
+  );
   const record = stored!.value;
   if (!record.model) throw new Error(`SQL: no model: ${record.reason}`);
   checkParams(record.model.params, SQL_CUSTOMERS, 'SQL');
@@ -160,7 +162,9 @@ try {
 
 // --- Figures --------------------------------------------------------------------------------------------
 const s = (ms: number) => `${fmt(ms / 1000, 2)} s`;
-console.log(`CLV, in memory: ${CUSTOMERS} customers, ${totals.unique} unique (frequency, recency, T), ${rows.spends.weight.length} unique spends`);
+console.log(
+  `CLV, in memory: ${CUSTOMERS} customers, ${totals.unique} unique (frequency, recency, T), ${rows.spends.weight.length} unique spends`,
+);
 console.log(`  draw ${s(drawMs)} | aggregate ${s(aggregateMs)} | fit ${s(fitMs)} | predict all ${s(predictMs)}`);
 console.log(`  fitted ${paramsLine(model.params)}`);
 console.log(`  true   ${paramsLine(TRUE_PARAMS)}`);
@@ -168,7 +172,9 @@ console.log(`  mean predicted 12-month CLV ${fmt(totals.clv / CUSTOMERS, 2)}`);
 if (sqlFigures) {
   const d = sqlFigures.record.durationMs;
   console.log(`CLV, through PostgreSQL: ${SQL_CUSTOMERS} customers, ${sqlFigures.orders} orders (inserted in ${s(sqlFigures.insertMs)})`);
-  console.log(`  full insights refresh ${s(sqlFigures.refreshMs)}, of which CLV: aggregate ${s(d.aggregate)} | fit ${s(d.fit)} | write ${s(d.write)}`);
+  console.log(
+    `  full insights refresh ${s(sqlFigures.refreshMs)}, of which CLV: aggregate ${s(d.aggregate)} | fit ${s(d.fit)} | write ${s(d.write)}`,
+  );
   console.log(`  fitted ${paramsLine(sqlFigures.record.model!.params)}`);
 }
 if (failures.length) {

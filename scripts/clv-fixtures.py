@@ -10,7 +10,8 @@ and GammaGammaFitter, and writes what lifetimes answers:
 
 Run (venv outside the repository):
   python3.11 -m venv /work/venvs/clv && /work/venvs/clv/bin/pip install -r scripts/clv-fixtures.requirements.txt
-  /work/venvs/clv/bin/python scripts/clv-fixtures.py
+  /work/venvs/clv/bin/python scripts/clv-fixtures.py && npx prettier --write tests/fixtures/clv-reference.json
+(prettier lays the JSON out as the repository's lint wants it; the values stay as written.)
 """
 
 import json

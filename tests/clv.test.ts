@@ -38,9 +38,13 @@ async function insert(log: Transaction[], tierOf: (i: number) => string): Promis
   const db = stack.database.db;
   await db.insert(customers).values(ids.map((id, i) => ({ id, tier: tierOf(i), createdAt: new Date(Date.now() - 800 * DAY) })));
   for (let i = 0; i < log.length; i += 2000)
-    await db.insert(orders).values(
-      log.slice(i, i + 2000).map((t, j) => ({ id: `${t.customerId}-${i + j}`, customerId: t.customerId, amount: t.amount, occurredAt: t.occurredAt })),
-    );
+    await db
+      .insert(orders)
+      .values(
+        log
+          .slice(i, i + 2000)
+          .map((t, j) => ({ id: `${t.customerId}-${i + j}`, customerId: t.customerId, amount: t.amount, occurredAt: t.occurredAt })),
+      );
   return ids;
 }
 
@@ -63,9 +67,11 @@ describe('CLV of a workspace with a few hundred customers', () => {
       { id: noOrders, tier: 'new' },
       { id: erased, tier: 'vip', erasedAt: new Date() },
     ]);
-    await stack.database.db.insert(orders).values(
-      [1, 5, 9].map((d) => ({ id: `${erased}-${d}`, customerId: erased, amount: 1000, occurredAt: new Date(Date.now() - d * DAY) })),
-    );
+    await stack.database.db
+      .insert(orders)
+      .values(
+        [1, 5, 9].map((d) => ({ id: `${erased}-${d}`, customerId: erased, amount: 1000, occurredAt: new Date(Date.now() - d * DAY) })),
+      );
   });
 
   it('fits on refresh what the pure functions fit from the same orders, and answers it with the groups', async () => {
@@ -88,7 +94,8 @@ describe('CLV of a workspace with a few hundred customers', () => {
       monthlyDiscountRate: 0,
       observationDay: computedAt.slice(0, 10),
     });
-    for (const k of ['r', 'alpha', 'a', 'b', 'p', 'q', 'gamma'] as const) expect(relative(model.params[k], expected.model.params[k]), k).toBeLessThan(1e-6);
+    for (const k of ['r', 'alpha', 'a', 'b', 'p', 'q', 'gamma'] as const)
+      expect(relative(model.params[k], expected.model.params[k]), k).toBeLessThan(1e-6);
     expect(relative(model.logLikelihood.bgNbd, expected.model.logLikelihood.bgNbd)).toBeLessThan(1e-9);
     expect(relative(model.logLikelihood.gammaGamma, expected.model.logLikelihood.gammaGamma)).toBeLessThan(1e-9);
 
@@ -96,7 +103,10 @@ describe('CLV of a workspace with a few hundred customers', () => {
     expect(segments.map((s: { id: string }) => s.id)).toEqual([...RFM_GROUPS]);
     expect(tiers.map((t: { id: string }) => t.id)).toEqual([...TIERS]);
     const revenue = [...histories.values()].reduce((s, h) => s + h.revenue, 0);
-    const predicted = [...histories.values()].reduce((s, h) => s + predictClv(model, h.frequency, h.recency, h.T, h.monetary).predictedClv12m, 0);
+    const predicted = [...histories.values()].reduce(
+      (s, h) => s + predictClv(model, h.frequency, h.recency, h.T, h.monetary).predictedClv12m,
+      0,
+    );
     for (const groups of [segments, tiers]) {
       expect(sumOf(groups, 'customers')).toBe(ids.length + 1);
       expect(sumOf(groups, 'predictedCustomers')).toBe(ids.length);
@@ -156,7 +166,12 @@ describe('a workspace with too few repeat customers', () => {
       await db.insert(customers).values(people.map((c) => ({ id: c })));
       await db.insert(orders).values(
         people.flatMap((c, i) =>
-          (i < 10 ? [3, 20] : [7]).map((d) => ({ id: `${c}-${d}`, customerId: c, amount: 25, occurredAt: new Date(Date.now() - d * DAY) })),
+          (i < 10 ? [3, 20] : [7]).map((d) => ({
+            id: `${c}-${d}`,
+            customerId: c,
+            amount: 25,
+            occurredAt: new Date(Date.now() - d * DAY),
+          })),
         ),
       );
     });

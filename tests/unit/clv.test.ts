@@ -1,10 +1,16 @@
 // The CLV model against the Python `lifetimes` package (tests/fixtures/clv-reference.json, made by
 // scripts/clv-fixtures.py): the per-customer summary, the log-likelihoods and every prediction at FIXED
-// parameters (the formulas, to 1e-6 relative), then the fits (two optimisers: lifetimes' BFGS, our
-// Nelder–Mead) and the predictions they lead to, and the guard.
+// parameters (the formulas, to 1e-6 relative), then the fits (two optimisers: lifetimes' scipy BFGS, our
+// BFGS) and the predictions they lead to, the gradients the fits use, and the guard.
 import { describe, expect, it } from 'vitest';
-import { bgNbdLogLikelihood, expectedPurchases, fitBgNbd, probabilityAlive } from '../../src/intelligence/clv/bg-nbd.js';
-import { expectedOrderValue, fitGammaGamma, gammaGammaLogLikelihood } from '../../src/intelligence/clv/gamma-gamma.js';
+import { bgNbdLikelihoodOf, bgNbdLogLikelihood, expectedPurchases, fitBgNbd, probabilityAlive } from '../../src/intelligence/clv/bg-nbd.js';
+import { minimiseBfgs } from '../../src/intelligence/clv/bfgs.js';
+import {
+  expectedOrderValue,
+  fitGammaGamma,
+  gammaGammaLikelihoodOf,
+  gammaGammaLogLikelihood,
+} from '../../src/intelligence/clv/gamma-gamma.js';
 import { aggregate, historiesOf, historyRows, spendRows } from '../../src/intelligence/clv/histories.js';
 import { discountedPurchases, fitClv, predictClv } from '../../src/intelligence/clv/model.js';
 import { minimise } from '../../src/intelligence/clv/nelder-mead.js';
@@ -61,7 +67,12 @@ describe('the summary per customer, as lifetimes summary_data_from_transaction_d
       reference.summary.sum_recency,
       reference.summary.sum_T,
     ]);
-    expect(relative(sum((h) => h.monetary), reference.summary.sum_monetary_value)).toBeLessThan(1e-12);
+    expect(
+      relative(
+        sum((h) => h.monetary),
+        reference.summary.sum_monetary_value,
+      ),
+    ).toBeLessThan(1e-12);
   });
 
   it('sums a day’s orders into one purchase and leaves out orders after the observation day', () => {
@@ -115,8 +126,7 @@ describe('the fit, against lifetimes’ (both optimisers: agreement to 1e-5 rela
   });
   it('and so lifetimes’ predictions from its own fit, to 1e-5', () => {
     const ours = predictionsAt(fit.model!.params, reference.fit.sample);
-    for (const key of Object.keys(ours) as Array<keyof ReferencePredictions>)
-      expectClose(ours[key], reference.fit.predictions[key], 1e-5);
+    for (const key of Object.keys(ours) as Array<keyof ReferencePredictions>) expectClose(ours[key], reference.fit.predictions[key], 1e-5);
   });
   it('with lifetimes’ penalizer_coef 0.01 (on time scaled to the oldest customer) as lifetimes fits it', () => {
     const bg = fitBgNbd(rows, 0.01).params;
@@ -139,9 +149,34 @@ describe('the guard', () => {
   });
 });
 
-describe('Nelder–Mead', () => {
-  it('finds the Rosenbrock minimum from far away', () => {
-    const min = minimise(([x, y]) => (1 - x!) ** 2 + 100 * (y! - x! ** 2) ** 2, [-1.2, 1]);
+describe('the analytic gradients the fits descend by', () => {
+  /** Central differences of `ll` in each parameter against the analytic gradient, to 1e-6 relative. */
+  function expectGradient<P extends Record<string, number>>(at: P, of: (p: P) => { ll: number; grad: number[] }) {
+    const { grad } = of(at);
+    Object.keys(at).forEach((k, i) => {
+      const h = 1e-6 * at[k]!;
+      const numeric = (of({ ...at, [k]: at[k]! + h }).ll - of({ ...at, [k]: at[k]! - h }).ll) / (2 * h);
+      expect(relative(grad[i]!, numeric), k).toBeLessThan(1e-6);
+    });
+  }
+  it('BG/NBD and Gamma-Gamma, away from the optimum', () => {
+    expectGradient({ r: 0.4, alpha: 18, a: 1.3, b: 2.1 }, bgNbdLikelihoodOf(rows));
+    expectGradient({ p: 4.5, q: 2.5, gamma: 11 }, gammaGammaLikelihoodOf(spends));
+  });
+});
+
+describe('the optimisers', () => {
+  const rosenbrock = ([x, y]: number[]) => (1 - x!) ** 2 + 100 * (y! - x! ** 2) ** 2;
+  it('BFGS finds the Rosenbrock minimum from far away', () => {
+    const min = minimiseBfgs(
+      ([x, y]) => ({ f: rosenbrock([x!, y!]), g: [-2 * (1 - x!) - 400 * x! * (y! - x! ** 2), 200 * (y! - x! ** 2)] }),
+      [-1.2, 1],
+    );
+    expect(min.converged).toBe(true);
+    expect(Math.abs(min.x[0]! - 1) + Math.abs(min.x[1]! - 1)).toBeLessThan(1e-6);
+  });
+  it('Nelder–Mead (the fallback) does too', () => {
+    const min = minimise(rosenbrock, [-1.2, 1]);
     expect(min.converged).toBe(true);
     expect(Math.abs(min.x[0]! - 1) + Math.abs(min.x[1]! - 1)).toBeLessThan(1e-6);
   });

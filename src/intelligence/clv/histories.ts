@@ -34,7 +34,7 @@ export function historiesOf(transactions: Iterable<Transaction>, observationEnd:
     const day = utcDay(t.occurredAt);
     if (day > end) continue;
     let own = days.get(t.customerId);
-    if (!own) days.set(t.customerId, (own = new Map()));
+    if (!own) days.set(t.customerId, (own = new Map<number, number>()));
     own.set(day, (own.get(day) ?? 0) + t.amount);
   }
   const out = new Map<string, CustomerHistory>();

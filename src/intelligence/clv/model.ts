@@ -5,7 +5,9 @@ import { type BgNbdParams, expectedPurchases, fitBgNbd, probabilityAlive } from 
 import { expectedOrderValue, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import type { HistoryRows, SpendRows } from './histories.js';
 
-export const CLV_DEFAULTS: Readonly<Record<'minRepeatCustomers' | 'penalizer' | 'monthlyDiscountRate' | 'months' | 'daysPerMonth', number>> = {
+export const CLV_DEFAULTS: Readonly<
+  Record<'minRepeatCustomers' | 'penalizer' | 'monthlyDiscountRate' | 'months' | 'daysPerMonth', number>
+> = {
   /** Customers with a repeat purchase day needed to fit (each model's own guard too). */
   minRepeatCustomers: 20,
   /** L2 penalty on the parameters (lifetimes' penalizer_coef). 0: plain maximum likelihood. */
@@ -105,7 +107,13 @@ export interface ClvPrediction {
 }
 
 /** One customer's predictions by the model (history as ./histories.ts defines it). */
-export function predictClv(model: Pick<ClvModel, 'params' | 'monthlyDiscountRate'>, x: number, tx: number, T: number, m: number): ClvPrediction {
+export function predictClv(
+  model: Pick<ClvModel, 'params' | 'monthlyDiscountRate'>,
+  x: number,
+  tx: number,
+  T: number,
+  m: number,
+): ClvPrediction {
   const { params } = model;
   const value = expectedOrderValue(params, x, m);
   const year = CLV_DEFAULTS.months * CLV_DEFAULTS.daysPerMonth;

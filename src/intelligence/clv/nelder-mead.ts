@@ -1,7 +1,7 @@
-// Nelder–Mead minimisation, for the CLV models' maximum-likelihood fits over log-parameters.
-// Written here rather than taken from npm: the packages that offer a general unconstrained minimiser are
-// either unmaintained for years (fmin, 2016) or least-squares only (ml-levenberg-marquardt), and the
-// models need no gradient this way (lifetimes gets its own from autograd). The adaptive coefficients of
+// Nelder–Mead minimisation: the CLV fits' fallback when BFGS (./bfgs.ts) stops short of converging, from
+// where it stopped; it needs no gradient. Written here rather than taken from npm: the packages that offer a
+// general unconstrained minimiser are either unmaintained for years (fmin, 2016) or least-squares only
+// (ml-levenberg-marquardt). The adaptive coefficients of
 // Gao & Han (2012) keep it converging in 3–4 dimensions, and a restart from the best vertex guards against
 // a simplex that collapsed before the minimum — the usual weakness of the method.
 

@@ -7,7 +7,15 @@ import { rowsOf } from '../../db/sql-helpers.js';
 import { expectedPurchases, probabilityAlive } from './bg-nbd.js';
 import { historyRows, spendRows } from './histories.js';
 import { CLV_DEFAULTS, type ClvModel, discountedPurchases, fitClv, type FitOptions } from './model.js';
-import { createPredictions, createSummary, type HistoryPrediction, observationDay, uniqueHistories, uniqueSpends, writeClv } from './sql.js';
+import {
+  createPredictions,
+  createSummary,
+  type HistoryPrediction,
+  observationDay,
+  uniqueHistories,
+  uniqueSpends,
+  writeClv,
+} from './sql.js';
 
 export const CLV_MODEL_KEY = 'clv_model';
 
