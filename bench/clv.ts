@@ -173,7 +173,7 @@ if (sqlFigures) {
   const d = sqlFigures.record.durationMs;
   console.log(`CLV, through PostgreSQL: ${SQL_CUSTOMERS} customers, ${sqlFigures.orders} orders (inserted in ${s(sqlFigures.insertMs)})`);
   console.log(
-    `  full insights refresh ${s(sqlFigures.refreshMs)}, of which CLV: aggregate ${s(d.aggregate)} | fit ${s(d.fit)} | write ${s(d.write)}`,
+    `  full insights refresh ${s(sqlFigures.refreshMs)}, of which CLV before the rows are written: aggregate ${s(d.aggregate)} | fit ${s(d.fit)} | predict ${s(d.predict)}`,
   );
   console.log(`  fitted ${paramsLine(sqlFigures.record.model!.params)}`);
 }

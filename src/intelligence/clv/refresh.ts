@@ -1,7 +1,8 @@
 // The CLV step of a full insights refresh (../refresh.ts refreshAll, in its transaction): the histories,
-// the fit on their unique rows, the predictions per unique history, written into the refresh's rows before
-// they replace the workspace's. Leaves the model — or why there is none — in intelligence_settings.
-import { sql } from 'drizzle-orm';
+// the fit on their unique rows, the predictions per unique history as a table; then the statement that puts
+// the refresh's rows in place writes them with their CLV (./sql.ts insertWithClv). Leaves the model — or
+// why there is none — in intelligence_settings.
+import { type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { rowsOf } from '../../db/sql-helpers.js';
 import { expectedPurchases, probabilityAlive } from './bg-nbd.js';
@@ -14,7 +15,7 @@ import {
   observationDay,
   uniqueHistories,
   uniqueSpends,
-  writeClv,
+  insertWithClv,
 } from './sql.js';
 
 export const CLV_MODEL_KEY = 'clv_model';
@@ -27,10 +28,20 @@ export interface ClvRecord {
   model: ClvModel | null;
   /** Why there is no model. */
   reason: string | null;
-  durationMs: { aggregate: number; fit: number; write: number };
+  /** Summary and unique rows; fit; predictions per unique history, into their table. */
+  durationMs: { aggregate: number; fit: number; predict: number };
 }
 
-export async function refreshClv(tx: Tx, now: Date, options: FitOptions = {}): Promise<ClvRecord> {
+/**
+ * Fits the model and prepares its predictions; answers the record and the INSERT that puts the refresh's rows
+ * (customer_insights_next's `columns`) in place with their CLV.
+ */
+export async function prepareClv(
+  tx: Tx,
+  now: Date,
+  columns: string[],
+  options: FitOptions = {},
+): Promise<{ record: ClvRecord; insert: SQL }> {
   let started = performance.now();
   const lap = () => {
     const ms = Math.round(performance.now() - started);
@@ -59,21 +70,20 @@ export async function refreshClv(tx: Tx, now: Date, options: FitOptions = {}): P
         d: discountedPurchases(model.params, f, r, t, { monthlyDiscountRate: model.monthlyDiscountRate }),
       }))
     : [];
-  // The refresh turns hash joins off for its streaming query; this join of three unindexed temporary tables
-  // (the rows, the summary, the predictions) is what they are for — without, it nests loops over them.
+  // The refresh turns hash joins off for its streaming query; the join of its rows to the summary and the
+  // predictions (temporary tables, unindexed) is what they are for — without, it nests loops over them.
   await tx.execute(sql`set local enable_hashjoin = on`);
   if (model) await tx.execute(createPredictions(predictions));
   await tx.execute(sql`analyze clv_summary`);
-  await tx.execute(writeClv(model));
   const record: ClvRecord = {
     at: now.toISOString(),
     observationDay: observationDay(now),
     model,
     reason: fit.model ? null : fit.reason,
-    durationMs: { aggregate, fit: fitMs, write: lap() },
+    durationMs: { aggregate, fit: fitMs, predict: lap() },
   };
   await tx.execute(sql`
     insert into intelligence_settings (key, value, updated_at) values (${CLV_MODEL_KEY}, ${JSON.stringify(record)}::jsonb, now())
     on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()`);
-  return record;
+  return { record, insert: insertWithClv(model, columns) };
 }

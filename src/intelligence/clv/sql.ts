@@ -57,23 +57,35 @@ export const createPredictions = (predictions: HistoryPrediction[]): SQL => sql`
   create temporary table clv_predictions on commit drop as
   select * from json_to_recordset(${JSON.stringify(predictions)}::json) as x(f int, r int, t int, e float8, pa float8, d float8)`;
 
+/** The CLV columns of customer_insights, in the order insertWithClv writes them. */
+const CLV_COLUMNS = sql.raw(
+  'historic_clv, clv_frequency, clv_recency_days, clv_age_days, expected_purchases_12m, p_alive, expected_order_value, predicted_clv_12m',
+);
+
 /**
- * Writes every customer's CLV columns in one statement: the summary joined to the predictions of its unique
+ * Puts the refresh's rows in place with their CLV, in the one pass that copies them: each row of
+ * customer_insights_next (its `columns`) joined to its customer's summary and the predictions of that
  * history, the expected order value computed in place by the Gamma-Gamma formula (./gamma-gamma.ts
- * expectedOrderValue). No model: the history and revenue only, predictions null.
+ * expectedOrderValue). No model: revenue and history only, predictions null. No order: revenue 0, the rest null.
  */
-export function writeClv(model: ClvModel | null): SQL {
-  const set = sql`historic_clv = s.revenue, clv_frequency = s.frequency, clv_recency_days = s.recency, clv_age_days = s.t`;
+export function insertWithClv(model: ClvModel | null, columns: string[]): SQL {
+  const names = sql.raw(columns.join(', '));
+  const from = sql.raw(columns.map((c) => `n.${c}`).join(', '));
+  const history = sql`coalesce(s.revenue, 0), s.frequency, s.recency, s.t`;
+  const where = workspaceIs(sql`n.workspace_id`);
   if (!model)
     return sql`
-      update customer_insights_next n set ${set}, expected_purchases_12m = null, p_alive = null, expected_order_value = null, predicted_clv_12m = null
-      from clv_summary s where ${workspaceIs(sql`n.workspace_id`)} and n.customer_id = s.customer_id`;
+      insert into customer_insights (workspace_id, ${names}, ${CLV_COLUMNS})
+      select n.workspace_id, ${from}, ${history}, null, null, null, null
+      from customer_insights_next n left join clv_summary s on s.customer_id = n.customer_id
+      where ${where}`;
   const { p, q, gamma } = model.params;
   const weight = sql`(${num(p)} * s.frequency / (${num(p)} * s.frequency + ${num(q - 1)}))`;
   const value = sql`((1 - ${weight}) * ${num((gamma * p) / (q - 1))} + ${weight} * s.monetary)`;
   return sql`
-    update customer_insights_next n set ${set}, expected_purchases_12m = x.e, p_alive = x.pa, expected_order_value = ${value},
-      predicted_clv_12m = ${value} * x.d
-    from clv_summary s join clv_predictions x on x.f = s.frequency and x.r = s.recency and x.t = s.t
-    where ${workspaceIs(sql`n.workspace_id`)} and n.customer_id = s.customer_id`;
+    insert into customer_insights (workspace_id, ${names}, ${CLV_COLUMNS})
+    select n.workspace_id, ${from}, ${history}, x.e, x.pa, ${value}, ${value} * x.d
+    from customer_insights_next n left join clv_summary s on s.customer_id = n.customer_id
+      left join clv_predictions x on x.f = s.frequency and x.r = s.recency and x.t = s.t
+    where ${where}`;
 }
