@@ -1,4 +1,4 @@
-ALTER TABLE "customer_insights" ADD COLUMN "historic_clv" numeric(14, 2) DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "customer_insights" ADD COLUMN "historic_clv" numeric(14, 2);--> statement-breakpoint
 ALTER TABLE "customer_insights" ADD COLUMN "clv_frequency" integer;--> statement-breakpoint
 ALTER TABLE "customer_insights" ADD COLUMN "clv_recency_days" integer;--> statement-breakpoint
 ALTER TABLE "customer_insights" ADD COLUMN "clv_age_days" integer;--> statement-breakpoint

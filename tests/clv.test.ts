@@ -51,7 +51,7 @@ async function insert(log: Transaction[], tierOf: (i: number) => string): Promis
 const sumOf = (groups: Array<Record<string, number | null>>, key: string) => groups.reduce((s, g) => s + Number(g[key] ?? 0), 0);
 
 describe('CLV of a workspace with a few hundred customers', () => {
-  // Unicode ids throughout: the summary groups by them, the predictions join on them.
+  // Unicode ids throughout: the summary groups by them, the refreshed rows join on them.
   const prefix = `${uid('clv')}-Ünïcødé-客户-`;
   const log = shiftedLog(300, prefix);
   let ids: string[];
@@ -150,6 +150,17 @@ describe('CLV of a workspace with a few hundred customers', () => {
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ code: 'customer_not_found', field: 'customer_id', message: expect.stringContaining('nobody') });
     expect((await stack.api('GET', `/api/ai-ops/customer/clv/${encodeURIComponent(erased)}`)).status).toBe(410);
+  });
+
+  it('answers nulls for a customer no full refresh has included, even once a one-customer refresh wrote their row', async () => {
+    const late = `${prefix}late`;
+    await stack.database.db.insert(customers).values({ id: late });
+    await stack.database.db
+      .insert(orders)
+      .values({ id: `${late}-1`, customerId: late, amount: 40, occurredAt: new Date(Date.now() - 3 * DAY) });
+    expect((await stack.api('POST', '/api/ai-ops/customer/tags', { customer_id: late })).status).toBe(200);
+    const res = await stack.api('GET', `/api/ai-ops/customer/clv/${encodeURIComponent(late)}`);
+    expect(res.body).toMatchObject({ customerId: late, historicClv: null, frequency: null, predictedClv12m: null, computedAt: null });
   });
 });
 

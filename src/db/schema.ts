@@ -587,10 +587,11 @@ export const customerInsights = pgTable(
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
     /**
      * Customer lifetime value (src/intelligence/clv/, docs/clv.md), written by a full refresh: revenue to
-     * date, the BG/NBD inputs (repeat purchase days, days first→last purchase day, days first purchase →
-     * the refresh's day), and the model's predictions; null with no order, or when no model could be fitted.
+     * date (null: no full refresh has included the customer yet — a one-customer refresh leaves these
+     * columns be), the BG/NBD inputs (repeat purchase days, days first→last purchase day, days first
+     * purchase → the refresh's day), and the model's predictions; null with no order, or no model.
      */
-    historicClv: numeric('historic_clv', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+    historicClv: numeric('historic_clv', { precision: 14, scale: 2, mode: 'number' }),
     clvFrequency: integer('clv_frequency'),
     clvRecencyDays: integer('clv_recency_days'),
     clvAgeDays: integer('clv_age_days'),

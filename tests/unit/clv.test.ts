@@ -111,8 +111,8 @@ describe('at fixed parameters (the formulas, independent of any optimiser)', () 
   });
 });
 
-// Achieved: parameters within 4e-7 relative of lifetimes' (its BFGS stops at gtol 1e-7), predictions within
-// 3e-7; the bounds leave a decade of room for another platform's last bits.
+// Achieved: parameters within 2e-7 relative of lifetimes' (its BFGS stops at gtol 1e-7), predictions within
+// 1e-7, the penalised fit within 3e-8; the bounds leave a decade of room for another platform's last bits.
 describe('the fit, against lifetimes’ (both optimisers: agreement to 1e-5 relative)', () => {
   const fit = fitClv(rows, spends);
   it('recovers lifetimes’ parameters and log-likelihood', () => {
@@ -150,13 +150,13 @@ describe('the guard', () => {
 });
 
 describe('the analytic gradients the fits descend by', () => {
-  /** Central differences of `ll` in each parameter against the analytic gradient, to 1e-6 relative. */
+  /** Central differences of `ll` in each parameter against the analytic gradient, to 1e-5 relative (achieved ≤ 4e-7: the differences' own error). */
   function expectGradient<P extends Record<string, number>>(at: P, of: (p: P) => { ll: number; grad: number[] }) {
     const { grad } = of(at);
     Object.keys(at).forEach((k, i) => {
       const h = 1e-6 * at[k]!;
       const numeric = (of({ ...at, [k]: at[k]! + h }).ll - of({ ...at, [k]: at[k]! - h }).ll) / (2 * h);
-      expect(relative(grad[i]!, numeric), k).toBeLessThan(1e-6);
+      expect(relative(grad[i]!, numeric), k).toBeLessThan(1e-5);
     });
   }
   it('BG/NBD and Gamma-Gamma, away from the optimum', () => {

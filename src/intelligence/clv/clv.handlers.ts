@@ -33,11 +33,12 @@ export const getCustomerClvHandler: RouteHandler<typeof getCustomerClv, AppEnv> 
   const result = await c.var.deps.intelligence.clv.customerClv(id);
   if (result.status === 'not_found') throw customerNotFound(id, 'customer_id');
   if (result.status === 'erased') throw customerErased(id, 'customer_id');
-  const { row, record } = result;
+  // A row no full refresh has written CLV into (the customer is newer than it): nothing to answer yet.
+  const row = result.row?.historicClv == null ? null : result.row;
   return c.json(
     {
       customerId: id,
-      historicClv: row ? row.historicClv : null,
+      historicClv: row?.historicClv ?? null,
       predictedClv12m: row?.predictedClv12m ?? null,
       expectedPurchases12m: row?.expectedPurchases12m ?? null,
       pAlive: row?.pAlive ?? null,
@@ -45,8 +46,8 @@ export const getCustomerClvHandler: RouteHandler<typeof getCustomerClv, AppEnv> 
       frequency: row?.clvFrequency ?? null,
       recency: row?.clvRecencyDays ?? null,
       T: row?.clvAgeDays ?? null,
-      observationDay: row ? (record?.observationDay ?? null) : null,
-      computedAt: row ? row.computedAt.toISOString() : null,
+      observationDay: row ? (result.record?.observationDay ?? null) : null,
+      computedAt: row ? (result.record?.at ?? null) : null,
     },
     200,
   );

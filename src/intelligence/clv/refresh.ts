@@ -28,8 +28,8 @@ export interface ClvRecord {
   model: ClvModel | null;
   /** Why there is no model. */
   reason: string | null;
-  /** Summary and unique rows; fit; predictions per unique history, into their table. */
-  durationMs: { aggregate: number; fit: number; predict: number };
+  /** The summary table; reading its unique rows; the fit; predictions per unique history, into their table. */
+  durationMs: { summary: number; uniqueRows: number; fit: number; predict: number };
 }
 
 /**
@@ -49,9 +49,10 @@ export async function prepareClv(
     return ms;
   };
   await tx.execute(createSummary(now));
+  const summary = lap();
   const h = rowsOf<{ frequency: number; recency: number; t: number; n: number }>(await tx.execute(uniqueHistories));
   const s = rowsOf<{ frequency: number; monetary: number; n: number }>(await tx.execute(uniqueSpends));
-  const aggregate = lap();
+  const uniqueRows = lap();
   const fit = fitClv(
     historyRows(h.map((r) => ({ frequency: r.frequency, recency: r.recency, T: r.t, weight: Number(r.n) }))),
     spendRows(s.map((r) => ({ frequency: r.frequency, monetary: Number(r.monetary), weight: Number(r.n) }))),
@@ -61,14 +62,13 @@ export async function prepareClv(
   const model = fit.model;
   const year = CLV_DEFAULTS.months * CLV_DEFAULTS.daysPerMonth;
   const predictions: HistoryPrediction[] = model
-    ? h.map(({ frequency: f, recency: r, t }) => ({
-        f,
-        r,
-        t,
-        e: expectedPurchases(model.params, year, f, r, t),
-        pa: probabilityAlive(model.params, f, r, t),
-        d: discountedPurchases(model.params, f, r, t, { monthlyDiscountRate: model.monthlyDiscountRate }),
-      }))
+    ? h.map(({ frequency: f, recency: r, t }) => {
+        const e = expectedPurchases(model.params, year, f, r, t);
+        const rate = model.monthlyDiscountRate;
+        // Undiscounted, the CLV's purchases are the year's expected purchases.
+        const d = rate === 0 ? e : discountedPurchases(model.params, f, r, t, { monthlyDiscountRate: rate });
+        return { f, r, t, e, pa: probabilityAlive(model.params, f, r, t), d };
+      })
     : [];
   // The refresh turns hash joins off for its streaming query; the join of its rows to the summary and the
   // predictions (temporary tables, unindexed) is what they are for — without, it nests loops over them.
@@ -80,7 +80,7 @@ export async function prepareClv(
     observationDay: observationDay(now),
     model,
     reason: fit.model ? null : fit.reason,
-    durationMs: { aggregate, fit: fitMs, predict: lap() },
+    durationMs: { summary, uniqueRows, fit: fitMs, predict: lap() },
   };
   await tx.execute(sql`
     insert into intelligence_settings (key, value, updated_at) values (${CLV_MODEL_KEY}, ${JSON.stringify(record)}::jsonb, now())
