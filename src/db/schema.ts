@@ -585,6 +585,20 @@ export const customerInsights = pgTable(
      */
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull().default({}),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Customer lifetime value (src/intelligence/clv/, docs/clv.md), written by a full refresh: revenue to
+     * date (null: no full refresh has included the customer yet — a one-customer refresh leaves these
+     * columns be), the BG/NBD inputs (repeat purchase days, days first→last purchase day, days first
+     * purchase → the refresh's day), and the model's predictions; null with no order, or no model.
+     */
+    historicClv: numeric('historic_clv', { precision: 14, scale: 2, mode: 'number' }),
+    clvFrequency: integer('clv_frequency'),
+    clvRecencyDays: integer('clv_recency_days'),
+    clvAgeDays: integer('clv_age_days'),
+    expectedPurchases12m: doublePrecision('expected_purchases_12m'),
+    pAlive: doublePrecision('p_alive'),
+    expectedOrderValue: doublePrecision('expected_order_value'),
+    predictedClv12m: doublePrecision('predicted_clv_12m'),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.customerId] }), index('customer_insights_segment_idx').on(t.workspaceId, t.segment)],
 );

@@ -1,4 +1,6 @@
 import { createRouter } from '../api/router.js';
+import { getClvHandler, getCustomerClvHandler } from './clv/clv.handlers.js';
+import { getClv, getCustomerClv } from './clv/clv.routes.js';
 import {
   customerTagsHandler,
   getSettingsHandler,
@@ -13,4 +15,6 @@ export const intelligenceRouter = createRouter()
   .openapi(customerTags, customerTagsHandler)
   .openapi(refreshInsights, refreshInsightsHandler)
   .openapi(getSettings, getSettingsHandler)
-  .openapi(putSettings, putSettingsHandler);
+  .openapi(putSettings, putSettingsHandler)
+  .openapi(getClv, getClvHandler)
+  .openapi(getCustomerClv, getCustomerClvHandler);

@@ -7,6 +7,7 @@ import { workspaceIs } from '../db/own-rows.js';
 import { rowsOf } from '../db/sql-helpers.js';
 import type { IntelligenceSettings, QuintileCuts } from './rfm.js';
 import { insightSelect, quintileCutsSelect } from './sql.js';
+import { prepareClv } from './clv/refresh.js';
 
 /**
  * One full refresh of a workspace at a time; its one-customer refreshes share the lock, so none writes a row
@@ -18,9 +19,11 @@ const refreshLock = (mode: 'exclusive' | 'shared') =>
     ? sql`select pg_advisory_xact_lock(${REFRESH_LOCK}, hashtext(current_setting('app.workspace_id')))`
     : sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK}, hashtext(current_setting('app.workspace_id')))`;
 
-const COLUMNS = sql.raw(
-  'customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_method, segment, tags, evidence, computed_at',
-);
+const COLUMN_NAMES = [
+  ...['customer_id', 'recency_days', 'frequency', 'monetary', 'r_score', 'f_score', 'm_score'],
+  ...['rfm_method', 'segment', 'tags', 'evidence', 'computed_at'],
+];
+const COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
 
 /** What a full refresh leaves in intelligence_settings (key `last_refresh`). */
 export interface RefreshRecord {
@@ -58,8 +61,10 @@ export async function refreshAll(db: Db, settings: IntelligenceSettings, now = n
     // Without evidence: customerTags recomputes the one customer it answers, with it.
     await tx.execute(sql`insert into customer_insights_next (${COLUMNS}) ${insightSelect({ settings, now, withEvidence: false })}`);
     const cuts = settings.rfm.method === 'quintile' ? await readCuts(tx) : null;
+    // Lifetime value: fitted on these rows' customers, written with them as they are put in place.
+    const clv = await prepareClv(tx, now, COLUMN_NAMES);
     await tx.execute(sql`delete from customer_insights where ${workspaceIs(sql`workspace_id`)}`);
-    await tx.execute(sql`insert into customer_insights select * from customer_insights_next where ${workspaceIs(sql`workspace_id`)}`);
+    await tx.execute(clv.insert);
     const [{ n }] = rowsOf<{ n: number | string }>(
       await tx.execute(sql`select count(*) as n from customer_insights where ${workspaceIs(sql`workspace_id`)}`),
     ) as [{ n: number | string }];

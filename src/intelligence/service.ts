@@ -19,6 +19,7 @@ import {
 } from './rfm.js';
 import { LAST_REFRESH_KEY, type RefreshRecord, refreshAll, refreshOne } from './refresh.js';
 import { insightSelect } from './sql.js';
+import { createClvQueries } from './clv/read.js';
 
 export const SETTINGS_KEY = 'customer';
 
@@ -71,6 +72,8 @@ export function createIntelligenceService(db: Db) {
   return {
     settings,
     lastRefresh,
+    /** Customer lifetime value (./clv/): the model and CLV by group, one customer's. */
+    clv: createClvQueries(db, async () => refreshAll(db, await settings())),
 
     /** Lays `patch` over the current settings; the whole must validate (a 422 naming the first bad field otherwise). */
     async updateSettings(patch: unknown): Promise<IntelligenceSettings> {
