@@ -252,6 +252,7 @@ describe('two workspaces on one installation', () => {
       '/api/flows/': { id: flow.id },
       '/api/keys/': { id: key.id },
       '/api/experiments/': { id: experiment.id },
+      '/api/ai-ops/customer/clv/': { customer_id: customerId },
       '/api/journeys/runs/': { workflowId: `welcome/${customerId}` },
       '/api/suppressions/': { channel: 'email', address: `${customerId}@example.com` },
     };
