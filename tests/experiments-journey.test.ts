@@ -6,7 +6,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { customers, experimentAssignments, messages } from '../src/db/schema.js';
-import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
+import { campaignWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
+import { localParts } from '../src/domain/local-time.js';
+import { statusQuery } from '../src/steps/steps.js';
 import { armOf, type Arms } from '../src/experiments/assignment.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
@@ -166,6 +168,49 @@ describe('a channel experiment on a flow step', () => {
       'unsupported_variant',
       'variants[1].channel',
     ]);
+  });
+});
+
+describe('a send-time experiment on a flow step', () => {
+  it("holds arm B until 20:00 on the customer's clock with a durable timer, then sends it; arm A goes at once", async () => {
+    const trigger = `evt_${uid('t').replace(/-/g, '_')}`.toLowerCase();
+    const flow = await stack.api('POST', '/api/flows', {
+      name: uid('send time flow'),
+      trigger_event: trigger,
+      actions: [{ type: 'send_email', template: { subject: 'Evening?', html: '<p>Hi</p>', text: 'Hi' } }],
+    });
+    const flowId = flow.body.flow.id as string;
+    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('evening_test'),
+      flow_id: flowId,
+      step_key: '0-send_email',
+      variants: [{ key: 'A' }, { key: 'B', send_at: { local_time: '20:00' } }],
+      goal: 'open_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    const { A, B } = idsByArm(e.id, uid('ev'), { variants: e.variants, holdout: 0 }, { A: 1, B: 1 });
+    const [a, b] = [A![0]!, B![0]!];
+    for (const id of [a, b]) {
+      await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, timezone: 'Asia/Shanghai' });
+      expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
+    }
+    await stack.mail.waitFor((m) => m.to.includes(`${a}@example.com`));
+    const handle = stack.client.workflow.getHandle(flowWorkflowId(flowId, b));
+    const waiting = await waitFor(async () => {
+      const status = await handle.query(statusQuery);
+      return status.nextWakeUp ? status : null;
+    }, "B's run to wait for its send time");
+    const wake = localParts('Asia/Shanghai', Date.parse(waiting.nextWakeUp!));
+    expect([wake.hour, wake.minute]).toEqual([20, 0]);
+    expect(stack.mail.list().filter((m) => m.to.includes(`${b}@example.com`))).toEqual([]);
+
+    await stack.env.client.workflow.getHandle(handle.workflowId).result();
+    const mail = stack.mail.list().filter((m) => m.to.includes(`${b}@example.com`));
+    expect(mail.map((m) => m.subject)).toEqual(['Evening?']);
+    const [row] = await stack.database.db.select().from(messages).where(eq(messages.customerId, b));
+    expect([row!.variant, row!.status]).toEqual(['B', 'sent']);
   });
 });
 

@@ -8,6 +8,7 @@ import { createMessageRecord, type MessageKey } from './message-record.js';
 import { lockCustomers } from './pacing-locks.js';
 import { SENT_STATUSES } from './status-progress.js';
 import { messagesRecorded } from '../observability/touches.js';
+import { stepSendTime } from '../experiments/step-arms.js';
 
 /** The touch's key and origin (as the send activity gets them), its channel, and pacing's own inputs. */
 export interface ReserveInput extends MessageKey {
@@ -25,7 +26,7 @@ export interface ReserveInput extends MessageKey {
 export type Reservation =
   | { status: 'reserved' }
   /** Not now: the workflow sleeps until `until` (a durable timer) and asks again. */
-  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' }
+  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' | 'send_time' }
   /** Capped with capMode 'skip': the message's row is recorded skipped with the reason. */
   | { status: 'skipped'; reason: 'frequency_cap' };
 
@@ -53,13 +54,17 @@ export function createPacingActivities({ db, settings }: Pick<ActivityDeps, 'db'
         if (existing) return { status: 'reserved' } as const;
 
         const fields = { channel: input.channel, transactional: input.transactional, createdAt: new Date(input.now) };
+        const [customer] = await tx
+          .select({ timezone: customers.timezone })
+          .from(customers)
+          .where(and(ownRows(customers), eq(customers.id, input.customerId)));
+        const zone = knownTimeZone(customer?.timezone, pacing.defaultTimeZone);
+        // An experiment's send-time arm (transactional or not): the touch waits for the arm's time of day.
+        const sendTime = await stepSendTime(tx, input, zone, input.now);
+        if (sendTime !== null) return { status: 'deferred', until: new Date(sendTime).toISOString(), reason: 'send_time' } as const;
         if (!input.transactional) {
-          const [customer] = await tx
-            .select({ timezone: customers.timezone })
-            .from(customers)
-            .where(and(ownRows(customers), eq(customers.id, input.customerId)));
           const at = input.now;
-          const quiet = quietUntil(at, knownTimeZone(customer?.timezone, pacing.defaultTimeZone), pacing.quietHours);
+          const quiet = quietUntil(at, zone, pacing.quietHours);
           if (quiet !== null) return { status: 'deferred', until: new Date(quiet).toISOString(), reason: 'quiet_hours' } as const;
 
           if (capsOn(pacing.caps)) {

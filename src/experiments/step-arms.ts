@@ -7,7 +7,9 @@ import { ownRows } from '../db/own-rows.js';
 import { type CampaignType, type ExperimentVariant, messages, templates } from '../db/schema.js';
 import type { ChannelName } from '../domain/channels.js';
 import { campaignParts } from '../templates/parts.js';
+import { localParts, nextLocalTime } from '../domain/local-time.js';
 import { assignArms, HOLDOUT, stepExperiment } from './arms.js';
+import { localTimeMinutes } from './definition.js';
 
 const TYPE: Record<ChannelName, CampaignType> = {
   email: 'email',
@@ -66,4 +68,31 @@ export async function stepArm(
     .where(and(ownRows(messages), eq(messages.id, touch.messageId)));
   if (variant === HOLDOUT || !v) return { variant, template, channel };
   return { variant, template: await variantTemplate(db, v, template, channel), channel: armChannel };
+}
+
+/** How long after a send-time arm's time of day its message still goes (the workflow may wake a minute late). */
+const DUE_MINUTES = 2;
+
+/**
+ * A send-time arm of the step's experiment (`send_at.local_time`): when the customer's clock is not at the
+ * arm's time of day, the moment it next is (the journey's pacing defers the touch to it, with a durable
+ * timer); null when it is (within DUE_MINUTES), or the customer's arm has no send time, or there is no
+ * experiment. The arm is stored here, the first time, as the send will read it.
+ */
+export async function stepSendTime(
+  db: Db,
+  touch: { journeyKey: string; stepKey: string; customerId: string },
+  timeZone: string,
+  now: number,
+): Promise<number | null> {
+  const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
+  const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
+  if (!e?.variants.some((v) => v.sendAt)) return null;
+  const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId);
+  const sendAt = e.variants.find((v) => v.key === variant)?.sendAt;
+  if (!sendAt || !('localTime' in sendAt)) return null;
+  const target = localTimeMinutes(sendAt.localTime)!;
+  const { hour, minute } = localParts(timeZone, now);
+  if ((hour * 60 + minute - target + 1440) % 1440 < DUE_MINUTES) return null;
+  return nextLocalTime(now, target, timeZone);
 }
