@@ -5,8 +5,11 @@ import { workspaceIs } from '../db/own-rows.js';
 import { array } from '../db/sql-helpers.js';
 import { HAS_SKU, LINES } from './similarity.js';
 
-/** Every customer's distinct bought skus, erased customers' orders left out (as the item refresh does). */
-export const ALL_LINES = sql`
+/**
+ * Every customer's distinct bought skus, erased customers' orders left out (as the item refresh does). A
+ * function, not a constant: the workspace is the current one when the statement is built.
+ */
+export const allLines = () => sql`
   select distinct o.customer_id, line->>'sku' as sku
   from orders o ${LINES}
   where ${workspaceIs(sql`o.workspace_id`)} and ${HAS_SKU}

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/sql-helpers.js';
-import { ALL_LINES, excludedCte } from './history-sql.js';
+import { allLines, excludedCte } from './history-sql.js';
 import type { ScoredItem } from './scored-item.js';
 
 /** Neighbours a customer's answer is drawn from (the most similar first). */
@@ -19,7 +19,7 @@ export const NEIGHBOURS = 20;
  */
 export async function userBased(db: Db, customerId: string, options: { limit: number; exclude: string[] }): Promise<ScoredItem[]> {
   const result = await db.execute(sql`
-    with lines as (${ALL_LINES}),
+    with lines as (${allLines()}),
     mine as (select sku from lines where customer_id = ${customerId}),
     ${excludedCte(customerId, options.exclude)},
     overlap as (
