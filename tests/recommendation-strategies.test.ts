@@ -3,6 +3,7 @@
 // template preview that lists what a send would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, events, orders } from '../src/db/schema.js';
+import { inWorkspace } from '../src/db/workspace.js';
 import { RRF_K } from '../src/recommendations/blend.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
@@ -172,6 +173,29 @@ describe('GET /api/customers/:id/recommendations?strategy=', () => {
     const res = await get(c.t!, `?strategy=${encodeURIComponent(strategy)}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_query', field: 'strategy' });
+  });
+});
+
+describe('another workspace', () => {
+  it('gets its own best sellers and neighbours, never this one’s orders', async () => {
+    const id = uid('ws-rec').toLowerCase();
+    const created = await stack.api('POST', '/api/workspaces', { id, name: `Shop ${id}` });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const auth = { authorization: `Bearer ${created.body.admin_key.key}` };
+    const [buyer, neighbour, fresh] = ['b', 'n', 'f'].map((k) => uid(`ws-${k}`));
+    await inWorkspace(id, async () => {
+      const db = stack.database.db;
+      await db.insert(customers).values([buyer!, neighbour!, fresh!].map((cid) => ({ id: cid })));
+      await db.insert(orders).values([
+        { id: uid('ord'), customerId: buyer!, amount: 1, items: [line('GREEN')], occurredAt: new Date() },
+        { id: uid('ord'), customerId: neighbour!, amount: 1, items: [line('GREEN'), line('RETRO')], occurredAt: new Date() },
+      ]);
+    });
+    const ask = (cid: string, strategy: string) =>
+      stack.api('GET', `/api/customers/${cid}/recommendations?strategy=${strategy}`, undefined, auth);
+    expect((await ask(buyer!, 'user')).body.items).toEqual([item('RETRO', 0.707107, [], 'user')]);
+    expect((await ask(buyer!, 'content')).body.items).toEqual([]);
+    expect((await ask(fresh!, 'blend')).body.items).toEqual([item('GREEN', 1, [], 'popular'), item('RETRO', 0.5, [], 'popular')]);
   });
 });
 
