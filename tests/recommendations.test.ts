@@ -137,23 +137,24 @@ describe('GET /api/customers/:id/recommendations', () => {
     expect(b.status).toBe(200);
     expect(b.body).toEqual({
       customer_id: c.b,
+      strategy: 'item',
       basis: 'similar_items',
       items: [
-        { sku: 'NUTS', name: 'Peanuts', category: 'snacks', score: 1.1547, because: ['BEER', 'CHIPS'] },
-        { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'] },
+        { sku: 'NUTS', name: 'Peanuts', category: 'snacks', score: 1.1547, because: ['BEER', 'CHIPS'], source: 'item' },
+        { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'], source: 'item' },
       ],
     });
     // C bought BEER and WINE: CHEESE 0.707107 (WINE), CHIPS 0.666667 (BEER), NUTS 0.577350 (BEER).
     const cc = await recommendations(c.c);
     expect(cc.body.items).toEqual([
-      { sku: 'CHEESE', name: 'Gouda', category: 'cheese', score: 0.707107, because: ['WINE'] },
-      { sku: 'CHIPS', name: 'Salted chips', category: 'snacks', score: 0.666667, because: ['BEER'] },
-      { sku: 'NUTS', name: 'Peanuts', category: 'snacks', score: 0.57735, because: ['BEER'] },
+      { sku: 'CHEESE', name: 'Gouda', category: 'cheese', score: 0.707107, because: ['WINE'], source: 'item' },
+      { sku: 'CHIPS', name: 'Salted chips', category: 'snacks', score: 0.666667, because: ['BEER'], source: 'item' },
+      { sku: 'NUTS', name: 'Peanuts', category: 'snacks', score: 0.57735, because: ['BEER'], source: 'item' },
     ]);
     expect((await recommendations(c.c, '?limit=1')).body.items.map((i: { sku: string }) => i.sku)).toEqual(['CHEESE']);
     // A bought BEER, CHIPS and NUTS: only WINE is left (from BEER).
     expect((await recommendations(c.a)).body.items).toEqual([
-      { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'] },
+      { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.408248, because: ['BEER'], source: 'item' },
     ]);
   });
 
@@ -161,12 +162,13 @@ describe('GET /api/customers/:id/recommendations', () => {
     // Buyers 3, 3, 2, 1, 1 — scored against the most bought (3); ties by sku.
     expect((await recommendations(c.fresh, '?limit=4')).body).toEqual({
       customer_id: c.fresh,
+      strategy: 'item',
       basis: 'popular',
       items: [
-        { sku: 'BEER', name: 'Pale ale', category: 'beer', score: 1, because: [] },
-        { sku: 'CHIPS', name: 'Salted chips', category: 'snacks', score: 1, because: [] },
-        { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.666667, because: [] },
-        { sku: 'CHEESE', name: 'Gouda', category: 'cheese', score: 0.333333, because: [] },
+        { sku: 'BEER', name: 'Pale ale', category: 'beer', score: 1, because: [], source: 'popular' },
+        { sku: 'CHIPS', name: 'Salted chips', category: 'snacks', score: 1, because: [], source: 'popular' },
+        { sku: 'WINE', name: 'Red wine', category: 'wine', score: 0.666667, because: [], source: 'popular' },
+        { sku: 'CHEESE', name: 'Gouda', category: 'cheese', score: 0.333333, because: [], source: 'popular' },
       ],
     });
   });

@@ -7,10 +7,10 @@ import { customers } from '../db/schema.js';
 import { customerVars } from '../templates/vars.js';
 import { FencedOut, type OutgoingMessage } from '../channels/channel.js';
 import type { ProviderChannelName } from '../channels/provider.js';
-import { cartSkus, EMAIL_RECOMMENDATIONS, mentionsRecommendations } from '../recommendations/template-vars.js';
+import { cartSkus } from '../recommendations/template-vars.js';
 import { unsubscribeUrl } from '../domain/email-tracking.js';
 import { renderTemplate } from '../templates/render.js';
-import { recommendFor } from '../recommendations/similarity.js';
+import { recommendationVars } from '../recommendations/message-vars.js';
 import { isSuppressed } from '../delivery/suppressions.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createMessageRecord, type MessageKey, type SendResult, TOUCH_LEASE_SECONDS } from './message-record.js';
@@ -96,15 +96,12 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     // Checked at each send, so an address that bounced after the journey started gets nothing more.
     if (channel.suppression && (await isSuppressed(db, channel.suppression, to))) return finish('skipped', 'suppressed', { recipient: to });
 
-    // {{ recommendations }}: looked up only for templates that use it, without what the cart holds.
-    let recommendations: Array<{ sku: string; name: string | null; category: string | null; score: number }> | undefined;
-    if (mentionsRecommendations(template)) {
-      try {
-        const found = await recommendFor(db, customer.id, { limit: EMAIL_RECOMMENDATIONS, exclude: cartSkus(input.vars) });
-        recommendations = found.items.map(({ sku, name, category, score }) => ({ sku, name, category, score }));
-      } catch (err) {
-        return release(err);
-      }
+    // {{ recommendations }} (and _user, _content…): looked up only for templates that use them, without what the cart holds.
+    let recommendations: Awaited<ReturnType<typeof recommendationVars>>;
+    try {
+      recommendations = await recommendationVars(db, customer.id, template, cartSkus(input.vars));
+    } catch (err) {
+      return release(err);
     }
 
     const profile = customerVars(customer);
@@ -112,7 +109,7 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     try {
       const vars = {
         ...input.vars,
-        ...(recommendations ? { recommendations } : {}),
+        ...recommendations,
         ...(config.tracking ? { unsubscribe_url: unsubscribeUrl(config.tracking, row.id) } : {}),
         brand: settings.brand,
         customer: profile,

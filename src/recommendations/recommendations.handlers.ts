@@ -5,12 +5,12 @@ import type { getRecommendations, refreshRecommendations } from './recommendatio
 
 export const getRecommendationsHandler: RouteHandler<typeof getRecommendations, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const { limit } = c.req.valid('query');
+  const { limit, strategy } = c.req.valid('query');
   const customer = await c.var.deps.customers.get(id);
   if (!customer) throw customerNotFound(id);
   if (customer.erasedAt) throw customerErased(id);
-  const { basis, items } = await c.var.deps.recommendations.forCustomer(id, limit);
-  return c.json({ customer_id: id, basis, items }, 200);
+  const found = await c.var.deps.recommendations.forCustomer(id, limit, strategy);
+  return c.json({ customer_id: id, ...found }, 200);
 };
 
 export const refreshRecommendationsHandler: RouteHandler<typeof refreshRecommendations, AppEnv> = async (c) =>

@@ -2,14 +2,14 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { recommendationsRefresh } from './recommendations-refresh.workflow.js';
-import { recommendFor } from './similarity.js';
+import { recommend, type Strategy } from './strategies.js';
 import { recommendationsRefreshRunId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 
 export type RecommendationService = ReturnType<typeof createRecommendationService>;
 
 export function createRecommendationService(db: Db, client: Client, taskQueue: string) {
   return {
-    forCustomer: (customerId: string, limit: number) => recommendFor(db, customerId, { limit }),
+    forCustomer: (customerId: string, limit: number, strategy: Strategy = 'item') => recommend(db, customerId, { limit, strategy }),
     /** Runs the similarity refresh now, as the schedule does, and answers when it is done. */
     async refresh() {
       const workflowId = recommendationsRefreshRunId();

@@ -23,8 +23,8 @@ export interface RefreshResult {
 }
 
 /** An order's lines as rows, whatever its items hold (only objects with a non-empty sku count). */
-const LINES = sql`cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) as line`;
-const HAS_SKU = sql`jsonb_typeof(line) = 'object' and coalesce(line->>'sku', '') <> ''`;
+export const LINES = sql`cross join lateral jsonb_array_elements(case when jsonb_typeof(o.items) = 'array' then o.items else '[]'::jsonb end) as line`;
+export const HAS_SKU = sql`jsonb_typeof(line) = 'object' and coalesce(line->>'sku', '') <> ''`;
 
 /**
  * Recomputes item_similarity from every order, in one transaction: readers keep seeing the previous

@@ -9,6 +9,8 @@ import { customerNotFound, DomainError } from '../domain/errors.js';
 import { strictVariables } from './render.js';
 import { renderInSandbox } from './sandbox.js';
 import { customerVars } from './vars.js';
+import { recommendationVars } from '../recommendations/message-vars.js';
+import { cartSkus } from '../recommendations/template-vars.js';
 
 export interface TemplateView {
   id: string;
@@ -77,8 +79,8 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
       return row ? view(row) : null;
     },
     /**
-     * The template rendered for one customer with the variables a send gives it (`customer`, `brand`, and
-     * the `event` given here as a flow's trigger): HTML parts escaped, the rest as text. Tracking links and
+     * The template rendered for one customer with the variables a send gives it (`customer`, `brand`, the
+     * `event` given here as a flow's trigger, and `recommendations*` looked up as the send looks them up): HTML parts escaped, the rest as text. Tracking links and
      * the unsubscribe URL are added per message at send time, so they are not in a preview.
      */
     async preview(id: string, input: { customer_id: string; event?: Record<string, unknown> }): Promise<TemplatePreview> {
@@ -94,8 +96,10 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
         .from(customers)
         .where(and(ownRows(customers), eq(customers.id, input.customer_id)));
       if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
-      const vars = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
+      const base = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
+      // The lists a send to this customer would carry: the same lookup, the same exclusions.
+      const vars = { ...base, ...(await recommendationVars(db, customer.id, parts, cartSkus(base))) };
       // On the sandbox thread: however long the template takes to reach its limits, the API answers meanwhile.
       const result = await renderInSandbox(
         Object.entries(parts).map(([part, source]) => [part, source, part === 'html' ? 'html' : 'text']),
