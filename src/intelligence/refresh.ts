@@ -19,7 +19,8 @@ const refreshLock = (mode: 'exclusive' | 'shared') =>
     : sql`select pg_advisory_xact_lock_shared(${REFRESH_LOCK}, hashtext(current_setting('app.workspace_id')))`;
 
 const COLUMNS = sql.raw(
-  'customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_method, segment, tags, evidence, computed_at',
+  'customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_method, segment, tags, evidence, computed_at, ' +
+    'preferred_time_slots, marketing_sent, marketing_responded, response_rate, churn_risk',
 );
 
 /** What a full refresh leaves in intelligence_settings (key `last_refresh`). */
@@ -110,7 +111,9 @@ export async function refreshOne(
         on conflict (workspace_id, customer_id) do update set
           recency_days = excluded.recency_days, frequency = excluded.frequency, monetary = excluded.monetary,
           r_score = excluded.r_score, f_score = excluded.f_score, m_score = excluded.m_score, rfm_method = excluded.rfm_method,
-          segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at
+          segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at,
+          preferred_time_slots = excluded.preferred_time_slots, marketing_sent = excluded.marketing_sent,
+          marketing_responded = excluded.marketing_responded, response_rate = excluded.response_rate, churn_risk = excluded.churn_risk
         returning customer_id`),
     );
     if (written.length === 0)
