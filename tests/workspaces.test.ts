@@ -283,6 +283,7 @@ describe('two workspaces on one installation', () => {
 
     // Lists in B show none of the default workspace's rows.
     for (const path of [
+      '/api/customers',
       '/api/marketing/campaigns',
       '/api/templates',
       '/api/segments',
