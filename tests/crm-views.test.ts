@@ -31,7 +31,9 @@ const order = (customerId: string, at: Date, items: Array<Record<string, unknown
 const visit = (customerId: string, type: string, at: Date) =>
   stack.database.db.insert(events).values({ id: uid('e'), type, customerId, occurredAt: at, dispatchedAt: at });
 const message = (customerId: string, m: Partial<typeof messages.$inferInsert>) =>
-  stack.database.db.insert(messages).values({ idempotencyKey: uid('m'), customerId, stepKey: 'test', channel: 'email', status: 'sent', ...m });
+  stack.database.db
+    .insert(messages)
+    .values({ idempotencyKey: uid('m'), customerId, stepKey: 'test', channel: 'email', status: 'sent', ...m });
 const refresh = async () => expect((await stack.api('POST', '/api/ai-ops/customer/refresh')).status).toBe(200);
 const ids = (res: { body: { customers: Array<{ id: string }> } }) => res.body.customers.map((c) => c.id);
 
@@ -218,10 +220,12 @@ describe('behaviour data after a refresh, in the profile', () => {
     expect((await profile(due)).behaviour.churn_risk).toBe(0.4167);
     expect((await profile(never)).behaviour).toMatchObject({ churn_risk: null, preferred_time_slots: [], response_rate: { value: null } });
     expect((await profile(owl)).tags).toContainEqual({ tag: 'night_visitor', kind: 'behaviour' });
-    expect((await profile(gifts)).tags).toEqual(expect.arrayContaining([
-      { tag: '新用户', kind: 'manual' },
-      { tag: 'package_buyer', kind: 'preference' },
-    ]));
+    expect((await profile(gifts)).tags).toEqual(
+      expect.arrayContaining([
+        { tag: '新用户', kind: 'manual' },
+        { tag: 'package_buyer', kind: 'preference' },
+      ]),
+    );
     expect(ids(await stack.api('GET', '/api/customers?tag=package_buyer'))).toEqual([gifts]);
     expect(ids(await stack.api('GET', '/api/customers?tag=night_visitor'))).toEqual([owl]);
 

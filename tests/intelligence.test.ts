@@ -95,9 +95,9 @@ async function createCustomer(spec: CustomerSpec, db = database.db): Promise<str
     );
   }
   if (spec.events?.length) {
-    await db.insert(events).values(
-      spec.events.map((e, i) => ({ id: `${id}/e${i}`, type: e.type, customerId: id, occurredAt: e.at, dispatchedAt: e.at })),
-    );
+    await db
+      .insert(events)
+      .values(spec.events.map((e, i) => ({ id: `${id}/e${i}`, type: e.type, customerId: id, occurredAt: e.at, dispatchedAt: e.at })));
   }
   return id;
 }
@@ -518,7 +518,8 @@ function factsOf(spec: CustomerSpec): TagFacts & { daysSinceFirstOrder: number |
   const sent = (spec.messages ?? []).filter((m) => m.sentAt.getTime() >= NOW.getTime() - S.rfm.windowDays * DAY);
   const visits = (spec.events ?? []).filter((e) => isVisit(e) && e.at.getTime() >= NOW.getTime() - S.rfm.windowDays * DAY);
   let packageItems = 0;
-  for (const o of inWindow) for (const item of o.items ?? []) if (item.category && isPackageCategory(item.category)) packageItems += item.quantity;
+  for (const o of inWindow)
+    for (const item of o.items ?? []) if (item.category && isPackageCategory(item.category)) packageItems += item.quantity;
   return {
     visits: visits.length,
     nightVisits: visits.filter((e) => isNightHour(hour(e.at), S.tags.nightVisitor)).length,

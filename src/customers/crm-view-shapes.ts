@@ -43,7 +43,7 @@ export interface ProfileInsights {
 type InsightRow = typeof customerInsights.$inferSelect;
 
 export function insightsView(c: { tier: string; points: number; tags: string[] }, row: InsightRow | undefined): ProfileInsights {
-  const computed = (row?.tags ?? []).map((tag) => ({ tag, kind: kindOf(tag) as string }));
+  const computed = (row?.tags ?? []).map((tag) => ({ tag, kind: kindOf(tag) }));
   return {
     tier: c.tier,
     points: c.points,

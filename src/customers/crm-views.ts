@@ -8,7 +8,14 @@ import { customerInsights, customers, segmentMembers, segments, upgradeHistory }
 import { rowsOf } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { RFM_GROUPS } from '../intelligence/rfm.js';
-import { type CustomerListFilter, insightsView, type ListItem, type TimelineItem, timelineItem, type TimelineRow } from './crm-view-shapes.js';
+import {
+  type CustomerListFilter,
+  insightsView,
+  type ListItem,
+  type TimelineItem,
+  timelineItem,
+  type TimelineRow,
+} from './crm-view-shapes.js';
 
 /** `%`, `_` and `\` taken literally in an ILIKE pattern. */
 const likeEscaped = (q: string) => q.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -587,7 +587,10 @@ export const customerInsights = pgTable(
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
     // Behaviour data (src/intelligence/behaviour.ts, docs/intelligence.md "Behaviour data").
     /** The top two time slots of the window's orders, opens and clicks: [{ slot, hours, touches }]. */
-    preferredTimeSlots: jsonb('preferred_time_slots').$type<Array<{ slot: string; hours: string; touches: number }>>().notNull().default([]),
+    preferredTimeSlots: jsonb('preferred_time_slots')
+      .$type<Array<{ slot: string; hours: string; touches: number }>>()
+      .notNull()
+      .default([]),
     /** Marketing (not transactional) messages sent in the window, and those of them opened or clicked. */
     marketingSent: integer('marketing_sent').notNull().default(0),
     marketingResponded: integer('marketing_responded').notNull().default(0),

@@ -16,7 +16,10 @@ const SLOTS = TIME_SLOTS.map((_, k) => k);
 /** `<prefix>_<k>` for each slot: sum of `value` over rows whose local `hour` is in slot k and `where` holds. */
 export const slotSums = (prefix: string, value: SQL, hour: SQL, where: SQL): SQL =>
   sql.join(
-    SLOTS.map((k) => sql`coalesce(sum(${value}) filter (where ${where} and ${hour} / 6 = ${sql.raw(String(k))}), 0)::int as ${sql.raw(`${prefix}_${k}`)}`),
+    SLOTS.map(
+      (k) =>
+        sql`coalesce(sum(${value}) filter (where ${where} and ${hour} / 6 = ${sql.raw(String(k))}), 0)::int as ${sql.raw(`${prefix}_${k}`)}`,
+    ),
     sql`, `,
   );
 

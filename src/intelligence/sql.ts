@@ -202,7 +202,10 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       select customer_id, lifetime_orders, first_order_at, last_order_at,
         frequency + coalesce(first_day[1], 0)::int as frequency, monetary + coalesce(first_day[2], 0) as monetary,
         night_orders + coalesce(first_day[3], 0)::int as night_orders,
-        ${sql.join([0, 1, 2, 3].map((k) => sql.raw(`order_slot_${k} + coalesce(first_day[${4 + k}], 0)::int as order_slot_${k}`)), sql`, `)}
+        ${sql.join(
+          [0, 1, 2, 3].map((k) => sql.raw(`order_slot_${k} + coalesce(first_day[${4 + k}], 0)::int as order_slot_${k}`)),
+          sql`, `,
+        )}
       from (
         select h.customer_id, sum(h.orders)::int as lifetime_orders, min(h.first_at) as first_order_at, max(h.last_at) as last_order_at,
           coalesce(sum(h.orders) filter (where h.day > ${firstDay}), 0)::int as frequency,
@@ -297,7 +300,10 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
         lv.tags as lover_tags, lv.evidence as lover_evidence,
         coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded,
         coalesce(m.marketing_sent, 0) as marketing_sent, coalesce(m.marketing_responded, 0) as marketing_responded,
-        ${sql.join([0, 1, 2, 3].map((k) => sql.raw(`coalesce(w.order_slot_${k}, 0) + coalesce(m.touch_slot_${k}, 0) as slot_${k}`)), sql`, `)},
+        ${sql.join(
+          [0, 1, 2, 3].map((k) => sql.raw(`coalesce(w.order_slot_${k}, 0) + coalesce(m.touch_slot_${k}, 0) as slot_${k}`)),
+          sql`, `,
+        )},
         coalesce(v.visits, 0) as visits, coalesce(v.night_visits, 0) as night_visits, coalesce(pk.package_items, 0) as package_items,
         coalesce(date_part('epoch', w.last_order_at - w.first_order_at)::float8 / 86400, 0) as order_span_days
       from customers c

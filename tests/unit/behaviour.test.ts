@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { churnRiskOf, expectedGap, isPackageCategory, isVisit, preferredSlots, responseRateOf, slotIndex } from '../../src/intelligence/behaviour.js';
+import {
+  churnRiskOf,
+  expectedGap,
+  isPackageCategory,
+  isVisit,
+  preferredSlots,
+  responseRateOf,
+  slotIndex,
+} from '../../src/intelligence/behaviour.js';
 import { DEFAULT_INTELLIGENCE_SETTINGS as S } from '../../src/intelligence/rfm.js';
 
 describe('time slots', () => {
