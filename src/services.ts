@@ -8,6 +8,7 @@ import { createPersonalisedCampaigns } from './campaigns/personalised.js';
 import { createCampaignService } from './campaigns/service.js';
 import { createOutbound, type OutboundPolicy } from './channels/outbound.js';
 import { createCustomerService } from './customers/service.js';
+import { createCrmViews } from './customers/crm-views.js';
 import { type Db, ping } from './db/client.js';
 import { asInstallation } from './db/workspace.js';
 import { createDeliveryFeedback } from './delivery/feedback.js';
@@ -86,6 +87,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     experiments: createExperimentService(db, { attributionWindowDays: config.attributionWindowDays }),
     tiers: createTierService(db),
     intelligence: createIntelligenceService(db),
+    crm: createCrmViews(db),
     recommendations: createRecommendationService(db, client, taskQueue),
     tracking: createTrackingService(db, customers, config.tracking.secret),
     suppressions: createSuppressionService(db),

@@ -310,6 +310,8 @@ describe('good paths', () => {
     expect(fetched.body).toEqual({
       customer: updated.body.customer,
       journeys: [expect.objectContaining({ journey: 'birthday', workflowId: `birthday/${id}` })],
+      // Never refreshed: tier, points and manual tags only.
+      insights: expect.objectContaining({ tier: 'new', points: 0, tags: [{ tag: 'customer', kind: 'manual' }], behaviour: null }),
     });
 
     // Explicit null clears a field; an empty patch changes nothing.

@@ -11,10 +11,12 @@ import {
   customerInsights,
   customerOrderHours,
   customers,
+  events,
   intelligenceSettings,
   messages,
   orders,
 } from '../src/db/schema.js';
+import { churnRiskOf, isPackageCategory, isVisit, preferredSlots, responseRateOf, slotIndex } from '../src/intelligence/behaviour.js';
 import { isNightHour, type TagFacts, tagsOf } from '../src/intelligence/customer-tags.js';
 import {
   DEFAULT_INTELLIGENCE_SETTINGS as S,
@@ -55,6 +57,7 @@ interface CustomerSpec {
   tags?: string[];
   orders?: Array<{ at: Date; amount: number; items?: Item[] }>;
   messages?: Array<{ sentAt: Date; responded: boolean }>;
+  events?: Array<{ type: string; at: Date }>;
 }
 
 let counter = 0;
@@ -90,6 +93,11 @@ async function createCustomer(spec: CustomerSpec, db = database.db): Promise<str
         openedAt: m.responded ? m.sentAt : null,
       })),
     );
+  }
+  if (spec.events?.length) {
+    await db
+      .insert(events)
+      .values(spec.events.map((e, i) => ({ id: `${id}/e${i}`, type: e.type, customerId: id, occurredAt: e.at, dispatchedAt: e.at })));
   }
   return id;
 }
@@ -238,7 +246,14 @@ describe('tags through the SQL: each just holding and just missing', () => {
     const orders = [at(1, 14), at(2, 14), at(3, 3)];
     const tokyo = await tags({ timezone: 'Asia/Tokyo', orders });
     expect(tokyo.tags).toContain('night_visitor');
-    expect(tokyo.evidence.night_visitor).toEqual({ night_orders: 2, orders: 3, share: 0.6667, time_zone: 'Asia/Tokyo' });
+    expect(tokyo.evidence.night_visitor).toEqual({
+      night_orders: 2,
+      orders: 3,
+      night_visits: 0,
+      visits: 0,
+      share: 0.6667,
+      time_zone: 'Asia/Tokyo',
+    });
     expect(await has('night_visitor', { orders })).toBe(false); // UTC: 1 of 3
     expect(await has('night_visitor', { orders: [at(1, 3), at(2, 3), at(3, 3), at(4, 12), at(5, 12)] })).toBe(true); // 3 of 5
     expect(await has('night_visitor', { orders: [at(1, 3), at(2, 3), at(4, 12), at(5, 12)] })).toBe(false); // 2 of 4
@@ -389,7 +404,7 @@ describe('the SQL agrees with the domain functions', () => {
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
     const zones = [null, 'Asia/Tokyo', 'America/New_York', 'Europe/Berlin'];
-    const categories = ['beer', 'wine', 'Snack Food', undefined];
+    const categories = ['beer', 'wine', 'Snack Food', 'Gift Package', '啤酒套餐', undefined];
     for (let c = 0; c < 40; c++) {
       const spec: CustomerSpec = {
         timezone: pick(zones),
@@ -409,6 +424,10 @@ describe('the SQL agrees with the domain functions', () => {
           sentAt: new Date(NOW.getTime() - Math.floor(random() * 400 * DAY)),
           responded: random() < 0.4,
         })),
+        events: Array.from({ length: Math.floor(random() * 5) }, () => ({
+          type: pick(['page_view', 'login', 'cart_updated']),
+          at: new Date(NOW.getTime() - Math.floor(random() * 400 * DAY) - Math.floor(random() * 24) * HOUR),
+        })),
       };
       const id = await createCustomer(spec);
       const row = await insight(id);
@@ -425,16 +444,56 @@ describe('the SQL agrees with the domain functions', () => {
         S.segments,
       );
       const expected = tagsOf(facts, S);
-      expect({ id, r: row.rScore, f: row.fScore, m: row.mScore, segment: row.segment, tags: row.tags, evidence: row.evidence }).toEqual({
+      const behaviour = behaviourOf(spec, facts);
+      expect({
+        id,
+        r: row.rScore,
+        f: row.fScore,
+        m: row.mScore,
+        segment: row.segment,
+        tags: row.tags,
+        evidence: row.evidence,
+        slots: row.preferredTimeSlots,
+        responseRate: row.responseRate,
+        churnRisk: row.churnRisk,
+      }).toEqual({
         id,
         ...scores,
         segment: group,
         tags: expected.map((t) => t.tag),
         evidence: Object.fromEntries(expected.map((t) => [t.tag, t.evidence])),
+        ...behaviour,
       });
     }
   });
 });
+
+/** Preferred slots, response rate and churn risk, computed in JavaScript from the spec and its facts. */
+function behaviourOf(spec: CustomerSpec, facts: ReturnType<typeof factsOf>) {
+  const hour = (d: Date) =>
+    spec.timezone
+      ? Number(new Intl.DateTimeFormat('en-US', { timeZone: spec.timezone, hour: 'numeric', hourCycle: 'h23' }).format(d))
+      : d.getUTCHours();
+  const inWindow = (d: Date) => d.getTime() >= NOW.getTime() - S.rfm.windowDays * DAY;
+  const touches = [0, 0, 0, 0];
+  for (const o of spec.orders ?? []) if (inWindow(o.at)) touches[slotIndex(hour(o.at))]! += 1;
+  const sent = (spec.messages ?? []).filter((m) => inWindow(m.sentAt));
+  for (const m of sent) if (m.responded) touches[slotIndex(hour(m.sentAt))]! += 1; // opened at sentAt
+  const times = (spec.orders ?? []).map((o) => o.at.getTime());
+  return {
+    slots: preferredSlots(touches),
+    responseRate: responseRateOf(facts.messagesResponded, facts.messagesSent),
+    churnRisk: churnRiskOf(
+      {
+        lifetimeOrders: facts.lifetimeOrders,
+        recencyDays: facts.recencyDays,
+        orderSpanDays: times.length ? (Math.max(...times) - Math.min(...times)) / DAY : 0,
+        quietDays: facts.daysSinceActivity ?? facts.daysSinceSignup,
+      },
+      S,
+    ),
+  };
+}
 
 /** The facts tagsOf needs, computed in JavaScript from what createCustomer stored. */
 function factsOf(spec: CustomerSpec): TagFacts & { daysSinceFirstOrder: number | null } {
@@ -457,7 +516,14 @@ function factsOf(spec: CustomerSpec): TagFacts & { daysSinceFirstOrder: number |
   }
   const active = [last, spec.lastActivity ?? null].filter((d): d is Date => d !== null);
   const sent = (spec.messages ?? []).filter((m) => m.sentAt.getTime() >= NOW.getTime() - S.rfm.windowDays * DAY);
+  const visits = (spec.events ?? []).filter((e) => isVisit(e) && e.at.getTime() >= NOW.getTime() - S.rfm.windowDays * DAY);
+  let packageItems = 0;
+  for (const o of inWindow)
+    for (const item of o.items ?? []) if (item.category && isPackageCategory(item.category)) packageItems += item.quantity;
   return {
+    visits: visits.length,
+    nightVisits: visits.filter((e) => isNightHour(hour(e.at), S.tags.nightVisitor)).length,
+    packageItems,
     recencyDays: last ? days(last) : null,
     frequency: inWindow.length,
     monetary: Math.round(inWindow.reduce((sum, o) => sum + o.amount, 0) * 100) / 100,

@@ -283,6 +283,9 @@ describe('two workspaces on one installation', () => {
     expect((await stack.api('PUT', `/api/customers/${customerId}`, { name: 'B' }, bearer(b.key))).status).toBe(201);
 
     // Lists in B show none of the default workspace's rows.
+    // B's customer list: its own customer of that id (made above), never the default workspace's profile.
+    const listed = await stack.api('GET', `/api/customers?q=${encodeURIComponent(customerId)}`, undefined, bearer(b.key));
+    expect(listed.body.customers.map((c: { id: string; name: string | null }) => [c.id, c.name])).toEqual([[customerId, 'B']]);
     for (const path of [
       '/api/marketing/campaigns',
       '/api/templates',

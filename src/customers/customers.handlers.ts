@@ -15,8 +15,8 @@ export const getCustomerHandler: RouteHandler<typeof getCustomer, AppEnv> = asyn
   const customer = await c.var.deps.customers.get(id);
   if (!customer) throw customerNotFound(id);
   if (customer.erasedAt) throw customerErased(id);
-  const journeys = await c.var.deps.journeys.active(id);
-  return c.json({ customer: toView(customer), journeys }, 200);
+  const [journeys, insights] = await Promise.all([c.var.deps.journeys.active(id), c.var.deps.crm.insights(customer)]);
+  return c.json({ customer: toView(customer), journeys, insights }, 200);
 };
 
 export const deleteCustomerHandler: RouteHandler<typeof deleteCustomer, AppEnv> = async (c) => {

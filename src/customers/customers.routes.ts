@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { isKnownTimeZone } from '../domain/local-time.js';
 import { customerIdParam, errorResponses, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { tagSchema } from '../domain/tags.js';
+import { profileInsightsSchema } from './crm.routes.js';
 
 const isCalendarDate = (d: string) => {
   const date = new Date(`${d}T00:00:00Z`);
@@ -78,10 +79,10 @@ export const getCustomer = createRoute({
   method: 'get',
   path: '/api/customers/{id}',
   tags: ['customers'],
-  summary: 'A customer profile with its active journeys',
+  summary: 'A customer profile with its active journeys and insights (tier, points, tags, RFM group, behaviour data)',
   request: { params: customerIdParam },
   responses: {
-    200: json(z.object({ customer: customerSchema, journeys: z.array(journeySchema) }), 'Profile'),
+    200: json(z.object({ customer: customerSchema, journeys: z.array(journeySchema), insights: profileInsightsSchema }), 'Profile'),
     ...errorResponses(404, 410),
   },
 });

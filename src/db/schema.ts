@@ -599,6 +599,19 @@ export const customerInsights = pgTable(
     pAlive: doublePrecision('p_alive'),
     expectedOrderValue: doublePrecision('expected_order_value'),
     predictedClv12m: doublePrecision('predicted_clv_12m'),
+    // Behaviour data (src/intelligence/behaviour.ts, docs/intelligence.md "Behaviour data").
+    /** The top two time slots of the window's orders, opens and clicks: [{ slot, hours, touches }]. */
+    preferredTimeSlots: jsonb('preferred_time_slots')
+      .$type<Array<{ slot: string; hours: string; touches: number }>>()
+      .notNull()
+      .default([]),
+    /** Marketing (not transactional) messages sent in the window, and those of them opened or clicked. */
+    marketingSent: integer('marketing_sent').notNull().default(0),
+    marketingResponded: integer('marketing_responded').notNull().default(0),
+    /** marketingResponded / marketingSent (0–1); null: none sent. */
+    responseRate: numeric('response_rate', { precision: 5, scale: 4, mode: 'number' }),
+    /** 0–1 by the rule of behaviour.ts churnRiskOf; null: never ordered. */
+    churnRisk: numeric('churn_risk', { precision: 5, scale: 4, mode: 'number' }),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.customerId] }), index('customer_insights_segment_idx').on(t.workspaceId, t.segment)],
 );

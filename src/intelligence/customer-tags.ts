@@ -2,6 +2,7 @@
 // hold. Tags are absolute, whatever the RFM method: frequency and value tags use the threshold table's
 // numbers, so "high_value" means the same under quintile scoring. Pure; the SQL in src/intelligence/
 // computes the same for everyone at once.
+import { PACKAGE_CATEGORY_PATTERN } from './behaviour.js';
 import type { IntelligenceSettings, RfmValues } from './rfm.js';
 
 export const TAG_KINDS = ['behaviour', 'preference', 'value', 'manual'] as const;
@@ -17,6 +18,11 @@ export interface TagFacts extends RfmValues {
   daysSinceSignup: number;
   /** Orders in the window placed at night in the customer's time zone. */
   nightOrders: number;
+  /** Visits (behaviour.ts isVisit) in the window, and those at night in the customer's time zone. */
+  visits: number;
+  nightVisits: number;
+  /** Items in the window from package categories (behaviour.ts isPackageCategory). */
+  packageItems: number;
   timezone: string | null;
   /** Items (quantities) per category in the window, and all items in it (with those of no category). */
   categoryItems: Record<string, number>;
@@ -62,11 +68,16 @@ export function tagsOf(f: TagFacts, s: IntelligenceSettings): ComputedTag[] {
     add('behaviour', 'dormant', { days_since_activity: quiet, since: f.daysSinceActivity === null ? 'signup' : 'activity' });
   }
   const n = t.nightVisitor;
-  if (f.frequency >= n.minOrders && f.nightOrders >= n.minShare * f.frequency - 1e-9) {
+  // Orders and visits alike: a customer who browses at night is a night visitor before they buy at night.
+  const touches = f.frequency + f.visits;
+  const night = f.nightOrders + f.nightVisits;
+  if (touches >= n.minOrders && night >= n.minShare * touches - 1e-9) {
     add('behaviour', 'night_visitor', {
       night_orders: f.nightOrders,
       orders: f.frequency,
-      share: round(f.nightOrders / f.frequency, 4),
+      night_visits: f.nightVisits,
+      visits: f.visits,
+      share: round(night / touches, 4),
       time_zone: f.timezone ?? 'UTC',
     });
   }
@@ -87,6 +98,8 @@ export function tagsOf(f: TagFacts, s: IntelligenceSettings): ComputedTag[] {
     const { category, items } = loved.get(tag)!;
     add('preference', tag, { category, items, total_items: f.totalItems, share: round(items / f.totalItems, 4) });
   }
+  // After the lovers: any share of packages counts, a bundle being one item that stands for several.
+  if (f.packageItems >= p.minItems) add('preference', 'package_buyer', { package_items: f.packageItems });
 
   if (ordered) {
     const value = f.monetary > M.highAbove ? 'high_value' : f.monetary >= M.lowBelow ? 'medium_value' : 'low_value';
@@ -121,6 +134,7 @@ export function thresholdsOf(tag: string, s: IntelligenceSettings): Record<strin
     case 'dormant':
       return { above: t.activity.dormantAboveDays };
     case 'night_visitor':
+      // min_orders: of orders and visits together (the setting kept its name).
       return { min_orders: t.nightVisitor.minOrders, min_share: t.nightVisitor.minShare, hours: nightHours(s), window_days };
     case 'churn_risk':
       return { above: R.lowAboveDays, min_lifetime_orders: s.segments.churn_risk.minLifetimeOrders ?? 0 };
@@ -134,6 +148,8 @@ export function thresholdsOf(tag: string, s: IntelligenceSettings): Record<strin
       return { min_average_order: t.potential.minAverageOrder, max_orders: F.highAbove, window_days };
     case 'responsive':
       return { min_messages: t.responsive.minMessages, min_rate: t.responsive.minRate, window_days };
+    case 'package_buyer':
+      return { min_items: t.preference.minItems, categories: PACKAGE_CATEGORY_PATTERN, window_days };
     default:
       return { min_items: t.preference.minItems, min_share: t.preference.minShare, window_days };
   }

@@ -22,6 +22,7 @@ const refreshLock = (mode: 'exclusive' | 'shared') =>
 const COLUMN_NAMES = [
   ...['customer_id', 'recency_days', 'frequency', 'monetary', 'r_score', 'f_score', 'm_score'],
   ...['rfm_method', 'segment', 'tags', 'evidence', 'computed_at'],
+  ...['preferred_time_slots', 'marketing_sent', 'marketing_responded', 'response_rate', 'churn_risk'],
 ];
 const COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
 
@@ -115,7 +116,9 @@ export async function refreshOne(
         on conflict (workspace_id, customer_id) do update set
           recency_days = excluded.recency_days, frequency = excluded.frequency, monetary = excluded.monetary,
           r_score = excluded.r_score, f_score = excluded.f_score, m_score = excluded.m_score, rfm_method = excluded.rfm_method,
-          segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at
+          segment = excluded.segment, tags = excluded.tags, evidence = excluded.evidence, computed_at = excluded.computed_at,
+          preferred_time_slots = excluded.preferred_time_slots, marketing_sent = excluded.marketing_sent,
+          marketing_responded = excluded.marketing_responded, response_rate = excluded.response_rate, churn_risk = excluded.churn_risk
         returning customer_id`),
     );
     if (written.length === 0)

@@ -8,6 +8,7 @@
 // read states it, leading each key it is read by) and the customer id.
 import { type SQL, sql } from 'drizzle-orm';
 import { workspaceIs } from '../db/own-rows.js';
+import { churnRiskSql, packageCte, preferredSlotsSql, slotCounts, slotSums, visitsCte } from './behaviour-sql.js';
 import { type IntelligenceSettings, type Level, LEVELS, levelOf, type QuintileCuts, type RfmGroupRule, type RfmMethod } from './rfm.js';
 
 /** A number from validated settings, as a literal. */
@@ -145,7 +146,9 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
     low_frequency: sql`lifetime_orders > 0 and ${intCompare(sql`frequency`, '<', T.frequency.lowBelow)}`,
     active: sql`quiet_days < ${int(act.activeBelowDays)}`,
     dormant: sql`quiet_days > ${int(act.dormantAboveDays)}`,
-    night_visitor: sql`frequency >= ${int(nv.minOrders)} and night_orders >= ${num(nv.minShare)} * frequency`,
+    // Orders and visits together (customer-tags.ts).
+    night_visitor: sql`frequency + visits >= ${int(nv.minOrders)} and night_orders + night_visits >= ${num(nv.minShare)} * (frequency + visits)`,
+    package_buyer: sql`package_items >= ${int(p.minItems)}`,
     churn_risk: sql`lifetime_orders >= ${int(churnOrders)} and recency_days > ${int(T.recency.lowAboveDays)}`,
     high_value: sql`lifetime_orders > 0 and monetary > ${num(T.monetary.highAbove)}`,
     medium_value: sql`lifetime_orders > 0 and monetary >= ${num(T.monetary.lowBelow)} and monetary <= ${num(T.monetary.highAbove)}`,
@@ -169,11 +172,12 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       ${evidence(
         'night_visitor',
         cond.night_visitor,
-        sql`'"night_orders":' || night_orders || ',"orders":' || frequency
-        || ',"share":' || round(night_orders::numeric / frequency, 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`,
+        sql`'"night_orders":' || night_orders || ',"orders":' || frequency || ',"night_visits":' || night_visits || ',"visits":' || visits
+        || ',"share":' || round((night_orders + night_visits)::numeric / (frequency + visits), 4) || ',"time_zone":' || to_json(coalesce(timezone, 'UTC'))::text`,
       )},
       ${evidence('churn_risk', cond.churn_risk, sql`'"lifetime_orders":' || lifetime_orders || ',"recency_days":' || recency_days`)},
       lover_evidence,
+      ${evidence('package_buyer', cond.package_buyer, sql`'"package_items":' || package_items`)},
       ${evidence('high_value', cond.high_value, sql`'"monetary":' || monetary`)},
       ${evidence('medium_value', cond.medium_value, sql`'"monetary":' || monetary`)},
       ${evidence('low_value', cond.low_value, sql`'"monetary":' || monetary`)},
@@ -197,14 +201,20 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       -- that day).
       select customer_id, lifetime_orders, first_order_at, last_order_at,
         frequency + coalesce(first_day[1], 0)::int as frequency, monetary + coalesce(first_day[2], 0) as monetary,
-        night_orders + coalesce(first_day[3], 0)::int as night_orders
+        night_orders + coalesce(first_day[3], 0)::int as night_orders,
+        ${sql.join(
+          [0, 1, 2, 3].map((k) => sql.raw(`order_slot_${k} + coalesce(first_day[${4 + k}], 0)::int as order_slot_${k}`)),
+          sql`, `,
+        )}
       from (
         select h.customer_id, sum(h.orders)::int as lifetime_orders, min(h.first_at) as first_order_at, max(h.last_at) as last_order_at,
           coalesce(sum(h.orders) filter (where h.day > ${firstDay}), 0)::int as frequency,
           coalesce(sum(h.amount) filter (where h.day > ${firstDay}), 0) as monetary,
           coalesce(sum(h.orders) filter (where h.day > ${firstDay} and ${isNight(sql`h.hour`, nv)}), 0)::int as night_orders,
+          ${slotSums('order_slot', sql`h.orders`, sql`h.hour`, sql`h.day > ${firstDay}`)},
           case when bool_or(h.day = ${firstDay}) then (
-            select array[count(*), coalesce(sum(o.amount), 0), count(*) filter (where ${isNight(localHour(sql`o.occurred_at`, sql`c.timezone`), nv)})]
+            select array[count(*), coalesce(sum(o.amount), 0), count(*) filter (where ${isNight(localHour(sql`o.occurred_at`, sql`c.timezone`), nv)}),
+              ${slotCounts(localHour(sql`o.occurred_at`, sql`c.timezone`))}]
             from orders o left join customers c on c.workspace_id = o.workspace_id and c.id = o.customer_id
             where ${workspaceIs(sql`o.workspace_id`)} and o.customer_id = h.customer_id
               and ${inWindow(sql`o.occurred_at`)} and o.occurred_at < ${nextDay}
@@ -258,11 +268,24 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
       from lover group by customer_id
     ),
     msg as (
-      select customer_id, count(*)::int as sent,
-        count(*) filter (where opened_at is not null or clicked_at is not null or converted_at is not null)::int as responded
-      from messages where ${workspaceIs(sql`workspace_id`)} and sent_at >= ${windowStart} ${one(sql`customer_id`)}
-      group by customer_id
+      -- Opens and clicks count in the time slots at their local hour (the customer's zone, as orders).
+      select m.customer_id, count(*)::int as sent,
+        count(*) filter (where m.opened_at is not null or m.clicked_at is not null or m.converted_at is not null)::int as responded,
+        count(*) filter (where not m.transactional)::int as marketing_sent,
+        count(*) filter (where not m.transactional and (m.opened_at is not null or m.clicked_at is not null))::int as marketing_responded,
+        ${sql.join(
+          [0, 1, 2, 3].map(
+            (k) => sql`(count(*) filter (where ${localHour(sql`m.opened_at`, sql`c.timezone`)} / 6 = ${int(k)})
+              + count(*) filter (where ${localHour(sql`m.clicked_at`, sql`c.timezone`)} / 6 = ${int(k)}))::int as ${sql.raw(`touch_slot_${k}`)}`,
+          ),
+          sql`, `,
+        )}
+      from messages m left join customers c on c.workspace_id = m.workspace_id and c.id = m.customer_id
+      where ${workspaceIs(sql`m.workspace_id`)} and m.sent_at >= ${windowStart} ${one(sql`m.customer_id`)}
+      group by m.customer_id
     ),
+    visits as (${visitsCte(windowStart, one, (hour) => isNight(hour, nv))}),
+    pkg as (${packageCte()}),
     facts as (
       select c.id as customer_id, c.timezone,
         coalesce(w.lifetime_orders, 0) as lifetime_orders,
@@ -275,11 +298,20 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
         greatest(w.last_order_at, c.last_activity_at) is null as never_active,
         coalesce(w.night_orders, 0) as night_orders,
         lv.tags as lover_tags, lv.evidence as lover_evidence,
-        coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded
+        coalesce(m.sent, 0) as messages_sent, coalesce(m.responded, 0) as messages_responded,
+        coalesce(m.marketing_sent, 0) as marketing_sent, coalesce(m.marketing_responded, 0) as marketing_responded,
+        ${sql.join(
+          [0, 1, 2, 3].map((k) => sql.raw(`coalesce(w.order_slot_${k}, 0) + coalesce(m.touch_slot_${k}, 0) as slot_${k}`)),
+          sql`, `,
+        )},
+        coalesce(v.visits, 0) as visits, coalesce(v.night_visits, 0) as night_visits, coalesce(pk.package_items, 0) as package_items,
+        coalesce(date_part('epoch', w.last_order_at - w.first_order_at)::float8 / 86400, 0) as order_span_days
       from customers c
       left join ord w on w.customer_id = c.id
       left join lovers lv on lv.customer_id = c.id
       left join msg m on m.customer_id = c.id
+      left join visits v on v.customer_id = c.id
+      left join pkg pk on pk.customer_id = c.id
       where ${workspaceIs(sql`c.workspace_id`)} and c.erased_at is null ${one(sql`c.id`)}
       -- OFFSET 0 keeps each step a step: pulled up, its expressions would be computed again at every use.
       offset 0
@@ -303,12 +335,15 @@ export function insightSelect({ settings, now: nowDate, customerId, cuts, withEv
         ${tag('high_frequency', cond.high_frequency)}, ${tag('low_frequency', cond.low_frequency)},
         ${tag('active', cond.active)}, ${tag('dormant', cond.dormant)},
         ${tag('night_visitor', cond.night_visitor)}, ${tag('churn_risk', cond.churn_risk)}
-      ], null) || coalesce(lover_tags, '{}'::text[]) || array_remove(array[
+      ], null) || coalesce(lover_tags, '{}'::text[]) || array_remove(array[${tag('package_buyer', cond.package_buyer)}], null) || array_remove(array[
         ${tag('high_value', cond.high_value)}, ${tag('medium_value', cond.medium_value)}, ${tag('low_value', cond.low_value)},
         ${tag('potential', cond.potential)}, ${tag('responsive', cond.responsive)}
       ], null) as tags,
       ${evidenceJson} as evidence,
-      ${now} as computed_at
+      ${now} as computed_at,
+      ${preferredSlotsSql()} as preferred_time_slots, marketing_sent, marketing_responded,
+      case when marketing_sent > 0 then round(marketing_responded::numeric / marketing_sent, 4) end as response_rate,
+      ${churnRiskSql(settings)} as churn_risk
     from scored`;
 }
 

@@ -11,6 +11,9 @@ const facts = (f: Partial<TagFacts> = {}): TagFacts => ({
   daysSinceActivity: 0,
   daysSinceSignup: 100,
   nightOrders: 0,
+  visits: 0,
+  nightVisits: 0,
+  packageItems: 0,
   timezone: null,
   categoryItems: {},
   totalItems: 0,
@@ -51,9 +54,28 @@ describe('behaviour tags, each just holding and just missing', () => {
     expect(evidence('night_visitor', { frequency: 3, nightOrders: 2, timezone: 'Asia/Tokyo' })).toEqual({
       night_orders: 2,
       orders: 3,
+      night_visits: 0,
+      visits: 0,
       share: 0.6667,
       time_zone: 'Asia/Tokyo',
     });
+  });
+
+  it('night_visitor counts visits beside orders: 3 touches, 60 % of them at night', () => {
+    // No order at all: three night visits of three make it.
+    expect(has('night_visitor', { frequency: 0, lifetimeOrders: 0, visits: 3, nightVisits: 3 })).toBe(true);
+    expect(has('night_visitor', { frequency: 0, lifetimeOrders: 0, visits: 2, nightVisits: 2 })).toBe(false);
+    // 1 night order of 2 and 2 night visits of 3: 3 of 5 = 60 %.
+    expect(evidence('night_visitor', { frequency: 2, nightOrders: 1, visits: 3, nightVisits: 2 })).toMatchObject({ share: 0.6 });
+    expect(has('night_visitor', { frequency: 2, nightOrders: 1, visits: 3, nightVisits: 1 })).toBe(false);
+  });
+
+  it('package_buyer: at least 3 package items in the window, after the lover tags', () => {
+    const f = { packageItems: 3, categoryItems: { wine: 5 }, totalItems: 8 };
+    expect(names(f).filter((t) => t === 'wine_lover' || t === 'package_buyer')).toEqual(['wine_lover', 'package_buyer']);
+    expect(evidence('package_buyer', f)).toEqual({ package_items: 3 });
+    expect(has('package_buyer', { packageItems: 2 })).toBe(false);
+    expect(kindOf('package_buyer')).toBe('preference');
   });
 
   it('night hours: 22:00 up to 06:00, across midnight', () => {
