@@ -216,6 +216,8 @@ describe('behaviour data after a refresh, in the profile', () => {
       churn_risk: expect.any(Number),
     });
     expect(h).toMatchObject({ tier: 'new', points: 0, rfm_segment: expect.any(String), computed_at: expect.any(String) });
+    // The full refresh wrote the customer's revenue to date (too few repeat buyers here for a fitted model).
+    expect(h.clv).toMatchObject({ historic: expect.any(Number) });
     // 0.7 × (20 ÷ 10 − 1) ÷ 2 + 0.3 × 20 ÷ 90
     expect((await profile(due)).behaviour.churn_risk).toBe(0.4167);
     expect((await profile(never)).behaviour).toMatchObject({ churn_risk: null, preferred_time_slots: [], response_rate: { value: null } });
@@ -251,6 +253,7 @@ describe('behaviour data after a refresh, in the profile', () => {
       tags: [{ tag: 'vip_candidate', kind: 'manual' }],
       rfm_segment: null,
       behaviour: null,
+      clv: null,
       computed_at: null,
     });
     await stack.api('DELETE', `/api/customers/${id}`);
