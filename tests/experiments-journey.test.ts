@@ -214,6 +214,62 @@ describe('a send-time experiment on a flow step', () => {
   });
 });
 
+describe('a best-hour experiment on a flow step, judged against a fixed hour', () => {
+  it('holds the best-hour arm until the hour the customer opens most on their clock', async () => {
+    const trigger = `evt_${uid('b').replace(/-/g, '_')}`.toLowerCase();
+    const flow = await stack.api('POST', '/api/flows', {
+      name: uid('best hour flow'),
+      trigger_event: trigger,
+      actions: [{ type: 'send_email', template: { subject: 'Best hour', html: '<p>Hi</p>', text: 'Hi' } }],
+    });
+    const flowId = flow.body.flow.id as string;
+    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('best_hour_test'),
+      flow_id: flowId,
+      step_key: '0-send_email',
+      variants: [
+        { key: 'fixed', send_at: { local_time: '09:00' } },
+        { key: 'best', send_at: { best_hour: true } },
+      ],
+      goal: 'open_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.variants[1].send_at).toEqual({ best_hour: true });
+    const e = created.body;
+    const [b] = idsByArm(e.id, uid('bh'), { variants: e.variants, holdout: 0 }, { fixed: 0, best: 1 }).best!;
+    await stack.api('PUT', `/api/customers/${b}`, { email: `${b}@example.com`, timezone: 'America/New_York' });
+    // Three earlier opens at 21:xx New York time (01:xx or 02:xx UTC), one at 08:xx: the best hour is 21.
+    const opened = ['2026-03-02T02:10:00Z', '2026-03-09T01:40:00Z', '2026-04-01T01:05:00Z', '2026-04-02T12:30:00Z'];
+    await stack.database.db.insert(messages).values(
+      opened.map((at, i) => ({
+        idempotencyKey: uid(`old-${i}`),
+        customerId: b!,
+        stepKey: 'old',
+        channel: 'email' as const,
+        status: 'opened' as const,
+        sentAt: new Date(at),
+        openedAt: new Date(at),
+      })),
+    );
+    expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: b })).status).toBe(202);
+    const handle = stack.client.workflow.getHandle(flowWorkflowId(flowId, b!));
+    const waiting = await waitFor(async () => {
+      const status = await handle.query(statusQuery);
+      return status.nextWakeUp ? status : null;
+    }, 'the best-hour arm to wait for its hour');
+    const wake = localParts('America/New_York', Date.parse(waiting.nextWakeUp!));
+    expect([wake.hour, wake.minute]).toEqual([21, 0]);
+    await stack.env.client.workflow.getHandle(handle.workflowId).result();
+    expect(
+      stack.mail
+        .list()
+        .filter((m) => m.to.includes(`${b}@example.com`))
+        .map((m) => m.subject),
+    ).toEqual(['Best hour']);
+  });
+});
+
 describe('a send-time experiment on a campaign', () => {
   it('holds variant B for its offset (pending, reason send_time) and sends it then; A goes at once', async () => {
     const tag = uid('st');

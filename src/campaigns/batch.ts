@@ -82,6 +82,8 @@ export interface Batch extends BatchCampaign {
   simulate: boolean;
   /** With an experiment: the arm of each of the batch's customers (a variant's key, or `holdout`). */
   arms?: Map<string, string>;
+  /** With a best-hour arm: the best hour (0–23, on their clock) of the batch's customers in it. */
+  bestHours?: Map<string, number>;
 }
 
 /** The customer's address on the batch's channel, or null when they have none. */

@@ -23,6 +23,7 @@ import { wasSent } from '../delivery/status-progress.js';
 import { assignArms, HOLDOUT, testedCustomers } from '../experiments/arms.js';
 import { inTest } from '../experiments/assignment.js';
 import { sendTimeOf } from '../experiments/send-time.js';
+import { bestHours } from '../experiments/best-hour.js';
 import {
   addressOf,
   type Batch,
@@ -231,13 +232,14 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (page.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
     // An auto-winner experiment's passes: the test sample first, then (with the winner) everyone else.
     const audience = await inPhase(batch, page);
-    if (batch.experiment)
-      batch.arms = await assignArms(
-        db,
-        batch.experiment.row,
-        audience.map((c) => c.id),
-        !batch.simulate,
-      );
+    if (batch.experiment) {
+      const ids = audience.map((c) => c.id);
+      batch.arms = await assignArms(db, batch.experiment.row, ids, !batch.simulate);
+      // A best-hour arm's customers: their hours, looked up once for the batch.
+      const best = new Set(batch.experiment.row.variants.filter((v) => v.sendAt && 'bestHour' in v.sendAt).map((v) => v.key));
+      const inBest = ids.filter((id) => best.has(batch.arms!.get(id) ?? ''));
+      if (inBest.length && !input.deferred) batch.bestHours = await bestHours(db, inBest, settings.pacing.defaultTimeZone);
+    }
     const pageDone = page.length < input.limit;
     if (audience.length === 0) return { counts, cursor: page.at(-1)!.id, done: pageDone, stoppedAtEnd: false };
 

@@ -674,7 +674,7 @@ export interface ExperimentVariant {
   content?: string | Record<string, string>;
   templateId?: string;
   /** Send at this customer-local time of day ("09:00"), or this many minutes after the message would go. */
-  sendAt?: { localTime: string } | { offsetMinutes: number };
+  sendAt?: { localTime: string } | { offsetMinutes: number } | { bestHour: true };
   channel?: ChannelName;
 }
 

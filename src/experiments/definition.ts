@@ -23,7 +23,7 @@ export interface VariantInput {
   subject?: string;
   content?: string | Record<string, string>;
   template_id?: string;
-  send_at?: { local_time: string } | { offset_minutes: number };
+  send_at?: { local_time: string } | { offset_minutes: number } | { best_hour: true };
   channel?: ChannelName;
 }
 
@@ -82,7 +82,10 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
       throw invalid(`${at}.subject`, `a ${target.campaignType} message has no subject`);
     let sendAt: ExperimentVariant['sendAt'];
     if (v.send_at) {
-      if ('local_time' in v.send_at) {
+      if ('best_hour' in v.send_at) {
+        if (v.send_at.best_hour !== true) throw invalid(`${at}.send_at.best_hour`, 'true, or leave it out');
+        sendAt = { bestHour: true };
+      } else if ('local_time' in v.send_at) {
         if (localTimeMinutes(v.send_at.local_time) === null)
           throw invalid(`${at}.send_at.local_time`, 'a time of day as HH:MM, e.g. "09:00"');
         sendAt = { localTime: v.send_at.local_time };
@@ -144,7 +147,13 @@ export const variantView = (v: ExperimentVariant) => ({
   subject: v.subject ?? null,
   content: v.content ?? null,
   template_id: v.templateId ?? null,
-  send_at: v.sendAt ? ('localTime' in v.sendAt ? { local_time: v.sendAt.localTime } : { offset_minutes: v.sendAt.offsetMinutes }) : null,
+  send_at: !v.sendAt
+    ? null
+    : 'bestHour' in v.sendAt
+      ? { best_hour: true }
+      : 'localTime' in v.sendAt
+        ? { local_time: v.sendAt.localTime }
+        : { offset_minutes: v.sendAt.offsetMinutes },
   channel: v.channel ?? null,
 });
 

@@ -18,6 +18,11 @@ const variantInput = z.strictObject({
     .union([
       z.strictObject({ local_time: z.string().openapi({ example: '20:00', description: "The customer's local time of day" }) }),
       z.strictObject({ offset_minutes: z.number().int().openapi({ description: 'Minutes after the message would have gone' }) }),
+      z.strictObject({
+        best_hour: z
+          .literal(true)
+          .openapi({ description: "The customer's best hour: when they most often open or click, else the workspace's" }),
+      }),
     ])
     .optional(),
   channel: z.enum(CHANNELS).optional().openapi({ description: 'Journey and flow steps: send this arm on another channel' }),

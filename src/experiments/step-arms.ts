@@ -10,6 +10,7 @@ import { campaignParts } from '../templates/parts.js';
 import { localParts, nextLocalTime } from '../domain/local-time.js';
 import { assignArms, HOLDOUT, stepExperiment } from './arms.js';
 import { localTimeMinutes } from './definition.js';
+import { bestHours } from './best-hour.js';
 
 const TYPE: Record<ChannelName, CampaignType> = {
   email: 'email',
@@ -90,8 +91,11 @@ export async function stepSendTime(
   if (!e?.variants.some((v) => v.sendAt)) return null;
   const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId);
   const sendAt = e.variants.find((v) => v.key === variant)?.sendAt;
-  if (!sendAt || !('localTime' in sendAt)) return null;
-  const target = localTimeMinutes(sendAt.localTime)!;
+  if (!sendAt || 'offsetMinutes' in sendAt) return null;
+  const target =
+    'bestHour' in sendAt
+      ? (await bestHours(db, [touch.customerId], timeZone)).get(touch.customerId)! * 60
+      : localTimeMinutes(sendAt.localTime)!;
   const { hour, minute } = localParts(timeZone, now);
   if ((hour * 60 + minute - target + 1440) % 1440 < DUE_MINUTES) return null;
   return nextLocalTime(now, target, timeZone);

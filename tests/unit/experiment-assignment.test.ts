@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { armOf, expectedShares, inTest, unitHash } from '../../src/experiments/assignment.js';
 import { sampleRatioMismatch } from '../../src/experiments/stats.js';
 import { sendTimeAt } from '../../src/experiments/send-time.js';
+import { modeHour } from '../../src/experiments/best-hour.js';
 
 const arms = {
   variants: [
@@ -81,5 +82,19 @@ describe('send-time variants', () => {
     expect(sendTimeAt({ offsetMinutes: 90 }, 'UTC', noon)).toBe(noon + 90 * 60_000);
     expect(sendTimeAt({ offsetMinutes: 0 }, 'UTC', noon)).toBeNull();
     expect(sendTimeAt(undefined, 'UTC', noon)).toBeNull();
+  });
+});
+
+describe('best hour', () => {
+  it('the most frequent hour, the earliest of a tie, none below the minimum', () => {
+    expect(modeHour([21, 21, 8, 21, 9])).toBe(21);
+    expect(modeHour([9, 20, 20, 9])).toBe(9);
+    expect(modeHour([21, 21], 3)).toBeNull();
+    expect(modeHour([])).toBeNull();
+  });
+  it('a best-hour arm sends at that hour on the customer clock', () => {
+    const noon = Date.UTC(2026, 5, 1, 12, 0, 0);
+    expect(sendTimeAt({ bestHour: true }, 'Asia/Shanghai', noon, 21)).toBe(Date.UTC(2026, 5, 1, 13, 0, 0));
+    expect(sendTimeAt({ bestHour: true }, 'UTC', noon, undefined)).toBeNull();
   });
 });
