@@ -15,7 +15,13 @@ export interface HolidayInput {
 
 const invalid = (field: string, message: string) => new DomainError('validation_error', `${field}: ${message}`, field, 422);
 
-const own = (r: typeof holidays.$inferSelect): Holiday => ({ id: r.id, name: r.name, kind: 'workspace', monthDay: r.monthDay, dates: r.dates });
+const own = (r: typeof holidays.$inferSelect): Holiday => ({
+  id: r.id,
+  name: r.name,
+  kind: 'workspace',
+  monthDay: r.monthDay,
+  dates: r.dates,
+});
 
 /** A holiday as the API shows it, with its dates from this year for `years` years. */
 export function holidayView(h: Holiday, fromYear: number, years = 3) {
