@@ -28,13 +28,14 @@ export interface HolidayCampaignRunResult {
  * One firing of a holiday campaign's yearly schedule (the day before the holiday): that year's campaign,
  * created once, and its one execution — a deterministic workflow id, so a second firing finds it started
  * and sends nothing. The execution waits for its start time and holds each record until the customer's
- * local send time; it outlives this run.
+ * local send time; the run waits for it.
  */
 export async function holidayCampaignRun(input: HolidayCampaignRunInput): Promise<HolidayCampaignRunResult> {
   const run = await prepareHolidayRun({ holidayCampaignId: input.holidayCampaignId, at: Date.now() });
   if (!run) return { date: null, campaignId: null, started: false };
+  let execution;
   try {
-    await startChild<typeof campaignExecution>('campaignExecution', {
+    execution = await startChild<typeof campaignExecution>('campaignExecution', {
       workflowId: run.workflowId,
       args: [
         {
@@ -58,5 +59,8 @@ export async function holidayCampaignRun(input: HolidayCampaignRunInput): Promis
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { date: run.date, campaignId: run.campaignId, started: false };
     throw err;
   }
+  // The run lasts as long as the year's execution (the schedule skips a firing while it is open): a run
+  // that ended first would leave its child to report to a closed parent.
+  await execution.result();
   return { date: run.date, campaignId: run.campaignId, started: true };
 }
