@@ -109,13 +109,13 @@ describe('a holiday campaign', () => {
     const firstRun = await fire(hc!.id);
     const year = await yearCampaign(yearCampaignId(hc!.id, Number(date.slice(0, 4))));
     expect(year).toMatchObject({ name: `${name} ${date.slice(0, 4)}`, status: 'scheduled', targetTags: [tag] });
-    const execution = stack.client.workflow.getHandle(campaignWorkflowId(year!.id, year!.executionId!));
+    const execution = stack.client.workflow.getHandle(campaignWorkflowId(year.id, year.executionId!));
 
     // The execution begins at 10:00 UTC+13:50 on the holiday, before any zone's 10:00 (UTC+13's is 50 minutes on):
     // each record then waits for its customer's 10:00 on the holiday.
     await stack.env.sleep(Date.parse(`${date}T10:00:00Z`) - (13 * 60 + 45) * 60_000 - (await stack.env.currentTimeMs()));
     const waiting = await waitFor(async () => {
-      const rows = await yearRecords(year!.id);
+      const rows = await yearRecords(year.id);
       return rows.length === ids.length && rows.every((r) => r.status === 'pending') ? rows : null;
     }, 'every record waiting for its send time');
     for (const [i, id] of ids.entries()) {
@@ -127,7 +127,7 @@ describe('a holiday campaign', () => {
     const done = (await execution.result()) as CampaignProgress;
     expect(done).toMatchObject({ state: 'completed', processed: ids.length, sent: ids.length, failed: 0 });
     const first = (await firstRun.result()) as HolidayCampaignRunResult;
-    expect(first).toEqual({ date, campaignId: year!.id, started: true });
+    expect(first).toEqual({ date, campaignId: year.id, started: true });
     const mailOf = (id: string) => stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`));
     for (const [i, id] of ids.entries()) expect(mailOf(id).map((m) => m.subject)).toEqual([`顾客 ${i}，店庆快乐 🎉`]);
     expect(mailOf(`${tag}-other`)).toEqual([]);
@@ -135,26 +135,26 @@ describe('a holiday campaign', () => {
     // The schedule firing again (a manual trigger, a retry): the same campaign, nothing new.
     const again = await fired(hc!.id);
     expect(again).toEqual({ date, campaignId: first.campaignId, started: false });
-    expect(await yearRecords(year!.id)).toHaveLength(ids.length);
+    expect(await yearRecords(year.id)).toHaveLength(ids.length);
     for (const id of ids) expect(mailOf(id)).toHaveLength(1);
     // Next year: a campaign of its own, and one more email each.
     await stack.env.sleep(Date.parse(`${nextDate}T00:00:00Z`) - DAY - (await stack.env.currentTimeMs()));
     const nextRun = await fire(hc!.id);
     const nextYear = await yearCampaign(yearCampaignId(hc!.id, Number(nextDate.slice(0, 4))));
-    expect(nextYear!.id).not.toBe(year!.id);
+    expect(nextYear.id).not.toBe(year.id);
     await stack.env.sleep(Date.parse(`${nextDate}T10:00:00Z`) - (13 * 60 + 45) * 60_000 - (await stack.env.currentTimeMs()));
-    await waitFor(async () => (await yearRecords(nextYear!.id)).length === ids.length, "next year's records");
+    await waitFor(async () => (await yearRecords(nextYear.id)).length === ids.length, "next year's records");
     await skipTo(Date.parse(`${nextDate}T22:00:00Z`));
     const nextDone = (await stack.client.workflow
-      .getHandle(campaignWorkflowId(nextYear!.id, nextYear!.executionId!))
+      .getHandle(campaignWorkflowId(nextYear.id, nextYear.executionId!))
       .result()) as CampaignProgress;
     expect(nextDone).toMatchObject({ state: 'completed', sent: ids.length });
-    expect(await nextRun.result()).toEqual({ date: nextDate, campaignId: nextYear!.id, started: true });
+    expect(await nextRun.result()).toEqual({ date: nextDate, campaignId: nextYear.id, started: true });
     for (const id of ids) expect(mailOf(id)).toHaveLength(2);
     const nextRecords = await stack.database.db
       .select()
       .from(messages)
-      .where(and(eq(messages.campaignId, nextYear!.id), eq(messages.status, 'sent')));
+      .where(and(eq(messages.campaignId, nextYear.id), eq(messages.status, 'sent')));
     expect(nextRecords.map((r) => r.customerId).sort()).toEqual([...ids].sort());
   });
 });
