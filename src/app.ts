@@ -17,6 +17,7 @@ import { journeysRouter } from './journeys/journeys.router.js';
 import { recommendationsRouter } from './recommendations/recommendations.router.js';
 import { segmentsRouter } from './segments/segments.router.js';
 import { experimentsRouter } from './experiments/experiments.router.js';
+import { holidaysRouter } from './holidays/holidays.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { tiersRouter } from './tiers/tiers.router.js';
 import { workspacesRouter } from './workspaces/workspaces.router.js';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', intelligenceRouter);
   app.route('/', marketingRouter);
   app.route('/', templatesRouter);
+  app.route('/', holidaysRouter);
   app.route('/', segmentsRouter);
   app.route('/', experimentsRouter);
   app.route('/', recommendationsRouter);

@@ -24,6 +24,7 @@ import { createJourneys } from './journeys/journeys.js';
 import { createRecommendationService } from './recommendations/service.js';
 import { createSegmentService } from './segments/service.js';
 import { createExperimentService } from './experiments/service.js';
+import { createHolidayService } from './holidays/service.js';
 import { createTemplateService } from './templates/service.js';
 import { createTierService } from './tiers/service.js';
 import { createEffectiveSettings } from './workspaces/effective-settings.js';
@@ -79,6 +80,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     journeyConfigs: createJourneyConfigService(db, outbound),
     flows: createFlowService(db, journeys, outbound),
     campaigns,
+    holidays: createHolidayService(db, client, taskQueue, campaigns, config.campaigns),
     personalised: createPersonalisedCampaigns({ db, segments, campaigns, settings: effectiveSettings }),
     performance: createCampaignPerformanceService(db, effectiveSettings),
     analytics: createAnalyticsService(db, effectiveSettings),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createDatabase } from '../src/db/client.js';
 import { rowsOf } from '../src/db/sql-helpers.js';
-import { apiKeys, customers, events, messages, workspaces } from '../src/db/schema.js';
+import { apiKeys, customers, events, holidayCampaigns, messages, workspaces } from '../src/db/schema.js';
 import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
 import { WorkspaceIdKey } from '../src/temporal/search-attributes.js';
@@ -242,7 +242,23 @@ describe('two workspaces on one installation', () => {
     ).body;
     const key = (await stack.api('POST', '/api/keys', { name: 'victim', scopes: ['read'] })).body;
     await stack.api('POST', '/api/suppressions', { channel: 'email', address: `${customerId}@example.com` });
-    for (const [what, made] of Object.entries({ campaign, template, segment, flow, key, experiment })) expect(made.id, what).toBeTruthy();
+    const holiday = (await stack.api('POST', '/api/holidays', { name: uid('店庆日'), month_day: '08-18' })).body;
+    // Saved directly: the time-skipping server keeps no Schedules for the API's create.
+    const [holidayCampaign] = await stack.database.db
+      .insert(holidayCampaigns)
+      .values({ name: uid('店庆'), holidayId: holiday.id, type: 'email', targetTags: ['vip'], content: 'Happy 店庆日', sendTime: '10:00' })
+      .returning();
+    for (const [what, made] of Object.entries({
+      campaign,
+      template,
+      segment,
+      flow,
+      key,
+      experiment,
+      holiday,
+      holidayCampaign: holidayCampaign!,
+    }))
+      expect(made.id, what).toBeTruthy();
 
     const ids: Record<string, Record<string, string>> = {
       '/api/customers/': { id: customerId },
@@ -253,6 +269,8 @@ describe('two workspaces on one installation', () => {
       '/api/keys/': { id: key.id },
       '/api/experiments/': { id: experiment.id },
       '/api/ai-ops/customer/clv/': { customer_id: customerId },
+      '/api/holidays/': { id: holiday.id },
+      '/api/holiday-campaigns/': { id: holidayCampaign!.id },
       '/api/journeys/runs/': { workflowId: `welcome/${customerId}` },
       '/api/suppressions/': { channel: 'email', address: `${customerId}@example.com` },
     };

@@ -32,7 +32,7 @@ const content = z
     example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
   });
 
-const campaignFields = {
+export const campaignFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
   type: z.enum(CAMPAIGN_TYPES),
   target_tags: z

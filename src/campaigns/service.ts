@@ -94,6 +94,9 @@ export function createCampaignService(
   return {
     find,
 
+    /** Checks a campaign as create would, saving nothing (holiday campaigns save their years' campaigns later). */
+    validate: (input: CampaignInput): Promise<void> => check(complete(input)),
+
     async get(id: string): Promise<CampaignView> {
       return campaignView(await find(id));
     },

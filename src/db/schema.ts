@@ -751,3 +751,44 @@ export const experimentAssignments = pgTable(
     index('experiment_assignments_variant_idx').on(t.workspaceId, t.experimentId, t.phase, t.variant),
   ],
 );
+
+/** A workspace's own holiday (the shipped calendar is src/holidays/calendar.ts): a month-day every year, or given dates per year. */
+export const holidays = pgTable(
+  'holidays',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    name: text('name').notNull(),
+    /** `MM-DD`, every year; null: `dates` only. */
+    monthDay: text('month_day'),
+    /** `{ "2027": "2027-02-06" }`: the date in each year it has one. */
+    dates: jsonb('dates').$type<Record<string, string>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), unique('holidays_name_unique').on(t.workspaceId, t.name)],
+);
+
+/** A campaign sent every year on a holiday, at a local time of day: each year's run is a campaign of its own (src/holidays/). */
+export const holidayCampaigns = pgTable(
+  'holiday_campaigns',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    name: text('name').notNull(),
+    /** A shipped holiday's key (`spring-festival`) or the id of one of the workspace's own. */
+    holidayId: text('holiday_id').notNull(),
+    type: text('type').$type<CampaignType>().notNull(),
+    targetTags: text('target_tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    targetSegmentId: text('target_segment_id'),
+    contentTemplateId: text('content_template_id'),
+    content: jsonb('content').$type<string | Record<string, string>>(),
+    /** `HH:MM` in each customer's time zone. */
+    sendTime: text('send_time').notNull(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] })],
+);

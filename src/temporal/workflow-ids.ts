@@ -26,6 +26,8 @@ export const WORKFLOW_KINDS = [
   'touchpoint-recommendations-refresh',
   'touchpoint-segments-refresh',
   'touchpoint-insights-refresh',
+  'holiday-campaign',
+  'touchpoint-holiday-campaign',
 ] as const;
 
 /** An id of the current workspace. */
@@ -73,3 +75,6 @@ export const segmentsRefreshScheduleId = () => inWorkspace('touchpoint-segments-
 export const segmentsRefreshScheduledWorkflowId = () => inWorkspace('segments-refresh');
 export const insightsRefreshScheduleId = () => inWorkspace('touchpoint-insights-refresh');
 export const insightsRefreshScheduledWorkflowId = () => inWorkspace('insights-refresh');
+// A holiday campaign's yearly schedule, and the id it gives its runs (each run starts that year's campaign execution).
+export const holidayCampaignScheduleId = (holidayCampaignId: string) => inWorkspace(`touchpoint-holiday-campaign/${holidayCampaignId}`);
+export const holidayCampaignRunWorkflowId = (holidayCampaignId: string) => inWorkspace(`holiday-campaign/${holidayCampaignId}`);

@@ -21,6 +21,7 @@ import { createSegmentActivities } from '../segments/segment.activities.js';
 import { createRecommendationActivities } from '../recommendations/recommendation.activities.js';
 import { createTierActivities } from '../tiers/tier.activities.js';
 import { createExperimentActivities } from '../experiments/experiment.activities.js';
+import { createHolidayActivities } from '../holidays/holiday.activities.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -73,6 +74,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSegmentActivities(deps),
     ...createRecommendationActivities(deps),
     ...createInsightActivities(deps),
+    ...createHolidayActivities(deps),
   });
 }
 

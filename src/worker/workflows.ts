@@ -8,3 +8,4 @@ export * from '../campaigns/campaign.workflow.js';
 export * from '../tiers/tier-upgrade.workflow.js';
 export * from '../journeys/welcome.workflow.js';
 export * from '../recommendations/recommendations-refresh.workflow.js';
+export * from '../holidays/holiday-campaign.workflow.js';
