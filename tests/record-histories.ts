@@ -15,6 +15,7 @@ import {
   campaignWorkflowId,
   cartRecoveryWorkflowId,
   flowWorkflowId,
+  holidayCampaignRunWorkflowId,
   tierUpgradeWorkflowId,
   welcomeWorkflowId,
 } from '../src/temporal/workflow-ids.js';
@@ -27,7 +28,7 @@ import { createOutbound } from '../src/channels/outbound.js';
 import { parseAllowList } from '../src/domain/outbound-address.js';
 import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
-import { customers, orders } from '../src/db/schema.js';
+import { customers, holidayCampaigns, holidays, orders } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
 import { PACING_OFF, parseQuietHours } from '../src/delivery/pacing.js';
 import { createFlowService } from '../src/flows/service.js';
@@ -42,6 +43,7 @@ import { createExperimentService } from '../src/experiments/service.js';
 import { segmentsRefresh } from '../src/segments/segments-refresh.workflow.js';
 import { recommendationsRefresh } from '../src/recommendations/recommendations-refresh.workflow.js';
 import { flowRun } from '../src/flows/flow.workflow.js';
+import { holidayCampaignRun } from '../src/holidays/holiday-campaign.workflow.js';
 import { insightsRefresh } from '../src/intelligence/insights-refresh.workflow.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/steps/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
@@ -528,6 +530,36 @@ group('campaign-auto-winner', async () => {
   const handle = env.client.workflow.getHandle(campaignWorkflowId(campaign.id, executionId));
   await handle.result();
   save('campaign-auto-winner', await handle.fetchHistory());
+});
+
+group('holiday-campaign-run', async () => {
+  // A workspace holiday two days ahead; the schedule's firing the day before sends the year's campaign at 10:00 local.
+  const now = await env.currentTimeMs();
+  const day = new Date(now + 2 * 86_400_000).toISOString().slice(0, 10);
+  const [holiday] = await database.db
+    .insert(holidays)
+    .values({ name: 'Replay 店庆日', dates: { [day.slice(0, 4)]: day } })
+    .returning();
+  await database.db.insert(customers).values({ id: 'replay-holiday', email: 'replay-holiday@example.com', tags: ['replay-holiday'] });
+  const [hc] = await database.db
+    .insert(holidayCampaigns)
+    .values({
+      name: 'Replay holiday',
+      holidayId: holiday!.id,
+      type: 'email',
+      targetTags: ['replay-holiday'],
+      content: { subject: '店庆快乐', text: 'Hi' },
+      sendTime: '10:00',
+    })
+    .returning();
+  await env.sleep(Date.parse(`${day}T00:00:00Z`) - 86_400_000 - (await env.currentTimeMs()));
+  const run = await env.client.workflow.start(holidayCampaignRun, {
+    workflowId: `${holidayCampaignRunWorkflowId(hc!.id)}-replay`,
+    taskQueue: 'record',
+    args: [{ holidayCampaignId: hc!.id, batchSize: 10, batchesPerRun: 5 }],
+  });
+  await run.result();
+  save('holiday-campaign-run', await run.fetchHistory());
 });
 
 // New groups go above this line.

@@ -48,6 +48,7 @@ describe('workflow replay', () => {
       'flow-continued.json',
       'flow-exited.json',
       'flow-timed-out.json',
+      'holiday-campaign-run.json',
       'insights-refresh.json',
       'recommendations-refresh.json',
       'segments-refresh-continued.json',
