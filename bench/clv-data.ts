@@ -3,20 +3,12 @@
 // purchase) and a spend scale ν ~ Gamma(q, 1/γ); the first purchase at the start of an age uniform up to
 // `maxAgeDays`, exponential gaps, each order ~ Gamma(p, 1/ν). Seeded, so runs draw the same customers.
 import type { ClvParams } from '../src/intelligence/clv/model.js';
+import { mulberry32 } from './prng.js';
 
 export const TRUE_PARAMS: ClvParams = { r: 0.6, alpha: 25, a: 0.8, b: 2.6, p: 6, q: 4, gamma: 15 };
 
-/** mulberry32: small, fast and seeded (Math.random is neither seeded nor reproducible). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (Math.random is neither seeded nor reproducible). */
+export const rng = mulberry32;
 
 function normal(u: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());

@@ -15,6 +15,7 @@ import { actImplicitlyFor, DEFAULT_WORKSPACE } from '../src/db/workspace.js';
 import { refreshItemSimilarity } from '../src/recommendations/similarity.js';
 import { recommend, type Strategy } from '../src/recommendations/strategies.js';
 import * as lib from './lib.js';
+import { mulberry32 } from './prng.js';
 
 actImplicitlyFor(DEFAULT_WORKSPACE);
 
@@ -28,17 +29,7 @@ const IN_TASTE = 0.85;
 const K = 10;
 const STRATEGIES: Strategy[] = ['item', 'user', 'content', 'blend', 'popular'];
 
-/** mulberry32: a small seeded PRNG, so that a run can be repeated exactly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 const random = prng(SEED);
 const pick = (n: number) => Math.floor(random() * n);
 /** An item of a category, the first ones more often (weights 1/(rank+1)). */

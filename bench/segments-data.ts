@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
+import { mulberry32 } from './prng.js';
 
 export interface DataSpec {
   customers: number;
@@ -28,17 +29,7 @@ const ZONES: Array<[string, number]> = [
 const zoneOf = (n: number) => (trait(n, 7) < 0.3 ? ZONES[Math.floor(trait(n, 8) * ZONES.length)]! : null);
 const CATEGORIES = ['beer', 'wine', 'snack', 'package', 'coffee', 'tea', 'cheese', 'bread', 'fruit', 'spirits'];
 
-/** A small, fast, seeded generator (mulberry32): the same spec always gives the same data. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** A stable per-customer number in [0, 1): the customer's favourite category, night habit, time zone. */
 const trait = (n: number, salt: number) => (Math.imul(n ^ salt, 0x9e3779b1) >>> 0) / 4294967296;
