@@ -150,24 +150,62 @@ describe('a channel experiment on a flow step', () => {
       ].sort(),
     );
     expect(stack.mail.list().filter((m) => m.to.includes(`${b}@example.com`))).toEqual([]);
-    // A campaign's arms share its channel: a channel arm there is refused, naming the field.
+    // A channel arm needs its own content, and a webhook arm is refused (no URL): each naming the field.
     const campaign = await stack.api('POST', '/api/marketing/campaigns', {
       name: uid('c'),
       type: 'email',
       target_tags: [uid('t')],
       content: 'Hi',
     });
-    const refused = await stack.api('POST', '/api/experiments', {
-      name: uid('no'),
-      campaign_id: campaign.body.id,
-      variants: [{ key: 'A' }, { key: 'B', channel: 'sms', content: 'x' }],
-      goal: 'click_rate',
+    for (const [variant, field] of [
+      [{ key: 'B', channel: 'sms' }, 'variants[1].content'],
+      [{ key: 'B', channel: 'webhook', content: 'x' }, 'variants[1].channel'],
+    ] as const) {
+      const refused = await stack.api('POST', '/api/experiments', {
+        name: uid('no'),
+        campaign_id: campaign.body.id,
+        variants: [{ key: 'A' }, variant],
+        goal: 'click_rate',
+      });
+      expect([refused.status, refused.body.error.field]).toEqual([422, field]);
+    }
+  });
+});
+
+describe('a channel experiment on a campaign', () => {
+  it("sends arm B of an email campaign as SMS on that channel's checks, one message per customer", async () => {
+    const tag = uid('cc');
+    const campaign = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('channel campaign'),
+      type: 'email',
+      target_tags: [tag],
+      content: { subject: 'By email', text: 'Hello' },
     });
-    expect([refused.status, refused.body.error.code, refused.body.error.field]).toEqual([
-      422,
-      'unsupported_variant',
-      'variants[1].channel',
-    ]);
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('campaign_channel_test'),
+      campaign_id: campaign.body.id,
+      variants: [{ key: 'A' }, { key: 'B', channel: 'sms', content: '短信 {{ customer.id }}' }],
+      goal: 'conversion_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    const byArm = idsByArm(e.id, tag, { variants: e.variants, holdout: 0 }, { A: 3, B: 3 });
+    const ids = [...byArm.A!, ...byArm.B!];
+    await stack.database.db
+      .insert(customers)
+      .values(ids.map((id, i) => ({ id, email: `${id}@example.com`, phone: `+1555777${String(i).padStart(4, '0')}`, tags: [tag] })));
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${campaign.body.id}/trigger`, { execution_type: 'actual' });
+    const done = (await stack.env.client.workflow
+      .getHandle(campaignWorkflowId(campaign.body.id, trig.body.execution_id))
+      .result()) as CampaignProgress;
+    expect(done).toMatchObject({ state: 'completed', processed: 6, sent: 6 });
+    const rows = await stack.database.db.select().from(messages).where(eq(messages.campaignId, campaign.body.id));
+    for (const r of rows) expect([r.channel, r.status]).toEqual([r.variant === 'B' ? 'sms' : 'email', 'sent']);
+    for (const id of byArm.A!) expect(stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`))).toHaveLength(1);
+    for (const id of byArm.B!) {
+      expect(stack.mail.list().filter((m) => m.to.includes(`${id}@example.com`))).toEqual([]);
+      expect(provider.requests.filter((r) => r.path === '/sms' && JSON.stringify(r.body).includes(`短信 ${id}`))).toHaveLength(1);
+    }
   });
 });
 

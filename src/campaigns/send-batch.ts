@@ -9,6 +9,7 @@ import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { audienceWhere } from './audience.js';
 import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
 import { customers, marketingCampaigns, type MessageStatus, messages } from '../db/schema.js';
+import type { ChannelName } from '../domain/channels.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
 import { channelOf } from '../templates/parts.js';
@@ -218,6 +219,27 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     return page.filter((c) => !tested.has(c.id));
   }
 
+  /**
+   * The batch's recipients by the channel they are sent on: the campaign's, or a channel arm's (an
+   * experiment variant on another channel), each with the batch as that channel sees it (its adapter, its
+   * URL): consent, address, suppression, rate and the record's channel are that channel's.
+   */
+  function channelGroups(batch: Batch, audience: Profile[]): Array<{ batch: Batch; audience: Profile[] }> {
+    const armChannel = new Map<string, ChannelName>();
+    for (const v of batch.experiment?.row.variants ?? []) if (v.channel && v.channel !== batch.channel) armChannel.set(v.key, v.channel);
+    if (armChannel.size === 0) return [{ batch, audience }];
+    const byChannel = new Map<ChannelName, Profile[]>();
+    for (const c of audience) {
+      const ch = armChannel.get(batch.arms?.get(c.id) ?? '') ?? batch.channel;
+      byChannel.set(ch, [...(byChannel.get(ch) ?? []), c]);
+    }
+    return [...byChannel].map(([ch, list]) => {
+      if (ch === batch.channel) return { batch, audience: list };
+      const sender = channels[ch];
+      return { batch: { ...batch, channel: ch, sender, target: batch.settings.channels[ch].url ?? sender?.url }, audience: list };
+    });
+  }
+
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
     const sender = channels[channel];
@@ -246,29 +268,36 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const token = newClaimToken();
     const stop: Stop = { halt: null };
     const byId = new Map(audience.map((c) => [c.id, c]));
-    const ids = audience.map((c) => c.id);
     const finished = new Set<string>();
     const claimed = new Set<string>();
     let transient: Error | null = null;
     let held: string[] = [];
     const unwatch = watch(batch, token, stop);
     try {
-      let pending = await claim(batch, audience, now, token);
-      for (;;) {
-        pending.forEach((r) => claimed.add(r.customer_id));
-        const sent = await sendRecords(batch, token, pending, byId, stop);
-        sent.finished.forEach((id) => finished.add(id));
-        transient ??= sent.transient;
-        held = await record.heldElsewhere(input.campaignId, input.executionId, ids, token);
-        if (held.length === 0 || stop.halt || transient) break;
-        // Another attempt still holds some: wait for it to finish them, or for their leases to lapse.
-        await delay(1000);
-        pending = await claim(
-          batch,
-          audience.filter((c) => held.includes(c.id)),
-          Date.now(),
-          token,
-        );
+      // Each channel's recipients in turn (an experiment's channel arms go out on theirs).
+      for (const group of channelGroups(batch, audience)) {
+        const groupIds = group.audience.map((c) => c.id);
+        let pending = await claim(group.batch, group.audience, now, token);
+        for (;;) {
+          pending.forEach((r) => claimed.add(r.customer_id));
+          const sent = await sendRecords(group.batch, token, pending, byId, stop);
+          sent.finished.forEach((id) => finished.add(id));
+          transient ??= sent.transient;
+          const heldNow = await record.heldElsewhere(input.campaignId, input.executionId, groupIds, token);
+          if (heldNow.length === 0 || stop.halt || transient) {
+            held = [...held, ...heldNow];
+            break;
+          }
+          // Another attempt still holds some: wait for it to finish them, or for their leases to lapse.
+          await delay(1000);
+          pending = await claim(
+            group.batch,
+            group.audience.filter((c) => heldNow.includes(c.id)),
+            Date.now(),
+            token,
+          );
+        }
+        if (stop.halt || transient) break;
       }
     } finally {
       unwatch();

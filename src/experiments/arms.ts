@@ -7,6 +7,15 @@ import { ownRows } from '../db/own-rows.js';
 import { type CampaignType, experimentAssignments, experiments, type ExperimentVariant, templates } from '../db/schema.js';
 import { campaignParts } from '../templates/parts.js';
 import { armOf, HOLDOUT } from './assignment.js';
+import type { ChannelName } from '../domain/channels.js';
+
+const CAMPAIGN_TYPE: Record<ChannelName, CampaignType> = {
+  email: 'email',
+  sms: 'sms',
+  push: 'push_notification',
+  wechat: 'wechat',
+  webhook: 'webhook',
+};
 import type { ExperimentRow } from './service.js';
 
 export interface ActiveExperiment {
@@ -23,15 +32,18 @@ async function variantParts(
   type: CampaignType,
   name: string,
 ): Promise<Record<string, string>> {
+  // An arm on another channel: that channel's parts, from its own content only.
+  const armType = v.channel ? CAMPAIGN_TYPE[v.channel] : type;
+  if (armType !== type) base = {};
   let parts = { ...base };
   if (v.templateId) {
     const [t] = await db
       .select({ parts: templates.parts })
       .from(templates)
       .where(and(ownRows(templates), eq(templates.id, v.templateId)));
-    if (t) parts = campaignParts(type, name, t.parts);
-  } else if (v.content !== undefined) parts = campaignParts(type, name, v.content);
-  if (v.subject !== undefined) parts[type === 'push_notification' ? 'title' : 'subject'] = v.subject;
+    if (t) parts = campaignParts(armType, name, t.parts);
+  } else if (v.content !== undefined) parts = campaignParts(armType, name, v.content);
+  if (v.subject !== undefined) parts[armType === 'push_notification' ? 'title' : 'subject'] = v.subject;
   return parts;
 }
 

@@ -106,14 +106,6 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
     }
     if (v.channel !== undefined && !CHANNELS.includes(v.channel)) throw invalid(`${at}.channel`, `one of ${CHANNELS.join(', ')}`);
     if (v.channel !== undefined) {
-      // A broadcast batch sends on its campaign's channel (address, consent, suppression and rate checked per batch).
-      if (target.campaignType)
-        throw new DomainError(
-          'unsupported_variant',
-          `${at}.channel: a campaign's variants share its channel; test channels on a journey or flow step`,
-          `${at}.channel`,
-          422,
-        );
       if (v.channel === 'webhook') throw invalid(`${at}.channel`, 'a webhook arm needs a URL: email, sms, push or wechat');
       if (v.content === undefined && v.template_id === undefined)
         throw invalid(`${at}.content`, `an arm on ${v.channel} needs its own content (or template_id)`);
