@@ -172,6 +172,51 @@ describe('a channel experiment on a flow step', () => {
   });
 });
 
+describe('an offset experiment on a flow step', () => {
+  it('holds arm B 90 minutes after the step was due, with a durable timer; arm A goes at once', async () => {
+    const trigger = `evt_${uid('o').replace(/-/g, '_')}`.toLowerCase();
+    const flow = await stack.api('POST', '/api/flows', {
+      name: uid('offset flow'),
+      trigger_event: trigger,
+      actions: [{ type: 'send_email', template: { subject: 'Later?', html: '<p>Hi</p>', text: 'Hi' } }],
+    });
+    const flowId = flow.body.flow.id as string;
+    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const created = await stack.api('POST', '/api/experiments', {
+      name: uid('offset_test'),
+      flow_id: flowId,
+      step_key: '0-send_email',
+      variants: [{ key: 'A' }, { key: 'B', send_at: { offset_minutes: 90 } }],
+      goal: 'open_rate',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const e = created.body;
+    const { A, B } = idsByArm(e.id, uid('of'), { variants: e.variants, holdout: 0 }, { A: 1, B: 1 });
+    const [a, b] = [A![0]!, B![0]!];
+    for (const id of [a, b]) {
+      await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com` });
+      expect((await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: id })).status).toBe(202);
+    }
+    await stack.mail.waitFor((m) => m.to.includes(`${a}@example.com`));
+    const handle = stack.client.workflow.getHandle(flowWorkflowId(flowId, b));
+    const { startTime } = await handle.describe();
+    const waiting = await waitFor(async () => {
+      const status = await handle.query(statusQuery);
+      return status.nextWakeUp ? status : null;
+    }, "B's run to wait for its offset");
+    const wait = Date.parse(waiting.nextWakeUp!) - startTime.getTime();
+    expect(wait).toBeGreaterThanOrEqual(90 * 60_000 - 1000);
+    expect(wait).toBeLessThan(91 * 60_000);
+    await stack.env.client.workflow.getHandle(handle.workflowId).result();
+    expect(
+      stack.mail
+        .list()
+        .filter((m) => m.to.includes(`${b}@example.com`))
+        .map((m) => m.subject),
+    ).toEqual(['Later?']);
+  });
+});
+
 describe('a channel experiment on a campaign', () => {
   it("sends arm B of an email campaign as SMS on that channel's checks, one message per customer", async () => {
     const tag = uid('cc');

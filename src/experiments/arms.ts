@@ -103,7 +103,14 @@ export async function stepExperiment(
  * has a winner, new customers get the winner (phase `rollout`, not part of the results). A customer already
  * assigned keeps their arm. `store: false` (a simulation) decides without writing.
  */
-export async function assignArms(db: Db, e: ExperimentRow, customerIds: string[], store = true): Promise<Map<string, string>> {
+export async function assignArms(
+  db: Db,
+  e: ExperimentRow,
+  customerIds: string[],
+  store = true,
+  /** The assignment's time (a journey's workflow clock); default the database's. */
+  at?: Date,
+): Promise<Map<string, string>> {
   if (customerIds.length === 0) return new Map();
   const decided = e.winnerVariant !== null;
   const choose = (id: string) => (decided ? e.winnerVariant! : armOf(e.id, id, e));
@@ -116,6 +123,7 @@ export async function assignArms(db: Db, e: ExperimentRow, customerIds: string[]
         customerId,
         variant: choose(customerId),
         phase: decided ? ('rollout' as const) : ('test' as const),
+        ...(at ? { assignedAt: at } : {}),
       })),
     )
     .onConflictDoNothing();

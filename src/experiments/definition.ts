@@ -90,14 +90,6 @@ export function checkVariants(input: VariantInput[], target: { campaignType?: Ca
           throw invalid(`${at}.send_at.local_time`, 'a time of day as HH:MM, e.g. "09:00"');
         sendAt = { localTime: v.send_at.local_time };
       } else {
-        // A step's own delay is its offset: an offset arm is a campaign's.
-        if (!target.campaignType)
-          throw new DomainError(
-            'unsupported_variant',
-            `${at}.send_at.offset_minutes: a journey or flow step waits its own delay; test a time of day (local_time) there`,
-            `${at}.send_at.offset_minutes`,
-            422,
-          );
         const minutes = v.send_at.offset_minutes;
         if (!Number.isInteger(minutes) || minutes < 0 || minutes > 7 * 24 * 60)
           throw invalid(`${at}.send_at.offset_minutes`, 'whole minutes from 0 to 10080 (a week)');

@@ -4,7 +4,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
-import { type CampaignType, type ExperimentVariant, messages, templates } from '../db/schema.js';
+import { type CampaignType, experimentAssignments, type ExperimentVariant, messages, templates } from '../db/schema.js';
 import type { ChannelName } from '../domain/channels.js';
 import { campaignParts } from '../templates/parts.js';
 import { localParts, nextLocalTime } from '../domain/local-time.js';
@@ -89,9 +89,23 @@ export async function stepSendTime(
   const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
   const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
   if (!e?.variants.some((v) => v.sendAt)) return null;
-  const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId);
+  // Assigned at the workflow's clock when the step first asked: an offset arm counts from then.
+  const variant = (await assignArms(db, e, [touch.customerId], true, new Date(now))).get(touch.customerId);
   const sendAt = e.variants.find((v) => v.key === variant)?.sendAt;
-  if (!sendAt || 'offsetMinutes' in sendAt) return null;
+  if (!sendAt) return null;
+  if ('offsetMinutes' in sendAt) {
+    const [row] = await db
+      .select({ at: experimentAssignments.assignedAt })
+      .from(experimentAssignments)
+      .where(
+        and(
+          ownRows(experimentAssignments),
+          and(eq(experimentAssignments.experimentId, e.id), eq(experimentAssignments.customerId, touch.customerId)),
+        ),
+      );
+    const due = (row?.at.getTime() ?? now) + sendAt.offsetMinutes * 60_000;
+    return now < due - 60_000 ? due : null;
+  }
   const target =
     'bestHour' in sendAt
       ? (await bestHours(db, [touch.customerId], timeZone)).get(touch.customerId)! * 60
