@@ -41,6 +41,20 @@ const welcomeRecord = (customerId: string) =>
     return row && row.status !== 'pending' ? row : null;
   }, `the welcome record of ${customerId}`);
 
+/** An active flow of one email action (its step key `0-send_email`), triggered by an event type of its own. */
+async function activeFlow(subject: string, text: string) {
+  const trigger = `evt_${uid('f').replace(/-/g, '_')}`.toLowerCase();
+  const flow = await stack.api('POST', '/api/flows', {
+    name: uid('experiment flow'),
+    trigger_event: trigger,
+    actions: [{ type: 'send_email', template: { subject, html: '<p>Hi</p>', text } }],
+  });
+  expect(flow.status, JSON.stringify(flow.body)).toBe(201);
+  const flowId = flow.body.flow.id as string;
+  expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+  return { trigger, flowId };
+}
+
 describe('a journey step experiment', () => {
   it("splits the welcome email's subject between two variants and a holdout, by hash, once per customer", async () => {
     const created = await stack.api('POST', '/api/experiments', {
@@ -106,15 +120,7 @@ describe('a journey step experiment', () => {
 
 describe('a channel experiment on a flow step', () => {
   it('sends arm B of a flow email step as an SMS, with its own content; the record says sms', async () => {
-    const trigger = `evt_${uid('x').replace(/-/g, '_')}`.toLowerCase();
-    const flow = await stack.api('POST', '/api/flows', {
-      name: uid('channel test flow'),
-      trigger_event: trigger,
-      actions: [{ type: 'send_email', template: { subject: 'Hello by email', html: '<p>Hello</p>', text: 'Hello {{ customer.name }}' } }],
-    });
-    expect(flow.status, JSON.stringify(flow.body)).toBe(201);
-    const flowId = flow.body.flow.id as string;
-    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const { trigger, flowId } = await activeFlow('Hello by email', 'Hello {{ customer.name }}');
     const created = await stack.api('POST', '/api/experiments', {
       name: uid('channel_test'),
       flow_id: flowId,
@@ -174,14 +180,7 @@ describe('a channel experiment on a flow step', () => {
 
 describe('an offset experiment on a flow step', () => {
   it('holds arm B 90 minutes after the step was due, with a durable timer; arm A goes at once', async () => {
-    const trigger = `evt_${uid('o').replace(/-/g, '_')}`.toLowerCase();
-    const flow = await stack.api('POST', '/api/flows', {
-      name: uid('offset flow'),
-      trigger_event: trigger,
-      actions: [{ type: 'send_email', template: { subject: 'Later?', html: '<p>Hi</p>', text: 'Hi' } }],
-    });
-    const flowId = flow.body.flow.id as string;
-    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const { trigger, flowId } = await activeFlow('Later?', 'Hi');
     const created = await stack.api('POST', '/api/experiments', {
       name: uid('offset_test'),
       flow_id: flowId,
@@ -256,14 +255,7 @@ describe('a channel experiment on a campaign', () => {
 
 describe('a send-time experiment on a flow step', () => {
   it("holds arm B until 20:00 on the customer's clock with a durable timer, then sends it; arm A goes at once", async () => {
-    const trigger = `evt_${uid('t').replace(/-/g, '_')}`.toLowerCase();
-    const flow = await stack.api('POST', '/api/flows', {
-      name: uid('send time flow'),
-      trigger_event: trigger,
-      actions: [{ type: 'send_email', template: { subject: 'Evening?', html: '<p>Hi</p>', text: 'Hi' } }],
-    });
-    const flowId = flow.body.flow.id as string;
-    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const { trigger, flowId } = await activeFlow('Evening?', 'Hi');
     const created = await stack.api('POST', '/api/experiments', {
       name: uid('evening_test'),
       flow_id: flowId,
@@ -299,14 +291,7 @@ describe('a send-time experiment on a flow step', () => {
 
 describe('a best-hour experiment on a flow step, judged against a fixed hour', () => {
   it('holds the best-hour arm until the hour the customer opens most on their clock', async () => {
-    const trigger = `evt_${uid('b').replace(/-/g, '_')}`.toLowerCase();
-    const flow = await stack.api('POST', '/api/flows', {
-      name: uid('best hour flow'),
-      trigger_event: trigger,
-      actions: [{ type: 'send_email', template: { subject: 'Best hour', html: '<p>Hi</p>', text: 'Hi' } }],
-    });
-    const flowId = flow.body.flow.id as string;
-    expect((await stack.api('POST', `/api/flows/${flowId}/activate`)).status).toBe(200);
+    const { trigger, flowId } = await activeFlow('Best hour', 'Hi');
     const created = await stack.api('POST', '/api/experiments', {
       name: uid('best_hour_test'),
       flow_id: flowId,

@@ -19,7 +19,14 @@ const TYPE: Record<ChannelName, CampaignType> = {
   wechat: 'wechat',
   webhook: 'webhook',
 };
+// A flow's runs send under the journey key `flow:<flow id>` (src/flows/flow-types.ts flowJourneyKey).
 const FLOW_PREFIX = 'flow:';
+
+/** The experiment on the step a touch is for: a journey's by its key, a flow's by its id. */
+function touchExperiment(db: Db, touch: { journeyKey: string; stepKey: string }) {
+  const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
+  return stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
+}
 
 /** The step's parts with the variant's changes: its template's or content over them, then its subject (a push's title). */
 async function variantTemplate(
@@ -57,8 +64,7 @@ export async function stepArm(
   channel: ChannelName,
   template: Record<string, string>,
 ): Promise<{ variant: string; template: Record<string, string>; channel: ChannelName } | null> {
-  const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
-  const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
+  const e = await touchExperiment(db, touch);
   if (!e) return null;
   const variant = (await assignArms(db, e, [touch.customerId])).get(touch.customerId)!;
   const v = e.variants.find((x) => x.key === variant);
@@ -86,8 +92,7 @@ export async function stepSendTime(
   timeZone: string,
   now: number,
 ): Promise<number | null> {
-  const flowId = touch.journeyKey.startsWith(FLOW_PREFIX) ? touch.journeyKey.slice(FLOW_PREFIX.length) : null;
-  const e = await stepExperiment(db, { journeyKey: touch.journeyKey, flowId, stepKey: touch.stepKey });
+  const e = await touchExperiment(db, touch);
   if (!e?.variants.some((v) => v.sendAt)) return null;
   // Assigned at the workflow's clock when the step first asked: an offset arm counts from then.
   const variant = (await assignArms(db, e, [touch.customerId], true, new Date(now))).get(touch.customerId);
