@@ -69,10 +69,12 @@ it('sends each recipient once when a newer attempt of a batch takes over from on
     'the first attempt stuck',
   );
 
-  // Its leases lapse (its renewals stopped reaching the database, say), and a newer attempt starts.
+  // Its leases lapse (its renewals stopped reaching the database, say), and a newer attempt starts. The
+  // claims are marked lapsed too, so that a renewal the first attempt's timer fires meanwhile (on a loaded
+  // machine, before the newer attempt's claim) cannot take them back.
   await stack.database.db
     .update(messages)
-    .set({ leaseUntil: sql`now() - interval '1 second'` })
+    .set({ leaseUntil: sql`now() - interval '1 second'`, claimToken: 'lapsed' })
     .where(and(eq(messages.executionId, executionId), eq(messages.status, 'pending')));
   const second = new MockActivityEnvironment().run(sendCampaignBatch, input);
   await waitFor(async () => (await records()).filter((r) => r.attempts >= 2).length > 0, 'the newer attempt took over');
