@@ -6,6 +6,7 @@ import { personalisedRouter } from './campaigns/personalised.router.js';
 import { customersRouter } from './customers/customers.router.js';
 import { deliveryRouter } from './delivery/delivery.router.js';
 import { suppressionsRouter } from './delivery/suppressions.router.js';
+import { giftsRouter } from './tiers/gifts.router.js';
 import { trackingRouter } from './delivery/tracking.router.js';
 import { devMailRouter } from './dev/dev-mail.router.js';
 import { DomainError } from './domain/errors.js';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', trackingRouter);
   app.route('/', deliveryRouter);
   app.route('/', suppressionsRouter);
+  app.route('/', giftsRouter);
   app.route('/', devMailRouter);
   app.route('/', workspacesRouter);
 

@@ -13,6 +13,7 @@ import { type Db, ping } from './db/client.js';
 import { asInstallation } from './db/workspace.js';
 import { createDeliveryFeedback } from './delivery/feedback.js';
 import { createSuppressionService } from './delivery/suppressions.js';
+import { createGiftService } from './tiers/gifts.js';
 import { createTrackingService } from './delivery/tracking.js';
 import type { Config } from './env.js';
 import { createEventIngest, type EventInput, type EventOutcome } from './events/ingest.js';
@@ -93,6 +94,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     recommendations: createRecommendationService(db, client, taskQueue),
     tracking: createTrackingService(db, customers, config.tracking.secret),
     suppressions: createSuppressionService(db),
+    gifts: createGiftService(db),
     deliveryFeedback: createDeliveryFeedback(db, config.deliveryWebhookSecrets),
     /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
     ingest: countedIngest(createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }), metrics),

@@ -431,6 +431,42 @@ export const upgradeHistory = pgTable(
   ],
 );
 
+/** A gift's fulfilment: pending → processing → shipped → delivered, or cancelled before it ships. */
+export type GiftStatus = 'pending' | 'processing' | 'shipped' | 'delivered' | 'cancelled';
+
+/**
+ * Gifts owed to customers (a tier upgrade's reward), one per idempotency key: the CRM or warehouse polls
+ * the pending ones or is told by webhook, and moves each through its fulfilment status.
+ */
+export const gifts = pgTable(
+  'gifts',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    /** `upgrade/<upgrade key>`: a retried upgrade finds the gift it made. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    customerId: text('customer_id').notNull(),
+    /** What owes it: 'tier_upgrade'. */
+    source: text('source').notNull(),
+    upgradeId: uuid('upgrade_id'),
+    sku: text('sku').notNull(),
+    name: text('name').notNull(),
+    status: text('status').$type<GiftStatus>().notNull().default('pending'),
+    /** Every status with when it was set (and the CRM's note), oldest first. */
+    history: jsonb('history').$type<{ status: GiftStatus; at: string; note?: string }[]>().notNull().default([]),
+    trackingNumber: text('tracking_number'),
+    webhookDeliveredAt: timestamp('webhook_delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    unique('gifts_idempotency_key_unique').on(t.workspaceId, t.idempotencyKey),
+    index('gifts_customer_idx').on(t.workspaceId, t.customerId, t.createdAt),
+    index('gifts_status_idx').on(t.workspaceId, t.status, t.createdAt),
+  ],
+);
+
 /** Marketer-defined flows; the definition lives in versions. */
 export const flows = pgTable(
   'flows',

@@ -208,10 +208,14 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
         html:
           '<h1>Welcome to {{ upgrade.to_label }}!</h1><p>Hi {{ customer.name | default: "there" }}, thank you for your loyalty. You earned <strong>{{ upgrade.points }} points</strong> (now {{ upgrade.total_points }}).</p>' +
           '{% if coupon %}<p>Your {{ upgrade.to_label }} gift: code <strong>{{ coupon.code }}</strong> for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.</p>{% endif %}' +
+          '{% if gift %}<p>A present is on its way to you: {{ gift.name }}.</p>{% endif %}' +
+          '{% if discount %}<p>As {{ upgrade.to_label }} you save {{ discount.percent_off }}% on every order.</p>{% endif %}' +
           footer.html,
         text:
           'Hi {{ customer.name | default: "there" }}, thank you for your loyalty: you are now {{ upgrade.to_label }} and earned {{ upgrade.points }} points (now {{ upgrade.total_points }}).' +
           '{% if coupon %} Your gift: code {{ coupon.code }} for {{ coupon.percent_off }}% off until {{ coupon.expires_on }}.{% endif %}' +
+          '{% if gift %} A present is on its way to you: {{ gift.name }}.{% endif %}' +
+          '{% if discount %} As {{ upgrade.to_label }} you save {{ discount.percent_off }}% on every order.{% endif %}' +
           footer.text,
       },
     },

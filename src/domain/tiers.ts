@@ -25,6 +25,10 @@ export interface TierRewards {
   points: number;
   /** A coupon issued with the upgrade. */
   coupon?: { percentOff: number; validDays: number };
+  /** A gift to send the customer: a gift record (pending until the CRM fulfils it) is made with the upgrade. */
+  gift?: { sku: string; name: string };
+  /** The tier's standing member discount (percent off every order while the tier is held), shown on the profile. */
+  discount?: { percentOff: number };
 }
 
 /** A customer qualifies for `tier` when every threshold is met (all inclusive). */

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { generateCouponCode, type IssuedCoupon } from '../coupons/code.js';
 import type { Db, Tx } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
-import { type Customer, coupons, customers, upgradeHistory } from '../db/schema.js';
+import { type Customer, coupons, customers, gifts, upgradeHistory } from '../db/schema.js';
 import { type CustomerTotals, evaluate, ruleFor, type TierEvaluation, type TierRules } from '../domain/tiers.js';
 
 export type UpgradeSource = 'automatic' | 'api';
@@ -10,6 +11,10 @@ export type UpgradeSource = 'automatic' | 'api';
 export interface UpgradeRewards {
   points: number;
   coupon: IssuedCoupon | null;
+  /** The gift record made with the upgrade (its fulfilment: GET /api/gifts/{id}). */
+  gift: { id: string; sku: string; name: string } | null;
+  /** The tier's standing member discount. */
+  discount: { percent_off: number } | null;
 }
 
 export interface UpgradeRecord {
@@ -51,7 +56,9 @@ const toRecord = (row: typeof upgradeHistory.$inferSelect): UpgradeRecord => ({
   customerId: row.customerId,
   fromTier: row.fromTier,
   toTier: row.toTier,
-  rewards: row.rewards as unknown as UpgradeRewards,
+  rewards: (({ gift, discount, ...rest }) => ({ ...rest, gift: gift ?? null, discount: discount ?? null }))(
+    row.rewards as unknown as UpgradeRewards,
+  ),
   source: row.source,
   createdAt: row.createdAt.toISOString(),
 });
@@ -108,7 +115,10 @@ export function createTierService(db: Db) {
             expires_on: new Date(now + rule.rewards.coupon.validDays * 86_400_000).toISOString().slice(0, 10),
           }
         : null;
-      const rewards: UpgradeRewards = { points: rule.rewards.points, coupon };
+      // The gift's id is drawn here so the upgrade's rewards can name it.
+      const gift = rule.rewards.gift ? { id: randomUUID(), sku: rule.rewards.gift.sku, name: rule.rewards.gift.name } : null;
+      const discount = rule.rewards.discount ? { percent_off: rule.rewards.discount.percentOff } : null;
+      const rewards: UpgradeRewards = { points: rule.rewards.points, coupon, gift, discount };
       const [inserted] = await tx
         .insert(upgradeHistory)
         .values({
@@ -116,7 +126,8 @@ export function createTierService(db: Db) {
           customerId: c.id,
           fromTier: c.tier,
           toTier: rule.tier,
-          rewards: rewards as unknown as Record<string, unknown>,
+          // Stored as before gifts when there are none: { points, coupon }.
+          rewards: { points: rewards.points, coupon, ...(gift ? { gift } : {}), ...(discount ? { discount } : {}) },
           source,
         })
         .onConflictDoNothing({ target: [upgradeHistory.workspaceId, upgradeHistory.idempotencyKey] })
@@ -139,6 +150,18 @@ export function createTierService(db: Db) {
           .onConflictDoNothing()
           .returning({ code: coupons.code });
         if (issued.length === 0) throw new CouponCodeTaken();
+      }
+      if (gift) {
+        await tx.insert(gifts).values({
+          id: gift.id,
+          idempotencyKey: `upgrade/${idempotencyKey}`,
+          customerId: c.id,
+          source: 'tier_upgrade',
+          upgradeId: inserted.id,
+          sku: gift.sku,
+          name: gift.name,
+          history: [{ status: 'pending', at: new Date(now).toISOString() }],
+        });
       }
       const [after] = await tx
         .update(customers)

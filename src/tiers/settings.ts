@@ -15,6 +15,8 @@ const tierRuleSchema = z.strictObject({
   rewards: z.strictObject({
     points: count.max(1_000_000),
     coupon: z.strictObject({ percentOff: z.number().int().min(1).max(100), validDays: z.number().int().min(1) }).optional(),
+    gift: z.strictObject({ sku: z.string().min(1).max(200), name: z.string().min(1).max(500) }).optional(),
+    discount: z.strictObject({ percentOff: z.number().int().min(1).max(100) }).optional(),
   }),
 });
 

@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import type { UpgradeRecord } from './service.js';
 import { type Tier, TIER_LABELS, type TierEvaluation } from '../domain/tiers.js';
@@ -15,6 +24,12 @@ import {
 const { applyTierUpgrade } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// A CRM that is down is tried for about an hour; after that it can still poll the pending gifts.
+const { announceGift } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
 });
 
 export interface TierUpgradeInput {
@@ -44,7 +59,8 @@ const CONGRATULATED_KEPT = 10;
  * Tier upgrade, one long-lived run per customer. Every order (and every upgrade made through the
  * API) signals it; the run evaluates the customer's totals — read from the database, where the API moved
  * them, never summed from events — one evaluation at a time, so two orders at the same moment upgrade once.
- * An upgrade (tier, points, coupon, upgrade_history row) is one idempotent activity; then the configured
+ * An upgrade (tier, points, coupon, gift, upgrade_history row) is one idempotent activity; a gift is announced
+ * to the workspace's gift webhook; then the configured
  * congratulation goes out, once per target tier. The run continues as new every 100 evaluations, taking
  * the newest configuration; until then it keeps the rules and templates it started with.
  */
@@ -106,7 +122,19 @@ export async function tierUpgrade(input: TierUpgradeInput): Promise<JourneyResul
         total_points: totalPoints,
       },
       ...(upgrade.rewards.coupon ? { coupon: upgrade.rewards.coupon } : {}),
+      ...(upgrade.rewards.gift ? { gift: upgrade.rewards.gift } : {}),
+      ...(upgrade.rewards.discount ? { discount: upgrade.rewards.discount } : {}),
     };
+    // The gift is announced to the CRM before the congratulation names it (a run from before gifts has none).
+    const gift = upgrade.rewards.gift;
+    if (gift && patched('tier-gift-announce')) {
+      try {
+        await announceGift({ giftId: gift.id });
+      } catch (err) {
+        // Given up (refused for good, or retried out): the gift stays pending for the CRM to poll.
+        if (!(err instanceof ActivityFailure)) throw err;
+      }
+    }
     for (const step of run.config!.steps) {
       if (run.exited !== null) return;
       run.enterStep(step.key);

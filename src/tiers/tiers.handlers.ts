@@ -67,10 +67,15 @@ export const executeUpgradeHandler: RouteHandler<typeof executeUpgrade, AppEnv> 
   } catch (err) {
     log.error({ err, upgradeId: upgrade.id, customerId: id }, 'the tier journey could not be signalled');
   }
-  const coupon = upgrade.rewards.coupon;
+  const { coupon, gift, discount } = upgrade.rewards;
+  const extras = [
+    coupon ? `a ${coupon.percent_off}% coupon (${coupon.code})` : null,
+    gift ? `a gift (${gift.name})` : null,
+    discount ? `a standing ${discount.percent_off}% discount` : null,
+  ].filter((x) => x !== null);
   const message =
     `Upgraded ${label(upgrade.fromTier)} → ${label(upgrade.toTier)}: ${upgrade.rewards.points} points` +
-    (coupon ? ` and a ${coupon.percent_off}% coupon (${coupon.code})` : '');
+    extras.map((x) => ` and ${x}`).join('');
   const { idempotencyKey: _key, customerId: _customer, ...shown } = upgrade;
   return c.json({ upgraded: true as const, upgrade: shown, evaluation, message, congratulation }, 200);
 };

@@ -37,6 +37,11 @@ const upgradeSchema = z
     rewards: z.object({
       points: z.number().int(),
       coupon: z.object({ code: z.string(), percent_off: z.number(), expires_on: z.string() }).nullable(),
+      gift: z
+        .object({ id: z.string(), sku: z.string(), name: z.string() })
+        .nullable()
+        .openapi({ description: 'The gift record made with the upgrade: its fulfilment at GET /api/gifts/{id}' }),
+      discount: z.object({ percent_off: z.number() }).nullable().openapi({ description: "The tier's standing member discount" }),
     }),
     source: z.string().openapi({ example: 'api' }),
     createdAt: z.string(),

@@ -79,6 +79,7 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
         const url = settings.providers?.[channel]?.url;
         if (url) await options.outbound.check(url, `providers.${channel}.url`);
       }
+      if (settings.gift_webhook) await options.outbound.check(settings.gift_webhook.url, 'gift_webhook.url');
       const [row] = await db
         .update(workspaces)
         .set({ settings, updatedAt: sql`now()` })

@@ -83,6 +83,9 @@ export const workspaceSettingsSchema = z
       })
       .strict()
       .optional(),
+    gift_webhook: providerSchema
+      .optional()
+      .openapi({ description: 'Where each new gift (a tier reward) is announced: a signed POST `{ type: "gift.created", gift }`' }),
     channel_costs: z
       .object({
         email: costSchema.optional(),

@@ -1,0 +1,25 @@
+CREATE TABLE "gifts" (
+	"workspace_id" text DEFAULT current_setting('app.workspace_id') NOT NULL,
+	"id" uuid DEFAULT gen_random_uuid() NOT NULL,
+	"idempotency_key" text NOT NULL,
+	"customer_id" text NOT NULL,
+	"source" text NOT NULL,
+	"upgrade_id" uuid,
+	"sku" text NOT NULL,
+	"name" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"history" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"tracking_number" text,
+	"webhook_delivered_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "gifts_workspace_id_id_pk" PRIMARY KEY("workspace_id","id"),
+	CONSTRAINT "gifts_idempotency_key_unique" UNIQUE("workspace_id","idempotency_key")
+);
+--> statement-breakpoint
+CREATE INDEX "gifts_customer_idx" ON "gifts" USING btree ("workspace_id","customer_id","created_at");--> statement-breakpoint
+CREATE INDEX "gifts_status_idx" ON "gifts" USING btree ("workspace_id","status","created_at");--> statement-breakpoint
+-- hand-written: row-level security
+ALTER TABLE "gifts" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY "workspace_isolation" ON "gifts" USING ("workspace_id" = current_setting('app.workspace_id', true)) WITH CHECK ("workspace_id" = current_setting('app.workspace_id', true));
