@@ -136,8 +136,6 @@ export function createRecordSender({ config }: ActivityDeps, record: MessageReco
       }
       if (result.outcome === 'rejected')
         return recorded({ ...blank(rowId, 'failed', result.error), ...stored, response: result.response ?? null });
-      if (result.outcome === 'uncertain')
-        return recorded({ ...blank(rowId, 'uncertain', result.error), ...stored, providerMessageId: result.providerMessageId });
       return recorded({
         ...blank(rowId, 'sent', null),
         ...stored,

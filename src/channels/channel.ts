@@ -67,13 +67,7 @@ export type SendOutcome =
       links?: string[] | null;
     }
   /** Refused for good (an HTTP 4xx other than 408/429, an SMTP 5xx): sending it again changes nothing. */
-  | { outcome: 'rejected'; error: string; response?: Record<string, unknown> }
-  /**
-   * Handed over, and the connection broke before the answer (email: after the end of DATA, before the
-   * server's reply): the server may have taken it. Recorded `uncertain` and never sent again — sending it
-   * again could deliver it twice.
-   */
-  | { outcome: 'uncertain'; error: string; providerMessageId: string | null };
+  | { outcome: 'rejected'; error: string; response?: Record<string, unknown> };
 
 /** What a message row keeps of a rendered message. */
 export interface StoredContent {

@@ -73,7 +73,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       // The fence runs from the pooled connection's stream events, in the async context of whichever send
       // opened that connection: bound here, it runs in this send's (its workspace, its activity).
       const fence: Fence | undefined = commit
-        ? { commit: AsyncResource.bind(commit), key: message.idempotency_key, running: null, handedOver: false }
+        ? { commit: AsyncResource.bind(commit), key: message.idempotency_key, running: null }
         : undefined;
       try {
         const mail: nodemailer.SendMailOptions = {
@@ -99,14 +99,6 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
         // The caller's next write (the record, or putting it back to pending) must come after the fence's.
         await fence?.running?.catch(() => {});
         if (isPermanentSmtpError(err)) return { outcome: 'rejected', error: (err as Error).message };
-        // The end of DATA went out and no reply came back (the connection broke or timed out): the server
-        // may have the message. A reply (a 4xx to the end of DATA) says it does not: that one is retried.
-        if (fence?.handedOver && !hasSmtpReply(err))
-          return {
-            outcome: 'uncertain',
-            error: `no answer after the end of DATA: ${(err as Error).message}`,
-            providerMessageId: messageId,
-          };
         throw err;
       }
     },
@@ -127,8 +119,6 @@ interface Fence {
   key: string;
   /** The fence's check once it began: a failed send waits for it before it returns. */
   running: Promise<boolean> | null;
-  /** The fence held and the end of DATA was let through: from here on the server may take the message. */
-  handedOver: boolean;
 }
 
 /**
@@ -148,10 +138,7 @@ function holdTheEnd(mail: { data: object; message: { createReadStream(): NodeJS.
         flush(callback) {
           const check = () =>
             (fence.running = fence.commit()).then(
-              (ok) => {
-                fence.handedOver = ok;
-                callback(ok ? null : new FencedOut(fence.key));
-              },
+              (ok) => callback(ok ? null : new FencedOut(fence.key)),
               (err: Error) => callback(err),
             );
           // Piped into the connection's DATA only once the envelope was accepted: wait for that.
@@ -207,11 +194,6 @@ function openNoDelay(host: string, port: number, callback: (err: Error | null, s
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
-}
-
-/** The server answered (any reply code), as opposed to a connection that broke or timed out. */
-function hasSmtpReply(err: unknown): boolean {
-  return typeof (err as { responseCode?: number } | null)?.responseCode === 'number';
 }
 
 /** An SMTP answer that will not change on a retry: a 5xx reply (mailbox unknown, message refused). */

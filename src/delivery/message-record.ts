@@ -38,7 +38,7 @@ export type BatchOutcome = {
   id: string;
   /** The claim's token: only the attempt holding the record writes its outcome. */
   token: string;
-  status: Extract<MessageStatus, 'sent' | 'failed' | 'skipped' | 'simulated' | 'uncertain'>;
+  status: Extract<MessageStatus, 'sent' | 'failed' | 'skipped' | 'simulated'>;
   error: string | null;
   recipient: string | null;
   subject: string | null;
@@ -238,11 +238,11 @@ export function createMessageRecord(db: Db) {
       return { done: { status, messageId: current.id, reason: current.errorMessage ?? undefined } };
     },
 
-    /** Records a touch that will not be sent (skipped), cannot be (failed) or may have been (uncertain): not retried. */
+    /** Records a touch that will not be sent (skipped) or cannot be (failed): not retried. */
     async finish(
       row: MessageRow,
       token: string,
-      status: 'skipped' | 'failed' | 'uncertain',
+      status: 'skipped' | 'failed',
       reason: string,
       extra: Partial<MessageRow> = {},
     ): Promise<SendResult> {

@@ -65,7 +65,7 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     const claimed = await record.claim(input, name);
     if ('done' in claimed) return claimed.done;
     const { row, token } = claimed;
-    const finish = (status: 'skipped' | 'failed' | 'uncertain', reason: string, extra?: Parameters<typeof record.finish>[4]) =>
+    const finish = (status: 'skipped' | 'failed', reason: string, extra?: Parameters<typeof record.finish>[4]) =>
       record.finish(row, token, status, reason, extra);
     const release = (err: unknown) => record.release(row, token, err);
 
@@ -157,10 +157,6 @@ export function createMessageActivities({ db, channels, config, settings: worksp
     if (result.outcome === 'rejected') {
       const { error, response } = result;
       return untilRecorded(() => finish('failed', error, { ...stored, response: response ?? null }));
-    }
-    if (result.outcome === 'uncertain') {
-      const { error, providerMessageId } = result;
-      return untilRecorded(() => finish('uncertain', error, { ...stored, providerMessageId }));
     }
     const sent = {
       ...stored,

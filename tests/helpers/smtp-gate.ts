@@ -1,7 +1,6 @@
 // A real SMTP server on loopback whose gate the test closes: while closed, a client's RCPT TO gets no
 // answer, so a sender blocks mid-message and nothing it tries is received. Used to stop a worker at a known
-// point (every message before the gate fully received, none after) before killing it. It can also break a
-// connection after a message's end, before its answer: the server has the message, the sender never hears.
+// point (every message before the gate fully received, none after) before killing it.
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
@@ -14,8 +13,6 @@ export interface SmtpGate {
   open(): void;
   /** Senders waiting at the closed gate. */
   waiting(): number;
-  /** The next `n` messages are received in full, then their connection breaks before the server's answer. */
-  breakAfterEnd(n: number): void;
   close(): Promise<void>;
 }
 
@@ -25,7 +22,6 @@ export async function startSmtpGate(): Promise<SmtpGate> {
   let held: Array<() => void> = [];
   /** Recipients let through the gate (received in full soon after). */
   let admitted = 0;
-  let breaks = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -45,14 +41,6 @@ export async function startSmtpGate(): Promise<SmtpGate> {
       stream.on('data', () => {});
       stream.on('end', () => {
         received.push(...session.envelope.rcptTo.map((r) => r.address));
-        if (breaks > 0) {
-          breaks--;
-          for (const c of server.connections) {
-            const connection = c as unknown as { id: string; _socket: { destroy(): void } };
-            if (connection.id === session.id) connection._socket.destroy();
-          }
-          return;
-        }
         callback();
       });
     },
@@ -76,7 +64,6 @@ export async function startSmtpGate(): Promise<SmtpGate> {
       }
     },
     waiting: () => held.length,
-    breakAfterEnd: (n) => void (breaks = n),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
