@@ -11,7 +11,7 @@ import { createEmailChannel } from '../src/channels/email.js';
 let server: SMTPServer;
 let port = 0;
 /** What the test wants done with the next message's DATA: accept it, or drop the connection mid-way. */
-let mode: 'accept' | 'drop' = 'accept';
+let mode: 'accept' | 'drop' | 'defer' = 'accept';
 let accepted = 0;
 let dropped: () => void = () => {};
 
@@ -33,6 +33,8 @@ beforeAll(async () => {
       }
       stream.resume();
       stream.on('end', () => {
+        // A server that answers the end of DATA with "try again later" has not taken the message.
+        if (mode === 'defer') return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
         accepted++;
         callback();
       });
@@ -102,6 +104,19 @@ it("runs each send's fence in that send's async context, not in that of the send
     await Promise.all(['c', 'd'].map((w) => context.run(w, () => email.send(message(`ctx-${w}`), { messageId: `row-${w}`, commit }))));
     expect(seen).toEqual(['a', 'b', 'c', 'd']);
   } finally {
+    email.close();
+  }
+});
+
+it('fails a send (to be retried) whose end of DATA the server answered with a 4xx: it has not taken it', async () => {
+  const email = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 1 });
+  try {
+    mode = 'defer';
+    await expect(email.send(message('defer-1'), { messageId: 'row-d', commit: async () => true })).rejects.toMatchObject({
+      responseCode: 451,
+    });
+  } finally {
+    mode = 'accept';
     email.close();
   }
 });

@@ -4,7 +4,7 @@
 // sends in flight are fenced out before the server takes them.
 import { and, eq, sql } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createCampaignActivities } from '../src/campaigns/campaign.activities.js';
 import { createActivities } from '../src/worker/activities.js';
 import { createEmailChannel, type EmailChannel } from '../src/channels/email.js';
@@ -23,6 +23,8 @@ beforeAll(async () => {
   stack = await startStack({ timeSkipping: false, worker: false });
   email = createEmailChannel({ smtpUrl: gate.url, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 4 });
 });
+// A test that fails with the gate closed leaves the next ones an open one.
+afterEach(() => gate.open());
 afterAll(async () => {
   email?.close();
   await stack?.close();
@@ -131,4 +133,34 @@ it('records a touch whose sender died between the hand-over and the record as un
   expect(gate.received.length).toBe(before);
   const [row] = await stack.database.db.select().from(messages).where(eq(messages.idempotencyKey, key));
   expect(row).toMatchObject({ status: 'uncertain', providerMessageId: '<planned@touchpoint.test>' });
+});
+
+it("retries a journey's email whose connection was dropped at the end of DATA, unanswered: the server never took it", async () => {
+  const id = uid('dropped');
+  await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com` });
+  const { sendEmail } = createActivities({
+    db: stack.database.db,
+    channels: { email },
+    settings: stack.services.effectiveSettings,
+    config: {},
+    journeys: stack.journeys,
+  });
+  const touch = {
+    idempotencyKey: `welcome/${id}/welcome`,
+    customerId: id,
+    journeyKey: 'welcome',
+    journeyVersion: 1,
+    workflowId: `welcome/${id}`,
+    stepKey: 'welcome',
+    template: { subject: 'Hi', html: '<p>Hi</p>', text: 'Hi' },
+    vars: {},
+  };
+  gate.dropAtEnd(1);
+  // The activity fails (Temporal retries it); the record went back to pending, not to sent or uncertain.
+  await expect(sendEmail(touch)).rejects.toThrow();
+  const [between] = await stack.database.db.select().from(messages).where(eq(messages.idempotencyKey, touch.idempotencyKey));
+  expect(between).toMatchObject({ status: 'pending', sendingAt: null });
+  expect(await sendEmail(touch)).toMatchObject({ status: 'sent' });
+  expect(await sendEmail(touch)).toMatchObject({ status: 'sent' });
+  expect(gate.received.filter((to) => to.startsWith(id))).toHaveLength(1);
 });
