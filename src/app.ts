@@ -7,6 +7,7 @@ import { customersRouter } from './customers/customers.router.js';
 import { deliveryRouter } from './delivery/delivery.router.js';
 import { suppressionsRouter } from './delivery/suppressions.router.js';
 import { giftsRouter } from './tiers/gifts.router.js';
+import { socialRouter } from './social/social.router.js';
 import { trackingRouter } from './delivery/tracking.router.js';
 import { devMailRouter } from './dev/dev-mail.router.js';
 import { DomainError } from './domain/errors.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', deliveryRouter);
   app.route('/', suppressionsRouter);
   app.route('/', giftsRouter);
+  app.route('/', socialRouter);
   app.route('/', devMailRouter);
   app.route('/', workspacesRouter);
 

@@ -14,6 +14,7 @@ import { asInstallation } from './db/workspace.js';
 import { createDeliveryFeedback } from './delivery/feedback.js';
 import { createSuppressionService } from './delivery/suppressions.js';
 import { createGiftService } from './tiers/gifts.js';
+import { createSocialPostService } from './social/posts.js';
 import { createTrackingService } from './delivery/tracking.js';
 import type { Config } from './env.js';
 import { createEventIngest, type EventInput, type EventOutcome } from './events/ingest.js';
@@ -95,6 +96,7 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     tracking: createTrackingService(db, customers, config.tracking.secret),
     suppressions: createSuppressionService(db),
     gifts: createGiftService(db),
+    socialPosts: createSocialPostService(db, client, taskQueue),
     deliveryFeedback: createDeliveryFeedback(db, config.deliveryWebhookSecrets),
     /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
     ingest: countedIngest(createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }), metrics),

@@ -16,6 +16,7 @@ import {
   cartRecoveryWorkflowId,
   flowWorkflowId,
   holidayCampaignRunWorkflowId,
+  socialPostWorkflowId,
   tierUpgradeWorkflowId,
   welcomeWorkflowId,
 } from '../src/temporal/workflow-ids.js';
@@ -28,7 +29,7 @@ import { createOutbound } from '../src/channels/outbound.js';
 import { parseAllowList } from '../src/domain/outbound-address.js';
 import { createDatabase } from '../src/db/client.js';
 import { seedJourneyConfigs } from '../src/db/defaults.js';
-import { customers, holidayCampaigns, holidays, orders } from '../src/db/schema.js';
+import { customers, holidayCampaigns, holidays, orders, socialPosts, workspaces } from '../src/db/schema.js';
 import { startMailCapture } from '../src/dev/mail-capture.js';
 import { PACING_OFF, parseQuietHours } from '../src/delivery/pacing.js';
 import { createFlowService } from '../src/flows/service.js';
@@ -45,6 +46,7 @@ import { recommendationsRefresh } from '../src/recommendations/recommendations-r
 import { flowRun } from '../src/flows/flow.workflow.js';
 import { holidayCampaignRun } from '../src/holidays/holiday-campaign.workflow.js';
 import { insightsRefresh } from '../src/intelligence/insights-refresh.workflow.js';
+import { socialPost } from '../src/social/social-post.workflow.js';
 import { exitSignal, journeyEventSignal, statusQuery } from '../src/steps/steps.js';
 import { type TierStatus, tierUpgrade } from '../src/tiers/tier-upgrade.workflow.js';
 
@@ -78,6 +80,7 @@ const worker = await Worker.create({
     }),
     config: {},
     journeys,
+    outbound,
   }),
 });
 
@@ -560,6 +563,34 @@ group('holiday-campaign-run', async () => {
   });
   await run.result();
   save('holiday-campaign-run', await run.fetchHistory());
+});
+
+group('social-post', async () => {
+  // A social provider on loopback answering 200; the post a day ahead, published once at its time.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"replay-post"}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/social`;
+  await database.db
+    .update(workspaces)
+    .set({ settings: { providers: { social: { url, secret: 'replay-social-secret-0123' } } } })
+    .where(eq(workspaces.id, 'default'));
+  const at = (await env.currentTimeMs()) + 86_400_000;
+  const [post] = await database.db
+    .insert(socialPosts)
+    .values({ account: 'weibo:@replay', text: '重放', scheduledAt: new Date(at) })
+    .returning();
+  const run = await env.client.workflow.start(socialPost, {
+    workflowId: socialPostWorkflowId(post!.id),
+    taskQueue: 'record',
+    args: [{ postId: post!.id, at }],
+  });
+  await run.result();
+  save('social-post-published', await run.fetchHistory());
+  await database.db.update(workspaces).set({ settings: {} }).where(eq(workspaces.id, 'default'));
+  server.close();
 });
 
 // New groups go above this line.

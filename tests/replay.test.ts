@@ -53,6 +53,7 @@ describe('workflow replay', () => {
       'recommendations-refresh.json',
       'segments-refresh-continued.json',
       'segments-refresh.json',
+      'social-post-published.json',
       'tier-upgrade-continued.json',
       'tier-upgrade-upgraded.json',
       'welcome-completed.json',

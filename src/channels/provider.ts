@@ -127,7 +127,7 @@ export function excerptOf(res: Pick<OutboundAnswer, 'status' | 'body' | 'truncat
 }
 
 /** The provider's id for the message: `id` of its JSON answer, when it sent one whole. */
-function messageIdOf(res: OutboundAnswer): string | null {
+export function messageIdOf(res: OutboundAnswer): string | null {
   if (res.truncated) return null;
   try {
     const id = (JSON.parse(res.body.toString('utf8')) as { id?: unknown } | null)?.id;

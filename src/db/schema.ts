@@ -467,6 +467,35 @@ export const gifts = pgTable(
   ],
 );
 
+/** A social post's life: scheduled → publishing → published, or failed, cancelled, uncertain (see src/social/). */
+export type SocialPostStatus = 'scheduled' | 'publishing' | 'published' | 'failed' | 'cancelled' | 'uncertain';
+
+/** Posts to a workspace's social accounts, published at their time through the workspace's social provider. */
+export const socialPosts = pgTable(
+  'social_posts',
+  {
+    workspaceId: workspaceId(),
+    id: uuid('id').notNull().defaultRandom(),
+    /** The account the provider posts as (e.g. `weibo:@shop`, `wechat_official:shop`). */
+    account: text('account').notNull(),
+    text: text('text').notNull(),
+    mediaUrls: jsonb('media_urls').$type<string[]>().notNull().default([]),
+    link: text('link'),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
+    status: text('status').$type<SocialPostStatus>().notNull().default('scheduled'),
+    /** The attempt publishing it: only its token may record the answer. */
+    claimToken: text('claim_token'),
+    publishingAt: timestamp('publishing_at', { withTimezone: true }),
+    providerPostId: text('provider_post_id'),
+    error: text('error'),
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('social_posts_scheduled_idx').on(t.workspaceId, t.scheduledAt)],
+);
+
 /** Marketer-defined flows; the definition lives in versions. */
 export const flows = pgTable(
   'flows',

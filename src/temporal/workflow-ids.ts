@@ -28,6 +28,7 @@ export const WORKFLOW_KINDS = [
   'touchpoint-insights-refresh',
   'holiday-campaign',
   'touchpoint-holiday-campaign',
+  'social-post',
 ] as const;
 
 /** An id of the current workspace. */
@@ -78,3 +79,5 @@ export const insightsRefreshScheduledWorkflowId = () => inWorkspace('insights-re
 // A holiday campaign's yearly schedule, and the id it gives its runs (each run starts that year's campaign execution).
 export const holidayCampaignScheduleId = (holidayCampaignId: string) => inWorkspace(`touchpoint-holiday-campaign/${holidayCampaignId}`);
 export const holidayCampaignRunWorkflowId = (holidayCampaignId: string) => inWorkspace(`holiday-campaign/${holidayCampaignId}`);
+/** One run per social post: it waits for the post's time and publishes it once. */
+export const socialPostWorkflowId = (postId: string) => inWorkspace(`social-post/${postId}`);

@@ -4,6 +4,7 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
+import { isUuid } from '../db/sql-helpers.js';
 import { type GiftStatus, gifts } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 
@@ -27,8 +28,6 @@ export function transitionProblem(from: GiftStatus, to: GiftStatus): string | nu
   return `a ${from} gift can move to ${NEXT[from].join(', ')}, not to ${to}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface GiftUpdate {
   status: GiftStatus;
   trackingNumber?: string;
@@ -38,7 +37,7 @@ export interface GiftUpdate {
 export function createGiftService(db: Db) {
   const byId = async (id: string): Promise<Gift | null> => {
     // Ids are UUIDs; anything else names no gift (and must not reach a uuid column).
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [row] = await db
       .select()
       .from(gifts)
@@ -73,7 +72,7 @@ export function createGiftService(db: Db) {
      */
     async update(id: string, change: GiftUpdate): Promise<Gift> {
       const notFound = () => new DomainError('gift_not_found', `no gift "${id}"`, undefined, 404);
-      if (!UUID.test(id)) throw notFound();
+      if (!isUuid(id)) throw notFound();
       return db.transaction(async (tx) => {
         const [gift] = await tx
           .select()

@@ -22,6 +22,7 @@ import { createRecommendationActivities } from '../recommendations/recommendatio
 import { createTierActivities } from '../tiers/tier.activities.js';
 import { createExperimentActivities } from '../experiments/experiment.activities.js';
 import { createHolidayActivities } from '../holidays/holiday.activities.js';
+import { createSocialActivities } from '../social/social.activities.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -75,6 +76,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecommendationActivities(deps),
     ...createInsightActivities(deps),
     ...createHolidayActivities(deps),
+    ...createSocialActivities(deps),
   });
 }
 

@@ -9,3 +9,4 @@ export * from '../tiers/tier-upgrade.workflow.js';
 export * from '../journeys/welcome.workflow.js';
 export * from '../recommendations/recommendations-refresh.workflow.js';
 export * from '../holidays/holiday-campaign.workflow.js';
+export * from '../social/social-post.workflow.js';

@@ -75,7 +75,7 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
     async updateSettings(settings: WorkspaceSettings): Promise<WorkspaceSettings> {
       const workspace = currentWorkspace();
       // A workspace's providers, like every saved URL, go to the internet only (src/channels/outbound.ts).
-      for (const channel of ['sms', 'push', 'wechat'] as const) {
+      for (const channel of ['sms', 'push', 'wechat', 'social'] as const) {
         const url = settings.providers?.[channel]?.url;
         if (url) await options.outbound.check(url, `providers.${channel}.url`);
       }

@@ -78,6 +78,9 @@ export const workspaceSettingsSchema = z
         sms: providerSchema.optional(),
         push: providerSchema.optional(),
         wechat: providerSchema.optional(),
+        social: providerSchema
+          .optional()
+          .openapi({ description: "Where the workspace's social posts are published (POST, signed): see /api/social/posts" }),
         // Webhooks go to each action's or campaign's own URL: only the signing secret is the workspace's.
         webhook: z.object({ secret }).strict().optional(),
       })
