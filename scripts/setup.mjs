@@ -43,3 +43,31 @@ if (!temporalCurrent()) {
   }
   writeFileSync(stamp, JSON.stringify(TEMPORAL_WHEELS));
 }
+
+// The dashboard's browser tests drive Debian's chromium (never a downloaded browser): `npm test` asks for it
+// with --browser, and it is installed from Debian's packages when it is missing (CHROMIUM_PATH: another one).
+if (process.argv.includes('--browser')) {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    if (process.env.CHROMIUM_PATH) {
+      console.error(`[setup] CHROMIUM_PATH=${chromium} does not exist`);
+      process.exit(1);
+    }
+    console.error("[setup] installing Debian's chromium for the browser tests (apt-get install chromium)…");
+    process.env.DEBIAN_FRONTEND = 'noninteractive';
+    const apt = (...args) => (process.getuid?.() === 0 ? run('apt-get', args) : run('sudo', ['apt-get', ...args]));
+    try {
+      try {
+        apt('install', '-y', '--no-install-recommends', 'chromium');
+      } catch {
+        // A machine whose package lists are old or empty.
+        apt('update');
+        apt('install', '-y', '--no-install-recommends', 'chromium');
+      }
+    } catch (err) {
+      console.error(`[setup] could not install chromium: ${err.message}`);
+      console.error("[setup] install Debian's chromium package by hand (apt-get install chromium), or set CHROMIUM_PATH.");
+      process.exit(1);
+    }
+  }
+}
