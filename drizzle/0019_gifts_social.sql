@@ -37,9 +37,13 @@ CREATE TABLE "social_posts" (
 	CONSTRAINT "social_posts_workspace_id_id_pk" PRIMARY KEY("workspace_id","id")
 );
 --> statement-breakpoint
+ALTER TABLE "experiments" ADD COLUMN "kind" text DEFAULT 'ab_test' NOT NULL;--> statement-breakpoint
 CREATE INDEX "gifts_customer_idx" ON "gifts" USING btree ("workspace_id","customer_id","created_at");--> statement-breakpoint
 CREATE INDEX "gifts_status_idx" ON "gifts" USING btree ("workspace_id","status","created_at");--> statement-breakpoint
 CREATE INDEX "social_posts_scheduled_idx" ON "social_posts" USING btree ("workspace_id","scheduled_at");--> statement-breakpoint
+-- hand-written: the holiday campaigns' yearly one-arm experiments hold a send time
+UPDATE "experiments" SET "kind" = 'send_time' WHERE "name" LIKE 'holiday/%' AND jsonb_array_length("variants") = 1;
+--> statement-breakpoint
 -- hand-written: row-level security
 ALTER TABLE "gifts" ENABLE ROW LEVEL SECURITY;
 --> statement-breakpoint

@@ -73,6 +73,10 @@ describe('holidays API', () => {
     expect(result).toMatchObject({ date: today, campaignId: yearCampaignId(id, Number(year)), started: true });
     const campaign = await stack.api('GET', `/api/marketing/campaigns/${result.campaignId}`);
     expect(campaign.status).toBe(200);
+    // Its send time is held by a one-arm experiment of the system's, not listed or steered as an A/B test.
+    const listed = await stack.api('GET', `/api/experiments?campaign_id=${result.campaignId}`);
+    expect(listed).toMatchObject({ status: 200, body: { experiments: [] } });
+    expect((await stack.api('GET', `/api/experiments/${encodeURIComponent(`holiday/${id}/${year}`)}`)).status).toBe(404);
     const read = await stack.api('GET', `/api/holiday-campaigns/${id}`);
     expect(read.body.campaigns).toEqual([expect.objectContaining({ year: Number(year), campaign_id: result.campaignId })]);
 

@@ -755,6 +755,11 @@ export const experiments = pgTable(
     id: uuid('id').notNull().defaultRandom(),
     /** What the CLI names it by (`touchpoint ab report --test NAME`): unique in its workspace. */
     name: text('name').notNull(),
+    /**
+     * `ab_test`: made through the API. `send_time`: one arm that holds a campaign's send time (a holiday
+     * campaign's local time, a campaign's `send_at`), kept by the system and not listed among experiments.
+     */
+    kind: text('kind').$type<'ab_test' | 'send_time'>().notNull().default('ab_test'),
     status: text('status').$type<ExperimentStatus>().notNull().default('draft'),
     campaignId: text('campaign_id'),
     journeyKey: text('journey_key'),

@@ -56,7 +56,8 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
       .select()
       .from(experiments)
       .where(and(ownRows(experiments), isUuid(ref) ? or(eq(experiments.id, ref), eq(experiments.name, ref)) : eq(experiments.name, ref)));
-    if (!row) throw notFound(ref);
+    // A campaign's send time is kept as a one-arm experiment of its own: not one the API shows or steers.
+    if (!row || row.kind === 'send_time') throw notFound(ref);
     return row;
   }
 
@@ -191,6 +192,7 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
           and(
             ownRows(experiments),
             and(
+              eq(experiments.kind, 'ab_test'),
               query.status ? eq(experiments.status, query.status) : undefined,
               query.campaign_id ? eq(experiments.campaignId, query.campaign_id) : undefined,
             ),

@@ -75,6 +75,7 @@ export async function prepareYearRun(db: Db, holidayCampaignId: string, at: numb
       .values({
         id: keyedUuid(`holiday-campaign/${hc.id}/${holidayYear}/send-time`),
         name: `holiday/${hc.id}/${holidayYear}`,
+        kind: 'send_time',
         status: 'running',
         campaignId,
         variants: [{ key: 'local_time', name: `${hc.sendTime} local time`, weight: 1, sendAt: { localTime: hc.sendTime } }],
