@@ -4,6 +4,9 @@ import { activationEventOf, DEFAULT_ACTIVATION_EVENT } from '../../src/domain/ac
 import { defaultJourneyConfigs, defaultJourneySettings, journeysOffByDefault } from '../../src/domain/journey-config.js';
 import { activationSettingsSchema, journeySettingsSchemas } from '../../src/journeys/settings.js';
 import { journeyStepsSchema } from '../../src/journeys/steps-schema.js';
+import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
+import { activationWorkflowId, workspaceOfWorkflowId } from '../../src/temporal/workflow-ids.js';
+import { workspaceIdProblem } from '../../src/workspaces/workspace-id.js';
 
 describe('default activation configuration', () => {
   it('is valid: a nudge at 3 d, a coupon at 10 d, switched off, waiting for the first order', () => {
@@ -44,5 +47,17 @@ describe('activation settings', () => {
     expect(activationEventOf({ activationEvent: 'first_lesson_completed' })).toBe('first_lesson_completed');
     for (const settings of [null, undefined, {}, { activationEvent: 7 }, { activationEvent: '' }])
       expect(activationEventOf(settings as Record<string, unknown> | null | undefined)).toBe(DEFAULT_ACTIVATION_EVENT);
+  });
+});
+
+describe('activation workflow ids', () => {
+  it("name the workspace whose rows the run's activities read, and reserve the name", () => {
+    const own = await inWorkspace(DEFAULT_WORKSPACE, () => activationWorkflowId('ada'));
+    expect(own).toBe('activation/ada');
+    expect(workspaceOfWorkflowId(own)).toBe(DEFAULT_WORKSPACE);
+    const shop = await inWorkspace('shop-a', () => activationWorkflowId('ada'));
+    expect(shop).toBe('shop-a/activation/ada');
+    expect(workspaceOfWorkflowId(shop)).toBe('shop-a');
+    expect(workspaceIdProblem('activation')).toContain('is reserved');
   });
 });
