@@ -51,7 +51,7 @@ describe('activation settings', () => {
 });
 
 describe('activation workflow ids', () => {
-  it("name the workspace whose rows the run's activities read, and reserve the name", () => {
+  it("name the workspace whose rows the run's activities read, and reserve the name", async () => {
     const own = await inWorkspace(DEFAULT_WORKSPACE, () => activationWorkflowId('ada'));
     expect(own).toBe('activation/ada');
     expect(workspaceOfWorkflowId(own)).toBe(DEFAULT_WORKSPACE);
