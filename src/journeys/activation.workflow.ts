@@ -35,9 +35,9 @@ export async function activation(input: ActivationInput): Promise<JourneyResult>
   if (!(await run.load())) return { outcome: 'disabled', steps: [] };
   const action = activationEventOf(run.config!.settings);
   keyAction = action;
-  const activated = async () => seenTypes.has(action) || (await customerActivated(input.customerId, action));
+  const activated = () => customerActivated(input.customerId, action);
 
-  if (await activated()) run.exit('activated');
+  if (seenTypes.has(action) || (await activated())) run.exit('activated');
   for (const step of run.config!.steps) {
     if (run.exited !== null || (await run.waitFor(step)) === 'exited') break;
     if (await activated()) {
