@@ -317,3 +317,39 @@ describe('activation journey', () => {
     });
   });
 });
+
+describe('activation per workspace', () => {
+  it("follows each workspace's own switch and key action", async () => {
+    const id = uid('shop');
+    const created = await stack.api('POST', '/api/workspaces', { id, name: `Shop ${id}` });
+    expect(created.status).toBe(201);
+    const as = { authorization: `Bearer ${created.body.admin_key.key}` };
+    const inShop = (method: string, path: string, body?: unknown) => stack.api(method, path, body, as);
+    const signUpInShop = async () => {
+      const customerId = uid('shop-cust');
+      await inShop('PUT', `/api/customers/${customerId}`, { email: `${customerId}@example.com` });
+      const res = await inShop('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId });
+      return { customerId, journeys: res.body.results[0].journeys as Array<{ journey: string; workflowId: string }> };
+    };
+
+    // Switched on in the default workspace (this file), off in the new one: its signups start no run.
+    expect((await inShop('GET', '/api/journeys/activation')).body.journey).toMatchObject({ version: 1, enabled: false });
+    expect((await signUpInShop()).journeys.map((j) => j.journey)).toEqual(['welcome']);
+
+    // Switched on there with a key action of its own: the run's id carries the workspace, and its activities read its rows.
+    await inShop('PUT', '/api/journeys/activation', { enabled: true, settings: { activationEvent: 'trial_converted' } });
+    const shopper = await signUpInShop();
+    const workflowId = `${id}/activation/${shopper.customerId}`;
+    expect(shopper.journeys).toContainEqual(expect.objectContaining({ journey: 'activation', workflowId }));
+    const handle = stack.client.workflow.getHandle(workflowId);
+    await asleepBefore(handle, 'nudge');
+    const converted = await inShop('POST', '/api/events', { id: uid('evt'), type: 'trial_converted', customerId: shopper.customerId });
+    expect(converted.body.results[0].journeys).toEqual([{ journey: 'activation', workflowId, result: 'dispatched' }]);
+    expect(await handle.result()).toEqual({ outcome: 'exited', reason: 'activated', steps: [] });
+    // The default workspace does not watch that event type.
+    const c = await signUp();
+    await asleepBefore(c.handle, 'nudge');
+    expect((await post(c.id, 'trial_converted')).body.results[0].journeys).toEqual([]);
+    await endRun(c.handle);
+  });
+});
