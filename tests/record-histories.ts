@@ -1,4 +1,4 @@
-// Records welcome-journey histories for the replay test: `npm run record:histories`.
+// Records histories of every workflow for the replay test: `npm run record:histories` (a group: `-- activation`).
 // Run it after a deliberate, patched() change to workflow code, and commit the new files beside the old:
 // old histories must keep replaying, which is the point.
 // What the script does with the database outside an activity, it does in the default workspace (as the tests).
@@ -11,6 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import {
+  activationWorkflowId,
   birthdayWorkflowId,
   campaignWorkflowId,
   cartRecoveryWorkflowId,
@@ -33,6 +34,7 @@ import { customers, holidayCampaigns, holidays, orders, socialPosts, workspaces 
 import { startMailCapture } from '../src/dev/mail-capture.js';
 import { PACING_OFF, parseQuietHours } from '../src/delivery/pacing.js';
 import { createFlowService } from '../src/flows/service.js';
+import { createJourneyConfigService } from '../src/journeys/config.js';
 import { createJourneys } from '../src/journeys/journeys.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { addSearchAttributes } from '../src/temporal/connection.js';
@@ -591,6 +593,35 @@ group('social-post', async () => {
   save('social-post-published', await run.fetchHistory());
   await database.db.update(workspaces).set({ settings: {} }).where(eq(workspaces.id, 'default'));
   server.close();
+});
+
+group('activation', async () => {
+  // Switched on (it ships off); the routing of this process sees it at once.
+  await createJourneyConfigService(database.db, outbound).update('activation', { enabled: true });
+  journeys.configChanged('activation');
+  async function recordActivation(name: string, during?: (workflowId: string, customerId: string) => Promise<void>) {
+    const customerId = `replay-activation-${name}`;
+    await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay' });
+    await journeys.dispatch({ id: `evt-${customerId}`, type: 'user_signup', customerId });
+    const workflowId = activationWorkflowId(customerId);
+    await during?.(workflowId, customerId);
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.result();
+    save(`activation-${name}`, await handle.fetchHistory());
+  }
+  // The nudge at 3 d, the coupon at 10 d.
+  await recordActivation('completed');
+  // The first order between the nudge and the coupon (and the same order again, a no-op).
+  await recordActivation('activated', async (workflowId, customerId) => {
+    await asleep(workflowId);
+    await env.sleep('3 days');
+    while ((await env.client.workflow.getHandle(workflowId).query(statusQuery)).currentStep !== 'coupon')
+      await new Promise((r) => setTimeout(r, 50));
+    await asleep(workflowId);
+    const order = { id: 'act-order-1', type: 'order_completed', customerId, properties: { order_id: 'act-order-1', amount: 20 } };
+    await journeys.dispatch(order);
+    await journeys.dispatch(order);
+  });
 });
 
 // New groups go above this line.

@@ -28,6 +28,8 @@ async function replay(workflowBundle: { code: string } | { codePath: string }) {
 describe('workflow replay', () => {
   it('has recorded histories of every workflow and its outcomes', () => {
     expect(histories.map((h) => h.file).sort()).toEqual([
+      'activation-activated.json',
+      'activation-completed.json',
       'birthday-greeting.json',
       'birthday-removed.json',
       'campaign-auto-winner.json',

@@ -1,6 +1,7 @@
 // Journeys' configuration as every part of the system reads it: the steps' types and the default
 // journeys. Pure: workflow code reads these types, so the API's schema for them (and its Liquid check of
 // their templates) is in src/journeys/steps-schema.ts.
+import { type ActivationSettings, DEFAULT_ACTIVATION_EVENT } from './activation.js';
 import { DEFAULT_TIER_RULES } from './tiers.js';
 
 /** A duration as Temporal reads it: "0s", "24 hours", "7 days", or milliseconds. */
@@ -195,6 +196,40 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
       },
     },
   ],
+  /**
+   * Activation: a signup who has not reached the key action (their first order, or the event its settings
+   * name) by each step is nudged at 3 days and offered a coupon at 10 (the welcome series' own coupon goes
+   * at 7); the action ends the run at once.
+   */
+  activation: [
+    {
+      key: 'nudge',
+      offset: '3 days',
+      channel: 'email',
+      template: {
+        subject: '{{ customer.name | default: "Hi" }}, your first order at {{ brand }} is one step away',
+        html:
+          '<p>Hi {{ customer.name | default: "there" }}, you signed up a few days ago but have not placed your first order yet. Everything is ready when you are.</p>' +
+          alsoLike.html +
+          footer.html,
+        text:
+          'Hi {{ customer.name | default: "there" }}, you signed up a few days ago but have not placed your first order yet. Everything is ready when you are.' +
+          alsoLike.text +
+          footer.text,
+      },
+    },
+    {
+      key: 'coupon',
+      offset: '10 days',
+      channel: 'email',
+      coupon: { percentOff: 10, validDays: 14 },
+      template: {
+        subject: '{{ coupon.percent_off }}% off your first order',
+        html: couponOffer.html,
+        text: couponOffer.text,
+      },
+    },
+  ],
   /** Tier upgrade: a congratulation on every upgrade; the tier rules are its settings. */
   tier_upgrade: [
     {
@@ -225,4 +260,11 @@ export const defaultJourneyConfigs: Record<string, JourneyStep[]> = {
 /** Settings of version 1, for journeys that have any. */
 export const defaultJourneySettings: Record<string, Record<string, unknown>> = {
   tier_upgrade: DEFAULT_TIER_RULES as unknown as Record<string, unknown>,
+  activation: { activationEvent: DEFAULT_ACTIVATION_EVENT } satisfies ActivationSettings,
 };
+
+/**
+ * Journeys whose version 1 is switched off: turning one on is the marketer's choice (activation would
+ * otherwise add two marketing emails to every signup's first days, beside the welcome series).
+ */
+export const journeysOffByDefault: ReadonlySet<string> = new Set(['activation']);

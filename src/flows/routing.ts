@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { workspaceIs } from '../db/own-rows.js';
 import { rowsOf } from '../db/sql-helpers.js';
-import { currentWorkspace } from '../db/workspace.js';
+import { createWorkspaceCache } from '../db/workspace-cache.js';
 
 /** What event routing needs to know about flows, kept in memory so an event no flow cares about costs no query. */
 export interface FlowRouting {
@@ -22,18 +22,11 @@ export interface FlowRoutes {
 }
 
 /**
- * An in-process cache of each workspace's flow routing, read again when this process changes one of its
- * flows and at most `maxAgeMs` after the last read otherwise (other API processes change flows too: they
- * are seen that late). Keyed by the current workspace: one workspace's flows never route another's events.
+ * An in-process cache of each workspace's flow routing (src/db/workspace-cache.ts): read again when this
+ * process changes one of its flows and at most `maxAgeMs` after the last read otherwise.
  */
 export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
-  const cached = new Map<string, { routing: FlowRouting; at: number }>();
-  const loading = new Map<string, Promise<FlowRouting>>();
-  const generations = new Map<string, number>();
-  const generationOf = (workspace: string) => generations.get(workspace) ?? 0;
-
-  async function load(workspace: string): Promise<FlowRouting> {
-    const started = generationOf(workspace);
+  return createWorkspaceCache(async (): Promise<FlowRouting> => {
     const [active, watched] = await Promise.all([
       db.execute(sql`select id, version, trigger_event from flows where ${workspaceIs(sql`workspace_id`)} and active`),
       db.execute(sql`
@@ -48,29 +41,6 @@ export function createFlowRoutes(db: Db, maxAgeMs = 5_000): FlowRoutes {
       list.push({ flowId: row.id, version: row.version });
       triggers.set(row.trigger_event, list);
     }
-    const routing = { triggers, watched: new Set(rowsOf<{ type: string }>(watched).map((r) => r.type)) };
-    // A change made while this read was under way may be missing from it: keep it only for this caller.
-    if (started === generationOf(workspace)) cached.set(workspace, { routing, at: Date.now() });
-    return routing;
-  }
-
-  return {
-    async get() {
-      const workspace = currentWorkspace();
-      const current = cached.get(workspace);
-      if (current && Date.now() - current.at < maxAgeMs) return current.routing;
-      let pending = loading.get(workspace);
-      if (!pending) {
-        pending = load(workspace).finally(() => loading.delete(workspace));
-        loading.set(workspace, pending);
-      }
-      return pending;
-    },
-    invalidate() {
-      const workspace = currentWorkspace();
-      generations.set(workspace, generationOf(workspace) + 1);
-      cached.delete(workspace);
-      loading.delete(workspace);
-    },
-  };
+    return { triggers, watched: new Set(rowsOf<{ type: string }>(watched).map((r) => r.type)) };
+  }, maxAgeMs);
 }

@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
-import { journeySettingsSchemas } from '../tiers/settings.js';
+import { journeySettingsSchemas } from './settings.js';
 import { DomainError, validationError } from '../domain/errors.js';
 import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
 
@@ -29,6 +29,8 @@ export const putJourneyHandler: RouteHandler<typeof putJourney, AppEnv> = async 
   }
   const journey = await c.var.deps.journeyConfigs.update(key, patch);
   if (!journey) throw unknownJourney(key);
+  // Routing reads some journeys' configuration (activation's switch and key action): at once in this process.
+  c.var.deps.journeys.configChanged(key);
   return c.json({ journey }, 200);
 };
 

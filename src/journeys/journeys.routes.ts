@@ -8,7 +8,10 @@ const configSchema = z
     version: z.number(),
     enabled: z.boolean(),
     steps: z.array(z.record(z.string(), z.unknown())),
-    settings: z.record(z.string(), z.unknown()).nullable().openapi({ description: "the journey's own settings (tier_upgrade: its rules)" }),
+    settings: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "the journey's own settings (tier_upgrade: its rules; activation: its key action, activationEvent)" }),
     createdAt: z.string(),
   })
   .openapi('JourneyConfig');
@@ -75,10 +78,10 @@ export const putJourney = createRoute({
         .strictObject({
           enabled: z.boolean().optional(),
           steps: journeyStepsSchema.optional(),
-          settings: z
-            .record(z.string(), z.unknown())
-            .optional()
-            .openapi({ description: 'Replaces the settings; only journeys that have settings (tier_upgrade: its rules) take them' }),
+          settings: z.record(z.string(), z.unknown()).optional().openapi({
+            description:
+              'Replaces the settings; only journeys that have settings take them (tier_upgrade: its rules; activation: `{ activationEvent }`, the event type that ends the run, default order_completed)',
+          }),
         })
         .openapi('JourneyConfigPatch'),
     ),

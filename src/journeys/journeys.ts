@@ -8,6 +8,7 @@ import type { Customer } from '../db/schema.js';
 import { createFlowRoutes } from '../flows/routing.js';
 import { churnSweepRunId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 import { churnSweep } from './churn-win-back.workflow.js';
+import { createActivationRoutes } from './activation-routing.js';
 import { createRunExecutor, type DispatchOutcome } from './execute.js';
 import { plannedRunsInsert } from './run-records.js';
 import {
@@ -66,6 +67,8 @@ export interface Journeys {
   sweepChurn(): Promise<{ workflowId: string; started: number }>;
   /** A flow was created, edited, activated or deactivated in this process: route by the new state at once. */
   flowsChanged(): void;
+  /** A journey's configuration was written in this process: route by the new version at once (activation). */
+  configChanged(key: string): void;
   /** Asks the customer's tier run to evaluate them (starting it if needed): an order, or an upgrade made through the API. */
   evaluateTier(customerId: string, event: JourneyEvent): Promise<DispatchOutcome>;
 }
@@ -74,10 +77,11 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
   const executor = createRunExecutor(client, db);
   const views = createRunViews(client, db, executor);
   const flowRoutes = createFlowRoutes(db);
+  const activationRoutes = createActivationRoutes(db);
 
   const plan = async (events: IncomingEvent[]) => {
-    const flows = await flowRoutes.get();
-    return events.map((event) => planEvent(event, flows, taskQueue));
+    const [flows, activation] = await Promise.all([flowRoutes.get(), activationRoutes.get()]);
+    return events.map((event) => planEvent(event, flows, taskQueue, activation));
   };
   const execute: Journeys['execute'] = (p, { recorded, ...facts }) => executor.execute(settlePlan(p, facts), { recorded });
 
@@ -94,6 +98,10 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
 
     flowsChanged() {
       flowRoutes.invalidate();
+    },
+
+    configChanged(key) {
+      if (key === 'activation') activationRoutes.invalidate();
     },
 
     evaluateTier(customerId, event) {

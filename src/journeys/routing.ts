@@ -9,6 +9,7 @@ import type { flowRun } from '../flows/flow.workflow.js';
 import type { FlowRouting } from '../flows/routing.js';
 import { CustomerIdKey, JourneyKeyKey } from '../temporal/search-attributes.js';
 import {
+  activationWorkflowId,
   birthdayWorkflowId,
   cartRecoveryWorkflowId,
   churnWinBackWorkflowId,
@@ -18,6 +19,7 @@ import {
   workspaceSearchAttribute,
 } from '../temporal/workflow-ids.js';
 import type { tierUpgrade } from '../tiers/tier-upgrade.workflow.js';
+import type { activation } from './activation.workflow.js';
 import { type birthday, type BirthdayProfile, profileChangedSignal } from './birthday.workflow.js';
 import { cartFromProperties } from './cart.js';
 import type { cartRecovery } from './cart-recovery.workflow.js';
@@ -55,6 +57,18 @@ export interface EventPlan {
   event: IncomingEvent;
   ops: RunOp[];
 }
+
+/**
+ * What routing needs to know about the activation journey (kept in memory, src/journeys/activation-routing.ts).
+ * `enabled`: its newest version is on, so a signup starts a run. `watched`: the key actions of every version
+ * ever switched on (runs keep their version), handed to the customer's run, which ignores the others.
+ */
+export interface ActivationRouting {
+  enabled: boolean;
+  watched: ReadonlySet<string>;
+}
+
+export const ACTIVATION_OFF: ActivationRouting = { enabled: false, watched: new Set() };
 
 /** What only storing the event can tell. */
 export interface StoreFacts {
@@ -147,6 +161,30 @@ const routes: Record<string, (event: IncomingEvent, taskQueue: string) => RunOp[
 };
 
 /**
+ * Activation: a signup starts the customer's one run (when the journey is on); a key action of any version
+ * goes to that run, which ends at it. A run that is not going (never started, ended) changes nothing.
+ */
+function activationOps(event: IncomingEvent, routing: ActivationRouting, taskQueue: string): RunOp[] {
+  const workflowId = activationWorkflowId(event.customerId);
+  // A signup is never a key action (the settings refuse it): the run it starts would end at once.
+  if (event.type === 'user_signup') {
+    if (!routing.enabled) return [];
+    return [
+      startOp<typeof activation>('activation', event.customerId, 'activation', {
+        workflowId,
+        taskQueue,
+        args: [{ customerId: event.customerId }],
+        signal: journeyEventSignal,
+        signalArgs: [toEvent(event)],
+        // One activation series per customer, ever (within the namespace's retention), as welcome.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+    ];
+  }
+  return routing.watched.has(event.type) ? [signalOp('activation', workflowId, journeyEventSignal, toEvent(event))] : [];
+}
+
+/**
  * Marketer flows: (1) active flows triggered by this event type start a run for the customer, or hand the
  * event to the run already open (signalWithStart); (2) an event type some flow waits for or exits on goes
  * to the customer's other flow runs (each ignores what it does not care about). An event type no flow
@@ -172,9 +210,16 @@ function flowOps(event: IncomingEvent, flows: FlowRouting, taskQueue: string): R
   ];
 }
 
-/** The runs one event starts or signals, by the journeys' routes and the flows' routing. */
-export function planEvent(event: IncomingEvent, flows: FlowRouting, taskQueue: string): EventPlan {
-  return { event, ops: [...(routes[event.type]?.(event, taskQueue) ?? []), ...flowOps(event, flows, taskQueue)] };
+/** The runs one event starts or signals, by the journeys' routes, the activation journey's and the flows' routing. */
+export function planEvent(event: IncomingEvent, flows: FlowRouting, taskQueue: string, activationRouting = ACTIVATION_OFF): EventPlan {
+  return {
+    event,
+    ops: [
+      ...(routes[event.type]?.(event, taskQueue) ?? []),
+      ...activationOps(event, activationRouting, taskQueue),
+      ...flowOps(event, flows, taskQueue),
+    ],
+  };
 }
 
 /** Ends one run with a reason (e.g. the customer came back); 'not_running' when it already ended. */

@@ -29,6 +29,7 @@ export const WORKFLOW_KINDS = [
   'holiday-campaign',
   'touchpoint-holiday-campaign',
   'social-post',
+  'activation',
 ] as const;
 
 /** An id of the current workspace. */
@@ -53,6 +54,8 @@ export const workspaceSearchAttribute = (): SearchAttributePair => ({ key: Works
 export const welcomeWorkflowId = (customerId: string) => inWorkspace(`welcome/${customerId}`);
 export const cartRecoveryWorkflowId = (customerId: string, cartId: string) => inWorkspace(`cart-recovery/${customerId}/${cartId}`);
 export const birthdayWorkflowId = (customerId: string) => inWorkspace(`birthday/${customerId}`);
+/** One activation run per customer, ever (started by their signup). */
+export const activationWorkflowId = (customerId: string) => inWorkspace(`activation/${customerId}`);
 /** One long-lived tier run per customer (it continues as new under the same id). */
 export const tierUpgradeWorkflowId = (customerId: string) => inWorkspace(`tier-upgrade/${customerId}`);
 /** One open run per flow and customer; a trigger after it closed starts the next run under the same id. */

@@ -43,6 +43,3 @@ export function tierRulesFrom(settings: unknown): TierRules {
   log.warn({ component: 'tiers', problem: parsed.error.issues[0]?.message }, 'invalid tier_upgrade settings, using the defaults');
   return DEFAULT_TIER_RULES;
 }
-
-/** Journeys with settings, and the schema each one's settings must satisfy. */
-export const journeySettingsSchemas: Record<string, z.ZodType> = { tier_upgrade: tierSettingsSchema };

@@ -9,6 +9,7 @@ import type { TrackingConfig } from '../domain/email-tracking.js';
 import { createCampaignActivities } from '../campaigns/campaign.activities.js';
 import type { Journeys } from '../journeys/journeys.js';
 import type { CurrentSettings } from '../workspaces/effective-settings.js';
+import { createActivationActivities } from '../journeys/activation.activities.js';
 import { createChurnActivities } from '../journeys/churn.activities.js';
 import { createCouponActivities } from '../coupons/coupon.activities.js';
 import { createCrmActivities } from '../journeys/crm.activities.js';
@@ -68,6 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPacingActivities(deps),
     ...createCrmActivities(deps),
     ...createChurnActivities(deps),
+    ...createActivationActivities(deps),
     ...createTierActivities(deps),
     ...createFlowActivities(deps),
     ...createCampaignActivities(deps),

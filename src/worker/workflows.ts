@@ -1,3 +1,4 @@
+export * from '../journeys/activation.workflow.js';
 export * from '../journeys/birthday.workflow.js';
 export * from '../journeys/cart-recovery.workflow.js';
 export * from '../journeys/churn-win-back.workflow.js';

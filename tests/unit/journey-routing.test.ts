@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRouting } from '../../src/flows/routing.js';
 import {
+  type ActivationRouting,
   type EventPlan,
   type IncomingEvent,
   plannedStarts,
@@ -10,7 +11,13 @@ import {
   settlePlan,
   welcomeStartOptions,
 } from '../../src/journeys/routing.js';
-import { cartRecoveryWorkflowId, flowWorkflowId, tierUpgradeWorkflowId, welcomeWorkflowId } from '../../src/temporal/workflow-ids.js';
+import {
+  activationWorkflowId,
+  cartRecoveryWorkflowId,
+  flowWorkflowId,
+  tierUpgradeWorkflowId,
+  welcomeWorkflowId,
+} from '../../src/temporal/workflow-ids.js';
 
 const noFlows: FlowRouting = { triggers: new Map(), watched: new Set() };
 const event = (type: string, properties: Record<string, unknown> = {}): IncomingEvent => ({
@@ -63,6 +70,47 @@ describe('planEvent', () => {
       signalWithStart: { args: [{ flowId: 'f1', version: 3, trigger: { occurredAt: '2026-05-01T00:00:00.000Z' } }] },
     });
     expect(planEvent(event('page_view'), flows, 'q').ops).toEqual([]);
+  });
+});
+
+describe('planEvent: activation', () => {
+  const on: ActivationRouting = { enabled: true, watched: new Set(['order_completed', 'first_lesson_completed']) };
+
+  it('starts the activation run beside welcome when the journey is on, one per customer ever', () => {
+    const plan = planEvent(event('user_signup'), noFlows, 'q', on);
+    expect(summary(plan)).toEqual([
+      { kind: 'start', journey: 'welcome', workflowId: welcomeWorkflowId('ada') },
+      { kind: 'start', journey: 'activation', workflowId: activationWorkflowId('ada') },
+    ]);
+    expect(plannedStarts(plan)[1]!.run).toMatchObject({
+      workflow: 'activation',
+      signalWithStart: { args: [{ customerId: 'ada' }], workflowIdReusePolicy: 'REJECT_DUPLICATE', signalArgs: [{ type: 'user_signup' }] },
+    });
+  });
+
+  it('starts nothing when it is off, and signals nothing when no version was ever on', () => {
+    expect(summary(planEvent(event('user_signup'), noFlows, 'q'))).toEqual([
+      { kind: 'start', journey: 'welcome', workflowId: welcomeWorkflowId('ada') },
+    ]);
+    const off: ActivationRouting = { enabled: false, watched: new Set() };
+    expect(summary(planEvent(event('first_lesson_completed'), noFlows, 'q', off))).toEqual([]);
+  });
+
+  it("hands a key action of any version on to the customer's run, and nothing else", () => {
+    // Switched off now, but runs started by an earlier version wait for their key action.
+    const offNow: ActivationRouting = { ...on, enabled: false };
+    expect(summary(planEvent(event('first_lesson_completed'), noFlows, 'q', offNow))).toEqual([
+      { kind: 'signal', journey: 'activation', workflowId: activationWorkflowId('ada') },
+    ]);
+    const order = planEvent(event('order_completed'), noFlows, 'q', on);
+    expect(summary(order)).toEqual([
+      { kind: 'start', journey: 'tier_upgrade', workflowId: tierUpgradeWorkflowId('ada') },
+      { kind: 'signal', journey: 'activation', workflowId: activationWorkflowId('ada') },
+    ]);
+    expect(order.ops[1]).toMatchObject({ arg: { id: 'evt-order_completed', type: 'order_completed' } });
+    // Only the start is recorded ahead: a signal writes no journey_runs row.
+    expect(plannedStarts(order).map((op) => op.journey)).toEqual(['tier_upgrade']);
+    expect(planEvent(event('page_view'), noFlows, 'q', on).ops).toEqual([]);
   });
 });
 

@@ -11,7 +11,7 @@ const registered = (name: string) => typeof (workflows as Record<string, unknown
 
 describe('the workflow type names journeys start', () => {
   const starts: StartOp[] = [
-    ...plannedStarts(planEvent(event('user_signup'), flows, 'q')),
+    ...plannedStarts(planEvent(event('user_signup'), flows, 'q', { enabled: true, watched: new Set() })),
     ...plannedStarts(
       planEvent(event('cart_abandoned', { cart_id: 'k1', items: [{ sku: 's', name: 'n', price: 2, quantity: 1 }] }), flows, 'q'),
     ),
@@ -23,13 +23,16 @@ describe('the workflow type names journeys start', () => {
 
   it('covers every journey that starts a run', () => {
     expect(new Set(starts.map((s) => s.run.workflow))).toEqual(
-      new Set(['welcome', 'flowRun', 'cartRecovery', 'tierUpgrade', 'churnWinBack', 'birthday']),
+      new Set(['welcome', 'activation', 'flowRun', 'cartRecovery', 'tierUpgrade', 'churnWinBack', 'birthday']),
     );
   });
 
-  it.each(['welcome', 'flowRun', 'cartRecovery', 'tierUpgrade', 'churnWinBack', 'birthday'])('%s is a registered workflow', (name) => {
-    expect(registered(name)).toBe(true);
-  });
+  it.each(['welcome', 'activation', 'flowRun', 'cartRecovery', 'tierUpgrade', 'churnWinBack', 'birthday'])(
+    '%s is a registered workflow',
+    (name) => {
+      expect(registered(name)).toBe(true);
+    },
+  );
 
   it.each(['churnSweep', 'recommendationsRefresh', 'segmentsRefresh', 'insightsRefresh'])(
     'the scheduled %s is a registered workflow',
