@@ -11,8 +11,8 @@ import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
 import { customers, marketingCampaigns, type MessageStatus, messages } from '../db/schema.js';
 import type { ChannelName } from '../domain/channels.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
-import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
-import { channelOf } from '../templates/parts.js';
+import { type BroadcastCounts, emptyCounts, type RecordTally } from './broadcast-counts.js';
+import { channelOf, typeOf } from '../templates/parts.js';
 import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
@@ -35,6 +35,14 @@ import {
   type Profile,
 } from './batch.js';
 
+/**
+ * Why a record on one channel of a `fallback` campaign hands its customer to the next channel: the channel
+ * cannot reach them (no address, no consent, the address suppressed — a hard bounce or a complaint puts it
+ * there), or the send was refused for good (`failed`). Not a frequency cap, a cancel or end_time: those
+ * would stop the next channel too.
+ */
+export const FALLBACK_REASONS = ['no_email_address', 'no_phone', 'no_wechat_openid', 'unsubscribed', 'suppressed'] as const;
+
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
 function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
   if (!channel || !target) return 'channel_not_configured';
@@ -55,7 +63,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    * Recipients erased or deleted while they waited get nothing: their records are skipped (`erased`)
    * here, and counted.
    */
-  async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number }> {
+  async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number; finalBefore?: string[] }> {
     const { input } = batch;
     if (!input.deferred) {
       const audience = await db
@@ -75,8 +83,9 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       'erased',
       and(leaseOver, sql`not exists (select 1 from ${customers} c where c.id = ${messages.customerId} and c.erased_at is null)`),
     );
+    // One row per customer: on several channels a customer may have a pending record on each.
     const audience = await db
-      .select(PROFILE)
+      .selectDistinctOn([customers.id], PROFILE)
       .from(messages)
       .innerJoin(customers, eq(customers.id, messages.customerId))
       .where(
@@ -87,7 +96,24 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       )
       .orderBy(asc(customers.id))
       .limit(input.limit);
-    return { audience, erased };
+    if (!batch.several || audience.length === 0) return { audience, erased };
+    // Their records on other channels that were done before this pass: counted already, not again.
+    const final = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          ownRows(messages),
+          eq(messages.campaignId, input.campaignId),
+          eq(messages.executionId, input.executionId),
+          inArray(
+            messages.customerId,
+            audience.map((c) => c.id),
+          ),
+          sql`${messages.status} <> 'pending'`,
+        ),
+      );
+    return { audience, erased, finalBefore: final.map((r) => r.id) };
   }
 
   /**
@@ -150,25 +176,96 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   }
 
   /** The batch's counts from its records (through `done`), whichever attempt wrote them; those still waiting out quiet hours: not yet. */
-  async function tally(input: CampaignBatchInput, done: Profile[], counts: BroadcastCounts): Promise<BroadcastCounts> {
+  async function tally(batch: Batch, done: Profile[], counts: BroadcastCounts, finalBefore: string[] = []): Promise<BroadcastCounts> {
+    const { input } = batch;
     if (done.length === 0) return counts;
+    const ids = array(
+      done.map((c) => c.id),
+      'text',
+    );
+    const theirs = sql`${workspaceIs(messages.workspaceId)} and ${messages.campaignId} = ${input.campaignId}
+        and ${messages.customerId} = any(${ids}) and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
+        and not (${messages.id} = any(${array(finalBefore, 'uuid')}))`;
     const rows = await db.execute(sql`
-      select status, error_message as reason, count(*)::int as n from ${messages}
-      where ${workspaceIs(messages.workspaceId)} and ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(
-        done.map((c) => c.id),
-        'text',
-      )})
-        and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
-      group by 1, 2`);
-    for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {
-      counts.processed += n;
-      if (wasSent(status) || status === 'simulated') counts.sent += n;
-      else if (status === 'failed') counts.failed += n;
-      else if (status === 'skipped') counts.skipped += n;
-      else if (status === 'uncertain') counts.uncertain = (counts.uncertain ?? 0) + n;
-      if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+      select channel, status, error_message as reason, count(*)::int as n from ${messages} where ${theirs} group by 1, 2, 3`);
+    const add = (into: RecordTally, status: MessageStatus, reason: string | null, n: number) => {
+      into.processed += n;
+      if (wasSent(status) || status === 'simulated') into.sent += n;
+      else if (status === 'failed') into.failed += n;
+      else if (status === 'skipped') into.skipped += n;
+      else if (status === 'uncertain') into.uncertain = (into.uncertain ?? 0) + n;
+      if (status === 'skipped' && reason) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+    };
+    for (const { channel, status, reason, n } of rowsOf<{ channel: ChannelName; status: MessageStatus; reason: string | null; n: number }>(
+      rows,
+    )) {
+      add(counts, status, reason, n);
+      if (batch.several) add(((counts.channels ??= {})[typeOf(channel)] ??= emptyCounts()), status, reason, n);
     }
+    if (!batch.several) return counts;
+    // On several channels `processed` counts customers, each once: when none of their records waits any more.
+    counts.processed -= Object.values(counts.channels ?? {}).reduce((n, t) => n + t.processed, 0);
+    const [row] = rowsOf<{ n: number }>(
+      await db.execute(sql`
+        select count(distinct ${messages.customerId})::int as n from ${messages} where ${theirs}
+          and not exists (select 1 from ${messages} p where p.workspace_id = ${messages.workspaceId}
+            and p.campaign_id = ${messages.campaignId} and p.execution_id = ${messages.executionId}
+            and p.customer_id = ${messages.customerId} and p.status = 'pending')`),
+    );
+    counts.processed += row?.n ?? 0;
     return counts;
+  }
+
+  /** Of `audience`, those whose record on `batch`'s channel hands them to the next channel of a fallback campaign. */
+  async function fellThrough(batch: Batch, audience: Profile[]): Promise<Profile[]> {
+    const { input } = batch;
+    const rows = await db
+      .select({ customerId: messages.customerId })
+      .from(messages)
+      .where(
+        and(
+          ownRows(messages),
+          eq(messages.campaignId, input.campaignId),
+          eq(messages.executionId, input.executionId),
+          eq(messages.channel, batch.channel),
+          inArray(
+            messages.customerId,
+            audience.map((c) => c.id),
+          ),
+          or(eq(messages.status, 'failed'), and(eq(messages.status, 'skipped'), inArray(messages.errorMessage, [...FALLBACK_REASONS]))),
+        ),
+      );
+    const next = new Set(rows.map((r) => r.customerId));
+    return audience.filter((c) => next.has(c.id));
+  }
+
+  /** The batch as one channel of a campaign on several sees it: that channel's adapter, URL, parts and record keys. */
+  function onChannel(batch: Batch, ch: NonNullable<Batch['several']>['channels'][number]): Batch {
+    const channel = channelOf(ch.type);
+    const sender = channels[channel];
+    const target = channel === 'webhook' ? (batch.campaign.webhookUrl ?? undefined) : (batch.settings.channels[channel].url ?? sender?.url);
+    return { ...batch, channel, sender, target, parts: ch.parts, recordKey: ch.recordKey };
+  }
+
+  /**
+   * The batch's recipients by channel, in the order they are sent: one channel's (with an experiment's
+   * channel arms), or each of a campaign's several channels in turn — `all`: everyone on each; `fallback`:
+   * the first channel to everyone, each next one to those the one before did not reach (read from its
+   * records once it is through, so a retry decides the same).
+   */
+  async function* groups(batch: Batch, audience: Profile[]): AsyncGenerator<{ batch: Batch; audience: Profile[] }> {
+    const several = batch.several;
+    if (!several) {
+      yield* channelGroups(batch, audience);
+      return;
+    }
+    let left = audience;
+    for (const ch of several.channels) {
+      if (left.length === 0) return;
+      const on = onChannel(batch, ch);
+      yield { batch: on, audience: left };
+      if (several.mode === 'fallback') left = await fellThrough(on, left);
+    }
   }
 
   /**
@@ -249,7 +346,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const batch: Batch = { ...of, input, channel, sender, target, settings, simulate: input.mode === 'simulation' };
 
     const now = input.now ?? Date.now();
-    const { audience: page, erased } = await recipients(batch, now);
+    const { audience: page, erased, finalBefore } = await recipients(batch, now);
     const counts: BroadcastCounts = { ...emptyCounts(), ...(erased ? { processed: erased, skipped: erased, reasons: { erased } } : {}) };
     if (page.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
     // An auto-winner experiment's passes: the test sample first, then (with the winner) everyone else.
@@ -275,7 +372,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const unwatch = watch(batch, token, stop);
     try {
       // Each channel's recipients in turn (an experiment's channel arms go out on theirs).
-      for (const group of channelGroups(batch, audience)) {
+      for await (const group of groups(batch, audience)) {
         const groupIds = group.audience.map((c) => c.id);
         let pending = await claim(group.batch, group.audience, now, token);
         for (;;) {
@@ -283,7 +380,13 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
           const sent = await sendRecords(group.batch, token, pending, byId, stop);
           sent.finished.forEach((id) => finished.add(id));
           transient ??= sent.transient;
-          const heldNow = await record.heldElsewhere(input.campaignId, input.executionId, groupIds, token);
+          const heldNow = await record.heldElsewhere(
+            input.campaignId,
+            input.executionId,
+            groupIds,
+            token,
+            batch.several ? group.batch.channel : undefined,
+          );
           if (heldNow.length === 0 || stop.halt || transient) {
             held = [...held, ...heldNow];
             break;
@@ -316,7 +419,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     // Through: the page's end (customers another pass sends were passed over, not left).
     const cursor = through === audience.length ? page.at(-1)!.id : done.length ? done.at(-1)!.id : input.after;
     return {
-      counts: await tally(input, done, counts),
+      counts: await tally(batch, done, counts, finalBefore),
       cursor,
       done: !stop.halt && pageDone,
       stoppedAtEnd: stop.halt === 'end_time',
