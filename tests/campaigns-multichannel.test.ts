@@ -5,12 +5,14 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCampaignActivities } from '../src/campaigns/campaign.activities.js';
+import { createCampaignActivities, type DeferredRecords } from '../src/campaigns/campaign.activities.js';
 import type { CampaignBatchResult } from '../src/campaigns/batch.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { createChannels } from '../src/channels/registry.js';
 import { createOutbound } from '../src/channels/outbound.js';
 import { messages } from '../src/db/schema.js';
+import { parseQuietHours } from '../src/delivery/pacing.js';
+import { createEffectiveSettings } from '../src/workspaces/effective-settings.js';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { seedAudience } from './helpers/audience.js';
 import { type ProviderServer, startProvider, TEST_PROVIDER_SECRET } from './helpers/http-provider.js';
@@ -287,4 +289,86 @@ describe('channel_mode fallback', () => {
       stack.mail.refuse(null);
     }
   });
+});
+
+describe('quiet hours on several channels', () => {
+  /** A fixed-offset zone in which the instant `at` reads `hour`:xx on the local clock. */
+  function zoneWhere(at: number, hour: number): string {
+    let offset = (hour - new Date(at).getUTCHours() + 24) % 24;
+    if (offset > 14) offset -= 24;
+    return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  }
+
+  /** The batch activity with the workspace's quiet hours 21:00–08:00 (the stack runs without them). */
+  function quietBatch() {
+    const pacing = {
+      quietHours: parseQuietHours('21:00-08:00'),
+      defaultTimeZone: 'UTC',
+      caps: { day: 0, week: 0 },
+      capMode: 'defer' as const,
+    };
+    return createCampaignActivities({
+      db: stack.database.db,
+      channels: createChannels(
+        stack.email,
+        { sms: { url: `${provider.url}/sms`, secret: TEST_PROVIDER_SECRET } },
+        { outbound: createOutbound(TEST_OUTBOUND), timeoutMs: 2_000 },
+      ),
+      settings: createEffectiveSettings(stack.database.db, { ...stack.services.effectiveSettings.installation, pacing }),
+      config: {},
+    } as never);
+  }
+
+  it.each(['all', 'fallback'] as const)(
+    '%s: holds every channel of customers in their night, then sends each once in the deferred pass, each customer counted once',
+    async (mode) => {
+      const now = Date.now();
+      const phones = phoneNumbers(4);
+      // All at 23:00 local; 3 has no email address.
+      const { tag, ids, emails } = await seedAudience(stack.database.db, 4, (i) => ({
+        phone: phones[i],
+        timezone: zoneWhere(now, 23),
+        ...(i === 3 ? { email: null } : {}),
+      }));
+      const c = await create({ target_tags: [tag], channel_mode: mode });
+      const { sendCampaignBatch, nextDeferredCampaignRecords } = quietBatch();
+      const executionId = uid('exec');
+      const input = { campaignId: c.id, executionId, mode: 'actual' as const, after: null, limit: 100, endAt: null };
+
+      const first: CampaignBatchResult = await new MockActivityEnvironment().run(sendCampaignBatch, { ...input, now });
+      expect(mailTo(tag)).toHaveLength(0);
+      expect(smsTo(phones)).toHaveLength(0);
+      // Only 3's email is done (no address); in fallback mode the others' SMS waits for their email.
+      expect(first.counts).toMatchObject({ processed: 0, sent: 0, skipped: 1 });
+      const waiting: DeferredRecords = await new MockActivityEnvironment().run(nextDeferredCampaignRecords, {
+        campaignId: c.id,
+        executionId,
+      });
+      expect(waiting.count).toBe(mode === 'all' ? 7 : 4);
+
+      // At 08:00 local the deferred pass (twice: a retry) sends what waited.
+      const morning = { ...input, deferred: true, now: waiting.at! + 60_000 };
+      const second: CampaignBatchResult = await new MockActivityEnvironment().run(sendCampaignBatch, morning);
+      const again: CampaignBatchResult = await new MockActivityEnvironment().run(sendCampaignBatch, morning);
+      expect(again.counts).toMatchObject({ processed: 0, sent: 0 });
+      expect(mailTo(tag).sort()).toEqual(emails.slice(0, 3).sort());
+      const texted = mode === 'all' ? phones : [phones[3]!];
+      expect(
+        smsTo(phones)
+          .map((r) => r.body.to)
+          .sort(),
+      ).toEqual([...texted].sort());
+      expect(second.counts).toMatchObject({ processed: 4, sent: 3 + texted.length, skipped: 0 });
+      expect(second.counts.channels?.sms).toMatchObject({ processed: texted.length, sent: texted.length });
+      expect(await described(c.id, ids)).toEqual(
+        [
+          '0:email:sent',
+          '1:email:sent',
+          '2:email:sent',
+          '3:email:skipped:no_email_address',
+          ...texted.map((p) => `${phones.indexOf(p)}:sms:sent`),
+        ].sort(),
+      );
+    },
+  );
 });
