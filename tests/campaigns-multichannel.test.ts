@@ -3,18 +3,21 @@
 // each customer a message on every channel they can receive, `fallback` the SMS only where the email could
 // not reach; either way one record per customer per channel per execution, whatever retries happen.
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignActivities, type DeferredRecords } from '../src/campaigns/campaign.activities.js';
 import type { CampaignBatchResult } from '../src/campaigns/batch.js';
 import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
 import { createChannels } from '../src/channels/registry.js';
+import { createEmailChannel } from '../src/channels/email.js';
 import { createOutbound } from '../src/channels/outbound.js';
 import { messages } from '../src/db/schema.js';
 import { parseQuietHours } from '../src/delivery/pacing.js';
 import { createEffectiveSettings } from '../src/workspaces/effective-settings.js';
 import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
 import { seedAudience } from './helpers/audience.js';
+import { startSmtpGate } from './helpers/smtp-gate.js';
+import { waitFor } from './helpers/wait.js';
 import { type ProviderServer, startProvider, TEST_PROVIDER_SECRET } from './helpers/http-provider.js';
 import { type Stack, startStack, TEST_OUTBOUND, uid } from './helpers/stack.js';
 
@@ -40,7 +43,7 @@ const CONTENT = {
 async function create(body: Record<string, unknown>) {
   const res = await stack.api('POST', BASE, { name: uid('multi'), channels: ['email', 'sms'], content: CONTENT, ...body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; type: string; channels: string[]; channel_mode: string | null };
+  return res.body as { id: string; name: string; type: string; channels: string[]; channel_mode: string | null };
 }
 
 async function runActual(id: string): Promise<{ executionId: string; done: CampaignProgress }> {
@@ -97,6 +100,11 @@ describe('validation', () => {
     const multi = await create({ target_tags: [uid('nobody')], channel_mode: 'fallback' });
     expect(multi).toMatchObject({ type: 'email', channels: ['email', 'sms'], channel_mode: 'fallback' });
     expect(await create({ target_tags: [uid('nobody')] })).toMatchObject({ channel_mode: 'all' });
+    // Listed under each of its channels.
+    for (const type of ['email', 'sms']) {
+      const listed = await stack.api('GET', `${BASE}?type=${type}&name=${encodeURIComponent(multi.name)}`);
+      expect(listed.body.campaigns.map((x: { id: string }) => x.id)).toEqual([multi.id]);
+    }
     const single = await stack.api('POST', BASE, { name: uid('one'), type: 'sms', target_tags: [uid('nobody')], content: 'Hi' });
     expect(single.status).toBe(201);
     expect(single.body).toMatchObject({ type: 'sms', channels: ['sms'], channel_mode: null, content: 'Hi' });
@@ -371,4 +379,68 @@ describe('quiet hours on several channels', () => {
       );
     },
   );
+});
+
+describe('two attempts of one batch on several channels', () => {
+  it('sends each customer one email and one SMS when a newer attempt takes over from one still sending', async () => {
+    const gate = await startSmtpGate();
+    const gated = createEmailChannel({ smtpUrl: gate.url, from: 'Touchpoint <hello@touchpoint.test>', poolSize: 4 });
+    try {
+      const n = 24;
+      const phones = phoneNumbers(n);
+      const { tag, ids } = await seedAudience(stack.database.db, n, (i) => ({ phone: phones[i] }));
+      const c = await create({ target_tags: [tag] });
+      const { sendCampaignBatch } = createCampaignActivities({
+        db: stack.database.db,
+        channels: createChannels(
+          gated,
+          { sms: { url: `${provider.url}/sms`, secret: TEST_PROVIDER_SECRET } },
+          { outbound: createOutbound(TEST_OUTBOUND), timeoutMs: 2_000 },
+        ),
+        settings: stack.services.effectiveSettings,
+        config: { campaigns: { concurrency: 4 } },
+      } as never);
+      const executionId = uid('exec');
+      const input = { campaignId: c.id, executionId, mode: 'actual' as const, after: null, limit: 100, endAt: null };
+      const mine = () => stack.database.db.select().from(messages).where(eq(messages.executionId, executionId));
+
+      // The first attempt sends 8 emails, then its next ones wait at the server's RCPT TO.
+      gate.closeAfter(8);
+      const first = new MockActivityEnvironment().run(sendCampaignBatch, input).then(
+        () => 'returned',
+        (err: Error) => err.message,
+      );
+      await waitFor(
+        async () => (await mine()).filter((r) => r.status === 'sent').length === 8 && gate.waiting() > 0,
+        'the first attempt stuck',
+      );
+      // Its leases lapse, and a newer attempt starts (as Temporal does when heartbeats stop reaching it).
+      await stack.database.db
+        .update(messages)
+        .set({ leaseUntil: sql`now() - interval '1 second'`, claimToken: 'lapsed' })
+        .where(and(eq(messages.executionId, executionId), eq(messages.status, 'pending')));
+      const second = new MockActivityEnvironment().run(sendCampaignBatch, input);
+      await waitFor(async () => (await mine()).some((r) => r.attempts >= 2), 'the newer attempt took over');
+      gate.open();
+
+      const result = (await second) as CampaignBatchResult;
+      await first;
+      const emailed = gate.received.filter((to) => to.startsWith(tag));
+      expect(emailed).toHaveLength(n);
+      expect(new Set(emailed).size).toBe(n);
+      const texted = smsTo(phones).map((r) => r.body.to);
+      expect(texted).toHaveLength(n);
+      expect(new Set(texted).size).toBe(n);
+      const records = await mine();
+      expect(records).toHaveLength(2 * n);
+      expect(records.every((r) => r.status === 'sent')).toBe(true);
+      expect(new Set(records.map((r) => `${r.customerId}/${r.channel}`)).size).toBe(2 * n);
+      expect(records.every((r) => ids.includes(r.customerId))).toBe(true);
+      expect(result.counts).toMatchObject({ processed: n, sent: 2 * n, failed: 0, skipped: 0 });
+    } finally {
+      gated.close();
+      gate.open();
+      await gate.close();
+    }
+  });
 });

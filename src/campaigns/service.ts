@@ -1,7 +1,7 @@
 // Campaigns as the API manages them: rows in marketing_campaigns, checked when saved so that a
 // campaign that is kept can run; their executions (src/campaigns/execution.ts) and records (records.ts).
 import type { Client } from '@temporalio/client';
-import { and, count, desc, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
@@ -130,7 +130,9 @@ export function createCampaignService(
     async list(filter: { status?: CampaignStatus; type?: CampaignType; name?: string; page: number; page_size: number }) {
       const conditions: SQL[] = [];
       if (filter.status) conditions.push(eq(marketingCampaigns.status, filter.status));
-      if (filter.type) conditions.push(eq(marketingCampaigns.type, filter.type));
+      // A campaign on several channels is listed under each of them.
+      if (filter.type)
+        conditions.push(or(eq(marketingCampaigns.type, filter.type), sql`${filter.type} = any(${marketingCampaigns.channels})`)!);
       if (filter.name) conditions.push(ilike(marketingCampaigns.name, `%${filter.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%`));
       const where = conditions.length ? and(...conditions) : undefined;
       const [total] = await db
