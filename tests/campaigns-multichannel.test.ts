@@ -7,7 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignActivities, type DeferredRecords } from '../src/campaigns/campaign.activities.js';
 import type { CampaignBatchResult } from '../src/campaigns/batch.js';
-import type { CampaignProgress } from '../src/campaigns/campaign.workflow.js';
+import { type CampaignProgress, progressQuery } from '../src/campaigns/campaign.workflow.js';
 import { createChannels } from '../src/channels/registry.js';
 import { createEmailChannel } from '../src/channels/email.js';
 import { createOutbound } from '../src/channels/outbound.js';
@@ -238,6 +238,33 @@ describe('channel_mode all', () => {
         .sort(),
     ).toEqual([...phones].sort());
     expect(sms.filter((r) => r.status === 503).map((r) => r.body.to)).toEqual([phones[2]]);
+    expect((await records(c.id)).every((r) => r.status === 'sent')).toBe(true);
+  });
+});
+
+describe('pause and resume on several channels', () => {
+  it('pauses in the middle of a batch and resumes: every customer one email and one SMS, counted once', async () => {
+    const n = 12;
+    const phones = phoneNumbers(n);
+    const { tag } = await seedAudience(stack.database.db, n, (i) => ({ phone: phones[i] }));
+    const c = await create({ target_tags: [tag], rate_limit: 8 });
+    const trig = await stack.api('POST', `${BASE}/${c.id}/trigger`, { execution_type: 'actual' });
+    expect(trig.status).toBe(202);
+    const handle = stack.client.workflow.getHandle(campaignWorkflowId(c.id, trig.body.execution_id));
+    // Paused within the first batch's emails (a batch is 4 customers: its SMS not sent yet).
+    await waitFor(() => mailTo(tag).length >= 2, 'the first emails');
+    expect((await stack.api('POST', `${BASE}/${c.id}/pause`)).status).toBe(200);
+    await waitFor(async () => (await handle.query(progressQuery)).state === 'paused', 'the execution paused');
+    expect(mailTo(tag).length + smsTo(phones).length).toBeLessThan(2 * n);
+
+    expect((await stack.api('POST', `${BASE}/${c.id}/resume`)).status).toBe(200);
+    const done = (await handle.result()) as CampaignProgress;
+    expect(done).toMatchObject({ state: 'completed', processed: n, sent: 2 * n, failed: 0, skipped: 0 });
+    expect(done.channels).toMatchObject({ email: { processed: n, sent: n }, sms: { processed: n, sent: n } });
+    expect(mailTo(tag)).toHaveLength(n);
+    expect(new Set(mailTo(tag)).size).toBe(n);
+    expect(smsTo(phones)).toHaveLength(n);
+    expect(new Set(smsTo(phones).map((r) => r.body.to)).size).toBe(n);
     expect((await records(c.id)).every((r) => r.status === 'sent')).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
+import { createChannelPlan } from './batch-channels.js';
 import { wasSent } from '../delivery/status-progress.js';
 import { assignArms, HOLDOUT, testedCustomers } from '../experiments/arms.js';
 import { inTest } from '../experiments/assignment.js';
@@ -35,14 +36,6 @@ import {
   type Profile,
 } from './batch.js';
 
-/**
- * Why a record on one channel of a `fallback` campaign hands its customer to the next channel: the channel
- * cannot reach them (no address, no consent, the address suppressed — a hard bounce or a complaint puts it
- * there), or the send was refused for good (`failed`). Not a frequency cap, a cancel or end_time: those
- * would stop the next channel too.
- */
-export const FALLBACK_REASONS = ['no_email_address', 'no_phone', 'no_wechat_openid', 'unsubscribed', 'suppressed'] as const;
-
 /** Why a customer gets no message on this channel (recorded as skipped), or null. `suppressed`: the batch's listed addresses. */
 function skipReason(c: Profile, channel: SendingChannel | undefined, target: string | undefined, suppressed: Set<string>): string | null {
   if (!channel || !target) return 'channel_not_configured';
@@ -56,6 +49,7 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
 export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   const { db, channels } = deps;
   const sendRecords = createRecordSender(deps, record);
+  const groups = createChannelPlan(deps);
 
   /**
    * The batch's recipients: the next `limit` customers of the audience after `after`, or in the deferred
@@ -216,58 +210,6 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     return counts;
   }
 
-  /** Of `audience`, those whose record on `batch`'s channel hands them to the next channel of a fallback campaign. */
-  async function fellThrough(batch: Batch, audience: Profile[]): Promise<Profile[]> {
-    const { input } = batch;
-    const rows = await db
-      .select({ customerId: messages.customerId })
-      .from(messages)
-      .where(
-        and(
-          ownRows(messages),
-          eq(messages.campaignId, input.campaignId),
-          eq(messages.executionId, input.executionId),
-          eq(messages.channel, batch.channel),
-          inArray(
-            messages.customerId,
-            audience.map((c) => c.id),
-          ),
-          or(eq(messages.status, 'failed'), and(eq(messages.status, 'skipped'), inArray(messages.errorMessage, [...FALLBACK_REASONS]))),
-        ),
-      );
-    const next = new Set(rows.map((r) => r.customerId));
-    return audience.filter((c) => next.has(c.id));
-  }
-
-  /** The batch as one channel of a campaign on several sees it: that channel's adapter, URL, parts and record keys. */
-  function onChannel(batch: Batch, ch: NonNullable<Batch['several']>['channels'][number]): Batch {
-    const channel = channelOf(ch.type);
-    const sender = channels[channel];
-    const target = channel === 'webhook' ? (batch.campaign.webhookUrl ?? undefined) : (batch.settings.channels[channel].url ?? sender?.url);
-    return { ...batch, channel, sender, target, parts: ch.parts, recordKey: ch.recordKey };
-  }
-
-  /**
-   * The batch's recipients by channel, in the order they are sent: one channel's (with an experiment's
-   * channel arms), or each of a campaign's several channels in turn — `all`: everyone on each; `fallback`:
-   * the first channel to everyone, each next one to those the one before did not reach (read from its
-   * records once it is through, so a retry decides the same).
-   */
-  async function* groups(batch: Batch, audience: Profile[]): AsyncGenerator<{ batch: Batch; audience: Profile[] }> {
-    const several = batch.several;
-    if (!several) {
-      yield* channelGroups(batch, audience);
-      return;
-    }
-    let left = audience;
-    for (const ch of several.channels) {
-      if (left.length === 0) return;
-      const on = onChannel(batch, ch);
-      yield { batch: on, audience: left };
-      if (several.mode === 'fallback') left = await fellThrough(on, left);
-    }
-  }
-
   /**
    * Every second while a batch runs: a heartbeat (a worker that dies stops them, and Temporal retries the
    * batch elsewhere; an attempt Temporal replaced learns it here, as a cancellation), the leases of the
@@ -316,27 +258,6 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     return page.filter((c) => !tested.has(c.id));
   }
 
-  /**
-   * The batch's recipients by the channel they are sent on: the campaign's, or a channel arm's (an
-   * experiment variant on another channel), each with the batch as that channel sees it (its adapter, its
-   * URL): consent, address, suppression, rate and the record's channel are that channel's.
-   */
-  function channelGroups(batch: Batch, audience: Profile[]): Array<{ batch: Batch; audience: Profile[] }> {
-    const armChannel = new Map<string, ChannelName>();
-    for (const v of batch.experiment?.row.variants ?? []) if (v.channel && v.channel !== batch.channel) armChannel.set(v.key, v.channel);
-    if (armChannel.size === 0) return [{ batch, audience }];
-    const byChannel = new Map<ChannelName, Profile[]>();
-    for (const c of audience) {
-      const ch = armChannel.get(batch.arms?.get(c.id) ?? '') ?? batch.channel;
-      byChannel.set(ch, [...(byChannel.get(ch) ?? []), c]);
-    }
-    return [...byChannel].map(([ch, list]) => {
-      if (ch === batch.channel) return { batch, audience: list };
-      const sender = channels[ch];
-      return { batch: { ...batch, channel: ch, sender, target: batch.settings.channels[ch].url ?? sender?.url }, audience: list };
-    });
-  }
-
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
     const sender = channels[channel];
@@ -365,15 +286,20 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const token = newClaimToken();
     const stop: Stop = { halt: null };
     const byId = new Map(audience.map((c) => [c.id, c]));
-    const finished = new Set<string>();
-    const claimed = new Set<string>();
+    /** Customers with a record (on some channel) this attempt claimed and did not finish, or another attempt held. */
+    const unfinished = new Set<string>();
     let transient: Error | null = null;
-    let held: string[] = [];
+    /** Stopped before a campaign's last channel: no customer of the page is through on every channel. */
+    let beforeLastChannel = false;
+    let channelsRun = 0;
     const unwatch = watch(batch, token, stop);
     try {
       // Each channel's recipients in turn (an experiment's channel arms go out on theirs).
       for await (const group of groups(batch, audience)) {
         const groupIds = group.audience.map((c) => c.id);
+        const finished = new Set<string>();
+        const claimed = new Set<string>();
+        let held: string[] = [];
         let pending = await claim(group.batch, group.audience, now, token);
         for (;;) {
           pending.forEach((r) => claimed.add(r.customer_id));
@@ -388,7 +314,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
             batch.several ? group.batch.channel : undefined,
           );
           if (heldNow.length === 0 || stop.halt || transient) {
-            held = [...held, ...heldNow];
+            held = heldNow;
             break;
           }
           // Another attempt still holds some: wait for it to finish them, or for their leases to lapse.
@@ -400,7 +326,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
             token,
           );
         }
-        if (stop.halt || transient) break;
+        for (const id of [...held, ...[...claimed].filter((c) => !finished.has(c))]) unfinished.add(id);
+        channelsRun++;
+        if (stop.halt || transient) {
+          beforeLastChannel = batch.several !== undefined && channelsRun < batch.several.channels.length;
+          break;
+        }
       }
     } finally {
       unwatch();
@@ -411,15 +342,19 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (transient) throw transient;
 
     // Stopped early: the batch ends before the first customer it did not finish (their records stay
-    // pending; the next batch takes them up again, or the execution's end marks them skipped).
-    const unfinished = new Set([...held, ...[...claimed].filter((id) => !finished.has(id))]);
+    // pending; the next batch takes them up again, or the execution's end marks them skipped). Stopped
+    // before a campaign's last channel: before the first customer (the next batch takes the page up again,
+    // finding what this one sent done).
     let through = audience.length;
-    if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
+    if (stop.halt && beforeLastChannel) through = 0;
+    else if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
     const done = audience.slice(0, through);
     // Through: the page's end (customers another pass sends were passed over, not left).
     const cursor = through === audience.length ? page.at(-1)!.id : done.length ? done.at(-1)!.id : input.after;
+    // At end_time no batch comes after this one: on several channels every record it finished counts now.
+    const counted = stop.halt === 'end_time' && batch.several ? audience : done;
     return {
-      counts: await tally(batch, done, counts, finalBefore),
+      counts: await tally(batch, counted, counts, finalBefore),
       cursor,
       done: !stop.halt && pageDone,
       stoppedAtEnd: stop.halt === 'end_time',
