@@ -26,6 +26,8 @@ describe('POST /api/marketing/campaigns', () => {
       id: expect.stringMatching(UUID),
       name,
       type: 'email',
+      channels: ['email'],
+      channel_mode: null,
       status: 'draft',
       target_tags: [tag],
       target_segment_id: null,

@@ -2,7 +2,7 @@
 // result, the campaign and channel it sends on, and what it reads of each recipient.
 import type { ChannelName } from '../domain/channels.js';
 import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
-import { customers, type Customer, type marketingCampaigns } from '../db/schema.js';
+import { type CampaignType, customers, type Customer, type marketingCampaigns } from '../db/schema.js';
 import type { BroadcastCounts } from './broadcast-counts.js';
 import type { CampaignMode } from './campaign.workflow.js';
 import type { EffectiveSettings } from '../workspaces/effective-settings.js';
@@ -68,6 +68,14 @@ export interface BatchCampaign {
   recordKey: (customerId: string) => string;
   /** The campaign's experiment (its arms' parts), if it has one that runs or has a winner. */
   experiment?: ActiveExperiment | null;
+  /**
+   * A campaign on several channels: each one's parts and its records' keys, in the campaign's order, and how
+   * they combine (send-batch.ts). Absent: the campaign's one channel, `parts` and `recordKey`.
+   */
+  several?: {
+    mode: 'all' | 'fallback';
+    channels: Array<{ type: CampaignType; parts: Record<string, string>; recordKey: (customerId: string) => string }>;
+  };
 }
 
 /** A batch as its steps share it: the campaign, the channel it goes out on, and where the channel sends. */

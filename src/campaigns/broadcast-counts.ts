@@ -1,8 +1,8 @@
 // A broadcast's progress as pure logic: the counts it keeps as it goes, and how they turn into a rate and
 // an ETA. The campaign workflow imports this module, so it stays free of I/O and heavy imports.
 
-/** Counts a broadcast keeps as it goes, and hands over when it continues as new. */
-export interface BroadcastCounts {
+/** What a broadcast counts of its records: in all, and on each channel of a campaign on several. */
+export interface RecordTally {
   processed: number;
   sent: number;
   failed: number;
@@ -13,9 +13,26 @@ export interface BroadcastCounts {
   reasons: Record<string, number>;
 }
 
+/** Counts a broadcast keeps as it goes, and hands over when it continues as new. */
+export interface BroadcastCounts extends RecordTally {
+  /**
+   * A campaign on several channels: each channel's records by campaign type (`processed` then counts the
+   * customers done on every channel, the rest records). Absent on one channel.
+   */
+  channels?: Record<string, RecordTally>;
+}
+
 export const emptyCounts = (): BroadcastCounts => ({ processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} });
 
 export function addCounts(into: BroadcastCounts, more: BroadcastCounts): void {
+  addTally(into, more);
+  for (const [channel, tally] of Object.entries(more.channels ?? {})) {
+    into.channels ??= {};
+    addTally((into.channels[channel] ??= { processed: 0, sent: 0, failed: 0, skipped: 0, reasons: {} }), tally);
+  }
+}
+
+function addTally(into: RecordTally, more: RecordTally): void {
   into.processed += more.processed;
   into.sent += more.sent;
   into.failed += more.failed;

@@ -3,9 +3,9 @@ import { ownRows } from '../db/own-rows.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { audienceWhere } from '../campaigns/audience.js';
-import { customers, marketingCampaigns, messages, templates } from '../db/schema.js';
+import { type CampaignType, customers, marketingCampaigns, messages, templates } from '../db/schema.js';
 import { addCounts, leftOverCounts } from './broadcast-counts.js';
-import { campaignParts } from '../templates/parts.js';
+import { channelParts, typeOf } from '../templates/parts.js';
 import type { CampaignMode, CampaignProgress } from './campaign.workflow.js';
 import { createMessageRecord, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -31,8 +31,12 @@ export interface DeferredRecords {
   at: number | null;
 }
 
-/** The idempotency key of a campaign record: one per customer per execution, whatever retries happen. */
-export const campaignRecordKey = (executionId: string, customerId: string) => `campaign/${executionId}/${customerId}`;
+/**
+ * The idempotency key of a campaign record: one per customer per execution, whatever retries happen — and on
+ * a campaign on several channels one per customer per channel per execution (`type` given).
+ */
+export const campaignRecordKey = (executionId: string, customerId: string, type?: CampaignType) =>
+  type ? `campaign/${executionId}/${customerId}/${type}` : `campaign/${executionId}/${customerId}`;
 
 /** A batch's counts (its records, whichever attempt wrote them) as recorded messages of the campaign's channel. */
 function countRecords(channel: ChannelName, mode: CampaignMode, counts: BroadcastCounts): void {
@@ -76,13 +80,16 @@ export function createCampaignActivities(deps: ActivityDeps) {
     if (content === null)
       throw ApplicationFailure.create({ nonRetryable: true, type: 'NoContent', message: `campaign ${campaignId} has no content` });
     // Checked when the campaign was saved; a campaign that cannot render fails its execution, it does not retry.
-    let parts: Record<string, string>;
+    let byChannel: Array<{ type: CampaignType; parts: Record<string, string> }>;
     try {
-      parts = campaignParts(campaign.type, campaign.name, content);
+      byChannel = channelParts(campaign, content);
     } catch (err) {
       throw ApplicationFailure.create({ nonRetryable: true, type: 'InvalidContent', message: (err as Error).message });
     }
-    return { campaign, parts, experiment: await campaignExperiment(db, campaign, parts) };
+    const parts = byChannel[0]!.parts;
+    // Several channels: no experiment (one cannot be made on such a campaign).
+    if (byChannel.length > 1) return { campaign, parts, experiment: null, byChannel };
+    return { campaign, parts, experiment: await campaignExperiment(db, campaign, parts), byChannel: null };
   }
 
   return {
@@ -124,17 +131,19 @@ export function createCampaignActivities(deps: ActivityDeps) {
       progress: CampaignProgress;
     }): Promise<{ leftOver: number }> {
       // Records a batch claimed but did not send before end_time or a cancel: skipped, with that reason.
-      const leftOver = await record.skipPending(input.campaignId, input.executionId, input.progress.stopReason ?? 'stopped');
-      if (leftOver > 0) {
-        const [campaign] = await db
-          .select({ type: marketingCampaigns.type })
-          .from(marketingCampaigns)
-          .where(and(ownRows(marketingCampaigns), eq(marketingCampaigns.id, input.campaignId)));
-        if (campaign) messagesRecorded(channelOf(campaign.type), 'skipped', input.progress.stopReason ?? 'stopped', leftOver);
+      const byChannel = await record.skipPendingByChannel(input.campaignId, input.executionId, input.progress.stopReason ?? 'stopped');
+      let leftOver = 0;
+      for (const [channel, n] of byChannel) {
+        messagesRecorded(channel, 'skipped', input.progress.stopReason ?? 'stopped', n);
+        leftOver += n;
       }
       if (input.mode !== 'actual') return { leftOver };
       const stats = { ...input.progress, reasons: { ...input.progress.reasons } };
-      addCounts(stats, leftOverCounts(input.progress.stopReason, leftOver));
+      const left = leftOverCounts(input.progress.stopReason, leftOver);
+      // On several channels, each channel's records left over too.
+      if (input.progress.channels)
+        left.channels = Object.fromEntries([...byChannel].map(([ch, n]) => [typeOf(ch), leftOverCounts(input.progress.stopReason, n)]));
+      addCounts(stats, left);
       await db
         .update(marketingCampaigns)
         .set({
@@ -183,15 +192,30 @@ export function createCampaignActivities(deps: ActivityDeps) {
      * finds the records already done and sends only what is still pending.
      */
     async sendCampaignBatch(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-      const { campaign, parts, experiment } = await loadCampaign(input.campaignId);
+      const { campaign, parts, experiment, byChannel } = await loadCampaign(input.campaignId);
       const result = await sendBatch(input, {
         campaign,
         parts,
         experiment,
         workflowId: campaignWorkflowId(input.campaignId, input.executionId),
         recordKey: (customerId) => campaignRecordKey(input.executionId, customerId),
+        ...(byChannel
+          ? {
+              several: {
+                mode: campaign.channelMode ?? 'all',
+                channels: byChannel.map(({ type, parts }) => ({
+                  type,
+                  parts,
+                  recordKey: (customerId: string) => campaignRecordKey(input.executionId, customerId, type),
+                })),
+              },
+            }
+          : {}),
       });
-      countRecords(channelOf(campaign.type), input.mode, result.counts);
+      if (result.counts.channels)
+        for (const [type, counts] of Object.entries(result.counts.channels))
+          countRecords(channelOf(type as CampaignType), input.mode, counts);
+      else countRecords(channelOf(campaign.type), input.mode, result.counts);
       return result;
     },
   };

@@ -14,3 +14,7 @@ export const CAMPAIGN_STATUSES = [
 
 /** May a campaign in this status still be edited? Only before it starts. */
 export const editable = (status: CampaignStatus) => status === 'draft' || status === 'scheduled';
+
+/** How a campaign on several channels uses them: a message on each, or each next one only where the one before could not reach. */
+export const CHANNEL_MODES = ['all', 'fallback'] as const;
+export type ChannelMode = (typeof CHANNEL_MODES)[number];

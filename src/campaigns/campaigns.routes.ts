@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CAMPAIGN_STATUSES } from './campaign.js';
+import { CAMPAIGN_STATUSES, CHANNEL_MODES } from './campaign.js';
 import { CAMPAIGN_TYPES } from '../templates/parts.js';
 import { errorResponses, idParam, isoTimestamp, json, jsonBody, jsonRequest, pageQuery, paginationSchema } from '../api/route-helpers.js';
 import { tagSchema } from '../domain/tags.js';
@@ -20,21 +20,52 @@ export const MAX_PAGE_SIZE = 500;
 
 const datetime = isoTimestamp().nullable().optional();
 
+const oneContent = z.union([z.string().min(1).max(100_000), z.record(z.string(), z.string().max(100_000))]);
+/** One channel's content (a holiday campaign's): a string or the parts. */
+export const oneChannelContent = oneContent
+  .nullable()
+  .optional()
+  .openapi({
+    description:
+      'The message, as Liquid (`{{ customer.first_name }}`): a string, or the parts — email `{ subject, html?, text? }`, ' +
+      'sms `{ text }`, push_notification `{ title?, body }`, wechat `{ template_id, url?, <data key>… }`, webhook `{ body }`.',
+  });
 const content = z
-  .union([z.string().min(1).max(100_000), z.record(z.string(), z.string().max(100_000))])
+  .union([oneContent, z.record(z.string(), oneContent)])
   .nullable()
   .optional()
   .openapi({
     description:
       'The message, as Liquid (`{{ customer.first_name }}`): a string, or the parts by channel — email `{ subject, html?, text? }`, ' +
       'sms `{ text }`, push_notification `{ title?, body }`, wechat `{ template_id, url?, <data key>… }`, webhook `{ body }`. ' +
-      "A string is an email's text (subject: the campaign name); a wechat campaign needs parts.",
+      "A string is an email's text (subject: the campaign name); a wechat campaign needs parts. " +
+      'A campaign on several `channels` gives each one its own: `{ email: { subject, text }, sms: "…" }`.',
     example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
   });
 
 export const campaignFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
-  type: z.enum(CAMPAIGN_TYPES),
+  type: z.enum(CAMPAIGN_TYPES).optional().openapi({ description: 'The channel; with `channels`, the first of them (or left out)' }),
+  channels: z
+    .array(z.enum(CAMPAIGN_TYPES))
+    .min(2)
+    .max(CAMPAIGN_TYPES.length)
+    .nullable()
+    .optional()
+    .openapi({
+      description: 'Several channels, in order (each named once); `content` then gives each its message. One channel: `type` alone',
+      example: ['email', 'sms'],
+    }),
+  channel_mode: z
+    .enum(CHANNEL_MODES)
+    .nullable()
+    .optional()
+    .openapi({
+      description:
+        'With `channels`: `all` (default) sends each customer a message on every channel they can receive; `fallback` sends on the ' +
+        'first that can reach them — the next channel goes to those the one before could not (no address, no consent, suppressed, ' +
+        'or refused for good)',
+    }),
   target_tags: z
     .array(tagSchema)
     .max(100)
@@ -84,10 +115,12 @@ export const campaignSchema = z
     id: z.string().uuid(),
     name: z.string(),
     type: z.enum(CAMPAIGN_TYPES),
+    channels: z.array(z.enum(CAMPAIGN_TYPES)).openapi({ description: 'The channels it sends on, in order (`[type]` on one channel)' }),
+    channel_mode: z.enum(CHANNEL_MODES).nullable().openapi({ description: 'On several channels: `all` or `fallback`' }),
     status: z.enum(CAMPAIGN_STATUSES),
     target_tags: z.array(z.string()),
     target_segment_id: z.string().nullable(),
-    content: z.union([z.string(), z.record(z.string(), z.string())]).nullable(),
+    content: z.union([z.string(), z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())]))]).nullable(),
     content_template_id: z.string().nullable(),
     webhook_url: z.string().nullable(),
     rate_limit: z.number().int().nullable(),
@@ -219,6 +252,24 @@ const progressSchema = z
       description: 'Handed to the SMTP server or provider by an attempt that died before recording the answer; never sent again',
     }),
     reasons: z.record(z.string(), z.number().int()).openapi({ description: 'Skipped customers by reason', example: { unsubscribed: 3 } }),
+    channels: z
+      .record(
+        z.string(),
+        z.object({
+          processed: z.number().int(),
+          sent: z.number().int(),
+          failed: z.number().int(),
+          skipped: z.number().int(),
+          uncertain: z.number().int().optional(),
+          reasons: z.record(z.string(), z.number().int()),
+        }),
+      )
+      .optional()
+      .openapi({
+        description:
+          "A campaign on several channels: each channel's records (by type). `processed` above then counts customers done on every channel; sent, failed, skipped count messages",
+        example: { email: { processed: 10, sent: 8, failed: 1, skipped: 1, reasons: { no_email_address: 1 } } },
+      }),
     startAt: z.number().nullable(),
     endAt: z.number().nullable(),
     startedAt: z.number().nullable(),

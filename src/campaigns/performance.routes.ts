@@ -23,35 +23,42 @@ export const deliveredBasisSchema = z.enum(['receipts', 'sent_minus_bounces', 'm
     'mixed: several channels, each counted its own way',
 });
 
+const funnel = {
+  sent: z.number().int().openapi({ description: 'records with a send time or a status from sent on' }),
+  delivered: z.number().int().openapi({
+    description: 'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
+  }),
+  opened: z.number().int(),
+  clicked: z.number().int(),
+  converted: z.number().int(),
+  revenue: z.number().openapi({ description: 'sum of the records’ attributed revenue' }),
+  cost: z.number().openapi({ description: 'sent × the channel’s CHANNEL_COST_*' }),
+  roi: z.number().nullable().openapi({ description: '(revenue − cost) / cost × 100; null when cost is 0' }),
+  responseRate: rate('records opened or clicked'),
+  conversionRate: rate('records converted'),
+  openRate: rate('records opened'),
+  clickRate: rate('records clicked'),
+  rateBase: z
+    .enum(['delivered', 'sent'])
+    .openapi({ description: 'delivered when receipts count deliveries; sent when none came (the base is then sent − bounced)' }),
+  delivered_basis: deliveredBasisSchema,
+  rates: z.object({
+    delivery_rate: rateSchema,
+    open_rate: rateSchema,
+    click_rate: rateSchema,
+    response_rate: rateSchema,
+    conversion_rate: rateSchema,
+  }),
+};
+
 export const performanceSchema = z
   .object({
     campaign_id: z.string(),
-    sent: z.number().int().openapi({ description: 'records with a send time or a status from sent on' }),
-    delivered: z.number().int().openapi({
-      description:
-        'records with a delivery receipt, or sent − bounced when none has one (delivered_basis); opens and clicks are no receipt',
-    }),
-    opened: z.number().int(),
-    clicked: z.number().int(),
-    converted: z.number().int(),
-    revenue: z.number().openapi({ description: 'sum of the records’ attributed revenue' }),
-    cost: z.number().openapi({ description: 'sent × the channel’s CHANNEL_COST_*' }),
-    roi: z.number().nullable().openapi({ description: '(revenue − cost) / cost × 100; null when cost is 0' }),
-    responseRate: rate('records opened or clicked'),
-    conversionRate: rate('records converted'),
-    openRate: rate('records opened'),
-    clickRate: rate('records clicked'),
-    rateBase: z
-      .enum(['delivered', 'sent'])
-      .openapi({ description: 'delivered when receipts count deliveries; sent when none came (the base is then sent − bounced)' }),
-    delivered_basis: deliveredBasisSchema,
-    rates: z.object({
-      delivery_rate: rateSchema,
-      open_rate: rateSchema,
-      click_rate: rateSchema,
-      response_rate: rateSchema,
-      conversion_rate: rateSchema,
-    }),
+    ...funnel,
+    channels: z
+      .record(z.string(), z.object(funnel))
+      .optional()
+      .openapi({ description: "Records on several channels (a campaign on several): each channel's funnel, cost and ROI, by type" }),
   })
   .openapi('CampaignPerformance');
 

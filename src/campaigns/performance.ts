@@ -8,6 +8,7 @@ import { addCounts, recordCounts, type RecordCounts } from '../delivery/record-c
 import { deliveredOver } from '../domain/rates.js';
 import type { CurrentSettings } from '../workspaces/effective-settings.js';
 import { type CampaignPerformance, campaignPerformance } from './roi.js';
+import { typeOf } from '../templates/parts.js';
 
 export type CampaignPerformanceService = ReturnType<typeof createCampaignPerformanceService>;
 
@@ -18,7 +19,9 @@ export function createCampaignPerformanceService(db: Db, settings: CurrentSettin
      * Null for an unknown campaign. Simulated records (never sent) are not counted. Delivered: records with
      * a delivery receipt, or sent − bounced on a channel with no receipt at all (`delivered_basis`).
      */
-    async get(campaignId: string): Promise<({ campaign_id: string } & CampaignPerformance) | null> {
+    async get(
+      campaignId: string,
+    ): Promise<({ campaign_id: string; channels?: Record<string, CampaignPerformance> } & CampaignPerformance) | null> {
       if (!isUuid(campaignId)) return null;
       // The campaign row and its records' counts per channel in one statement; the lateral reads the
       // campaign's records through messages_campaign_idx (campaign_id, status). No record: one row, no channel.
@@ -38,12 +41,27 @@ export function createCampaignPerformanceService(db: Db, settings: CurrentSettin
       const total = addCounts(channels);
       const { delivered, basis } = deliveredOver(channels);
       const { channelCosts } = await settings.current();
+      const performance = (of: RecordCounts[]) => {
+        const sum = addCounts(of);
+        const counted = deliveredOver(of);
+        return campaignPerformance(
+          {
+            ...sum,
+            sentByChannel: Object.fromEntries(of.map((c) => [c.channel, c.sent])),
+            delivered: counted.delivered,
+            deliveredBasis: counted.basis,
+          },
+          channelCosts,
+        );
+      };
       return {
         campaign_id: rows[0]!.campaign_id,
         ...campaignPerformance(
           { ...total, sentByChannel: Object.fromEntries(channels.map((c) => [c.channel, c.sent])), delivered, deliveredBasis: basis },
           channelCosts,
         ),
+        // Records on several channels (a campaign on several, or an experiment's channel arm): each one's funnel too.
+        ...(channels.length > 1 ? { channels: Object.fromEntries(channels.map((c) => [typeOf(c.channel), performance([c])])) } : {}),
       };
     },
   };

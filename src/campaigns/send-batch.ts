@@ -11,8 +11,8 @@ import type { ChannelAdapter as SendingChannel } from '../channels/channel.js';
 import { customers, marketingCampaigns, type MessageStatus, messages } from '../db/schema.js';
 import type { ChannelName } from '../domain/channels.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
-import { type BroadcastCounts, emptyCounts } from './broadcast-counts.js';
-import { channelOf } from '../templates/parts.js';
+import { type BroadcastCounts, emptyCounts, type RecordTally } from './broadcast-counts.js';
+import { channelOf, typeOf } from '../templates/parts.js';
 import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
@@ -20,6 +20,7 @@ import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
 import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
+import { createChannelPlan } from './batch-channels.js';
 import { wasSent } from '../delivery/status-progress.js';
 import { assignArms, HOLDOUT, testedCustomers } from '../experiments/arms.js';
 import { inTest } from '../experiments/assignment.js';
@@ -48,6 +49,7 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
 export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   const { db, channels } = deps;
   const sendRecords = createRecordSender(deps, record);
+  const groups = createChannelPlan(deps);
 
   /**
    * The batch's recipients: the next `limit` customers of the audience after `after`, or in the deferred
@@ -55,7 +57,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    * Recipients erased or deleted while they waited get nothing: their records are skipped (`erased`)
    * here, and counted.
    */
-  async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number }> {
+  async function recipients(batch: Batch, now: number): Promise<{ audience: Profile[]; erased: number; finalBefore?: string[] }> {
     const { input } = batch;
     if (!input.deferred) {
       const audience = await db
@@ -75,8 +77,9 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       'erased',
       and(leaseOver, sql`not exists (select 1 from ${customers} c where c.id = ${messages.customerId} and c.erased_at is null)`),
     );
+    // One row per customer: on several channels a customer may have a pending record on each.
     const audience = await db
-      .select(PROFILE)
+      .selectDistinctOn([customers.id], PROFILE)
       .from(messages)
       .innerJoin(customers, eq(customers.id, messages.customerId))
       .where(
@@ -87,7 +90,24 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       )
       .orderBy(asc(customers.id))
       .limit(input.limit);
-    return { audience, erased };
+    if (!batch.several || audience.length === 0) return { audience, erased };
+    // Their records on other channels that were done before this pass: counted already, not again.
+    const final = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          ownRows(messages),
+          eq(messages.campaignId, input.campaignId),
+          eq(messages.executionId, input.executionId),
+          inArray(
+            messages.customerId,
+            audience.map((c) => c.id),
+          ),
+          sql`${messages.status} <> 'pending'`,
+        ),
+      );
+    return { audience, erased, finalBefore: final.map((r) => r.id) };
   }
 
   /**
@@ -150,24 +170,43 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   }
 
   /** The batch's counts from its records (through `done`), whichever attempt wrote them; those still waiting out quiet hours: not yet. */
-  async function tally(input: CampaignBatchInput, done: Profile[], counts: BroadcastCounts): Promise<BroadcastCounts> {
+  async function tally(batch: Batch, done: Profile[], counts: BroadcastCounts, finalBefore: string[] = []): Promise<BroadcastCounts> {
+    const { input } = batch;
     if (done.length === 0) return counts;
+    const ids = array(
+      done.map((c) => c.id),
+      'text',
+    );
+    const theirs = sql`${workspaceIs(messages.workspaceId)} and ${messages.campaignId} = ${input.campaignId}
+        and ${messages.customerId} = any(${ids}) and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
+        and not (${messages.id} = any(${array(finalBefore, 'uuid')}))`;
     const rows = await db.execute(sql`
-      select status, error_message as reason, count(*)::int as n from ${messages}
-      where ${workspaceIs(messages.workspaceId)} and ${messages.campaignId} = ${input.campaignId} and ${messages.customerId} = any(${array(
-        done.map((c) => c.id),
-        'text',
-      )})
-        and ${messages.executionId} = ${input.executionId} and ${messages.status} <> 'pending'
-      group by 1, 2`);
-    for (const { status, reason, n } of rowsOf<{ status: MessageStatus; reason: string | null; n: number }>(rows)) {
-      counts.processed += n;
-      if (wasSent(status) || status === 'simulated') counts.sent += n;
-      else if (status === 'failed') counts.failed += n;
-      else if (status === 'skipped') counts.skipped += n;
-      else if (status === 'uncertain') counts.uncertain = (counts.uncertain ?? 0) + n;
-      if (status === 'skipped' && reason) counts.reasons[reason] = (counts.reasons[reason] ?? 0) + n;
+      select channel, status, error_message as reason, count(*)::int as n from ${messages} where ${theirs} group by 1, 2, 3`);
+    const add = (into: RecordTally, status: MessageStatus, reason: string | null, n: number) => {
+      into.processed += n;
+      if (wasSent(status) || status === 'simulated') into.sent += n;
+      else if (status === 'failed') into.failed += n;
+      else if (status === 'skipped') into.skipped += n;
+      else if (status === 'uncertain') into.uncertain = (into.uncertain ?? 0) + n;
+      if (status === 'skipped' && reason) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+    };
+    for (const { channel, status, reason, n } of rowsOf<{ channel: ChannelName; status: MessageStatus; reason: string | null; n: number }>(
+      rows,
+    )) {
+      add(counts, status, reason, n);
+      if (batch.several) add(((counts.channels ??= {})[typeOf(channel)] ??= emptyCounts()), status, reason, n);
     }
+    if (!batch.several) return counts;
+    // On several channels `processed` counts customers, each once: when none of their records waits any more.
+    counts.processed -= Object.values(counts.channels ?? {}).reduce((n, t) => n + t.processed, 0);
+    const [row] = rowsOf<{ n: number }>(
+      await db.execute(sql`
+        select count(distinct ${messages.customerId})::int as n from ${messages} where ${theirs}
+          and not exists (select 1 from ${messages} p where p.workspace_id = ${messages.workspaceId}
+            and p.campaign_id = ${messages.campaignId} and p.execution_id = ${messages.executionId}
+            and p.customer_id = ${messages.customerId} and p.status = 'pending')`),
+    );
+    counts.processed += row?.n ?? 0;
     return counts;
   }
 
@@ -219,27 +258,6 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     return page.filter((c) => !tested.has(c.id));
   }
 
-  /**
-   * The batch's recipients by the channel they are sent on: the campaign's, or a channel arm's (an
-   * experiment variant on another channel), each with the batch as that channel sees it (its adapter, its
-   * URL): consent, address, suppression, rate and the record's channel are that channel's.
-   */
-  function channelGroups(batch: Batch, audience: Profile[]): Array<{ batch: Batch; audience: Profile[] }> {
-    const armChannel = new Map<string, ChannelName>();
-    for (const v of batch.experiment?.row.variants ?? []) if (v.channel && v.channel !== batch.channel) armChannel.set(v.key, v.channel);
-    if (armChannel.size === 0) return [{ batch, audience }];
-    const byChannel = new Map<ChannelName, Profile[]>();
-    for (const c of audience) {
-      const ch = armChannel.get(batch.arms?.get(c.id) ?? '') ?? batch.channel;
-      byChannel.set(ch, [...(byChannel.get(ch) ?? []), c]);
-    }
-    return [...byChannel].map(([ch, list]) => {
-      if (ch === batch.channel) return { batch, audience: list };
-      const sender = channels[ch];
-      return { batch: { ...batch, channel: ch, sender, target: batch.settings.channels[ch].url ?? sender?.url }, audience: list };
-    });
-  }
-
   return async function sendBatch(input: CampaignBatchInput, of: BatchCampaign): Promise<CampaignBatchResult> {
     const channel = channelOf(of.campaign.type);
     const sender = channels[channel];
@@ -249,7 +267,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const batch: Batch = { ...of, input, channel, sender, target, settings, simulate: input.mode === 'simulation' };
 
     const now = input.now ?? Date.now();
-    const { audience: page, erased } = await recipients(batch, now);
+    const { audience: page, erased, finalBefore } = await recipients(batch, now);
     const counts: BroadcastCounts = { ...emptyCounts(), ...(erased ? { processed: erased, skipped: erased, reasons: { erased } } : {}) };
     if (page.length === 0) return { counts, cursor: null, done: true, stoppedAtEnd: false };
     // An auto-winner experiment's passes: the test sample first, then (with the winner) everyone else.
@@ -268,24 +286,35 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const token = newClaimToken();
     const stop: Stop = { halt: null };
     const byId = new Map(audience.map((c) => [c.id, c]));
-    const finished = new Set<string>();
-    const claimed = new Set<string>();
+    /** Customers with a record (on some channel) this attempt claimed and did not finish, or another attempt held. */
+    const unfinished = new Set<string>();
     let transient: Error | null = null;
-    let held: string[] = [];
+    /** Stopped before a campaign's last channel: no customer of the page is through on every channel. */
+    let beforeLastChannel = false;
+    let channelsRun = 0;
     const unwatch = watch(batch, token, stop);
     try {
       // Each channel's recipients in turn (an experiment's channel arms go out on theirs).
-      for (const group of channelGroups(batch, audience)) {
+      for await (const group of groups(batch, audience)) {
         const groupIds = group.audience.map((c) => c.id);
+        const finished = new Set<string>();
+        const claimed = new Set<string>();
+        let held: string[] = [];
         let pending = await claim(group.batch, group.audience, now, token);
         for (;;) {
           pending.forEach((r) => claimed.add(r.customer_id));
           const sent = await sendRecords(group.batch, token, pending, byId, stop);
           sent.finished.forEach((id) => finished.add(id));
           transient ??= sent.transient;
-          const heldNow = await record.heldElsewhere(input.campaignId, input.executionId, groupIds, token);
+          const heldNow = await record.heldElsewhere(
+            input.campaignId,
+            input.executionId,
+            groupIds,
+            token,
+            batch.several ? group.batch.channel : undefined,
+          );
           if (heldNow.length === 0 || stop.halt || transient) {
-            held = [...held, ...heldNow];
+            held = heldNow;
             break;
           }
           // Another attempt still holds some: wait for it to finish them, or for their leases to lapse.
@@ -297,7 +326,12 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
             token,
           );
         }
-        if (stop.halt || transient) break;
+        for (const id of [...held, ...[...claimed].filter((c) => !finished.has(c))]) unfinished.add(id);
+        channelsRun++;
+        if (stop.halt || transient) {
+          beforeLastChannel = batch.several !== undefined && channelsRun < batch.several.channels.length;
+          break;
+        }
       }
     } finally {
       unwatch();
@@ -308,15 +342,19 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     if (transient) throw transient;
 
     // Stopped early: the batch ends before the first customer it did not finish (their records stay
-    // pending; the next batch takes them up again, or the execution's end marks them skipped).
-    const unfinished = new Set([...held, ...[...claimed].filter((id) => !finished.has(id))]);
+    // pending; the next batch takes them up again, or the execution's end marks them skipped). Stopped
+    // before a campaign's last channel: before the first customer (the next batch takes the page up again,
+    // finding what this one sent done).
     let through = audience.length;
-    if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
+    if (stop.halt && beforeLastChannel) through = 0;
+    else if (stop.halt && unfinished.size) through = audience.findIndex((c) => unfinished.has(c.id));
     const done = audience.slice(0, through);
     // Through: the page's end (customers another pass sends were passed over, not left).
     const cursor = through === audience.length ? page.at(-1)!.id : done.length ? done.at(-1)!.id : input.after;
+    // At end_time no batch comes after this one: on several channels every record it finished counts now.
+    const counted = stop.halt === 'end_time' && batch.several ? audience : done;
     return {
-      counts: await tally(input, done, counts),
+      counts: await tally(batch, counted, counts, finalBefore),
       cursor,
       done: !stop.halt && pageDone,
       stoppedAtEnd: stop.halt === 'end_time',

@@ -1,15 +1,15 @@
 // Campaigns as the API manages them: rows in marketing_campaigns, checked when saved so that a
 // campaign that is kept can run; their executions (src/campaigns/execution.ts) and records (records.ts).
 import type { Client } from '@temporalio/client';
-import { and, count, desc, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns, segments, templates } from '../db/schema.js';
 import type { Outbound } from '../channels/outbound.js';
 import { DomainError } from '../domain/errors.js';
-import { editable } from './campaign.js';
-import { campaignParts, type CampaignContent, checkParts } from '../templates/parts.js';
+import { type ChannelMode, editable } from './campaign.js';
+import { type CampaignContent, channelParts, checkParts } from '../templates/parts.js';
 import type { CampaignMode } from './campaign.workflow.js';
 import { type CampaignServiceOptions, type ControlAction, createCampaignExecutions } from './execution.js';
 import { campaignRecords, type RecordFilter } from './records.js';
@@ -17,7 +17,12 @@ import { type CampaignRow, type CampaignView, campaignView, findCampaign } from 
 
 export interface CampaignInput {
   name: string;
-  type: CampaignType;
+  /** The channel; with `channels`, their first (given or not). */
+  type?: CampaignType;
+  /** Several channels in order, each named once; null or absent: `type` alone. */
+  channels?: CampaignType[] | null;
+  /** With `channels`: `all` (the default) or `fallback`. */
+  channel_mode?: ChannelMode | null;
   target_tags?: string[];
   target_segment_id?: string | null;
   content?: CampaignContent | null;
@@ -29,7 +34,7 @@ export interface CampaignInput {
 }
 
 /** An input with every field given (null or empty when not set). */
-type CompleteInput = { [K in keyof CampaignInput]-?: Exclude<CampaignInput[K], undefined> };
+type CompleteInput = { [K in keyof CampaignInput]-?: Exclude<CampaignInput[K], undefined> } & { type: CampaignType };
 
 const invalid = (field: string, message: string) => new DomainError('validation_error', `${field}: ${message}`, field, 422);
 
@@ -48,15 +53,20 @@ export function createCampaignService(
   /** Checks what a campaign will need to run: an audience, content that renders, a template and segment that exist, a URL it may send to. */
   async function check(c: CompleteInput): Promise<void> {
     if (!c.target_tags.length && !c.target_segment_id) throw invalid('target_tags', 'a campaign needs target_tags or target_segment_id');
+    checkChannels(c);
     if (c.content == null && !c.content_template_id) throw invalid('content', 'a campaign needs content or content_template_id');
     if (c.content != null && c.content_template_id) throw invalid('content_template_id', 'give content or content_template_id, not both');
-    if (c.type === 'webhook' && !c.webhook_url) throw invalid('webhook_url', 'a webhook campaign needs the URL to POST to');
-    if (c.type !== 'webhook' && c.webhook_url) throw invalid('webhook_url', 'only webhook campaigns have one');
+    const onWebhook = c.type === 'webhook' || (c.channels?.includes('webhook') ?? false);
+    if (onWebhook && !c.webhook_url) throw invalid('webhook_url', 'a webhook campaign needs the URL to POST to');
+    if (!onWebhook && c.webhook_url) throw invalid('webhook_url', 'only webhook campaigns have one');
     // Not to this machine or its network (src/channels/outbound.ts); the send checks again after DNS.
     if (c.webhook_url) await outbound.check(c.webhook_url, 'webhook_url');
     if (c.start_time && c.end_time && Date.parse(c.end_time) <= Date.parse(c.start_time))
       throw invalid('end_time', 'must be after start_time');
-    if (c.content != null) checkParts(campaignParts(c.type, c.name, c.content), 'content');
+    if (c.content != null) {
+      const several = (c.channels?.length ?? 0) > 1;
+      for (const { type, parts } of channelParts(c, c.content)) checkParts(parts, several ? `content.${type}` : 'content');
+    }
     if (c.content_template_id) {
       const [template] = isUuid(c.content_template_id)
         ? await db
@@ -120,7 +130,9 @@ export function createCampaignService(
     async list(filter: { status?: CampaignStatus; type?: CampaignType; name?: string; page: number; page_size: number }) {
       const conditions: SQL[] = [];
       if (filter.status) conditions.push(eq(marketingCampaigns.status, filter.status));
-      if (filter.type) conditions.push(eq(marketingCampaigns.type, filter.type));
+      // A campaign on several channels is listed under each of them.
+      if (filter.type)
+        conditions.push(or(eq(marketingCampaigns.type, filter.type), sql`${filter.type} = any(${marketingCampaigns.channels})`)!);
       if (filter.name) conditions.push(ilike(marketingCampaigns.name, `%${filter.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%`));
       const where = conditions.length ? and(...conditions) : undefined;
       const [total] = await db
@@ -148,7 +160,9 @@ export function createCampaignService(
           409,
         );
       }
-      const merged = complete({ ...inputOf(row), ...input });
+      // A patch naming the channels and not the type: the type is their first.
+      const retyped = input.channels && input.type === undefined ? { type: input.channels[0] } : {};
+      const merged = complete({ ...inputOf(row), ...input, ...retyped });
       await check(merged);
       const [updated] = await db
         .update(marketingCampaigns)
@@ -190,10 +204,34 @@ export function createCampaignService(
   };
 }
 
+/**
+ * A campaign's channels hold together: each named once, the first being `type`, a mode only with several,
+ * and each channel's content inline (one stored template is one channel's).
+ */
+function checkChannels(c: CompleteInput): void {
+  if (c.channels === null) {
+    if (c.channel_mode !== null) throw invalid('channel_mode', 'a mode is for a campaign on several channels: give channels');
+    return;
+  }
+  const seen = new Set<CampaignType>();
+  c.channels.forEach((ch, i) => {
+    if (seen.has(ch)) throw invalid(`channels[${i}]`, `"${ch}" is named twice`);
+    seen.add(ch);
+  });
+  if (c.type !== c.channels[0])
+    throw invalid('type', `the campaign's type is its first channel ("${c.channels[0]}"), not "${c.type}": leave type out or match it`);
+  if (c.content_template_id)
+    throw invalid('content_template_id', "a campaign on several channels gives each channel's content inline: content.<channel>");
+}
+
 function complete(input: CampaignInput): CompleteInput {
+  const type = input.type ?? input.channels?.[0];
+  if (!type) throw invalid('type', 'a campaign needs its channel: type, or channels');
   return {
     name: input.name,
-    type: input.type,
+    type,
+    channels: input.channels ?? null,
+    channel_mode: input.channel_mode ?? null,
     target_tags: input.target_tags ?? [],
     target_segment_id: input.target_segment_id ?? null,
     content: input.content ?? null,
@@ -210,6 +248,8 @@ function columns(c: CompleteInput) {
   return {
     name: c.name,
     type: c.type,
+    channels: c.channels,
+    channelMode: c.channels ? (c.channel_mode ?? 'all') : null,
     targetTags: c.target_tags,
     targetSegmentId: c.target_segment_id,
     content: c.content,
@@ -227,6 +267,8 @@ function inputOf(r: CampaignRow): CampaignInput {
   return {
     name: v.name,
     type: v.type,
+    channels: r.channels,
+    channel_mode: r.channelMode,
     target_tags: v.target_tags,
     target_segment_id: v.target_segment_id,
     content: v.content,

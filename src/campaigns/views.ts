@@ -5,7 +5,7 @@ import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignStatus, type CampaignType, marketingCampaigns } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import type { CampaignContent } from '../templates/parts.js';
+import { type CampaignContent, campaignChannels } from '../templates/parts.js';
 
 export type CampaignRow = typeof marketingCampaigns.$inferSelect;
 
@@ -13,6 +13,8 @@ export interface CampaignView {
   id: string;
   name: string;
   type: CampaignType;
+  channels: CampaignType[];
+  channel_mode: 'all' | 'fallback' | null;
   status: CampaignStatus;
   target_tags: string[];
   target_segment_id: string | null;
@@ -49,6 +51,8 @@ export const campaignView = (r: CampaignRow): CampaignView => ({
   id: r.id,
   name: r.name,
   type: r.type,
+  channels: campaignChannels(r),
+  channel_mode: r.channelMode,
   status: r.status,
   target_tags: r.targetTags,
   target_segment_id: r.targetSegmentId,

@@ -561,7 +561,13 @@ export const marketingCampaigns = pgTable(
     targetSegmentId: text('target_segment_id'),
     contentTemplateId: text('content_template_id'),
     /** Inline content: a string, or the channel's parts ({ subject, html, text } for email). */
-    content: jsonb('content').$type<string | Record<string, string>>(),
+    content: jsonb('content').$type<string | Record<string, string | Record<string, string>>>(),
+    /**
+     * A campaign on several channels: their types in order (the first is `type`), and how they combine —
+     * `all` (a message on each) or `fallback` (the next only where the one before could not reach). Null: `type` alone.
+     */
+    channels: text('channels').array().$type<CampaignType[]>(),
+    channelMode: text('channel_mode').$type<'all' | 'fallback'>(),
     /** webhook campaigns: where each customer's message is POSTed. */
     webhookUrl: text('webhook_url'),
     /** Messages per second for this campaign (under the channel's own limit); null: the channel's limit. */

@@ -177,6 +177,23 @@ export function createMessageRecord(db: Db) {
     return settled.length;
   }
 
+  async function skipPendingByChannel(
+    campaignId: string,
+    executionId: string,
+    reason: string,
+    also?: SQL,
+  ): Promise<Map<ChannelName, number>> {
+    const notSending = and(pendingRecords(campaignId, executionId), isNull(messages.sendingAt));
+    const skipped = await db
+      .update(messages)
+      .set({ status: 'skipped', errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
+      .where(and(ownRows(messages), also ? and(notSending, also) : notSending))
+      .returning({ channel: messages.channel });
+    const byChannel = new Map<ChannelName, number>();
+    for (const { channel } of skipped) byChannel.set(channel, (byChannel.get(channel) ?? 0) + 1);
+    return byChannel;
+  }
+
   return {
     markSending,
     settleAbandoned,
@@ -360,7 +377,13 @@ export function createMessageRecord(db: Db) {
     },
 
     /** Of `customerIds`, those whose records another attempt holds (claimed, or marked sending and not recorded yet). */
-    async heldElsewhere(campaignId: string, executionId: string, customerIds: string[], token: string): Promise<string[]> {
+    async heldElsewhere(
+      campaignId: string,
+      executionId: string,
+      customerIds: string[],
+      token: string,
+      channel?: ChannelName,
+    ): Promise<string[]> {
       if (customerIds.length === 0) return [];
       const rows = await db
         .select({ customerId: messages.customerId })
@@ -370,6 +393,7 @@ export function createMessageRecord(db: Db) {
             ownRows(messages),
             pendingRecords(campaignId, executionId),
             inArray(messages.customerId, customerIds),
+            channel ? eq(messages.channel, channel) : undefined,
             sql`${messages.claimToken} is not null and ${messages.claimToken} <> ${token}`,
           ),
         );
@@ -384,14 +408,13 @@ export function createMessageRecord(db: Db) {
      * How many it skipped.
      */
     async skipPending(campaignId: string, executionId: string, reason: string, also?: SQL): Promise<number> {
-      const notSending = and(pendingRecords(campaignId, executionId), isNull(messages.sendingAt));
-      const skipped = await db
-        .update(messages)
-        .set({ status: 'skipped', errorMessage: reason, leaseUntil: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), also ? and(notSending, also) : notSending))
-        .returning({ id: messages.id });
-      return skipped.length;
+      let n = 0;
+      for (const skipped of (await skipPendingByChannel(campaignId, executionId, reason, also)).values()) n += skipped;
+      return n;
     },
+
+    /** skipPending, counted by channel (a campaign on several channels has records on each). */
+    skipPendingByChannel,
   };
 }
 

@@ -20,6 +20,8 @@ export interface MailCapture {
   url: string;
   list(): CapturedMail[];
   clear(): void;
+  /** Refuses for good (550) the recipients `refused` picks, until it is set again (null: take every one); a test's bounce. */
+  refuse(refused: ((address: string) => boolean) | null): void;
   /** Resolves with the first captured mail matching `predicate` (already received or yet to come). */
   waitFor(predicate: (m: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startMailCapture(options: { port?: number; host?: string; 
   const mails: CapturedMail[] = [];
   let nextId = 1;
   const waiters = new Set<{ predicate: (m: CapturedMail) => boolean; resolve: (m: CapturedMail) => void }>();
+  let refused: ((address: string) => boolean) | null = null;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -43,6 +46,10 @@ export async function startMailCapture(options: { port?: number; host?: string; 
     // Clients with pooled connections would otherwise hold close() open for 30 s.
     closeTimeout: 500,
     size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      if (refused?.(address.address)) return callback(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -88,6 +95,7 @@ export async function startMailCapture(options: { port?: number; host?: string; 
     url: `smtp://${host}:${port}`,
     list: () => [...mails],
     clear: () => void mails.splice(0),
+    refuse: (pick) => void (refused = pick),
     waitFor(predicate, timeoutMs = 30_000) {
       const found = mails.find(predicate);
       if (found) return Promise.resolve(found);

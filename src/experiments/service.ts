@@ -94,6 +94,14 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
         .where(and(ownRows(experiments), eq(experiments.campaignId, campaign.id)));
       if (taken)
         throw new DomainError('experiment_exists', `campaign "${campaign.id}" has the experiment "${taken.name}"`, 'campaign_id', 409);
+      // A campaign on several channels sends each customer several messages: no one variant to test.
+      if ((campaign.channels?.length ?? 0) > 1)
+        throw new DomainError(
+          'campaign_multi_channel',
+          `campaign "${campaign.id}" sends on several channels (${campaign.channels!.join(', ')}): test a campaign on one`,
+          'campaign_id',
+          422,
+        );
       return { campaignType: campaign.type, name: campaign.name };
     }
     if (!input.step_key) throw new DomainError('validation_error', 'step_key: the send step the variants apply to', 'step_key', 422);

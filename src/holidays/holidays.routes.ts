@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, idParam, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
-import { campaignFields } from '../campaigns/campaigns.routes.js';
+import { campaignFields, oneChannelContent } from '../campaigns/campaigns.routes.js';
 
 const holidayInput = z
   .strictObject({
@@ -32,7 +32,7 @@ const holidayCampaignInput = z
     type: z.enum(['email', 'sms', 'push_notification', 'wechat']),
     target_tags: campaignFields.target_tags,
     target_segment_id: campaignFields.target_segment_id,
-    content: campaignFields.content,
+    content: oneChannelContent,
     content_template_id: campaignFields.content_template_id,
     send_time: z.string().max(5).openapi({ description: "The local time of day in each customer's zone, HH:MM", example: '10:00' }),
   })

@@ -9,7 +9,7 @@ import { isUuid } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import type { CampaignService } from '../campaigns/service.js';
 import type { CampaignServiceOptions } from '../campaigns/execution.js';
-import type { CampaignContent } from '../templates/parts.js';
+import type { PartsContent } from '../templates/parts.js';
 import { holidayCampaignRunWorkflowId, holidayCampaignScheduleId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 import { datesBetween, type Holiday, SHIPPED_HOLIDAYS } from './calendar.js';
 import { addHoliday, findHoliday, holidayNotFound, holidayView, type HolidayInput, ownHolidays, removeHoliday } from './holidays.js';
@@ -25,7 +25,7 @@ export interface HolidayCampaignInput {
   type: CampaignType;
   target_tags?: string[];
   target_segment_id?: string | null;
-  content?: CampaignContent | null;
+  content?: PartsContent | null;
   content_template_id?: string | null;
   send_time: string;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bothLimits, createRateLimiter } from '../../src/channels/rate-limit.js';
 import { addCounts, emptyCounts, leftOverCounts, rateAndEta } from '../../src/campaigns/broadcast-counts.js';
-import { campaignParts, channelOf, checkParts } from '../../src/templates/parts.js';
+import { campaignParts, channelOf, channelParts, checkParts } from '../../src/templates/parts.js';
 import type { DomainError } from '../../src/domain/errors.js';
 import { renderTemplate } from '../../src/templates/render.js';
 
@@ -35,6 +35,41 @@ describe('campaignParts', () => {
     expect(field(() => campaignParts('push_notification', 'x', { title: 'T' }))).toBe('content.body');
   });
 
+  it("takes each channel's parts on several channels, naming the channel and part that is missing, unknown or not text", () => {
+    const c = { type: 'email' as const, name: 'June', channels: ['email', 'sms'] as Array<'email' | 'sms'> };
+    expect(channelParts(c, { email: { subject: 'S', text: 'T' }, sms: 'Hi' })).toEqual([
+      { type: 'email', parts: { subject: 'S', text: 'T', html: 'T' } },
+      { type: 'sms', parts: { text: 'Hi' } },
+    ]);
+    // One channel: the content as it always was.
+    expect(channelParts({ type: 'sms', name: 'June' }, 'Hi')).toEqual([{ type: 'sms', parts: { text: 'Hi' } }]);
+    const field = (content: unknown) => {
+      try {
+        channelParts(c, content as never);
+      } catch (err) {
+        return (err as DomainError).field;
+      }
+      return null;
+    };
+    expect(field('one string')).toBe('content');
+    expect(field({ email: { subject: 'S', text: 'T' } })).toBe('content.sms');
+    expect(field({ email: { subject: 'S', text: 'T' }, sms: 'x', webhook: 'y' })).toBe('content.webhook');
+    expect(field({ email: { text: 'T' }, sms: 'x' })).toBe('content.email.subject');
+    expect(field({ email: { subject: 'S', text: 'T' }, sms: { text: { nested: 'x' } } })).toBe('content.sms');
+    expect(field({ email: { subject: 'S', text: 'T' }, sms: 'x' })).toBeNull();
+    // On one channel, a part that is not text names itself.
+    expect(
+      (() => {
+        try {
+          campaignParts('email', 'x', { subject: { a: 'b' } } as never);
+        } catch (err) {
+          return (err as DomainError).field;
+        }
+        return null;
+      })(),
+    ).toBe('content.subject');
+  });
+
   it('checks that every part parses', () => {
     expect(() => checkParts({ subject: 'Hi {{ customer.name }}' }, 'content')).not.toThrow();
     expect(() => checkParts({ subject: 'Hi {{ customer.name ' }, 'content')).toThrow(/content\.subject/);
@@ -63,6 +98,36 @@ describe('counts and progress', () => {
     expect(rateAndEta(50, 150, 0, 10_000)).toEqual({ ratePerSecond: 5, etaSeconds: 20 });
     expect(rateAndEta(50, null, 0, 10_000)).toEqual({ ratePerSecond: 5, etaSeconds: null });
     expect(rateAndEta(200, 150, 0, 10_000).etaSeconds).toBe(0);
+  });
+  it('adds each channel’s counts on several channels, and keeps none on one', () => {
+    const total = emptyCounts();
+    addCounts(total, { processed: 1, sent: 1, failed: 0, skipped: 0, reasons: {} });
+    expect(total.channels).toBeUndefined();
+    addCounts(total, {
+      processed: 2,
+      sent: 3,
+      failed: 0,
+      skipped: 1,
+      reasons: { no_phone: 1 },
+      channels: {
+        email: { processed: 2, sent: 2, failed: 0, skipped: 0, reasons: {} },
+        sms: { processed: 2, sent: 1, failed: 0, skipped: 1, reasons: { no_phone: 1 } },
+      },
+    });
+    addCounts(total, {
+      processed: 1,
+      sent: 1,
+      failed: 0,
+      skipped: 0,
+      uncertain: 1,
+      reasons: {},
+      channels: { sms: { processed: 2, sent: 1, failed: 0, skipped: 0, uncertain: 1, reasons: {} } },
+    });
+    expect(total).toMatchObject({ processed: 4, sent: 5, skipped: 1, uncertain: 1 });
+    expect(total.channels).toEqual({
+      email: { processed: 2, sent: 2, failed: 0, skipped: 0, reasons: {} },
+      sms: { processed: 4, sent: 2, failed: 0, skipped: 1, uncertain: 1, reasons: { no_phone: 1 } },
+    });
   });
 });
 

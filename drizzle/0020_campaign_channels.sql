@@ -1,0 +1,2 @@
+ALTER TABLE "marketing_campaigns" ADD COLUMN "channels" text[];--> statement-breakpoint
+ALTER TABLE "marketing_campaigns" ADD COLUMN "channel_mode" text;
