@@ -28,6 +28,7 @@ describe('POST /api/marketing/campaigns', () => {
       type: 'email',
       channels: ['email'],
       channel_mode: null,
+      send_at: null,
       status: 'draft',
       target_tags: [tag],
       target_segment_id: null,

@@ -43,6 +43,23 @@ const content = z
     example: 'Hi {{ customer.first_name }}, your June gift is waiting: https://shop.example/june',
   });
 
+const sendAtSchema = z
+  .union([
+    z.strictObject({
+      local_time: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 00:00 to 23:59')
+        .openapi({ example: '10:00' }),
+    }),
+    z.strictObject({ best_hour: z.literal(true) }),
+  ])
+  .openapi('CampaignSendAt', {
+    description:
+      'When each customer gets it, on their own clock: the next time it reads `local_time`, or at their best hour (the hour they open ' +
+      "and click most, else the workspace's, else 10:00). Unset: at once. Not on a campaign on several channels.",
+    example: { best_hour: true },
+  });
+
 export const campaignFields = {
   name: z.string().trim().min(1).max(200).openapi({ example: 'June VIP care SMS' }),
   type: z.enum(CAMPAIGN_TYPES).optional().openapi({ description: 'The channel; with `channels`, the first of them (or left out)' }),
@@ -66,6 +83,7 @@ export const campaignFields = {
         'first that can reach them — the next channel goes to those the one before could not (no address, no consent, suppressed, ' +
         'or refused for good)',
     }),
+  send_at: sendAtSchema.nullable().optional(),
   target_tags: z
     .array(tagSchema)
     .max(100)
@@ -117,6 +135,7 @@ export const campaignSchema = z
     type: z.enum(CAMPAIGN_TYPES),
     channels: z.array(z.enum(CAMPAIGN_TYPES)).openapi({ description: 'The channels it sends on, in order (`[type]` on one channel)' }),
     channel_mode: z.enum(CHANNEL_MODES).nullable().openapi({ description: 'On several channels: `all` or `fallback`' }),
+    send_at: sendAtSchema.nullable(),
     status: z.enum(CAMPAIGN_STATUSES),
     target_tags: z.array(z.string()),
     target_segment_id: z.string().nullable(),

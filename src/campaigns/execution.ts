@@ -24,6 +24,7 @@ import {
   startNowSignal,
 } from './campaign.workflow.js';
 import { type CampaignRow, findCampaign } from './views.js';
+import { holdSendTime } from '../experiments/send-time-hold.js';
 
 /** Broadcasts: customers per batch activity, and batches per workflow run before it continues as new. */
 export type CampaignServiceOptions = Pick<Config['campaigns'], 'batchSize' | 'batchesPerRun'>;
@@ -46,6 +47,7 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
   const now = () => Date.now();
 
   async function startExecution(row: CampaignRow, executionId: string, mode: CampaignMode, startAt?: number) {
+    await holdSendTime(db, row.id, row.sendAt);
     await client.workflow.start(campaignExecution, {
       workflowId: campaignWorkflowId(row.id, executionId),
       taskQueue,

@@ -5,7 +5,7 @@ import { and, count, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
-import { type CampaignStatus, type CampaignType, marketingCampaigns, segments, templates } from '../db/schema.js';
+import { type CampaignStatus, type CampaignType, experiments, marketingCampaigns, segments, templates } from '../db/schema.js';
 import type { Outbound } from '../channels/outbound.js';
 import { DomainError } from '../domain/errors.js';
 import { type ChannelMode, editable } from './campaign.js';
@@ -13,7 +13,7 @@ import { type CampaignContent, channelParts, checkParts } from '../templates/par
 import type { CampaignMode } from './campaign.workflow.js';
 import { type CampaignServiceOptions, type ControlAction, createCampaignExecutions } from './execution.js';
 import { campaignRecords, type RecordFilter } from './records.js';
-import { type CampaignRow, type CampaignView, campaignView, findCampaign } from './views.js';
+import { type CampaignRow, type CampaignView, campaignView, findCampaign, sendAtOf, type SendAtView } from './views.js';
 
 export interface CampaignInput {
   name: string;
@@ -23,6 +23,8 @@ export interface CampaignInput {
   channels?: CampaignType[] | null;
   /** With `channels`: `all` (the default) or `fallback`. */
   channel_mode?: ChannelMode | null;
+  /** Each customer's send time on their own clock; null or absent: at once. */
+  send_at?: SendAtView | null;
   target_tags?: string[];
   target_segment_id?: string | null;
   content?: CampaignContent | null;
@@ -54,6 +56,8 @@ export function createCampaignService(
   async function check(c: CompleteInput): Promise<void> {
     if (!c.target_tags.length && !c.target_segment_id) throw invalid('target_tags', 'a campaign needs target_tags or target_segment_id');
     checkChannels(c);
+    if (c.send_at && c.channels && c.channels.length > 1)
+      throw invalid('send_at', 'a campaign on several channels sends at once: give send_at to a campaign on one channel');
     if (c.content == null && !c.content_template_id) throw invalid('content', 'a campaign needs content or content_template_id');
     if (c.content != null && c.content_template_id) throw invalid('content_template_id', 'give content or content_template_id, not both');
     const onWebhook = c.type === 'webhook' || (c.channels?.includes('webhook') ?? false);
@@ -164,6 +168,19 @@ export function createCampaignService(
       const retyped = input.channels && input.type === undefined ? { type: input.channels[0] } : {};
       const merged = complete({ ...inputOf(row), ...input, ...retyped });
       await check(merged);
+      if (merged.send_at) {
+        const [experiment] = await db
+          .select({ name: experiments.name })
+          .from(experiments)
+          .where(and(ownRows(experiments), eq(experiments.campaignId, id)));
+        if (experiment)
+          throw new DomainError(
+            'experiment_exists',
+            `send_at: the campaign has the experiment "${experiment.name}": give its variants a send_at instead`,
+            'send_at',
+            409,
+          );
+      }
       const [updated] = await db
         .update(marketingCampaigns)
         .set({ ...columns(merged), updatedBy: actor, updatedAt: sql`now()` })
@@ -232,6 +249,7 @@ function complete(input: CampaignInput): CompleteInput {
     type,
     channels: input.channels ?? null,
     channel_mode: input.channel_mode ?? null,
+    send_at: input.send_at ?? null,
     target_tags: input.target_tags ?? [],
     target_segment_id: input.target_segment_id ?? null,
     content: input.content ?? null,
@@ -250,6 +268,7 @@ function columns(c: CompleteInput) {
     type: c.type,
     channels: c.channels,
     channelMode: c.channels ? (c.channel_mode ?? 'all') : null,
+    sendAt: sendAtOf(c.send_at),
     targetTags: c.target_tags,
     targetSegmentId: c.target_segment_id,
     content: c.content,
@@ -269,6 +288,7 @@ function inputOf(r: CampaignRow): CampaignInput {
     type: v.type,
     channels: r.channels,
     channel_mode: r.channelMode,
+    send_at: v.send_at,
     target_tags: v.target_tags,
     target_segment_id: v.target_segment_id,
     content: v.content,

@@ -3,7 +3,7 @@ import { eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
-import { type CampaignStatus, type CampaignType, marketingCampaigns } from '../db/schema.js';
+import { type CampaignSendAt, type CampaignStatus, type CampaignType, marketingCampaigns } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { type CampaignContent, campaignChannels } from '../templates/parts.js';
 
@@ -15,6 +15,7 @@ export interface CampaignView {
   type: CampaignType;
   channels: CampaignType[];
   channel_mode: 'all' | 'fallback' | null;
+  send_at: SendAtView | null;
   status: CampaignStatus;
   target_tags: string[];
   target_segment_id: string | null;
@@ -32,6 +33,15 @@ export interface CampaignView {
   created_at: string;
   updated_at: string;
 }
+
+/** A campaign's send time as the API spells it. */
+export type SendAtView = { local_time: string } | { best_hour: true };
+
+export const sendAtView = (s: CampaignSendAt | null): SendAtView | null =>
+  s === null ? null : 'localTime' in s ? { local_time: s.localTime } : { best_hour: true };
+
+export const sendAtOf = (s: SendAtView | null): CampaignSendAt | null =>
+  s === null ? null : 'local_time' in s ? { localTime: s.local_time } : { bestHour: true };
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -53,6 +63,7 @@ export const campaignView = (r: CampaignRow): CampaignView => ({
   type: r.type,
   channels: campaignChannels(r),
   channel_mode: r.channelMode,
+  send_at: sendAtView(r.sendAt),
   status: r.status,
   target_tags: r.targetTags,
   target_segment_id: r.targetSegmentId,

@@ -431,6 +431,9 @@ export const upgradeHistory = pgTable(
   ],
 );
 
+/** A campaign's send time on each customer's clock: a time of day, or their best hour. */
+export type CampaignSendAt = { localTime: string } | { bestHour: true };
+
 /** A gift's fulfilment: pending → processing → shipped → delivered, or cancelled before it ships. */
 export type GiftStatus = 'pending' | 'processing' | 'shipped' | 'delivered' | 'cancelled';
 
@@ -568,6 +571,8 @@ export const marketingCampaigns = pgTable(
      */
     channels: text('channels').array().$type<CampaignType[]>(),
     channelMode: text('channel_mode').$type<'all' | 'fallback'>(),
+    /** When each customer gets it, on their own clock (held by a one-arm send-time experiment); null: at once. */
+    sendAt: jsonb('send_at').$type<CampaignSendAt>(),
     /** webhook campaigns: where each customer's message is POSTed. */
     webhookUrl: text('webhook_url'),
     /** Messages per second for this campaign (under the channel's own limit); null: the channel's limit. */

@@ -94,6 +94,14 @@ export function createExperimentService(db: Db, options: { attributionWindowDays
         .where(and(ownRows(experiments), eq(experiments.campaignId, campaign.id)));
       if (taken)
         throw new DomainError('experiment_exists', `campaign "${campaign.id}" has the experiment "${taken.name}"`, 'campaign_id', 409);
+      // A campaign with its own send time: its variants' send_at is where send times are compared.
+      if (campaign.sendAt)
+        throw new DomainError(
+          'campaign_send_at',
+          `campaign "${campaign.id}" sends at its send_at: clear it, and compare send times with the variants' send_at`,
+          'campaign_id',
+          409,
+        );
       // A campaign on several channels sends each customer several messages: no one variant to test.
       if ((campaign.channels?.length ?? 0) > 1)
         throw new DomainError(

@@ -1,22 +1,16 @@
 // A holiday campaign's run of one year as rows: that year's campaign (its id derived from the holiday campaign
 // and the year, so every run of the year finds the same one) with a one-arm send-time experiment that holds
 // each record until the customer's local send time. Inserted once; a repeat reads them back.
-import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { experiments, holidayCampaigns, marketingCampaigns } from '../db/schema.js';
 import { currentWorkspace } from '../db/workspace.js';
 import { campaignWorkflowId } from '../temporal/workflow-ids.js';
+import { keyedUuid } from '../domain/keyed-uuid.js';
 import { datesBetween } from './calendar.js';
 import { findHoliday } from './holidays.js';
 import { dateOfRun, runEnd, runStart, sendMinute } from './run-time.js';
-
-/** A UUID from a business key: the same key, the same id, in every process. */
-export function keyedUuid(key: string): string {
-  const h = createHash('sha256').update(key).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 /** The campaign of a holiday campaign's year (one per year), and its one execution. */
 export const yearCampaignId = (holidayCampaignId: string, year: number) => keyedUuid(`holiday-campaign/${holidayCampaignId}/${year}`);
