@@ -21,6 +21,8 @@ export interface ReserveInput extends MessageKey {
    * database's clock does not).
    */
   now: number;
+  /** The step's own send time on the customer's clock (a journey step's `sendAt`); a send-time arm takes its place. */
+  sendAt?: { localTime: string } | { bestHour: true };
 }
 
 export type Reservation =

@@ -21,6 +21,11 @@ export interface EmailStep extends StepBase {
   coupon?: { percentOff: number; validDays: number };
   /** A message the customer's own action asked for (a signup's welcome): no quiet hours, no frequency caps. */
   transactional?: boolean;
+  /**
+   * When due, the step waits for this time of day on the customer's clock (a local time, or their best
+   * hour), then sends. Unset: at once. A send-time arm of the step's experiment takes its place.
+   */
+  sendAt?: { localTime: string } | { bestHour: true };
 }
 
 /** A task for the sales team's CRM (a row in crm_tasks, and a POST to the CRM's webhook when one is set). */

@@ -83,17 +83,18 @@ const DUE_MINUTES = 2;
 /**
  * A send-time arm of the step's experiment (`send_at.local_time`): when the customer's clock is not at the
  * arm's time of day, the moment it next is (the journey's pacing defers the touch to it, with a durable
- * timer); null when it is (within DUE_MINUTES), or the customer's arm has no send time, or there is no
- * experiment. The arm is stored here, the first time, as the send will read it.
+ * timer); null when it is (within DUE_MINUTES), or the customer's arm has no send time. Without a
+ * send-time experiment, the step's own `sendAt` is judged the same way. The arm is stored here, the first
+ * time, as the send will read it.
  */
 export async function stepSendTime(
   db: Db,
-  touch: { journeyKey: string; stepKey: string; customerId: string },
+  touch: { journeyKey: string; stepKey: string; customerId: string; sendAt?: ClockSendAt },
   timeZone: string,
   now: number,
 ): Promise<number | null> {
   const e = await touchExperiment(db, touch);
-  if (!e?.variants.some((v) => v.sendAt)) return null;
+  if (!e?.variants.some((v) => v.sendAt)) return touch.sendAt ? nextSendTime(db, touch.sendAt, touch.customerId, timeZone, now) : null;
   // Assigned at the workflow's clock when the step first asked: an offset arm counts from then.
   const variant = (await assignArms(db, e, [touch.customerId], true, new Date(now))).get(touch.customerId);
   const sendAt = e.variants.find((v) => v.key === variant)?.sendAt;
@@ -111,10 +112,16 @@ export async function stepSendTime(
     const due = (row?.at.getTime() ?? now) + sendAt.offsetMinutes * 60_000;
     return now < due - 60_000 ? due : null;
   }
+  return nextSendTime(db, sendAt, touch.customerId, timeZone, now);
+}
+
+/** A time of day on the customer's clock: a step's own `sendAt`, or a variant's that is not an offset. */
+type ClockSendAt = Exclude<NonNullable<ExperimentVariant['sendAt']>, { offsetMinutes: number }>;
+
+/** A time of day on the customer's clock (or their best hour): null when it is now (within DUE_MINUTES), else when it next is. */
+async function nextSendTime(db: Db, sendAt: ClockSendAt, customerId: string, timeZone: string, now: number): Promise<number | null> {
   const target =
-    'bestHour' in sendAt
-      ? (await bestHours(db, [touch.customerId], timeZone)).get(touch.customerId)! * 60
-      : localTimeMinutes(sendAt.localTime)!;
+    'bestHour' in sendAt ? (await bestHours(db, [customerId], timeZone)).get(customerId)! * 60 : localTimeMinutes(sendAt.localTime)!;
   const { hour, minute } = localParts(timeZone, now);
   if ((hour * 60 + minute - target + 1440) % 1440 < DUE_MINUTES) return null;
   return nextLocalTime(now, target, timeZone);

@@ -31,6 +31,12 @@ export const emailStepSchema = z.object({
   template: emailTemplateSchema,
   coupon: z.object({ percentOff: z.number().int().min(1).max(100), validDays: z.number().int().min(1) }).optional(),
   transactional: z.boolean().optional(),
+  sendAt: z
+    .union([
+      z.strictObject({ localTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 00:00 to 23:59') }),
+      z.strictObject({ bestHour: z.literal(true) }),
+    ])
+    .optional(),
 });
 
 export const crmTaskStepSchema = z.object({

@@ -149,6 +149,7 @@ export class JourneyRun {
           workflowId,
           channel: 'email',
           transactional: step.transactional ?? false,
+          ...(step.sendAt ? { sendAt: step.sendAt } : {}),
         });
         if (paced === 'exited') return this.record({ step: step.key, status: 'skipped', reason: this.exited ?? 'exited' });
         if (paced === 'restarted') return null;
