@@ -624,6 +624,12 @@ group('activation', async () => {
   });
 });
 
+group('touch', async () => {
+  // One activity per email touch (pacing, coupon and send together): a welcome series and a cart recovery.
+  await record('touch-completed', { id: 'replay-touch-completed', email: 'touch-completed@example.com' });
+  await recordCart('touch-completed', 'replay-cart-touch-completed');
+});
+
 // New groups go above this line.
 const only = process.argv[2];
 await worker.runUntil(async () => {

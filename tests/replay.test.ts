@@ -42,6 +42,7 @@ describe('workflow replay', () => {
       'cart-recovery-completed.json',
       'cart-recovery-purchased.json',
       'cart-recovery-quiet-hours.json',
+      'cart-recovery-touch-completed.json',
       'cart-recovery-updated.json',
       'churn-sweep.json',
       'churn-win-back-completed.json',
@@ -60,6 +61,7 @@ describe('workflow replay', () => {
       'tier-upgrade-upgraded.json',
       'welcome-completed.json',
       'welcome-no-email.json',
+      'welcome-touch-completed.json',
       'welcome-unsubscribed.json',
     ]);
   });

@@ -6,7 +6,7 @@ import type { ReserveInput } from '../delivery/pacing.activities.js';
 import type { JourneyConfig, JourneyStep } from '../domain/journey-config.js';
 import { JourneyStepKey } from '../temporal/search-attributes.js';
 
-const { getJourneyConfig, issueCoupon, sendEmail, createCrmTask, reserveTouch } = proxyActivities<Activities>({
+const { getJourneyConfig, issueCoupon, sendEmail, sendEmailTouch, createCrmTask, reserveTouch } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // Transient failures (SMTP or database down) retry until they succeed; the step stays where it is. At
   // most 10 s apart, so sending resumes within seconds of an outage's end.
@@ -140,7 +140,32 @@ export class JourneyRun {
     let result;
     if (step.channel === 'crm_task') {
       result = await createCrmTask({ ...common, workflowId, task: step.task, vars });
+    } else if (patched('email-touch-in-one')) {
+      // Pacing, the coupon and the send in one activity; asked again after each deferral's timer.
+      const touch = {
+        ...common,
+        journeyVersion,
+        workflowId,
+        channel: 'email' as const,
+        transactional: step.transactional ?? false,
+        ...(step.sendAt ? { sendAt: step.sendAt } : {}),
+        template: step.template,
+        vars,
+        ...(step.coupon ? { coupon: step.coupon } : {}),
+      };
+      for (;;) {
+        const answer = await sendEmailTouch({ ...touch, now: Date.now() });
+        if (answer.status !== 'deferred') {
+          result = answer;
+          break;
+        }
+        // At least a minute: were the worker's and the database's clocks apart, no run spins on the activity.
+        const waited = await this.sleepUntil(Math.max(Date.parse(answer.until), Date.now() + 60_000), step.key);
+        if (waited === 'exited') return this.record({ step: step.key, status: 'skipped', reason: this.exited ?? 'exited' });
+        if (waited === 'restarted') return null;
+      }
     } else {
+      // Runs from before one activity per touch replay the three they made.
       // Runs recorded before pacing existed replay without it.
       if (patched('pacing')) {
         const paced = await this.pace({

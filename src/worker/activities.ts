@@ -24,6 +24,7 @@ import { createTierActivities } from '../tiers/tier.activities.js';
 import { createExperimentActivities } from '../experiments/experiment.activities.js';
 import { createHolidayActivities } from '../holidays/holiday.activities.js';
 import { createSocialActivities } from '../social/social.activities.js';
+import { createTouchActivities } from '../journeys/touch.activities.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -79,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInsightActivities(deps),
     ...createHolidayActivities(deps),
     ...createSocialActivities(deps),
+    ...createTouchActivities(deps),
   });
 }
 
