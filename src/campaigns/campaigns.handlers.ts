@@ -2,6 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
 import type {
   archiveCampaign,
+  audienceSize,
   campaignStatus,
   createCampaign,
   getCampaign,
@@ -62,3 +63,8 @@ export const campaignStatusHandler: RouteHandler<typeof campaignStatus, AppEnv> 
 
 export const listRecordsHandler: RouteHandler<typeof listRecords, AppEnv> = async (c) =>
   c.json(await c.var.deps.campaigns.records(c.req.valid('query')), 200);
+
+export const audienceSizeHandler: RouteHandler<typeof audienceSize, AppEnv> = async (c) => {
+  const { tags, segment_id } = c.req.valid('query');
+  return c.json({ count: await c.var.deps.campaigns.audienceSize({ targetTags: tags, targetSegmentId: segment_id ?? null }) }, 200);
+};

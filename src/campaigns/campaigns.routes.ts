@@ -316,3 +316,31 @@ export const listRecords = createRoute({
     ...errorResponses(400, 404),
   },
 });
+
+export const audienceSize = createRoute({
+  method: 'get',
+  path: '/api/marketing/audience',
+  tags: ['marketing'],
+  summary: "How many customers a campaign with these targets would reach now (the create form's live count)",
+  description: 'Customers not erased with any of `tags` and, with `segment_id`, in that segment — as the broadcast counts them.',
+  request: {
+    query: z.object({
+      tags: z
+        .string()
+        .max(100 * 65)
+        .optional()
+        .openapi({ description: 'Comma-separated target tags', example: 'vip,新用户' })
+        .transform((v, ctx) => {
+          const parsed = z
+            .array(tagSchema)
+            .max(100)
+            .safeParse(v ? v.split(',').filter((t) => t.trim()) : []);
+          if (parsed.success) return parsed.data;
+          ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'bad tags' });
+          return z.NEVER;
+        }),
+      segment_id: z.string().min(1).max(64).optional(),
+    }),
+  },
+  responses: { 200: json(z.object({ count: z.number().int() }), 'The audience size'), ...errorResponses(400) },
+});

@@ -13,6 +13,8 @@ import { campaignParts, type CampaignContent, checkParts } from '../templates/pa
 import type { CampaignMode } from './campaign.workflow.js';
 import { type CampaignServiceOptions, type ControlAction, createCampaignExecutions } from './execution.js';
 import { campaignRecords, type RecordFilter } from './records.js';
+import { type AudienceSpec, audienceWhere } from './audience.js';
+import { customers } from '../db/schema.js';
 import { type CampaignRow, type CampaignView, campaignView, findCampaign } from './views.js';
 
 export interface CampaignInput {
@@ -187,6 +189,12 @@ export function createCampaignService(
     control: async (id: string, action: ControlAction) => campaignView(await executions.control(await find(id), action)),
     progress: async (id: string, executionId?: string) => executions.progress(await find(id), executionId),
     records: (filter: RecordFilter) => campaignRecords(db, filter),
+    /** How many customers an audience reaches now, counted as the broadcast pages through it. */
+    async audienceSize(spec: AudienceSpec): Promise<number> {
+      if (spec.targetSegmentId !== null && !isUuid(spec.targetSegmentId)) return 0;
+      const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(spec));
+      return row?.n ?? 0;
+    },
   };
 }
 

@@ -1,0 +1,255 @@
+// The dashboard in a real browser (Debian's chromium driven by playwright-core) against the real stack:
+// the app over HTTP, Temporal, PostgreSQL and the SMTP capture. A marketer signs in with a key, creates a
+// campaign for a tag, triggers it and watches it finish; toggles a flow; reads a customer's timeline and an
+// experiment's results; switches to Chinese; a read-only key sees no trigger button and is refused (403)
+// when it forces one. Every page is written to docs/screenshots/ on the way.
+import { mkdirSync } from 'node:fs';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messages } from '../src/db/schema.js';
+import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
+import { seedAudience } from './helpers/audience.js';
+import { serveApp } from './helpers/serve-app.js';
+import { type Stack, startStack, uid } from './helpers/stack.js';
+import { waitFor } from './helpers/wait.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = new URL('../docs/screenshots/', import.meta.url);
+
+let stack: Stack;
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startStack({ timeSkipping: false, campaigns: { batchSize: 5 } });
+  server = await serveApp(stack.app);
+  // Root in a container has no user namespace for chromium's sandbox.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await stack?.close();
+});
+
+/** A new page in English (unless `locale`), signed in with `key` (default: the stack's admin key). */
+async function signedIn(key = stack.key, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('page error:', err));
+  await page.goto(`${server.url}/app/`);
+  await page.getByLabel(/API key|API 密钥/).fill(key);
+  await page.getByRole('button', { name: /Sign in|登录/ }).click();
+  await page.getByRole('navigation', { name: /Sections|导航/ }).waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+
+describe('the dashboard', () => {
+  it('serves its page, modules and vendor files with their types, caching and a content security policy', async () => {
+    const index = await fetch(`${server.url}/app/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
+    const etag = index.headers.get('etag')!;
+    expect((await fetch(`${server.url}/app/`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const preact = await fetch(`${server.url}/app/vendor/preact.mjs`);
+    expect([preact.status, preact.headers.get('content-type'), preact.headers.get('cache-control')]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'public, max-age=86400',
+    ]);
+    expect((await fetch(`${server.url}/app/main.js`)).headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`${server.url}/app/vendor/nope.js`)).status).toBe(404);
+    expect((await fetch(`${server.url}/app/..%2F..%2Fpackage.json`)).status).toBe(404);
+    // The data is not public: the API still wants a key.
+    expect((await fetch(`${server.url}/api/me`)).status).toBe(401);
+  });
+
+  it('refuses a wrong key at sign-in, next to the key field', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/`);
+    await page.getByLabel('API key').fill('tp_not_a_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const error = page.locator('.field-error[data-field="authorization"]');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/unknown or revoked/);
+    await shot(page, 'sign-in');
+    await context.close();
+  });
+
+  it('creates a campaign for a tag, shows its audience, triggers it and watches it reach done; then its funnel and records', async () => {
+    const { tag, ids } = await seedAudience(stack.database.db, 3);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    const name = uid('Spring sale');
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Target tags').fill(tag);
+    await page.getByText('3 customers would receive it now').waitFor();
+    await page.getByLabel('Subject').fill('Spring for {{ customer.name }}');
+    // The API's refusal shows beside the field it names: a part that does not parse.
+    await page.getByLabel('Text').fill('Hi {{ customer.name ');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.locator('.field-error[data-field^="content"]').waitFor();
+    await shot(page, 'campaign-new');
+    await page.getByLabel('Text').fill('Hi {{ customer.name }}');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.getByRole('heading', { name }).waitFor();
+
+    await page.getByRole('button', { name: 'Trigger' }).click();
+    await page.getByTestId('progress-state').filter({ hasText: 'completed' }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('progress').first().getAttribute('value')).toBe('1');
+    await page.getByText('3 of 3 processed').waitFor();
+    // Every customer got the mail.
+    await waitFor(
+      () => ids.every((id) => stack.mail.list().some((m) => m.to.includes(`${tag}-${ids.indexOf(id)}@example.com`))),
+      'the mail',
+    );
+    await page.getByRole('heading', { name: 'Funnel' }).waitFor();
+    const rows = page.getByTestId('records').locator('tbody tr');
+    await waitFor(async () => (await rows.count()) === 3, 'three records');
+    // Filtered by status: none failed.
+    await page.getByLabel('Record status').selectOption('failed');
+    await page.getByText('No records.').waitFor();
+    await page.getByLabel('Record status').selectOption('');
+    await waitFor(async () => (await rows.count()) === 3, 'three records again');
+    await shot(page, 'campaign');
+
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    await page.getByLabel('Name contains').fill(name);
+    await page.getByRole('link', { name }).waitFor();
+    await shot(page, 'campaigns');
+
+    // The customer's timeline shows the touch.
+    await page.goto(`${server.url}/app/#/customers/${encodeURIComponent(ids[0]!)}`);
+    await page.getByTestId('timeline').getByText('Spring for Customer 0').waitFor();
+    await shot(page, 'customer');
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
+    await page.getByLabel('Search by id, email or name').fill(tag);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: ids[2]! }).waitFor();
+    await shot(page, 'customers');
+
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Messages per day by channel' }).waitFor();
+    await shot(page, 'overview');
+    await page.context().close();
+  });
+
+  it('activates and deactivates a flow', async () => {
+    const created = await stack.api('POST', '/api/flows', {
+      name: uid('Onboarding'),
+      trigger_event: 'trial_started',
+      actions: [{ type: 'send_email', template: { subject: 'Welcome', html: '<p>Hi</p>', text: 'Hi {{ customer.name }}' } }],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const flow = created.body.flow;
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Journeys and flows' }).click();
+    const row = page.locator(`tr[data-flow="${flow.id}"]`);
+    await row.getByTestId('flow-state').filter({ hasText: 'Inactive' }).waitFor();
+    await row.getByRole('button', { name: 'Activate' }).click();
+    await row
+      .getByTestId('flow-state')
+      .filter({ hasText: /^Active$/ })
+      .waitFor();
+    expect((await stack.api('GET', `/api/flows/${flow.id}`)).body.flow.active).toBe(true);
+    await shot(page, 'journeys');
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByTestId('flow-state').filter({ hasText: 'Inactive' }).waitFor();
+    expect((await stack.api('GET', `/api/flows/${flow.id}`)).body.flow.active).toBe(false);
+    await page.context().close();
+  });
+
+  it("reads an experiment's results: rates, intervals, lift and p-values", async () => {
+    const { tag } = await seedAudience(stack.database.db, 40);
+    const campaign = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('ab'),
+      type: 'email',
+      target_tags: [tag],
+      content: { subject: 'Original', text: 'Hello' },
+    });
+    const exp = await stack.api('POST', '/api/experiments', {
+      name: uid('subject_test'),
+      campaign_id: campaign.body.id,
+      variants: [
+        { key: 'A', subject: 'Subject A' },
+        { key: 'B', subject: 'Subject B' },
+      ],
+      goal: 'open_rate',
+    });
+    expect(exp.status, JSON.stringify(exp.body)).toBe(201);
+    const trig = await stack.api('POST', `/api/marketing/campaigns/${campaign.body.id}/trigger`, { execution_type: 'actual' });
+    await stack.client.workflow.getHandle(campaignWorkflowId(campaign.body.id, trig.body.execution_id)).result();
+    // Opens: every B, no A.
+    await stack.database.db
+      .update(messages)
+      .set({ openedAt: sql`now()`, openCount: 1 })
+      .where(and(eq(messages.experimentId, exp.body.id), inArray(messages.variant, ['B'])));
+
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('link', { name: exp.body.name }).click();
+    const arms = page.getByTestId('arms');
+    await arms.getByRole('rowheader', { name: 'B' }).waitFor();
+    expect(await arms.locator('tbody tr').nth(0).textContent()).toContain('0%');
+    expect(await arms.locator('tbody tr').nth(1).textContent()).toContain('100%');
+    await page.getByRole('img', { name: /A: 0% .*B: 100%/ }).waitFor();
+    await shot(page, 'experiment');
+    await page.getByRole('link', { name: 'Segments' }).click();
+    await page.getByRole('heading', { name: 'RFM groups' }).waitFor();
+    await shot(page, 'segments');
+    await page.context().close();
+  });
+
+  it('switches to Chinese, and starts in Chinese for a Chinese browser', async () => {
+    const page = await signedIn();
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('link', { name: '营销活动' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await page.getByRole('link', { name: '营销活动' }).click();
+    await page.getByRole('heading', { name: '营销活动' }).waitFor();
+    await shot(page, 'campaigns-zh');
+    await page.context().close();
+
+    const zh = await signedIn(stack.key, 'zh-CN');
+    await zh.getByRole('link', { name: '总览' }).waitFor();
+    await zh.context().close();
+  });
+
+  it('offers a read-only key no trigger button, and the API refuses the trigger it forces (403)', async () => {
+    const { tag } = await seedAudience(stack.database.db, 1);
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('ro'),
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hi',
+    });
+    const readOnly = (await stack.authAs('reader', ['read'])).authorization.replace('Bearer ', '');
+    const page = await signedIn(readOnly);
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    expect(await page.getByRole('link', { name: 'New campaign' }).count()).toBe(0);
+    await page.getByRole('link', { name: created.body.name }).click();
+    await page.getByRole('heading', { name: created.body.name }).waitFor();
+    expect(await page.getByRole('button', { name: 'Trigger' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Simulate' }).count()).toBe(0);
+    // As the page's own script would: the key from the tab's session storage, to the same route.
+    const forced = await page.evaluate(async (id) => {
+      const key = (globalThis as unknown as { sessionStorage: { getItem(k: string): string } }).sessionStorage.getItem('touchpoint.key');
+      const res = await fetch(`/api/marketing/campaigns/${id}/trigger`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ execution_type: 'actual' }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, created.body.id);
+    expect(forced).toMatchObject({ status: 403, body: { error: { code: 'forbidden' }, scope: 'marketing:write' } });
+    expect((await stack.api('GET', `/api/marketing/campaigns/${created.body.id}`)).body.status).toBe('draft');
+    await page.context().close();
+  });
+});
