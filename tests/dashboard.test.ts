@@ -101,6 +101,20 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name }).waitFor();
 
+    // The preview starts with one of the audience, and renders for whoever is chosen.
+    const previewFor = page.getByLabel('Preview for customer (id)');
+    await waitFor(async () => (await previewFor.inputValue()) === ids[0], 'the suggested customer');
+    await previewFor.fill(ids[1]!);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByTestId('preview').getByText('Spring for Customer 1').waitFor();
+    await previewFor.fill('nobody-at-all');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.locator('.field-error[data-field="customer_id"]').waitFor();
+    await previewFor.fill(ids[0]!);
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByTestId('preview').getByText('Hi Customer 0').waitFor();
+    await shot(page, 'campaign-preview');
+
     await page.getByRole('button', { name: 'Trigger' }).click();
     await page.getByTestId('progress-state').filter({ hasText: 'completed' }).waitFor({ timeout: 60_000 });
     expect(await page.locator('progress').first().getAttribute('value')).toBe('1');

@@ -9,6 +9,7 @@ import type {
   listCampaigns,
   listRecords,
   pauseCampaign,
+  previewCampaign,
   putCampaign,
   triggerCampaign,
 } from './campaigns.routes.js';
@@ -67,4 +68,14 @@ export const listRecordsHandler: RouteHandler<typeof listRecords, AppEnv> = asyn
 export const audienceSizeHandler: RouteHandler<typeof audienceSize, AppEnv> = async (c) => {
   const { tags, segment_id } = c.req.valid('query');
   return c.json({ count: await c.var.deps.campaigns.audienceSize({ targetTags: tags, targetSegmentId: segment_id ?? null }) }, 200);
+};
+
+export const previewCampaignHandler: RouteHandler<typeof previewCampaign, AppEnv> = async (c) => {
+  const campaign = await c.var.deps.campaigns.get(c.req.valid('param').id);
+  const input = c.req.valid('json');
+  const { templates } = c.var.deps;
+  const rendered = campaign.content_template_id
+    ? await templates.preview(campaign.content_template_id, input)
+    : await templates.previewContent({ channel: campaign.type, name: campaign.name, content: campaign.content!, ...input });
+  return c.json({ campaign_id: campaign.id, channel: campaign.type, customer_id: rendered.customer_id, parts: rendered.parts }, 200);
 };

@@ -14,4 +14,5 @@ export const marketingRouter = createRouter()
   .openapi(r.cancelCampaign, h.cancelCampaignHandler)
   .openapi(r.campaignStatus, h.campaignStatusHandler)
   .openapi(r.listRecords, h.listRecordsHandler)
-  .openapi(r.audienceSize, h.audienceSizeHandler);
+  .openapi(r.audienceSize, h.audienceSizeHandler)
+  .openapi(r.previewCampaign, h.previewCampaignHandler);

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { can, get, post, qs } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtPercent, fmtRate, t } from '../i18n.js';
+import { Preview } from './campaigns.js';
 import { ChartBox, COLORS, Field, FormError, Loading, Pager, Status, html, useLoad, usePoll } from '../ui.js';
 
 const BASE = '/api/marketing/campaigns';
@@ -84,6 +85,7 @@ export function CampaignDetail({ id }) {
         : null
     }
     <${FormError} error=${error} />
+    ${write ? html`<${CampaignPreview} campaign=${c} />` : null}
     ${c.execution_id || c.status !== 'draft' ? html`<${Progress} id=${id} onChange=${campaign.reload} status=${c.status} />` : null}
     ${simulation ? html`<${Progress} id=${id} executionId=${simulation} title=${t('Simulation')} />` : null}
     ${c.execution_id ? html`<${Funnel} key=${`funnel-${c.status}`} id=${id} />` : null}
@@ -237,4 +239,17 @@ function Records({ id }) {
           : html`<${Loading} />`
     }
   </section>`;
+}
+
+/** The message for one of the audience (the first customer with the first tag, to start with). */
+function CampaignPreview({ campaign }) {
+  const tag = campaign.target_tags[0];
+  const first = useLoad(
+    async () => (tag ? ((await get(`/api/customers${qs({ tag, page_size: 1 })}`)).customers[0]?.id ?? '') : ''),
+    [campaign.id, tag],
+  );
+  return html`<details class="card" open=${campaign.status === 'draft'}>
+    <summary><h2 class="inline-heading">${t('Preview')}</h2></summary>
+    <${Preview} path=${`${BASE}/${encodeURIComponent(campaign.id)}/preview`} suggest=${first.data ?? ''} />
+  </details>`;
 }

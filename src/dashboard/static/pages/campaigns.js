@@ -2,7 +2,7 @@
 // segment with a live count, inline content or a template with a rendered preview for a chosen customer).
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, post, qs } from '../api.js';
-import { fmtDateTime, fmtNumber, t } from '../i18n.js';
+import { fmtDateTime, fmtNumber, t, timeZone } from '../i18n.js';
 import { Field, FormError, Loading, Pager, Status, html, names, useLoad } from '../ui.js';
 
 const STATUSES = ['draft', 'scheduled', 'active', 'paused', 'completed', 'cancelled', 'archived'];
@@ -223,7 +223,7 @@ export function CampaignNew() {
                   ${usable.map((tp) => html`<option value=${tp.id}>${tp.name}</option>`)}
                 </select>
               </${Field}>
-              ${form.template ? html`<${TemplatePreview} templateId=${form.template} />` : null}`
+              ${form.template ? html`<${Preview} path=${`/api/templates/${encodeURIComponent(form.template)}/preview`} />` : null}`
         }
         ${
           error && names(error, 'content') && !PARTS[form.type].some((p) => names(error, `content.${p}`))
@@ -244,10 +244,10 @@ export function CampaignNew() {
           <${Field} label=${t('Rate limit (messages per second)')} name="rate_limit" error=${error}>
             <input type="number" min="1" value=${form.rate_limit} onInput=${set('rate_limit')} />
           </${Field}>
-          <${Field} label=${t('Start (empty: when triggered)')} name="start_time" error=${error}>
+          <${Field} label=${t('Start (empty: when triggered)')} name="start_time" error=${error} hint=${t('In your time zone, {tz}', { tz: timeZone })}>
             <input type="datetime-local" value=${form.start} onInput=${set('start')} />
           </${Field}>
-          <${Field} label=${t('End')} name="end_time" error=${error}>
+          <${Field} label=${t('End')} name="end_time" error=${error} hint=${t('In your time zone, {tz}', { tz: timeZone })}>
             <input type="datetime-local" value=${form.end} onInput=${set('end')} />
           </${Field}>
         </div>
@@ -261,16 +261,22 @@ export function CampaignNew() {
   </section>`;
 }
 
-/** A template rendered for one customer, as a send would render it (POST /api/templates/:id/preview). */
-export function TemplatePreview({ templateId }) {
-  const [customer, setCustomer] = useState('');
+/**
+ * A message rendered for one customer, as a send would render it: `path` is POST /api/templates/:id/preview
+ * or /api/marketing/campaigns/:id/preview; `suggest` a customer id to start with.
+ */
+export function Preview({ path, suggest = '' }) {
+  const [customer, setCustomer] = useState(suggest);
+  useEffect(() => {
+    if (suggest && !customer) setCustomer(suggest);
+  }, [suggest]);
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   async function preview(e) {
     e?.preventDefault();
     setError(null);
     try {
-      setResult(await post(`/api/templates/${encodeURIComponent(templateId)}/preview`, { customer_id: customer }));
+      setResult(await post(path, { customer_id: customer.trim() }));
     } catch (err) {
       setResult(null);
       setError(err);

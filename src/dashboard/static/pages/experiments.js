@@ -6,6 +6,21 @@ import { can, get, post } from '../api.js';
 import { fmtDateTime, fmtDecimal, fmtNumber, fmtPercent, t } from '../i18n.js';
 import { ChartBox, COLORS, Field, FormError, Loading, Status, html, useLoad } from '../ui.js';
 
+const signed = (v, text) => `${v > 0 ? '+' : ''}${text}`;
+
+/** Relative lift with its interval; the absolute difference (points) where the control's rate is 0. */
+function lift(l) {
+  if (!l) return '—';
+  if (l.relative != null) {
+    const ci = l.relativeCi ? ` [${fmtPercent(l.relativeCi.low)}, ${fmtPercent(l.relativeCi.high)}]` : '';
+    return `${signed(l.relative, fmtPercent(l.relative))}${ci}`;
+  }
+  if (l.absolute != null) return `${signed(l.absolute, fmtDecimal(l.absolute * 100))} ${t('points')}`;
+  return '—';
+}
+
+const pValue = (p) => (p == null ? '—' : p < 0.0001 ? '< 0.0001' : fmtDecimal(Math.round(p * 10000) / 10000));
+
 export function ExperimentList() {
   const list = useLoad(() => get('/api/experiments'), []);
   return html`<section>
@@ -102,7 +117,9 @@ export function ExperimentDetail({ id }) {
         ? html`<p class="warn" role="alert" data-testid="srm">
             ${t('Sample ratio mismatch: the arms are not the sizes their weights ask for (p = {p}). No winner is declared while it stands.', { p: srm.pValue.toExponential(2) })}
           </p>`
-        : null
+        : srm
+          ? html`<p class="muted" data-testid="srm">${t('Sample ratio check passed (p = {p}).', { p: pValue(srm.pValue) })}</p>`
+          : null
     }
     <section class="card">
       <h2>${t('Rates with confidence intervals')}</h2>
@@ -158,9 +175,9 @@ export function ExperimentDetail({ id }) {
                 <td>${fmtNumber(a.n)}</td>
                 <td>${fmtPercent(a.rate)}</td>
                 <td>${a.ci ? `${fmtPercent(a.ci.low)} – ${fmtPercent(a.ci.high)}` : '—'}</td>
-                <td>${a.lift?.relative != null ? `${a.lift.relative > 0 ? '+' : ''}${fmtPercent(a.lift.relative)}` : '—'}</td>
-                <td>${a.pValue == null ? '—' : fmtDecimal(a.pValue)}</td>
-                <td>${a.adjustedPValue == null ? '—' : fmtDecimal(a.adjustedPValue)}</td>
+                <td>${lift(a.lift)}</td>
+                <td>${pValue(a.pValue)}</td>
+                <td>${pValue(a.adjustedPValue)}</td>
                 <td>${a.significant ? t('yes') : t('no')}</td>
               </tr>`,
           )}
