@@ -191,7 +191,6 @@ export function createCampaignService(
     records: (filter: RecordFilter) => campaignRecords(db, filter),
     /** How many customers an audience reaches now, counted as the broadcast pages through it. */
     async audienceSize(spec: AudienceSpec): Promise<number> {
-      if (spec.targetSegmentId !== null && !isUuid(spec.targetSegmentId)) return 0;
       const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(spec));
       return row?.n ?? 0;
     },
