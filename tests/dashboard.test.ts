@@ -274,8 +274,26 @@ describe('the dashboard', () => {
     expect(await arms.locator('tbody tr').nth(1).textContent()).toContain('100%');
     await page.getByRole('img', { name: /A: 0% .*B: 100%/ }).waitFor();
     await shot(page, 'experiment');
+    await page.context().close();
+  });
+
+  it('shows the RFM groups and a dynamic segment with its rules and count, and refreshes it', async () => {
+    const { tag } = await seedAudience(stack.database.db, 2);
+    const segment = await stack.api('POST', '/api/segments', { name: uid('Tagged'), rules: { has_tag: tag } });
+    expect(segment.status, JSON.stringify(segment.body)).toBe(201);
+    const page = await signedIn();
     await page.getByRole('link', { name: 'Segments' }).click();
-    await page.getByRole('heading', { name: 'RFM groups' }).waitFor();
+    // The six groups, each named in the chart's label.
+    await page
+      .getByRole('img', { name: /VIP \d+, loyal \d+, potential \d+, regular \d+, churn risk \d+, new \d+/ })
+      .waitFor({ timeout: 60_000 });
+    const row = page.getByTestId('segments').locator('tr', { hasText: segment.body.name });
+    await row.getByText(tag).waitFor();
+    expect(await row.locator('td').nth(2).textContent()).toBe('2');
+    // A third customer with the tag: counted after a refresh from the page.
+    await seedAudience(stack.database.db, 1, () => ({ tags: [tag] }));
+    await row.getByRole('button', { name: 'Refresh now' }).click();
+    await waitFor(async () => (await row.locator('td').nth(2).textContent()) === '3', 'the refreshed count');
     await shot(page, 'segments');
     await page.context().close();
   });

@@ -99,8 +99,7 @@ export function Pager({ pagination, onPage }) {
   return html`<nav class="pager" aria-label=${t('Pages')}>
     <button type="button" disabled=${page <= 1} onClick=${() => onPage(page - 1)}>${t('Previous')}</button>
     <span
-      >${t('Page {page} of {pages}', { page: fmtNumber(page), pages: fmtNumber(pages) })} ·
-      ${t('{n} in all', { n: fmtNumber(total) })}</span
+      >${`${t('Page {page} of {pages}', { page: fmtNumber(page), pages: fmtNumber(pages) })} · ${t('{n} in all', { n: fmtNumber(total) })}`}</span
     >
     <button type="button" disabled=${page >= pages} onClick=${() => onPage(page + 1)}>${t('Next')}</button>
   </nav>`;

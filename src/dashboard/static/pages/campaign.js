@@ -111,28 +111,28 @@ function Progress({ id, executionId, title, onChange, status }) {
   if (!p) return null;
   const total = p.audienceSize ?? 0;
   const share = total ? p.processed / total : p.state === 'completed' ? 1 : 0;
+  // One string: htm drops the spaces around line breaks inside a template.
+  const counts = [
+    t('{processed} of {total} processed', { processed: fmtNumber(p.processed), total: fmtNumber(p.audienceSize) }),
+    `${t('sent')} ${fmtNumber(p.sent)}`,
+    `${t('failed')} ${fmtNumber(p.failed)}`,
+    `${t('skipped')} ${fmtNumber(p.skipped)}`,
+    p.ratePerSecond != null ? t('{rate}/s', { rate: fmtNumber(Math.round(p.ratePerSecond * 10) / 10) }) : null,
+    p.etaSeconds != null && p.state === 'running' ? `${t('ETA')} ${fmtDuration(p.etaSeconds)}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const reasons = Object.entries(p.reasons ?? {})
+    .map(([r, n]) => `${r} ${fmtNumber(n)}`)
+    .join(', ');
   return html`<section class="card" aria-labelledby=${`progress-${executionId ?? 'actual'}`}>
     <h2 id=${`progress-${executionId ?? 'actual'}`}>
       ${title ?? t('Progress')} · <span data-testid="progress-state">${t(`state.${p.state}`)}</span>
     </h2>
     <progress max="1" value=${share} aria-label=${t('Progress')}>${fmtPercent(share)}</progress>
-    <p>
-      ${t('{processed} of {total} processed', { processed: fmtNumber(p.processed), total: fmtNumber(p.audienceSize) })} · ${t('sent')}
-      ${fmtNumber(p.sent)} · ${t('failed')} ${fmtNumber(p.failed)} · ${t('skipped')} ${fmtNumber(p.skipped)}
-      ${p.ratePerSecond != null ? html` · ${t('{rate}/s', { rate: fmtNumber(Math.round(p.ratePerSecond * 10) / 10) })}` : null}
-      ${p.etaSeconds != null && p.state === 'running' ? html` · ${t('ETA')} ${fmtDuration(p.etaSeconds)}` : null}
-    </p>
+    <p>${counts}</p>
     ${p.deferred ? html`<p class="warn">${t('{n} waiting for quiet hours to end, the first at {at}', { n: fmtNumber(p.deferred), at: fmtDateTime(p.deferredUntil) })}</p>` : null}
-    ${
-      Object.keys(p.reasons ?? {}).length
-        ? html`<p class="muted">
-            ${t('Skipped because')}:
-            ${Object.entries(p.reasons)
-              .map(([r, n]) => `${r} ${fmtNumber(n)}`)
-              .join(', ')}
-          </p>`
-        : null
-    }
+    ${reasons ? html`<p class="muted">${`${t('Skipped because')}: ${reasons}`}</p>` : null}
   </section>`;
 }
 

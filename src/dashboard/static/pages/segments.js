@@ -49,8 +49,12 @@ export function Segments() {
       ${
         rfm.data
           ? html`<p class="muted">
-                ${t('{n} customers', { n: fmtNumber(rfm.data.totalCustomers) })} · ${rfm.data.method} ·
-                ${t('{n} days', { n: rfm.data.windowDays })} · ${t('computed')} ${fmtDateTime(rfm.data.computedAt)}
+                ${[
+                  t('{n} customers', { n: fmtNumber(rfm.data.totalCustomers) }),
+                  rfm.data.method,
+                  t('{n} days', { n: rfm.data.windowDays }),
+                  `${t('computed')} ${fmtDateTime(rfm.data.computedAt)}`,
+                ].join(' · ')}
               </p>
               <${ChartBox}
                 type="bar"
