@@ -8,7 +8,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema.js';
-import { campaignWorkflowId } from '../src/temporal/workflow-ids.js';
+import { campaignWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { seedAudience } from './helpers/audience.js';
 import { serveApp } from './helpers/serve-app.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
@@ -214,11 +214,16 @@ describe('the dashboard', () => {
     await page.context().close();
   });
 
-  it('activates and deactivates a flow', async () => {
+  it('activates a flow, lists the run it starts with its step done and next wake-up, and deactivates it', async () => {
+    // A trigger of this test's own: other files share the database and send events of common types.
+    const trigger = uid('dashboard_trial').replace('-', '_');
     const created = await stack.api('POST', '/api/flows', {
       name: uid('Onboarding'),
-      trigger_event: 'trial_started',
-      actions: [{ type: 'send_email', template: { subject: 'Welcome', html: '<p>Hi</p>', text: 'Hi {{ customer.name }}' } }],
+      trigger_event: trigger,
+      actions: [
+        { type: 'send_email', template: { subject: 'Welcome aboard', html: '<p>Hi</p>', text: 'Hi {{ customer.name }}' } },
+        { type: 'send_email', delay_days: 3, template: { subject: 'Three days in', html: '<p>Hi</p>', text: 'Hi again' } },
+      ],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const flow = created.body.flow;
@@ -232,10 +237,28 @@ describe('the dashboard', () => {
       .filter({ hasText: /^Active$/ })
       .waitFor();
     expect((await stack.api('GET', `/api/flows/${flow.id}`)).body.flow.active).toBe(true);
+
+    const { ids, emails } = await seedAudience(stack.database.db, 1);
+    const sent = await stack.api('POST', '/api/events', { id: uid('evt'), type: trigger, customerId: ids[0] });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    await waitFor(() => stack.mail.list().some((m) => m.subject === 'Welcome aboard' && m.to.includes(emails[0]!)), 'the first mail');
+    await row.getByRole('button', { name: 'Runs' }).click();
+    const runs = page.getByRole('region', { name: 'Runs', exact: true });
+    await runs.getByRole('link', { name: ids[0]! }).waitFor();
+    // The run waits three days for its second step.
+    await waitFor(
+      async () => (await runs.locator('tbody tr', { hasText: ids[0]! }).textContent())?.includes('1-send_email'),
+      'the current step',
+    );
+    await runs.getByRole('button', { name: 'RUNNING' }).click();
+    await page.getByRole('region', { name: 'Run', exact: true }).getByText('0-send_email').waitFor();
     await shot(page, 'journeys');
+
     await row.getByRole('button', { name: 'Deactivate' }).click();
     await row.getByTestId('flow-state').filter({ hasText: 'Inactive' }).waitFor();
     expect((await stack.api('GET', `/api/flows/${flow.id}`)).body.flow.active).toBe(false);
+    const cancelled = await stack.api('POST', `/api/journeys/runs/${encodeURIComponent(flowWorkflowId(flow.id, ids[0]!))}/cancel`);
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(202);
     await page.context().close();
   });
 

@@ -62,8 +62,23 @@ export function Journeys() {
                     <td>${j.enabled ? t('On') : t('Off')}</td>
                     <td>${j.steps.map((s) => html`<span class="tag">${s.key ?? s.type ?? '?'} (${delayOf(s)})</span>`)}</td>
                     <td class="actions">
-                      ${write ? html`<button type="button" onClick=${() => toggleJourney(j)}>${j.enabled ? t('Turn off') : t('Turn on')}</button>` : null}
-                      <button type="button" aria-expanded=${open === j.key} onClick=${() => setOpen(open === j.key ? null : j.key)}>
+                      ${
+                        write
+                          ? html`<button
+                              type="button"
+                              aria-label=${`${j.enabled ? t('Turn off') : t('Turn on')}: ${t(`journey.${j.key}`)}`}
+                              onClick=${() => toggleJourney(j)}
+                            >
+                              ${j.enabled ? t('Turn off') : t('Turn on')}
+                            </button>`
+                          : null
+                      }
+                      <button
+                        type="button"
+                        aria-label=${t('Runs of {name}', { name: t(`journey.${j.key}`) })}
+                        aria-expanded=${open === j.key}
+                        onClick=${() => setOpen(open === j.key ? null : j.key)}
+                      >
                         ${t('Runs')}
                       </button>
                     </td>
@@ -105,6 +120,7 @@ export function Journeys() {
                       ${write ? html`<button type="button" onClick=${() => toggleFlow(f)}>${f.active ? t('Deactivate') : t('Activate')}</button>` : null}
                       <button
                         type="button"
+                        aria-label=${t('Runs of {name}', { name: f.name })}
                         aria-expanded=${open === `flow:${f.id}`}
                         onClick=${() => setOpen(open === `flow:${f.id}` ? null : `flow:${f.id}`)}
                       >
