@@ -11,7 +11,8 @@ import { messages } from '../src/db/schema.js';
 import { campaignWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { seedAudience } from './helpers/audience.js';
 import { serveApp } from './helpers/serve-app.js';
-import { type Stack, startStack, uid } from './helpers/stack.js';
+import { type Stack, startStack, TEST_API_LIMITS, uid } from './helpers/stack.js';
+import { createApp } from '../src/app.js';
 import { waitFor } from './helpers/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,7 +24,15 @@ let browser: Browser;
 
 beforeAll(async () => {
   stack = await startStack({ timeSkipping: false, campaigns: { batchSize: 5 } });
-  server = await serveApp(stack.app);
+  // The stack's services in an app that also knows a Temporal UI, as embedded mode's does (for the runs' links).
+  server = await serveApp(
+    createApp({
+      ...stack.services,
+      mailCapture: stack.mail,
+      api: TEST_API_LIMITS,
+      temporalUi: { url: 'http://127.0.0.1:8233', namespace: 'default' },
+    }),
+  );
   // Root in a container has no user namespace for chromium's sandbox.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   mkdirSync(SHOTS, { recursive: true });
@@ -251,7 +260,12 @@ describe('the dashboard', () => {
       'the current step',
     );
     await runs.getByRole('button', { name: 'RUNNING' }).click();
-    await page.getByRole('region', { name: 'Run', exact: true }).getByText('0-send_email').waitFor();
+    const run = page.getByRole('region', { name: 'Run', exact: true });
+    await run.getByText('0-send_email').waitFor();
+    const workflowId = flowWorkflowId(flow.id, ids[0]!);
+    expect(await run.getByRole('link', { name: 'Open in the Temporal UI' }).getAttribute('href')).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}/[0-9a-f-]+/history$`),
+    );
     await shot(page, 'journeys');
 
     await row.getByRole('button', { name: 'Deactivate' }).click();
@@ -378,8 +392,12 @@ describe("the dashboard's routes", () => {
       body: {
         workspace: { id: 'default', name: expect.any(String) },
         key: { id: expect.any(String), name: 'reader-me', scopes: ['read'] },
+        temporal_ui: null,
       },
     });
+    // An app that knows its Temporal UI (embedded mode's) names it.
+    const known = await fetch(`${server.url}/api/me`, { headers: reader });
+    expect(((await known.json()) as { temporal_ui: unknown }).temporal_ui).toEqual({ url: 'http://127.0.0.1:8233', namespace: 'default' });
     const writer = await stack.authAs('backend', ['events:write']);
     const refused = await stack.api('GET', '/api/me', undefined, writer);
     expect([refused.status, refused.body.error.code, refused.body.scope]).toEqual([403, 'forbidden', 'read']);

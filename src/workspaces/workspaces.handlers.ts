@@ -38,5 +38,12 @@ export const putSettingsHandler: RouteHandler<typeof putSettings, AppEnv> = asyn
 export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
   const { id, name } = await c.var.deps.workspaces.current();
   const { keyId, identity, scopes } = c.var.caller;
-  return c.json({ workspace: { id, name }, key: { id: keyId, name: identity.replace(/^key:/, ''), scopes } }, 200);
+  return c.json(
+    {
+      workspace: { id, name },
+      key: { id: keyId, name: identity.replace(/^key:/, ''), scopes },
+      temporal_ui: c.var.deps.temporalUi ?? null,
+    },
+    200,
+  );
 };

@@ -128,6 +128,10 @@ export const me = createRoute({
         .object({
           workspace: z.object({ id: z.string(), name: z.string() }),
           key: z.object({ id: z.string(), name: z.string(), scopes: z.array(z.enum(API_SCOPES)) }),
+          temporal_ui: z
+            .object({ url: z.string(), namespace: z.string() })
+            .nullable()
+            .openapi({ description: "Where the Temporal UI shows the runs (embedded mode's dev server); null when not known" }),
         })
         .openapi('Me'),
       'The key and its workspace',

@@ -219,6 +219,7 @@ export const zh = {
   '{n} customers': '{n} 位客户',
   'Sample ratio check passed (p = {p}).': '样本比例检验通过（p = {p}）。',
   points: '个百分点',
+  'Open in the Temporal UI': '在 Temporal UI 中查看',
   'In your time zone, {tz}': '按您的时区：{tz}',
   '{n} customers would receive it now': '当前将有 {n} 位客户收到',
   '{n} days': '{n} 天',

@@ -1,7 +1,7 @@
 // Journeys and flows: each journey's configuration version, on/off and step delays, its runs (with a run's
 // steps done and next wake-up) and its funnel per step; the flows with activate/deactivate and their actions.
 import { useState } from 'preact/hooks';
-import { can, get, post, put, qs } from '../api.js';
+import { caller, can, get, post, put, qs } from '../api.js';
 import { fmtDateTime, fmtNumber, fmtRate, t } from '../i18n.js';
 import { FormError, Loading, Pager, html, useLoad } from '../ui.js';
 
@@ -232,8 +232,13 @@ function RunTimeline({ workflowId }) {
   if (!run.data) return run.error ? html`<p class="error">${run.error.message}</p>` : html`<${Loading} />`;
   const r = run.data.run;
   const done = r.state?.completed ?? [];
+  const ui = caller.me?.temporal_ui;
+  const link = ui
+    ? `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(r.workflowId)}/${encodeURIComponent(r.runId)}/history`
+    : null;
   return html`<section class="card" aria-label=${t('Run')}>
     <h4>${t('Run')} <code>${r.workflowId}</code> · ${r.status}</h4>
+    ${link ? html`<p><a href=${link} target="_blank" rel="noopener">${t('Open in the Temporal UI')}</a></p>` : null}
     <ol class="timeline">
       ${done.map((s) => html`<li>${s.step} · <span class=${`badge badge-${s.status}`}>${t(`status.${s.status}`)}</span>${s.reason ? ` (${s.reason})` : ''}</li>`)}
       ${r.state?.currentStep ? html`<li><strong>${t('Next')}</strong>: ${r.state.currentStep} · ${fmtDateTime(r.state.nextWakeUp)}</li>` : null}
