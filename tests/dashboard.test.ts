@@ -342,6 +342,10 @@ describe('the dashboard', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     await page.getByRole('link', { name: '营销活动' }).click();
     await page.getByRole('heading', { name: '营销活动' }).waitFor();
+    await page.getByRole('link', { name: '新建活动' }).click();
+    await page.getByLabel('目标标签').fill('没有人');
+    await page.getByText('当前将有 0 位客户收到').waitFor();
+    await page.getByRole('link', { name: '营销活动' }).click();
     // Only where a CJK font is installed (fonts-noto-cjk): else every glyph is the same empty box.
     if (await hasCjkFont(page)) await shot(page, 'campaigns-zh');
     await page.context().close();
@@ -421,6 +425,7 @@ describe("the dashboard's routes", () => {
     expect(await count(`tags=${a.tag},${b.tag}&segment_id=${segment.body.id}`)).toBe(1);
     expect(await count(`segment_id=${segment.body.id}`)).toBe(1);
     expect(await count(`tags=${a.tag}&segment_id=no-such-segment`)).toBe(0);
+    expect(await count('')).toBe(0);
     const bad = await stack.api('GET', `/api/marketing/audience?tags=${encodeURIComponent('a b')}`);
     expect([bad.status, bad.body.error.code, bad.body.error.field]).toEqual([400, 'invalid_query', 'tags']);
   });

@@ -191,6 +191,8 @@ export function createCampaignService(
     records: (filter: RecordFilter) => campaignRecords(db, filter),
     /** How many customers an audience reaches now, counted as the broadcast pages through it. */
     async audienceSize(spec: AudienceSpec): Promise<number> {
+      // No target is no audience (a campaign without one is refused), not every customer.
+      if (!spec.targetTags.length && spec.targetSegmentId === null) return 0;
       const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(spec));
       return row?.n ?? 0;
     },
