@@ -207,6 +207,48 @@ describe('the dashboard', () => {
     await page.context().close();
   });
 
+  it('simulates a draft: its own progress to done, simulated records, no mail, the campaign still a draft', async () => {
+    const { tag, emails } = await seedAudience(stack.database.db, 2);
+    const created = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('Dry run'),
+      type: 'email',
+      target_tags: [tag],
+      content: 'Hi',
+    });
+    const page = await signedIn();
+    await page.goto(`${server.url}/app/#/campaigns/${created.body.id}`);
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.getByRole('heading', { name: /^Simulation · completed$/ }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Record status').selectOption('simulated');
+    await waitFor(
+      async () => (await page.getByTestId('records').locator('tbody tr', { hasText: tag }).count()) === 2,
+      'two simulated records',
+    );
+    expect(stack.mail.list().some((m) => m.to.some((to) => emails.includes(to)))).toBe(false);
+    expect((await stack.api('GET', `/api/marketing/campaigns/${created.body.id}`)).body.status).toBe('draft');
+    await page.context().close();
+  });
+
+  it('is used by keyboard alone: sign-in, the skip link and the navigation', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/app/`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(stack.key);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent,
+      ),
+    ).toBe('Skip to content');
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Campaigns', exact: true }).waitFor();
+    await context.close();
+  });
+
   it('erases a customer after a confirmation', async () => {
     const { ids } = await seedAudience(stack.database.db, 1);
     const page = await signedIn();
