@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { can, get, post, qs } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtNumber, fmtPercent, fmtRate, t } from '../i18n.js';
-import { Preview } from './campaigns.js';
+import { Preview } from './preview.js';
 import { ChartBox, COLORS, Field, FormError, Loading, Pager, Status, html, useLoad, usePoll } from '../ui.js';
 
 const BASE = '/api/marketing/campaigns';
