@@ -301,6 +301,8 @@ describe('the dashboard', () => {
       async () => (await runs.locator('tbody tr', { hasText: ids[0]! }).textContent())?.includes('1-send_email'),
       'the current step',
     );
+    // Counted per step by Temporal's visibility, a moment behind: the panel looks again until it shows.
+    await runs.getByTestId('running-per-step').filter({ hasText: 'Running now: 1 · 0-send_email: 0 · 1-send_email: 1' }).waitFor();
     await runs.getByRole('button', { name: 'RUNNING' }).click();
     const run = page.getByRole('region', { name: 'Run', exact: true });
     await run.getByText('0-send_email').waitFor();

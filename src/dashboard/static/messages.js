@@ -219,6 +219,8 @@ export const zh = {
   '{n} customers': '{n} 位客户',
   'Sample ratio check passed (p = {p}).': '样本比例检验通过（p = {p}）。',
   points: '个百分点',
+  'Running now, per step': '进行中（按步骤）',
+  'Running now: {n}': '进行中：{n}',
   'Open in the Temporal UI': '在 Temporal UI 中查看',
   'In your time zone, {tz}': '按您的时区：{tz}',
   '{n} customers would receive it now': '当前将有 {n} 位客户收到',

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { caller, can, get, post, put, qs } from '../api.js';
 import { fmtDateTime, fmtNumber, fmtRate, t } from '../i18n.js';
-import { FormError, Loading, Pager, html, useLoad } from '../ui.js';
+import { FormError, Loading, Pager, html, useLoad, usePoll } from '../ui.js';
 
 /** A step's delay as configured (`offset` seconds or a duration string), or its other timing fields. */
 function delayOf(step) {
@@ -155,8 +155,18 @@ function JourneyRuns({ journeyKey }) {
       ),
     [journeyKey],
   );
+  // Visibility counts lag the runs a moment: looked up again every few seconds while the panel is open.
+  const [running, setRunning] = useState(null);
+  usePoll(async () => setRunning(await get(`/api/journeys/${encodeURIComponent(journeyKey)}/steps`).catch(() => null)), 3000, true);
   return html`<section class="card" aria-label=${t('Runs')}>
     <h3>${t('Runs of {name}', { name: journeyKey })}</h3>
+    ${
+      running
+        ? html`<p data-testid="running-per-step">
+            ${`${t('Running now: {n}', { n: fmtNumber(running.running) })} · ${running.steps.map((s) => `${s.step}: ${fmtNumber(s.running)}`).join(' · ')}`}
+          </p>`
+        : null
+    }
     ${
       steps.data?.groups?.length
         ? html`<table class="compact">

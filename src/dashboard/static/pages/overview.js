@@ -176,7 +176,11 @@ function ActiveJourneys() {
     return Promise.all(
       journeys
         .filter((j) => j.enabled)
-        .map(async (j) => ({ j, steps: (await get(`/api/analytics/funnel${qs({ journey_key: j.key, group_by: 'step' })}`)).groups })),
+        .map(async (j) => ({
+          j,
+          sent: (await get(`/api/analytics/funnel${qs({ journey_key: j.key, group_by: 'step' })}`)).groups,
+          running: await get(`/api/journeys/${encodeURIComponent(j.key)}/steps`).catch(() => null),
+        })),
     );
   }, []);
   return html`<section class="card">
@@ -188,17 +192,21 @@ function ActiveJourneys() {
               <tr>
                 <th>${t('Journey')}</th>
                 <th>${t('Version')}</th>
+                <th>${t('Running now, per step')}</th>
                 <th>${t('Messages sent per step')}</th>
               </tr>
             </thead>
             <tbody>
               ${journeys.data.map(
-                ({ j, steps }) =>
+                ({ j, sent, running }) =>
                   html`<tr>
                     <td>${t(`journey.${j.key}`)}</td>
                     <td>${j.version}</td>
                     <td>
-                      ${steps.length ? steps.map((g) => `${g.key?.split('/').pop()}: ${fmtNumber(g.stages[0].count)}`).join(' · ') : '—'}
+                      ${running ? `${fmtNumber(running.running)} (${running.steps.map((s) => `${s.step}: ${fmtNumber(s.running)}`).join(' · ')})` : '—'}
+                    </td>
+                    <td>
+                      ${sent.length ? sent.map((g) => `${g.key?.split('/').pop()}: ${fmtNumber(g.stages[0].count)}`).join(' · ') : '—'}
                     </td>
                   </tr>`,
               )}
