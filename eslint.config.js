@@ -101,5 +101,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The dashboard's modules run in the browser, as they are (no build step): its globals, not Node's.
+    files: ['src/dashboard/static/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   prettier,
 );

@@ -3,6 +3,7 @@ import { analyticsRouter } from './analytics/analytics.router.js';
 import { marketingRouter } from './campaigns/campaigns.router.js';
 import { performanceRouter } from './campaigns/performance.router.js';
 import { personalisedRouter } from './campaigns/personalised.router.js';
+import { dashboardRouter } from './dashboard/dashboard.router.js';
 import { customersRouter } from './customers/customers.router.js';
 import { deliveryRouter } from './delivery/delivery.router.js';
 import { suppressionsRouter } from './delivery/suppressions.router.js';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps) {
     ),
   );
   mountDocs(app);
+  app.route('/', dashboardRouter);
   return app;
 }
 

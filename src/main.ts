@@ -45,6 +45,7 @@ async function main() {
   const lines = [
     `Touchpoint is running (${mode === 'all' ? 'API + worker' : 'API only'})`,
     `  API          http://${config.http.host}:${port}   (docs: /docs, OpenAPI: /openapi.json)`,
+    `  Dashboard    http://${config.http.host}:${port}/app   (sign in with the API key below)`,
     runtime.devServer?.uiUrl
       ? `  Temporal UI  ${runtime.devServer.uiUrl}`
       : `  Temporal     ${runtime.temporalAddress} (namespace ${config.temporal.namespace})`,

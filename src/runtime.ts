@@ -142,6 +142,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         mailCapture: mailCapture ?? null,
         api: config.api,
         observability: { metrics, metricsToken: config.observability.metricsToken, tracing },
+        ...(devServer?.uiUrl ? { temporalUi: { url: devServer.uiUrl, namespace: config.temporal.namespace } } : {}),
       },
       metrics,
       tracing,

@@ -81,6 +81,7 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   const api = `http://127.0.0.1:${ports.api}`;
   const first = await start(ports);
   expect(first.output()).toContain(`API          ${api}`);
+  expect(first.output()).toContain(`Dashboard    ${api}/app`);
   expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.ui}`);
   expect(first.output()).toContain(`Mail capture smtp://127.0.0.1:${ports.smtp}`);
   // The key it printed (made on this first start, kept in DATA_DIR) is what every request below sends.
@@ -91,6 +92,10 @@ it('runs the product on embedded defaults, durably, and stops cleanly on Ctrl-C'
   expect((await globalThis.fetch(`${api}/api/customers/ada`)).status).toBe(401);
 
   expect((await json(await fetch(`${api}/readyz`))).body).toMatchObject({ status: 'ok' });
+  // The dashboard is served as it is in the repository, its vendor files from node_modules: no build step.
+  const dashboard = await globalThis.fetch(`${api}/app/`);
+  expect([dashboard.status, await dashboard.text()]).toEqual([200, expect.stringContaining('/app/main.js')]);
+  expect((await globalThis.fetch(`${api}/app/vendor/chart.umd.min.js`)).status).toBe(200);
   const ui = await waitFor(async () => (await fetch(`http://127.0.0.1:${ports.ui}/`)).status === 200, 'the Temporal UI');
   expect(ui).toBe(true);
 

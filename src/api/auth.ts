@@ -11,8 +11,20 @@ import { sendError } from './errors.js';
 import { log } from '../observability/logger.js';
 import { presentsToken } from '../observability/metrics-server.js';
 
-/** Routes anyone may call: probes, the API's documents, tracking links, unsubscribe, delivery reports (signed). */
-const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/t\//, /^\/u\//, /^\/api\/webhooks\/delivery\//];
+/**
+ * Routes anyone may call: probes, the API's documents, the dashboard's files (its data comes from the API,
+ * with a key), tracking links, unsubscribe, delivery reports (signed).
+ */
+const PUBLIC = [
+  /^\/app(\/|$)/,
+  /^\/healthz$/,
+  /^\/readyz$/,
+  /^\/docs(\/|$)/,
+  /^\/openapi\.json$/,
+  /^\/t\//,
+  /^\/u\//,
+  /^\/api\/webhooks\/delivery\//,
+];
 
 /** Only what an admin key may do, whatever the method: keys, settings, workspaces, the installation's metrics. */
 const ADMIN = [/^\/metrics$/, /^\/api\/keys(\/|$)/, /^\/api\/settings$/, /^\/api\/workspaces(\/|$)/, /^\/api\/ai-ops\/customer\/settings$/];

@@ -22,6 +22,8 @@ export type AppDeps = Services & {
    * Prometheus may present for them, and tracing when it is on.
    */
   observability?: { metrics: Metrics; metricsToken?: string; tracing?: Tracing };
+  /** Where the Temporal UI shows this installation's runs (embedded mode's dev server), for the dashboard's links. */
+  temporalUi?: { url: string; namespace: string };
 };
 
 /**

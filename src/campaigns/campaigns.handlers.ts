@@ -2,12 +2,14 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
 import type {
   archiveCampaign,
+  audienceSize,
   campaignStatus,
   createCampaign,
   getCampaign,
   listCampaigns,
   listRecords,
   pauseCampaign,
+  previewCampaign,
   putCampaign,
   triggerCampaign,
 } from './campaigns.routes.js';
@@ -62,3 +64,24 @@ export const campaignStatusHandler: RouteHandler<typeof campaignStatus, AppEnv> 
 
 export const listRecordsHandler: RouteHandler<typeof listRecords, AppEnv> = async (c) =>
   c.json(await c.var.deps.campaigns.records(c.req.valid('query')), 200);
+
+export const audienceSizeHandler: RouteHandler<typeof audienceSize, AppEnv> = async (c) => {
+  const { tags, segment_id } = c.req.valid('query');
+  return c.json({ count: await c.var.deps.campaigns.audienceSize({ targetTags: tags, targetSegmentId: segment_id ?? null }) }, 200);
+};
+
+export const previewCampaignHandler: RouteHandler<typeof previewCampaign, AppEnv> = async (c) => {
+  const campaign = await c.var.deps.campaigns.get(c.req.valid('param').id);
+  const input = c.req.valid('json');
+  const { templates } = c.var.deps;
+  const rendered = campaign.content_template_id
+    ? await templates.preview(campaign.content_template_id, input)
+    : await templates.previewContent({
+        channel: campaign.type,
+        channels: campaign.channels,
+        name: campaign.name,
+        content: campaign.content!,
+        ...input,
+      });
+  return c.json({ campaign_id: campaign.id, channel: campaign.type, customer_id: rendered.customer_id, parts: rendered.parts }, 200);
+};

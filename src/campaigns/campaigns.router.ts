@@ -13,4 +13,6 @@ export const marketingRouter = createRouter()
   .openapi(r.resumeCampaign, h.resumeCampaignHandler)
   .openapi(r.cancelCampaign, h.cancelCampaignHandler)
   .openapi(r.campaignStatus, h.campaignStatusHandler)
-  .openapi(r.listRecords, h.listRecordsHandler);
+  .openapi(r.listRecords, h.listRecordsHandler)
+  .openapi(r.audienceSize, h.audienceSizeHandler)
+  .openapi(r.previewCampaign, h.previewCampaignHandler);

@@ -386,3 +386,60 @@ export const listRecords = createRoute({
     ...errorResponses(400, 404),
   },
 });
+
+export const audienceSize = createRoute({
+  method: 'get',
+  path: '/api/marketing/audience',
+  tags: ['marketing'],
+  summary: "How many customers a campaign with these targets would reach now (the create form's live count)",
+  description: 'Customers not erased with any of `tags` and, with `segment_id`, in that segment — as the broadcast counts them.',
+  request: {
+    query: z.object({
+      tags: z
+        .string()
+        .max(100 * 65)
+        .optional()
+        .openapi({ description: 'Comma-separated target tags', example: 'vip,新用户' })
+        .transform((v, ctx) => {
+          const parsed = z
+            .array(tagSchema)
+            .max(100)
+            .safeParse(v ? v.split(',').filter((t) => t.trim()) : []);
+          if (parsed.success) return parsed.data;
+          ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'bad tags' });
+          return z.NEVER;
+        }),
+      segment_id: z.string().min(1).max(64).optional(),
+    }),
+  },
+  responses: { 200: json(z.object({ count: z.number().int() }), 'The audience size'), ...errorResponses(400) },
+});
+
+export const previewCampaign = createRoute({
+  method: 'post',
+  path: '/api/marketing/campaigns/{id}/preview',
+  tags: ['marketing'],
+  summary: "The campaign's message rendered for one customer, as its send would render it",
+  description:
+    'Its inline content or its template, with `{{ customer.* }}` of that customer, `{{ brand }}` and `{{ event.* }}` from `event`. ' +
+    'Tracking links and the unsubscribe URL are added per message at send time, not here.',
+  middleware: [jsonBody(64 * 1024)] as const,
+  request: {
+    params: campaignId,
+    body: jsonRequest(z.strictObject({ customer_id: z.string().min(1).max(200), event: z.record(z.string(), z.unknown()).optional() })),
+  },
+  responses: {
+    200: json(
+      z
+        .object({
+          campaign_id: z.string(),
+          channel: z.enum(CAMPAIGN_TYPES),
+          customer_id: z.string(),
+          parts: z.record(z.string(), z.string()),
+        })
+        .openapi('CampaignPreview'),
+      'The rendered parts',
+    ),
+    ...errorResponses(400, 404, 413, 415, 422),
+  },
+});

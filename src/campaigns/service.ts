@@ -13,6 +13,8 @@ import { type CampaignContent, channelParts, checkParts } from '../templates/par
 import type { CampaignMode } from './campaign.workflow.js';
 import { type CampaignServiceOptions, type ControlAction, createCampaignExecutions } from './execution.js';
 import { campaignRecords, type RecordFilter } from './records.js';
+import { type AudienceSpec, audienceWhere } from './audience.js';
+import { customers } from '../db/schema.js';
 import { type CampaignRow, type CampaignView, campaignView, findCampaign, sendAtOf, type SendAtView } from './views.js';
 
 export interface CampaignInput {
@@ -218,6 +220,13 @@ export function createCampaignService(
     control: async (id: string, action: ControlAction) => campaignView(await executions.control(await find(id), action)),
     progress: async (id: string, executionId?: string) => executions.progress(await find(id), executionId),
     records: (filter: RecordFilter) => campaignRecords(db, filter),
+    /** How many customers an audience reaches now, counted as the broadcast pages through it. */
+    async audienceSize(spec: AudienceSpec): Promise<number> {
+      // No target is no audience (a campaign without one is refused), not every customer.
+      if (!spec.targetTags.length && spec.targetSegmentId === null) return 0;
+      const [row] = await db.select({ n: count() }).from(customers).where(audienceWhere(spec));
+      return row?.n ?? 0;
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
 import { journeySettingsSchemas } from './settings.js';
 import { DomainError, validationError } from '../domain/errors.js';
-import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
+import type { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, runningPerStep, sweepChurn } from './journeys.routes.js';
 
 const unknownJourney = (key: string) => new DomainError('journey_not_found', `no journey "${key}"`, undefined, 404);
 const unknownRun = (id: string) => new DomainError('run_not_found', `no journey run "${id}"`, undefined, 404);
@@ -62,3 +62,19 @@ export const cancelRunHandler: RouteHandler<typeof cancelRun, AppEnv> = async (c
 };
 
 export const sweepChurnHandler: RouteHandler<typeof sweepChurn, AppEnv> = async (c) => c.json(await c.var.deps.journeys.sweepChurn(), 200);
+
+export const runningPerStepHandler: RouteHandler<typeof runningPerStep, AppEnv> = async (c) => {
+  const { key } = c.req.valid('param');
+  let steps: string[];
+  if (key.startsWith('flow:')) {
+    const flow = await c.var.deps.flows.get(key.slice('flow:'.length));
+    if (!flow) throw unknownJourney(key);
+    // A flow's step keys, as its workflow names them.
+    steps = flow.actions.map((action, i) => `${i}-${String(action.type)}`);
+  } else {
+    const config = await c.var.deps.journeyConfigs.latest(key);
+    if (!config) throw unknownJourney(key);
+    steps = config.steps.map((step) => step.key);
+  }
+  return c.json({ journey: key, ...(await c.var.deps.journeys.runningPerStep(key, steps)) }, 200);
+};

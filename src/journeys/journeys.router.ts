@@ -6,9 +6,10 @@ import {
   listJourneysHandler,
   listRunsHandler,
   putJourneyHandler,
+  runningPerStepHandler,
   sweepChurnHandler,
 } from './journeys.handlers.js';
-import { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, sweepChurn } from './journeys.routes.js';
+import { cancelRun, getJourney, getRun, listJourneys, listRuns, putJourney, runningPerStep, sweepChurn } from './journeys.routes.js';
 
 // Run routes first: "/api/journeys/runs/…" must not be read as a journey called "runs".
 export const journeysRouter = createRouter()
@@ -18,4 +19,5 @@ export const journeysRouter = createRouter()
   .openapi(listJourneys, listJourneysHandler)
   .openapi(getJourney, getJourneyHandler)
   .openapi(putJourney, putJourneyHandler)
-  .openapi(listRuns, listRunsHandler);
+  .openapi(listRuns, listRunsHandler)
+  .openapi(runningPerStep, runningPerStepHandler);

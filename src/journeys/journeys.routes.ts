@@ -107,6 +107,28 @@ export const listRuns = createRoute({
   },
 });
 
+export const runningPerStep = createRoute({
+  method: 'get',
+  path: '/api/journeys/{key}/steps',
+  tags: ['journeys'],
+  summary: "A journey's (or flow's, `flow:<id>`) running runs, in all and by the step they are at",
+  description:
+    "Counted by Temporal's visibility from each run's JourneyStep search attribute: approximate, and a moment behind the runs. " +
+    "The steps are the current configuration's (a flow's: `<index>-<action type>`).",
+  request: { params: keyParam },
+  responses: {
+    200: json(
+      z.object({
+        journey: z.string(),
+        running: z.number().int(),
+        steps: z.array(z.object({ step: z.string(), running: z.number().int() })),
+      }),
+      'Running runs per step',
+    ),
+    ...errorResponses(404, 503),
+  },
+});
+
 export const getRun = createRoute({
   method: 'get',
   path: '/api/journeys/runs/{workflowId}',

@@ -49,6 +49,8 @@ export interface Journeys {
   run(workflowId: string): Promise<RunView | null>;
   /** A journey's runs, newest first. */
   runs(journey: string, page: { limit: number; offset: number }): Promise<{ total: number; runs: RunView[] }>;
+  /** A journey's running runs in all and per current step (Temporal's visibility: approximate, a moment behind). */
+  runningPerStep(journey: string, steps: string[]): Promise<{ running: number; steps: Array<{ step: string; running: number }> }>;
   /** Ends a running run the graceful way (it records why); false when it is not running. */
   cancel(workflowId: string): Promise<boolean>;
   /** Ends every running journey of the customer (unsubscribe, erasure). Returns how many were running. */

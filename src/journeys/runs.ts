@@ -2,6 +2,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { count, desc, eq, and } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { currentWorkspace } from '../db/workspace.js';
 import { ownRows } from '../db/own-rows.js';
 import { journeyRuns } from '../db/schema.js';
 import type { RunExecutor } from './execute.js';
@@ -27,6 +28,9 @@ export interface RunView {
   /** Read from the workflow through its status query (running runs only). */
   state?: JourneyStatus;
 }
+
+/** A visibility query's string literal. */
+const quoted = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
   const runsOf = (customerId: string) =>
@@ -83,6 +87,20 @@ export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
         .offset(offset);
       const views = await Promise.all(rows.map(view));
       return { total, runs: views.filter((v): v is RunView => v !== null) };
+    },
+
+    /**
+     * Running runs of a journey, in all and per current step, counted by Temporal's visibility (its
+     * JourneyStep search attribute): approximate, and a moment behind the runs themselves.
+     */
+    async runningPerStep(journey: string, steps: string[]): Promise<{ running: number; steps: Array<{ step: string; running: number }> }> {
+      const base = `WorkspaceId = ${quoted(currentWorkspace())} AND JourneyKey = ${quoted(journey)} AND ExecutionStatus = "Running"`;
+      const count = async (query: string) => (await client.workflow.count(query)).count;
+      const [running, ...perStep] = await Promise.all([
+        count(base),
+        ...steps.map((step) => count(`${base} AND JourneyStep = ${quoted(step)}`)),
+      ]);
+      return { running, steps: steps.map((step, i) => ({ step, running: perStep[i]! })) };
     },
 
     async cancel(workflowId: string) {

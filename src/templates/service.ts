@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { ownRows } from '../db/own-rows.js';
 import { isUuid } from '../db/sql-helpers.js';
 import { type CampaignType, customers, templates } from '../db/schema.js';
-import { CAMPAIGN_PARTS, campaignParts, checkParts } from './parts.js';
+import { CAMPAIGN_PARTS, type CampaignContent, campaignParts, channelParts, checkParts } from './parts.js';
 import { customerNotFound, DomainError } from '../domain/errors.js';
 import { strictVariables } from './render.js';
 import { renderInSandbox } from './sandbox.js';
@@ -60,6 +60,33 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
     }
   }
 
+  /** `parts` rendered for one customer with the variables a send gives them (a preview's). */
+  async function renderFor(
+    parts: Record<string, string>,
+    input: { customer_id: string; event?: Record<string, unknown> },
+    field: string,
+  ): Promise<{ customerId: string; parts: Record<string, string> }> {
+    const [customer] = await db
+      .select()
+      .from(customers)
+      .where(and(ownRows(customers), eq(customers.id, input.customer_id)));
+    if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
+    const base = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
+    // The lists a send to this customer would carry: the same lookup, the same exclusions.
+    const vars = { ...base, ...(await recommendationVars(db, customer.id, parts, cartSkus(base))) };
+    // On the sandbox thread: however long the template takes to reach its limits, the API answers meanwhile.
+    const result = await renderInSandbox(
+      Object.entries(parts).map(([part, source]) => [part, source, part === 'html' ? 'html' : 'text']),
+      vars,
+      strictVariables(),
+    );
+    if ('failed' in result) {
+      const where = result.failed.part === null ? field : `${field}.${result.failed.part}`;
+      throw invalidTemplate(where, `${where} does not render: ${result.failed.message}`);
+    }
+    return { customerId: customer.id, parts: result.rendered };
+  }
+
   return {
     parts: CAMPAIGN_PARTS,
     async create(input: { name: string; channel: CampaignType; parts: Record<string, string> }): Promise<TemplateView> {
@@ -91,26 +118,30 @@ export function createTemplateService(db: Db, options: { brand: () => Promise<st
             .where(and(ownRows(templates), eq(templates.id, id)))
         : [];
       if (!template) throw templateNotFound(id);
-      const [customer] = await db
-        .select()
-        .from(customers)
-        .where(and(ownRows(customers), eq(customers.id, input.customer_id)));
-      if (!customer || customer.erasedAt) throw customerNotFound(input.customer_id, 'customer_id');
-      const base = { brand: await options.brand(), customer: customerVars(customer), ...(input.event ? { event: input.event } : {}) };
       const parts = campaignParts(template.channel, template.name, template.parts);
-      // The lists a send to this customer would carry: the same lookup, the same exclusions.
-      const vars = { ...base, ...(await recommendationVars(db, customer.id, parts, cartSkus(base))) };
-      // On the sandbox thread: however long the template takes to reach its limits, the API answers meanwhile.
-      const result = await renderInSandbox(
-        Object.entries(parts).map(([part, source]) => [part, source, part === 'html' ? 'html' : 'text']),
-        vars,
-        strictVariables(),
-      );
-      if ('failed' in result) {
-        const field = result.failed.part === null ? 'parts' : `parts.${result.failed.part}`;
-        throw invalidTemplate(field, `${field} does not render: ${result.failed.message}`);
-      }
-      return { template_id: template.id, channel: template.channel, customer_id: customer.id, parts: result.rendered };
+      const rendered = await renderFor(parts, input, 'parts');
+      return { template_id: template.id, channel: template.channel, customer_id: rendered.customerId, parts: rendered.parts };
+    },
+    /**
+     * A campaign's inline content rendered for one customer, as its send would render it (the dashboard's
+     * preview before a trigger); a part that does not render is named under `field` (`content.subject`).
+     */
+    async previewContent(
+      input: {
+        channel: CampaignType;
+        /** A campaign on several channels: their types in order; the preview is of the first (its `channel`). */
+        channels?: CampaignType[];
+        name: string;
+        content: CampaignContent;
+        customer_id: string;
+        event?: Record<string, unknown>;
+      },
+      field = 'content',
+    ): Promise<{ customer_id: string; parts: Record<string, string> }> {
+      const [first] = channelParts({ type: input.channel, name: input.name, channels: input.channels ?? null }, input.content);
+      const several = (input.channels?.length ?? 0) > 1;
+      const rendered = await renderFor(first!.parts, input, several ? `${field}.${input.channel}` : field);
+      return { customer_id: rendered.customerId, parts: rendered.parts };
     },
     async list(): Promise<TemplateView[]> {
       return (await db.select().from(templates).where(ownRows(templates)).orderBy(desc(templates.createdAt)).limit(1000)).map(view);

@@ -63,6 +63,14 @@ export function createWorkspaceService(db: Db, client: Client, keys: KeyService,
       });
     },
 
+    /** The current workspace (the key's): what GET /api/me names. */
+    async current() {
+      const id = currentWorkspace();
+      const [row] = await asInstallation(() => db.select().from(workspaces).where(eq(workspaces.id, id)));
+      if (!row) throw new DomainError('not_found', `no workspace ${id}`, 'workspace', 404);
+      return workspaceView(row);
+    },
+
     async list() {
       const rows = await asInstallation(() => db.select().from(workspaces).orderBy(asc(workspaces.createdAt)));
       return rows.map(workspaceView);

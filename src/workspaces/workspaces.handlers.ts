@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
 import { currentWorkspace, DEFAULT_WORKSPACE } from '../db/workspace.js';
 import { DomainError } from '../domain/errors.js';
-import type { createKey, createWorkspace, getSettings, listKeys, listWorkspaces, putSettings, revokeKey } from './workspaces.routes.js';
+import type { createKey, createWorkspace, getSettings, listKeys, listWorkspaces, me, putSettings, revokeKey } from './workspaces.routes.js';
 
 /** Workspaces are the installation's: only its own workspace's admin keys manage them. */
 function requireInstallationAdmin() {
@@ -34,3 +34,16 @@ export const getSettingsHandler: RouteHandler<typeof getSettings, AppEnv> = asyn
 
 export const putSettingsHandler: RouteHandler<typeof putSettings, AppEnv> = async (c) =>
   c.json(await c.var.deps.workspaces.updateSettings(c.req.valid('json')), 200);
+
+export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
+  const { id, name } = await c.var.deps.workspaces.current();
+  const { keyId, identity, scopes } = c.var.caller;
+  return c.json(
+    {
+      workspace: { id, name },
+      key: { id: keyId, name: identity.replace(/^key:/, ''), scopes },
+      temporal_ui: c.var.deps.temporalUi ?? null,
+    },
+    200,
+  );
+};

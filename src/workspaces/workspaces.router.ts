@@ -5,10 +5,11 @@ import {
   getSettingsHandler,
   listKeysHandler,
   listWorkspacesHandler,
+  meHandler,
   putSettingsHandler,
   revokeKeyHandler,
 } from './workspaces.handlers.js';
-import { createKey, createWorkspace, getSettings, listKeys, listWorkspaces, putSettings, revokeKey } from './workspaces.routes.js';
+import { createKey, createWorkspace, getSettings, listKeys, listWorkspaces, me, putSettings, revokeKey } from './workspaces.routes.js';
 
 export const workspacesRouter = createRouter()
   .openapi(createWorkspace, createWorkspaceHandler)
@@ -17,4 +18,5 @@ export const workspacesRouter = createRouter()
   .openapi(listKeys, listKeysHandler)
   .openapi(revokeKey, revokeKeyHandler)
   .openapi(getSettings, getSettingsHandler)
-  .openapi(putSettings, putSettingsHandler);
+  .openapi(putSettings, putSettingsHandler)
+  .openapi(me, meHandler);

@@ -115,3 +115,27 @@ export const putSettings = createRoute({
   request: { body: jsonRequest(workspaceSettingsSchema) },
   responses: { 200: json(workspaceSettingsSchema, 'Settings as stored'), ...errorResponses(400, 401, 403, 413, 415, 422) },
 });
+
+export const me = createRoute({
+  method: 'get',
+  path: '/api/me',
+  tags: ['workspaces'],
+  summary: 'The calling key: its workspace, name and scopes (what the dashboard offers)',
+  description: 'Any key that may read answers it; the dashboard hides what the scopes forbid (the API refuses it anyway).',
+  responses: {
+    200: json(
+      z
+        .object({
+          workspace: z.object({ id: z.string(), name: z.string() }),
+          key: z.object({ id: z.string(), name: z.string(), scopes: z.array(z.enum(API_SCOPES)) }),
+          temporal_ui: z
+            .object({ url: z.string(), namespace: z.string() })
+            .nullable()
+            .openapi({ description: "Where the Temporal UI shows the runs (embedded mode's dev server); null when not known" }),
+        })
+        .openapi('Me'),
+      'The key and its workspace',
+    ),
+    ...errorResponses(401, 403),
+  },
+});
