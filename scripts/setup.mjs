@@ -48,24 +48,26 @@ if (!temporalCurrent()) {
 // with --browser, and it is installed from Debian's packages when it is missing (CHROMIUM_PATH: another one).
 if (process.argv.includes('--browser')) {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(chromium)) {
+  // The Chinese pages need a font that draws CJK characters (the zh-CN screenshot, and what a marketer sees).
+  const packages = ['chromium', ...(existsSync('/usr/share/fonts/opentype/noto') ? [] : ['fonts-noto-cjk'])];
+  if (!existsSync(chromium) || packages.length > 1) {
     if (process.env.CHROMIUM_PATH) {
       console.error(`[setup] CHROMIUM_PATH=${chromium} does not exist`);
       process.exit(1);
     }
-    console.error("[setup] installing Debian's chromium for the browser tests (apt-get install chromium)…");
+    console.error(`[setup] installing Debian's ${packages.join(' and ')} for the browser tests (apt-get install)…`);
     process.env.DEBIAN_FRONTEND = 'noninteractive';
     const apt = (...args) => (process.getuid?.() === 0 ? run('apt-get', args) : run('sudo', ['apt-get', ...args]));
     try {
       try {
-        apt('install', '-y', '--no-install-recommends', 'chromium');
+        apt('install', '-y', '--no-install-recommends', ...packages);
       } catch {
         // A machine whose package lists are old or empty.
         apt('update');
-        apt('install', '-y', '--no-install-recommends', 'chromium');
+        apt('install', '-y', '--no-install-recommends', ...packages);
       }
     } catch (err) {
-      console.error(`[setup] could not install chromium: ${err.message}`);
+      console.error(`[setup] could not install ${packages.join(' and ')}: ${err.message}`);
       console.error("[setup] install Debian's chromium package by hand (apt-get install chromium), or set CHROMIUM_PATH.");
       process.exit(1);
     }
