@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
-import type { Worker } from '@temporalio/worker';
+import type { WorkerGroup } from '../src/worker/create-worker.js';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/env.js';
 import { welcomeStartOptions } from '../src/journeys/routing.js';
@@ -84,7 +84,7 @@ log(`N=${N} concurrency=${C} order=${ORDER} warm-up=${WARMUP}/path; DATA_DIR ${d
 log(`ports: temporal ${temporalPort}, ui ${uiPort}, mail ${mailPort}, http ${httpPort}`);
 
 let runtime: Runtime | undefined;
-let worker: Worker | undefined;
+let worker: WorkerGroup | undefined;
 let workerRun: Promise<void> | undefined;
 let server: ReturnType<typeof serve> | undefined;
 let exitCode = 0;

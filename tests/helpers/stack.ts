@@ -3,10 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/worker/activities.js';
+import { createTouchpointWorkers, type WorkerGroup, workerGroup } from '../../src/worker/create-worker.js';
+import { startDispatcher } from '../../src/events/dispatcher.js';
 import { type App, createApp } from '../../src/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { createOutbound, type OutboundPolicy } from '../../src/channels/outbound.js';
@@ -62,7 +64,8 @@ export interface Stack {
   servicesConfig: ServicesConfig;
   databaseUrl: string;
   temporalAddress: string;
-  worker?: Worker;
+  /** The in-process workers (one per workload's task queue) and the outbox's dispatcher beside them. */
+  worker?: WorkerGroup;
   /** The services the app was built with. */
   services: Services;
   /** An admin key of the `default` workspace, which `api` sends unless `headers` name an authorization. */
@@ -71,7 +74,7 @@ export interface Stack {
   authAs(name: string, scopes?: ApiScope[]): Promise<{ authorization: string }>;
   /** JSON request against the app; `body` undefined sends no body. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  startWorker(): Promise<Worker>;
+  startWorker(): Promise<WorkerGroup>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -240,7 +243,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     async startWorker() {
       const outbound = createOutbound(options.outbound ?? TEST_OUTBOUND);
-      const worker = await Worker.create({
+      const workers = await createTouchpointWorkers({
         connection: env.nativeConnection,
         namespace,
         taskQueue,
@@ -264,6 +267,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           journeys,
         }),
       });
+      // The outbox's dispatcher, as in every worker process: woken by this stack's app at once.
+      const worker = workerGroup(workers, () =>
+        startDispatcher({ db: database.db, journeys, taskQueue, notice: services.outboxNotice, pollMs: 200 }),
+      );
       stack.worker = worker;
       running = worker.run();
       return worker;
