@@ -114,12 +114,6 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
             done.push(e);
           } catch (err) {
             const error = (err as Error).message ?? String(err);
-            if (e.attempts === 0 || e.attempts % 10 === 0) {
-              log.warn(
-                { err, eventId: e.id, workspaceId: e.workspaceId, attempts: e.attempts + 1 },
-                'outbox: dispatch failed; it is tried again',
-              );
-            }
             failed.push({ ...e, error });
             released.push(...group.slice(i + 1));
             return;
@@ -128,6 +122,21 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
       });
     } finally {
       clearInterval(renew);
+      // One line per batch (an outage fails every event of it), not one per event.
+      const first = failed[0];
+      if (first) {
+        log.warn(
+          {
+            failed: failed.length,
+            held: released.length,
+            eventId: first.id,
+            workspaceId: first.workspaceId,
+            attempts: first.attempts + 1,
+            error: first.error,
+          },
+          'outbox: events could not be dispatched; each is tried again after a backoff',
+        );
+      }
       await markDispatched(db, owner, done).catch((err: Error) => {
         // The claims lapse and the events are dispatched again, harmlessly.
         log.warn({ err, events: done.length }, 'outbox: could not mark events dispatched');
