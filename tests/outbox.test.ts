@@ -12,6 +12,7 @@ import { createServices } from '../src/services.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
 import { endRun } from './helpers/end-run.js';
 import { freePort } from './helpers/ports.js';
+import { startWorkerProcess } from './helpers/worker-process.js';
 import { type Stack, startStack, TEST_API_LIMITS, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -194,6 +195,28 @@ describe('the outbox', () => {
     } finally {
       for (const d of dispatchers) await d.stop();
       await stack.stopWorker();
+    }
+  });
+
+  it('two worker processes share the outbox: every journey signalled once, every first email once', async () => {
+    const workers = [await startWorkerProcess(stack), await startWorkerProcess(stack)];
+    try {
+      const { ids, events: batch } = await signups(60);
+      // Accepted with both dispatchers running elsewhere: woken by PostgreSQL's NOTIFY.
+      const answers = await Promise.all([0, 20, 40].map((at) => post(stack.app, batch.slice(at, at + 20))));
+      expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+      await firstEmailsOnce(ids);
+      // A second dispatch of an event would be a second signal in its run's history.
+      for (const id of ids) {
+        const history = await stack.client.workflow.getHandle(welcomeWorkflowId(id)).fetchHistory();
+        const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+        expect(signals, id).toHaveLength(1);
+      }
+      const rows = await stack.database.db.select().from(events).where(inArray(events.customerId, ids));
+      expect(rows.every((r) => r.dispatchedAt !== null && r.dispatchAttempts === 0)).toBe(true);
+      await endJourneys(ids);
+    } finally {
+      for (const w of workers) await w.kill();
     }
   });
 
