@@ -144,6 +144,8 @@ export const events = pgTable(
     dispatchAttempts: integer('dispatch_attempts').notNull().default(0),
     /** Why the last attempt failed (Temporal unreachable…); NULL once dispatched. */
     dispatchError: text('dispatch_error'),
+    /** The W3C traceparent of the request that sent it (tracing on): its dispatch continues that trace. */
+    traceParent: text('trace_parent'),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),

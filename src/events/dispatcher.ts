@@ -5,6 +5,7 @@
 // event ids they have seen), so an event dispatched twice — a claim that lapsed while its dispatcher
 // stalled, a mark lost in a crash — changes nothing.
 import { hostname } from 'node:os';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { Database, Db } from '../db/client.js';
 import { inWorkspace } from '../db/workspace.js';
@@ -110,7 +111,11 @@ export async function startDispatcher(options: DispatcherOptions): Promise<Dispa
           try {
             const plan = plans.get(`${e.workspaceId}\u0000${e.id}`);
             if (!plan) throw plans.error ?? new Error('no plan');
-            await inWorkspace(e.workspaceId, () => journeys.execute(plan, { erased: e.erased, returnedFrom: e.endsRun, recorded: false }));
+            // In the trace of the request that sent it (tracing on): its Temporal calls are that request's children.
+            const traced = e.traceParent ? propagation.extract(ROOT_CONTEXT, { traceparent: e.traceParent }) : context.active();
+            await context.with(traced, () =>
+              inWorkspace(e.workspaceId, () => journeys.execute(plan, { erased: e.erased, returnedFrom: e.endsRun, recorded: false })),
+            );
             done.push(e);
           } catch (err) {
             const error = (err as Error).message ?? String(err);

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
@@ -71,18 +72,30 @@ function createLane(
   workspace: string,
   options: IngestOptions,
 ): (events: EventInput[]) => Promise<EventOutcome[]> {
-  const store = coalesce<EventInput[], EventOutcome[]>(
-    // The batch runs in whichever request's context flushes it: it names its workspace itself.
+  const store = coalesce<Traced, EventOutcome[]>(
+    // The batch runs in whichever request's context flushes it: it names its workspace itself, and each
+    // request's events carry that request's trace.
     (requests) =>
       inWorkspace(workspace, async () => {
-        const outcomes = await storeEvents(db, journeys, requests.flat(), options);
+        const batch = requests.flatMap(({ events, traceParent }) => events.map((e) => ({ ...e, traceParent })));
+        const outcomes = await storeEvents(db, journeys, batch, options);
         options.onStored?.();
         let at = 0;
-        return requests.map((events) => outcomes.slice(at, (at += events.length)));
+        return requests.map(({ events }) => outcomes.slice(at, (at += events.length)));
       }),
-    { maxItems: 1000, size: (events) => events.length, delayMs: STORE_WINDOW_MS },
+    { maxItems: 1000, size: ({ events }) => events.length, delayMs: STORE_WINDOW_MS },
   );
-  return (events) => store(events);
+  return (events) => store({ events, traceParent: currentTraceParent() });
+}
+
+/** One request's events and its trace (null when tracing is off). */
+type Traced = { events: EventInput[]; traceParent: string | null };
+
+/** The W3C traceparent of the span running now; null without one (tracing off). */
+function currentTraceParent(): string | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
 }
 
 /**
@@ -109,7 +122,12 @@ const HOLD = sql`interval '1 minute'`;
  * so does the ending of a churn run by the event that brought its customer back (written on the event,
  * which the dispatcher ends with it).
  */
-async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], options: IngestOptions): Promise<EventOutcome[]> {
+async function storeEvents(
+  db: Db,
+  journeys: Journeys,
+  batch: Array<EventInput & { traceParent: string | null }>,
+  options: IngestOptions,
+): Promise<EventOutcome[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -146,8 +164,11 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], opti
         ${array(
           unique.map((e) => (isActivity(e) ? occurredAt(e) : null)),
           'timestamptz',
+        )}, ${array(
+          unique.map((e) => e.traceParent),
+          'text',
         )})
-        with ordinality as t(id, type, customer_id, properties, occurred_at, active_at, n)
+        with ordinality as t(id, type, customer_id, properties, occurred_at, active_at, trace_parent, n)
     ),
     -- Customers with a churn win-back run open: their events are held until the next statement says
     -- which of them ended it.
@@ -155,8 +176,8 @@ async function storeEvents(db: Db, journeys: Journeys, batch: EventInput[], opti
       select id from ${customers} where ${workspaceIs(sql`workspace_id`)} and id = any(${customerList}) and churn_run_id is not null
     ),
     stored as (
-      insert into ${events} (id, type, customer_id, properties, occurred_at, received_at, task_queue, dispatch_owner, dispatch_lease_until)
-      select i.id, i.type, i.customer_id, i.properties::jsonb, i.occurred_at, ${now.toISOString()}::timestamptz, ${options.taskQueue ?? null}::text,
+      insert into ${events} (id, type, customer_id, properties, occurred_at, received_at, task_queue, trace_parent, dispatch_owner, dispatch_lease_until)
+      select i.id, i.type, i.customer_id, i.properties::jsonb, i.occurred_at, ${now.toISOString()}::timestamptz, ${options.taskQueue ?? null}::text, i.trace_parent,
         case when h.id is not null then ${HELD} end, case when h.id is not null then now() + ${HOLD} end
       from input i left join churning h on h.id = i.customer_id
       where not exists (select 1 from ${customers} c where ${workspaceIs(sql`c.workspace_id`)} and c.id = i.customer_id and c.erased_at is not null)

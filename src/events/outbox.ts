@@ -28,6 +28,8 @@ export interface ClaimedEvent {
   attempts: number;
   /** The customer was erased after the event was stored: it starts nothing. */
   erased: boolean;
+  /** The trace of the request that sent it, when tracing was on. */
+  traceParent: string | null;
 }
 
 type Key = Pick<ClaimedEvent, 'workspaceId' | 'id'>;
@@ -69,7 +71,7 @@ export function claimEvents(db: Db, options: { owner: string; taskQueue: string;
       update ${events} e set dispatch_owner = ${options.owner}, dispatch_lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
       from claimable c
       where e.workspace_id = c.workspace_id and e.id = c.id
-      returning e.workspace_id, e.id, e.type, e.customer_id, e.properties, e.occurred_at, e.seq, e.ends_run, e.dispatch_attempts,
+      returning e.workspace_id, e.id, e.type, e.customer_id, e.properties, e.occurred_at, e.seq, e.ends_run, e.dispatch_attempts, e.trace_parent,
         exists (select 1 from customers u where u.workspace_id = e.workspace_id and u.id = e.customer_id and u.erased_at is not null) as erased`);
     return rowsOf<{
       workspace_id: string;
@@ -81,6 +83,7 @@ export function claimEvents(db: Db, options: { owner: string; taskQueue: string;
       seq: string | number;
       ends_run: string | null;
       dispatch_attempts: number;
+      trace_parent: string | null;
       erased: boolean;
     }>(result)
       .map((r): ClaimedEvent => ({
@@ -94,6 +97,7 @@ export function claimEvents(db: Db, options: { owner: string; taskQueue: string;
         endsRun: r.ends_run,
         attempts: r.dispatch_attempts,
         erased: r.erased,
+        traceParent: r.trace_parent,
       }))
       .sort((a, b) => a.seq - b.seq);
   });
