@@ -82,6 +82,14 @@ describe('workloads on task queues of their own', () => {
     expect(done.status).toBe(200);
     // None of the burst's journeys ran: their worker is away.
     expect(stack.mail.list().some((m) => m.to.some((to) => to.startsWith('burst-')))).toBe(false);
+    // A profile lists its running journey from Temporal's description, without the state only the worker could give.
+    const asked = Date.now();
+    const profile = await stack.api('GET', `/api/customers/${signups[0]!.customerId}`);
+    expect(profile.status).toBe(200);
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect(profile.body.journeys).toEqual([
+      expect.objectContaining({ journey: 'welcome', workflowId: welcomeWorkflowId(signups[0]!.customerId) }),
+    ]);
   });
 
   it("answers a running campaign's status from its records when no worker can answer for it", async () => {
