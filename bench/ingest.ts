@@ -1,7 +1,8 @@
 // `npm run bench:ingest [-- --n 2000 --concurrency 32 --order alternate|raw-first|api-first --worker after|during]`
 //
-// How fast do signup events become running welcome journeys through the HTTP API (POST /api/events, one
-// event per request, C requests in flight), compared with calling client.workflow.signalWithStart directly
+// How fast are signup events accepted through the HTTP API (POST /api/events, one event per request, C
+// requests in flight; since the outbox, an event is answered once stored, and the worker process's
+// dispatcher starts its welcome journey), compared with calling client.workflow.signalWithStart directly
 // (same workflow and options, from src/journeys/routing.ts welcomeStartOptions; same concurrency; distinct
 // customers)? Both paths run in one process against one embedded stack: the Temporal dev server on a fresh
 // temp DATA_DIR, PGlite, the local mail capture and an in-process worker. Every customer exists (with an
@@ -313,10 +314,10 @@ try {
     `total run time: ${since()}`,
   ];
   console.log(out.join('\n'));
-  // A missing or failed event or email is a correctness failure, whatever the speed.
-  const incorrect = results.api.failures.length + results.raw.failures.length > 0 || apiMails < N || rawMails < N;
+  // A missing, failed or duplicated event or email is a correctness failure, whatever the speed.
+  const incorrect = results.api.failures.length + results.raw.failures.length > 0 || apiMails !== N || rawMails !== N;
   if (incorrect) {
-    console.log('CORRECTNESS: FAILED (failures above, or welcome emails missing)');
+    console.log('CORRECTNESS: FAILED (failures above, or welcome emails missing or duplicated)');
     exitCode = 1;
   }
 } catch (err) {
