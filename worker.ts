@@ -1,5 +1,6 @@
 // A worker on its own, for scale-out: needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL.
-// Run as many as the load needs; they share the task queue. WORKER_METRICS_PORT opens its metrics listener.
+// Run as many as the load needs; they share the task queues (one per workload) and the outbox (each runs a
+// dispatcher). WORKER_METRICS_PORT opens its metrics listener.
 import { ConfigError, loadConfig } from './src/env.js';
 import { configureLogging, log } from './src/observability/logger.js';
 import { installTemporalRuntime } from './src/observability/temporal-runtime.js';
@@ -19,10 +20,10 @@ async function main() {
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const { taskQueue } = runtime.config.temporal;
+  const queues = Object.values(worker.workers).map((w) => w.options.taskQueue);
   log.info(
-    { taskQueue, temporalAddress: runtime.temporalAddress, metricsUrl },
-    `worker polling task queue "${taskQueue}" on ${runtime.temporalAddress}`,
+    { taskQueues: queues, temporalAddress: runtime.temporalAddress, metricsUrl },
+    `worker polling task queues ${queues.map((q) => `"${q}"`).join(', ')} on ${runtime.temporalAddress}; dispatching the outbox`,
   );
   await worker.run();
   await runtime.close();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { knownTimeZone, type PacingConfig, parseQuietHours } from './delivery/pacing.js';
 import { type AllowEntry, outboundTarget, parseAllowList } from './domain/outbound-address.js';
 import { parseProviderSecrets } from './domain/webhook-signature.js';
+import type { Workload } from './temporal/task-queues.js';
 
 // The only module that reads process.env. Everything else receives a Config.
 
@@ -83,6 +84,17 @@ const schema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  /** Each workload's worker slots (src/temporal/task-queues.ts): activities and workflow tasks at once. */
+  WORKER_JOURNEYS_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  WORKER_JOURNEYS_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
+  WORKER_CAMPAIGNS_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  WORKER_CAMPAIGNS_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAINTENANCE_ACTIVITY_SLOTS: z.coerce.number().int().min(1).optional(),
+  WORKER_MAINTENANCE_WORKFLOW_SLOTS: z.coerce.number().int().min(2).optional(),
+  /** The outbox's dispatcher on each worker (src/events/dispatcher.ts): events dispatched at once, per claim, and its poll. */
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -220,7 +232,15 @@ export interface Config {
     tls?: { certPath?: string; keyPath?: string; serverName?: string };
     apiKey?: string;
     /** Worker tuning; unset = the SDK's defaults. 0 cached workflows turns sticky execution off. */
-    worker: { maxCachedWorkflows?: number; maxConcurrentActivities?: number; bundlePath?: string };
+    worker: {
+      maxCachedWorkflows?: number;
+      maxConcurrentActivities?: number;
+      bundlePath?: string;
+      /** Slots of each workload's worker; unset: WORKER_MAX_CONCURRENT_ACTIVITIES, else the defaults of src/worker/create-worker.ts. */
+      slots: Record<Workload, { activities?: number; workflowTasks?: number }>;
+    };
+    /** The outbox's dispatcher, on every worker process. */
+    outbox: { concurrency: number; batchSize: number; pollMs: number };
     devServer: { port: number; uiPort: number; cliPath?: string; testServerPath?: string };
   };
   mail: {
@@ -351,7 +371,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
         bundlePath: e.WORKFLOW_BUNDLE_PATH,
+        slots: {
+          journeys: { activities: e.WORKER_JOURNEYS_ACTIVITY_SLOTS, workflowTasks: e.WORKER_JOURNEYS_WORKFLOW_SLOTS },
+          campaigns: { activities: e.WORKER_CAMPAIGNS_ACTIVITY_SLOTS, workflowTasks: e.WORKER_CAMPAIGNS_WORKFLOW_SLOTS },
+          maintenance: { activities: e.WORKER_MAINTENANCE_ACTIVITY_SLOTS, workflowTasks: e.WORKER_MAINTENANCE_WORKFLOW_SLOTS },
+        },
       },
+      outbox: { concurrency: e.OUTBOX_CONCURRENCY, batchSize: e.OUTBOX_BATCH_SIZE, pollMs: e.OUTBOX_POLL_MS },
       devServer: {
         port: e.TEMPORAL_PORT,
         uiPort: e.TEMPORAL_UI_PORT,

@@ -2,7 +2,7 @@
 // mail capture) for whatever the environment leaves unset, the real services for whatever it names.
 import { join, resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from './worker/activities.js';
 import type { AppDeps } from './api/router.js';
 import { createEmailChannel, type EmailChannel } from './channels/email.js';
@@ -20,7 +20,8 @@ import { trackingSecret } from './delivery/tracking-secret.js';
 import { resolveTemporalBinary } from './temporal/binaries.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connection.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
-import { createTouchpointWorker } from './worker/create-worker.js';
+import { startDispatcher } from './events/dispatcher.js';
+import { createTouchpointWorkers, type WorkerGroup, workerGroup } from './worker/create-worker.js';
 import { watchPool } from './observability/database-gauges.js';
 import { log } from './observability/logger.js';
 import { createMetrics, type Metrics, type MetricsSource } from './observability/metrics.js';
@@ -48,8 +49,12 @@ export interface Runtime {
   metrics: Metrics;
   /** On when an OTLP endpoint is configured. */
   tracing?: Tracing;
-  /** The worker, its messages counted in `metrics`; with WORKER_METRICS_PORT, its metrics listener (`metricsUrl`). */
-  createWorker(): Promise<{ worker: Worker; connection: NativeConnection; metricsUrl?: string }>;
+  /**
+   * The workers (one per workload's task queue, src/temporal/task-queues.ts) with the outbox's dispatcher,
+   * which `worker.run()` starts beside them; their messages counted in `metrics`; with WORKER_METRICS_PORT,
+   * its metrics listener (`metricsUrl`).
+   */
+  createWorker(): Promise<{ worker: WorkerGroup; connection: NativeConnection; metricsUrl?: string }>;
   close(): Promise<void>;
 }
 
@@ -125,7 +130,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const services = createServices(database.db, client, { ...config, tracking: { secret: tracking.secret } }, metrics);
     // Every workspace has its journey configurations and its schedules as configured; every process keeps
     // them so (doing it twice is harmless).
-    for (const workspace of await services.workspaces.ids()) await inWorkspace(workspace, () => services.workspaces.provision());
+    for (const workspace of await services.workspaces.ids()) {
+      await inWorkspace(workspace, async () => {
+        await services.workspaces.provision();
+        await services.holidays
+          .keepSchedulesOnQueue()
+          .catch((err: Error) => log.warn({ err, workspace }, 'could not move holiday campaign schedules to their task queue'));
+      });
+    }
 
     return {
       config,
@@ -151,7 +163,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         const outbound = createOutbound(config.outbound);
         closers.push(() => connection.close());
         closers.push(onMessagesRecorded(metrics.messagesRecorded));
-        const worker = await createTouchpointWorker({
+        const workers = await createTouchpointWorkers({
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
@@ -173,8 +185,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             maxCachedWorkflows: config.temporal.worker.maxCachedWorkflows,
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,
           },
+          slots: config.temporal.worker.slots,
           plugins: tracing ? [tracing.plugin] : [],
         });
+        const { outbox } = config.temporal;
+        const worker = workerGroup(workers, () =>
+          startDispatcher({
+            db: database.db,
+            journeys: services.journeys,
+            taskQueue: config.temporal.taskQueue,
+            notice: services.outboxNotice,
+            listen: database.listen,
+            ...outbox,
+          }),
+        );
         const listener = config.observability.workerMetrics
           ? await serveMetrics({ metrics, ...config.observability.workerMetrics, token: config.observability.metricsToken })
           : undefined;

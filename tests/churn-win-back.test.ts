@@ -144,7 +144,7 @@ describe('churn win-back', () => {
       await mailCount(c, sent);
 
       const { at: t1, result } = await event(c, { type: 'page_view' });
-      expect(result.journeys).toEqual([{ journey: 'churn_win_back', workflowId: run.workflowId, result: 'dispatched' }]);
+      expect(result.journeys).toEqual([{ journey: 'churn_win_back', workflowId: run.workflowId, result: 'queued' }]);
       expect(await run.result()).toMatchObject({ outcome: 'exited', reason: 'reactivated' });
       expect(await c.row()).toMatchObject({ churnRunId: null, lastActivityAt: new Date(t1) });
 
@@ -197,7 +197,7 @@ describe('churn win-back', () => {
     const at = await now();
     const [a, b] = await Promise.all([event(c, { at }), event(c, { type: 'app_open', at: at + 1000 })]);
     const ended = [a, b].flatMap((e) => e.result.journeys);
-    expect(ended).toEqual([{ journey: 'churn_win_back', workflowId: run.workflowId, result: 'dispatched' }]);
+    expect(ended).toEqual([{ journey: 'churn_win_back', workflowId: run.workflowId, result: 'queued' }]);
     expect(await run.result()).toMatchObject({ outcome: 'exited', reason: 'reactivated' });
     expect(c.mail()).toHaveLength(1);
   });

@@ -1,5 +1,5 @@
-// "Never lose" at the door: an event stored while Temporal is unreachable is answered 503, kept
-// undispatched, and dispatched by the producer's retry — the journey runs, once.
+// "Never lose" at the door: an event is accepted once stored, whether Temporal is reachable or not; the
+// outbox's dispatcher (on the worker) starts its journey, once. tests/outbox.test.ts covers outages at length.
 import { Client, Connection } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,39 +31,50 @@ function appDuringOutage() {
 }
 
 describe('ingestion during a Temporal outage', () => {
-  it('answers 503 for an event it could not dispatch, keeps it, and dispatches it on the retry', async () => {
+  it('accepts an event at once without Temporal, keeps it in the outbox, and the worker starts its journey once', async () => {
     const customerId = uid('outage');
     const email = `${customerId}@example.com`;
     expect((await stack.api('PUT', `/api/customers/${customerId}`, { email })).status).toBe(201);
     const event = { id: uid('evt'), type: 'user_signup', customerId };
 
+    // The API's Temporal is down: the event is accepted all the same, once it is stored.
     const down = appDuringOutage();
     const res = await down.request('/api/events', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.key}` },
       body: JSON.stringify(event),
     });
-    expect(res.status).toBe(503);
-    const body = (await res.json()) as { results: Array<{ status: string; error?: { code: string } }> };
-    expect(body.results[0]).toMatchObject({ status: 'failed', error: { code: 'dispatch_failed' } });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { results: Array<{ status: string }> };
+    expect(body.results).toEqual([
+      {
+        id: event.id,
+        status: 'accepted',
+        customerCreated: false,
+        journeys: [{ journey: 'welcome', workflowId: welcomeWorkflowId(customerId), result: 'queued' }],
+      },
+    ]);
     const [row] = await stack.database.db.select().from(events).where(eq(events.id, event.id));
-    expect(row).toMatchObject({ id: event.id, dispatchedAt: null });
-    // The run it was to start is findable by its customer already: its row was stored with the event.
+    expect(row).toMatchObject({ id: event.id, taskQueue: stack.taskQueue });
+    // The run it is to start is findable by its customer already: its row was stored with the event.
     expect(await stack.database.db.select().from(journeyRuns).where(eq(journeyRuns.customerId, customerId))).toEqual([
       expect.objectContaining({ workflowId: welcomeWorkflowId(customerId), journeyKey: 'welcome' }),
     ]);
     expect((await down.request('/readyz')).status).toBe(503);
 
-    // The producer retries against the API once Temporal is back: the stored event is dispatched now.
-    const retry = await stack.api('POST', '/api/events', event);
-    expect(retry.status).toBe(202);
-    expect(retry.body.results).toEqual([{ id: event.id, status: 'duplicate' }]);
+    // The worker (its Temporal up) dispatches it from the outbox: the journey runs and mails once.
     await stack.mail.waitFor((m) => m.to.includes(email));
     const handle = stack.client.workflow.getHandle(welcomeWorkflowId(customerId));
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await waitFor(async () => (await stack.database.db.select().from(events).where(eq(events.id, event.id)))[0]?.dispatchedAt, 'the mark');
 
-    // A third delivery is a plain duplicate now: nothing is dispatched again.
+    // A retry of the same id is a duplicate, whether or not it was dispatched yet: nothing is dispatched again.
+    const again = await down.request('/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.key}` },
+      body: JSON.stringify(event),
+    });
+    expect(await again.json()).toEqual({ results: [{ id: event.id, status: 'duplicate' }] });
     expect((await stack.api('POST', '/api/events', event)).body.results).toEqual([{ id: event.id, status: 'duplicate' }]);
     const rows = await stack.database.db.select().from(messages).where(eq(messages.customerId, customerId));
     expect(rows.map((r) => r.stepKey)).toEqual(['welcome']);

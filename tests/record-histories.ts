@@ -65,7 +65,7 @@ const env = await TestWorkflowEnvironment.createTimeSkipping({
   server: { executable: { type: 'existing-path', path: resolveTemporalBinary('temporal-test-server') } },
 });
 await addSearchAttributes(env.connection, 'default');
-const journeys = createJourneys(env.client, 'record', database.db);
+const journeys = createJourneys(env.client, { journeys: 'record', maintenance: 'record' }, database.db);
 const worker = await Worker.create({
   connection: env.nativeConnection,
   taskQueue: 'record',

@@ -89,7 +89,7 @@ describe('tier upgrade', () => {
   it('moves a customer new → regular → potential → loyal, each upgrade once with its rewards and one congratulation', async () => {
     const c = await customer();
     const [first] = await send(order(c, 60));
-    expect(first!.journeys).toEqual([{ journey: 'tier_upgrade', workflowId: tierUpgradeWorkflowId(c.id), result: 'dispatched' }]);
+    expect(first!.journeys).toEqual([{ journey: 'tier_upgrade', workflowId: tierUpgradeWorkflowId(c.id), result: 'queued' }]);
     expect(await settled(c, 'new')).toMatchObject({
       journey: 'tier_upgrade',
       customerId: c.id,

@@ -1,6 +1,6 @@
-// Work that concurrent callers share in one process — ingestion's group commit, the dispatch marks that ride
-// on the next batch, the flows' routing cache — stays in each caller's workspace: events of two workspaces
-// sent at the same instant are stored, marked and routed each in its own.
+// Work that concurrent callers share in one process — ingestion's group commit, the flows' routing cache,
+// the outbox's dispatcher — stays in each caller's workspace: events of two workspaces sent at the same
+// instant are stored, dispatched and routed each in its own.
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, events } from '../src/db/schema.js';
@@ -58,12 +58,17 @@ describe('work shared by concurrent callers', () => {
     expect((await customersIn(DEFAULT_WORKSPACE)).map((c) => c.id)).toEqual([a.customer]);
     expect((await customersIn(b.id)).map((c) => c.id)).toEqual([other.customer]);
 
-    // Each workspace's dispatch mark is written in that workspace (a mark written in another would be lost).
-    for (const [workspace, id] of [
-      [DEFAULT_WORKSPACE, a.event],
-      [b.id, other.event],
-    ] as const) {
-      await waitFor(async () => (await eventsIn(workspace, [id]))[0]?.dispatchedAt, `${id} marked dispatched in ${workspace}`, 5_000);
+    // The outbox's dispatcher works across workspaces: each event is dispatched and marked in its own.
+    await stack.startWorker();
+    try {
+      for (const [workspace, id] of [
+        [DEFAULT_WORKSPACE, a.event],
+        [b.id, other.event],
+      ] as const) {
+        await waitFor(async () => (await eventsIn(workspace, [id]))[0]?.dispatchedAt, `${id} marked dispatched in ${workspace}`, 10_000);
+      }
+    } finally {
+      await stack.stopWorker();
     }
     // A repeat is a duplicate in its own workspace: it was stored and dispatched there.
     const [again] = await ingestIn(b.id, [{ id: other.event, type: 'batching_probe', customerId: other.customer }]);

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { type Client, type SignalDefinition, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type CampaignStatus, marketingCampaigns } from '../db/schema.js';
+import { type CampaignStatus, marketingCampaigns, messages } from '../db/schema.js';
+import { workspaceIs } from '../db/own-rows.js';
+import { rowsOf } from '../db/sql-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import type { Config } from '../env.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
@@ -17,6 +19,7 @@ import {
   type CampaignMode,
   type CampaignProgress,
   cancelSignal,
+  type ExecutionState,
   pauseSignal,
   progressQuery,
   rescheduleSignal,
@@ -41,6 +44,61 @@ const times = (r: Pick<CampaignRow, 'startTime' | 'endTime'>) => ({
   startAt: r.startTime ? r.startTime.getTime() : undefined,
   endAt: r.endTime ? r.endTime.getTime() : undefined,
 });
+
+/** How long the status route waits for the running execution's own answer before counting its records. */
+const PROGRESS_QUERY_MS = 2_000;
+
+const SENT_STATUSES = ['sent', 'delivered', 'opened', 'clicked', 'converted'];
+
+/**
+ * The actual execution's progress as its records tell it (when its workflow cannot answer now): what was
+ * processed, sent, failed, skipped or is uncertain so far. What only the workflow knows (audience size,
+ * rate, an experiment's phase) is null; `state` follows the campaign's status.
+ */
+async function progressFromRecords(db: Db, row: CampaignRow, executionId: string): Promise<CampaignProgress> {
+  const counts = rowsOf<{ status: string; n: number }>(
+    await db.execute(sql`
+      select status, count(*)::int as n from ${messages}
+      where ${workspaceIs(sql`workspace_id`)} and campaign_id = ${row.id} and execution_id = ${executionId}
+      group by 1`),
+  );
+  const total = (pick: (status: string) => boolean) => counts.filter((c) => pick(c.status)).reduce((n, c) => n + c.n, 0);
+  const state: ExecutionState =
+    row.status === 'paused'
+      ? 'paused'
+      : row.status === 'completed'
+        ? 'completed'
+        : row.status === 'cancelled'
+          ? 'cancelled'
+          : row.status === 'scheduled'
+            ? 'scheduled'
+            : 'running';
+  return {
+    campaignId: row.id,
+    executionId,
+    mode: 'actual',
+    state,
+    stopReason: null,
+    audienceSize: null,
+    startAt: row.startTime ? row.startTime.getTime() : null,
+    endAt: row.endTime ? row.endTime.getTime() : null,
+    startedAt: row.actualStartTime ? row.actualStartTime.getTime() : null,
+    finishedAt: row.actualEndTime ? row.actualEndTime.getTime() : null,
+    ratePerSecond: null,
+    etaSeconds: null,
+    runs: 0,
+    deferred: 0,
+    deferredUntil: null,
+    experiment: null,
+    processed: total((s) => s !== 'pending'),
+    sent: total((s) => SENT_STATUSES.includes(s)),
+    failed: total((s) => s === 'failed'),
+    skipped: total((s) => s === 'skipped'),
+    uncertain: total((s) => s === 'uncertain'),
+    // By reason only the workflow counts them.
+    reasons: {},
+  };
+}
 
 export function createCampaignExecutions(db: Db, client: Client, taskQueue: string, options: CampaignServiceOptions) {
   const { batchSize, batchesPerRun } = options;
@@ -192,12 +250,17 @@ export function createCampaignExecutions(db: Db, client: Client, taskQueue: stri
       const exec = executionId ?? row.executionId;
       if (!exec) return null;
       try {
-        return await client.workflow.getHandle(campaignWorkflowId(row.id, exec)).query(progressQuery);
+        // A query waits for a worker to answer it; a busy or stopped worker must not hold the status route.
+        return await client.withDeadline(Date.now() + PROGRESS_QUERY_MS, () =>
+          client.workflow.getHandle(campaignWorkflowId(row.id, exec)).query(progressQuery),
+        );
       } catch (err) {
         // A finished execution whose history is gone (retention) still has its counts in the row.
         if (err instanceof WorkflowNotFoundError && row.stats && exec === row.executionId) return row.stats as unknown as CampaignProgress;
         if (err instanceof WorkflowNotFoundError)
           throw new DomainError('execution_not_found', `no execution "${exec}" of this campaign`, undefined, 404);
+        // No answer in time (or no Temporal): the counts of the records, from the database.
+        if (exec === row.executionId) return progressFromRecords(db, row, exec);
         throw unavailable(err);
       }
     },

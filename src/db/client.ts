@@ -37,6 +37,11 @@ export interface Database {
    * holding a connection or waiting for one (the metrics read it at each scrape).
    */
   pool(): { maxConnections: number; inFlight: number };
+  /**
+   * PostgreSQL only: calls `fn` on each NOTIFY on `channel` (on a connection of its own, which postgres.js
+   * opens again after it drops); resolves once listening, to the function that stops.
+   */
+  listen?(channel: string, fn: () => void): Promise<() => Promise<void>>;
   /** PGlite only: how busy its thread has been (benchmarks print it). */
   threadUtilization?(since?: EventLoopUtilization): EventLoopUtilization;
 }
@@ -66,6 +71,10 @@ export function createDatabase(config: Config['database']): Database {
       }),
       ping: () => asInstallation(() => ping(db)),
       pool: () => ({ maxConnections: config.poolSize, inFlight: inFlight.n }),
+      async listen(channel, fn) {
+        const { unlisten } = await client.listen(channel, () => fn());
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }

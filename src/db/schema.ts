@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   boolean,
   date,
   doublePrecision,
@@ -125,15 +126,37 @@ export const events = pgTable(
     properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-    /** Set once the event reached every journey it triggers; NULL means a retry must dispatch it again. */
+    /**
+     * The outbox (src/events/outbox.ts): set once a dispatcher started or signalled every journey run the
+     * event concerns; NULL while it waits for one.
+     */
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    /** The order events were stored in: a customer's events are dispatched in it. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    /** TEMPORAL_TASK_QUEUE of the API that accepted it: only dispatchers of that queue claim it (NULL: any). */
+    taskQueue: text('task_queue'),
+    /** The churn win-back run this event ended (the customer came back), ended when it is dispatched. */
+    endsRun: text('ends_run'),
+    /** The dispatcher holding the event (its claim token) until `dispatch_lease_until`. */
+    dispatchOwner: text('dispatch_owner'),
+    /** The claim's lease, or (with no owner) when a failed dispatch is tried again. */
+    dispatchLeaseUntil: timestamp('dispatch_lease_until', { withTimezone: true }),
+    dispatchAttempts: integer('dispatch_attempts').notNull().default(0),
+    /** Why the last attempt failed (Temporal unreachable…); NULL once dispatched. */
+    dispatchError: text('dispatch_error'),
+    /** The W3C traceparent of the request that sent it (tracing on): its dispatch continues that trace. */
+    traceParent: text('trace_parent'),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('events_customer_time_idx').on(t.workspaceId, t.customerId, t.occurredAt),
-    // The outbox: the few events not dispatched yet, whose count and oldest the metrics read at each scrape.
-    index('events_undispatched_idx')
-      .on(t.receivedAt)
+    // The outbox: the events not dispatched yet, claimed in the order they were stored.
+    index('events_outbox_idx')
+      .on(t.seq)
+      .where(sql`${t.dispatchedAt} is null`),
+    // A customer's earlier events waiting: their later ones wait behind them.
+    index('events_outbox_customer_idx')
+      .on(t.workspaceId, t.customerId, t.seq)
       .where(sql`${t.dispatchedAt} is null`),
   ],
 );

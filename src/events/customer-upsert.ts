@@ -2,9 +2,7 @@
 // last activity and visits, and tells what it found (created, erased, back from a silence).
 import { workspaceIs } from '../db/own-rows.js';
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
 import { customers } from '../db/schema.js';
-import { array, rowsOf } from '../db/sql-helpers.js';
 
 /** A row the store statement answers: an event stored (kind 'event') or a customer it saw (kind 'customer'). */
 export type StoreRow = { kind: string; id: string | null; created: boolean | null; erased: boolean | null; returned_from: string | null };
@@ -45,18 +43,4 @@ export function customerUpsert(idList: SQL, batch: SQL): SQL {
       left join upserted u on u.id = b.id
       left join ${customers} c on ${workspaceIs(sql`c.workspace_id`)} and c.id = b.id
       left join open_runs o on o.id = b.id`;
-}
-
-/** The customer part of the store statement on its own, for events dispatched by a later attempt than the one that stored them. */
-export async function ensureCustomers(db: Db, ids: string[], activity: Map<string, number>) {
-  const idList = array(ids, 'text');
-  const atList = array(
-    ids.map((id) => {
-      const at = activity.get(id);
-      return at === undefined ? null : new Date(at).toISOString();
-    }),
-    'timestamptz',
-  );
-  const result = await db.execute(sql`with ${customerUpsert(idList, sql`select * from unnest(${idList}, ${atList}) as b(id, active_at)`)}`);
-  return customerFacts(rowsOf<StoreRow>(result));
 }

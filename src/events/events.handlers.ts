@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../api/router.js';
 import { customerErased, DomainError, validationError } from '../domain/errors.js';
 import { knownEventProperties } from './properties.js';
-import { eventSchema, MAX_BATCH, type postEvents } from './events.routes.js';
+import { eventSchema, type getBacklog, MAX_BATCH, type postEvents } from './events.routes.js';
 
 export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async (c) => {
   const body: unknown = await c.req.json();
@@ -25,5 +25,7 @@ export const postEventsHandler: RouteHandler<typeof postEvents, AppEnv> = async 
   // One event for an erased customer is refused as PUT /api/customers/:id refuses it; in a batch it is that
   // event's outcome, beside the others'.
   if (!Array.isArray(body) && results[0]!.status === 'refused') throw customerErased(events[0]!.customerId, 'customerId');
-  return c.json({ results }, results.some((r) => r.status === 'failed') ? 503 : 202);
+  return c.json({ results }, 202);
 };
+
+export const getBacklogHandler: RouteHandler<typeof getBacklog, AppEnv> = async (c) => c.json(await c.var.deps.eventBacklog(), 200);

@@ -1,5 +1,5 @@
 import { createRouter } from '../api/router.js';
-import { postEventsHandler } from './events.handlers.js';
-import { postEvents } from './events.routes.js';
+import { getBacklogHandler, postEventsHandler } from './events.handlers.js';
+import { getBacklog, postEvents } from './events.routes.js';
 
-export const eventsRouter = createRouter().openapi(postEvents, postEventsHandler);
+export const eventsRouter = createRouter().openapi(postEvents, postEventsHandler).openapi(getBacklog, getBacklogHandler);

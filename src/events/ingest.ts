@@ -1,15 +1,17 @@
-import { and, inArray, isNull, sql } from 'drizzle-orm';
+import { context, propagation } from '@opentelemetry/api';
+import { sql } from 'drizzle-orm';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import type { Db } from '../db/client.js';
-import { ownRows, workspaceIs } from '../db/own-rows.js';
+import { workspaceIs } from '../db/own-rows.js';
 import { inWorkspace, perWorkspace } from '../db/workspace.js';
 import { coalesce } from '../db/coalesce.js';
 import { customers, events } from '../db/schema.js';
 import { customerErased } from '../domain/errors.js';
-import { isActivity, latestActivity } from './activity.js';
-import type { DispatchOutcome, EventPlan, Journeys, StoreFacts } from '../journeys/journeys.js';
+import { isActivity } from './activity.js';
+import type { EventPlan, Journeys, QueuedRun } from '../journeys/journeys.js';
 import { recordOrders } from './orders.js';
-import { customerFacts, customerUpsert, ensureCustomers, type StoreRow } from './customer-upsert.js';
+import { customerFacts, customerUpsert, type StoreRow } from './customer-upsert.js';
+import { OUTBOX_CHANNEL } from './outbox.js';
 
 export interface EventInput {
   id: string;
@@ -20,43 +22,46 @@ export interface EventInput {
 }
 
 export type EventOutcome =
-  | { id: string; status: 'accepted'; customerCreated: boolean; journeys: DispatchOutcome[] }
+  | { id: string; status: 'accepted'; customerCreated: boolean; journeys: QueuedRun[] }
   | { id: string; status: 'duplicate' }
-  | { id: string; status: 'failed'; error: { code: 'dispatch_failed'; message: string } }
   /** The customer is erased: the event was not stored and started nothing. */
   | { id: string; status: 'refused'; error: { code: 'customer_erased'; message: string } };
 
+export interface IngestOptions {
+  attributionWindowDays?: number;
+  /**
+   * TEMPORAL_TASK_QUEUE: stored with each event, so that only the dispatchers of this deployment's workers
+   * claim it (two deployments on one database, or the test files sharing one).
+   */
+  taskQueue?: string;
+  /** Told after each batch is committed: the dispatcher in this process (if any) wakes at once. */
+  onStored?: () => void;
+}
+
 /**
- * Stores events and hands the new ones to their journeys.
+ * Stores events; the outbox's dispatcher (src/events/dispatcher.ts, in the worker processes) hands them to
+ * their journeys. An event is accepted once it is committed: nothing here waits for Temporal.
  *
- * Order matters for "never lose, never duplicate". Journeys first plan the runs each event starts or
- * signals (their routing is in memory); one statement then stores the event row (its id is the producer's
- * idempotency key) together with the journey_runs rows of the runs the plan may start, so a run that starts
- * is always findable by its customer. Then journeys execute the plan with what the statement found (a
- * customer back from a silence), and the event is marked dispatched. A crash or a Temporal outage in
- * between leaves the row undispatched, and the producer's retry dispatches it again instead of calling it
- * a duplicate (planned again from the stored event, whose runs' rows are then written before they start).
- * Execution itself is idempotent (deterministic workflow ids, and journeys drop an event id they have
- * seen), so a repeat is harmless. Only the request that stored the event reports it `accepted`.
+ * Journeys first plan the runs each event starts (their routing is in memory); one statement then stores
+ * the event row (its id is the producer's idempotency key: a repeat is a `duplicate`, whether or not it was
+ * dispatched yet) together with the journey_runs rows of the runs the plan may start, so a run that starts
+ * is always findable by its customer, and notifies the dispatchers (NOTIFY, delivered at commit). The row
+ * stays undispatched (`dispatched_at` NULL) until a dispatcher has started or signalled every run it
+ * concerns.
  *
  * An erased customer's events are refused: the statement stores none of them (nor their runs' rows, nor
  * any activity), and each is answered `refused` (`customer_erased`), whether or not its id was seen before.
  *
  * Ingestion is group-committed, one statement per batch: the events of concurrent requests are stored
- * together (events, customers, their activity and the planned runs' rows in one statement); each request
- * then executes its own events' plans at once — nothing waits behind another request's calls to Temporal —
- * and answers. The dispatch marks ride on the next batch's statement (or, when no batch follows, are
- * written on their own shortly after). A mark lost in a crash only means a repeat of that event is
- * dispatched again, which journeys ignore (they drop event ids they have seen, and message keys carry the
- * triggering event's id).
+ * together (events, customers, their activity and the planned runs' rows in one statement).
  */
 export function createEventIngest(
   db: Db,
   journeys: Journeys,
-  options: { attributionWindowDays?: number } = {},
+  options: IngestOptions = {},
 ): (events: EventInput[]) => Promise<EventOutcome[]> {
   // One lane per workspace: a batch's statement runs in one workspace, so requests of different workspaces
-  // are never stored together (nor their dispatch marks written together).
+  // are never stored together.
   const lane = perWorkspace((workspace) => createLane(db, journeys, workspace, options));
   return (events) => lane()(events);
 }
@@ -65,48 +70,32 @@ function createLane(
   db: Db,
   journeys: Journeys,
   workspace: string,
-  options: { attributionWindowDays?: number },
+  options: IngestOptions,
 ): (events: EventInput[]) => Promise<EventOutcome[]> {
-  let pendingMarks: string[] = [];
-  let markTimer: NodeJS.Timeout | undefined;
-  const takeMarks = () => {
-    const marks = pendingMarks;
-    pendingMarks = [];
-    return marks;
-  };
-  const store = coalesce<EventInput[], Planned[]>(
-    // The batch runs in whichever request's (or timer's) context flushes it: it names its workspace itself.
+  const store = coalesce<Traced, EventOutcome[]>(
+    // The batch runs in whichever request's context flushes it: it names its workspace itself, and each
+    // request's events carry that request's trace.
     (requests) =>
       inWorkspace(workspace, async () => {
-        const marks = takeMarks();
-        try {
-          const planned = await storeEvents(db, journeys, requests.flat(), marks, options.attributionWindowDays);
-          let at = 0;
-          return requests.map((events) => planned.slice(at, (at += events.length)));
-        } catch (err) {
-          pendingMarks.push(...marks);
-          throw err;
-        }
+        const batch = requests.flatMap(({ events, traceParent }) => events.map((e) => ({ ...e, traceParent })));
+        const outcomes = await storeEvents(db, journeys, batch, options);
+        options.onStored?.();
+        let at = 0;
+        return requests.map(({ events }) => outcomes.slice(at, (at += events.length)));
       }),
-    { maxItems: 1000, size: (events) => events.length, delayMs: STORE_WINDOW_MS },
+    { maxItems: 1000, size: ({ events }) => events.length, delayMs: STORE_WINDOW_MS },
   );
-  const flushMarks = () => {
-    markTimer = undefined;
-    const marks = takeMarks();
-    if (marks.length) {
-      inWorkspace(workspace, () => markDispatched(db, marks)).catch(() => {
-        // Kept for the next batch; at worst a repeat of these events is dispatched again.
-        pendingMarks.push(...marks);
-      });
-    }
-  };
-  return async (events) => {
-    const planned = await store(events);
-    const outcomes = await dispatchPlanned(journeys, planned);
-    pendingMarks.push(...dispatchedIds(planned, outcomes));
-    if (pendingMarks.length && !markTimer) markTimer = setTimeout(flushMarks, MARK_DELAY_MS).unref();
-    return outcomes;
-  };
+  return (events) => store({ events, traceParent: currentTraceParent() });
+}
+
+/** One request's events and its trace (null when tracing is off). */
+type Traced = { events: EventInput[]; traceParent: string | null };
+
+/** The W3C traceparent of the span running now; null without one (tracing off). */
+function currentTraceParent(): string | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
 }
 
 /**
@@ -115,40 +104,30 @@ function createLane(
  */
 const STORE_WINDOW_MS = 2;
 
-/** How long marks wait for a batch to ride on before they are written on their own. */
-const MARK_DELAY_MS = 20;
-
-/** What one position of a batch became once stored: a duplicate, refused, or an event whose plan is to be executed. */
-type Planned =
-  | { kind: 'duplicate'; id: string }
-  | { kind: 'refused'; id: string; customerId: string }
-  | {
-      kind: 'dispatch';
-      plan: EventPlan;
-      /** Stored by an earlier request that did not dispatch it: dispatched again, reported as a duplicate. */
-      repeat: boolean;
-      customerCreated: boolean;
-      /** What the store found, for journeys to act on; `recorded`: the plan's journey_runs rows were written with the event. */
-      facts: StoreFacts & { recorded: boolean };
-    };
+/**
+ * How long an event of a customer with an open churn win-back run is held from the dispatchers while the
+ * statement after its store records whether it ended that run (the customer came back). A crash in
+ * between lets it go when this lapses, without the ending: the win-back run then ends on its own terms.
+ */
+const HOLD = sql`interval '1 minute'`;
 
 /**
  * Stores a batch in one statement (ingestion is the API's hot path; PGlite runs one statement at a time):
- * inserts the events and the journey_runs rows of the runs their plans may start, writes `marks` (earlier
- * batches' dispatch marks), creates the customers that do not exist yet, moves each customer's last activity
- * forward by the events that were new (to within an hour, so a busy customer is not rewritten on every
- * click; a visit is counted when it moves) and tells which customers were created, which are erased, and
- * which came back while a run was open for their silence (customers.churn_run_id, cleared here, so the
- * sweep counts a new silence from this activity). Orders (with the message each is credited to), and events
- * stored earlier but never dispatched, take a statement more when there are any.
+ * inserts the events and the journey_runs rows of the runs their plans may start, creates the customers
+ * that do not exist yet, moves each customer's last activity forward by the events that were new (to
+ * within an hour, so a busy customer is not rewritten on every click; a visit is counted when it moves)
+ * and tells which customers were created, which are erased, and which came back while a run was open for
+ * their silence (customers.churn_run_id, cleared here, so the sweep counts a new silence from this
+ * activity). Orders (with the message each is credited to) take a statement more when there are any, and
+ * so does the ending of a churn run by the event that brought its customer back (written on the event,
+ * which the dispatcher ends with it).
  */
 async function storeEvents(
   db: Db,
   journeys: Journeys,
-  batch: EventInput[],
-  marks: string[],
-  attributionWindowDays?: number,
-): Promise<Planned[]> {
+  batch: Array<EventInput & { traceParent: string | null }>,
+  options: IngestOptions,
+): Promise<EventOutcome[]> {
   const now = new Date();
   const customerIds = [...new Set(batch.map((e) => e.customerId))];
 
@@ -185,19 +164,26 @@ async function storeEvents(
         ${array(
           unique.map((e) => (isActivity(e) ? occurredAt(e) : null)),
           'timestamptz',
+        )}, ${array(
+          unique.map((e) => e.traceParent),
+          'text',
         )})
-        as t(id, type, customer_id, properties, occurred_at, active_at)
+        with ordinality as t(id, type, customer_id, properties, occurred_at, active_at, trace_parent, n)
     ),
-    -- Runs whether or not it is read (PostgreSQL runs every data-modifying WITH once, to completion).
-    marked as (
-      update ${events} set dispatched_at = now() where ${workspaceIs(sql`workspace_id`)} and id = any(${array(marks, 'text')}) and dispatched_at is null
+    -- Customers with a churn win-back run open: their events are held until the next statement says
+    -- which of them ended it.
+    churning as (
+      select id from ${customers} where ${workspaceIs(sql`workspace_id`)} and id = any(${customerList}) and churn_run_id is not null
     ),
     stored as (
-      insert into ${events} (id, type, customer_id, properties, occurred_at, received_at)
-      select id, type, customer_id, properties::jsonb, occurred_at, ${now.toISOString()}::timestamptz from input i
+      insert into ${events} (id, type, customer_id, properties, occurred_at, received_at, task_queue, trace_parent, dispatch_owner, dispatch_lease_until)
+      select i.id, i.type, i.customer_id, i.properties::jsonb, i.occurred_at, ${now.toISOString()}::timestamptz, ${options.taskQueue ?? null}::text, i.trace_parent,
+        case when h.id is not null then ${HELD} end, case when h.id is not null then now() + ${HOLD} end
+      from input i left join churning h on h.id = i.customer_id
       where not exists (select 1 from ${customers} c where ${workspaceIs(sql`c.workspace_id`)} and c.id = i.customer_id and c.erased_at is not null)
+      order by i.n
       on conflict (workspace_id, id) do nothing
-      returning id
+      returning id, dispatch_owner is not null as held
     ),
     activity as (
       select i.customer_id as id, max(i.active_at) as active_at from input i join stored s on s.id = i.id group by i.customer_id
@@ -205,49 +191,23 @@ async function storeEvents(
     runs as (${journeys.plannedRunsInsert(plans, sql`select id from stored`)}),
     ${customerUpsert(customerList, sql`select c.id, a.active_at from unnest(${customerList}) as c(id) left join activity a on a.id = c.id`)}
     union all
-    select 'event', id, null, null, null from stored`);
+    -- (created: whether the event is held)
+    select 'event', id, held, null, null from stored
+    union all
+    -- The dispatchers wake at the commit (PostgreSQL delivers a notification when its transaction commits).
+    select 'notified', null, null, null, null from (select pg_notify(${OUTBOX_CHANNEL}, '')) n`);
   const rows = rowsOf<StoreRow>(result);
   const planOf = new Map(plans.map((plan) => [plan.event.id, plan]));
-  const toDispatch = new Map<string, EventPlan>();
-  for (const row of rows) if (row.kind === 'event') toDispatch.set(row.id!, planOf.get(row.id!)!);
-  let facts = customerFacts(rows.filter((r) => r.kind === 'customer'));
-
-  // Seen before but never dispatched (a crash or outage last time): dispatch now, as the stored event,
-  // by a plan of it (its journey_runs rows are written by the execution, as this statement did not).
-  // An erased customer's are refused below, not dispatched.
-  const seen = unique.filter((e) => !toDispatch.has(e.id) && !facts.erased.has(e.customerId)).map((e) => e.id);
-  const repeats = new Set<string>();
-  if (seen.length) {
-    const undispatched = await db
-      .select({
-        id: events.id,
-        type: events.type,
-        customerId: events.customerId,
-        properties: events.properties,
-        occurredAt: events.occurredAt,
-      })
-      .from(events)
-      .where(and(ownRows(events), and(inArray(events.id, seen), isNull(events.dispatchedAt))));
-    const replans = await journeys.plan(undispatched.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() })));
-    for (const plan of replans) {
-      toDispatch.set(plan.event.id, plan);
-      repeats.add(plan.event.id);
-    }
-    // Their activity counts now (this is the attempt that dispatches them).
-    const again = unique.filter((e) => repeats.has(e.id));
-    if (again.length) {
-      const more = await ensureCustomers(db, [...new Set(again.map((e) => e.customerId))], latestActivity(again, now.getTime()));
-      facts = {
-        created: facts.created,
-        erased: new Set([...facts.erased, ...more.erased]),
-        returned: new Map([...facts.returned, ...more.returned]),
-      };
-    }
+  const stored = new Map<string, EventPlan>();
+  const held: string[] = [];
+  for (const row of rows.filter((r) => r.kind === 'event')) {
+    stored.set(row.id!, planOf.get(row.id!)!);
+    if (row.created) held.push(row.id!);
   }
-  const { created, erased, returned } = facts;
+  const { created, erased, returned } = customerFacts(rows.filter((r) => r.kind === 'customer'));
 
-  const fresh = unique.filter((e) => toDispatch.has(e.id) && !erased.has(e.customerId));
-  await recordOrders(db, fresh, now, attributionWindowDays);
+  const fresh = unique.filter((e) => stored.has(e.id));
+  await recordOrders(db, fresh, now, options.attributionWindowDays);
 
   // A customer back from a silence: the first activity event is the one that brought them back.
   const returnedFrom = new Map<string, string>();
@@ -255,49 +215,33 @@ async function storeEvents(
     const first = fresh.find((e) => e.customerId === customerId && isActivity(e));
     if (first) returnedFrom.set(first.id, workflowId);
   }
+  if (held.length) await releaseHeld(db, held, returnedFrom);
 
-  return batch.map((e, i): Planned => {
-    // Erased between an earlier attempt and this one too (found by ensureCustomers): refused all the same.
-    if (erased.has(e.customerId)) return { kind: 'refused', id: e.id, customerId: e.customerId };
-    const plan = toDispatch.get(e.id);
-    if (firstIndex.get(e.id) !== i || !plan) return { kind: 'duplicate', id: e.id };
-    return {
-      kind: 'dispatch',
-      plan,
-      repeat: repeats.has(e.id),
-      customerCreated: created.has(e.customerId),
-      facts: { erased: erased.has(e.customerId), returnedFrom: returnedFrom.get(e.id) ?? null, recorded: !repeats.has(e.id) },
-    };
+  return batch.map((e, i): EventOutcome => {
+    if (erased.has(e.customerId)) {
+      return { id: e.id, status: 'refused', error: { code: 'customer_erased', message: customerErased(e.customerId).message } };
+    }
+    const plan = stored.get(e.id);
+    if (firstIndex.get(e.id) !== i || !plan) return { id: e.id, status: 'duplicate' };
+    const journeysQueued = journeys.queued(plan, { erased: false, returnedFrom: returnedFrom.get(e.id) ?? null });
+    return { id: e.id, status: 'accepted', customerCreated: created.has(e.customerId), journeys: journeysQueued };
   });
 }
 
-/** Executes each planned event's plan, all at once; a Temporal failure fails that event alone. */
-async function dispatchPlanned(journeys: Journeys, planned: Planned[]): Promise<EventOutcome[]> {
-  return Promise.all(
-    planned.map(async (p): Promise<EventOutcome> => {
-      if (p.kind === 'duplicate') return { id: p.id, status: 'duplicate' };
-      if (p.kind === 'refused')
-        return { id: p.id, status: 'refused', error: { code: 'customer_erased', message: customerErased(p.customerId).message } };
-      const { id } = p.plan.event;
-      try {
-        const outcome = await journeys.execute(p.plan, p.facts);
-        // A repeat that found its event undispatched (a crash, an outage, or a concurrent first attempt)
-        // dispatches it again — harmless, journeys drop events they have seen — but stays a duplicate.
-        return p.repeat ? { id, status: 'duplicate' } : { id, status: 'accepted', customerCreated: p.customerCreated, journeys: outcome };
-      } catch (err) {
-        return { id, status: 'failed', error: { code: 'dispatch_failed', message: (err as Error).message } };
-      }
-    }),
-  );
-}
+/** The owner of an event held by the statement that stored it (see HOLD). */
+const HELD = 'held';
 
-const dispatchedIds = (planned: Planned[], outcomes: EventOutcome[]) =>
-  planned.flatMap((p, i) => (p.kind === 'dispatch' && outcomes[i]!.status !== 'failed' ? [p.plan.event.id] : []));
-
-async function markDispatched(db: Db, ids: string[]): Promise<void> {
-  if (ids.length)
-    await db
-      .update(events)
-      .set({ dispatchedAt: sql`now()` })
-      .where(and(ownRows(events), inArray(events.id, ids)));
+/** Lets the held events go to the dispatchers, each with the churn run it ended (if any). */
+async function releaseHeld(db: Db, held: string[], endsRun: Map<string, string>): Promise<void> {
+  await db.execute(sql`
+    with released as (
+      update ${events} e set ends_run = r.run, dispatch_owner = null, dispatch_lease_until = null
+      from unnest(${array(held, 'text')}, ${array(
+        held.map((id) => endsRun.get(id) ?? null),
+        'text',
+      )}) as r(id, run)
+      where ${workspaceIs(sql`e.workspace_id`)} and e.id = r.id and e.dispatch_owner = ${HELD}
+      returning 1
+    )
+    select pg_notify(${OUTBOX_CHANNEL}, '') from (select count(*) from released) n`);
 }

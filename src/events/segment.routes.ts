@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { customerPatchSchema } from '../customers/customers.routes.js';
-import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest, partlyUnavailable } from '../api/route-helpers.js';
+import { errorResponses, isoTimestamp, json, jsonBody, jsonRequest } from '../api/route-helpers.js';
 import { DomainError } from '../domain/errors.js';
 import { eventSchema, MAX_BATCH, outcomeSchema } from './events.routes.js';
 import { knownEventProperties } from './properties.js';
@@ -146,10 +146,6 @@ export type SegmentCall = z.infer<typeof batchItemSchema>;
 export type SegmentContext = z.infer<typeof contextSchema>;
 
 const accepted = json(z.object({ success: z.literal(true), results: z.array(outcomeSchema) }), 'Taken: each call’s outcome');
-const failed = partlyUnavailable(
-  z.object({ success: z.literal(false), results: z.array(outcomeSchema) }),
-  'Some calls could not be dispatched: send the same calls again',
-);
 
 const description =
   'Segment HTTP Tracking API compatible (`Authorization: Basic base64(<write key>:)`). `messageId` is the event id, ' +
@@ -164,7 +160,7 @@ export const postIdentify = createRoute({
   middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
   'x-validation-status': 400,
   request: { body: jsonRequest(identifySchema) },
-  responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
+  responses: { 200: accepted, ...errorResponses(400, 410, 413, 415) },
 });
 
 export const postTrack = createRoute({
@@ -176,7 +172,7 @@ export const postTrack = createRoute({
   middleware: [jsonBody(MAX_CALL_BYTES, { invalidStatus: 400 })] as const,
   'x-validation-status': 400,
   request: { body: jsonRequest(trackSchema) },
-  responses: { 200: accepted, 503: failed, ...errorResponses(400, 410, 413, 415) },
+  responses: { 200: accepted, ...errorResponses(400, 410, 413, 415) },
 });
 
 export const postBatch = createRoute({
@@ -191,5 +187,5 @@ export const postBatch = createRoute({
   middleware: [jsonBody(MAX_BATCH_BYTES, { invalidStatus: 400 }), batchLimits] as const,
   'x-validation-status': 400,
   request: { body: jsonRequest(batchSchema) },
-  responses: { 200: accepted, 503: failed, ...errorResponses(400, 413, 415) },
+  responses: { 200: accepted, ...errorResponses(400, 413, 415) },
 });

@@ -167,6 +167,26 @@ export function createHolidayService(
 
     get: async (id: string) => view(await find(id)),
 
+    /**
+     * Points every holiday campaign's schedule of the workspace at the task queue its runs now start on
+     * (schedules made before workloads had queues of their own start on the journeys' one). At start-up.
+     */
+    async keepSchedulesOnQueue(): Promise<void> {
+      const rows = await db.select({ id: holidayCampaigns.id }).from(holidayCampaigns).where(ownRows(holidayCampaigns));
+      for (const row of rows) {
+        await client.schedule
+          .getHandle(holidayCampaignScheduleId(row.id))
+          .update((previous) =>
+            previous.action.type === 'startWorkflow' && previous.action.taskQueue !== taskQueue
+              ? { ...previous, action: { ...previous.action, taskQueue } }
+              : previous,
+          )
+          .catch((err: Error) => {
+            if (!(err instanceof ScheduleNotFoundError)) throw err;
+          });
+      }
+    },
+
     /** Deletes the holiday campaign and its schedule; a year's campaign already made stays a campaign (cancel it there). */
     async remove(id: string): Promise<void> {
       const row = await find(id);

@@ -6,6 +6,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Customer } from '../db/schema.js';
 import { createFlowRoutes } from '../flows/routing.js';
+import type { TaskQueues } from '../temporal/task-queues.js';
 import { churnSweepRunId, workspaceSearchAttribute } from '../temporal/workflow-ids.js';
 import { churnSweep } from './churn-win-back.workflow.js';
 import { createActivationRoutes } from './activation-routing.js';
@@ -26,6 +27,9 @@ import type { ExitReason, JourneyEvent } from '../steps/steps.js';
 
 export type { ActiveJourney, DispatchOutcome, EventPlan, IncomingEvent, RunView, StoreFacts };
 
+/** A run an accepted event will start or signal once the outbox dispatches it (flow runs found then are not listed). */
+export type QueuedRun = { journey: string; workflowId: string; result: 'queued' };
+
 export interface Journeys {
   /**
    * The runs each event starts or signals (journeys' routes and flows' triggers), made before the events are
@@ -43,6 +47,8 @@ export interface Journeys {
    * repeat: journeys drop event ids they have seen.
    */
   execute(plan: EventPlan, facts: StoreFacts & { recorded: boolean }): Promise<DispatchOutcome[]>;
+  /** The runs `execute` will start or signal by name (what an accepted event's outcome lists). */
+  queued(plan: EventPlan, facts: StoreFacts): QueuedRun[];
   /** Plans and executes an event that was not stored through ingestion (history recording, tests). */
   dispatch(event: IncomingEvent): Promise<DispatchOutcome[]>;
   /** One run as Temporal knows it; null when no such run was started. */
@@ -75,7 +81,12 @@ export interface Journeys {
   evaluateTier(customerId: string, event: JourneyEvent): Promise<DispatchOutcome>;
 }
 
-export function createJourneys(client: Client, taskQueue: string, db: Db): Journeys {
+/**
+ * `queues`: journeys start on `journeys`; the churn sweep they run on demand is maintenance
+ * (src/temporal/task-queues.ts).
+ */
+export function createJourneys(client: Client, queues: Pick<TaskQueues, 'journeys' | 'maintenance'>, db: Db): Journeys {
+  const taskQueue = queues.journeys;
   const executor = createRunExecutor(client, db);
   const views = createRunViews(client, db, executor);
   const flowRoutes = createFlowRoutes(db);
@@ -92,6 +103,10 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
     plan,
     plannedRunsInsert,
     execute,
+    queued: (p, facts) =>
+      settlePlan(p, facts).flatMap((op) =>
+        op.kind === 'signal_flow_runs' ? [] : [{ journey: op.journey, workflowId: op.workflowId, result: 'queued' as const }],
+      ),
 
     async dispatch(event) {
       const [p] = await plan([event]);
@@ -118,7 +133,7 @@ export function createJourneys(client: Client, taskQueue: string, db: Db): Journ
       const workflowId = churnSweepRunId();
       const { started } = await client.workflow.execute(churnSweep, {
         workflowId,
-        taskQueue,
+        taskQueue: queues.maintenance,
         args: [{}],
         typedSearchAttributes: [workspaceSearchAttribute()],
       });

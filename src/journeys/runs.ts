@@ -32,7 +32,15 @@ export interface RunView {
 /** A visibility query's string literal. */
 const quoted = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+/**
+ * How long a view waits for a running run's own answer (a query needs its worker): a busy or stopped
+ * journeys worker leaves the state out instead of holding the route.
+ */
+const STATE_QUERY_MS = 2_000;
+
 export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
+  const stateOf = (workflowId: string) =>
+    client.withDeadline(Date.now() + STATE_QUERY_MS, () => client.workflow.getHandle(workflowId).query(statusQuery)).catch(() => undefined);
   const runsOf = (customerId: string) =>
     db
       .select()
@@ -44,7 +52,7 @@ export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
     try {
       const d = await handle.describe();
       const running = d.status.name === 'RUNNING';
-      const state = running ? await handle.query(statusQuery).catch(() => undefined) : undefined;
+      const state = running ? await stateOf(row.workflowId) : undefined;
       return {
         workflowId: row.workflowId,
         journey: row.journeyKey,
@@ -124,19 +132,22 @@ export function createRunViews(client: Client, db: Db, executor: RunExecutor) {
     },
 
     async active(customerId: string) {
-      const active: ActiveJourney[] = [];
-      for (const row of await runsOf(customerId)) {
-        const handle = client.workflow.getHandle(row.workflowId);
-        try {
-          const d = await handle.describe();
-          if (d.status.name !== 'RUNNING') continue;
-          const status = await handle.query(statusQuery).catch(() => undefined);
-          active.push({ journey: row.journeyKey, workflowId: d.workflowId, runId: d.runId, startedAt: d.startTime.toISOString(), status });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
-      return active;
+      // The runs looked up together, so that runs whose worker cannot answer cost one deadline, not one each.
+      const found = await Promise.all(
+        (await runsOf(customerId)).map(async (row): Promise<ActiveJourney | null> => {
+          const handle = client.workflow.getHandle(row.workflowId);
+          try {
+            const d = await handle.describe();
+            if (d.status.name !== 'RUNNING') return null;
+            const status = await stateOf(row.workflowId);
+            return { journey: row.journeyKey, workflowId: d.workflowId, runId: d.runId, startedAt: d.startTime.toISOString(), status };
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            return null;
+          }
+        }),
+      );
+      return found.filter((a): a is ActiveJourney => a !== null);
     },
   };
 }

@@ -92,8 +92,8 @@ export function watchInstallation(metrics: Metrics, database: Pick<Database, 'db
     },
   });
   new Gauge({
-    name: 'touchpoint_outbox_events',
-    help: 'Events stored and not yet marked dispatched to their journeys (every workspace)',
+    name: 'touchpoint_outbox_backlog',
+    help: 'Events stored and not dispatched to their journeys yet (every workspace): the outbox backlog',
     registers,
     async collect() {
       const s = await snapshot();

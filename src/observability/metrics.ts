@@ -54,7 +54,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
   });
   const events = new Counter({
     name: 'touchpoint_events_total',
-    help: 'Events ingested (POST /api/events, /v1/*), by type and outcome: accepted, duplicate, refused, failed, error',
+    help: 'Events ingested (POST /api/events, /v1/*), by type and outcome: accepted, duplicate, refused, error (the batch could not be stored)',
     labelNames: ['type', 'outcome'] as const,
     registers,
   });

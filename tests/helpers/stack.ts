@@ -3,10 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/worker/activities.js';
+import { createTouchpointWorkers, type WorkerGroup, workerGroup } from '../../src/worker/create-worker.js';
+import { startDispatcher } from '../../src/events/dispatcher.js';
 import { type App, createApp } from '../../src/app.js';
 import { createEmailChannel, type EmailChannel } from '../../src/channels/email.js';
 import { createOutbound, type OutboundPolicy } from '../../src/channels/outbound.js';
@@ -16,7 +18,9 @@ import { PACING_OFF, type PacingConfig } from '../../src/delivery/pacing.js';
 import { setStrictVariables } from '../../src/templates/render.js';
 import type { TrackingConfig } from '../../src/domain/email-tracking.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
-import { DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
+import { asInstallation, DEFAULT_WORKSPACE, inWorkspace } from '../../src/db/workspace.js';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/db/sql-helpers.js';
 import { seedJourneyConfigs } from '../../src/db/defaults.js';
 import { type MailCapture, startMailCapture } from '../../src/dev/mail-capture.js';
 import { parseAllowList } from '../../src/domain/outbound-address.js';
@@ -62,16 +66,23 @@ export interface Stack {
   servicesConfig: ServicesConfig;
   databaseUrl: string;
   temporalAddress: string;
-  worker?: Worker;
+  /** The in-process workers (one per workload's task queue) and the outbox's dispatcher beside them. */
+  worker?: WorkerGroup;
   /** The services the app was built with. */
   services: Services;
   /** An admin key of the `default` workspace, which `api` sends unless `headers` name an authorization. */
   key: string;
   /** The authorization header of a new key of the `default` workspace named `name` (created_by shows `key:<name>`). */
   authAs(name: string, scopes?: ApiScope[]): Promise<{ authorization: string }>;
-  /** JSON request against the app; `body` undefined sends no body. */
+  /**
+   * JSON request against the app; `body` undefined sends no body. Events (POST /api/events, Segment's
+   * /v1/*) are answered once stored; while the stack's worker runs, this also waits until the outbox has
+   * dispatched the accepted ones — their journeys started, as a test's next step (a time skip) expects.
+   * Tests of the outbox itself call `app.request`.
+   */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  startWorker(): Promise<Worker>;
+  /** `dispatcher: false`: the workers alone, without the outbox's dispatcher (a test runs its own). */
+  startWorker(options?: { dispatcher?: boolean }): Promise<WorkerGroup>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -236,11 +247,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
+      const parsed = text ? JSON.parse(text) : null;
+      if (method === 'POST' && /^\/(api\/events|v1\/)/.test(path) && stack.worker) await untilDispatched(database, parsed);
+      return { status: res.status, body: parsed };
     },
-    async startWorker() {
+    async startWorker({ dispatcher = true } = {}) {
       const outbound = createOutbound(options.outbound ?? TEST_OUTBOUND);
-      const worker = await Worker.create({
+      const workers = await createTouchpointWorkers({
         connection: env.nativeConnection,
         namespace,
         taskQueue,
@@ -264,6 +277,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           journeys,
         }),
       });
+      // The outbox's dispatcher, as in every worker process: woken by this stack's app at once.
+      const worker = workerGroup(
+        workers,
+        dispatcher
+          ? () => startDispatcher({ db: database.db, journeys, taskQueue, notice: services.outboxNotice, pollMs: 200 })
+          : undefined,
+      );
       stack.worker = worker;
       running = worker.run();
       return worker;
@@ -284,6 +304,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/** Until every `accepted` event of an events answer is dispatched (the worker's dispatcher takes each at once). */
+async function untilDispatched(database: Database, body: { results?: Array<{ id?: string; status?: string }> } | null) {
+  const ids = (body?.results ?? []).filter((r) => r.status === 'accepted' && r.id).map((r) => r.id!);
+  if (!ids.length) return;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [row] = rowsOf<{ n: number }>(
+      await asInstallation(() =>
+        database.db.execute(
+          sql`select count(*)::int as n from events where id in (${sql.join(
+            ids.map((id) => sql`${id}`),
+            sql`, `,
+          )}) and dispatched_at is null`,
+        ),
+      ),
+    );
+    if (!row?.n) return;
+    if (Date.now() > deadline) throw new Error(`${row.n} of ${ids.length} accepted events not dispatched within 30 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /**

@@ -33,6 +33,29 @@ describe('loadConfig', () => {
     expect(config.mail.capturePort).toBe(1025);
   });
 
+  it("reads each workload's worker slots and the outbox's dispatcher settings", () => {
+    expect(loadConfig({}).temporal).toMatchObject({
+      worker: { slots: { journeys: {}, campaigns: {}, maintenance: {} } },
+      outbox: { concurrency: 32, batchSize: 500, pollMs: 1000 },
+    });
+    const config = loadConfig({
+      WORKER_JOURNEYS_ACTIVITY_SLOTS: '200',
+      WORKER_CAMPAIGNS_WORKFLOW_SLOTS: '4',
+      WORKER_MAINTENANCE_ACTIVITY_SLOTS: '2',
+      OUTBOX_CONCURRENCY: '8',
+      OUTBOX_POLL_MS: '250',
+    });
+    expect(config.temporal.worker.slots).toEqual({
+      journeys: { activities: 200, workflowTasks: undefined },
+      campaigns: { activities: undefined, workflowTasks: 4 },
+      maintenance: { activities: 2, workflowTasks: undefined },
+    });
+    expect(config.temporal.outbox).toEqual({ concurrency: 8, batchSize: 500, pollMs: 250 });
+    expect(configError({ OUTBOX_CONCURRENCY: '0', WORKER_JOURNEYS_WORKFLOW_SLOTS: '1' }).message).toMatch(
+      /OUTBOX_CONCURRENCY[\s\S]*WORKER_JOURNEYS_WORKFLOW_SLOTS|WORKER_JOURNEYS_WORKFLOW_SLOTS[\s\S]*OUTBOX_CONCURRENCY/,
+    );
+  });
+
   it('reads the delivery webhook secrets and the attribution window', () => {
     expect(loadConfig({})).toMatchObject({ deliveryWebhookSecrets: new Map(), attributionWindowDays: 7 });
     const config = loadConfig({
