@@ -64,8 +64,8 @@ describe('activation journey', () => {
     expect(c.res.body.results[0]).toMatchObject({
       status: 'accepted',
       journeys: [
-        { journey: 'welcome', result: 'dispatched' },
-        { journey: 'activation', workflowId: activationWorkflowId(c.id), result: 'dispatched' },
+        { journey: 'welcome', result: 'queued' },
+        { journey: 'activation', workflowId: activationWorkflowId(c.id), result: 'queued' },
       ],
     });
     expect((await asleepBefore(c.handle, 'nudge')).dueAfter).toBe(3 * DAY);
@@ -137,7 +137,7 @@ describe('activation journey', () => {
     expect(res.body.results[0].journeys).toContainEqual({
       journey: 'activation',
       workflowId: activationWorkflowId(c.id),
-      result: 'dispatched',
+      result: 'queued',
     });
     expect(await c.handle.result()).toEqual({ outcome: 'exited', reason: 'activated', steps: [] });
     expect((await c.handle.describe()).status.name).toBe('COMPLETED');
@@ -168,7 +168,7 @@ describe('activation journey', () => {
     expect((await order(id)).body.results[0].journeys).toContainEqual({
       journey: 'activation',
       workflowId: activationWorkflowId(id),
-      result: 'not_running',
+      result: 'queued',
     });
     await stack.api('POST', '/api/events', { id: uid('evt'), type: 'user_signup', customerId: id });
     expect(await stack.client.workflow.getHandle(activationWorkflowId(id)).result()).toEqual({
@@ -203,7 +203,7 @@ describe('activation journey', () => {
       await asleepBefore(c.handle, 'coupon');
       const lesson = await post(c.id, 'first_lesson_completed', { lesson: 1 });
       expect(lesson.body.results[0].journeys).toEqual([
-        { journey: 'activation', workflowId: activationWorkflowId(c.id), result: 'dispatched' },
+        { journey: 'activation', workflowId: activationWorkflowId(c.id), result: 'queued' },
       ]);
       expect(await c.handle.result()).toEqual({ outcome: 'exited', reason: 'activated', steps: [{ step: 'nudge', status: 'sent' }] });
       expect(c.mail()).toHaveLength(1);
@@ -240,7 +240,7 @@ describe('activation journey', () => {
       expect(rows).toEqual([]);
       // Their first order later is not news to any activation run.
       expect((await order(c.id)).body.results[0].journeys).toContainEqual(
-        expect.objectContaining({ journey: 'activation', result: 'not_running' }),
+        expect.objectContaining({ journey: 'activation', result: 'queued' }),
       );
     } finally {
       await stack.api('PUT', '/api/journeys/activation', { enabled: true });
@@ -305,7 +305,7 @@ describe('activation journey', () => {
     expect(again.body.results[0].journeys).toContainEqual({
       journey: 'activation',
       workflowId: activationWorkflowId(c.id),
-      result: 'dispatched',
+      result: 'queued',
     });
     await order(c.id);
     expect((await c.handle.result()).reason).toBe('activated');
@@ -313,7 +313,7 @@ describe('activation journey', () => {
     expect(late.body.results[0].journeys).toContainEqual({
       journey: 'activation',
       workflowId: activationWorkflowId(c.id),
-      result: 'already_completed',
+      result: 'queued',
     });
   });
 });
@@ -344,7 +344,7 @@ describe('activation per workspace', () => {
     const handle = stack.client.workflow.getHandle(workflowId);
     await asleepBefore(handle, 'nudge');
     const converted = await inShop('POST', '/api/events', { id: uid('evt'), type: 'trial_converted', customerId: shopper.customerId });
-    expect(converted.body.results[0].journeys).toEqual([{ journey: 'activation', workflowId, result: 'dispatched' }]);
+    expect(converted.body.results[0].journeys).toEqual([{ journey: 'activation', workflowId, result: 'queued' }]);
     expect(await handle.result()).toEqual({ outcome: 'exited', reason: 'activated', steps: [] });
     // The default workspace does not watch that event type.
     const c = await signUp();

@@ -6,6 +6,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HolidayCampaignRunResult } from '../src/holidays/holiday-campaign.workflow.js';
 import { yearCampaignId } from '../src/holidays/year-run.js';
+import { taskQueues } from '../src/temporal/task-queues.js';
 import { holidayCampaignRunWorkflowId, holidayCampaignScheduleId } from '../src/temporal/workflow-ids.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { waitFor } from './helpers/wait.js';
@@ -58,7 +59,11 @@ describe('holidays API', () => {
       dayOfMonth: [{ start: dayBefore.getUTCDate(), end: dayBefore.getUTCDate(), step: 1 }],
       hour: [{ start: 0, end: 0, step: 1 }],
     });
-    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'holidayCampaignRun', taskQueue: stack.taskQueue });
+    expect(described.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'holidayCampaignRun',
+      taskQueue: taskQueues(stack.taskQueue).maintenance,
+    });
     expect(described.policies).toMatchObject({ overlap: 'SKIP' });
 
     // Fired now (the holiday is today: in season), the run makes this year's campaign once.

@@ -99,7 +99,7 @@ describe('worker lines', () => {
       () => lines().find((l) => l.msg === 'message recorded' && l.workflowId === `welcome/${customer}`),
       'the welcome email’s line',
     );
-    expect(recorded).toMatchObject({ level: 'debug', activityType: 'sendEmail', channel: 'email', status: 'sent' });
+    expect(recorded).toMatchObject({ level: 'debug', activityType: 'sendEmailTouch', channel: 'email', status: 'sent' });
     expect(recorded.activityId).toEqual(expect.any(String));
     // The activity runs on the worker, not in the request that started its journey.
     expect(recorded.requestId).toBeUndefined();

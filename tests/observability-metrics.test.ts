@@ -144,7 +144,7 @@ describe('metrics while a campaign runs', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const recorded = lines.find((l) => l.msg === 'message recorded' && String(l.workflowId).includes(customer));
-    expect(recorded).toMatchObject({ level: 'debug', activityType: 'sendEmail', channel: 'email', status: 'sent' });
+    expect(recorded).toMatchObject({ level: 'debug', activityType: 'sendEmailTouch', channel: 'email', status: 'sent' });
     // The SDK's own lines too, through the same logger.
     const completed = lines.find((l) => l.msg === 'Activity completed' && l.activityType === 'sendCampaignBatch');
     expect(completed).toMatchObject({ level: 'debug', sdkComponent: 'worker', workflowId: expect.stringContaining(campaignId) });

@@ -43,8 +43,8 @@ it('traces a signup from the API request to the activity that sends its email', 
 
   // The workflow's spans reach the exporter through a sink, after its activation: they may come after the activity's.
   const { sent, scheduled } = await waitFor(() => {
-    const sent = spans().find((s) => s.name === 'RunActivity:sendEmail' && inTrace(s));
-    const scheduled = spans().find((s) => s.name === 'StartActivity:sendEmail' && inTrace(s));
+    const sent = spans().find((s) => s.name === 'RunActivity:sendEmailTouch' && inTrace(s));
+    const scheduled = spans().find((s) => s.name === 'StartActivity:sendEmailTouch' && inTrace(s));
     return sent && scheduled ? { sent, scheduled } : null;
   }, 'the send activity, scheduled and run, in the trace');
   const started = spans().find((s) => s.name === 'SignalWithStartWorkflow:welcome' && inTrace(s));

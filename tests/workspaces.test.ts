@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createDatabase } from '../src/db/client.js';
 import { rowsOf } from '../src/db/sql-helpers.js';
-import { apiKeys, customers, events, holidayCampaigns, messages, workspaces } from '../src/db/schema.js';
+import { apiKeys, customers, events, gifts, holidayCampaigns, messages, socialPosts, workspaces } from '../src/db/schema.js';
 import { asInstallation, inWorkspace, outsideAnyWorkspace } from '../src/db/workspace.js';
 import { createServices } from '../src/services.js';
 import { WorkspaceIdKey } from '../src/temporal/search-attributes.js';
@@ -248,6 +248,14 @@ describe('two workspaces on one installation', () => {
       .insert(holidayCampaigns)
       .values({ name: uid('店庆'), holidayId: holiday.id, type: 'email', targetTags: ['vip'], content: 'Happy 店庆日', sendTime: '10:00' })
       .returning();
+    const [gift] = await stack.database.db
+      .insert(gifts)
+      .values({ idempotencyKey: uid('gift'), customerId, source: 'tier_upgrade', sku: 'GIFT-1', name: '礼盒' })
+      .returning();
+    const [post] = await stack.database.db
+      .insert(socialPosts)
+      .values({ account: 'weibo:@victim', text: '只给自己的账号', scheduledAt: new Date(Date.now() + 86_400_000) })
+      .returning();
     for (const [what, made] of Object.entries({
       campaign,
       template,
@@ -257,6 +265,8 @@ describe('two workspaces on one installation', () => {
       experiment,
       holiday,
       holidayCampaign: holidayCampaign!,
+      gift: gift!,
+      post: post!,
     }))
       expect(made.id, what).toBeTruthy();
 
@@ -273,6 +283,8 @@ describe('two workspaces on one installation', () => {
       '/api/holiday-campaigns/': { id: holidayCampaign!.id },
       '/api/journeys/runs/': { workflowId: `welcome/${customerId}` },
       '/api/suppressions/': { channel: 'email', address: `${customerId}@example.com` },
+      '/api/gifts/': { id: gift!.id },
+      '/api/social/posts/': { id: post!.id },
     };
     const doc = (await (await stack.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const checked: string[] = [];
