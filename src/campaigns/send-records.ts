@@ -130,8 +130,10 @@ export function createRecordSender({ config }: ActivityDeps, record: MessageReco
         // Another attempt holds it: left to that one.
         if (err instanceof FencedOut) return false;
         // Nothing was accepted: unclaimed again, the activity fails once the batch is through, and its retry sends it.
+        // Through a database blip too: a fence write that committed as the database went away would otherwise
+        // leave it marked sending, and the next attempt would settle a message never handed over as uncertain.
         transient ??= err as Error;
-        await record.unmarkSending(rowId, token, (err as Error).message).catch(() => {});
+        await untilRecorded(() => record.unmarkSending(rowId, token, (err as Error).message)).catch(() => {});
         return false;
       }
       if (result.outcome === 'rejected')

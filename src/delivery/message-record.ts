@@ -14,10 +14,14 @@ import { ownRows, workspaceIs } from '../db/own-rows.js';
 import { type MessageStatus, messages } from '../db/schema.js';
 import { array, rowsOf } from '../db/sql-helpers.js';
 import { sentSoFar } from './status-progress.js';
+import { untilRecorded } from './record-retry.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
 /** A touch without its template variables: what identifies it and where it comes from. */
+/** How long a journey touch's release (nothing handed over) is retried through a database blip. */
+const RELEASE_RETRY_MS = 40_000;
+
 export interface MessageKey {
   idempotencyKey: string;
   customerId: string;
@@ -282,10 +286,17 @@ export function createMessageRecord(db: Db) {
      * pending with the error and no claim, and Temporal's retry sends it.
      */
     async release(row: MessageRow, token: string, err: unknown): Promise<never> {
-      await db
-        .update(messages)
-        .set({ errorMessage: (err as Error).message, leaseUntil: null, claimToken: null, sendingAt: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), eq(messages.id, row.id), eq(messages.claimToken, token), eq(messages.status, 'pending')));
+      // Retried through a database blip: a fence write that committed as the database went away must not
+      // leave a message never handed over marked sending (the next attempt would settle it as uncertain).
+      await untilRecorded(
+        () =>
+          db
+            .update(messages)
+            .set({ errorMessage: (err as Error).message, leaseUntil: null, claimToken: null, sendingAt: null, updatedAt: sql`now()` })
+            .where(and(ownRows(messages), eq(messages.id, row.id), eq(messages.claimToken, token), eq(messages.status, 'pending'))),
+        // Within the send activity's minute.
+        RELEASE_RETRY_MS,
+      ).catch(() => {});
       throw err;
     },
 
