@@ -476,7 +476,7 @@ describe('the dashboard', () => {
     await page.getByLabel('Name', { exact: true }).fill(name);
     await page.getByLabel('Goal').selectOption('click_rate');
     await page.getByLabel('Subject (A)').fill('Spring is here');
-    await page.getByLabel('Subject (B)').fill('{{ customer.name }}, spring is here 🌷');
+    await page.getByLabel('Subject (B)').fill('Frühling ist da, {{ customer.name }}');
     await page.getByLabel('Send at (local time) (B)').fill('25:00');
     await page.getByRole('button', { name: 'Add variant' }).click();
     await page.getByLabel('Subject (C)').fill('春天来了');
@@ -490,7 +490,7 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Start experiment' }).click();
     const listed = page.getByTestId('experiments').locator('tr', { hasText: name });
     await listed.waitFor();
-    for (const text of ['A · Spring is here', 'B · {{ customer.name }}, spring is here 🌷 · at 20:00 local time', 'C · 春天来了'])
+    for (const text of ['A · Spring is here', 'B · Frühling ist da, {{ customer.name }} · at 20:00 local time', 'C · 春天来了'])
       await listed.getByRole('listitem').filter({ hasText: text }).waitFor();
     const created = (await stack.api('GET', `/api/experiments/${encodeURIComponent(name)}`)).body;
     expect(created).toMatchObject({
@@ -499,7 +499,7 @@ describe('the dashboard', () => {
       target: { type: 'campaign', campaign_id: campaign.body.id },
       variants: [
         { key: 'A', subject: 'Spring is here', send_at: null },
-        { key: 'B', subject: '{{ customer.name }}, spring is here 🌷', send_at: { local_time: '20:00' } },
+        { key: 'B', subject: 'Frühling ist da, {{ customer.name }}', send_at: { local_time: '20:00' } },
         { key: 'C', subject: '春天来了', send_at: null },
       ],
     });

@@ -93,7 +93,7 @@ export function Segments() {
             : html`<${Loading} />`
       }
     </section>
-    <${TagDistribution} key=${tagsSeen} />
+    <${TagDistribution} refreshed=${tagsSeen} />
     <section class="card">
       <h2>${t('Dynamic segments')}</h2>
       ${

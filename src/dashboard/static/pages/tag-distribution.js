@@ -14,9 +14,10 @@ const NAMED = new Set([
 ]);
 const tagLabel = (tag, kind) => (kind !== 'manual' && NAMED.has(tag) ? t(`tag.${tag}`) : tag);
 
-export function TagDistribution() {
+/** `refreshed`: changes when the insights were refreshed, to count again. */
+export function TagDistribution({ refreshed }) {
   const [kind, setKind] = useState('');
-  const dist = useLoad(() => get(`/api/ai-ops/customer/tags/distribution${qs({ kind, limit: SHOWN })}`), [kind]);
+  const dist = useLoad(() => get(`/api/ai-ops/customer/tags/distribution${qs({ kind, limit: SHOWN })}`), [kind, refreshed]);
   const d = dist.data;
   const kinds = kind ? [kind] : TAG_KINDS;
   return html`<section class="card" aria-labelledby="tag-distribution">
