@@ -1,8 +1,9 @@
 // The customer-intelligence endpoints under /api/ai-ops/customer/: segment, tags, refresh,
 // settings — on a database of the file's own, since refreshes and settings concern every customer.
-import { eq } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerInsights, customers, orders } from '../src/db/schema.js';
+import { rowsOf } from '../src/db/sql-helpers.js';
 import { RFM_GROUPS } from '../src/intelligence/rfm.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 
@@ -200,5 +201,67 @@ describe('orders ingested through POST /api/events', () => {
       total_items: 3,
       share: 1,
     });
+  });
+});
+
+describe('GET /api/ai-ops/customer/tags/distribution', () => {
+  it('counts the customers of each tag, manual and computed, the erased left out; by kind, limited', async () => {
+    const manual = uid('dist').toLowerCase();
+    await customer([5, 40], 300, { tags: [manual, 'newsletter'] });
+    await customer([], 0, { tags: [manual] });
+    await customer([5], 10, { tags: [manual], erasedAt: new Date() });
+    await stack.api('POST', '/api/ai-ops/customer/refresh');
+    const res = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?limit=500');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const count = (tag: string, kind: string) =>
+      res.body.tags.find((t: { tag: string; kind: string }) => t.tag === tag && t.kind === kind)?.customers;
+    expect(count(manual, 'manual')).toBe(2);
+    // Computed tags as the stored insights hold them, for customers not erased.
+    const [{ n: beerLovers } = { n: 0 }] = rowsOf<{ n: number }>(
+      await stack.database.db.execute(
+        sql`select count(*)::int as n from customer_insights i join customers c on c.workspace_id = i.workspace_id and c.id = i.customer_id
+             where 'beer_lover' = any(i.tags) and c.erased_at is null`,
+      ),
+    );
+    expect(beerLovers).toBeGreaterThan(0);
+    expect(count('beer_lover', 'preference')).toBe(beerLovers);
+    expect(count('medium_value', 'value')).toBeGreaterThan(0);
+    expect(res.body.tags.map((t: { kind: string }) => t.kind)).toContain('behaviour');
+    const counts = res.body.tags.map((t: { customers: number }) => t.customers);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(res.body.total_tags).toBe(res.body.tags.length);
+    const [all] = await stack.database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(customers)
+      .where(isNull(customers.erasedAt));
+    expect(res.body.total_customers).toBe(all!.n);
+
+    const manualOnly = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?kind=manual');
+    expect(manualOnly.body.tags.every((t: { kind: string }) => t.kind === 'manual')).toBe(true);
+    expect(manualOnly.body.tags).toContainEqual({ tag: manual, kind: 'manual', customers: 2 });
+    const one = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?limit=1');
+    expect(one.body.tags).toHaveLength(1);
+    expect(one.body.total_tags).toBe(res.body.total_tags);
+
+    const bad = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_query', field: 'limit' });
+    expect((await stack.api('GET', '/api/ai-ops/customer/tags/distribution?kind=colour')).body.error.field).toBe('kind');
+  });
+
+  it("answers a workspace's own customers only, for a read key", async () => {
+    const created = await stack.api('POST', '/api/workspaces', { id: uid('tagws').toLowerCase(), name: 'Tag shop' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const other = { authorization: `Bearer ${created.body.admin_key.key}` };
+    const theirs = uid('theirs').toLowerCase();
+    expect((await stack.api('PUT', `/api/customers/${uid('b')}`, { tags: [theirs] }, other)).status).toBeLessThan(300);
+    const inOther = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?kind=manual', undefined, other);
+    expect(inOther.body).toMatchObject({ tags: [{ tag: theirs, kind: 'manual', customers: 1 }], total_customers: 1 });
+    const reader = await stack.authAs('tag-reader', ['read']);
+    const inDefault = await stack.api('GET', '/api/ai-ops/customer/tags/distribution?kind=manual&limit=500', undefined, reader);
+    expect(inDefault.status).toBe(200);
+    expect(inDefault.body.tags.map((t: { tag: string }) => t.tag)).not.toContain(theirs);
+    const doc = await stack.api('GET', '/openapi.json');
+    expect(Object.keys(doc.body.paths)).toContain('/api/ai-ops/customer/tags/distribution');
   });
 });

@@ -69,6 +69,15 @@ const hasCjkFont = (page: Page) =>
     return canvas.measureText('营销活动').width !== canvas.measureText('\uE000\uE001\uE002\uE003').width;
   });
 
+/** A workspace of the test's own (created with the default admin key) and its admin key: what the test switches there touches no other file's data. */
+async function newWorkspace(): Promise<{ id: string; key: string; auth: Record<string, string> }> {
+  const id = uid('dash').toLowerCase();
+  const res = await stack.api('POST', '/api/workspaces', { id, name: `Shop ${id}` });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const key = res.body.admin_key.key as string;
+  return { id, key, auth: { authorization: `Bearer ${key}` } };
+}
+
 const shot = (page: Page, name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
 
 describe('the dashboard', () => {
@@ -376,6 +385,124 @@ describe('the dashboard', () => {
     await row.getByRole('button', { name: 'Refresh now' }).click();
     await waitFor(async () => (await row.locator('td').nth(2).textContent()) === '3', 'the refreshed count');
     await shot(page, 'segments');
+    await page.context().close();
+  });
+
+  it('shows how many customers carry each tag, manual and computed, in a workspace of its own; counted again after a refresh', async () => {
+    const ws = await newWorkspace();
+    const tag = uid('会员');
+    const addCustomer = async () => {
+      const id = uid('tagged');
+      const put = await stack.api('PUT', `/api/customers/${id}`, { email: `${id}@example.com`, tags: [tag] }, ws.auth);
+      expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    };
+    for (let i = 0; i < 3; i++) await addCustomer();
+    const page = await signedIn(ws.key);
+    await page.getByRole('link', { name: 'Segments' }).click();
+    // The chart reads its numbers: the manual tag, and the computed "active" of customers who signed up just now.
+    const chart = (n: number) => page.getByRole('img', { name: new RegExp(`^Tag distribution: .*${tag} \\(manual\\) ${n}`) });
+    await chart(3).waitFor({ timeout: 60_000 });
+    await page.getByRole('img', { name: /^Tag distribution: .*active \(behaviour\) 3/ }).waitFor();
+    await page.getByText('Customers per tag, the 2 most carried of 2 tags').waitFor();
+    // Only the computed tags: the kind filter asks the API for them.
+    await page.getByLabel('Kind').selectOption('behaviour');
+    await page.getByRole('img', { name: /^Tag distribution: active \(behaviour\) 3$/ }).waitFor();
+    await page.getByLabel('Kind').selectOption('');
+    await chart(3).waitFor();
+    // A fourth customer: the manual count follows at once, the computed one after a refresh from the page.
+    await addCustomer();
+    await page.getByRole('button', { name: 'Refresh now' }).first().click();
+    await chart(4).waitFor();
+    await page.getByRole('img', { name: /^Tag distribution: .*active \(behaviour\) 4/ }).waitFor();
+    await shot(page, 'tag-distribution');
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '标签分布' }).waitFor();
+    await page
+      .getByRole('img', {
+        name: new RegExp(
+          `^标签分布: .*活跃 \\(行为标签\\) 4.*${tag} \\(手动标签\\) 4|^标签分布: .*${tag} \\(手动标签\\) 4.*活跃 \\(行为标签\\) 4`,
+        ),
+      })
+      .waitFor();
+    await page.context().close();
+  });
+
+  it('switches a journey off and on in a workspace of its own, each switch a new version read back from the API', async () => {
+    // Not the default workspace's journeys: other test files share the database and run them.
+    const ws = await newWorkspace();
+    const current = async () => (await stack.api('GET', '/api/journeys/cart_recovery', undefined, ws.auth)).body.journey;
+    const before = await current();
+    const page = await signedIn(ws.key);
+    await page.getByRole('link', { name: 'Journeys and flows' }).click();
+    const row = page.locator('tr[data-journey="cart_recovery"]');
+    const state = row.getByTestId('journey-state');
+    if (!before.enabled) {
+      await row.getByRole('button', { name: 'Turn on: Cart recovery' }).click();
+      await state.filter({ hasText: /^On$/ }).waitFor();
+    }
+    const on = await current();
+    await row.getByRole('button', { name: 'Turn off: Cart recovery' }).click();
+    await state.filter({ hasText: /^Off$/ }).waitFor();
+    expect(await current()).toMatchObject({ key: 'cart_recovery', version: on.version + 1, enabled: false, steps: on.steps });
+    await row
+      .getByTestId('journey-version')
+      .filter({ hasText: new RegExp(`^${on.version + 1} · `) })
+      .waitFor();
+    await row.getByRole('button', { name: 'Turn on: Cart recovery' }).click();
+    await state.filter({ hasText: /^On$/ }).waitFor();
+    expect(await current()).toMatchObject({ version: on.version + 2, enabled: true, steps: on.steps });
+    await row
+      .getByTestId('journey-version')
+      .filter({ hasText: new RegExp(`^${on.version + 2} · `) })
+      .waitFor();
+    await page.context().close();
+  });
+
+  it('starts an A/B test of a draft campaign from its page: an error under the field it names, then the experiment listed with its variants', async () => {
+    const { tag } = await seedAudience(stack.database.db, 2);
+    const campaign = await stack.api('POST', '/api/marketing/campaigns', {
+      name: uid('Draft to test'),
+      type: 'email',
+      target_tags: [tag],
+      content: { subject: 'Original', text: 'Hello' },
+    });
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+    const page = await signedIn();
+    await page.goto(`${server.url}/app/#/campaigns/${campaign.body.id}`);
+    await page.getByRole('link', { name: 'A/B test' }).click();
+    await page.getByRole('heading', { name: 'New experiment' }).waitFor();
+    await waitFor(async () => (await page.getByLabel('Draft campaign').inputValue()) === campaign.body.id, 'the campaign chosen');
+    const name = uid('subject_test');
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Goal').selectOption('click_rate');
+    await page.getByLabel('Subject (A)').fill('Spring is here');
+    await page.getByLabel('Subject (B)').fill('Frühling ist da, {{ customer.name }}');
+    await page.getByLabel('Send at (local time) (B)').fill('25:00');
+    await page.getByRole('button', { name: 'Add variant' }).click();
+    await page.getByLabel('Subject (C)').fill('春天来了');
+    await page.getByRole('button', { name: 'Start experiment' }).click();
+    // The API's refusal, under the send time of B.
+    const error = page.locator('.field-error[data-field="variants[1].send_at.local_time"]');
+    await error.waitFor();
+    expect(await page.getByLabel('Send at (local time) (B)').getAttribute('aria-invalid')).toBe('true');
+    await shot(page, 'experiment-new');
+    await page.getByLabel('Send at (local time) (B)').fill('20:00');
+    await page.getByRole('button', { name: 'Start experiment' }).click();
+    const listed = page.getByTestId('experiments').locator('tr', { hasText: name });
+    await listed.waitFor();
+    for (const text of ['A · Spring is here', 'B · Frühling ist da, {{ customer.name }} · at 20:00 local time', 'C · 春天来了'])
+      await listed.getByRole('listitem').filter({ hasText: text }).waitFor();
+    const created = (await stack.api('GET', `/api/experiments/${encodeURIComponent(name)}`)).body;
+    expect(created).toMatchObject({
+      status: 'running',
+      goal: 'click_rate',
+      target: { type: 'campaign', campaign_id: campaign.body.id },
+      variants: [
+        { key: 'A', subject: 'Spring is here', send_at: null },
+        { key: 'B', subject: 'Frühling ist da, {{ customer.name }}', send_at: { local_time: '20:00' } },
+        { key: 'C', subject: '春天来了', send_at: null },
+      ],
+    });
     await page.context().close();
   });
 

@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { RfmGroup } from './rfm.js';
 import type { AppEnv } from '../api/router.js';
 import { customerErased, customerNotFound } from '../domain/errors.js';
-import type { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights } from './intelligence.routes.js';
+import type { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights, tagDistribution } from './intelligence.routes.js';
 
 export const listRfmGroupsHandler: RouteHandler<typeof listRfmGroups, AppEnv> = async (c) => {
   const { method, refresh } = c.req.valid('query');
@@ -33,6 +33,12 @@ export const customerTagsHandler: RouteHandler<typeof customerTags, AppEnv> = as
     },
     200,
   );
+};
+
+export const tagDistributionHandler: RouteHandler<typeof tagDistribution, AppEnv> = async (c) => {
+  const { kind, limit } = c.req.valid('query');
+  const d = await c.var.deps.intelligence.tagDistribution({ kind, limit });
+  return c.json({ tags: d.tags, total_tags: d.totalTags, total_customers: d.totalCustomers, computed_at: d.computedAt }, 200);
 };
 
 export const refreshInsightsHandler: RouteHandler<typeof refreshInsights, AppEnv> = async (c) => {

@@ -7,11 +7,13 @@ import {
   listRfmGroupsHandler,
   putSettingsHandler,
   refreshInsightsHandler,
+  tagDistributionHandler,
 } from './intelligence.handlers.js';
-import { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights } from './intelligence.routes.js';
+import { customerTags, getSettings, listRfmGroups, putSettings, refreshInsights, tagDistribution } from './intelligence.routes.js';
 
 export const intelligenceRouter = createRouter()
   .openapi(listRfmGroups, listRfmGroupsHandler)
+  .openapi(tagDistribution, tagDistributionHandler)
   .openapi(customerTags, customerTagsHandler)
   .openapi(refreshInsights, refreshInsightsHandler)
   .openapi(getSettings, getSettingsHandler)

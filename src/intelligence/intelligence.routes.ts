@@ -93,6 +93,38 @@ export const customerTags = createRoute({
   },
 });
 
+export const tagDistribution = createRoute({
+  method: 'get',
+  path: '/api/ai-ops/customer/tags/distribution',
+  tags: ['ai-ops'],
+  summary: 'How many customers carry each tag, manual and computed, most first',
+  description:
+    'Manual tags from the profiles, computed ones (behaviour, preference, value) from the stored insights — refreshed first ' +
+    'when never computed or computed by other settings, as GET segment does. Erased customers are not counted.',
+  request: {
+    query: z.object({
+      kind: z.enum(TAG_KINDS).optional().openapi({ description: 'only tags of this kind' }),
+      limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'the most carried tags kept; default 50' }),
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({
+        tags: z.array(
+          z
+            .object({ tag: z.string().openapi({ example: 'beer_lover' }), kind: z.enum(TAG_KINDS), customers: z.number().int() })
+            .openapi('TagCount'),
+        ),
+        total_tags: z.number().int().openapi({ description: 'tags (of the kind asked) before the limit' }),
+        total_customers: z.number().int(),
+        computed_at: z.string().openapi({ description: 'when the computed tags counted were computed' }),
+      }),
+      'Customers per tag',
+    ),
+    ...errorResponses(400),
+  },
+});
+
 export const refreshInsights = createRoute({
   method: 'post',
   path: '/api/ai-ops/customer/refresh',

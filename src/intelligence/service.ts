@@ -41,6 +41,17 @@ export interface CustomerTag {
   evidence: Record<string, unknown> | null;
 }
 
+export interface TagDistribution {
+  /** Customers (not erased) per tag, most first; a manual tag and a computed one of the same name are two rows. */
+  tags: Array<{ tag: string; kind: TagKind; customers: number }>;
+  /** Distinct tags before `limit`. */
+  totalTags: number;
+  /** Customers of the workspace (not erased). */
+  totalCustomers: number;
+  /** When the computed tags counted were computed (the last full refresh). */
+  computedAt: string;
+}
+
 export type CustomerTagsResult =
   | { status: 'not_found' }
   | { status: 'erased' }
@@ -144,6 +155,41 @@ export function createIntelligenceService(db: Db) {
         computedAt,
         source,
       };
+    },
+
+    /**
+     * How many customers carry each tag: manual ones from customers.tags, computed ones from the stored
+     * insights (refreshed first when never computed, or computed by other settings, as rfmGroups does).
+     */
+    async tagDistribution(options: { kind?: TagKind; limit?: number } = {}): Promise<TagDistribution> {
+      const s = await settings();
+      let last = await lastRefresh();
+      if (!current(last, s)) last = await refreshAll(db, s);
+      const limit = options.limit ?? 50;
+      const rows = rowsOf<{ tag: string; kind: string | null; customers: number | string }>(
+        await db.execute(sql`
+          with tagged as (
+            select t.tag, 'manual' as kind, c.id
+              from ${customers} c cross join lateral unnest(c.tags) as t(tag)
+             where ${workspaceIs(sql`c.workspace_id`)} and c.erased_at is null
+            union all
+            select t.tag, null as kind, c.id
+              from ${customerInsights} i
+              join ${customers} c on c.workspace_id = i.workspace_id and c.id = i.customer_id
+              cross join lateral unnest(i.tags) as t(tag)
+             where ${workspaceIs(sql`i.workspace_id`)} and c.erased_at is null
+          ), counted as (
+            select tag, kind, count(distinct id) as customers from tagged group by tag, kind
+          )
+          select tag, kind, customers from counted order by customers desc, tag, kind
+        `),
+      );
+      const all = rows.map((r) => ({ tag: r.tag, kind: (r.kind ?? kindOf(r.tag)) as TagKind, customers: Number(r.customers) }));
+      const kept = options.kind ? all.filter((r) => r.kind === options.kind) : all;
+      const [{ n } = { n: 0 }] = rowsOf<{ n: number | string }>(
+        await db.execute(sql`select count(*) as n from ${customers} where ${workspaceIs(customers.workspaceId)} and erased_at is null`),
+      );
+      return { tags: kept.slice(0, limit), totalTags: kept.length, totalCustomers: Number(n), computedAt: last!.at };
     },
 
     /**

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CAMPAIGN_STATUSES } from '../../src/campaigns/campaign.js';
 import { STAGES } from '../../src/analytics/funnel.js';
 import { CAMPAIGN_TYPES } from '../../src/templates/parts.js';
+import { BEHAVIOUR_TAGS, TAG_KINDS, VALUE_TAGS } from '../../src/intelligence/customer-tags.js';
 // @ts-expect-error: a browser module of plain JavaScript, without types
 import { en, zh } from '../../src/dashboard/static/messages.js';
 
@@ -24,12 +25,14 @@ describe('dashboard messages', () => {
     expect([...keys].filter((k) => !(k in zhTable))).toEqual([]);
   });
 
-  it('has the Chinese of every campaign status, funnel stage and channel the API answers', () => {
+  it('has the Chinese of every campaign status, funnel stage, channel, tag kind and named computed tag the API answers', () => {
     const keys = [
       ...CAMPAIGN_STATUSES.map((s) => `status.${s}`),
       ...STAGES.map((s) => `stage.${s}`),
       ...CAMPAIGN_TYPES.map((c) => `channel.${c}`),
       ...['email', 'sms', 'push', 'wechat', 'webhook'].map((c) => `channel.${c}`),
+      ...TAG_KINDS.map((k) => `tagkind.${k}`),
+      ...[...BEHAVIOUR_TAGS, ...VALUE_TAGS, 'package_buyer'].map((tag) => `tag.${tag}`),
     ];
     expect(keys.filter((k) => !(k in zhTable))).toEqual([]);
   });

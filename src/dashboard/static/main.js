@@ -11,6 +11,7 @@ import { CustomerList, CustomerProfile } from './pages/customers.js';
 import { Journeys } from './pages/journeys.js';
 import { Segments } from './pages/segments.js';
 import { ExperimentDetail, ExperimentList } from './pages/experiments.js';
+import { ExperimentNew } from './pages/experiment-new.js';
 
 const NAV = [
   ['#/', 'Overview'],
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^\/journeys$/, () => html`<${Journeys} />`],
   [/^\/segments$/, () => html`<${Segments} />`],
   [/^\/experiments$/, () => html`<${ExperimentList} />`],
+  [/^\/experiments\/new$/, () => html`<${ExperimentNew} />`],
   [/^\/experiments\/([^/]+)$/, (id) => html`<${ExperimentDetail} id=${id} />`],
 ];
 

@@ -75,6 +75,11 @@ export function CampaignDetail({ id }) {
             <button type="button" disabled=${busy} onClick=${() => act('trigger', { execution_type: 'simulation' })}>
               ${t('Simulate')}
             </button>
+            ${
+              c.status === 'draft'
+                ? html`<a class="button" href=${`#/experiments/new?campaign=${encodeURIComponent(c.id)}`}>${t('A/B test')}</a>`
+                : null
+            }
             ${CONTROLS[c.status].map(
               (a) =>
                 html`<button type="button" disabled=${busy} class=${a === 'cancel' ? 'danger' : ''} onClick=${() => act(a)}>

@@ -21,17 +21,29 @@ function lift(l) {
 
 const pValue = (p) => (p == null ? '—' : p < 0.0001 ? '< 0.0001' : fmtDecimal(Math.round(p * 10000) / 10000));
 
+/** A variant's send time as set (`{ local_time }`, `{ offset_minutes }` or `{ best_hour }`). */
+function sendAt(at) {
+  if (!at) return '';
+  if (at.local_time) return ` · ${t('at {time} local time', { time: at.local_time })}`;
+  if (at.offset_minutes != null) return ` · +${at.offset_minutes} min`;
+  return at.best_hour ? ` · ${t('best hour of each customer')}` : '';
+}
+
 export function ExperimentList() {
   const list = useLoad(() => get('/api/experiments'), []);
   return html`<section>
-    <h1>${t('Experiments')}</h1>
+    <div class="title-row">
+      <h1>${t('Experiments')}</h1>
+      ${can('marketing:write') ? html`<a class="button primary" href="#/experiments/new">${t('New experiment')}</a>` : null}
+    </div>
     ${
       list.data
-        ? html`<table>
+        ? html`<table data-testid="experiments">
             <thead>
               <tr>
                 <th>${t('Name')}</th>
                 <th>${t('Target')}</th>
+                <th>${t('Variants')}</th>
                 <th>${t('Goal')}</th>
                 <th>${t('Status')}</th>
                 <th>${t('Winner')}</th>
@@ -44,6 +56,11 @@ export function ExperimentList() {
                   html`<tr>
                     <td><a href=${`#/experiments/${encodeURIComponent(e.id)}`}>${e.name}</a></td>
                     <td>${t(`target.${e.target.type}`)}</td>
+                    <td>
+                      <ul class="inline-list">
+                        ${e.variants.map((v) => html`<li><strong>${v.key}</strong>${v.subject ? ` · ${v.subject}` : ''}${sendAt(v.send_at)}</li>`)}
+                      </ul>
+                    </td>
                     <td>${t(`goal.${e.goal}`)}</td>
                     <td><${Status} value=${e.status} /></td>
                     <td>${e.winner ?? '—'}</td>
@@ -54,7 +71,7 @@ export function ExperimentList() {
                 list.data.experiments.length
                   ? null
                   : html`<tr>
-                      <td colspan="6" class="muted">${t('No experiments yet.')}</td>
+                      <td colspan="7" class="muted">${t('No experiments yet.')}</td>
                     </tr>`
               }
             </tbody>

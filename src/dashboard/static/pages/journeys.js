@@ -56,10 +56,10 @@ export function Journeys() {
             <tbody>
               ${journeys.data.journeys.map(
                 (j) =>
-                  html`<tr>
+                  html`<tr data-journey=${j.key}>
                     <td>${t(`journey.${j.key}`)} <code>${j.key}</code></td>
-                    <td>${j.version} · ${fmtDateTime(j.createdAt)}</td>
-                    <td>${j.enabled ? t('On') : t('Off')}</td>
+                    <td data-testid="journey-version">${j.version} · ${fmtDateTime(j.createdAt)}</td>
+                    <td data-testid="journey-state">${j.enabled ? t('On') : t('Off')}</td>
                     <td>${j.steps.map((s) => html`<span class="tag">${s.key ?? s.type ?? '?'} (${delayOf(s)})</span>`)}</td>
                     <td class="actions">
                       ${

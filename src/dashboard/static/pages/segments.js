@@ -1,9 +1,10 @@
-// Segments: the six RFM groups with their counts (a chart), and the dynamic segments with their rules,
-// member counts and a refresh.
+// Segments: the six RFM groups with their counts (a chart), the tags with their customers (a chart), and the
+// dynamic segments with their rules, member counts and a refresh.
 import { useState } from 'preact/hooks';
 import { can, get, post } from '../api.js';
 import { fmtDateTime, fmtNumber, t } from '../i18n.js';
 import { ChartBox, COLORS, FormError, Loading, Pager, html, useLoad } from '../ui.js';
+import { TagDistribution } from './tag-distribution.js';
 
 export function Segments() {
   const rfm = useLoad(() => get('/api/ai-ops/customer/segment'), []);
@@ -12,6 +13,8 @@ export function Segments() {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(null);
   const write = can('marketing:write');
+  // A refresh recomputes the computed tags too: counted again after it.
+  const [tagsSeen, setTagsSeen] = useState(0);
 
   async function refresh(id) {
     setBusy(id);
@@ -31,6 +34,7 @@ export function Segments() {
     try {
       await post('/api/ai-ops/customer/refresh');
       await rfm.reload();
+      setTagsSeen((n) => n + 1);
     } catch (err) {
       setError(err);
     } finally {
@@ -89,6 +93,7 @@ export function Segments() {
             : html`<${Loading} />`
       }
     </section>
+    <${TagDistribution} refreshed=${tagsSeen} />
     <section class="card">
       <h2>${t('Dynamic segments')}</h2>
       ${
