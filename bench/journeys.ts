@@ -30,7 +30,7 @@
 // SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -167,6 +167,7 @@ async function startSink(): Promise<Sink> {
 
 // --- The stack, as `npm start` runs it: one process, API + worker, the dev server its child. ---
 async function startStack(env: Record<string, string>): Promise<{ pid: number; apiKey: string; stop(): Promise<void> }> {
+  // main.ts keeps the installation's admin key in DATA_DIR/admin-key and prints it (coloured) once ready.
   // `node --import tsx`, not the tsx CLI: the CLI would run main.ts in a grandchild, whose RSS we would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () => stopChild(child, 'SIGTERM');
@@ -182,11 +183,10 @@ async function startStack(env: Record<string, string>): Promise<{ pid: number; a
     const timer = setTimeout(() => reject(new Error(`the stack did not start within 240 s:\n${stdout}\n${stderr}`)), 240_000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const key = /API key\s+(\S+)/.exec(stdout)?.[1];
-      if (key && !ready && stdout.includes('Ctrl-C')) {
+      if (!ready && stdout.includes('Ctrl-C')) {
         ready = true;
         clearTimeout(timer);
-        resolve(key);
+        resolve(readFileSync(join(env.DATA_DIR!, 'admin-key'), 'utf8').trim());
       }
     });
     child.once('exit', (code) => {
@@ -196,6 +196,23 @@ async function startStack(env: Record<string, string>): Promise<{ pid: number; a
     });
   });
   return { pid: child.pid!, apiKey, stop };
+}
+
+/** The pids of `parent`'s children whose command name is `comm` (the stack's Temporal dev server). */
+function childrenOf(parent: number, comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && name === comm) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 // --- The run. ---
@@ -251,6 +268,24 @@ try {
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const startupHwm = lib.procStatus(stack.pid)?.hwmMb ?? Number.NaN;
   log(`stack up (pid ${stack.pid}, ${fmt(startupHwm, 0)} MB peak RSS so far), API on ${base}, Temporal on ${temporalAddress} (${since()})`);
+
+  // CPU seconds by process around each phase: the stack (API + worker), its Temporal dev server, this
+  // process (the baseline's worker and client, the load generator), the sink.
+  const temporalPid = childrenOf(stack.pid, 'temporal')[0];
+  const cpuNow = () => ({
+    stack: lib.procCpuSeconds(stack.pid),
+    temporal: temporalPid ? lib.procCpuSeconds(temporalPid) : Number.NaN,
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    sink: lib.procCpuSeconds(sink.pid),
+  });
+  type Cpu = ReturnType<typeof cpuNow>;
+  const cpuSince = (a: Cpu): Cpu => {
+    const b = cpuNow();
+    return { stack: b.stack - a.stack, temporal: b.temporal - a.temporal, bench: b.bench - a.bench, sink: b.sink - a.sink };
+  };
+  const cpuText = (c: Cpu, emails: number) =>
+    (Object.keys(c) as Array<keyof Cpu>).map((k) => `${k} ${fmt((c[k] / emails) * 1000, 2)}`).join(', ') +
+    ` (total ${fmt(((c.stack + c.temporal + c.bench + c.sink) / emails) * 1000, 2)} ms of CPU per email)`;
 
   // 3. The baseline's worker and client, against the same Temporal server.
   const config = loadConfig(stackEnv);
@@ -393,12 +428,7 @@ try {
   async function awaitMail(group: string, count: number) {
     const suffix = `@${domainOf(group)}`;
     let last = { distinct: 0, messages: 0, lastFirstAt: 0 };
-    const { waitedMs } = await lib.pollUntil(
-      async () => (last = await sink.count(suffix)).distinct,
-      count,
-      MAIL_TIMEOUT_MS,
-      100,
-    );
+    const { waitedMs } = await lib.pollUntil(async () => (last = await sink.count(suffix)).distinct, count, MAIL_TIMEOUT_MS, 100);
     if (last.distinct < count) log(`${group}: only ${last.distinct}/${count} recipients got mail after ${fmt(waitedMs / 1000, 0)} s`);
     return last;
   }
@@ -412,6 +442,7 @@ try {
 
   // --- Burst through the journeys. ---
   const load0 = loadavg()[0]!;
+  const cpu0 = cpuNow();
   let started = wallNow();
   const journeyAnswers = await burst(groups.journey, N);
   log(
@@ -420,22 +451,30 @@ try {
   const journeyMail = await awaitMail(groups.journey, N);
   const journeySeconds = (journeyMail.lastFirstAt - started) / 1000;
   const journeyRate = journeyMail.distinct === N ? N / journeySeconds : Number.NaN;
-  log(`journeys: ${journeyMail.distinct}/${N} first emails, the last ${fmt(journeySeconds, 1)} s after the first request (${fmt(journeyRate)}/s) [${since()}]`);
+  const journeyCpu = cpuSince(cpu0);
+  log(
+    `journeys: ${journeyMail.distinct}/${N} first emails, the last ${fmt(journeySeconds, 1)} s after the first request (${fmt(journeyRate)}/s) [${since()}]`,
+  );
 
   // --- Burst through the minimal workflow. ---
   const load1 = loadavg()[0]!;
+  const cpu1 = cpuNow();
   started = wallNow();
   const baselineStarts = await baselineBurst(groups.baseline, N);
   log(`baseline: ${N} signalWithStart in ${fmt(baselineStarts.elapsedMs / 1000, 2)} s; waiting for the emails…`);
   const baselineMail = await awaitMail(groups.baseline, N);
   const baselineSeconds = (baselineMail.lastFirstAt - started) / 1000;
   const baselineRate = baselineMail.distinct === N ? N / baselineSeconds : Number.NaN;
-  log(`baseline: ${baselineMail.distinct}/${N} emails, the last ${fmt(baselineSeconds, 1)} s after the first start (${fmt(baselineRate)}/s) [${since()}]`);
+  const baselineCpu = cpuSince(cpu1);
+  log(
+    `baseline: ${baselineMail.distinct}/${N} emails, the last ${fmt(baselineSeconds, 1)} s after the first start (${fmt(baselineRate)}/s) [${since()}]`,
+  );
 
   // --- Steady rate: one signup per request, every 1/RATE s, from here. ---
   const load2 = loadavg()[0]!;
   const sentAt = new Array<number>(M);
   const steadyAnswers: number[] = [];
+  let steadyWorkflowId: string | undefined;
   const steadyStart = performance.now();
   const inFlight: Array<Promise<void>> = [];
   for (let i = 0; i < M; i++) {
@@ -449,6 +488,8 @@ try {
           steadyAnswers.push(wallNow() - sentAt[i]!);
           try {
             checkAccepted(res);
+            steadyWorkflowId ??= (JSON.parse(res.text) as { results: Array<{ journeys?: Array<{ workflowId: string }> }> }).results[0]
+              ?.journeys?.[0]?.workflowId;
           } catch (err) {
             requestFailures.push(`steady #${i}: ${(err as Error).message}`);
           }
@@ -461,10 +502,29 @@ try {
   const steadySendSeconds = (performance.now() - steadyStart) / 1000;
   await awaitMail(groups.steady, M);
   const steadyMail = await sink.recipients(`@${domainOf(groups.steady)}`);
-  const steadyLatencies = Array.from({ length: M }, (_, i) => (steadyMail.get(addressOf(groups.steady, i))?.firstAt ?? Number.NaN) - sentAt[i]!).filter(
-    Number.isFinite,
-  );
+  const steadyLatencies = Array.from(
+    { length: M },
+    (_, i) => (steadyMail.get(addressOf(groups.steady, i))?.firstAt ?? Number.NaN) - sentAt[i]!,
+  ).filter(Number.isFinite);
   log(`steady: ${M} signups sent in ${fmt(steadySendSeconds, 1)} s; ${steadyLatencies.length} first emails [${since()}]`);
+
+  // --- One history of each path: what a first email costs in Temporal (events, workflow tasks, activities). ---
+  async function historyOf(workflowId: string | undefined): Promise<string> {
+    if (!workflowId) return 'n/a';
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const activities = new Map<string, number>();
+    let workflowTasks = 0;
+    for (const e of events) {
+      if (e.workflowTaskScheduledEventAttributes) workflowTasks++;
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) activities.set(type, (activities.get(type) ?? 0) + 1);
+    }
+    const acts = [...activities].map(([t, n]) => `${t}×${n}`).join(', ');
+    return `${events.length} events so far, ${workflowTasks} workflow tasks, activities: ${acts || 'none'}`;
+  }
+  const journeyHistory = await historyOf(steadyWorkflowId).catch((err: Error) => `n/a (${err.message})`);
+  const baselineHistory = await historyOf(`bench-baseline-${run}-${groups.baseline}-0`).catch((err: Error) => `n/a (${err.message})`);
 
   // --- Correctness: exactly one email per customer, per group (no stranger in a group's domain either). ---
   // A short pause first, so a duplicate on its way is counted.
@@ -507,19 +567,27 @@ try {
       `p50 ${fmt(percentile(journeyAnswers.latencies, 50), 0)} ms, p99 ${fmt(percentile(journeyAnswers.latencies, 99), 0)} ms, max ${fmt(Math.max(...journeyAnswers.latencies), 0)} ms`,
       '',
     ],
-    ['journeys: all N events answered in', `${fmt(journeyAnswers.elapsedMs / 1000, 2)} s (${fmt(N / (journeyAnswers.elapsedMs / 1000))} events/s)`, ''],
+    [
+      'journeys: all N events answered in',
+      `${fmt(journeyAnswers.elapsedMs / 1000, 2)} s (${fmt(N / (journeyAnswers.elapsedMs / 1000))} events/s)`,
+      '',
+    ],
     ['baseline: all N signalWithStart in', `${fmt(baselineStarts.elapsedMs / 1000, 2)} s (${BASE_C} in flight)`, ''],
     [
       `steady: event → first email (${M} at ${RATE}/s)`,
       `p50 ${fmt(percentile(steadyLatencies, 50), 0)} ms, p99 ${fmt(steadyP99, 0)} ms, max ${fmt(Math.max(...steadyLatencies), 0)} ms`,
       `p99 < ${TARGET_P99_MS} ms: ${steadyP99 < TARGET_P99_MS ? 'PASS' : 'MISS'}`,
     ],
+    ['steady: request answer time', `p50 ${fmt(percentile(steadyAnswers, 50), 1)} ms, p99 ${fmt(percentile(steadyAnswers, 99), 1)} ms`, ''],
+    ['journeys: CPU ms per email, by process', cpuText(journeyCpu, N), ''],
+    ['baseline: CPU ms per email, by process', cpuText(baselineCpu, N), ''],
+    ["a welcome journey's history (steady #0)", journeyHistory, ''],
+    ["a baseline workflow's history", baselineHistory, ''],
     [
-      'steady: request answer time',
-      `p50 ${fmt(percentile(steadyAnswers, 50), 1)} ms, p99 ${fmt(percentile(steadyAnswers, 99), 1)} ms`,
+      'stack process (API + worker) peak RSS (VmHWM)',
+      `${fmt(peak?.hwmMb ?? Number.NaN, 0)} MB (${fmt(startupHwm, 0)} MB once started; VmRSS now ${fmt(peak?.rssMb ?? Number.NaN, 0)} MB)`,
       '',
     ],
-    ['stack process (API + worker) peak RSS (VmHWM)', `${fmt(peak?.hwmMb ?? Number.NaN, 0)} MB (${fmt(startupHwm, 0)} MB at start-up)`, ''],
     [
       'load average (1, 5, 15 min)',
       `before ${loadBefore.map((l) => fmt(l, 2)).join(' ')}; after ${loadAfter.map((l) => fmt(l, 2)).join(' ')}`,
