@@ -1,0 +1,626 @@
+// `npm run bench:journeys [-- --n 5000 --steady 300 --rate 20 --batch 500 --concurrency 4]`
+//
+// How fast do welcome journeys mail a burst of signups, compared with the least Temporal can do for the
+// same email, and how long does one signup wait for its welcome at a steady rate? One run, one Temporal
+// server, one SMTP sink:
+//   journeys — the stack as `npm start` runs it (`node --import tsx src/main.ts`: the Temporal dev server,
+//              PGlite in a fresh DATA_DIR — or, with DATABASE_URL set, a fresh database on that
+//              PostgreSQL server, dropped at the end — the API and the worker with its outbox dispatcher
+//              in one process), SMTP_URL at the sink, QUIET_HOURS=off, FREQUENCY_CAP_PER_DAY=0 and
+//              FREQUENCY_CAP_PER_WEEK=0. N `user_signup` events go through POST /api/events in batches of
+//              500 (C in flight, from a load generator on its own thread); each batch's answer time is
+//              recorded; the rate is N / (first request → the last first email received at the sink);
+//   baseline — a minimal workflow (bench/journeys-baseline.workflow.ts: signalWithStart → one activity
+//              rendering the welcome template and sending it through the product's pooled transport,
+//              createEmailChannel, with the same pool size, to the same sink), bundled with the SDK's
+//              bundler and run by a Worker of its own on a task queue of its own in this process, against
+//              the stack's Temporal server, for N other customers (signalWithStart from here, 32 in
+//              flight, the outbox dispatcher's default): N / (first start → last email);
+//   steady   — M signups, one event per request, at a fixed rate below capacity (--rate per second): p50
+//              and p99 of event → first email (the request's send time here to the sink's receive time;
+//              both clocks are performance.timeOrigin + performance.now() on this machine).
+// The sink (bench/smtp-sink.mjs --recipients) runs in a process of its own and counts messages per address
+// of their To header; every customer of every phase (warm-ups included) must have received exactly one
+// email — exit 1 otherwise, or when a request fails. Also printed: the stack process's peak RSS (VmHWM:
+// API and worker are one process, as in `npm start`), the machine's load average before and after.
+//
+// Knobs: --n / BENCH_N (5000), --steady / BENCH_STEADY (300), --rate / BENCH_RATE (20 signups/s), --batch /
+// BENCH_BATCH (500 events per request), --concurrency / BENCH_CONCURRENCY (4 requests in flight),
+// --baseline-concurrency / BENCH_BASELINE_CONCURRENCY (32), BENCH_WARMUP (50 per path), BENCH_POOL (the
+// SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import postgres from 'postgres';
+import { createEmailChannel } from '../src/channels/email.js';
+import { defaultJourneyConfigs, type EmailStep } from '../src/domain/journey-config.js';
+import { loadConfig } from '../src/env.js';
+import { installTemporalRuntime } from '../src/observability/temporal-runtime.js';
+import { renderTemplate } from '../src/templates/render.js';
+import type { BaselineActivities, BaselineRecipient, baselineWelcome } from './journeys-baseline.workflow.js';
+import * as lib from './lib.js';
+import { fmt, percentile } from './lib.js';
+
+// Before anything touches the Temporal runtime (the baseline's worker and client).
+await installTemporalRuntime('warn');
+
+const argv = process.argv.slice(2);
+const N = lib.intKnob(argv, 'n', process.env.BENCH_N, 5000);
+const M = lib.intKnob(argv, 'steady', process.env.BENCH_STEADY, 300);
+const RATE = lib.intKnob(argv, 'rate', process.env.BENCH_RATE, 20);
+const BATCH = lib.intKnob(argv, 'batch', process.env.BENCH_BATCH, 500);
+const C = lib.intKnob(argv, 'concurrency', process.env.BENCH_CONCURRENCY, 4);
+const BASE_C = lib.intKnob(argv, 'baseline-concurrency', process.env.BENCH_BASELINE_CONCURRENCY, 32);
+const WARMUP = lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 50);
+const POOL = lib.intKnob([], 'pool', process.env.BENCH_POOL, 5);
+const MAIL_TIMEOUT_MS = lib.intKnob([], 'mail-timeout', process.env.BENCH_MAIL_TIMEOUT_S, 900) * 1000;
+const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(N / 5)) * 1000;
+const DATABASE_URL = process.env.DATABASE_URL || undefined;
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 1000;
+const REQUEST_TIMEOUT_MS = 120_000;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = randomBytes(3).toString('hex');
+const BASE_QUEUE = `bench-journeys-baseline-${run}`;
+const MAIL_FROM = 'Touchpoint <hello@touchpoint.localhost>';
+/** The wall clock both this process and the sink read (ms since the epoch, sub-millisecond). */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+const t0 = performance.now();
+const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+// --- Cleanup: every resource registers how to release it; run once, in reverse, on exit, failure, signal or watchdog.
+const cleanups: Array<{ name: string; fn: () => unknown }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const { name, fn } of cleanups.reverse()) {
+      try {
+        await withTimeout(Promise.resolve(fn()), 30_000, name);
+      } catch (err) {
+        log(`cleanup (${name}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+const watchdog = setTimeout(() => {
+  log(`gave up: the run exceeded ${RUN_TIMEOUT_MS / 1000} s (BENCH_TIMEOUT_S); cleaning up`);
+  void cleanup().finally(() => process.exit(1));
+}, RUN_TIMEOUT_MS);
+watchdog.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// --- The SMTP sink, in a process of its own, counting per To address. ---
+interface Sink {
+  url: string;
+  pid: number;
+  count(suffix: string): Promise<{ distinct: number; messages: number; lastFirstAt: number }>;
+  recipients(suffix: string): Promise<Map<string, { count: number; firstAt: number }>>;
+}
+async function startSink(): Promise<Sink> {
+  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), ['--recipients'], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(child, 'SIGTERM') });
+  const pending = new Map<number, (msg: Record<string, unknown>) => void>();
+  let nextId = 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`SMTP sink exited with code ${code} during start-up`)));
+    child.on('message', (msg: Record<string, unknown> & { type: string; id?: number; port?: number }) => {
+      if (msg.type === 'ready') resolve(msg.port!);
+      else if (msg.id !== undefined) pending.get(msg.id)?.(msg);
+    });
+  });
+  const ask = (type: string, suffix: string) =>
+    withTimeout(
+      new Promise<Record<string, unknown>>((resolve) => {
+        const id = nextId++;
+        pending.set(id, (msg) => {
+          pending.delete(id);
+          resolve(msg);
+        });
+        child.send({ type, id, suffix });
+      }),
+      30_000,
+      `SMTP sink ${type}`,
+    );
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    pid: child.pid!,
+    count: async (suffix) => (await ask('recipientCount', suffix)) as { distinct: number; messages: number; lastFirstAt: number },
+    recipients: async (suffix) => {
+      const { list } = (await ask('recipients', suffix)) as { list: Array<[string, number, number, number]> };
+      return new Map(list.map(([address, count, firstAt]) => [address, { count, firstAt }]));
+    },
+  };
+}
+
+// --- The stack, as `npm start` runs it: one process, API + worker, the dev server its child. ---
+async function startStack(env: Record<string, string>): Promise<{ pid: number; apiKey: string; stop(): Promise<void> }> {
+  // main.ts keeps the installation's admin key in DATA_DIR/admin-key and prints it (coloured) once ready.
+  // `node --import tsx`, not the tsx CLI: the CLI would run main.ts in a grandchild, whose RSS we would miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = () => stopChild(child, 'SIGTERM');
+  cleanups.push({ name: 'stack', fn: stop });
+  let stdout = '';
+  let stderr = '';
+  let ready = false;
+  child.stderr.on('data', (d: Buffer) => {
+    if (!ready) stderr += d.toString();
+    else for (const line of d.toString().split('\n')) if (line.trim()) console.error(`[stack] ${line}`);
+  });
+  const apiKey = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the stack did not start within 240 s:\n${stdout}\n${stderr}`)), 240_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!ready && stdout.includes('Ctrl-C')) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(readFileSync(join(env.DATA_DIR!, 'admin-key'), 'utf8').trim());
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`the stack exited with code ${code} during start-up:\n${stdout}\n${stderr}`));
+      else if (!cleaning) log(`the stack exited unexpectedly (code ${code})`);
+    });
+  });
+  return { pid: child.pid!, apiKey, stop };
+}
+
+/** The pids of `parent`'s children whose command name is `comm` (the stack's Temporal dev server). */
+function childrenOf(parent: number, comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && name === comm) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+// --- The run. ---
+let exitCode = 0;
+const tempDir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-journeys-'));
+cleanups.push({ name: 'temp dir', fn: () => rmSync(tempDir, { recursive: true, force: true }) });
+const loadBefore = loadavg();
+
+try {
+  log(
+    `N=${N} steady=${M} at ${RATE}/s, batches of ${BATCH} (${C} in flight), baseline ${BASE_C} in flight, warm-up ${WARMUP}/path, ` +
+      `database ${DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite'}; load average ${loadBefore.map((l) => fmt(l, 2)).join(' ')}`,
+  );
+
+  // 1. With DATABASE_URL: a fresh database on that server (dropped at the end).
+  let databaseUrl: string | undefined;
+  if (DATABASE_URL) {
+    const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+    cleanups.push({ name: 'admin connection', fn: () => admin.end({ timeout: 5 }) });
+    const dbName = `touchpoint_bench_journeys_${run}`;
+    await admin.unsafe(`create database ${dbName}`);
+    cleanups.push({ name: `drop database ${dbName}`, fn: () => admin.unsafe(`drop database if exists ${dbName} with (force)`) });
+    const url = new URL(DATABASE_URL);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+    log(`database ${dbName} on ${url.host}`);
+  }
+
+  // 2. The sink, then the stack.
+  const sink = await startSink();
+  log(`SMTP sink on ${sink.url} (pid ${sink.pid})`);
+  const [temporalPort, uiPort, httpPort] = await lib.freePorts(3);
+  const stackEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(httpPort),
+    DATA_DIR: join(tempDir, 'data'),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    SMTP_URL: sink.url,
+    SMTP_POOL_SIZE: String(POOL),
+    MAIL_FROM,
+    QUIET_HOURS: 'off',
+    FREQUENCY_CAP_PER_DAY: '0',
+    FREQUENCY_CAP_PER_WEEK: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
+  const stack = await startStack(stackEnv);
+  const base = `http://127.0.0.1:${httpPort}`;
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const startupHwm = lib.procStatus(stack.pid)?.hwmMb ?? Number.NaN;
+  log(`stack up (pid ${stack.pid}, ${fmt(startupHwm, 0)} MB peak RSS so far), API on ${base}, Temporal on ${temporalAddress} (${since()})`);
+
+  // CPU seconds by process around each phase: the stack (API + worker), its Temporal dev server, this
+  // process (the baseline's worker and client, the load generator), the sink.
+  const temporalPid = childrenOf(stack.pid, 'temporal')[0];
+  const cpuNow = () => ({
+    stack: lib.procCpuSeconds(stack.pid),
+    temporal: temporalPid ? lib.procCpuSeconds(temporalPid) : Number.NaN,
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    sink: lib.procCpuSeconds(sink.pid),
+  });
+  type Cpu = ReturnType<typeof cpuNow>;
+  const cpuSince = (a: Cpu): Cpu => {
+    const b = cpuNow();
+    return { stack: b.stack - a.stack, temporal: b.temporal - a.temporal, bench: b.bench - a.bench, sink: b.sink - a.sink };
+  };
+  const cpuText = (c: Cpu, emails: number) =>
+    (Object.keys(c) as Array<keyof Cpu>).map((k) => `${k} ${fmt((c[k] / emails) * 1000, 2)}`).join(', ') +
+    ` (total ${fmt(((c.stack + c.temporal + c.bench + c.sink) / emails) * 1000, 2)} ms of CPU per email)`;
+
+  // 3. The baseline's worker and client, against the same Temporal server.
+  const config = loadConfig(stackEnv);
+  const email = createEmailChannel({ smtpUrl: sink.url, from: MAIL_FROM, poolSize: POOL });
+  cleanups.push({ name: 'baseline transport', fn: () => email.close() });
+  const welcomeStep = defaultJourneyConfigs.welcome![0] as EmailStep;
+  const activities: BaselineActivities = {
+    async sendWelcome(recipient, eventId) {
+      const vars = { brand: config.brand, customer: { id: recipient.customerId, email: recipient.email, name: recipient.name } };
+      const content = {
+        subject: renderTemplate(welcomeStep.template.subject, vars, 'text'),
+        html: renderTemplate(welcomeStep.template.html, vars, 'html'),
+        text: renderTemplate(welcomeStep.template.text, vars, 'text'),
+      };
+      const key = `baseline/${run}/${recipient.customerId}/${eventId}`;
+      const sent = await email.send(
+        {
+          channel: 'email',
+          idempotency_key: key,
+          customer_id: recipient.customerId,
+          to: recipient.email,
+          content,
+          source: { journey: 'baseline', version: null, step: 'welcome', workflow_id: key },
+        },
+        { messageId: key },
+      );
+      if (sent.outcome !== 'sent') throw new Error(`baseline send ${sent.outcome}: ${'error' in sent ? sent.error : ''}`);
+    },
+  };
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  cleanups.push({ name: 'baseline worker connection', fn: () => nativeConnection.close() });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./journeys-baseline.workflow.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN'),
+  });
+  const baseWorker = await Worker.create({
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: BASE_QUEUE,
+    workflowBundle: bundle,
+    activities,
+    // The journeys' worker slots (src/worker/create-worker.ts DEFAULT_SLOTS.journeys).
+    maxConcurrentActivityTaskExecutions: 100,
+    maxConcurrentWorkflowTaskExecutions: 40,
+  });
+  const baseWorkerRun = baseWorker.run();
+  cleanups.push({
+    name: 'baseline worker',
+    fn: async () => {
+      if (baseWorker.getState() === 'RUNNING') baseWorker.shutdown();
+      await baseWorkerRun;
+    },
+  });
+  const connection = await Connection.connect({ address: temporalAddress });
+  cleanups.push({ name: 'Temporal client', fn: () => connection.close() });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  log(`baseline worker polling ${BASE_QUEUE} (${since()})`);
+
+  // Customers: every group's own mail domain, so the sink's counts tell the groups apart.
+  const domainOf = (group: string) => `${group}-${run}.bench.localhost`;
+  const customerId = (group: string, i: number) => `bench-${run}-${group}-${i}`;
+  const addressOf = (group: string, i: number) => `c${i}@${domainOf(group)}`;
+  const nameOf = (i: number) => `Ada ${i}`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${stack.apiKey}` };
+  async function request(method: string, path: string, body: unknown) {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    return { status: res.status, text: await res.text() };
+  }
+  const groups = { warmJourney: 'warm-journey', journey: 'journey', warmBaseline: 'warm-baseline', baseline: 'baseline', steady: 'steady' };
+  const sizes: Record<string, number> = {
+    [groups.warmJourney]: WARMUP,
+    [groups.journey]: N,
+    [groups.warmBaseline]: WARMUP,
+    [groups.baseline]: N,
+    [groups.steady]: M,
+  };
+  for (const group of [groups.warmJourney, groups.journey, groups.steady]) {
+    const r = await lib.runPool(sizes[group]!, 16, async (i) => {
+      const { status, text } = await request('PUT', `/api/customers/${encodeURIComponent(customerId(group, i))}`, {
+        email: addressOf(group, i),
+        name: nameOf(i),
+      });
+      if (status !== 201 && status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
+    });
+    if (r.failures.length) throw new Error(`creating ${group} customers: ${lib.summariseFailures(r.failures).join('; ')}`);
+    log(`created ${sizes[group]} ${group} customers in ${fmt(r.elapsedMs / 1000, 1)} s`);
+  }
+
+  const requestFailures: string[] = [];
+  const eventOf = (group: string, i: number) => ({
+    id: `evt-${run}-${group}-${i}`,
+    type: 'user_signup',
+    customerId: customerId(group, i),
+    properties: { source: 'bench' },
+  });
+  /** Throws unless 202 with `accepted` for every event of the request. */
+  const checkAccepted = (res: lib.HttpResponse) => {
+    if ('error' in res) throw new Error(res.error);
+    if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+    const results = (JSON.parse(res.text) as { results?: Array<{ status: string }> }).results ?? [];
+    const bad = results.filter((r) => r.status !== 'accepted');
+    if (bad.length) throw new Error(`${bad.length} events not accepted (first: ${bad[0]!.status})`);
+  };
+  const load = lib.startHttpLoad(base, REQUEST_TIMEOUT_MS, { authorization: `Bearer ${stack.apiKey}` });
+  cleanups.push({ name: 'load generator', fn: () => load.close() });
+  /** `count` signups of `group` in batches of BATCH, C requests in flight; each request's answer time. */
+  async function burst(group: string, count: number): Promise<lib.PoolResult> {
+    const requests: lib.HttpRequestSpec[] = [];
+    for (let from = 0; from < count; from += BATCH) {
+      const events = Array.from({ length: Math.min(BATCH, count - from) }, (_, k) => eventOf(group, from + k));
+      requests.push({ method: 'POST', path: '/api/events', body: events });
+    }
+    const r = await load.run(requests, C, checkAccepted);
+    for (const line of lib.summariseFailures(r.failures)) requestFailures.push(`${group}: ${line}`);
+    return r;
+  }
+
+  /** Signs up `count` baseline customers: signalWithStart from here, BASE_C in flight. */
+  async function baselineBurst(group: string, count: number): Promise<lib.PoolResult> {
+    const r = await lib.runPool(count, BASE_C, async (i) => {
+      const recipient: BaselineRecipient = { customerId: customerId(group, i), email: addressOf(group, i), name: nameOf(i) };
+      await client.workflow.signalWithStart<typeof baselineWelcome, [{ eventId: string }]>('baselineWelcome', {
+        workflowId: `bench-baseline-${run}-${group}-${i}`,
+        taskQueue: BASE_QUEUE,
+        args: [recipient],
+        signal: 'signup',
+        signalArgs: [{ eventId: `evt-${run}-${group}-${i}` }],
+      });
+    });
+    for (const line of lib.summariseFailures(r.failures)) requestFailures.push(`${group}: ${line}`);
+    return r;
+  }
+
+  /** Waits (bounded) until `count` distinct addresses of `group` got mail; the last one's arrival time. */
+  async function awaitMail(group: string, count: number) {
+    const suffix = `@${domainOf(group)}`;
+    let last = { distinct: 0, messages: 0, lastFirstAt: 0 };
+    const { waitedMs } = await lib.pollUntil(async () => (last = await sink.count(suffix)).distinct, count, MAIL_TIMEOUT_MS, 100);
+    if (last.distinct < count) log(`${group}: only ${last.distinct}/${count} recipients got mail after ${fmt(waitedMs / 1000, 0)} s`);
+    return last;
+  }
+
+  // --- Untimed warm-up of both paths (JIT, connections, workflow caches, the SMTP pools). ---
+  await burst(groups.warmJourney, WARMUP);
+  await baselineBurst(groups.warmBaseline, WARMUP);
+  await awaitMail(groups.warmJourney, WARMUP);
+  await awaitMail(groups.warmBaseline, WARMUP);
+  log(`warm-up done (${since()})`);
+
+  // --- Burst through the journeys. ---
+  const load0 = loadavg()[0]!;
+  const cpu0 = cpuNow();
+  let started = wallNow();
+  const journeyAnswers = await burst(groups.journey, N);
+  log(
+    `journeys: ${N} events answered in ${fmt(journeyAnswers.elapsedMs / 1000, 2)} s (${journeyAnswers.latencies.length} requests); waiting for the welcome emails…`,
+  );
+  const journeyMail = await awaitMail(groups.journey, N);
+  const journeySeconds = (journeyMail.lastFirstAt - started) / 1000;
+  const journeyRate = journeyMail.distinct === N ? N / journeySeconds : Number.NaN;
+  const journeyCpu = cpuSince(cpu0);
+  log(
+    `journeys: ${journeyMail.distinct}/${N} first emails, the last ${fmt(journeySeconds, 1)} s after the first request (${fmt(journeyRate)}/s) [${since()}]`,
+  );
+
+  // --- Burst through the minimal workflow. ---
+  const load1 = loadavg()[0]!;
+  const cpu1 = cpuNow();
+  started = wallNow();
+  const baselineStarts = await baselineBurst(groups.baseline, N);
+  log(`baseline: ${N} signalWithStart in ${fmt(baselineStarts.elapsedMs / 1000, 2)} s; waiting for the emails…`);
+  const baselineMail = await awaitMail(groups.baseline, N);
+  const baselineSeconds = (baselineMail.lastFirstAt - started) / 1000;
+  const baselineRate = baselineMail.distinct === N ? N / baselineSeconds : Number.NaN;
+  const baselineCpu = cpuSince(cpu1);
+  log(
+    `baseline: ${baselineMail.distinct}/${N} emails, the last ${fmt(baselineSeconds, 1)} s after the first start (${fmt(baselineRate)}/s) [${since()}]`,
+  );
+
+  // --- Steady rate: one signup per request, every 1/RATE s, from here. ---
+  const load2 = loadavg()[0]!;
+  const sentAt = new Array<number>(M);
+  const steadyAnswers: number[] = [];
+  let steadyWorkflowId: string | undefined;
+  const steadyStart = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; i < M; i++) {
+    const due = steadyStart + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await lib.sleep(wait);
+    sentAt[i] = wallNow();
+    inFlight.push(
+      request('POST', '/api/events', eventOf(groups.steady, i)).then(
+        (res) => {
+          steadyAnswers.push(wallNow() - sentAt[i]!);
+          try {
+            checkAccepted(res);
+            steadyWorkflowId ??= (JSON.parse(res.text) as { results: Array<{ journeys?: Array<{ workflowId: string }> }> }).results[0]
+              ?.journeys?.[0]?.workflowId;
+          } catch (err) {
+            requestFailures.push(`steady #${i}: ${(err as Error).message}`);
+          }
+        },
+        (err: Error) => void requestFailures.push(`steady #${i}: ${err.message}`),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const steadySendSeconds = (performance.now() - steadyStart) / 1000;
+  await awaitMail(groups.steady, M);
+  const steadyMail = await sink.recipients(`@${domainOf(groups.steady)}`);
+  const steadyLatencies = Array.from(
+    { length: M },
+    (_, i) => (steadyMail.get(addressOf(groups.steady, i))?.firstAt ?? Number.NaN) - sentAt[i]!,
+  ).filter(Number.isFinite);
+  log(`steady: ${M} signups sent in ${fmt(steadySendSeconds, 1)} s; ${steadyLatencies.length} first emails [${since()}]`);
+
+  // --- One history of each path: what a first email costs in Temporal (events, workflow tasks, activities). ---
+  async function historyOf(workflowId: string | undefined): Promise<string> {
+    if (!workflowId) return 'n/a';
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const activities = new Map<string, number>();
+    let workflowTasks = 0;
+    for (const e of events) {
+      if (e.workflowTaskScheduledEventAttributes) workflowTasks++;
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) activities.set(type, (activities.get(type) ?? 0) + 1);
+    }
+    const acts = [...activities].map(([t, n]) => `${t}×${n}`).join(', ');
+    return `${events.length} events so far, ${workflowTasks} workflow tasks, activities: ${acts || 'none'}`;
+  }
+  const journeyHistory = await historyOf(steadyWorkflowId).catch((err: Error) => `n/a (${err.message})`);
+  const baselineHistory = await historyOf(`bench-baseline-${run}-${groups.baseline}-0`).catch((err: Error) => `n/a (${err.message})`);
+
+  // --- Correctness: exactly one email per customer, per group (no stranger in a group's domain either). ---
+  // A short pause first, so a duplicate on its way is counted.
+  await lib.sleep(2000);
+  const peak = lib.procStatus(stack.pid);
+  const loadAfter = loadavg();
+  const verdicts: Array<{ group: string; expected: number; none: number; duplicated: number; strangers: number; messages: number }> = [];
+  for (const group of Object.values(groups)) {
+    const got = await sink.recipients(`@${domainOf(group)}`);
+    const expected = sizes[group]!;
+    let none = 0;
+    let duplicated = 0;
+    let messages = 0;
+    const known = new Set<string>();
+    for (let i = 0; i < expected; i++) {
+      const address = addressOf(group, i);
+      known.add(address);
+      const n = got.get(address)?.count ?? 0;
+      if (n === 0) none++;
+      if (n > 1) duplicated++;
+    }
+    for (const [address, r] of got) {
+      messages += r.count;
+      if (!known.has(address)) duplicated++;
+    }
+    verdicts.push({ group, expected, none, duplicated, strangers: [...got.keys()].filter((a) => !known.has(a)).length, messages });
+  }
+  const correct = verdicts.every((v) => v.none === 0 && v.duplicated === 0) && requestFailures.length === 0;
+
+  // --- Report ---
+  const ratio = journeyRate / baselineRate;
+  const steadyP99 = percentile(steadyLatencies, 99);
+  const rows: string[][] = [
+    ['figure', 'value', 'target'],
+    ['journeys: burst rate (N / first request → last first email)', `${fmt(journeyRate)} emails/s (${fmt(journeySeconds, 1)} s)`, ''],
+    ['baseline: burst rate (N / first start → last email)', `${fmt(baselineRate)} emails/s (${fmt(baselineSeconds, 1)} s)`, ''],
+    ['ratio journeys / baseline', fmt(ratio, 2), `>= ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'PASS' : 'MISS'}`],
+    [
+      `ingest answer time, batches of ${BATCH} (${journeyAnswers.latencies.length} requests, ${C} in flight)`,
+      `p50 ${fmt(percentile(journeyAnswers.latencies, 50), 0)} ms, p99 ${fmt(percentile(journeyAnswers.latencies, 99), 0)} ms, max ${fmt(Math.max(...journeyAnswers.latencies), 0)} ms`,
+      '',
+    ],
+    [
+      'journeys: all N events answered in',
+      `${fmt(journeyAnswers.elapsedMs / 1000, 2)} s (${fmt(N / (journeyAnswers.elapsedMs / 1000))} events/s)`,
+      '',
+    ],
+    ['baseline: all N signalWithStart in', `${fmt(baselineStarts.elapsedMs / 1000, 2)} s (${BASE_C} in flight)`, ''],
+    [
+      `steady: event → first email (${M} at ${RATE}/s)`,
+      `p50 ${fmt(percentile(steadyLatencies, 50), 0)} ms, p99 ${fmt(steadyP99, 0)} ms, max ${fmt(Math.max(...steadyLatencies), 0)} ms`,
+      `p99 < ${TARGET_P99_MS} ms: ${steadyP99 < TARGET_P99_MS ? 'PASS' : 'MISS'}`,
+    ],
+    ['steady: request answer time', `p50 ${fmt(percentile(steadyAnswers, 50), 1)} ms, p99 ${fmt(percentile(steadyAnswers, 99), 1)} ms`, ''],
+    ['journeys: CPU ms per email, by process', cpuText(journeyCpu, N), ''],
+    ['baseline: CPU ms per email, by process', cpuText(baselineCpu, N), ''],
+    ["a welcome journey's history (steady #0)", journeyHistory, ''],
+    ["a baseline workflow's history", baselineHistory, ''],
+    [
+      'stack process (API + worker) peak RSS (VmHWM)',
+      `${fmt(peak?.hwmMb ?? Number.NaN, 0)} MB (${fmt(startupHwm, 0)} MB once started; VmRSS now ${fmt(peak?.rssMb ?? Number.NaN, 0)} MB)`,
+      '',
+    ],
+    [
+      'load average (1, 5, 15 min)',
+      `before ${loadBefore.map((l) => fmt(l, 2)).join(' ')}; after ${loadAfter.map((l) => fmt(l, 2)).join(' ')}`,
+      `1-min at each phase's start: burst ${fmt(load0, 2)}, baseline ${fmt(load1, 2)}, steady ${fmt(load2, 2)}`,
+    ],
+    ...verdicts.map((v) => [
+      `emails per recipient: ${v.group}`,
+      `${v.messages} messages; ${v.expected - v.none}/${v.expected} got one or more; ${v.none} got none; ${v.duplicated} more than one${v.strangers ? ` (${v.strangers} unknown addresses)` : ''}`,
+      v.none === 0 && v.duplicated === 0 ? 'ok' : 'FAIL',
+    ]),
+    ['failed requests', String(requestFailures.length), requestFailures.length === 0 ? 'ok' : 'FAIL'],
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+  table.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  console.log(
+    [
+      '',
+      `Touchpoint journeys bench, ${new Date().toISOString()}: N=${N}, steady ${M} at ${RATE}/s, batches of ${BATCH}, ${C} in flight; ` +
+        `embedded stack (${DATABASE_URL ? 'PostgreSQL' : 'PGlite'}), SMTP pool ${POOL}, sink in its own process; ${lib.cpuCount()} cores`,
+      ...table,
+      ...requestFailures.slice(0, 10).map((l) => `  ${l}`),
+      `CORRECTNESS: ${correct ? 'ok (exactly one first email per customer, every request accepted)' : 'FAILED'}`,
+      `total run time: ${since()}`,
+    ].join('\n'),
+  );
+  if (!correct) exitCode = 1;
+} catch (err) {
+  exitCode = 1;
+  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  log('shutting down…');
+  await cleanup();
+  log(`stopped (${since()})`);
+}
+process.exit(exitCode);
