@@ -106,43 +106,7 @@ const CONTENT = {
     '\n\nSee you soon,\nThe Touchpoint team',
 };
 
-const log = (msg: string) => console.error(`[bench] ${msg}`);
-const t0 = performance.now();
-const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-
-// --- Cleanup: every resource registers how to release it; run once, in reverse, on exit, failure, signal or watchdog.
-const cleanups: Array<{ name: string; fn: () => unknown }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await withTimeout(Promise.resolve(fn()), 20_000, name);
-      } catch (err) {
-        log(`cleanup (${name}): ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-
-// A hung stack must not hang whoever runs the bench, nor leave processes or a database behind.
-const watchdog = setTimeout(() => {
-  log(`gave up: the run exceeded ${RUN_TIMEOUT_MS / 1000} s (BENCH_TIMEOUT_S); cleaning up`);
-  void cleanup().finally(() => process.exit(1));
-}, RUN_TIMEOUT_MS);
-watchdog.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { log, since, cleanups, cleanup, cleaningUp, withTimeout } = lib.benchHarness(RUN_TIMEOUT_MS, 20_000);
 
 // --- The SMTP sink, in a process of its own. ---
 interface DomainStats {
@@ -241,7 +205,7 @@ async function startWorker(env: Record<string, string>): Promise<{ pid: number; 
     });
   });
   void exited.then((code) => {
-    if (!cleaning) log(`worker exited unexpectedly (code ${code})`);
+    if (!cleaningUp()) log(`worker exited unexpectedly (code ${code})`);
   });
   return { pid: child.pid!, stop };
 }

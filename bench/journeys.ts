@@ -73,41 +73,7 @@ const MAIL_FROM = 'Touchpoint <hello@touchpoint.localhost>';
 /** The wall clock both this process and the sink read (ms since the epoch, sub-millisecond). */
 const wallNow = () => performance.timeOrigin + performance.now();
 
-const log = (msg: string) => console.error(`[bench] ${msg}`);
-const t0 = performance.now();
-const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-
-// --- Cleanup: every resource registers how to release it; run once, in reverse, on exit, failure, signal or watchdog.
-const cleanups: Array<{ name: string; fn: () => unknown }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await withTimeout(Promise.resolve(fn()), 30_000, name);
-      } catch (err) {
-        log(`cleanup (${name}): ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-const watchdog = setTimeout(() => {
-  log(`gave up: the run exceeded ${RUN_TIMEOUT_MS / 1000} s (BENCH_TIMEOUT_S); cleaning up`);
-  void cleanup().finally(() => process.exit(1));
-}, RUN_TIMEOUT_MS);
-watchdog.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { log, since, cleanups, cleanup, cleaningUp, withTimeout } = lib.benchHarness(RUN_TIMEOUT_MS, 30_000);
 
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -192,7 +158,7 @@ async function startStack(env: Record<string, string>): Promise<{ pid: number; a
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (!ready) reject(new Error(`the stack exited with code ${code} during start-up:\n${stdout}\n${stderr}`));
-      else if (!cleaning) log(`the stack exited unexpectedly (code ${code})`);
+      else if (!cleaningUp()) log(`the stack exited unexpectedly (code ${code})`);
     });
   });
   return { pid: child.pid!, apiKey, stop };

@@ -228,3 +228,47 @@ export function cpuCount(): number {
     .split('\n')
     .filter((l) => /^cpu\d+ /.test(l)).length;
 }
+
+/**
+ * A bench's logging, clock and clean-up: every resource registers how to release it (`cleanups.push`), and
+ * `cleanup()` releases them once, in reverse, on exit, failure, a signal or the watchdog (a hung stack must
+ * not hang whoever runs the bench, nor leave processes or a database behind).
+ */
+export function benchHarness(runTimeoutMs: number, stepTimeoutMs: number) {
+  const log = (msg: string) => console.error(`[bench] ${msg}`);
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  const cleanups: Array<{ name: string; fn: () => unknown }> = [];
+  const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      p.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  let cleaning: Promise<void> | undefined;
+  function cleanup(): Promise<void> {
+    cleaning ??= (async () => {
+      for (const { name, fn } of cleanups.reverse()) {
+        try {
+          await withTimeout(Promise.resolve(fn()), stepTimeoutMs, name);
+        } catch (err) {
+          log(`cleanup (${name}): ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    })();
+    return cleaning;
+  }
+  const watchdog = setTimeout(() => {
+    log(`gave up: the run exceeded ${runTimeoutMs / 1000} s (BENCH_TIMEOUT_S); cleaning up`);
+    void cleanup().finally(() => process.exit(1));
+  }, runTimeoutMs);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  /** The clean-up has begun: a process exiting now was stopped, not lost. */
+  const cleaningUp = () => cleaning !== undefined;
+  return { log, since, cleanups, cleanup, cleaningUp, withTimeout };
+}
