@@ -30,7 +30,7 @@
 // SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -164,23 +164,6 @@ async function startStack(env: Record<string, string>): Promise<{ pid: number; a
   return { pid: child.pid!, apiKey, stop };
 }
 
-/** The pids of `parent`'s children whose command name is `comm` (the stack's Temporal dev server). */
-function childrenOf(parent: number, comm: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && name === comm) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 // --- The run. ---
 let exitCode = 0;
 const tempDir = mkdtempSync(join(tmpdir(), 'touchpoint-bench-journeys-'));
@@ -237,7 +220,7 @@ try {
 
   // CPU seconds by process around each phase: the stack (API + worker), its Temporal dev server, this
   // process (the baseline's worker and client, the load generator), the sink.
-  const temporalPid = childrenOf(stack.pid, 'temporal')[0];
+  const temporalPid = lib.childPids('temporal', stack.pid)[0];
   const cpuNow = () => ({
     stack: lib.procCpuSeconds(stack.pid),
     temporal: temporalPid ? lib.procCpuSeconds(temporalPid) : Number.NaN,

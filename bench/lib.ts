@@ -205,8 +205,8 @@ export function machineCpu(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** The pids of this process's children whose command name is `comm` (the Temporal dev server: 'temporal'). */
-export function childPids(comm: string): number[] {
+/** The pids of `parent`'s children (this process's by default) whose command name is `comm` (the Temporal dev server: 'temporal'). */
+export function childPids(comm: string, parent = process.pid): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -214,7 +214,7 @@ export function childPids(comm: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && name === comm) pids.push(Number(entry));
+      if (ppid === parent && name === comm) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
