@@ -9,7 +9,7 @@ import { customers, experimentAssignments, messages } from '../src/db/schema.js'
 import { campaignWorkflowId, flowWorkflowId } from '../src/temporal/workflow-ids.js';
 import { localParts } from '../src/domain/local-time.js';
 import { statusQuery } from '../src/steps/steps.js';
-import { armOf, type Arms } from '../src/experiments/assignment.js';
+import { type Arms } from '../src/experiments/assignment.js';
 import { type Stack, startStack, uid } from './helpers/stack.js';
 import { type ProviderServer, startProvider } from './helpers/http-provider.js';
 import { idsByArm } from './helpers/arms.js';
@@ -341,8 +341,6 @@ describe('a best-hour experiment on a flow step, judged against a fixed hour', (
 describe('a send-time experiment on a campaign', () => {
   it('holds variant B for its offset (pending, reason send_time) and sends it then; A goes at once', async () => {
     const tag = uid('st');
-    const ids = Array.from({ length: 6 }, (_, i) => `${tag}-${i}`);
-    await stack.database.db.insert(customers).values(ids.map((id) => ({ id, email: `${id}@example.com`, tags: [tag] })));
     const campaign = await stack.api('POST', '/api/marketing/campaigns', {
       name: uid('send time'),
       type: 'email',
@@ -361,7 +359,11 @@ describe('a send-time experiment on a campaign', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const e = created.body;
     const arms: Arms = { variants: e.variants, holdout: 0 };
-    const inB = ids.filter((id) => armOf(e.id, id, arms) === 'B');
+    // Three customers in each arm (six drawn at random would all be in one arm one run in 32).
+    const byArm = idsByArm(e.id, tag, arms, { A: 3, B: 3 });
+    const ids = [...byArm.A!, ...byArm.B!];
+    const inB = byArm.B!;
+    await stack.database.db.insert(customers).values(ids.map((id) => ({ id, email: `${id}@example.com`, tags: [tag] })));
     const trig = await stack.api('POST', `/api/marketing/campaigns/${campaign.body.id}/trigger`, { execution_type: 'actual' });
     const handle = stack.client.workflow.getHandle(campaignWorkflowId(campaign.body.id, trig.body.execution_id));
     const started = await stack.env.currentTimeMs();
