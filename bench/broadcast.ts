@@ -34,7 +34,7 @@
 // --batch-size / BENCH_BATCH_SIZE (2000), --batches-per-run / BENCH_BATCHES_PER_RUN (100), --order /
 // BENCH_ORDER, BENCH_WARMUP (1000), BENCH_POSTGRES_URL (admin URL, postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_TIMEOUT_S (whole run; 600 + N/25 s). Progress goes to stderr, the results table to stdout.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -107,6 +107,7 @@ const CONTENT = {
 };
 
 const { log, since, cleanups, cleanup, cleaningUp, withTimeout } = lib.benchHarness(RUN_TIMEOUT_MS, 20_000);
+const stopChild = (child: ChildProcess, signal: NodeJS.Signals) => lib.stopChild(child, signal, 15_000);
 
 // --- The SMTP sink, in a process of its own. ---
 interface DomainStats {
@@ -120,47 +121,13 @@ interface Sink {
   stats(): Promise<Record<string, DomainStats>>;
 }
 async function startSink(): Promise<Sink> {
-  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), [], {
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(child, 'SIGTERM') });
-  const pending = new Map<number, (d: Record<string, DomainStats>) => void>();
-  let nextId = 1;
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`SMTP sink exited with code ${code} during start-up`)));
-    child.on('message', (msg: { type: string; port?: number; id?: number; domains?: Record<string, DomainStats> }) => {
-      if (msg.type === 'ready') resolve(msg.port!);
-      if (msg.type === 'stats') pending.get(msg.id!)?.(msg.domains!);
-    });
-  });
+  const sink = await lib.forkSink([]);
+  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(sink.child, 'SIGTERM') });
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stats: () =>
-      withTimeout(
-        new Promise<Record<string, DomainStats>>((resolve) => {
-          const id = nextId++;
-          pending.set(id, (d) => {
-            pending.delete(id);
-            resolve(d);
-          });
-          child.send({ type: 'stats', id });
-        }),
-        10_000,
-        'SMTP sink stats',
-      ),
+    url: `smtp://127.0.0.1:${sink.port}`,
+    pid: sink.child.pid!,
+    stats: async () => (await withTimeout(sink.ask({ type: 'stats' }), 10_000, 'SMTP sink stats')).domains as Record<string, DomainStats>,
   };
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** A fixed-offset zone (Etc/GMT±h) whose clock reads 12:xx at `at`. */

@@ -28,7 +28,7 @@
 // BENCH_BATCH (500 events per request), --concurrency / BENCH_CONCURRENCY (4 requests in flight),
 // --baseline-concurrency / BENCH_BASELINE_CONCURRENCY (32), BENCH_WARMUP (50 per path), BENCH_POOL (the
 // SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -74,15 +74,7 @@ const MAIL_FROM = 'Touchpoint <hello@touchpoint.localhost>';
 const wallNow = () => performance.timeOrigin + performance.now();
 
 const { log, since, cleanups, cleanup, cleaningUp, withTimeout } = lib.benchHarness(RUN_TIMEOUT_MS, 30_000);
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopChild = (child: ChildProcess, signal: NodeJS.Signals) => lib.stopChild(child, signal, 20_000);
 
 // --- The SMTP sink, in a process of its own, counting per To address. ---
 interface Sink {
@@ -92,37 +84,12 @@ interface Sink {
   recipients(suffix: string): Promise<Map<string, { count: number; firstAt: number }>>;
 }
 async function startSink(): Promise<Sink> {
-  const child = fork(fileURLToPath(new URL('./smtp-sink.mjs', import.meta.url)), ['--recipients'], {
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(child, 'SIGTERM') });
-  const pending = new Map<number, (msg: Record<string, unknown>) => void>();
-  let nextId = 1;
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`SMTP sink exited with code ${code} during start-up`)));
-    child.on('message', (msg: Record<string, unknown> & { type: string; id?: number; port?: number }) => {
-      if (msg.type === 'ready') resolve(msg.port!);
-      else if (msg.id !== undefined) pending.get(msg.id)?.(msg);
-    });
-  });
-  const ask = (type: string, suffix: string) =>
-    withTimeout(
-      new Promise<Record<string, unknown>>((resolve) => {
-        const id = nextId++;
-        pending.set(id, (msg) => {
-          pending.delete(id);
-          resolve(msg);
-        });
-        child.send({ type, id, suffix });
-      }),
-      30_000,
-      `SMTP sink ${type}`,
-    );
+  const sink = await lib.forkSink(['--recipients']);
+  cleanups.push({ name: 'SMTP sink', fn: () => stopChild(sink.child, 'SIGTERM') });
+  const ask = (type: string, suffix: string) => withTimeout(sink.ask({ type, suffix }), 30_000, `SMTP sink ${type}`);
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    pid: child.pid!,
+    url: `smtp://127.0.0.1:${sink.port}`,
+    pid: sink.child.pid!,
     count: async (suffix) => (await ask('recipientCount', suffix)) as { distinct: number; messages: number; lastFirstAt: number },
     recipients: async (suffix) => {
       const { list } = (await ask('recipients', suffix)) as { list: Array<[string, number, number, number]> };

@@ -1,5 +1,6 @@
 // Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles,
 // and /proc readings (a process's memory and CPU time, the machine's CPU).
+import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -271,4 +272,46 @@ export function benchHarness(runTimeoutMs: number, stepTimeoutMs: number) {
   /** The clean-up has begun: a process exiting now was stopped, not lost. */
   const cleaningUp = () => cleaning !== undefined;
   return { log, since, cleanups, cleanup, cleaningUp, withTimeout };
+}
+
+/** Stops `child` with `signal`, and with SIGKILL if it is still there after `graceMs`. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The SMTP sink (smtp-sink.mjs) in a process of its own: its port, and a question asked over IPC (answered by its id). */
+export interface SinkProcess {
+  child: ChildProcess;
+  port: number;
+  ask(message: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** Forks the sink with `args` and waits for it to listen; each `ask` gets the sink's answer with the same id. */
+export async function forkSink(args: string[]): Promise<SinkProcess> {
+  const child = fork(new URL('./smtp-sink.mjs', import.meta.url), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map<number, (msg: Record<string, unknown>) => void>();
+  let nextId = 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`SMTP sink exited with code ${code} during start-up`)));
+    child.on('message', (msg: Record<string, unknown> & { type: string; id?: number; port?: number }) => {
+      if (msg.type === 'ready') resolve(msg.port!);
+      else if (msg.id !== undefined) pending.get(msg.id)?.(msg);
+    });
+  });
+  const ask = (message: Record<string, unknown>) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const id = nextId++;
+      pending.set(id, (msg) => {
+        pending.delete(id);
+        resolve(msg);
+      });
+      child.send({ ...message, id });
+    });
+  return { child, port, ask };
 }
