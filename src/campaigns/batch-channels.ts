@@ -5,6 +5,7 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { ownRows } from '../db/own-rows.js';
 import { messages } from '../db/schema.js';
+import { executionRecords } from '../delivery/message-record.js';
 import type { ChannelName } from '../domain/channels.js';
 import { channelOf } from '../templates/parts.js';
 import type { ActivityDeps } from '../worker/activities.js';
@@ -28,8 +29,7 @@ export function createChannelPlan({ db, channels }: Pick<ActivityDeps, 'db' | 'c
       .where(
         and(
           ownRows(messages),
-          eq(messages.campaignId, input.campaignId),
-          eq(messages.executionId, input.executionId),
+          executionRecords(input.campaignId, input.executionId),
           eq(messages.channel, batch.channel),
           inArray(
             messages.customerId,

@@ -17,7 +17,7 @@ import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
 import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
-import { type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
+import { executionRecords, type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
 import { createChannelPlan } from './batch-channels.js';
@@ -98,8 +98,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
       .where(
         and(
           ownRows(messages),
-          eq(messages.campaignId, input.campaignId),
-          eq(messages.executionId, input.executionId),
+          executionRecords(input.campaignId, input.executionId),
           inArray(
             messages.customerId,
             audience.map((c) => c.id),
@@ -131,9 +130,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     const paced = batch.channel !== 'webhook';
     const quietUntil = batch.simulate || !paced || !pacing.quietHours ? null : quietUntilByZone(now, pacing);
     const ids = audience.map((c) => c.id);
-    await record.settleAbandoned(
-      and(eq(messages.campaignId, input.campaignId), eq(messages.executionId, input.executionId), inArray(messages.customerId, ids))!,
-    );
+    await record.settleAbandoned(and(executionRecords(input.campaignId, input.executionId), inArray(messages.customerId, ids))!);
     const claimed = await db.transaction(async (tx) => {
       if (capsOn(pacing.caps) && paced) await lockCustomers(tx, ids);
       const capped = paced ? await cappedCustomers(tx, ids, input.executionId, pacing.caps) : new Set<string>();

@@ -432,5 +432,9 @@ export function createMessageRecord(db: Db) {
 export type MessageRecord = ReturnType<typeof createMessageRecord>;
 
 /** A broadcast execution's records not done yet: waiting out quiet hours (leased until then), or left by a batch that stopped (no lease). */
+/** The records of one execution of a campaign. */
+export const executionRecords = (campaignId: string, executionId: string) =>
+  and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId));
+
 export const pendingRecords = (campaignId: string, executionId: string) =>
-  and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId), eq(messages.status, 'pending'));
+  and(executionRecords(campaignId, executionId), eq(messages.status, 'pending'));
