@@ -1,5 +1,6 @@
 // Journey configuration and runs through the API. This file changes configuration, so it has a database
 // of its own: other files' journeys never see its versions.
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultJourneyConfigs, type EmailStep } from '../src/domain/journey-config.js';
 import { cartRecoveryWorkflowId, welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
@@ -85,6 +86,17 @@ describe('journey configuration API', () => {
     await stack.env.sleep('6 days');
     expect((await early.handle.result()).outcome).toBe('completed');
     expect((await late.handle.result()).outcome).toBe('completed');
+  });
+
+  it('starts a run with its configuration version in its input: no activity loads it', async () => {
+    const { version } = (await stack.api('GET', '/api/journeys/welcome')).body.journey;
+    const run = await signUp();
+    expect((await run.asleep()).version).toBe(version);
+    const events = (await run.handle.fetchHistory()).events ?? [];
+    const input = events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+    expect(defaultPayloadConverter.fromPayload(input[0]!)).toMatchObject({ customerId: run.id, config: { key: 'welcome', version } });
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['sendEmailTouch']);
   });
 
   it('switches a journey off for new runs', async () => {

@@ -186,18 +186,21 @@ group('cart-recovery', async () => {
   });
 });
 
+/** Greeted on the birthday, then continued as new; the next run is ended. */
+const greetedOnce = (customerId: string) => async (workflowId: string) => {
+  await env.sleep('4 days');
+  await mail.waitFor((m) => m.to.includes(`${customerId}@example.com`));
+  const handle = env.client.workflow.getHandle(workflowId);
+  while ((await handle.query(statusQuery)).completed.length > 0 || (await handle.query(statusQuery)).nextWakeUp === null) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await handle.signal(exitSignal, { reason: 'cancelled' });
+  await handle.result();
+};
+
 group('birthday', async () => {
   // Greeted on the birthday, then continued as new (the next run is ended, and not saved).
-  await recordBirthday('greeting', 'replay-birthday-greeting', async (workflowId) => {
-    await env.sleep('4 days');
-    await mail.waitFor((m) => m.to.includes('replay-birthday-greeting@example.com'));
-    const handle = env.client.workflow.getHandle(workflowId);
-    while ((await handle.query(statusQuery)).completed.length > 0 || (await handle.query(statusQuery)).nextWakeUp === null) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await handle.signal(exitSignal, { reason: 'cancelled' });
-    await handle.result();
-  });
+  await recordBirthday('greeting', 'replay-birthday-greeting', greetedOnce('replay-birthday-greeting'));
   // The birthday moved (and the same move again, a no-op), then removed.
   await recordBirthday('removed', 'replay-birthday-removed', async (workflowId) => {
     const handle = env.client.workflow.getHandle(workflowId);
@@ -221,6 +224,13 @@ async function recordChurn(name: string, customerId: string, during: (workflowId
   save(`churn-win-back-${name}`, await env.client.workflow.getHandle(workflowId).fetchHistory());
 }
 
+/** The first message, then the customer comes back. */
+const reactivatedAfterFirst = (customerId: string) => async (workflowId: string) => {
+  await mail.waitFor((m) => m.to.includes(`${customerId}@example.com`));
+  await asleep(workflowId);
+  await journeys.endRun('churn_win_back', workflowId, 'reactivated');
+};
+
 group('churn', async () => {
   await recordChurn('completed', 'replay-churn-completed', async (workflowId) => {
     await mail.waitFor((m) => m.to.includes('replay-churn-completed@example.com'));
@@ -229,11 +239,7 @@ group('churn', async () => {
     await asleep(workflowId);
     await env.sleep('15 days');
   });
-  await recordChurn('reactivated', 'replay-churn-reactivated', async (workflowId) => {
-    await mail.waitFor((m) => m.to.includes('replay-churn-reactivated@example.com'));
-    await asleep(workflowId);
-    await journeys.endRun('churn_win_back', workflowId, 'reactivated');
-  });
+  await recordChurn('reactivated', 'replay-churn-reactivated', reactivatedAfterFirst('replay-churn-reactivated'));
   // A sweep that finds one quiet customer and starts their run.
   await database.db.insert(customers).values({
     id: 'replay-churn-swept',
@@ -595,20 +601,25 @@ group('social-post', async () => {
   server.close();
 });
 
-group('activation', async () => {
-  // Switched on (it ships off); the routing of this process sees it at once.
+/** Switched on (it ships off); the routing of this process sees it at once. */
+async function activationOn() {
   await createJourneyConfigService(database.db, outbound).update('activation', { enabled: true });
   journeys.configChanged('activation');
-  async function recordActivation(name: string, during?: (workflowId: string, customerId: string) => Promise<void>) {
-    const customerId = `replay-activation-${name}`;
-    await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay' });
-    await journeys.dispatch({ id: `evt-${customerId}`, type: 'user_signup', customerId });
-    const workflowId = activationWorkflowId(customerId);
-    await during?.(workflowId, customerId);
-    const handle = env.client.workflow.getHandle(workflowId);
-    await handle.result();
-    save(`activation-${name}`, await handle.fetchHistory());
-  }
+}
+
+async function recordActivation(name: string, during?: (workflowId: string, customerId: string) => Promise<void>) {
+  const customerId = `replay-activation-${name}`;
+  await database.db.insert(customers).values({ id: customerId, email: `${customerId}@example.com`, name: 'Replay' });
+  await journeys.dispatch({ id: `evt-${customerId}`, type: 'user_signup', customerId });
+  const workflowId = activationWorkflowId(customerId);
+  await during?.(workflowId, customerId);
+  const handle = env.client.workflow.getHandle(workflowId);
+  await handle.result();
+  save(`activation-${name}`, await handle.fetchHistory());
+}
+
+group('activation', async () => {
+  await activationOn();
   // The nudge at 3 d, the coupon at 10 d.
   await recordActivation('completed');
   // The first order between the nudge and the coupon (and the same order again, a no-op).
@@ -628,6 +639,21 @@ group('touch', async () => {
   // One activity per email touch (pacing, coupon and send together): a welcome series and a cart recovery.
   await record('touch-completed', { id: 'replay-touch-completed', email: 'touch-completed@example.com' });
   await recordCart('touch-completed', 'replay-cart-touch-completed');
+});
+
+group('configured', async () => {
+  // Each journey's configuration carried in its start (no getJourneyConfig activity).
+  await record('configured-completed', { id: 'replay-configured-completed', email: 'configured-completed@example.com' });
+  await recordCart('configured-completed', 'replay-cart-configured-completed');
+  await recordChurn('configured-reactivated', 'replay-churn-configured', reactivatedAfterFirst('replay-churn-configured'));
+  await recordBirthday('configured-greeting', 'replay-birthday-configured', greetedOnce('replay-birthday-configured'));
+  await recordTier('configured-upgraded', 'replay-tier-configured', async (workflowId) => {
+    await journeys.dispatch(order('tier-cfg-1', 'replay-tier-configured'));
+    await mail.waitFor((m) => m.to.includes('replay-tier-configured@example.com'));
+    while ((await tierStatus(workflowId)).evaluations < 1) await new Promise((r) => setTimeout(r, 50));
+  });
+  await activationOn();
+  await recordActivation('configured-completed');
 });
 
 // New groups go above this line.

@@ -1,14 +1,14 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import { activationEventOf } from '../domain/activation.js';
-import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from '../steps/steps.js';
+import { type ConfiguredStart, exitSignal, journeyEventSignal, type JourneyResult, JourneyRun, statusQuery } from '../steps/steps.js';
 
 const { customerActivated } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-export interface ActivationInput {
+export interface ActivationInput extends ConfiguredStart {
   customerId: string;
 }
 
@@ -32,7 +32,7 @@ export async function activation(input: ActivationInput): Promise<JourneyResult>
     if (event.type === 'unsubscribed') run.exit('unsubscribed');
   });
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   const action = activationEventOf(run.config!.settings);
   keyAction = action;
   const activated = () => customerActivated(input.customerId, action);

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type BirthdayOccurrence, nextBirthday } from './birthday.js';
-import { exitSignal, JourneyRun, type JourneyResult, statusQuery } from '../steps/steps.js';
+import { type ConfiguredStart, exitSignal, type JourneyResult, JourneyRun, statusQuery } from '../steps/steps.js';
 
 export interface BirthdayProfile {
   /** 'YYYY-MM-DD'; null when the customer removed it, which ends the journey. */
@@ -9,7 +9,7 @@ export interface BirthdayProfile {
   timezone: string | null;
 }
 
-export interface BirthdayInput extends BirthdayProfile {
+export interface BirthdayInput extends BirthdayProfile, ConfiguredStart {
   customerId: string;
   /** Local years already greeted, carried across continue-as-new so a moved birthday is not greeted twice. */
   sentYears?: number[];
@@ -41,7 +41,7 @@ export async function birthday(input: BirthdayInput): Promise<JourneyResult> {
     changed = true;
   });
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   const steps = run.config?.steps ?? [];
   const sentYears = new Set(input.sentYears ?? []);
 

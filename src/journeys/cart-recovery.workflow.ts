@@ -1,11 +1,11 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
 import { type Cart, cartFromProperties } from './cart.js';
-import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from '../steps/steps.js';
+import { type ConfiguredStart, exitSignal, journeyEventSignal, type JourneyResult, JourneyRun, statusQuery } from '../steps/steps.js';
 
 const { cartWasOrdered } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 
-export interface CartRecoveryInput {
+export interface CartRecoveryInput extends ConfiguredStart {
   customerId: string;
   cart: Cart;
 }
@@ -31,7 +31,7 @@ export async function cartRecovery(input: CartRecoveryInput): Promise<JourneyRes
     }
   });
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   // The order may have arrived before the abandonment did (events travel out of order).
   if (await cartWasOrdered(input.customerId, cart.id)) run.exit('purchased');
   await run.runSteps(() => ({ cart }));

@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../worker/activities.js';
-import { exitSignal, JourneyRun, type JourneyResult, type JourneyStatus, statusQuery } from '../steps/steps.js';
+import { type ConfiguredStart, exitSignal, type JourneyResult, JourneyRun, type JourneyStatus, statusQuery } from '../steps/steps.js';
 
 const { customerActiveSince, sweepInactiveCustomers } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -10,7 +10,7 @@ const { customerActiveSince, sweepInactiveCustomers } = proxyActivities<Activiti
 
 const LATE_GRACE = 86_400_000;
 
-export interface ChurnWinBackInput {
+export interface ChurnWinBackInput extends ConfiguredStart {
   customerId: string;
   /** The customer's last activity (epoch ms): the silence this run is about. */
   lastActivityAt: number;
@@ -31,7 +31,7 @@ export async function churnWinBack(input: ChurnWinBackInput): Promise<JourneyRes
   setHandler(statusQuery, (): ChurnStatus => ({ ...run.status(), lastActivityAt: new Date(input.lastActivityAt).toISOString() }));
   setHandler(exitSignal, ({ reason }) => run.exit(reason));
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   const steps = run.config!.steps;
   // Found more than a day late (sweeps were off, or the customer was imported long quiet): the series
   // starts now with its first message, keeping its spacing, instead of sending every overdue message at once.

@@ -27,6 +27,12 @@ export async function latestConfigRow(db: Db, key: string) {
   return row ?? null;
 }
 
+/** A journey's newest configuration as a run keeps it (null: no such journey in the current workspace). */
+export async function latestRunConfig(db: Db, key: string): Promise<JourneyConfig | null> {
+  const row = await latestConfigRow(db, key);
+  return row ? { key: row.key, version: row.version, enabled: row.enabled, steps: row.steps, settings: row.settings ?? null } : null;
+}
+
 /** Journey configuration versions: each change is a new version; runs keep the version they started with. */
 export function createJourneyConfigService(db: Db, outbound: Pick<Outbound, 'check'>) {
   async function latest(key: string) {

@@ -40,8 +40,12 @@ export type RunStart =
   | { workflow: string; signalWithStart: WithWorkflowArgs<Workflow, WorkflowSignalWithStartOptions<unknown[]>> }
   | { workflow: string; start: WorkflowStartOptions<Workflow> };
 
-/** Starts the run, or hands the event to the run already going under its id. Its journey_runs row comes first. */
-export type StartOp = { kind: 'start'; journey: string; customerId: string; workflowId: string; run: RunStart };
+/**
+ * Starts the run, or hands the event to the run already going under its id. Its journey_runs row comes first.
+ * `configured`: the start carries the journey's newest configuration (read as it starts; src/steps'
+ * ConfiguredStart) — every journey but flows, whose runs are started with their flow's version.
+ */
+export type StartOp = { kind: 'start'; journey: string; customerId: string; workflowId: string; run: RunStart; configured: boolean };
 /** Signals a run that may or may not be going; a finished (or never started) run changes nothing. */
 export type SignalOp = { kind: 'signal'; journey: string; workflowId: string; signal: SignalDefinition<[unknown]>; arg: unknown };
 /**
@@ -98,7 +102,8 @@ function startOp<W extends Workflow, A extends unknown[] = unknown[]>(
   options: WithWorkflowArgs<W, WorkflowSignalWithStartOptions<A>> & { workflowId: string },
 ): StartOp {
   const signalWithStart = { ...options, typedSearchAttributes: journeyAttributes(customerId, journey) };
-  return { kind: 'start', journey, customerId, workflowId: options.workflowId, run: { workflow, signalWithStart } };
+  const configured = workflow !== 'flowRun';
+  return { kind: 'start', journey, customerId, workflowId: options.workflowId, run: { workflow, signalWithStart }, configured };
 }
 
 /** The options both the API and the raw-SDK benchmark use to start a welcome journey. */
@@ -272,5 +277,5 @@ export function churnWinBackStart(customerId: string, lastActivityAt: number, ta
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: journeyAttributes(customerId, 'churn_win_back'),
   };
-  return { kind: 'start', journey: 'churn_win_back', customerId, workflowId, run: { workflow: 'churnWinBack', start } };
+  return { kind: 'start', journey: 'churn_win_back', customerId, workflowId, run: { workflow: 'churnWinBack', start }, configured: true };
 }

@@ -1,7 +1,7 @@
 import { setHandler } from '@temporalio/workflow';
-import { exitSignal, JourneyRun, type JourneyResult, journeyEventSignal, statusQuery } from '../steps/steps.js';
+import { type ConfiguredStart, exitSignal, journeyEventSignal, type JourneyResult, JourneyRun, statusQuery } from '../steps/steps.js';
 
-export interface WelcomeInput {
+export interface WelcomeInput extends ConfiguredStart {
   customerId: string;
 }
 
@@ -14,7 +14,7 @@ export async function welcome(input: WelcomeInput): Promise<JourneyResult> {
     if (run.accept(event) && event.type === 'unsubscribed') run.exit('unsubscribed');
   });
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   await run.runSteps();
   return run.result();
 }

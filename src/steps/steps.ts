@@ -57,6 +57,15 @@ export interface JourneyResult {
 
 export type WaitResult = 'due' | 'exited' | 'restarted';
 
+/**
+ * What a journey's start carries besides its own input: the configuration version it runs, read by whoever
+ * started it (src/journeys/execute.ts) — so the run needs no activity to load it. Runs started without it
+ * (before it was carried) load it themselves; `null`: the journey has no configuration.
+ */
+export interface ConfiguredStart {
+  config?: JourneyConfig | null;
+}
+
 /** The state of one journey run; its status() is what the status query returns. */
 export class JourneyRun {
   config: JourneyConfig | null = null;
@@ -75,9 +84,12 @@ export class JourneyRun {
     readonly customerId: string,
   ) {}
 
-  /** Loads the configuration version this run keeps for its whole life. */
-  async load(): Promise<JourneyConfig | null> {
-    this.config = await getJourneyConfig(this.journey);
+  /**
+   * The configuration version this run keeps for its whole life: the one its start carried, else the newest
+   * (an activity). Which of the two is in the run's input, so replay takes the same path.
+   */
+  async load(start: ConfiguredStart = {}): Promise<JourneyConfig | null> {
+    this.config = start.config !== undefined ? start.config : await getJourneyConfig(this.journey);
     return this.config?.enabled ? this.config : null;
   }
 

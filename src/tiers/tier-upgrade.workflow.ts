@@ -12,11 +12,12 @@ import type { Activities } from '../worker/activities.js';
 import type { UpgradeRecord } from './service.js';
 import { type Tier, TIER_LABELS, type TierEvaluation } from '../domain/tiers.js';
 import {
+  type ConfiguredStart,
   exitSignal,
   type JourneyEvent,
   journeyEventSignal,
-  JourneyRun,
   type JourneyResult,
+  JourneyRun,
   type JourneyStatus,
   statusQuery,
 } from '../steps/steps.js';
@@ -32,7 +33,7 @@ const { announceGift } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
 });
 
-export interface TierUpgradeInput {
+export interface TierUpgradeInput extends ConfiguredStart {
   customerId: string;
   /** Carried across continue-as-new: events not evaluated yet, upgrades already congratulated, the last standing. */
   pending?: JourneyEvent[];
@@ -84,7 +85,7 @@ export async function tierUpgrade(input: TierUpgradeInput): Promise<JourneyResul
     if (run.accept(event)) pending.push(event);
   });
 
-  if (!(await run.load())) return { outcome: 'disabled', steps: [] };
+  if (!(await run.load(input))) return { outcome: 'disabled', steps: [] };
   const settings = run.config!.settings ?? null;
   const firstStep = run.config!.steps[0];
   const congratulationKeyPrefix = firstStep ? `${workflowInfo().workflowId}/${firstStep.key}-` : undefined;
