@@ -34,7 +34,7 @@
 // --batch-size / BENCH_BATCH_SIZE (2000), --batches-per-run / BENCH_BATCHES_PER_RUN (100), --order /
 // BENCH_ORDER, BENCH_WARMUP (1000), BENCH_POSTGRES_URL (admin URL, postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_TIMEOUT_S (whole run; 600 + N/25 s). Progress goes to stderr, the results table to stdout.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -136,45 +136,6 @@ function middayZone(at: number): string {
   if (offset > 14) offset -= 24;
   // Etc/GMT names count the other way: Etc/GMT-9 is UTC+9.
   return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
-
-// --- The worker, as scaled out: `node --import tsx worker.ts` (see tests/helpers/worker-process.ts). ---
-async function startWorker(env: Record<string, string>): Promise<{ pid: number; stop(): Promise<void> }> {
-  // `node --import tsx`, not the tsx CLI: the CLI would run the worker in a grandchild, whose RSS we would miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const stop = () => stopChild(child, 'SIGTERM');
-  cleanups.push({ name: 'worker', fn: stop });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
-  let ready = false;
-  child.stderr.on('data', (d: Buffer) => {
-    const text = d.toString();
-    if (ready) {
-      // After start-up, warnings and errors as they come (info lines are left out).
-      for (const line of text.split('\n')) if (line.trim() && !/"level":"(info|debug)"/.test(line)) console.error(`[worker] ${line}`);
-      return;
-    }
-    output += text;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 120 s:\n${output}`)), 120_000);
-    const poll = setInterval(() => {
-      if (!output.includes('worker polling')) return;
-      ready = true;
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve();
-    }, 50);
-    void exited.then((code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`worker exited with code ${code} during start-up:\n${output}`));
-    });
-  });
-  void exited.then((code) => {
-    if (!cleaningUp()) log(`worker exited unexpectedly (code ${code})`);
-  });
-  return { pid: child.pid!, stop };
 }
 
 // --- The run. ---
@@ -288,7 +249,7 @@ try {
     // who have no time zone of their own, live where it is midday now, so nobody waits for the morning.
     QUIET_HOURS_DEFAULT_TIMEZONE: middayZone(Date.now()),
   };
-  const worker = await startWorker(workerEnv);
+  const worker = await lib.startWorkerProcess(root, workerEnv, { log, cleanups, cleaningUp });
   log(`worker polling (pid ${worker.pid}, ${since()})`);
   let rssSampledMax = 0;
   const sampleRss = () => {

@@ -28,6 +28,17 @@
 // BENCH_BATCH (500 events per request), --concurrency / BENCH_CONCURRENCY (4 requests in flight),
 // --baseline-concurrency / BENCH_BASELINE_CONCURRENCY (32), BENCH_WARMUP (50 per path), BENCH_POOL (the
 // SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
+// Optional phases, after the steady one:
+//   --outage E / BENCH_OUTAGE (0: off) — Temporal down: the dev server stopped (SIGSTOP), E signups in batches of
+//              BATCH (C in flight) — every request must be answered 202 `accepted` — then the outage held
+//              BENCH_OUTAGE_HOLD_S (10) more, the backlog read from GET /api/events/backlog, the server resumed
+//              (SIGCONT): answer times, and the time from the resumption to the last first email;
+//   --broadcast K / BENCH_BROADCAST (0: off) — an email campaign to K tagged customers alone, then another to K
+//              others triggered just after a signup burst of N began: both broadcasts' rates (K / trigger →
+//              last message) and their ratio, and the burst's rate beside the broadcast;
+//   --workers W / BENCH_WORKERS (1) — with DATABASE_URL only: W − 1 more worker processes (`node --import tsx
+//              worker.ts`, each with its outbox dispatcher) against the same server and database, then a
+//              burst of N more signups: its rate and the speed-up over the first burst.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +54,7 @@ import { defaultJourneyConfigs, type EmailStep } from '../src/domain/journey-con
 import { loadConfig } from '../src/env.js';
 import { installTemporalRuntime } from '../src/observability/temporal-runtime.js';
 import { renderTemplate } from '../src/templates/render.js';
+import { DEFAULT_SLOTS } from '../src/worker/create-worker.js';
 import type { BaselineActivities, BaselineRecipient, baselineWelcome } from './journeys-baseline.workflow.js';
 import * as lib from './lib.js';
 import { fmt, percentile } from './lib.js';
@@ -61,7 +73,15 @@ const WARMUP = lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 50);
 const POOL = lib.intKnob([], 'pool', process.env.BENCH_POOL, 5);
 const MAIL_TIMEOUT_MS = lib.intKnob([], 'mail-timeout', process.env.BENCH_MAIL_TIMEOUT_S, 900) * 1000;
 const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(N / 5)) * 1000;
+const WORKERS = lib.intKnob(argv, 'workers', process.env.BENCH_WORKERS, 1);
+const BROADCAST = lib.intKnob(argv, 'broadcast', process.env.BENCH_BROADCAST, 0);
+const OUTAGE = lib.intKnob(argv, 'outage', process.env.BENCH_OUTAGE, 0);
+const OUTAGE_HOLD_MS = lib.intKnob([], 'outage-hold', process.env.BENCH_OUTAGE_HOLD_S, 10) * 1000;
 const DATABASE_URL = process.env.DATABASE_URL || undefined;
+if (WORKERS > 1 && !DATABASE_URL) {
+  console.error('[bench] --workers > 1 needs DATABASE_URL: PGlite lives inside the stack process, other processes cannot share it');
+  process.exit(2);
+}
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 1000;
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -177,6 +197,7 @@ try {
     QUIET_HOURS: 'off',
     FREQUENCY_CAP_PER_DAY: '0',
     FREQUENCY_CAP_PER_WEEK: '0',
+    CAMPAIGN_RATE_LIMIT_EMAIL: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const stack = await startStack(stackEnv);
@@ -188,8 +209,9 @@ try {
   // CPU seconds by process around each phase: the stack (API + worker), its Temporal dev server, this
   // process (the baseline's worker and client, the load generator), the sink.
   const temporalPid = lib.childPids('temporal', stack.pid)[0];
+  const extraWorkers: number[] = [];
   const cpuNow = () => ({
-    stack: lib.procCpuSeconds(stack.pid),
+    stack: lib.procCpuSeconds(stack.pid) + extraWorkers.reduce((sum, pid) => sum + lib.procCpuSeconds(pid), 0),
     temporal: temporalPid ? lib.procCpuSeconds(temporalPid) : Number.NaN,
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     sink: lib.procCpuSeconds(sink.pid),
@@ -243,9 +265,10 @@ try {
     taskQueue: BASE_QUEUE,
     workflowBundle: bundle,
     activities,
-    // The journeys' worker slots (src/worker/create-worker.ts DEFAULT_SLOTS.journeys).
-    maxConcurrentActivityTaskExecutions: 100,
-    maxConcurrentWorkflowTaskExecutions: 40,
+    // The journeys' worker slots and cache (src/worker/create-worker.ts DEFAULT_SLOTS.journeys).
+    maxConcurrentActivityTaskExecutions: DEFAULT_SLOTS.journeys.activities,
+    maxConcurrentWorkflowTaskExecutions: DEFAULT_SLOTS.journeys.workflowTasks,
+    maxCachedWorkflows: DEFAULT_SLOTS.journeys.cachedWorkflows,
   });
   const baseWorkerRun = baseWorker.run();
   cleanups.push({
@@ -275,19 +298,36 @@ try {
     });
     return { status: res.status, text: await res.text() };
   }
-  const groups = { warmJourney: 'warm-journey', journey: 'journey', warmBaseline: 'warm-baseline', baseline: 'baseline', steady: 'steady' };
+  const groups = {
+    warmJourney: 'warm-journey',
+    journey: 'journey',
+    warmBaseline: 'warm-baseline',
+    baseline: 'baseline',
+    steady: 'steady',
+    ...(OUTAGE ? { journeyOutage: 'journey-outage' } : {}),
+    ...(BROADCAST ? { broadcastAlone: 'broadcast-alone', broadcastDuring: 'broadcast-during', journeyBeside: 'journey-beside' } : {}),
+    ...(WORKERS > 1 ? { journeyScaled: 'journey-scaled' } : {}),
+  };
   const sizes: Record<string, number> = {
     [groups.warmJourney]: WARMUP,
     [groups.journey]: N,
     [groups.warmBaseline]: WARMUP,
     [groups.baseline]: N,
     [groups.steady]: M,
+    ...(groups.broadcastAlone
+      ? { [groups.broadcastAlone]: BROADCAST, [groups.broadcastDuring!]: BROADCAST, [groups.journeyBeside!]: N }
+      : {}),
+    ...(groups.journeyScaled ? { [groups.journeyScaled]: N } : {}),
   };
-  for (const group of [groups.warmJourney, groups.journey, groups.steady]) {
+  /** A broadcast group's customers carry its name as their tag: the campaign's audience. */
+  const broadcastGroups = new Set([groups.broadcastAlone, groups.broadcastDuring].filter(Boolean));
+  const customerGroups = Object.values(groups).filter((g) => g !== groups.warmBaseline && g !== groups.baseline);
+  for (const group of customerGroups) {
     const r = await lib.runPool(sizes[group]!, 16, async (i) => {
       const { status, text } = await request('PUT', `/api/customers/${encodeURIComponent(customerId(group, i))}`, {
         email: addressOf(group, i),
         name: nameOf(i),
+        ...(broadcastGroups.has(group) ? { tags: [`${group}-${run}`] } : {}),
       });
       if (status !== 201 && status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
     });
@@ -424,6 +464,99 @@ try {
   ).filter(Number.isFinite);
   log(`steady: ${M} signups sent in ${fmt(steadySendSeconds, 1)} s; ${steadyLatencies.length} first emails [${since()}]`);
 
+  // --- Optional: Temporal down while a burst is ingested; every journey mailed once when it is back. ---
+  let outage: { answers: lib.PoolResult; backlog: string; resumedToLast: number; got: number } | undefined;
+  if (groups.journeyOutage) {
+    if (!temporalPid) throw new Error('--outage: the dev server process was not found');
+    process.kill(temporalPid, 'SIGSTOP');
+    cleanups.push({ name: 'Temporal resumed', fn: () => process.kill(temporalPid, 'SIGCONT') });
+    log(`Temporal dev server stopped (SIGSTOP, pid ${temporalPid}); ${OUTAGE} signups in batches of ${BATCH}…`);
+    const answers = await burst(groups.journeyOutage, OUTAGE);
+    log(`outage: ${OUTAGE} events answered in ${fmt(answers.elapsedMs / 1000, 2)} s; holding the outage ${OUTAGE_HOLD_MS / 1000} s more`);
+    await lib.sleep(OUTAGE_HOLD_MS);
+    const backlog = await request('GET', '/api/events/backlog', undefined);
+    process.kill(temporalPid, 'SIGCONT');
+    const resumedAt = wallNow();
+    log(`Temporal resumed (SIGCONT); backlog before: ${backlog.text}`);
+    const mail = await awaitMail(groups.journeyOutage, OUTAGE);
+    outage = { answers, backlog: backlog.text, resumedToLast: (mail.lastFirstAt - resumedAt) / 1000, got: mail.distinct };
+    log(`outage: ${mail.distinct}/${OUTAGE} first emails, the last ${fmt(outage.resumedToLast, 1)} s after Temporal resumed [${since()}]`);
+  }
+
+  // --- Optional: a broadcast alone, then one beside a signup burst. ---
+  type Timed = { seconds: number; rate: number; got: number };
+  /** Creates and triggers an email campaign to `group`'s tag; resolves when all its recipients got mail. */
+  async function broadcast(group: string): Promise<Timed> {
+    const count = sizes[group]!;
+    const created = await request('POST', '/api/marketing/campaigns', {
+      name: `Bench ${group} ${run}`,
+      type: 'email',
+      target_tags: [`${group}-${run}`],
+      content: { subject: 'News for {{ customer.first_name }}', text: 'Hello {{ customer.first_name }}, here is our news.' },
+    });
+    if (created.status !== 201) throw new Error(`creating the ${group} campaign: HTTP ${created.status}: ${created.text.slice(0, 300)}`);
+    const { id } = JSON.parse(created.text) as { id: string };
+    const at = wallNow();
+    const triggered = await request('POST', `/api/marketing/campaigns/${encodeURIComponent(id)}/trigger`, { execution_type: 'actual' });
+    if (triggered.status !== 202) {
+      throw new Error(`triggering the ${group} campaign: HTTP ${triggered.status}: ${triggered.text.slice(0, 300)}`);
+    }
+    const mail = await awaitMail(group, count);
+    const seconds = (mail.lastFirstAt - at) / 1000;
+    return { seconds, rate: mail.distinct === count ? count / seconds : Number.NaN, got: mail.distinct };
+  }
+  let broadcastAlone: Timed | undefined;
+  let broadcastDuring: Timed | undefined;
+  let burstBeside: Timed | undefined;
+  if (groups.broadcastAlone && groups.broadcastDuring && groups.journeyBeside) {
+    broadcastAlone = await broadcast(groups.broadcastAlone);
+    log(
+      `broadcast alone: ${broadcastAlone.got}/${BROADCAST} in ${fmt(broadcastAlone.seconds, 1)} s (${fmt(broadcastAlone.rate)}/s) [${since()}]`,
+    );
+    const besideStart = wallNow();
+    const besideBurst = burst(groups.journeyBeside, N);
+    broadcastDuring = await broadcast(groups.broadcastDuring);
+    await besideBurst;
+    const besideMail = await awaitMail(groups.journeyBeside, N);
+    const besideSeconds = (besideMail.lastFirstAt - besideStart) / 1000;
+    burstBeside = { seconds: besideSeconds, rate: besideMail.distinct === N ? N / besideSeconds : Number.NaN, got: besideMail.distinct };
+    log(
+      `broadcast beside a burst of ${N}: ${broadcastDuring.got}/${BROADCAST} in ${fmt(broadcastDuring.seconds, 1)} s (${fmt(broadcastDuring.rate)}/s); ` +
+        `the burst's ${besideMail.distinct} first emails in ${fmt(besideSeconds, 1)} s (${fmt(burstBeside.rate)}/s) [${since()}]`,
+    );
+  }
+
+  // --- Optional: more worker processes against the same server and database, and a burst of N more signups. ---
+  let scaled: (Timed & { cpu: Cpu }) | undefined;
+  if (groups.journeyScaled && databaseUrl) {
+    const trackingSecret = readFileSync(join(stackEnv.DATA_DIR!, 'tracking-secret'), 'utf8').trim();
+    for (let w = 2; w <= WORKERS; w++) {
+      const worker = await lib.startWorkerProcess(
+        root,
+        {
+          ...stackEnv,
+          // Info until its ready line ("worker polling"); after it only warnings and errors are shown.
+          LOG_LEVEL: 'info',
+          TEMPORAL_ADDRESS: temporalAddress,
+          TEMPORAL_NAMESPACE: config.temporal.namespace,
+          DATABASE_URL: databaseUrl,
+          TRACKING_SECRET: trackingSecret,
+        },
+        { log, cleanups, cleaningUp },
+        `worker ${w}`,
+      );
+      extraWorkers.push(worker.pid);
+      log(`worker ${w} polling (pid ${worker.pid}) [${since()}]`);
+    }
+    const cpu = cpuNow();
+    const at = wallNow();
+    await burst(groups.journeyScaled, N);
+    const mail = await awaitMail(groups.journeyScaled, N);
+    const seconds = (mail.lastFirstAt - at) / 1000;
+    scaled = { seconds, rate: mail.distinct === N ? N / seconds : Number.NaN, got: mail.distinct, cpu: cpuSince(cpu) };
+    log(`journeys on ${WORKERS} worker processes: ${mail.distinct}/${N} in ${fmt(seconds, 1)} s (${fmt(scaled.rate)}/s) [${since()}]`);
+  }
+
   // --- One history of each path: what a first email costs in Temporal (events, workflow tasks, activities). ---
   async function historyOf(workflowId: string | undefined): Promise<string> {
     if (!workflowId) return 'n/a';
@@ -496,6 +629,46 @@ try {
     ],
     ['steady: request answer time', `p50 ${fmt(percentile(steadyAnswers, 50), 1)} ms, p99 ${fmt(percentile(steadyAnswers, 99), 1)} ms`, ''],
     ['journeys: CPU ms per email, by process', cpuText(journeyCpu, N), ''],
+    ...(outage
+      ? [
+          [
+            `Temporal down: ${OUTAGE} events, batches of ${BATCH} (${outage.answers.latencies.length} requests, ${C} in flight)`,
+            `answered in p50 ${fmt(percentile(outage.answers.latencies, 50), 0)} ms, p99 ${fmt(percentile(outage.answers.latencies, 99), 0)} ms, max ${fmt(Math.max(...outage.answers.latencies), 0)} ms; all in ${fmt(outage.answers.elapsedMs / 1000, 2)} s`,
+            '',
+          ],
+          ['  backlog before Temporal resumed (GET /api/events/backlog)', outage.backlog, ''],
+          [
+            '  Temporal resumed → last first email',
+            `${fmt(outage.resumedToLast, 1)} s (${fmt(outage.got / outage.resumedToLast)} emails/s)`,
+            '',
+          ],
+        ]
+      : []),
+    ...(broadcastAlone && broadcastDuring && burstBeside
+      ? [
+          [`broadcast alone: ${BROADCAST} emails`, `${fmt(broadcastAlone.rate)} emails/s (${fmt(broadcastAlone.seconds, 1)} s)`, ''],
+          [
+            `broadcast beside a burst of ${N} signups`,
+            `${fmt(broadcastDuring.rate)} emails/s (${fmt(broadcastDuring.seconds, 1)} s): ${fmt(broadcastDuring.rate / broadcastAlone.rate, 2)} of alone`,
+            '',
+          ],
+          [
+            'that burst, beside the broadcast',
+            `${fmt(burstBeside.rate)} emails/s: ${fmt(burstBeside.rate / journeyRate, 2)} of the first burst`,
+            '',
+          ],
+        ]
+      : []),
+    ...(scaled
+      ? [
+          [
+            `journeys on ${WORKERS} worker processes (the stack's + ${WORKERS - 1}): burst rate`,
+            `${fmt(scaled.rate)} emails/s (${fmt(scaled.seconds, 1)} s): speed-up ${fmt(scaled.rate / journeyRate, 2)}× over one`,
+            '',
+          ],
+          [`  CPU ms per email, by process (stack: all ${WORKERS})`, cpuText(scaled.cpu, N), ''],
+        ]
+      : []),
     ['baseline: CPU ms per email, by process', cpuText(baselineCpu, N), ''],
     ["a welcome journey's history (steady #0)", journeyHistory, ''],
     ["a baseline workflow's history", baselineHistory, ''],

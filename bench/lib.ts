@@ -1,6 +1,6 @@
 // Small helpers for the benchmarks in bench/: free ports, knobs, a bounded-concurrency runner, percentiles,
 // and /proc readings (a process's memory and CPU time, the machine's CPU).
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -314,4 +314,51 @@ export async function forkSink(args: string[]): Promise<SinkProcess> {
       child.send({ ...message, id });
     });
   return { child, port, ask };
+}
+
+/**
+ * A worker as scaled out: `node --import tsx worker.ts` in `root` with `env` (see tests/helpers/worker-process.ts),
+ * whose LOG_LEVEL must be info or lower: its "worker polling" line says it is ready. After that its warnings
+ * and errors are shown, prefixed with `name`. `node --import tsx`, not the tsx CLI: the CLI would run the
+ * worker in a grandchild, whose RSS and CPU would be missed.
+ */
+export async function startWorkerProcess(
+  root: string,
+  env: Record<string, string>,
+  harness: Pick<ReturnType<typeof benchHarness>, 'log' | 'cleanups' | 'cleaningUp'>,
+  name = 'worker',
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = () => stopChild(child, 'SIGTERM', 20_000);
+  harness.cleanups.push({ name, fn: stop });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  let ready = false;
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (ready) {
+      for (const line of text.split('\n')) if (line.trim() && !/"level":"(info|debug)"/.test(line)) console.error(`[${name}] ${line}`);
+      return;
+    }
+    output += text;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 120 s:\n${output}`)), 120_000);
+    const poll = setInterval(() => {
+      if (!output.includes('worker polling')) return;
+      ready = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve();
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code} during start-up:\n${output}`));
+    });
+  });
+  void exited.then((code) => {
+    if (!harness.cleaningUp()) harness.log(`${name} exited unexpectedly (code ${code})`);
+  });
+  return { pid: child.pid!, stop };
 }

@@ -20,11 +20,16 @@ type Tuning = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCo
  * Each workload's slots unless the environment says otherwise (WORKER_<WORKLOAD>_ACTIVITY_SLOTS,
  * …_WORKFLOW_SLOTS): journeys take the SDK's defaults, a burst of them is the common case; a broadcast's
  * batches are few and long (each sends CAMPAIGN_CONCURRENCY at once); maintenance runs a few refreshes.
+ * `cachedWorkflows` (WORKER_MAX_CACHED_WORKFLOWS for all three): the runs each worker keeps in memory between
+ * their tasks. The SDK sizes it from the heap (about 2 300 per worker for Node's default 4 GB heap), and a
+ * signup burst filled it with welcome runs asleep until tomorrow (~140 KB each: 0.7 GB more after 5 000
+ * signups); a run out of the cache replays its history when it wakes, a few milliseconds for a journey's.
+ * The journeys' cache holds what a burst has under way (the activity slots and the tasks queued behind them).
  */
-export const DEFAULT_SLOTS: Record<Workload, { activities: number; workflowTasks: number }> = {
-  journeys: { activities: 100, workflowTasks: 40 },
-  campaigns: { activities: 20, workflowTasks: 10 },
-  maintenance: { activities: 10, workflowTasks: 5 },
+export const DEFAULT_SLOTS: Record<Workload, { activities: number; workflowTasks: number; cachedWorkflows: number }> = {
+  journeys: { activities: 100, workflowTasks: 40, cachedWorkflows: 500 },
+  campaigns: { activities: 20, workflowTasks: 10, cachedWorkflows: 100 },
+  maintenance: { activities: 10, workflowTasks: 5, cachedWorkflows: 20 },
 };
 
 export interface TouchpointWorkerOptions {
@@ -77,6 +82,7 @@ export async function createTouchpointWorkers(opts: TouchpointWorkerOptions): Pr
           slots.activities ?? tuning.maxConcurrentActivityTaskExecutions ?? DEFAULT_SLOTS[workload].activities,
         maxConcurrentWorkflowTaskExecutions:
           slots.workflowTasks ?? tuning.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_SLOTS[workload].workflowTasks,
+        maxCachedWorkflows: tuning.maxCachedWorkflows ?? DEFAULT_SLOTS[workload].cachedWorkflows,
       });
     }),
   );
