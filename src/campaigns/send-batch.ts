@@ -212,13 +212,13 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
    * batch elsewhere; an attempt Temporal replaced learns it here, as a cancellation), the leases of the
    * records it holds renewed, and a look at the campaign, so a pause or cancel stops the batch within a second.
    */
-  function watch(batch: Batch, token: string, stop: Stop): () => void {
+  function watch(batch: Batch, token: string, stop: Stop, customerIds: string[]): () => void {
     const { input } = batch;
     const ctx = Context.current();
     const timer = setInterval(() => {
       ctx.heartbeat();
       if (ctx.cancellationSignal.aborted) stop.halt ??= 'superseded';
-      record.renewLeases(input.campaignId, input.executionId, token).catch(() => {});
+      record.renewLeases(input.campaignId, input.executionId, token, customerIds).catch(() => {});
       if (input.mode !== 'actual') return;
       db.select({ status: marketingCampaigns.status })
         .from(marketingCampaigns)
@@ -289,7 +289,8 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     /** Stopped before a campaign's last channel: no customer of the page is through on every channel. */
     let beforeLastChannel = false;
     let channelsRun = 0;
-    const unwatch = watch(batch, token, stop);
+    const audienceIds = audience.map((c) => c.id);
+    const unwatch = watch(batch, token, stop, audienceIds);
     try {
       // Each channel's recipients in turn (an experiment's channel arms go out on theirs).
       for await (const group of groups(batch, audience)) {
@@ -333,7 +334,7 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
     } finally {
       unwatch();
       // What this attempt claimed and did not hand over goes back, for the next batch or attempt.
-      await record.releaseClaims(input.campaignId, input.executionId, token).catch(() => {});
+      await record.releaseClaims(input.campaignId, input.executionId, token, audienceIds).catch(() => {});
     }
     if (stop.halt === 'superseded') throw new Error('a newer attempt of this batch took over');
     if (transient) throw transient;

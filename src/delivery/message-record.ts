@@ -369,22 +369,47 @@ export function createMessageRecord(db: Db) {
         .where(and(ownRows(messages), eq(messages.id, id), eq(messages.claimToken, token), eq(messages.status, 'pending')));
     },
 
-    /** Keeps the records `token` holds leased (called every second while its batch runs); how many it holds. */
-    async renewLeases(campaignId: string, executionId: string, token: string): Promise<number> {
+    /**
+     * Keeps the records `token` holds among its batch's customers leased (called every second while the batch
+     * runs); how many it holds. Looked up by the batch's customers, so its cost is the batch's, not the
+     * execution's: by campaign and status alone, an execution of a million records (and the dead index
+     * entries of those already sent) made each renewal a scan of them all.
+     */
+    async renewLeases(campaignId: string, executionId: string, token: string, customerIds: string[]): Promise<number> {
+      if (customerIds.length === 0) return 0;
       const renewed = await db
         .update(messages)
         .set({ leaseUntil: sql`now() + make_interval(secs => ${BATCH_LEASE_SECONDS})` })
-        .where(and(ownRows(messages), pendingRecords(campaignId, executionId), eq(messages.claimToken, token)))
+        .where(
+          and(
+            ownRows(messages),
+            pendingRecords(campaignId, executionId),
+            inArray(messages.customerId, customerIds),
+            eq(messages.claimToken, token),
+          ),
+        )
         .returning({ id: messages.id });
       return renewed.length;
     },
 
-    /** Lets go of the records `token` holds and has not marked sending (a batch that stopped early or failed), for a later attempt. */
-    async releaseClaims(campaignId: string, executionId: string, token: string): Promise<void> {
+    /**
+     * Lets go of the records `token` holds among its batch's customers and has not marked sending (a batch
+     * that stopped early or failed), for a later attempt.
+     */
+    async releaseClaims(campaignId: string, executionId: string, token: string, customerIds: string[]): Promise<void> {
+      if (customerIds.length === 0) return;
       await db
         .update(messages)
         .set({ claimToken: null, leaseUntil: null, updatedAt: sql`now()` })
-        .where(and(ownRows(messages), pendingRecords(campaignId, executionId), eq(messages.claimToken, token), isNull(messages.sendingAt)));
+        .where(
+          and(
+            ownRows(messages),
+            pendingRecords(campaignId, executionId),
+            inArray(messages.customerId, customerIds),
+            eq(messages.claimToken, token),
+            isNull(messages.sendingAt),
+          ),
+        );
     },
 
     /** Of `customerIds`, those whose records another attempt holds (claimed, or marked sending and not recorded yet). */
@@ -431,10 +456,10 @@ export function createMessageRecord(db: Db) {
 
 export type MessageRecord = ReturnType<typeof createMessageRecord>;
 
-/** A broadcast execution's records not done yet: waiting out quiet hours (leased until then), or left by a batch that stopped (no lease). */
 /** The records of one execution of a campaign. */
 export const executionRecords = (campaignId: string, executionId: string) =>
   and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId));
 
+/** A broadcast execution's records not done yet: waiting out quiet hours (leased until then), or left by a batch that stopped (no lease). */
 export const pendingRecords = (campaignId: string, executionId: string) =>
   and(executionRecords(campaignId, executionId), eq(messages.status, 'pending'));
