@@ -314,6 +314,7 @@ try {
     [groups.warmBaseline]: WARMUP,
     [groups.baseline]: N,
     [groups.steady]: M,
+    ...(groups.journeyOutage ? { [groups.journeyOutage]: OUTAGE } : {}),
     ...(groups.broadcastAlone
       ? { [groups.broadcastAlone]: BROADCAST, [groups.broadcastDuring!]: BROADCAST, [groups.journeyBeside!]: N }
       : {}),
