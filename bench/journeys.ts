@@ -27,7 +27,7 @@
 // Knobs: --n / BENCH_N (5000), --steady / BENCH_STEADY (300), --rate / BENCH_RATE (20 signups/s), --batch /
 // BENCH_BATCH (500 events per request), --concurrency / BENCH_CONCURRENCY (4 requests in flight),
 // --baseline-concurrency / BENCH_BASELINE_CONCURRENCY (32), BENCH_WARMUP (50 per path), BENCH_POOL (the
-// SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + N/5).
+// SMTP pool, 5), BENCH_MAIL_TIMEOUT_S (per wait for emails, 900), BENCH_TIMEOUT_S (whole run, 600 + (every signup and broadcast recipient)/5).
 // Optional phases, after the steady one:
 //   --outage E / BENCH_OUTAGE (0: off) — Temporal down: the dev server stopped (SIGSTOP), E signups in batches of
 //              BATCH (C in flight) — every request must be answered 202 `accepted` — then the outage held
@@ -72,11 +72,14 @@ const BASE_C = lib.intKnob(argv, 'baseline-concurrency', process.env.BENCH_BASEL
 const WARMUP = lib.intKnob([], 'warmup', process.env.BENCH_WARMUP, 50);
 const POOL = lib.intKnob([], 'pool', process.env.BENCH_POOL, 5);
 const MAIL_TIMEOUT_MS = lib.intKnob([], 'mail-timeout', process.env.BENCH_MAIL_TIMEOUT_S, 900) * 1000;
-const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(N / 5)) * 1000;
+
 const WORKERS = lib.intKnob(argv, 'workers', process.env.BENCH_WORKERS, 1);
 const BROADCAST = lib.intKnob(argv, 'broadcast', process.env.BENCH_BROADCAST, 0);
 const OUTAGE = lib.intKnob(argv, 'outage', process.env.BENCH_OUTAGE, 0);
 const OUTAGE_HOLD_MS = lib.intKnob([], 'outage-hold', process.env.BENCH_OUTAGE_HOLD_S, 10) * 1000;
+/** Every signup and broadcast recipient of the run: about 5 of them a second, their customers' creation included. */
+const EVERYONE = N + OUTAGE + (BROADCAST ? N + 2 * BROADCAST : 0) + (WORKERS > 1 ? N : 0);
+const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(EVERYONE / 5)) * 1000;
 const DATABASE_URL = process.env.DATABASE_URL || undefined;
 if (WORKERS > 1 && !DATABASE_URL) {
   console.error('[bench] --workers > 1 needs DATABASE_URL: PGlite lives inside the stack process, other processes cannot share it');
