@@ -201,6 +201,8 @@ try {
     FREQUENCY_CAP_PER_DAY: '0',
     FREQUENCY_CAP_PER_WEEK: '0',
     CAMPAIGN_RATE_LIMIT_EMAIL: '0',
+    // The bench's key makes tens of thousands of requests (one per customer created): no per-key limit.
+    API_RATE_LIMIT_PER_SECOND: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const stack = await startStack(stackEnv);
