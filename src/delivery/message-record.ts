@@ -380,14 +380,7 @@ export function createMessageRecord(db: Db) {
       const renewed = await db
         .update(messages)
         .set({ leaseUntil: sql`now() + make_interval(secs => ${BATCH_LEASE_SECONDS})` })
-        .where(
-          and(
-            ownRows(messages),
-            pendingRecords(campaignId, executionId),
-            inArray(messages.customerId, customerIds),
-            eq(messages.claimToken, token),
-          ),
-        )
+        .where(heldBy(campaignId, executionId, token, customerIds))
         .returning({ id: messages.id });
       return renewed.length;
     },
@@ -401,15 +394,7 @@ export function createMessageRecord(db: Db) {
       await db
         .update(messages)
         .set({ claimToken: null, leaseUntil: null, updatedAt: sql`now()` })
-        .where(
-          and(
-            ownRows(messages),
-            pendingRecords(campaignId, executionId),
-            inArray(messages.customerId, customerIds),
-            eq(messages.claimToken, token),
-            isNull(messages.sendingAt),
-          ),
-        );
+        .where(and(heldBy(campaignId, executionId, token, customerIds), isNull(messages.sendingAt)));
     },
 
     /** Of `customerIds`, those whose records another attempt holds (claimed, or marked sending and not recorded yet). */
@@ -459,6 +444,15 @@ export type MessageRecord = ReturnType<typeof createMessageRecord>;
 /** The records of one execution of a campaign. */
 export const executionRecords = (campaignId: string, executionId: string) =>
   and(eq(messages.campaignId, campaignId), eq(messages.executionId, executionId));
+
+/** The records among `customerIds` of an execution that `token` holds (claimed, not done). */
+const heldBy = (campaignId: string, executionId: string, token: string, customerIds: string[]) =>
+  and(
+    ownRows(messages),
+    pendingRecords(campaignId, executionId),
+    inArray(messages.customerId, customerIds),
+    eq(messages.claimToken, token),
+  );
 
 /** A broadcast execution's records not done yet: waiting out quiet hours (leased until then), or left by a batch that stopped (no lease). */
 export const pendingRecords = (campaignId: string, executionId: string) =>
