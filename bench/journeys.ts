@@ -36,6 +36,8 @@
 //   --broadcast K / BENCH_BROADCAST (0: off) — an email campaign to K tagged customers alone, then another to K
 //              others triggered just after a signup burst of N began: both broadcasts' rates (K / trigger →
 //              last message) and their ratio, and the burst's rate beside the broadcast;
+//   --campaign-worker on / BENCH_CAMPAIGN_WORKER (off) — with DATABASE_URL only: the broadcasts in a worker process
+//              of their own (WORKER_WORKLOADS=campaigns; the stack serves journeys and maintenance);
 //   --workers W / BENCH_WORKERS (1) — with DATABASE_URL only: W − 1 more worker processes (`node --import tsx
 //              worker.ts`, each with its outbox dispatcher) against the same server and database, then a
 //              burst of N more signups: its rate and the speed-up over the first burst.
@@ -76,13 +78,16 @@ const MAIL_TIMEOUT_MS = lib.intKnob([], 'mail-timeout', process.env.BENCH_MAIL_T
 const WORKERS = lib.intKnob(argv, 'workers', process.env.BENCH_WORKERS, 1);
 const BROADCAST = lib.intKnob(argv, 'broadcast', process.env.BENCH_BROADCAST, 0);
 const OUTAGE = lib.intKnob(argv, 'outage', process.env.BENCH_OUTAGE, 0);
+const CAMPAIGN_WORKER = lib.choiceKnob(argv, 'campaign-worker', process.env.BENCH_CAMPAIGN_WORKER, ['off', 'on'] as const, 'off');
 const OUTAGE_HOLD_MS = lib.intKnob([], 'outage-hold', process.env.BENCH_OUTAGE_HOLD_S, 10) * 1000;
 /** Every signup and broadcast recipient of the run: about 5 of them a second, their customers' creation included. */
 const EVERYONE = N + OUTAGE + (BROADCAST ? N + 2 * BROADCAST : 0) + (WORKERS > 1 ? N : 0);
 const RUN_TIMEOUT_MS = lib.intKnob([], 'timeout', process.env.BENCH_TIMEOUT_S, 600 + Math.ceil(EVERYONE / 5)) * 1000;
 const DATABASE_URL = process.env.DATABASE_URL || undefined;
-if (WORKERS > 1 && !DATABASE_URL) {
-  console.error('[bench] --workers > 1 needs DATABASE_URL: PGlite lives inside the stack process, other processes cannot share it');
+if ((WORKERS > 1 || CAMPAIGN_WORKER === 'on') && !DATABASE_URL) {
+  console.error(
+    '[bench] --workers > 1 and --campaign-worker need DATABASE_URL: PGlite lives inside the stack process, others cannot share it',
+  );
   process.exit(2);
 }
 const TARGET_RATIO = 0.5;
@@ -201,6 +206,7 @@ try {
     FREQUENCY_CAP_PER_DAY: '0',
     FREQUENCY_CAP_PER_WEEK: '0',
     CAMPAIGN_RATE_LIMIT_EMAIL: '0',
+    ...(CAMPAIGN_WORKER === 'on' ? { WORKER_WORKLOADS: 'journeys,maintenance' } : {}),
     // The bench's key makes tens of thousands of requests (one per customer created): no per-key limit.
     API_RATE_LIMIT_PER_SECOND: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -209,6 +215,25 @@ try {
   const base = `http://127.0.0.1:${httpPort}`;
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const startupHwm = lib.procStatus(stack.pid)?.hwmMb ?? Number.NaN;
+  /** A worker process beside the stack, on the same Temporal server and database (DATABASE_URL only). */
+  const workerProcess = async (name: string, env: Record<string, string> = {}) =>
+    lib.startWorkerProcess(
+      root,
+      {
+        ...stackEnv,
+        // Info until its ready line ("worker polling"); after it only warnings and errors are shown.
+        LOG_LEVEL: 'info',
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        DATABASE_URL: databaseUrl!,
+        TRACKING_SECRET: readFileSync(join(stackEnv.DATA_DIR!, 'tracking-secret'), 'utf8').trim(),
+        WORKER_WORKLOADS: 'journeys,campaigns,maintenance',
+        ...env,
+      },
+      { log, cleanups, cleaningUp },
+      name,
+    );
+  const campaignWorker = CAMPAIGN_WORKER === 'on' ? await workerProcess('campaign worker', { WORKER_WORKLOADS: 'campaigns' }) : undefined;
+  if (campaignWorker) log(`campaign worker polling (pid ${campaignWorker.pid}): broadcasts run there`);
   log(`stack up (pid ${stack.pid}, ${fmt(startupHwm, 0)} MB peak RSS so far), API on ${base}, Temporal on ${temporalAddress} (${since()})`);
 
   // CPU seconds by process around each phase: the stack (API + worker), its Temporal dev server, this
@@ -216,7 +241,10 @@ try {
   const temporalPid = lib.childPids('temporal', stack.pid)[0];
   const extraWorkers: number[] = [];
   const cpuNow = () => ({
-    stack: lib.procCpuSeconds(stack.pid) + extraWorkers.reduce((sum, pid) => sum + lib.procCpuSeconds(pid), 0),
+    stack:
+      lib.procCpuSeconds(stack.pid) +
+      extraWorkers.reduce((sum, pid) => sum + lib.procCpuSeconds(pid), 0) +
+      (campaignWorker ? lib.procCpuSeconds(campaignWorker.pid) : 0),
     temporal: temporalPid ? lib.procCpuSeconds(temporalPid) : Number.NaN,
     bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     sink: lib.procCpuSeconds(sink.pid),
@@ -535,22 +563,8 @@ try {
   // --- Optional: more worker processes against the same server and database, and a burst of N more signups. ---
   let scaled: (Timed & { cpu: Cpu }) | undefined;
   if (groups.journeyScaled && databaseUrl) {
-    const trackingSecret = readFileSync(join(stackEnv.DATA_DIR!, 'tracking-secret'), 'utf8').trim();
     for (let w = 2; w <= WORKERS; w++) {
-      const worker = await lib.startWorkerProcess(
-        root,
-        {
-          ...stackEnv,
-          // Info until its ready line ("worker polling"); after it only warnings and errors are shown.
-          LOG_LEVEL: 'info',
-          TEMPORAL_ADDRESS: temporalAddress,
-          TEMPORAL_NAMESPACE: config.temporal.namespace,
-          DATABASE_URL: databaseUrl,
-          TRACKING_SECRET: trackingSecret,
-        },
-        { log, cleanups, cleaningUp },
-        `worker ${w}`,
-      );
+      const worker = await workerProcess(`worker ${w}`, CAMPAIGN_WORKER === 'on' ? { WORKER_WORKLOADS: 'journeys,maintenance' } : {});
       extraWorkers.push(worker.pid);
       log(`worker ${w} polling (pid ${worker.pid}) [${since()}]`);
     }
@@ -652,7 +666,11 @@ try {
       : []),
     ...(broadcastAlone && broadcastDuring && burstBeside
       ? [
-          [`broadcast alone: ${BROADCAST} emails`, `${fmt(broadcastAlone.rate)} emails/s (${fmt(broadcastAlone.seconds, 1)} s)`, ''],
+          [
+            `broadcast alone: ${BROADCAST} emails (${campaignWorker ? 'in a campaigns-only worker process' : 'in the stack process'})`,
+            `${fmt(broadcastAlone.rate)} emails/s (${fmt(broadcastAlone.seconds, 1)} s)`,
+            '',
+          ],
           [
             `broadcast beside a burst of ${N} signups`,
             `${fmt(broadcastDuring.rate)} emails/s (${fmt(broadcastDuring.seconds, 1)} s): ${fmt(broadcastDuring.rate / broadcastAlone.rate, 2)} of alone`,

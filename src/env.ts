@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { knownTimeZone, type PacingConfig, parseQuietHours } from './delivery/pacing.js';
 import { type AllowEntry, outboundTarget, parseAllowList } from './domain/outbound-address.js';
 import { parseProviderSecrets } from './domain/webhook-signature.js';
-import type { Workload } from './temporal/task-queues.js';
+import { type Workload, WORKLOADS } from './temporal/task-queues.js';
 
 // The only module that reads process.env. Everything else receives a Config.
 
@@ -82,6 +82,18 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** The workloads this process's worker serves (default all): e.g. `campaigns` for a process of broadcasts alone. */
+  WORKER_WORKLOADS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return [...WORKLOADS];
+      const listed = [...new Set(v.split(',').map((w) => w.trim()))];
+      const unknown = listed.filter((w) => !(WORKLOADS as readonly string[]).includes(w));
+      if (unknown.length)
+        ctx.addIssue({ code: 'custom', message: `unknown workload ${unknown.join(', ')}: one or more of ${WORKLOADS.join(', ')}` });
+      return listed as Workload[];
+    }),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   /** Each workload's worker slots (src/temporal/task-queues.ts): activities and workflow tasks at once. */
@@ -233,6 +245,8 @@ export interface Config {
     apiKey?: string;
     /** Worker tuning; unset = the SDK's defaults. 0 cached workflows turns sticky execution off. */
     worker: {
+      /** The workloads this process serves (WORKER_WORKLOADS); the outbox's dispatcher runs where journeys do. */
+      workloads: Workload[];
       maxCachedWorkflows?: number;
       maxConcurrentActivities?: number;
       bundlePath?: string;
@@ -368,6 +382,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
       apiKey: e.TEMPORAL_API_KEY,
       worker: {
+        workloads: e.WORKER_WORKLOADS,
         maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
         maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
         bundlePath: e.WORKFLOW_BUNDLE_PATH,

@@ -186,19 +186,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             maxConcurrentActivityTaskExecutions: config.temporal.worker.maxConcurrentActivities,
           },
           slots: config.temporal.worker.slots,
+          workloads: config.temporal.worker.workloads,
           plugins: tracing ? [tracing.plugin] : [],
         });
         const { outbox } = config.temporal;
-        const worker = workerGroup(workers, () =>
-          startDispatcher({
-            db: database.db,
-            journeys: services.journeys,
-            taskQueue: config.temporal.taskQueue,
-            notice: services.outboxNotice,
-            listen: database.listen,
-            ...outbox,
-          }),
-        );
+        // The outbox starts journeys: its dispatcher runs where journeys do (a campaigns-only process has none).
+        const dispatcher = workers.journeys
+          ? () =>
+              startDispatcher({
+                db: database.db,
+                journeys: services.journeys,
+                taskQueue: config.temporal.taskQueue,
+                notice: services.outboxNotice,
+                listen: database.listen,
+                ...outbox,
+              })
+          : undefined;
+        const worker = workerGroup(workers, dispatcher);
         const listener = config.observability.workerMetrics
           ? await serveMetrics({ metrics, ...config.observability.workerMetrics, token: config.observability.metricsToken })
           : undefined;

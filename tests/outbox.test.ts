@@ -10,6 +10,8 @@ import { type Dispatcher, startDispatcher } from '../src/events/dispatcher.js';
 import type { Journeys } from '../src/journeys/journeys.js';
 import { createServices } from '../src/services.js';
 import { welcomeWorkflowId } from '../src/temporal/workflow-ids.js';
+import { seedAudience } from './helpers/audience.js';
+import { BASE } from './helpers/campaigns-api.js';
 import { endRun } from './helpers/end-run.js';
 import { freePort } from './helpers/ports.js';
 import { startWorkerProcess } from './helpers/worker-process.js';
@@ -217,6 +219,38 @@ describe('the outbox', () => {
       await endJourneys(ids);
     } finally {
       for (const w of workers) await w.kill();
+    }
+  });
+
+  it('a campaigns-only worker process (WORKER_WORKLOADS=campaigns) sends a broadcast and leaves the outbox to the journeys', async () => {
+    const worker = await startWorkerProcess(stack, { env: { WORKER_WORKLOADS: 'campaigns' } });
+    const { ids, events: batch } = await signups(3);
+    try {
+      expect(worker.output()).toMatch(/"dispatching":false/);
+      expect((await post(stack.app, batch)).status).toBe(202);
+      const { tag, emails } = await seedAudience(stack.database.db, 5);
+      const created = await stack.api('POST', BASE, {
+        name: uid('campaign'),
+        type: 'email',
+        target_tags: [tag],
+        content: { subject: 'News', text: 'Hello {{ customer.first_name }}.' },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect((await stack.api('POST', `${BASE}/${created.body.id}/trigger`, { execution_type: 'actual' })).status).toBe(202);
+      await waitFor(() => emails.every((e) => stack.mail.list().some((m) => m.to.includes(e!))), 'the broadcast, sent by that process');
+      // By then a dispatcher, woken by the events' NOTIFY, would have started their journeys: none did.
+      expect((await backlog()).backlog).toBe(3);
+      expect(stack.mail.list().filter((m) => ids.some((id) => m.to.includes(`${id}@example.com`)))).toHaveLength(0);
+    } finally {
+      await worker.kill();
+    }
+    // A process with the journeys takes them up.
+    await stack.startWorker();
+    try {
+      await firstEmailsOnce(ids);
+      await endJourneys(ids);
+    } finally {
+      await stack.stopWorker();
     }
   });
 

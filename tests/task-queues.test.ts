@@ -63,7 +63,7 @@ describe('workloads on task queues of their own', () => {
   });
 
   it('sends a broadcast while the journeys worker is away and signups pile up on its queue', async () => {
-    const journeysWorker = stack.worker!.workers.journeys;
+    const journeysWorker = stack.worker!.workers.journeys!;
     journeysWorker.shutdown();
     await waitFor(() => journeysWorker.getState() === 'STOPPED', 'the journeys worker stopped');
 
@@ -93,7 +93,7 @@ describe('workloads on task queues of their own', () => {
   });
 
   it("answers a running campaign's status from its records when no worker can answer for it", async () => {
-    const campaignsWorker = stack.worker!.workers.campaigns;
+    const campaignsWorker = stack.worker!.workers.campaigns!;
     const { tag } = await seedAudience(stack.database.db, 2);
     // Scheduled an hour ahead: its execution runs (waiting), and only a worker could answer its query.
     const campaign = await broadcast(tag, { start_time: at(HOUR) });

@@ -17,7 +17,7 @@ import { normaliseAddress } from '../delivery/suppression-lists.js';
 import { suppressedAddresses } from '../delivery/suppressions.js';
 import { capsOn, quietUntilByZone } from '../delivery/pacing.js';
 import { cappedCustomers, lockCustomers } from '../delivery/pacing-locks.js';
-import { executionRecords, type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
+import { BATCH_LEASE_SECONDS, executionRecords, type MessageRecord, newClaimToken, pendingRecords } from '../delivery/message-record.js';
 import type { ActivityDeps } from '../worker/activities.js';
 import { createRecordSender, type Stop } from './send-records.js';
 import { createChannelPlan } from './batch-channels.js';
@@ -45,6 +45,9 @@ function skipReason(c: Profile, channel: SendingChannel | undefined, target: str
   if (channel.suppression && suppressed.has(normaliseAddress(channel.suppression, address.to))) return 'suppressed';
   return null;
 }
+
+/** Seconds between renewals of a batch's record leases: a third of the lease. */
+const RENEW_EVERY = Math.max(1, Math.floor(BATCH_LEASE_SECONDS / 3));
 
 export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
   const { db, channels } = deps;
@@ -209,16 +212,20 @@ export function createBatchSender(deps: ActivityDeps, record: MessageRecord) {
 
   /**
    * Every second while a batch runs: a heartbeat (a worker that dies stops them, and Temporal retries the
-   * batch elsewhere; an attempt Temporal replaced learns it here, as a cancellation), the leases of the
-   * records it holds renewed, and a look at the campaign, so a pause or cancel stops the batch within a second.
+   * batch elsewhere; an attempt Temporal replaced learns it here, as a cancellation) and a look at the
+   * campaign, so a pause or cancel stops the batch within a second. Every RENEW_EVERY seconds the leases of
+   * the records it holds are renewed (a third of their length: two renewals may fail before one lapses) —
+   * an UPDATE of up to a batch's records, which every second cost more than the sends it guarded once the
+   * execution's index held many dead entries (a million-record broadcast on a server without autovacuum).
    */
   function watch(batch: Batch, token: string, stop: Stop, customerIds: string[]): () => void {
     const { input } = batch;
     const ctx = Context.current();
+    let ticks = 0;
     const timer = setInterval(() => {
       ctx.heartbeat();
       if (ctx.cancellationSignal.aborted) stop.halt ??= 'superseded';
-      record.renewLeases(input.campaignId, input.executionId, token, customerIds).catch(() => {});
+      if (++ticks % RENEW_EVERY === 0) record.renewLeases(input.campaignId, input.executionId, token, customerIds).catch(() => {});
       if (input.mode !== 'actual') return;
       db.select({ status: marketingCampaigns.status })
         .from(marketingCampaigns)

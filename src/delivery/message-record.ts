@@ -71,7 +71,7 @@ export interface BatchRecipient {
 /** A journey's touch: longer than the send activity's start-to-close timeout, so a live attempt never loses its lease. */
 export const TOUCH_LEASE_SECONDS = 120;
 /**
- * A broadcast batch's records: renewed every second by the attempt sending them, so it lapses only when that
+ * A broadcast batch's records: renewed every 10 s (a third of it) by the attempt sending them, so it lapses only when that
  * attempt stops (its worker died, or it was superseded). As long as the batch's heartbeat timeout, so the
  * attempt Temporal starts in place of a dead one finds the dead one's leases over.
  */

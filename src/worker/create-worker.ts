@@ -42,6 +42,8 @@ export interface TouchpointWorkerOptions {
   workflowBundle?: { codePath: string };
   /** For every workload's worker (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_ACTIVITIES). */
   tuning?: Tuning;
+  /** The workloads this process serves (WORKER_WORKLOADS; default all). */
+  workloads?: readonly Workload[];
   /** Each workload's own slots, over `tuning` and DEFAULT_SLOTS. */
   slots?: Partial<Record<Workload, { activities?: number; workflowTasks?: number }>>;
   /**
@@ -56,7 +58,8 @@ export interface TouchpointWorkerOptions {
  * never waits behind another's tasks; each registers every workflow and activity (a run started before the
  * split on the journeys' queue — a broadcast under way — is still served there).
  */
-export async function createTouchpointWorkers(opts: TouchpointWorkerOptions): Promise<Record<Workload, Worker>> {
+export async function createTouchpointWorkers(opts: TouchpointWorkerOptions): Promise<Partial<Record<Workload, Worker>>> {
+  const workloads = WORKLOADS.filter((w) => (opts.workloads ?? WORKLOADS).includes(w));
   const queues = taskQueues(opts.taskQueue);
   // Bundling at start-up is costly (webpack in this heap): done once, shared by the three workers.
   const bundle =
@@ -65,7 +68,7 @@ export async function createTouchpointWorkers(opts: TouchpointWorkerOptions): Pr
       code,
     })));
   const created = await Promise.all(
-    WORKLOADS.map((workload) => {
+    workloads.map((workload) => {
       const slots = opts.slots?.[workload] ?? {};
       const tuning: Tuning = {
         ...Object.fromEntries(Object.entries(opts.tuning ?? {}).filter(([, v]) => v !== undefined)),
@@ -86,7 +89,7 @@ export async function createTouchpointWorkers(opts: TouchpointWorkerOptions): Pr
       });
     }),
   );
-  return Object.fromEntries(WORKLOADS.map((w, i) => [w, created[i]!])) as Record<Workload, Worker>;
+  return Object.fromEntries(workloads.map((w, i) => [w, created[i]!]));
 }
 
 /** What runs alongside the workers (the outbox's dispatcher): started by `run`, stopped when they stop. */
@@ -96,14 +99,14 @@ export interface Companion {
 
 /** The workers of one process as one: `run` until every one stops, `shutdown` them all. */
 export interface WorkerGroup {
-  workers: Record<Workload, Worker>;
+  workers: Partial<Record<Workload, Worker>>;
   run(): Promise<void>;
   shutdown(): void;
   /** RUNNING while any of them runs. */
   getState(): State;
 }
 
-export function workerGroup(workers: Record<Workload, Worker>, companion?: () => Promise<Companion>): WorkerGroup {
+export function workerGroup(workers: Partial<Record<Workload, Worker>>, companion?: () => Promise<Companion>): WorkerGroup {
   const list = Object.values(workers);
   const group: WorkerGroup = {
     workers,

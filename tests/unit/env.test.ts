@@ -17,6 +17,16 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('serves every workload unless WORKER_WORKLOADS names some, and names the variable for an unknown one', () => {
+    expect(loadConfig({}).temporal.worker.workloads).toEqual(['journeys', 'campaigns', 'maintenance']);
+    expect(loadConfig({ WORKER_WORKLOADS: 'campaigns' }).temporal.worker.workloads).toEqual(['campaigns']);
+    expect(loadConfig({ WORKER_WORKLOADS: ' journeys , maintenance,journeys' }).temporal.worker.workloads).toEqual([
+      'journeys',
+      'maintenance',
+    ]);
+    expect(configError({ WORKER_WORKLOADS: 'campaigns,fax' }).message).toMatch(/WORKER_WORKLOADS: unknown workload fax/);
+  });
+
   it('defaults to embedded everything: PGlite in .data/pglite, embedded Temporal on 7233/8233, port 3000', () => {
     const config = loadConfig({});
     expect(config.env).toBe('development');
