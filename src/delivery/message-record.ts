@@ -370,7 +370,7 @@ export function createMessageRecord(db: Db) {
     },
 
     /**
-     * Keeps the records `token` holds among its batch's customers leased (called every second while the batch
+     * Keeps the records `token` holds among its batch's customers leased (called every 10 s while the batch
      * runs); how many it holds. Looked up by the batch's customers, so its cost is the batch's, not the
      * execution's: by campaign and status alone, an execution of a million records (and the dead index
      * entries of those already sent) made each renewal a scan of them all.
