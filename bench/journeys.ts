@@ -223,7 +223,7 @@ try {
         ...stackEnv,
         // Info until its ready line ("worker polling"); after it only warnings and errors are shown.
         LOG_LEVEL: 'info',
-        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        TEMPORAL_ADDRESS: temporalAddress,
         DATABASE_URL: databaseUrl!,
         TRACKING_SECRET: readFileSync(join(stackEnv.DATA_DIR!, 'tracking-secret'), 'utf8').trim(),
         WORKER_WORKLOADS: 'journeys,campaigns,maintenance',
@@ -423,6 +423,14 @@ try {
     return last;
   }
 
+  type Timed = { seconds: number; rate: number; got: number };
+  /** Waits for `count` recipients of `group` (as awaitMail): the time from `at` to the last one's mail, and the rate. */
+  async function timedMail(group: string, count: number, at: number): Promise<Timed> {
+    const mail = await awaitMail(group, count);
+    const seconds = (mail.lastFirstAt - at) / 1000;
+    return { seconds, rate: mail.distinct === count ? count / seconds : Number.NaN, got: mail.distinct };
+  }
+
   // --- Untimed warm-up of both paths (JIT, connections, workflow caches, the SMTP pools). ---
   await burst(groups.warmJourney, WARMUP);
   await baselineBurst(groups.warmBaseline, WARMUP);
@@ -518,7 +526,6 @@ try {
   }
 
   // --- Optional: a broadcast alone, then one beside a signup burst. ---
-  type Timed = { seconds: number; rate: number; got: number };
   /** Creates and triggers an email campaign to `group`'s tag; resolves when all its recipients got mail. */
   async function broadcast(group: string): Promise<Timed> {
     const count = sizes[group]!;
@@ -535,9 +542,7 @@ try {
     if (triggered.status !== 202) {
       throw new Error(`triggering the ${group} campaign: HTTP ${triggered.status}: ${triggered.text.slice(0, 300)}`);
     }
-    const mail = await awaitMail(group, count);
-    const seconds = (mail.lastFirstAt - at) / 1000;
-    return { seconds, rate: mail.distinct === count ? count / seconds : Number.NaN, got: mail.distinct };
+    return timedMail(group, count, at);
   }
   let broadcastAlone: Timed | undefined;
   let broadcastDuring: Timed | undefined;
@@ -551,12 +556,10 @@ try {
     const besideBurst = burst(groups.journeyBeside, N);
     broadcastDuring = await broadcast(groups.broadcastDuring);
     await besideBurst;
-    const besideMail = await awaitMail(groups.journeyBeside, N);
-    const besideSeconds = (besideMail.lastFirstAt - besideStart) / 1000;
-    burstBeside = { seconds: besideSeconds, rate: besideMail.distinct === N ? N / besideSeconds : Number.NaN, got: besideMail.distinct };
+    burstBeside = await timedMail(groups.journeyBeside, N, besideStart);
     log(
       `broadcast beside a burst of ${N}: ${broadcastDuring.got}/${BROADCAST} in ${fmt(broadcastDuring.seconds, 1)} s (${fmt(broadcastDuring.rate)}/s); ` +
-        `the burst's ${besideMail.distinct} first emails in ${fmt(besideSeconds, 1)} s (${fmt(burstBeside.rate)}/s) [${since()}]`,
+        `the burst's ${burstBeside.got} first emails in ${fmt(burstBeside.seconds, 1)} s (${fmt(burstBeside.rate)}/s) [${since()}]`,
     );
   }
 
@@ -571,10 +574,8 @@ try {
     const cpu = cpuNow();
     const at = wallNow();
     await burst(groups.journeyScaled, N);
-    const mail = await awaitMail(groups.journeyScaled, N);
-    const seconds = (mail.lastFirstAt - at) / 1000;
-    scaled = { seconds, rate: mail.distinct === N ? N / seconds : Number.NaN, got: mail.distinct, cpu: cpuSince(cpu) };
-    log(`journeys on ${WORKERS} worker processes: ${mail.distinct}/${N} in ${fmt(seconds, 1)} s (${fmt(scaled.rate)}/s) [${since()}]`);
+    scaled = { ...(await timedMail(groups.journeyScaled, N, at)), cpu: cpuSince(cpu) };
+    log(`journeys on ${WORKERS} worker processes: ${scaled.got}/${N} in ${fmt(scaled.seconds, 1)} s (${fmt(scaled.rate)}/s) [${since()}]`);
   }
 
   // --- One history of each path: what a first email costs in Temporal (events, workflow tasks, activities). ---
